@@ -1,0 +1,3 @@
+from b2a.cli import main
+
+main()

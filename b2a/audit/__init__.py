@@ -1,0 +1,1 @@
+"""The audit log: security and business events, per tenant, with retention."""

@@ -1,0 +1,36 @@
+"""Writing and pruning the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from b2a.audit.tables import AuditEntry
+from b2a.lib import clock
+from b2a.tenants.actor import Actor
+
+
+async def record(
+    actor: Actor, event: str, *, tenant_id: UUID | None = None, **detail: Any
+) -> None:
+    """Append one event; ``tenant_id`` defaults to the actor's tenant."""
+    await AuditEntry.insert(
+        AuditEntry(
+            tenant=tenant_id or actor.tenant_id,
+            actor=actor.user_id,
+            actor_label=actor.label,
+            event=event,
+            ip=actor.ip,
+            detail=detail,
+        )
+    ).run()
+
+
+async def prune(*, older_than_days: int) -> int:
+    """Delete entries older than the retention period; returns how many went."""
+    cutoff = clock.now() - timedelta(days=older_than_days)
+    doomed = await AuditEntry.count().where(AuditEntry.at < cutoff).run()
+    if doomed:
+        await AuditEntry.delete().where(AuditEntry.at < cutoff).run()
+    return int(doomed)

@@ -1,0 +1,1 @@
+"""Plans, subscriptions, Stripe and manual payments, coupons."""

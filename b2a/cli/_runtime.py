@@ -1,0 +1,38 @@
+"""What every CLI command needs: settings, a bound database, one-line errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from rich.console import Console
+
+from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.schema.piccolo_app import all_tables
+from b2a.settings import Settings, settings_from_environment
+
+T = TypeVar("T")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def load_settings() -> Settings:
+    """The settings every process uses: config file, then environment."""
+    return settings_from_environment()
+
+
+def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` with every table bound to the configured database."""
+
+    async def main() -> T:
+        engine = create_engine(settings.db)
+        bind_engine(engine, all_tables())
+        await start_pool(engine, max_size=settings.db.pool_max)
+        try:
+            return await work()
+        finally:
+            await close_pool(engine)
+
+    return asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Database plumbing under the domain: engine creation, shared columns, tenant scope."""

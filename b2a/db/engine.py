@@ -1,0 +1,82 @@
+"""Turn database settings into a Piccolo engine and bind every table to it.
+
+Piccolo tables find their engine through ``piccolo_conf``; binding explicitly lets
+one process (a test session, ``b2a doctor``) choose SQLite or PostgreSQL at run time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
+
+from b2a.settings import DatabaseSettings
+
+TRANSACTION_POOLER_PORT = 6543
+
+
+def uses_transaction_pooler(url: str) -> bool:
+    """Whether the URL points at a transaction-mode pooler (Supavisor/PgBouncer on 6543).
+
+    Such poolers hand each transaction to a different server connection, so
+    prepared statements cached on one are missing on the next.
+    """
+    parts = urlsplit(url)
+    return parts.port == TRANSACTION_POOLER_PORT or "pgbouncer=true" in parts.query
+
+
+def create_engine(db: DatabaseSettings) -> Engine:  # type: ignore[type-arg]
+    """Build the engine the settings describe (not yet connected)."""
+    if db.is_sqlite:
+        path = db.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _enable_wal(str(path))
+        return SQLiteEngine(path=str(path), timeout=30)
+    config: dict[str, object] = {"dsn": _asyncpg_dsn(db.url)}
+    if not db.statement_cache or uses_transaction_pooler(db.url):
+        config["statement_cache_size"] = 0
+    return PostgresEngine(config=config)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    """asyncpg knows neither the ``postgres+`` dialect prefix nor ``pgbouncer=true``."""
+    parts = urlsplit(url)
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("pgbouncer="))
+    return parts._replace(scheme="postgresql", query=query).geturl()
+
+
+def _enable_wal(path: str) -> None:
+    """WAL lets the server read while the worker writes; the mode persists in the file."""
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
+def bind_engine(engine: Engine, tables: Iterable[type[Table]]) -> None:  # type: ignore[type-arg]
+    """Point the given tables, Piccolo's migration table and ``piccolo_conf.DB`` at ``engine``."""
+    from piccolo.apps.migrations.tables import Migration
+
+    from b2a.db import piccolo_conf
+
+    piccolo_conf.DB = engine
+    for table in (*tables, Migration):
+        table._meta.db = engine
+
+
+async def start_pool(engine: Engine, *, max_size: int = 10) -> None:  # type: ignore[type-arg]
+    """Open the PostgreSQL connection pool (SQLite has none)."""
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(max_size=max_size)
+
+
+async def close_pool(engine: Engine) -> None:  # type: ignore[type-arg]
+    """Close the PostgreSQL connection pool if one is open."""
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()

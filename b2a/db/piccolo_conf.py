@@ -1,0 +1,24 @@
+"""Piccolo's configuration module (``PICCOLO_CONF=b2a.db.piccolo_conf``).
+
+``DB`` is built from the appliance settings the first time Piccolo asks for it,
+and replaced by ``b2a.db.engine.bind_engine`` when a process chooses its engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.conf.apps import AppRegistry
+
+APP_REGISTRY = AppRegistry(apps=["b2a.schema.piccolo_app"])
+
+
+def __getattr__(name: str) -> Any:
+    if name != "DB":
+        raise AttributeError(name)
+    from b2a.db.engine import create_engine
+    from b2a.settings import settings_from_environment
+
+    engine = create_engine(settings_from_environment().db)
+    globals()["DB"] = engine
+    return engine

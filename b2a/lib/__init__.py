@@ -1,0 +1,1 @@
+"""Infrastructure helpers with no domain knowledge and no web framework."""

@@ -1,0 +1,381 @@
+"""The appliance's one settings object, built by a pure function.
+
+Every setting is declared once below, in a frozen dataclass per concern, with its
+environment variable, default and one-line description. ``load_settings`` turns a
+mapping (the environment merged over the config file) into ``Settings``; tests pass
+a plain dict and never touch ``os.environ``. ``docs/configuration.md`` and
+``deploy/b2a.env.example`` are checked against these declarations by the tests.
+
+Rules: booleans accept only true/false spellings; URLs must parse; every secret may
+instead be given as ``<NAME>_FILE`` naming a file that holds it; production mode
+refuses to start while a secret is missing or still a placeholder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from b2a.errors import ConfigError
+
+PLACEHOLDER = "change-me"
+PRODUCTION_CONFIG = Path("/etc/b2a/b2a.env")
+CONFIG_FILENAME = "b2a.env"
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean: use true or false.")
+
+
+def _parse_int(name: str, raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
+
+
+def _url_parser(*schemes: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip()
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in schemes:
+            raise ConfigError(
+                f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)};"
+                f" got {parts.scheme or 'no scheme'}."
+            )
+        if parts.scheme != "sqlite" and parts.scheme != "unix" and not parts.hostname:
+            raise ConfigError(f"{name}={value!r} has no host name.")
+        return value
+
+    return parse
+
+
+def _choice_parser(*choices: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ConfigError(f"{name}={raw!r} must be one of: {', '.join(choices)}.")
+        return value
+
+    return parse
+
+
+def _parse_str(name: str, raw: str) -> str:
+    return raw.strip()
+
+
+def _parse_path(name: str, raw: str) -> Path:
+    return Path(raw.strip()).expanduser()
+
+
+def setting(
+    env: str,
+    description: str,
+    default: str = "",
+    parse: Callable[[str, str], Any] = _parse_str,
+    *,
+    secret: bool = False,
+) -> Any:
+    """Declare one setting: its variable, its description and how to read it.
+
+    ``default`` is raw text, parsed like a value from the environment; ``{home}``
+    in it stands for the data directory.
+    """
+    return field(
+        metadata={
+            "env": env,
+            "description": description,
+            "default": default,
+            "parse": parse,
+            "secret": secret,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    """Where the appliance lives and the keys it signs and encrypts with."""
+
+    env: str = setting(
+        "B2A_ENV",
+        "development or production; production refuses placeholder secrets.",
+        "development",
+        _choice_parser("development", "production"),
+    )
+    home: Path = setting(
+        "B2A_HOME",
+        "Data directory: SQLite file, media, private Redis socket, session state.",
+        "~/.local/share/b2a",
+        _parse_path,
+    )
+    secret_key: str = setting(
+        "B2A_SECRET_KEY",
+        "Signs sessions and CSRF tokens; long and random.",
+        secret=True,
+    )
+    encryption_key: str = setting(
+        "B2A_ENCRYPTION_KEY",
+        "Fernet key(s) for secrets at rest, comma-separated, newest first (rotation).",
+        secret=True,
+    )
+    log_level: str = setting(
+        "B2A_LOG_LEVEL",
+        "Log level of every process: debug, info, warning or error.",
+        "info",
+        _choice_parser("debug", "info", "warning", "error"),
+    )
+
+    @property
+    def is_production(self) -> bool:
+        """Whether the strict production rules apply."""
+        return self.env == "production"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the relational data lives."""
+
+    url: str = setting(
+        "B2A_DB_URL",
+        "sqlite:///path/file.sqlite3 or postgresql://user:pass@host:port/db.",
+        "sqlite:///{home}/b2a.sqlite3",
+        _url_parser("sqlite", "postgres", "postgresql"),
+        secret=True,
+    )
+    pool_max: int = setting(
+        "B2A_DB_POOL_MAX", "Largest PostgreSQL connection pool per process.", "10", _parse_int
+    )
+    statement_cache: bool = setting(
+        "B2A_DB_STATEMENT_CACHE",
+        "Prepared-statement cache; forced off behind a transaction-mode pooler (port 6543).",
+        "true",
+        _parse_bool,
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the embedded SQLite engine is in use."""
+        return self.url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file named by the URL."""
+        return Path(urlsplit(self.url).path)
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """Where the job queue, sessions, leases and rate limits live."""
+
+    url: str = setting(
+        "B2A_REDIS_URL",
+        "redis://host:port/db or unix:///path/redis.sock; `b2a up` starts a private one if unreachable.",
+        "redis://127.0.0.1:6379/0",
+        _url_parser("redis", "rediss", "unix"),
+        secret=True,
+    )
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The HTTP server: API, web UI and webhooks."""
+
+    host: str = setting("B2A_SERVER_HOST", "Address `b2a serve` binds to.", "127.0.0.1")
+    port: int = setting("B2A_SERVER_PORT", "Port `b2a serve` listens on.", "8000", _parse_int)
+    public_url: str = setting(
+        "B2A_SERVER_PUBLIC_URL",
+        "Public https:// address of this appliance (webhooks, links in emails); optional.",
+        "",
+        _url_parser("http", "https"),
+    )
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """The SAQ worker."""
+
+    concurrency: int = setting(
+        "B2A_WORKER_CONCURRENCY", "Jobs one worker process runs at once.", "20", _parse_int
+    )
+    heartbeat_seconds: int = setting(
+        "B2A_WORKER_HEARTBEAT_SECONDS",
+        "How often worker and session processes report they are alive.",
+        "10",
+        _parse_int,
+    )
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """The WhatsApp session process (`b2a whatsapp`)."""
+
+    lease_seconds: int = setting(
+        "B2A_WHATSAPP_LEASE_SECONDS",
+        "Lifetime of a session process's claim on a tenant; renewed at a third of it.",
+        "30",
+        _parse_int,
+    )
+    max_sessions: int = setting(
+        "B2A_WHATSAPP_MAX_SESSIONS",
+        "Most tenant sessions one `b2a whatsapp` process holds.",
+        "50",
+        _parse_int,
+    )
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """What `b2a cleanup` keeps and for how long."""
+
+    audit_days: int = setting(
+        "B2A_RETENTION_AUDIT_DAYS", "Days audit entries are kept before cleanup.", "90", _parse_int
+    )
+    scheduled_days: int = setting(
+        "B2A_RETENTION_SCHEDULED_DAYS",
+        "Days sent and failed scheduled messages are kept.",
+        "30",
+        _parse_int,
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the appliance is configured with, grouped by concern."""
+
+    core: CoreSettings
+    db: DatabaseSettings
+    redis: RedisSettings
+    server: ServerSettings
+    worker: WorkerSettings
+    whatsapp: WhatsAppSettings
+    retention: RetentionSettings
+
+
+_GROUP_CLASSES: dict[str, type] = {
+    "core": CoreSettings,
+    "db": DatabaseSettings,
+    "redis": RedisSettings,
+    "server": ServerSettings,
+    "worker": WorkerSettings,
+    "whatsapp": WhatsAppSettings,
+    "retention": RetentionSettings,
+}
+
+
+def declared_settings() -> Iterator[dataclasses.Field[Any]]:
+    """Every declared setting field, in documentation order."""
+    for group in _GROUP_CLASSES.values():
+        yield from dataclasses.fields(group)
+
+
+def _raw_value(spec: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
+    name = spec["env"]
+    if spec["secret"] and environ.get(f"{name}_FILE"):
+        path = Path(environ[f"{name}_FILE"])
+        try:
+            return path.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE={path} cannot be read: {exc.strerror}.") from None
+    return environ.get(name)
+
+
+def _group(cls: type, environ: Mapping[str, str], home: str) -> Any:
+    values = {}
+    for f in dataclasses.fields(cls):
+        spec = f.metadata
+        raw = _raw_value(spec, environ)
+        if raw is None or (raw == "" and spec["default"]):
+            raw = spec["default"].replace("{home}", home)
+        values[f.name] = spec["parse"](spec["env"], raw)
+    return cls(**values)
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build ``Settings`` from a mapping of variables.
+
+    Raises:
+        ConfigError: a value does not parse, or production mode has a missing or
+            placeholder secret. The message names the variable and the fix.
+    """
+    home_spec = CoreSettings.__dataclass_fields__["home"].metadata
+    home = str(_parse_path("B2A_HOME", environ.get("B2A_HOME") or home_spec["default"]))
+    groups = {name: _group(cls, environ, home) for name, cls in _GROUP_CLASSES.items()}
+    settings = Settings(**groups)
+    if settings.core.is_production:
+        _refuse_placeholder_secrets(settings)
+    return settings
+
+
+def _refuse_placeholder_secrets(settings: Settings) -> None:
+    for name in ("core", "db", "redis"):
+        group = getattr(settings, name)
+        for f in dataclasses.fields(group):
+            if not f.metadata["secret"]:
+                continue
+            value = getattr(group, f.name)
+            env = f.metadata["env"]
+            if f.name in ("secret_key", "encryption_key") and not value:
+                raise ConfigError(
+                    f"{env} is required in production: run `b2a init` or set it in {PRODUCTION_CONFIG}."
+                )
+            if PLACEHOLDER in str(value):
+                raise ConfigError(
+                    f"{env} still holds the placeholder {PLACEHOLDER!r}: replace it in "
+                    f"{PRODUCTION_CONFIG} (or `b2a init` generates one)."
+                )
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """Read ``KEY=value`` lines as systemd's EnvironmentFile does (comments, quotes)."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigError(f"line {number} of the config file is not KEY=value: {stripped!r}.")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def config_path(environ: Mapping[str, str]) -> Path:
+    """Where the config file is: ``B2A_CONFIG``, then /etc/b2a/b2a.env, then the data dir."""
+    if environ.get("B2A_CONFIG"):
+        return Path(environ["B2A_CONFIG"]).expanduser()
+    if PRODUCTION_CONFIG.exists():
+        return PRODUCTION_CONFIG
+    home_default = CoreSettings.__dataclass_fields__["home"].metadata["default"]
+    return Path(environ.get("B2A_HOME") or home_default).expanduser() / CONFIG_FILENAME
+
+
+def merged_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The config file's values with the process environment laid over them."""
+    path = config_path(environ)
+    try:
+        file_values = parse_env_file(path.read_text()) if path.exists() else {}
+    except PermissionError:
+        raise ConfigError(
+            f"{path} is not readable by this user: run as the b2a user (sudo -u b2a …)."
+        ) from None
+    return {**file_values, **environ}
+
+
+def settings_from_environment(environ: Mapping[str, str] | None = None) -> Settings:
+    """Load the settings the way every process does: config file, then environment."""
+    return load_settings(merged_environment(os.environ if environ is None else environ))

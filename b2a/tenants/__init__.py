@@ -1,0 +1,1 @@
+"""Tenants (businesses), their users, roles and API tokens, and the tenant scope."""

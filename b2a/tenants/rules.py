@@ -1,0 +1,39 @@
+"""Pure rules about tenants and roles."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+
+
+class TenantStatus(StrEnum):
+    """Lifecycle of a tenant; DELETED is a soft delete that keeps the data."""
+
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    DELETED = "DELETED"
+
+
+class Role(StrEnum):
+    """What a user may do; see SPEC §1."""
+
+    SUPER_ADMIN = "SUPER_ADMIN"
+    TENANT_ADMIN = "TENANT_ADMIN"
+    STAFF = "STAFF"
+
+
+class AITier(StrEnum):
+    """AI tiers; each has a model allowlist set by the super admin."""
+
+    FREE = "FREE"
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
+def slugify(name: str) -> str:
+    """A URL-safe lowercase slug from a business name ("Café Noor" → "cafe-noor")."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:60] or "tenant"

@@ -1,0 +1,237 @@
+"""Creating and managing tenants and their users."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+from b2a.audit import service as audit
+from b2a.db.integrity import is_unique_violation
+from b2a.errors import Conflict, Forbidden, Invalid, NotFound
+from b2a.lib import clock
+from b2a.tenants.actor import Actor
+from b2a.tenants.passwords import check_strength, generate_password, hash_password
+from b2a.tenants.rules import Role, TenantStatus, slugify
+from b2a.tenants.tables import Tenant, User
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class TenantSummary:
+    """A tenant as the operator sees it in lists."""
+
+    id: UUID
+    name: str
+    slug: str
+    status: str
+    users: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class NewLogin:
+    """Credentials created for someone; the password is shown once and never stored."""
+
+    user_id: UUID
+    email: str
+    password: str | None
+
+
+def normalise_email(email: str) -> str:
+    """Lower-cased, trimmed email address.
+
+    Raises:
+        Invalid: it does not look like an email address.
+    """
+    cleaned = email.strip().lower()
+    if not EMAIL.match(cleaned):
+        raise Invalid(f"{email!r} is not an email address.", field="email")
+    return cleaned
+
+
+async def _unique_slug(name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 1
+    while await Tenant.exists().where(Tenant.slug == slug).run():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+async def create_tenant(
+    actor: Actor,
+    name: str,
+    *,
+    admin_email: str,
+    admin_password: str | None = None,
+    time_zone: str = "UTC",
+) -> tuple[Tenant, NewLogin]:
+    """Create a tenant and its first TENANT_ADMIN.
+
+    Without ``admin_password`` a random one is generated and returned once.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        Invalid: bad name, email or password.
+        Conflict: the email already has an account.
+    """
+    if not actor.is_super_admin:
+        raise Forbidden("only a super admin can create tenants.")
+    if not name.strip():
+        raise Invalid("a tenant needs a name.", field="name")
+    _check_time_zone(time_zone)
+    email = normalise_email(admin_email)
+    if await User.exists().where(User.email == email).run():
+        raise Conflict(f"{email} already has an account.", code="EMAIL_EXISTS")
+    tenant = Tenant(name=name.strip(), slug=await _unique_slug(name), time_zone=time_zone)
+    await tenant.save()
+    login = await create_user(
+        actor.within(tenant.id), email, password=admin_password, role=Role.TENANT_ADMIN
+    )
+    await audit.record(actor, "tenant.created", tenant_id=tenant.id, name=tenant.name)
+    return tenant, login
+
+
+def _check_time_zone(time_zone: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            f"{time_zone!r} is not a time zone; use a name like Asia/Karachi.", field="time_zone"
+        ) from None
+
+
+async def list_tenants(*, include_deleted: bool = False) -> list[TenantSummary]:
+    """Every tenant with its user count, newest first, in two queries."""
+    query = Tenant.select().order_by(Tenant.created_at, ascending=False)
+    if not include_deleted:
+        query = query.where(Tenant.status != TenantStatus.DELETED)
+    tenants = await query.run()
+    counts = await User.select(User.tenant).where(User.tenant.is_not_null()).run()
+    per_tenant: dict[UUID, int] = {}
+    for row in counts:
+        per_tenant[row["tenant"]] = per_tenant.get(row["tenant"], 0) + 1
+    return [
+        TenantSummary(
+            id=t["id"],
+            name=t["name"],
+            slug=t["slug"],
+            status=t["status"],
+            users=per_tenant.get(t["id"], 0),
+            created_at=t["created_at"].isoformat(timespec="seconds"),
+        )
+        for t in tenants
+    ]
+
+
+async def find_tenant(ref: str) -> Tenant:
+    """A tenant by id or slug (the operator types either).
+
+    Raises:
+        NotFound: no tenant has that id or slug.
+    """
+    query = Tenant.objects()
+    try:
+        tenant = await query.where(Tenant.id == UUID(ref)).first()
+    except ValueError:
+        tenant = await query.where(Tenant.slug == ref).first()
+    if tenant is None:
+        raise NotFound(f"no tenant {ref!r}; `b2a tenant list` shows them.")
+    return tenant
+
+
+async def set_tenant_status(actor: Actor, tenant_id: UUID, status: TenantStatus) -> Tenant:
+    """Suspend, reactivate or soft-delete a tenant; its data is kept.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        NotFound: no such tenant.
+    """
+    if not actor.is_super_admin:
+        raise Forbidden("only a super admin can change a tenant's status.")
+    tenant = await find_tenant(str(tenant_id))
+    tenant.status = status
+    tenant.deleted_at = clock.now() if status is TenantStatus.DELETED else None
+    await tenant.save([Tenant.status, Tenant.deleted_at])
+    await audit.record(actor, f"tenant.{status.lower()}", tenant_id=tenant.id)
+    return tenant
+
+
+async def erase_tenant(actor: Actor, tenant_id: UUID, *, media_root: Path) -> None:
+    """Hard-delete a tenant: every row (by cascade) and every stored file.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        NotFound: no such tenant.
+    """
+    if not actor.is_super_admin:
+        raise Forbidden("only a super admin can erase a tenant.")
+    tenant = await find_tenant(str(tenant_id))
+    await Tenant.delete().where(Tenant.id == tenant.id).run()
+    shutil.rmtree(media_root / str(tenant.id), ignore_errors=True)
+    await audit.record(actor, "tenant.erased", name=tenant.name, slug=tenant.slug)
+
+
+async def create_user(
+    actor: Actor, email: str, *, password: str | None = None, role: Role = Role.STAFF, name: str = ""
+) -> NewLogin:
+    """Create a user in the actor's tenant (or a super admin, for super admins only).
+
+    Raises:
+        Forbidden: the actor may not grant this role.
+        Invalid: bad email or weak password.
+        Conflict: the email already has an account.
+    """
+    if role is Role.SUPER_ADMIN and not actor.is_super_admin:
+        raise Forbidden("only a super admin can create super admins.")
+    if role is not Role.SUPER_ADMIN:
+        actor.require(Role.TENANT_ADMIN)
+    tenant_id = None if role is Role.SUPER_ADMIN else actor.scope.tenant_id
+    address = normalise_email(email)
+    generated = password is None
+    secret = generate_password() if password is None else password
+    check_strength(secret)
+    user = User(
+        tenant=tenant_id, email=address, name=name, role=role, password_hash=await hash_password(secret)
+    )
+    try:
+        await user.save()
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise Conflict(f"{address} already has an account.", code="EMAIL_EXISTS") from None
+        raise
+    await audit.record(actor, "user.created", tenant_id=tenant_id, email=address, role=role.value)
+    return NewLogin(user_id=user.id, email=address, password=secret if generated else None)
+
+
+async def reset_password(actor: Actor, email: str, *, password: str | None = None) -> NewLogin:
+    """Set a new password for a user (generated when not given).
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        NotFound: no user has that email.
+        Invalid: the password is too weak.
+    """
+    if not actor.is_super_admin:
+        raise Forbidden("only a super admin can reset passwords from here.")
+    address = normalise_email(email)
+    user = await User.objects().where(User.email == address).first()
+    if user is None:
+        raise NotFound(f"no user with email {address}.")
+    secret = generate_password() if password is None else password
+    check_strength(secret)
+    user.password_hash = await hash_password(secret)
+    await user.save([User.password_hash])
+    await audit.record(actor, "user.password_reset", tenant_id=user.tenant, email=address)
+    return NewLogin(user_id=user.id, email=address, password=None if password else secret)
+
+
+async def has_super_admin() -> bool:
+    """Whether the appliance already has an operator account."""
+    return bool(await User.exists().where(User.role == Role.SUPER_ADMIN).run())

@@ -1,0 +1,73 @@
+"""Tenants, users and API tokens."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    LazyTableReference,
+    OnDelete,
+    Timestamptz,
+    Varchar,
+)
+
+from b2a.db.columns import Record
+from b2a.tenants.rules import AITier, Role, TenantStatus
+
+
+class Tenant(Record):
+    """A business hosted on this appliance."""
+
+    name = Varchar(length=120)
+    slug = Varchar(length=60, unique=True)
+    status = Varchar(length=12, choices=TenantStatus, default=TenantStatus.ACTIVE, index=True)
+    time_zone = Varchar(length=64, default="UTC")
+    currency = Varchar(length=3, default="USD")
+    ai_enabled = Boolean(default=True)
+    whatsapp_enabled = Boolean(default=True)
+    ai_tier = Varchar(length=8, choices=AITier, default=AITier.FREE)
+    ai_model = Varchar(length=120, default="", help_text="custom model overriding the tier's default")
+    ai_daily_limit = Integer(default=50)
+    ai_monthly_limit = Integer(default=1000)
+    plan = ForeignKey(
+        LazyTableReference("Plan", module_path="b2a.billing.tables"),
+        on_delete=OnDelete.set_null,
+        null=True,
+    )
+    greeting_message = Varchar(length=1000, default="")
+    away_message = Varchar(length=1000, default="")
+    allow_group_chats = Boolean(default=False)
+    deleted_at = Timestamptz(null=True, default=None)
+
+
+class TenantRecord(Record):
+    """A row owned by one tenant; read and write it only through ``TenantScope``."""
+
+    abstract_table = True
+
+    tenant = ForeignKey(Tenant, on_delete=OnDelete.cascade, null=False, index=True)
+
+
+class User(Record, tablename="app_user"):
+    """A person who logs in: a super admin (no tenant) or a member of one tenant."""
+
+    tenant = ForeignKey(Tenant, on_delete=OnDelete.cascade, null=True, index=True)
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=120, default="")
+    password_hash = Varchar(length=200, secret=True)
+    role = Varchar(length=16, choices=Role, default=Role.STAFF)
+    is_active = Boolean(default=True)
+    email_verified_at = Timestamptz(null=True, default=None)
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class ApiToken(TenantRecord):
+    """A per-user REST API token; only its hash is stored."""
+
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False, index=True)
+    name = Varchar(length=80)
+    prefix = Varchar(length=12, help_text="first characters, shown to recognise the token")
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

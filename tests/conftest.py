@@ -1,0 +1,227 @@
+"""Shared fixtures: settings from a dict, real PostgreSQL and Redis, a tenant cast.
+
+The schema is migrated once per engine per session. Each test starts from empty
+tables (one TRUNCATE on PostgreSQL, DELETEs on SQLite) and a flushed Redis
+database reserved for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+
+from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.schema.migrate import apply_pending
+from b2a.schema.piccolo_app import all_tables
+from b2a.settings import Settings, load_settings
+from b2a.tenants import service as tenants
+from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Role
+from tests.services import postgres_server, redis_server
+
+TEST_REDIS_DB = 9
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_base_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_base_url: str) -> str:
+    return f"{redis_base_url}/{TEST_REDIS_DB}"
+
+
+def _replace_db(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def make_database(pg_admin_url: str) -> Iterator[Callable[[], str]]:
+    """Create empty PostgreSQL databases on demand; all are dropped at the end."""
+    created: list[str] = []
+
+    async def execute(sql: str) -> None:
+        conn = await asyncpg.connect(pg_admin_url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    def run(sql: str) -> None:
+        # Fixtures may be set up inside the session's running loop: use another thread.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, execute(sql)).result()
+
+    def make() -> str:
+        name = f"b2a_test_{uuid.uuid4().hex[:10]}"
+        run(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return _replace_db(pg_admin_url, name)
+
+    yield make
+    for name in created:
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url(make_database: Callable[[], str]) -> str:
+    return make_database()
+
+
+@pytest.fixture(scope="session")
+def data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("b2a-home")
+
+
+@pytest.fixture(scope="session")
+def base_env(data_home: Path, redis_url: str) -> dict[str, str]:
+    """The variables every test's settings start from."""
+    return {
+        "B2A_HOME": str(data_home),
+        "B2A_REDIS_URL": redis_url,
+        "B2A_SECRET_KEY": "test-secret-key-0123456789abcdef",
+        "B2A_ENCRYPTION_KEY": "3q2-7wBEqf-qvUJtkNhaEAIYbT1cT7jvf3W-NY8tBUc=",
+    }
+
+
+@pytest.fixture(scope="session")
+def make_settings(base_env: dict[str, str]) -> Callable[..., Settings]:
+    def make(**overrides: str) -> Settings:
+        return load_settings({**base_env, **overrides})
+
+    return make
+
+
+async def _migrated(url: str, base_env: dict[str, str]) -> Engine:  # type: ignore[type-arg]
+    engine = create_engine(load_settings({**base_env, "B2A_DB_URL": url}).db)
+    bind_engine(engine, all_tables())
+    await start_pool(engine)
+    await apply_pending()
+    return engine
+
+
+@pytest.fixture(scope="session")
+async def pg_engine(pg_url: str, base_env: dict[str, str]) -> AsyncIterator[Engine]:  # type: ignore[type-arg]
+    engine = await _migrated(pg_url, base_env)
+    yield engine
+    await close_pool(engine)
+
+
+@pytest.fixture(scope="session")
+async def sqlite_engine(data_home: Path, base_env: dict[str, str]) -> Engine:  # type: ignore[type-arg]
+    return await _migrated(f"sqlite:///{data_home}/test.sqlite3", base_env)
+
+
+async def _empty_tables(engine: Engine) -> None:  # type: ignore[type-arg]
+    tables = all_tables()
+    if isinstance(engine, PostgresEngine):
+        names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
+        await engine.run_ddl(f"TRUNCATE {names} CASCADE")
+        return
+    for table in reversed(tables):
+        await table.delete(force=True).run()
+
+
+@dataclass
+class Database:
+    """The engine a test runs on, and which kind it is."""
+
+    engine: Engine  # type: ignore[type-arg]
+    kind: str
+    url: str
+
+
+@pytest.fixture(params=["pg", "sqlite"])
+def _engine_choice(request: pytest.FixtureRequest, pg_url: str, data_home: Path) -> Database:
+    # Async session fixtures cannot be requested by name from inside an async fixture.
+    engine = request.getfixturevalue(f"{request.param}_engine")
+    if request.param == "pg":
+        return Database(engine, "postgres", pg_url)
+    return Database(engine, "sqlite", f"sqlite:///{data_home}/test.sqlite3")
+
+
+@pytest.fixture
+async def db(_engine_choice: Database) -> Database:
+    """Empty, migrated tables on each engine in turn, bound for the test."""
+    bind_engine(_engine_choice.engine, all_tables())
+    await _empty_tables(_engine_choice.engine)
+    return _engine_choice
+
+
+@pytest.fixture
+async def pg(pg_engine: Engine, pg_url: str) -> Database:  # type: ignore[type-arg]
+    """Empty, migrated tables on PostgreSQL only."""
+    bind_engine(pg_engine, all_tables())
+    await _empty_tables(pg_engine)
+    return Database(pg_engine, "postgres", pg_url)
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Any]:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url, decode_responses=True)
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
+@dataclass
+class Member:
+    """A named user of the test cast."""
+
+    actor: Actor
+    email: str
+    tenant_id: uuid.UUID
+
+
+@dataclass
+class Cast:
+    """Two tenants: Acme (owner and agent) and Globex (owner)."""
+
+    acme_owner: Member
+    acme_agent: Member
+    globex_owner: Member
+
+
+async def _tenant_with_owner(name: str, email: str) -> Member:
+    tenant, login = await tenants.create_tenant(
+        Actor.operator("tests"), name, admin_email=email, admin_password=PASSWORD
+    )
+    actor = Actor(login.user_id, Role.TENANT_ADMIN, tenant.id, email)
+    return Member(actor, email, tenant.id)
+
+
+@pytest.fixture
+async def cast(db: Database) -> Cast:
+    acme_owner = await _tenant_with_owner("Acme", "owner@acme.test")
+    agent = await tenants.create_user(
+        acme_owner.actor, "agent@acme.test", password=PASSWORD, role=Role.STAFF
+    )
+    acme_agent = Member(
+        Actor(agent.user_id, Role.STAFF, acme_owner.tenant_id, agent.email),
+        agent.email,
+        acme_owner.tenant_id,
+    )
+    globex_owner = await _tenant_with_owner("Globex", "owner@globex.test")
+    return Cast(acme_owner, acme_agent, globex_owner)
