@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from b2a.audit.tables import AuditEntry
-from b2a.lib import clock
 from b2a.tenants.actor import Actor
 
 
@@ -26,11 +24,3 @@ async def record(
         )
     ).run()
 
-
-async def prune(*, older_than_days: int) -> int:
-    """Delete entries older than the retention period; returns how many went."""
-    cutoff = clock.now() - timedelta(days=older_than_days)
-    doomed = await AuditEntry.count().where(AuditEntry.at < cutoff).run()
-    if doomed:
-        await AuditEntry.delete().where(AuditEntry.at < cutoff).run()
-    return int(doomed)

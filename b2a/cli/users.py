@@ -1,0 +1,59 @@
+"""``b2a user …``: accounts from the command line."""
+
+from __future__ import annotations
+
+import typer
+
+from b2a.cli._runtime import console, load_settings, run_with_db
+from b2a.tenants import service as tenants
+from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Role
+
+app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+OPERATOR = Actor.operator("cli")
+
+
+@app.command("create")
+def create(
+    email: str = typer.Argument(..., help="Login email."),
+    role: Role = typer.Option(Role.STAFF, "--role", help="SUPER_ADMIN, TENANT_ADMIN or STAFF."),
+    tenant: str = typer.Option("", "--tenant", help="Tenant id or slug (not for SUPER_ADMIN)."),
+    password: str = typer.Option(
+        "", "--password", envvar="B2A_USER_PASSWORD", help="Generated if omitted."
+    ),
+    name: str = typer.Option("", "--name", help="Display name."),
+) -> None:
+    """Create a user; prints a generated password once."""
+    if role is not Role.SUPER_ADMIN and not tenant:
+        raise typer.BadParameter("--tenant is required for this role", param_hint="--tenant")
+
+    async def work() -> None:
+        actor = OPERATOR
+        if role is not Role.SUPER_ADMIN:
+            actor = OPERATOR.within((await tenants.find_tenant(tenant)).id)
+        login = await tenants.create_user(
+            actor, email, password=password or None, role=role, name=name
+        )
+        console.print(f"[green]✓[/green] {role.value} {login.email} created")
+        if login.password:
+            console.print(f"  password (shown once): {login.password}")
+
+    run_with_db(load_settings(), work)
+
+
+@app.command("reset-password")
+def reset_password(
+    email: str = typer.Argument(..., help="Login email."),
+    password: str = typer.Option(
+        "", "--password", envvar="B2A_USER_PASSWORD", help="Generated if omitted."
+    ),
+) -> None:
+    """Set a new password for a user."""
+
+    async def work() -> None:
+        login = await tenants.reset_password(OPERATOR, email, password=password or None)
+        console.print(f"[green]✓[/green] password of {login.email} changed")
+        if login.password:
+            console.print(f"  new password (shown once): {login.password}")
+
+    run_with_db(load_settings(), work)

@@ -1,0 +1,1 @@
+"""Platform-wide concerns: system settings, health checks, retention."""
