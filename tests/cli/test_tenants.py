@@ -1,0 +1,67 @@
+import json
+
+import pytest
+
+from tests.cli.helpers import b2a, operator_env
+
+
+@pytest.fixture(scope="module")
+def appliance(tmp_path_factory, make_database, redis_url):
+    home = tmp_path_factory.mktemp("appliance")
+    env = operator_env(home, make_database(), redis_url)
+    assert b2a(env, "init", "--admin-email", "op@example.com").returncode == 0
+    return env
+
+
+def _tenants(env):
+    result = b2a(env, "tenant", "list", "--json", "--all")
+    assert result.returncode == 0, result.stderr
+    return {t["slug"]: t for t in json.loads(result.stdout)}
+
+
+def test_tenant_lifecycle_from_the_command_line(appliance):
+    created = b2a(appliance, "tenant", "create", "Globex Print", "--admin-email", "boss@globex.test")
+    assert created.returncode == 0, created.stderr
+    assert "admin login: boss@globex.test" in created.stdout
+    assert "password (shown once" in created.stdout
+    assert _tenants(appliance)["globex-print"]["status"] == "ACTIVE"
+
+    assert b2a(appliance, "tenant", "suspend", "globex-print").returncode == 0
+    assert _tenants(appliance)["globex-print"]["status"] == "SUSPENDED"
+    assert b2a(appliance, "tenant", "activate", "globex-print").returncode == 0
+    assert b2a(appliance, "tenant", "delete", "globex-print").returncode == 0
+    assert _tenants(appliance)["globex-print"]["status"] == "DELETED"
+
+    refused = b2a(appliance, "tenant", "delete", "globex-print", "--hard", stdin="n\n")
+    assert refused.returncode != 0
+    assert "globex-print" in _tenants(appliance)
+
+    erased = b2a(appliance, "tenant", "delete", "globex-print", "--hard", stdin="y\n")
+    assert erased.returncode == 0, erased.stderr
+    assert "globex-print" not in _tenants(appliance)
+
+
+def test_an_unknown_tenant_is_one_clear_line(appliance):
+    result = b2a(appliance, "tenant", "suspend", "nope")
+    assert result.returncode != 0
+    assert "no tenant 'nope'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_duplicate_admin_email_is_refused(appliance):
+    b2a(appliance, "tenant", "create", "One", "--admin-email", "dup@x.test")
+    again = b2a(appliance, "tenant", "create", "Two", "--admin-email", "dup@x.test")
+    assert again.returncode != 0
+    assert "already has an account" in again.stderr
+
+
+def test_user_create_and_reset_password(appliance):
+    b2a(appliance, "tenant", "create", "Initech", "--admin-email", "peter@initech.test")
+    made = b2a(appliance, "user", "create", "milton@initech.test", "--tenant", "initech")
+    assert made.returncode == 0, made.stderr
+    assert "STAFF milton@initech.test created" in made.stdout
+    reset = b2a(appliance, "user", "reset-password", "milton@initech.test")
+    assert reset.returncode == 0
+    assert "new password (shown once)" in reset.stdout
+    missing = b2a(appliance, "user", "create", "x@initech.test")
+    assert missing.returncode != 0 and "--tenant" in missing.stderr
