@@ -171,8 +171,8 @@ class DatabaseSettings:
 
     @property
     def sqlite_path(self) -> Path:
-        """The SQLite file named by the URL."""
-        return Path(urlsplit(self.url).path)
+        """The SQLite file: ``sqlite:////abs/path`` or ``sqlite:///relative/path``."""
+        return Path(urlsplit(self.url).path[1:])
 
 
 @dataclass(frozen=True)

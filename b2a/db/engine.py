@@ -37,13 +37,13 @@ def create_engine(db: DatabaseSettings) -> Engine:  # type: ignore[type-arg]
         path.parent.mkdir(parents=True, exist_ok=True)
         _enable_wal(str(path))
         return SQLiteEngine(path=str(path), timeout=30)
-    config: dict[str, object] = {"dsn": _asyncpg_dsn(db.url)}
+    config: dict[str, object] = {"dsn": asyncpg_dsn(db.url)}
     if not db.statement_cache or uses_transaction_pooler(db.url):
         config["statement_cache_size"] = 0
     return PostgresEngine(config=config)
 
 
-def _asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
     """asyncpg knows neither the ``postgres+`` dialect prefix nor ``pgbouncer=true``."""
     parts = urlsplit(url)
     query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("pgbouncer="))

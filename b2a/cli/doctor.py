@@ -1,0 +1,38 @@
+"""``b2a doctor``: is this appliance healthy, and if not, what is the fix?"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import asdict
+
+import typer
+from rich.table import Table
+
+from b2a.cli._runtime import console, load_settings
+from b2a.errors import ConfigError
+from b2a.system.checks import Check, run_checks
+
+MARKS = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
+
+
+def doctor(
+    json_output: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Check config, database, schema, Redis, processes, disk and public URL; exit 1 on failure."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        checks = [Check("config", "fail", exc.message, "Fix the variable named above.")]
+    else:
+        checks = [Check("config", "ok", "settings load"), *asyncio.run(run_checks(settings))]
+    failed = any(not c.ok for c in checks)
+    if json_output:
+        print(json.dumps({"ok": not failed, "checks": [asdict(c) for c in checks]}, indent=2))
+    else:
+        table = Table("", "check", "result", "fix")
+        for c in checks:
+            table.add_row(MARKS[c.level], c.name, c.detail, c.fix)
+        console.print(table)
+    if failed:
+        raise typer.Exit(1)

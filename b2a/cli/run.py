@@ -1,0 +1,173 @@
+"""``b2a serve | worker | whatsapp | up``: the long-running processes.
+
+systemd calls the first three; ``up`` runs all three as children for a laptop or a
+demo, with a private Redis when none answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from b2a.cli._runtime import console, err_console, load_settings
+from b2a.errors import ConfigError
+from b2a.lib.log import configure_logging
+from b2a.settings import Settings
+
+STOP_TIMEOUT = 45
+
+
+def serve(
+    host: str = typer.Option("", "--host", help="Bind address (default B2A_SERVER_HOST)."),
+    port: int = typer.Option(0, "--port", help="Port (default B2A_SERVER_PORT)."),
+) -> None:
+    """Run the web server: API, web UI, webhooks, health."""
+    import uvicorn
+
+    from b2a.server.app import create_app
+
+    settings = load_settings()
+    _require_secrets(settings)
+    configure_logging(settings.core.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level=settings.core.log_level,
+        access_log=False,
+    )
+
+
+def worker() -> None:
+    """Run one SAQ worker: jobs, cron and the heartbeat."""
+    from b2a.worker.settings import create_worker
+
+    settings = load_settings()
+    _require_secrets(settings)
+    configure_logging(settings.core.log_level)
+
+    async def main() -> None:
+        instance = create_worker(settings)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, instance.event.set)
+        await instance.queue.connect()
+        try:
+            await instance.start()
+        finally:
+            await instance.stop()
+            await instance.queue.disconnect()
+
+    asyncio.run(main())
+
+
+def whatsapp() -> None:
+    """Run the WhatsApp session process for the tenants it can lease."""
+    from b2a.session.process import run_session_process
+
+    settings = load_settings()
+    _require_secrets(settings)
+    configure_logging(settings.core.log_level)
+    asyncio.run(run_session_process(settings))
+
+
+def _require_secrets(settings: Settings) -> None:
+    if not settings.core.secret_key or not settings.core.encryption_key:
+        raise ConfigError("B2A_SECRET_KEY and B2A_ENCRYPTION_KEY are not set: run `b2a init`.")
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def _start_private_redis(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    binary = shutil.which("redis-server")
+    if not binary:
+        raise ConfigError("no Redis answers and redis-server is not installed: run ./setup.sh.")
+    sock = home / "redis.sock"
+    proc = subprocess.Popen(
+        [binary, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
+         "--save", "", "--appendonly", "no", "--dir", str(home)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"unix://{sock}"
+    deadline = time.monotonic() + 10
+    while not _redis_answers(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise ConfigError(f"the private redis-server did not start in {home}.")
+        time.sleep(0.1)
+    return proc, url
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex((host, port)) != 0
+
+
+def up() -> None:
+    """Run server, worker and WhatsApp process together until Ctrl-C."""
+    settings = load_settings()
+    _require_secrets(settings)
+    home = settings.core.home
+    home.mkdir(parents=True, exist_ok=True)
+    if not _port_free(settings.server.host, settings.server.port):
+        raise ConfigError(
+            f"port {settings.server.port} is taken: set B2A_SERVER_PORT or stop what uses it."
+        )
+    env = dict(os.environ)
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    if not _redis_answers(settings.redis.url):
+        redis_proc, url = _start_private_redis(home)
+        children.append(("redis", redis_proc))
+        env["B2A_REDIS_URL"] = url
+        console.print(f"started a private Redis at {url}")
+    for name in ("serve", "worker", "whatsapp"):
+        proc = subprocess.Popen([sys.executable, "-m", "b2a", name], env=env)
+        children.append((name, proc))
+    address = f"http://{settings.server.host}:{settings.server.port}/"
+    console.print(f"[bold green]b2a is running:[/bold green] open {address}  (Ctrl-C stops it)")
+    code = _supervise(children)
+    raise typer.Exit(code)
+
+
+def _supervise(children: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
+    stop = {"requested": False}
+
+    def request_stop(*_: object) -> None:
+        stop["requested"] = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    failed = ""
+    while not stop["requested"] and not failed:
+        failed = next((n for n, p in children if p.poll() is not None), "")
+        time.sleep(0.2)
+    if failed:
+        err_console.print(f"[red]{failed} exited unexpectedly; stopping the others[/red]")
+    # Stop the b2a processes before the Redis they depend on.
+    for _, proc in reversed(children):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    console.print("b2a stopped")
+    return 1 if failed else 0

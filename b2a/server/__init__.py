@@ -1,0 +1,1 @@
+"""The Litestar adapter: REST API, web UI, webhooks and health endpoints."""

@@ -1,0 +1,61 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar, Router, get
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from b2a import __version__
+from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.lib import redis as redis_lib
+from b2a.schema.piccolo_app import all_tables
+from b2a.server.errors import EXCEPTION_HANDLERS
+from b2a.server.health import health, ready
+from b2a.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@get("/meta", sync_to_thread=False, tags=["meta"])
+def meta() -> dict[str, str]:
+    """Which b2a answers; lets API clients check compatibility."""
+    return {"name": "b2a", "version": __version__, "api": "v1"}
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the ASGI app; connections open at startup and close at shutdown."""
+    engine = create_engine(settings.db)
+    bind_engine(engine, all_tables())
+
+    async def open_connections(app: Litestar) -> None:
+        app.state.engine = engine
+        app.state.redis = redis_lib.connect(settings.redis)
+        try:
+            await start_pool(engine, max_size=settings.db.pool_max)
+        except Exception as exc:
+            # Stay up and answer /ready with DB_UNAVAILABLE rather than crash-looping.
+            log.warning("database pool not started (%s); queries will open connections", exc)
+
+    async def close_connections(app: Litestar) -> None:
+        await close_pool(engine)
+        await app.state.redis.aclose()
+
+    api = Router(path="/api/v1", route_handlers=[meta])
+    return Litestar(
+        route_handlers=[health, ready, api],
+        on_startup=[open_connections],
+        on_shutdown=[close_connections],
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="b2a API",
+            version=__version__,
+            path="/api",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        debug=False,
+    )

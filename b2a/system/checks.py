@@ -1,0 +1,164 @@
+"""The checks `b2a doctor` runs: each returns a verdict and, on failure, the fix."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from b2a.db.diagnose import diagnose_database_error
+from piccolo.apps.migrations.tables import Migration
+
+from b2a.db.engine import asyncpg_dsn, bind_engine, create_engine, uses_transaction_pooler
+from b2a.lib import redis as redis_lib
+from b2a.schema.migrate import pending_ids
+from b2a.schema.piccolo_app import all_tables
+from b2a.settings import Settings
+
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report."""
+
+    name: str
+    level: str  # ok, warn or fail
+    detail: str
+    fix: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether this check lets the appliance run (warnings do)."""
+        return self.level != "fail"
+
+
+async def check_database(settings: Settings) -> list[Check]:
+    """Reachability, with a diagnosis of the classic failures; then the schema."""
+    url = settings.db.url
+    if settings.db.is_sqlite:
+        path = settings.db.sqlite_path
+        if not path.exists():
+            return [Check("database", "fail", f"SQLite file {path} does not exist yet", "Run `b2a init`.")]
+        try:
+            await asyncio.to_thread(_open_sqlite, path)
+        except (sqlite3.Error, OSError) as exc:
+            return [Check("database", "fail", f"SQLite file {path}: {exc}",
+                          "Make the data directory writable by the b2a user.")]
+        checks = [Check("database", "ok", f"SQLite {path}")]
+    else:
+        try:
+            conn = await asyncpg.connect(asyncpg_dsn(url), timeout=5, statement_cache_size=0)
+            version = conn.get_server_version()
+            await conn.close()
+        except Exception as exc:
+            detail, fix = diagnose_database_error(exc, url)
+            return [Check("database", "fail", detail, fix)]
+        checks = [Check("database", "ok", f"PostgreSQL {version.major}.{version.minor}")]
+        if uses_transaction_pooler(url):
+            checks.append(Check("pooler", "ok", "transaction-mode pooler: statement cache disabled"))
+    return [*checks, await check_schema(settings)]
+
+
+def _open_sqlite(path: Path) -> None:
+    sqlite3.connect(path).execute("select 1").fetchone()
+
+
+async def check_schema(settings: Settings) -> Check:
+    """Schema present and every shipped migration applied."""
+    engine = create_engine(settings.db)
+    bind_engine(engine, all_tables())
+    if not await Migration.table_exists().run():
+        return Check("schema", "fail", "no b2a schema in this database", "Run `b2a init`.")
+    pending = await pending_ids()
+    if pending:
+        return Check("schema", "fail", f"{len(pending)} migration(s) pending", "Run `b2a migrate`.")
+    return Check("schema", "ok", "all migrations applied")
+
+
+async def check_redis(settings: Settings) -> list[Check]:
+    """Reachable, and configured never to evict (an evicted job is a lost message)."""
+    client = redis_lib.connect(settings.redis, timeout=3)
+    where = redis_lib.describe(settings.redis.url)
+    try:
+        try:
+            await client.ping()
+        except Exception as exc:
+            return [Check("redis", "fail", f"{where} does not answer ({exc})",
+                          "Start Redis (systemctl start redis-server) or fix B2A_REDIS_URL.")]
+        checks = [Check("redis", "ok", where)]
+        try:
+            policy = (await client.config_get("maxmemory-policy")).get("maxmemory-policy", "")
+        except Exception:
+            checks.append(Check("redis eviction", "warn", "CONFIG is disabled; cannot read the policy",
+                                "Make sure the provider sets maxmemory-policy noeviction."))
+            return checks
+        if policy != "noeviction":
+            checks.append(Check(
+                "redis eviction", "fail", f"maxmemory-policy is {policy}, not noeviction",
+                "redis-cli CONFIG SET maxmemory-policy noeviction, and set it in redis.conf.",
+            ))
+        else:
+            checks.append(Check("redis eviction", "ok", "noeviction"))
+        checks += await check_heartbeats(client)
+        return checks
+    finally:
+        await client.aclose()
+
+
+async def check_heartbeats(client: redis_lib.Redis) -> list[Check]:
+    """A worker and a WhatsApp process have reported within three heartbeats."""
+    checks = []
+    for process, unit in (("worker", "b2a-worker"), ("whatsapp", "b2a-whatsapp")):
+        alive = [k async for k in client.scan_iter(match=redis_lib.heartbeat_pattern(process))]
+        if alive:
+            checks.append(Check(f"{process} process", "ok", f"{len(alive)} running"))
+        else:
+            checks.append(Check(f"{process} process", "fail", "no recent heartbeat",
+                                f"Start it: systemctl start {unit} (or `b2a up`)."))
+    return checks
+
+
+def check_disk(settings: Settings) -> Check:
+    """Free space where media and the database live."""
+    path = settings.core.home
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    usage = shutil.disk_usage(path)
+    free = usage.free / GIB
+    detail = f"{free:.1f} GiB free in {path}"
+    if usage.free < GIB or usage.free < usage.total * 0.05:
+        return Check("disk", "fail", detail, "Free space or move B2A_HOME to a larger disk.")
+    if usage.free < 5 * GIB:
+        return Check("disk", "warn", detail, "Plan for more space: media grows with every chat.")
+    return Check("disk", "ok", detail)
+
+
+async def check_public_url(settings: Settings) -> Check | None:
+    """The public address answers /health (only when one is configured)."""
+    url = settings.server.public_url
+    if not url:
+        return None
+    try:
+        async with httpx.AsyncClient(timeout=5, follow_redirects=True) as client:
+            response = await client.get(url.rstrip("/") + "/health")
+    except httpx.HTTPError as exc:
+        return Check("public url", "fail", f"{url} is unreachable ({type(exc).__name__})",
+                     "Point DNS and nginx at this host; see docs/install.md.")
+    if response.status_code != 200:
+        return Check("public url", "fail", f"{url}/health answered {response.status_code}",
+                     "Check the nginx site proxies to b2a serve; see docs/install.md.")
+    return Check("public url", "ok", url)
+
+
+async def run_checks(settings: Settings) -> list[Check]:
+    """Every check, the independent ones concurrently."""
+    database, redis, public = await asyncio.gather(
+        check_database(settings), check_redis(settings), check_public_url(settings)
+    )
+    return [*database, *redis, check_disk(settings), *([public] if public else [])]

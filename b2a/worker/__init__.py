@@ -1,0 +1,1 @@
+"""The SAQ adapter: queue, task list, cron jobs and lifecycle hooks."""

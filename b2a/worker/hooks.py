@@ -1,0 +1,84 @@
+"""Worker lifecycle: database binding, heartbeat, and a log line per job."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.lib import queue as job_queue
+from b2a.lib import redis as redis_lib
+from b2a.schema.piccolo_app import all_tables
+from b2a.settings import Settings
+
+log = logging.getLogger("b2a.worker")
+
+
+def instance_id() -> str:
+    """This process among its peers: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def beat(redis: Any, process: str, every: int) -> None:
+    """Refresh this process's heartbeat key until cancelled; it expires 3 beats after death."""
+    key = redis_lib.heartbeat_key(process, instance_id())
+    try:
+        while True:
+            await redis.set(key, str(int(time.time())), ex=every * 3)
+            await asyncio.sleep(every)
+    finally:
+        with contextlib.suppress(Exception):
+            await redis.delete(key)
+
+
+def make_startup(settings: Settings) -> Any:
+    """The startup hook: connections, the queue for enqueuing, the heartbeat."""
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        engine = create_engine(settings.db)
+        bind_engine(engine, all_tables())
+        await start_pool(engine, max_size=settings.db.pool_max)
+        job_queue.install(ctx["queue"])
+        redis = redis_lib.connect(settings.redis)
+        ctx.update(settings=settings, engine=engine, redis=redis)
+        ctx["heartbeat"] = asyncio.create_task(
+            beat(redis, "worker", settings.worker.heartbeat_seconds)
+        )
+        log.info("worker %s started", instance_id())
+
+    return startup
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    """Stop the heartbeat and close connections."""
+    heartbeat = ctx.get("heartbeat")
+    if heartbeat:
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+    if "redis" in ctx:
+        await ctx["redis"].aclose()
+    if "engine" in ctx:
+        await close_pool(ctx["engine"])
+    log.info("worker %s stopped", instance_id())
+
+
+async def before_process(ctx: dict[str, Any]) -> None:
+    """Remember when the job started."""
+    ctx["started_at"] = time.perf_counter()
+
+
+async def after_process(ctx: dict[str, Any]) -> None:
+    """One line per job: name, status, duration, error."""
+    job = ctx.get("job")
+    if job is None:
+        return
+    took = (time.perf_counter() - ctx.get("started_at", time.perf_counter())) * 1000
+    level = logging.WARNING if job.error else logging.INFO
+    log.log(level, "job %s %s in %.0f ms%s", job.function, job.status, took,
+            f": {job.error.splitlines()[-1]}" if job.error else "")

@@ -1,0 +1,37 @@
+"""Everything the worker runs, listed in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from saq import CronJob, Queue, Worker
+
+from b2a.settings import Settings
+from b2a.worker import hooks
+from b2a.worker.tasks import maintenance
+
+QUEUE_NAME = "b2a"
+
+FUNCTIONS: list[Any] = [maintenance.cleanup]
+CRON_JOBS: list[CronJob[Any]] = [CronJob(maintenance.cleanup, cron="0 3 * * *", timeout=3600)]
+GRACE_SECONDS = 30
+
+
+def create_queue(settings: Settings) -> Queue:
+    """The SAQ queue on the configured Redis."""
+    return Queue.from_url(settings.redis.url, name=QUEUE_NAME)
+
+
+def create_worker(settings: Settings, queue: Queue | None = None) -> Worker[Any]:
+    """A worker with every task, cron job and hook registered."""
+    return Worker(
+        queue or create_queue(settings),
+        functions=FUNCTIONS,
+        cron_jobs=CRON_JOBS,
+        concurrency=settings.worker.concurrency,
+        startup=hooks.make_startup(settings),
+        shutdown=hooks.shutdown,
+        before_process=hooks.before_process,
+        after_process=hooks.after_process,
+        shutdown_grace_period_s=GRACE_SECONDS,
+    )

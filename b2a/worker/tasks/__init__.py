@@ -1,0 +1,1 @@
+"""SAQ task functions, one module per domain; each calls one service function."""
