@@ -58,10 +58,7 @@ def worker() -> None:
     configure_logging(settings.core.log_level)
 
     async def main() -> None:
-        instance = create_worker(settings)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, instance.event.set)
+        instance = create_worker(settings)  # SAQ installs its own SIGTERM/SIGINT handlers
         await instance.queue.connect()
         try:
             await instance.start()
@@ -105,6 +102,9 @@ def _start_private_redis(home: Path) -> tuple[subprocess.Popen[bytes], str]:
         [binary, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
          "--save", "", "--appendonly", "no", "--dir", str(home)],
         stdout=subprocess.DEVNULL,
+        # Its own session: Ctrl-C reaches the b2a processes, which need Redis to shut down
+        # cleanly; `up` stops Redis last.
+        start_new_session=True,
     )
     url = f"unix://{sock}"
     deadline = time.monotonic() + 10

@@ -43,7 +43,7 @@ def make_startup(settings: Settings) -> Any:
         engine = create_engine(settings.db)
         bind_engine(engine, all_tables())
         await start_pool(engine, max_size=settings.db.pool_max)
-        job_queue.install(ctx["queue"])
+        job_queue.install(ctx["worker"].queue)
         redis = redis_lib.connect(settings.redis)
         ctx.update(settings=settings, engine=engine, redis=redis)
         ctx["heartbeat"] = asyncio.create_task(

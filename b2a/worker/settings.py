@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from redis.asyncio import Redis
 from saq import CronJob, Queue, Worker
+from saq.queue.redis import RedisQueue
 
 from b2a.settings import Settings
 from b2a.worker import hooks
@@ -15,11 +17,15 @@ QUEUE_NAME = "b2a"
 FUNCTIONS: list[Any] = [maintenance.cleanup]
 CRON_JOBS: list[CronJob[Any]] = [CronJob(maintenance.cleanup, cron="0 3 * * *", timeout=3600)]
 GRACE_SECONDS = 30
+# Upkeep loops and idle dequeues notice a stop request only between sleeps; short
+# ones let an idle worker stop in seconds instead of waiting out the grace period.
+TIMERS = {"sweep": 5, "worker_info": 5}
+DEQUEUE_TIMEOUT = 1
 
 
 def create_queue(settings: Settings) -> Queue:
-    """The SAQ queue on the configured Redis."""
-    return Queue.from_url(settings.redis.url, name=QUEUE_NAME)
+    """The SAQ queue on the configured Redis (TCP or unix socket)."""
+    return RedisQueue(Redis.from_url(settings.redis.url), name=QUEUE_NAME)
 
 
 def create_worker(settings: Settings, queue: Queue | None = None) -> Worker[Any]:
@@ -34,4 +40,6 @@ def create_worker(settings: Settings, queue: Queue | None = None) -> Worker[Any]
         before_process=hooks.before_process,
         after_process=hooks.after_process,
         shutdown_grace_period_s=GRACE_SECONDS,
+        timers=TIMERS,  # type: ignore[typeddict-item]
+        dequeue_timeout=DEQUEUE_TIMEOUT,
     )
