@@ -1,0 +1,41 @@
+import asyncio
+
+from saq import Status
+
+from b2a.lib import queue as job_queue
+from b2a.lib.redis import heartbeat_pattern
+from b2a.worker.settings import CRON_JOBS, FUNCTIONS, create_worker
+
+
+def test_every_task_and_cron_job_is_registered_in_one_place():
+    names = {f.__name__ for f in FUNCTIONS}
+    assert "cleanup" in names
+    assert any(c.function.__name__ == "cleanup" and c.cron == "0 3 * * *" for c in CRON_JOBS)
+
+
+async def test_a_worker_runs_an_enqueued_job_and_reports_its_heartbeat(pg, make_settings, redis):
+    settings = make_settings(B2A_DB_URL=pg.url, B2A_WORKER_HEARTBEAT_SECONDS="1")
+    worker = create_worker(settings)
+    await worker.queue.connect()
+    running = asyncio.create_task(worker.start())
+    try:
+        for _ in range(50):
+            if "settings" in worker.context:
+                break
+            await asyncio.sleep(0.05)
+        assert await job_queue.enqueue("cleanup", key="test-cleanup")
+        assert not await job_queue.enqueue("cleanup", key="test-cleanup"), "same key, one job"
+        job = await worker.queue.job("test-cleanup")
+        for _ in range(100):
+            await job.refresh()
+            if job.status in (Status.COMPLETE, Status.FAILED):
+                break
+            await asyncio.sleep(0.05)
+        assert job.status == Status.COMPLETE, job.error
+        assert job.result == {"audit_entries_archived": 0}
+        assert [k async for k in redis.scan_iter(match=heartbeat_pattern("worker"))]
+    finally:
+        worker.event.set()
+        await asyncio.wait_for(running, 15)
+        await worker.queue.disconnect()
+    assert not [k async for k in redis.scan_iter(match=heartbeat_pattern("worker"))]
