@@ -63,12 +63,25 @@ def postgres_server() -> Iterator[str]:
     if _port_open(5432) and _psql_ok(standard):
         yield standard
         return
+    with start_postgres() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def start_postgres(password: str | None = None) -> Iterator[str]:
+    """A throwaway PostgreSQL cluster in a temp dir; with ``password``, scram auth is enforced."""
     tmp = Path(tempfile.mkdtemp(prefix="b2a-pg-"))
     os.chmod(tmp, 0o777)
     data = tmp / "data"
     port = free_port()
+    auth = ["--auth=trust"]
+    if password is not None:
+        pwfile = tmp / "pw"
+        pwfile.write_text(password)
+        os.chmod(pwfile, 0o644)
+        auth = ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
     subprocess.run(
-        _as_postgres([_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+        _as_postgres([_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", *auth]),
         check=True,
         capture_output=True,
     )
@@ -84,7 +97,8 @@ def postgres_server() -> Iterator[str]:
         capture_output=True,
     )
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        credentials = "postgres" if password is None else f"postgres:{password}"
+        yield f"postgresql://{credentials}@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
             _as_postgres([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),

@@ -1,0 +1,93 @@
+import json
+
+import pytest
+import redis as sync_redis
+
+from b2a.lib.redis import heartbeat_key
+from tests.cli.helpers import b2a, operator_env
+from tests.services import free_port, start_postgres, start_redis
+
+
+def _doctor(env):
+    result = b2a(env, "doctor", "--json")
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    return result.returncode, {c["name"]: c for c in report["checks"]}
+
+
+@pytest.fixture
+def healthy(tmp_path, pg_url, redis_url):
+    env = operator_env(tmp_path, pg_url, redis_url)
+    assert b2a(env, "init", "--admin-email", "op@example.com").returncode == 0
+    return env
+
+
+async def test_a_healthy_appliance_passes(healthy, redis):
+    await redis.set(heartbeat_key("worker", "test:1"), "1", ex=60)
+    await redis.set(heartbeat_key("whatsapp", "test:1"), "1", ex=60)
+    code, checks = _doctor(healthy)
+    assert code == 0, checks
+    assert all(c["level"] != "fail" for c in checks.values())
+    assert checks["schema"]["detail"] == "all migrations applied"
+
+
+def test_stopped_processes_are_failures_with_the_unit_to_start(healthy, redis_url):
+    code, checks = _doctor(healthy)
+    assert code == 1
+    assert "systemctl start b2a-worker" in checks["worker process"]["fix"]
+    assert "systemctl start b2a-whatsapp" in checks["whatsapp process"]["fix"]
+
+
+def test_a_stopped_redis_is_named(healthy):
+    code, checks = _doctor({**healthy, "B2A_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    assert code == 1
+    assert checks["redis"]["level"] == "fail"
+    assert "does not answer" in checks["redis"]["detail"]
+    assert "redis-server" in checks["redis"]["fix"]
+
+
+def test_an_evicting_redis_is_a_failure(tmp_path):
+    with start_redis() as url:
+        sync_redis.Redis.from_url(url).config_set("maxmemory-policy", "allkeys-lru")
+        code, checks = _doctor(operator_env(tmp_path, f"sqlite:///{tmp_path}/x.sqlite3", url))
+    assert code == 1
+    assert "allkeys-lru" in checks["redis eviction"]["detail"]
+    assert "noeviction" in checks["redis eviction"]["fix"]
+
+
+def test_a_missing_schema_says_run_init(tmp_path, make_database, redis_url):
+    env = operator_env(tmp_path, make_database(), redis_url)
+    env["B2A_SECRET_KEY"] = env["B2A_ENCRYPTION_KEY"] = "x"
+    code, checks = _doctor(env)
+    assert code == 1
+    assert checks["database"]["level"] == "ok"
+    assert checks["schema"]["fix"] == "Run `b2a init`."
+
+
+def test_a_missing_database_is_named(tmp_path, pg_admin_url, redis_url):
+    url = pg_admin_url.rsplit("/", 1)[0] + "/b2a_does_not_exist"
+    code, checks = _doctor(operator_env(tmp_path, url, redis_url))
+    assert code == 1
+    assert "does not exist" in checks["database"]["detail"]
+    assert "createdb" in checks["database"]["fix"]
+
+
+@pytest.fixture(scope="module")
+def password_postgres():
+    with start_postgres(password="right-password") as url:
+        yield url
+
+
+def test_a_wrong_database_password_is_named(tmp_path, password_postgres, redis_url):
+    wrong = password_postgres.replace("right-password", "wrong-password")
+    code, checks = _doctor(operator_env(tmp_path, wrong, redis_url))
+    assert code == 1
+    assert "refused the password" in checks["database"]["detail"]
+    assert "wrong-password" not in json.dumps(checks)
+
+
+def test_a_bad_setting_fails_the_config_check(tmp_path, redis_url):
+    env = operator_env(tmp_path, "mysql://nope", redis_url)
+    code, checks = _doctor(env)
+    assert code == 1
+    assert "B2A_DB_URL" in checks["config"]["detail"]
