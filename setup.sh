@@ -110,7 +110,7 @@ setup_dev() {
 }
 
 setup_test() {
-  apt_install redis-server redis-tools postgresql postgresql-client systemd ca-certificates
+  apt_install redis-server redis-tools postgresql postgresql-client systemd nginx ca-certificates
   make_venv "$HERE/.venv" "[test]"
   start_redis
   start_postgres || say "PostgreSQL did not start; the tests will start a private cluster"

@@ -1,0 +1,67 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+UNITS = sorted((DEPLOY / "systemd").iterdir())
+SERVICES = ["b2a-server.service", "b2a-worker.service", "b2a-whatsapp.service"]
+
+
+def test_systemd_units_verify_without_a_single_warning(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        pytest.skip("systemd-analyze is not installed (./setup.sh --test installs systemd)")
+    b2a = Path(sys.executable).parent / "b2a"
+    assert b2a.exists(), "the b2a console script is installed by ./setup.sh --test"
+    for unit in UNITS:
+        (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/b2a/venv/bin/b2a", str(b2a)))
+    result = subprocess.run(
+        [analyze, "verify", *sorted(str(p) for p in tmp_path.iterdir())],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0 and not (result.stdout + result.stderr).strip(), result.stderr
+
+
+def test_long_running_units_restart_and_are_hardened():
+    for name in SERVICES:
+        text = (DEPLOY / "systemd" / name).read_text()
+        for directive in (
+            "EnvironmentFile=/etc/b2a/b2a.env",
+            "User=b2a",
+            "Restart=on-failure",
+            "TimeoutStopSec=45",
+            "NoNewPrivileges=yes",
+            "ProtectSystem=strict",
+            "ReadWritePaths=/var/lib/b2a",
+            "PrivateTmp=yes",
+            "ProtectHome=yes",
+        ):
+            assert directive in text, f"{name} lacks {directive}"
+
+
+def test_cleanup_runs_daily_from_a_timer():
+    timer = (DEPLOY / "systemd" / "b2a-cleanup.timer").read_text()
+    assert "OnCalendar=daily" in timer and "Persistent=true" in timer
+    assert "ExecStart=/opt/b2a/venv/bin/b2a cleanup" in (DEPLOY / "systemd" / "b2a-cleanup.service").read_text()
+
+
+def test_the_nginx_site_is_valid(tmp_path):
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if not nginx:
+        pytest.skip("nginx is not installed here; ./setup.sh --production installs it")
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
+        f"events {{}}\nhttp {{ access_log off; include {DEPLOY / 'nginx' / 'b2a.conf'}; }}\n"
+    )
+    result = subprocess.run([nginx, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_nginx_site_streams_events_unbuffered():
+    site = (DEPLOY / "nginx" / "b2a.conf").read_text()
+    assert "proxy_buffering off" in site and "client_max_body_size" in site
