@@ -11,7 +11,7 @@ from rich.table import Table
 
 from b2a.cli._runtime import console, load_settings
 from b2a.errors import ConfigError
-from b2a.system.checks import Check, run_checks
+from b2a.ops.checks import Check, run_checks
 
 MARKS = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
 

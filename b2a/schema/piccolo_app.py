@@ -8,7 +8,17 @@ from importlib import import_module
 from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
-DOMAIN_TABLE_MODULES = ("b2a.tenants.tables", "b2a.audit.tables", "b2a.billing.tables")
+DOMAIN_TABLE_MODULES = (
+    "b2a.tenants.tables",
+    "b2a.billing.tables",
+    "b2a.audit.tables",
+    "b2a.system.tables",
+    "b2a.inbox.tables",
+    "b2a.catalog.tables",
+    "b2a.orders.tables",
+    "b2a.assistant.tables",
+    "b2a.outbox.tables",
+)
 
 
 def all_tables() -> list[type[Table]]:

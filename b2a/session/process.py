@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.inbox.rules import Transport
+from b2a.inbox.tables import Channel
 from b2a.lib import redis as redis_lib
 from b2a.schema.piccolo_app import all_tables
 from b2a.session.main import SessionProcess, SessionRunner, install_signal_handlers
 from b2a.settings import Settings
 from b2a.tenants.rules import TenantStatus
-from b2a.tenants.tables import Tenant
 
 log = logging.getLogger("b2a.whatsapp")
 
@@ -34,14 +35,19 @@ class LeaseOnlyRunner:
 
 
 async def wanted_tenants() -> list[str]:
-    """Tenants allowed a WhatsApp session: active and WhatsApp-enabled."""
+    """Tenants whose WhatsApp-Web channel should run: asked for, active, WhatsApp-enabled."""
     rows = (
-        await Tenant.select(Tenant.id)
-        .where((Tenant.status == TenantStatus.ACTIVE) & (Tenant.whatsapp_enabled == True))  # noqa: E712
-        .order_by(Tenant.created_at)
+        await Channel.select(Channel.tenant)
+        .where(
+            (Channel.transport == Transport.WEB)
+            & (Channel.wants_session == True)  # noqa: E712
+            & (Channel.tenant.status == TenantStatus.ACTIVE)
+            & (Channel.tenant.whatsapp_enabled == True)  # noqa: E712
+        )
+        .order_by(Channel.created_at)
         .run()
     )
-    return [str(row["id"]) for row in rows]
+    return [str(row["tenant"]) for row in rows]
 
 
 def _runner(tenant_id: str) -> SessionRunner:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from b2a.audit.archive import archive_and_prune
 from b2a.lib import clock
+from b2a.outbox.rules import ScheduleStatus
+from b2a.outbox.tables import ScheduledMessage
 from b2a.settings import Settings
 
 
@@ -17,4 +19,18 @@ async def run_retention(settings: Settings) -> dict[str, int]:
         "audit_entries_archived": await archive_and_prune(
             audit_cutoff, settings.core.home / "archive"
         ),
+        "scheduled_messages_removed": await _prune_scheduled(
+            now - timedelta(days=settings.retention.scheduled_days)
+        ),
     }
+
+
+async def _prune_scheduled(before: datetime) -> int:
+    """Sent and failed scheduled messages finished before ``before`` (all tenants)."""
+    finished = ScheduledMessage.status.is_in([ScheduleStatus.SENT, ScheduleStatus.FAILED]) & (
+        ScheduledMessage.finished_at < before
+    )
+    doomed = await ScheduledMessage.count().where(finished).run()
+    if doomed:
+        await ScheduledMessage.delete().where(finished).run()
+    return int(doomed)

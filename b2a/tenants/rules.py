@@ -32,6 +32,14 @@ class AITier(StrEnum):
     HIGH = "HIGH"
 
 
+class TokenPurpose(StrEnum):
+    """What a single-use emailed link is for."""
+
+    INVITE = "INVITE"
+    RESET = "RESET"
+    VERIFY = "VERIFY"
+
+
 def slugify(name: str) -> str:
     """A URL-safe lowercase slug from a business name ("Café Noor" → "cafe-noor")."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

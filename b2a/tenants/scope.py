@@ -53,7 +53,7 @@ class TenantScope:
     def update(self, table: type[Table], values: dict[Column | str, Any]) -> Update:
         """``table.update(values)`` limited to this tenant; the tenant itself never changes."""
         tenant = _tenant_column(table)
-        if any(key in (tenant, "tenant") for key in values):
+        if any((key if isinstance(key, str) else key._meta.name) == "tenant" for key in values):
             raise ValueError("a row's tenant never changes")
         return table.update(values).where(tenant == self.tenant_id)
 

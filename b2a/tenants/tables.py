@@ -6,6 +6,7 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     Integer,
+    SmallInt,
     LazyTableReference,
     OnDelete,
     Timestamptz,
@@ -13,7 +14,7 @@ from piccolo.columns import (
 )
 
 from b2a.db.columns import Record
-from b2a.tenants.rules import AITier, Role, TenantStatus
+from b2a.tenants.rules import AITier, Role, TenantStatus, TokenPurpose
 
 
 class Tenant(Record):
@@ -71,3 +72,22 @@ class ApiToken(TenantRecord):
     token_hash = Varchar(length=64, unique=True, secret=True)
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class AccountToken(Record):
+    """A single-use, expiring link token (invite, password reset, email check); hashed."""
+
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False, index=True)
+    purpose = Varchar(length=8, choices=TokenPurpose)
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class WorkingHours(TenantRecord):
+    """Opening hours for one weekday (0 = Monday), in the tenant's time zone."""
+
+    weekday = SmallInt()
+    opens = Varchar(length=5, default="09:00", help_text="HH:MM")
+    closes = Varchar(length=5, default="17:00", help_text="HH:MM")
+    closed = Boolean(default=False)

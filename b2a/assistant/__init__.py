@@ -1,0 +1,1 @@
+"""The AI assistant: per-tenant configuration, grounding, guardrails, usage log."""

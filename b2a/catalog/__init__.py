@@ -1,0 +1,1 @@
+"""The tenant's catalogue: services at fixed prices, and FAQ entries."""

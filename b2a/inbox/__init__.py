@@ -1,0 +1,1 @@
+"""Channels, customers and their WhatsApp identities, conversations, messages, labels, notes."""

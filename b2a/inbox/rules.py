@@ -1,0 +1,90 @@
+"""The vocabulary of the inbox: transports, states, directions, kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Transport(StrEnum):
+    """How a tenant's WhatsApp number is connected (SPEC §3)."""
+
+    CLOUD = "cloud"
+    WEB = "web"
+    SANDBOX = "sandbox"
+
+
+class ChannelState(StrEnum):
+    """Where a channel's connection stands."""
+
+    DISCONNECTED = "DISCONNECTED"
+    PAIRING = "PAIRING"
+    CONNECTING = "CONNECTING"
+    CONNECTED = "CONNECTED"
+    NEEDS_PAIRING = "NEEDS_PAIRING"
+    FAILED = "FAILED"
+
+
+class IdentityKind(StrEnum):
+    """Ways WhatsApp names one person: phone, web JID/LID, Cloud wa_id, business-scoped id."""
+
+    PHONE = "phone"
+    JID = "jid"
+    LID = "lid"
+    WA_ID = "wa_id"
+    BSUID = "bsuid"
+
+
+class ConversationStatus(StrEnum):
+    """Inbox states of a conversation."""
+
+    OPEN = "OPEN"
+    ASSIGNED = "ASSIGNED"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+
+
+class Owner(StrEnum):
+    """Who answers: the assistant, or humans (the AI stays silent until handed back)."""
+
+    AI = "AI"
+    HUMAN = "HUMAN"
+
+
+class Direction(StrEnum):
+    """Which way a message travelled."""
+
+    INBOUND = "INBOUND"
+    OUTBOUND = "OUTBOUND"
+
+
+class MessageKind(StrEnum):
+    """Content types the inbox stores and shows."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    DOCUMENT = "document"
+    AUDIO = "audio"
+    VIDEO = "video"
+    TEMPLATE = "template"
+
+
+class Author(StrEnum):
+    """Who wrote an outbound message."""
+
+    CUSTOMER = "CUSTOMER"
+    AI = "AI"
+    AGENT = "AGENT"
+    SYSTEM = "SYSTEM"
+
+
+class DeliveryState(StrEnum):
+    """Delivery of an outbound message; DEAD is the dead-letter state with a reason."""
+
+    RECEIVED = "RECEIVED"
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    READ = "READ"
+    FAILED = "FAILED"
+    DEAD = "DEAD"

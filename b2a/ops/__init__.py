@@ -1,0 +1,1 @@
+"""Operating the appliance: the health checks behind `b2a doctor`."""

@@ -1,0 +1,1 @@
+"""Order requests created by the assistant or staff, and their approval."""

@@ -1,0 +1,44 @@
+"""Order requests, their items and their status history."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, OnDelete, Text, Varchar
+
+from b2a.catalog.tables import Service
+from b2a.inbox.tables import Conversation, Customer
+from b2a.orders.rules import OrderStatus
+from b2a.tenants.tables import TenantRecord, User
+
+
+class Order(TenantRecord, tablename="customer_order"):
+    """An order request; the total is computed from catalogue prices, never typed."""
+
+    number = Integer(help_text="per-tenant sequence shown to customers")
+    customer = ForeignKey(Customer, on_delete=OnDelete.restrict, null=False, index=True)
+    conversation = ForeignKey(Conversation, on_delete=OnDelete.set_null, null=True)
+    status = Varchar(length=16, choices=OrderStatus, default=OrderStatus.DRAFT, index=True)
+    total_minor = Integer(default=0)
+    currency = Varchar(length=3, default="USD")
+    details = JSON(default={}, help_text="collected fields: name, phone, address …")
+    created_by_ai = Boolean(default=False)
+    decision_note = Text(default="")
+
+
+class OrderItem(TenantRecord):
+    """A catalogue item on an order, with the unit price it was priced at."""
+
+    order = ForeignKey(Order, on_delete=OnDelete.cascade, null=False, index=True)
+    service = ForeignKey(Service, on_delete=OnDelete.restrict, null=False)
+    quantity = Integer(default=1)
+    unit_price_minor = Integer()
+    name = Varchar(length=120, help_text="service name when ordered")
+
+
+class OrderStatusChange(TenantRecord):
+    """One transition of an order, kept for the audit trail."""
+
+    order = ForeignKey(Order, on_delete=OnDelete.cascade, null=False, index=True)
+    from_status = Varchar(length=16, choices=OrderStatus, null=True, default=None)
+    to_status = Varchar(length=16, choices=OrderStatus)
+    actor = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    note = Text(default="")

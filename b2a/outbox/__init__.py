@@ -1,0 +1,1 @@
+"""Outbound message templates and scheduled messages."""
