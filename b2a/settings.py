@@ -181,7 +181,7 @@ class RedisSettings:
 
     url: str = setting(
         "B2A_REDIS_URL",
-        "redis://host:port/db or unix:///path/redis.sock; `b2a up` starts a private one if unreachable.",
+        "redis://host:port/db or unix:///path/redis.sock; `b2a up` starts its own if unreachable.",
         "redis://127.0.0.1:6379/0",
         _url_parser("redis", "rediss", "unix"),
         secret=True,
@@ -328,7 +328,8 @@ def _refuse_placeholder_secrets(settings: Settings) -> None:
             env = f.metadata["env"]
             if f.name in ("secret_key", "encryption_key") and not value:
                 raise ConfigError(
-                    f"{env} is required in production: run `b2a init` or set it in {PRODUCTION_CONFIG}."
+                    f"{env} is required in production: run `b2a init` "
+                    f"or set it in {PRODUCTION_CONFIG}."
                 )
             if PLACEHOLDER in str(value):
                 raise ConfigError(

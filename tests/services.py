@@ -88,8 +88,14 @@ def start_postgres(password: str | None = None) -> Iterator[str]:
     subprocess.run(
         _as_postgres(
             [
-                _pg_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(tmp / "log"),
-                "-o", f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off",
+                _pg_bin("pg_ctl"),
+                "-D",
+                str(data),
+                "-w",
+                "-l",
+                str(tmp / "log"),
+                "-o",
+                f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off",
                 "start",
             ]
         ),

@@ -17,7 +17,9 @@ def test_systemd_units_verify_without_a_single_warning(tmp_path):
     b2a = Path(sys.executable).parent / "b2a"
     assert b2a.exists(), "the b2a console script is installed by ./setup.sh --test"
     for unit in UNITS:
-        (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/b2a/venv/bin/b2a", str(b2a)))
+        (tmp_path / unit.name).write_text(
+            unit.read_text().replace("/opt/b2a/venv/bin/b2a", str(b2a))
+        )
     result = subprocess.run(
         [analyze, "verify", *sorted(str(p) for p in tmp_path.iterdir())],
         capture_output=True,
@@ -46,11 +48,16 @@ def test_long_running_units_restart_and_are_hardened():
 def test_cleanup_runs_daily_from_a_timer():
     timer = (DEPLOY / "systemd" / "b2a-cleanup.timer").read_text()
     assert "OnCalendar=daily" in timer and "Persistent=true" in timer
-    assert "ExecStart=/opt/b2a/venv/bin/b2a cleanup" in (DEPLOY / "systemd" / "b2a-cleanup.service").read_text()
+    assert (
+        "ExecStart=/opt/b2a/venv/bin/b2a cleanup"
+        in (DEPLOY / "systemd" / "b2a-cleanup.service").read_text()
+    )
 
 
 def test_the_nginx_site_is_valid(tmp_path):
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
     if not nginx:
         pytest.skip("nginx is not installed here; ./setup.sh --production installs it")
     conf = tmp_path / "nginx.conf"
@@ -58,7 +65,9 @@ def test_the_nginx_site_is_valid(tmp_path):
         f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
         f"events {{}}\nhttp {{ access_log off; include {DEPLOY / 'nginx' / 'b2a.conf'}; }}\n"
     )
-    result = subprocess.run([nginx, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [nginx, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 

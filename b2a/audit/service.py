@@ -9,9 +9,7 @@ from b2a.audit.tables import AuditEntry
 from b2a.tenants.actor import Actor
 
 
-async def record(
-    actor: Actor, event: str, *, tenant_id: UUID | None = None, **detail: Any
-) -> None:
+async def record(actor: Actor, event: str, *, tenant_id: UUID | None = None, **detail: Any) -> None:
     """Append one event; ``tenant_id`` defaults to the actor's tenant."""
     await AuditEntry.insert(
         AuditEntry(
@@ -23,4 +21,3 @@ async def record(
             detail=detail,
         )
     ).run()
-

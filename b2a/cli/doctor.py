@@ -1,4 +1,4 @@
-"""``b2a doctor``: is this appliance healthy, and if not, what is the fix?"""
+"""``b2a doctor``: whether this appliance is healthy, and the fix when it is not."""
 
 from __future__ import annotations
 

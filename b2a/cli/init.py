@@ -70,14 +70,19 @@ def init(
     async def work() -> None:
         with console.status("applying migrations…"):
             applied = await apply_pending()
-        console.print(f"[green]✓[/green] schema: {len(applied)} migration(s) applied, "
-                      f"{len(migration_ids())} in total")
+        console.print(
+            f"[green]✓[/green] schema: {len(applied)} migration(s) applied, "
+            f"{len(migration_ids())} in total"
+        )
         if await tenants.has_super_admin():
             console.print("[green]✓[/green] a super admin already exists")
             return
         email = admin_email or _ask_email()
         login = await tenants.create_user(
-            Actor.operator("b2a init"), email, password=admin_password or None, role=Role.SUPER_ADMIN
+            Actor.operator("b2a init"),
+            email,
+            password=admin_password or None,
+            role=Role.SUPER_ADMIN,
         )
         console.print(f"[green]✓[/green] super admin {login.email} created")
         if login.password:

@@ -99,8 +99,21 @@ def _start_private_redis(home: Path) -> tuple[subprocess.Popen[bytes], str]:
         raise ConfigError("no Redis answers and redis-server is not installed: run ./setup.sh.")
     sock = home / "redis.sock"
     proc = subprocess.Popen(
-        [binary, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
-         "--save", "", "--appendonly", "no", "--dir", str(home)],
+        [
+            binary,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(home),
+        ],
         stdout=subprocess.DEVNULL,
         # Its own session: Ctrl-C reaches the b2a processes, which need Redis to shut down
         # cleanly; `up` stops Redis last.

@@ -19,4 +19,3 @@ class Record(Table):
 
     id = UUID(primary_key=True)
     created_at = Timestamptz(default=TimestamptzNow(), index=False)
-

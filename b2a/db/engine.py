@@ -44,7 +44,7 @@ def create_engine(db: DatabaseSettings) -> Engine:  # type: ignore[type-arg]
 
 
 def asyncpg_dsn(url: str) -> str:
-    """asyncpg knows neither the ``postgres+`` dialect prefix nor ``pgbouncer=true``."""
+    """Asyncpg knows neither the ``postgres+`` dialect prefix nor ``pgbouncer=true``."""
     parts = urlsplit(url)
     query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("pgbouncer="))
     return parts._replace(scheme="postgresql", query=query).geturl()
@@ -66,7 +66,8 @@ def bind_engine(engine: Engine, tables: Iterable[type[Table]]) -> None:  # type:
     from b2a.db import piccolo_conf
 
     piccolo_conf.DB = engine
-    for table in (*tables, Migration):
+    bound: list[type[Table]] = [*tables, Migration]
+    for table in bound:
         table._meta.db = engine
 
 

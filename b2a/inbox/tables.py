@@ -70,7 +70,9 @@ class Conversation(TenantRecord):
     customer = ForeignKey(Customer, on_delete=OnDelete.cascade, null=False, index=True)
     status = Varchar(length=10, choices=ConversationStatus, default=ConversationStatus.OPEN)
     owner = Varchar(length=6, choices=Owner, default=Owner.AI)
-    owner_reason = Varchar(length=200, default="", help_text="why humans own it (shown in the inbox)")
+    owner_reason = Varchar(
+        length=200, default="", help_text="why humans own it (shown in the inbox)"
+    )
     assignee = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     last_message_at = Timestamptz(null=True, default=None)
     last_message_preview = Varchar(length=200, default="")

@@ -27,7 +27,9 @@ def install(queue: JobQueue) -> None:
     _installed = queue
 
 
-async def enqueue(name: str, *, key: str, timeout: int = 60, retries: int = 3, **kwargs: Any) -> bool:
+async def enqueue(
+    name: str, *, key: str, timeout: int = 60, retries: int = 3, **kwargs: Any
+) -> bool:
     """Queue task ``name`` once per ``key``; returns False when it was already queued.
 
     ``retries`` counts total attempts (SAQ's meaning), not extra ones.

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-
-from b2a.db.diagnose import diagnose_database_error
 from piccolo.apps.migrations.tables import Migration
 
+from b2a.db.diagnose import diagnose_database_error
 from b2a.db.engine import asyncpg_dsn, bind_engine, create_engine, uses_transaction_pooler
 from b2a.lib import redis as redis_lib
 from b2a.schema.migrate import pending_ids
@@ -44,12 +43,22 @@ async def check_database(settings: Settings) -> list[Check]:
     if settings.db.is_sqlite:
         path = settings.db.sqlite_path
         if not path.exists():
-            return [Check("database", "fail", f"SQLite file {path} does not exist yet", "Run `b2a init`.")]
+            return [
+                Check(
+                    "database", "fail", f"SQLite file {path} does not exist yet", "Run `b2a init`."
+                )
+            ]
         try:
             await asyncio.to_thread(_open_sqlite, path)
         except (sqlite3.Error, OSError) as exc:
-            return [Check("database", "fail", f"SQLite file {path}: {exc}",
-                          "Make the data directory writable by the b2a user.")]
+            return [
+                Check(
+                    "database",
+                    "fail",
+                    f"SQLite file {path}: {exc}",
+                    "Make the data directory writable by the b2a user.",
+                )
+            ]
         checks = [Check("database", "ok", f"SQLite {path}")]
     else:
         try:
@@ -61,7 +70,9 @@ async def check_database(settings: Settings) -> list[Check]:
             return [Check("database", "fail", detail, fix)]
         checks = [Check("database", "ok", f"PostgreSQL {version.major}.{version.minor}")]
         if uses_transaction_pooler(url):
-            checks.append(Check("pooler", "ok", "transaction-mode pooler: statement cache disabled"))
+            checks.append(
+                Check("pooler", "ok", "transaction-mode pooler: statement cache disabled")
+            )
     return [*checks, await check_schema(settings)]
 
 
@@ -89,20 +100,36 @@ async def check_redis(settings: Settings) -> list[Check]:
         try:
             await client.ping()
         except Exception as exc:
-            return [Check("redis", "fail", f"{where} does not answer ({exc})",
-                          "Start Redis (systemctl start redis-server) or fix B2A_REDIS_URL.")]
+            return [
+                Check(
+                    "redis",
+                    "fail",
+                    f"{where} does not answer ({exc})",
+                    "Start Redis (systemctl start redis-server) or fix B2A_REDIS_URL.",
+                )
+            ]
         checks = [Check("redis", "ok", where)]
         try:
             policy = (await client.config_get("maxmemory-policy")).get("maxmemory-policy", "")
         except Exception:
-            checks.append(Check("redis eviction", "warn", "CONFIG is disabled; cannot read the policy",
-                                "Make sure the provider sets maxmemory-policy noeviction."))
+            checks.append(
+                Check(
+                    "redis eviction",
+                    "warn",
+                    "CONFIG is disabled; cannot read the policy",
+                    "Make sure the provider sets maxmemory-policy noeviction.",
+                )
+            )
             return checks
         if policy != "noeviction":
-            checks.append(Check(
-                "redis eviction", "fail", f"maxmemory-policy is {policy}, not noeviction",
-                "redis-cli CONFIG SET maxmemory-policy noeviction, and set it in redis.conf.",
-            ))
+            checks.append(
+                Check(
+                    "redis eviction",
+                    "fail",
+                    f"maxmemory-policy is {policy}, not noeviction",
+                    "redis-cli CONFIG SET maxmemory-policy noeviction, and set it in redis.conf.",
+                )
+            )
         else:
             checks.append(Check("redis eviction", "ok", "noeviction"))
         checks += await check_heartbeats(client)
@@ -119,8 +146,14 @@ async def check_heartbeats(client: redis_lib.Redis) -> list[Check]:
         if alive:
             checks.append(Check(f"{process} process", "ok", f"{len(alive)} running"))
         else:
-            checks.append(Check(f"{process} process", "fail", "no recent heartbeat",
-                                f"Start it: systemctl start {unit} (or `b2a up`)."))
+            checks.append(
+                Check(
+                    f"{process} process",
+                    "fail",
+                    "no recent heartbeat",
+                    f"Start it: systemctl start {unit} (or `b2a up`).",
+                )
+            )
     return checks
 
 
@@ -148,11 +181,19 @@ async def check_public_url(settings: Settings) -> Check | None:
         async with httpx.AsyncClient(timeout=5, follow_redirects=True) as client:
             response = await client.get(url.rstrip("/") + "/health")
     except httpx.HTTPError as exc:
-        return Check("public url", "fail", f"{url} is unreachable ({type(exc).__name__})",
-                     "Point DNS and nginx at this host; see docs/install.md.")
+        return Check(
+            "public url",
+            "fail",
+            f"{url} is unreachable ({type(exc).__name__})",
+            "Point DNS and nginx at this host; see docs/install.md.",
+        )
     if response.status_code != 200:
-        return Check("public url", "fail", f"{url}/health answered {response.status_code}",
-                     "Check the nginx site proxies to b2a serve; see docs/install.md.")
+        return Check(
+            "public url",
+            "fail",
+            f"{url}/health answered {response.status_code}",
+            "Check the nginx site proxies to b2a serve; see docs/install.md.",
+        )
     return Check("public url", "ok", url)
 
 

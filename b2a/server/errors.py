@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from b2a.errors import (
     B2AError,
@@ -40,8 +41,15 @@ STATUS: dict[type[B2AError], int] = {
     ConfigError: 500,
 }
 
-HTTP_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-              405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 429: "LIMIT_EXCEEDED"}
+HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    429: "LIMIT_EXCEEDED",
+}
 
 
 def status_for(exc: B2AError) -> int:
@@ -72,7 +80,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if isinstance(exc, ValidationException):
         extra = exc.extra if isinstance(exc.extra, list) else []
         field = next((e.get("key") for e in extra if isinstance(e, dict) and e.get("key")), None)
-        return Response(_body("VALIDATION_ERROR", "the request is not valid.", field), status_code=422)
+        return Response(
+            _body("VALIDATION_ERROR", "the request is not valid.", field), status_code=422
+        )
     code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     return Response(_body(code, str(exc.detail)), status_code=exc.status_code)
 
@@ -86,7 +96,7 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
     )
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     B2AError: domain_error,
     HTTPException: http_error,
     Exception: unexpected_error,

@@ -37,11 +37,15 @@ class Leases:
 
     async def claim(self, tenant_id: str) -> bool:
         """Take the lease if nobody holds it."""
-        return bool(await self._redis.set(lease_key(KIND, tenant_id), self.owner, nx=True, px=self._ttl_ms))
+        return bool(
+            await self._redis.set(lease_key(KIND, tenant_id), self.owner, nx=True, px=self._ttl_ms)
+        )
 
     async def renew(self, tenant_id: str) -> bool:
         """Extend our lease; False means it expired or someone else holds it now."""
-        return bool(await self._redis.eval(_RENEW, 1, lease_key(KIND, tenant_id), self.owner, self._ttl_ms))
+        return bool(
+            await self._redis.eval(_RENEW, 1, lease_key(KIND, tenant_id), self.owner, self._ttl_ms)
+        )
 
     async def release(self, tenant_id: str) -> None:
         """Give the lease up, if it is still ours."""

@@ -106,7 +106,9 @@ class SessionProcess:
             await runner.start()
         except Exception as exc:
             delay = backoff.fail(now)
-            log.warning("tenant %s: session failed to start (%s); retry in %.0f s", tenant_id, exc, delay)
+            log.warning(
+                "tenant %s: session failed to start (%s); retry in %.0f s", tenant_id, exc, delay
+            )
             await self.leases.release(tenant_id)
             return
         backoff.failures = 0

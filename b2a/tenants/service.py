@@ -179,7 +179,12 @@ async def erase_tenant(actor: Actor, tenant_id: UUID, *, media_root: Path) -> No
 
 
 async def create_user(
-    actor: Actor, email: str, *, password: str | None = None, role: Role = Role.STAFF, name: str = ""
+    actor: Actor,
+    email: str,
+    *,
+    password: str | None = None,
+    role: Role = Role.STAFF,
+    name: str = "",
 ) -> NewLogin:
     """Create a user in the actor's tenant (or a super admin, for super admins only).
 
@@ -198,7 +203,11 @@ async def create_user(
     secret = generate_password() if password is None else password
     check_strength(secret)
     user = User(
-        tenant=tenant_id, email=address, name=name, role=role, password_hash=await hash_password(secret)
+        tenant=tenant_id,
+        email=address,
+        name=name,
+        role=role,
+        password_hash=await hash_password(secret),
     )
     try:
         await user.save()

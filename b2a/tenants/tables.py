@@ -6,12 +6,13 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     Integer,
-    SmallInt,
     LazyTableReference,
     OnDelete,
+    SmallInt,
     Timestamptz,
     Varchar,
 )
+from piccolo.table import Table
 
 from b2a.db.columns import Record
 from b2a.tenants.rules import AITier, Role, TenantStatus, TokenPurpose
@@ -28,10 +29,12 @@ class Tenant(Record):
     ai_enabled = Boolean(default=True)
     whatsapp_enabled = Boolean(default=True)
     ai_tier = Varchar(length=8, choices=AITier, default=AITier.FREE)
-    ai_model = Varchar(length=120, default="", help_text="custom model overriding the tier's default")
+    ai_model = Varchar(
+        length=120, default="", help_text="custom model overriding the tier's default"
+    )
     ai_daily_limit = Integer(default=50)
     ai_monthly_limit = Integer(default=1000)
-    plan = ForeignKey(
+    plan: ForeignKey[Table] = ForeignKey(
         LazyTableReference("Plan", module_path="b2a.billing.tables"),
         on_delete=OnDelete.set_null,
         null=True,

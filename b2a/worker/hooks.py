@@ -20,7 +20,7 @@ log = logging.getLogger("b2a.worker")
 
 
 def instance_id() -> str:
-    """This process among its peers: host and pid."""
+    """Name of this process among its peers: host and pid."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -80,5 +80,11 @@ async def after_process(ctx: dict[str, Any]) -> None:
         return
     took = (time.perf_counter() - ctx.get("started_at", time.perf_counter())) * 1000
     level = logging.WARNING if job.error else logging.INFO
-    log.log(level, "job %s %s in %.0f ms%s", job.function, job.status, took,
-            f": {job.error.splitlines()[-1]}" if job.error else "")
+    log.log(
+        level,
+        "job %s %s in %.0f ms%s",
+        job.function,
+        job.status,
+        took,
+        f": {job.error.splitlines()[-1]}" if job.error else "",
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from redis.asyncio import Redis
 from saq import CronJob, Queue, Worker
 from saq.queue.redis import RedisQueue
+from saq.types import PartialTimersDict
 
 from b2a.settings import Settings
 from b2a.worker import hooks
@@ -19,7 +20,7 @@ CRON_JOBS: list[CronJob[Any]] = [CronJob(maintenance.cleanup, cron="0 3 * * *", 
 GRACE_SECONDS = 30
 # Upkeep loops and idle dequeues notice a stop request only between sleeps; short
 # ones let an idle worker stop in seconds instead of waiting out the grace period.
-TIMERS = {"sweep": 5, "worker_info": 5}
+TIMERS: PartialTimersDict = {"schedule": 1, "abort": 1, "sweep": 5, "worker_info": 5}
 DEQUEUE_TIMEOUT = 1
 
 
@@ -40,6 +41,6 @@ def create_worker(settings: Settings, queue: Queue | None = None) -> Worker[Any]
         before_process=hooks.before_process,
         after_process=hooks.after_process,
         shutdown_grace_period_s=GRACE_SECONDS,
-        timers=TIMERS,  # type: ignore[typeddict-item]
+        timers=TIMERS,
         dequeue_timeout=DEQUEUE_TIMEOUT,
     )

@@ -35,7 +35,10 @@ def render() -> str:
     parts = [HEADER]
     for path, _ in _walk(root, ["b2a"]):
         result = runner.invoke(
-            app, [*path[1:], "--help"], prog_name="b2a", env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+            app,
+            [*path[1:], "--help"],
+            prog_name="b2a",
+            env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"},
         )
         text = "\n".join(line.rstrip() for line in result.output.strip("\n").splitlines())
         parts.append(f"## `{' '.join(path)}`\n\n```text\n{text}\n```\n")

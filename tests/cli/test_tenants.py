@@ -20,7 +20,9 @@ def _tenants(env):
 
 
 def test_tenant_lifecycle_from_the_command_line(appliance):
-    created = b2a(appliance, "tenant", "create", "Globex Print", "--admin-email", "boss@globex.test")
+    created = b2a(
+        appliance, "tenant", "create", "Globex Print", "--admin-email", "boss@globex.test"
+    )
     assert created.returncode == 0, created.stderr
     assert "admin login: boss@globex.test" in created.stdout
     assert "password (shown once" in created.stdout

@@ -15,7 +15,9 @@ from tests.services import free_port
 @pytest.mark.slow
 def test_up_runs_everything_with_a_private_redis_and_stops_cleanly(tmp_path):
     port = free_port()
-    env = operator_env(tmp_path, f"sqlite:///{tmp_path}/b2a.sqlite3", f"redis://127.0.0.1:{free_port()}/0")
+    env = operator_env(
+        tmp_path, f"sqlite:///{tmp_path}/b2a.sqlite3", f"redis://127.0.0.1:{free_port()}/0"
+    )
     env["B2A_SERVER_PORT"] = str(port)
     assert b2a(env, "init", "--admin-email", "op@example.com").returncode == 0
     clean = {k: v for k, v in os.environ.items() if not k.startswith("B2A_")}

@@ -44,7 +44,7 @@ async def test_the_chain_builds_every_table_and_index_on_an_empty_database(empty
     assert applied == migration_ids()
     for table in all_tables():
         assert await table.table_exists().run(), table._meta.tablename
-    assert HOT_PATH_INDEXES <= await _index_names(empty_engine)
+    assert await _index_names(empty_engine) >= HOT_PATH_INDEXES
     assert await pending_ids() == []
     assert await apply_pending() == []
 

@@ -11,7 +11,9 @@ from b2a.system.retention import run_retention
 from b2a.tenants.scope import TenantScope
 
 
-async def test_cleanup_archives_old_audit_and_removes_old_finished_schedules(cast, make_settings, tmp_path):
+async def test_cleanup_archives_old_audit_and_removes_old_finished_schedules(
+    cast, make_settings, tmp_path
+):
     settings = make_settings(B2A_HOME=str(tmp_path), B2A_DB_URL="sqlite:///unused")
     now = clock.now()
     old, recent = now - timedelta(days=91), now - timedelta(days=1)
@@ -30,8 +32,12 @@ async def test_cleanup_archives_old_audit_and_removes_old_finished_schedules(cas
         (ScheduleStatus.CANCELLED, long_ago),
     ]:
         await scope.new(
-            ScheduledMessage, customer=customer.id, text="hi", send_at=long_ago,
-            status=status, finished_at=finished,
+            ScheduledMessage,
+            customer=customer.id,
+            text="hi",
+            send_at=long_ago,
+            status=status,
+            finished_at=finished,
         ).save()
 
     removed = await run_retention(settings)
@@ -39,6 +45,10 @@ async def test_cleanup_archives_old_audit_and_removes_old_finished_schedules(cas
     assert await AuditEntry.count().run() == kept_audit
     assert await ScheduledMessage.count().run() == 3
     archive = next((tmp_path / "archive").glob("audit-*.jsonl.gz"))
-    lines = [json.loads(line) for line in gzip.open(archive, "rt")]
+    with gzip.open(archive, "rt") as handle:
+        lines = [json.loads(line) for line in handle]
     assert {line["event"] for line in lines} == {"tenant.created"}
-    assert await run_retention(settings) == {"audit_entries_archived": 0, "scheduled_messages_removed": 0}
+    assert await run_retention(settings) == {
+        "audit_entries_archived": 0,
+        "scheduled_messages_removed": 0,
+    }

@@ -36,7 +36,9 @@ async def _insert(scope, table, name):
     return row.id
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(spec=rows, table=st.sampled_from([Customer, Label, Service]))
 async def test_scoped_reads_and_writes_stay_inside_the_tenant(db, spec, table):
     tenant_ids = await _tenants()

@@ -9,7 +9,9 @@ from b2a.tenants.tables import Tenant
 async def test_only_active_whatsapp_enabled_tenants_that_asked_get_a_session(cast):
     acme, globex = cast.acme_owner.tenant_id, cast.globex_owner.tenant_id
     for tenant_id in (acme, globex):
-        await TenantScope(tenant_id).new(Channel, transport=Transport.WEB, wants_session=True).save()
+        await (
+            TenantScope(tenant_id).new(Channel, transport=Transport.WEB, wants_session=True).save()
+        )
     assert sorted(await wanted_tenants()) == sorted([str(acme), str(globex)])
     await Tenant.update({Tenant.status: TenantStatus.SUSPENDED}).where(Tenant.id == globex).run()
     assert await wanted_tenants() == [str(acme)]

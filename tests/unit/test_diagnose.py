@@ -24,7 +24,9 @@ def test_wrong_password_and_missing_database_are_named():
 
 
 def test_an_unresolvable_host_is_named():
-    detail, _ = diagnose_database_error(socket.gaierror(-2, "Name unknown"), "postgresql://u@nohost/x")
+    detail, _ = diagnose_database_error(
+        socket.gaierror(-2, "Name unknown"), "postgresql://u@nohost/x"
+    )
     assert "does not resolve" in detail
 
 

@@ -5,7 +5,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from b2a.errors import ConfigError
-from b2a.settings import load_settings, merged_environment, parse_env_file, settings_from_environment
+from b2a.settings import (
+    load_settings,
+    merged_environment,
+    parse_env_file,
+    settings_from_environment,
+)
 
 SECRETS = {"B2A_SECRET_KEY": "s" * 40, "B2A_ENCRYPTION_KEY": "k" * 44}
 
@@ -66,8 +71,13 @@ def test_production_refuses_placeholder_secrets():
     with pytest.raises(ConfigError, match="B2A_ENCRYPTION_KEY still holds the placeholder"):
         load_settings({"B2A_ENV": "production", **SECRETS, "B2A_ENCRYPTION_KEY": "change-me"})
     with pytest.raises(ConfigError, match="B2A_DB_URL"):
-        load_settings({"B2A_ENV": "production", **SECRETS,
-                       "B2A_DB_URL": "postgresql://b2a:change-me@localhost/b2a"})
+        load_settings(
+            {
+                "B2A_ENV": "production",
+                **SECRETS,
+                "B2A_DB_URL": "postgresql://b2a:change-me@localhost/b2a",
+            }
+        )
 
 
 def test_production_starts_with_real_secrets():
@@ -77,7 +87,9 @@ def test_production_starts_with_real_secrets():
 def test_env_files_read_like_systemd_environment_files():
     text = '# comment\n\nB2A_ENV=production\nB2A_LOG_LEVEL="debug"\nB2A_HOME = /var/lib/b2a\n'
     assert parse_env_file(text) == {
-        "B2A_ENV": "production", "B2A_LOG_LEVEL": "debug", "B2A_HOME": "/var/lib/b2a"
+        "B2A_ENV": "production",
+        "B2A_LOG_LEVEL": "debug",
+        "B2A_HOME": "/var/lib/b2a",
     }
     with pytest.raises(ConfigError, match="line 2"):
         parse_env_file("B2A_ENV=production\nthis is not a setting\n")

@@ -1,17 +1,19 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Float
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import SmallInt
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    UUID,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
@@ -205,11 +207,8 @@ VERSION = "1.38.0"
 DESCRIPTION = "initial"
 
 
-
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="b2a", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="b2a", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AccountToken",
@@ -225,9 +224,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Channel", tablename="channel", schema=None, columns=None
-    )
+    manager.add_table(class_name="Channel", tablename="channel", schema=None, columns=None)
 
     manager.add_table(
         class_name="InboundEvent",
@@ -243,9 +240,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="User", tablename="app_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="app_user", schema=None, columns=None)
 
     manager.add_table(
         class_name="ManualPayment",
@@ -254,9 +249,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Customer", tablename="customer", schema=None, columns=None
-    )
+    manager.add_table(class_name="Customer", tablename="customer", schema=None, columns=None)
 
     manager.add_table(
         class_name="OrderStatusChange",
@@ -265,13 +258,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Tenant", tablename="tenant", schema=None, columns=None
-    )
+    manager.add_table(class_name="Tenant", tablename="tenant", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Label", tablename="label", schema=None, columns=None
-    )
+    manager.add_table(class_name="Label", tablename="label", schema=None, columns=None)
 
     manager.add_table(
         class_name="ScheduledMessage",
@@ -280,9 +269,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="FaqEntry", tablename="faq_entry", schema=None, columns=None
-    )
+    manager.add_table(class_name="FaqEntry", tablename="faq_entry", schema=None, columns=None)
 
     manager.add_table(
         class_name="Conversation",
@@ -298,21 +285,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Service", tablename="service", schema=None, columns=None
-    )
+    manager.add_table(class_name="Service", tablename="service", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="OrderItem", tablename="order_item", schema=None, columns=None
-    )
+    manager.add_table(class_name="OrderItem", tablename="order_item", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Note", tablename="note", schema=None, columns=None
-    )
+    manager.add_table(class_name="Note", tablename="note", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="AIUsage", tablename="ai_usage", schema=None, columns=None
-    )
+    manager.add_table(class_name="AIUsage", tablename="ai_usage", schema=None, columns=None)
 
     manager.add_table(
         class_name="WorkingHours",
@@ -328,17 +307,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="ApiToken", tablename="api_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Coupon", tablename="coupon", schema=None, columns=None
-    )
+    manager.add_table(class_name="Coupon", tablename="coupon", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Message", tablename="message", schema=None, columns=None
-    )
+    manager.add_table(class_name="Message", tablename="message", schema=None, columns=None)
 
     manager.add_table(
         class_name="CannedReply",
@@ -368,9 +341,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Plan", tablename="plan", schema=None, columns=None
-    )
+    manager.add_table(class_name="Plan", tablename="plan", schema=None, columns=None)
 
     manager.add_table(
         class_name="CustomerIdentity",
@@ -379,9 +350,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Order", tablename="customer_order", schema=None, columns=None
-    )
+    manager.add_table(class_name="Order", tablename="customer_order", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="AccountToken",
@@ -3871,9 +3840,7 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "PaymentProvider", {"STRIPE": "stripe", "MANUAL": "manual"}
-            ),
+            "choices": Enum("PaymentProvider", {"STRIPE": "stripe", "MANUAL": "manual"}),
             "db_column_name": None,
             "secret": False,
         },
@@ -5520,9 +5487,7 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "CouponKind", {"PERCENT": "percent", "FIXED": "fixed"}
-            ),
+            "choices": Enum("CouponKind", {"PERCENT": "percent", "FIXED": "fixed"}),
             "db_column_name": None,
             "secret": False,
         },
@@ -5763,9 +5728,7 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "Direction", {"INBOUND": "INBOUND", "OUTBOUND": "OUTBOUND"}
-            ),
+            "choices": Enum("Direction", {"INBOUND": "INBOUND", "OUTBOUND": "OUTBOUND"}),
             "db_column_name": None,
             "secret": False,
         },
