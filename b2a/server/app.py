@@ -15,6 +15,7 @@ from b2a.lib import redis as redis_lib
 from b2a.schema.piccolo_app import all_tables
 from b2a.server.errors import EXCEPTION_HANDLERS
 from b2a.server.health import health, ready
+from b2a.server.home import home
 from b2a.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def create_app(settings: Settings) -> Litestar:
 
     api = Router(path="/api/v1", route_handlers=[meta])
     return Litestar(
-        route_handlers=[health, ready, api],
+        route_handlers=[home, health, ready, api],
         on_startup=[open_connections],
         on_shutdown=[close_connections],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -54,3 +54,10 @@ async def test_unknown_routes_answer_in_the_error_shape(pg, make_settings):
     assert response.status_code == 404
     assert response.json()["code"] == "NOT_FOUND"
     assert "Traceback" not in response.text
+
+
+async def test_the_front_page_links_readiness_and_the_api(pg, make_settings):
+    response, _ = await _get(make_settings(B2A_DB_URL=pg.url), "/")
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    assert 'href="/api/openapi.json"' in response.text
