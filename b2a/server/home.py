@@ -11,7 +11,7 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>b2a</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem">
+<body>
 <h1>b2a {version}</h1>
 <p>The appliance is running. Operators manage it with the <code>b2a</code> command
 (<code>b2a tenant create</code>, <code>b2a doctor</code>).</p>
