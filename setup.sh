@@ -45,8 +45,10 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-find_python() {
-  for candidate in python3.13 python3.12 python3.11 python3; do
+find_python() {  # find_python [system]: with "system", only interpreters every user can run
+  local candidates="python3.13 python3.12 python3.11 python3"
+  [ "${1:-}" = system ] && candidates="/usr/bin/python3.13 /usr/bin/python3.12 /usr/bin/python3.11 /usr/bin/python3"
+  for candidate in $candidates; do
     if command -v "$candidate" >/dev/null 2>&1 &&
        "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
       command -v "$candidate"; return 0
@@ -55,9 +57,9 @@ find_python() {
   die "b2a needs Python 3.11 or newer; install python3 (Debian 12 and Ubuntu 24.04 ship it)."
 }
 
-make_venv() {  # make_venv DIR EXTRAS
+make_venv() {  # make_venv DIR EXTRAS [system]
   local venv="$1" extras="$2" python
-  python="$(find_python)"
+  python="$(find_python "${3:-}")"
   if ! "$python" -c 'import venv, ensurepip' 2>/dev/null; then
     apt_install python3-venv
   fi
@@ -131,7 +133,8 @@ setup_production() {
   id b2a >/dev/null 2>&1 || { say "creating system user b2a"; useradd --system --home-dir "$PROD_HOME" --shell /usr/sbin/nologin b2a; }
   install -d -o b2a -g b2a -m 0750 "$PROD_HOME"
   install -d -m 0755 /opt/b2a /etc/b2a
-  make_venv "$PROD_VENV" ""
+  # The service user must be able to run the interpreter: use the system's, not root's own.
+  make_venv "$PROD_VENV" "" system
 
   say "configuring Redis (noeviction, append-only persistence)"
   local redis_conf=/etc/redis/redis.conf

@@ -68,7 +68,7 @@ async def check_database(settings: Settings) -> list[Check]:
         except Exception as exc:
             detail, fix = diagnose_database_error(exc, url)
             return [Check("database", "fail", detail, fix)]
-        checks = [Check("database", "ok", f"PostgreSQL {version.major}.{version.minor}")]
+        checks = [Check("database", "ok", f"PostgreSQL {version.major}.{version.micro}")]
         if uses_transaction_pooler(url):
             checks.append(
                 Check("pooler", "ok", "transaction-mode pooler: statement cache disabled")
