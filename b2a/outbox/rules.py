@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from enum import StrEnum
+
+from b2a.errors import Invalid
 
 
 class TemplateSource(StrEnum):
@@ -29,3 +33,36 @@ class ScheduleStatus(StrEnum):
     SENT = "SENT"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
+
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def template_variables(body: str) -> list[str]:
+    """Placeholder names in order of first appearance (``{{ name }}`` or ``{{name}}``)."""
+    seen: dict[str, None] = {}
+    for match in PLACEHOLDER.finditer(body):
+        seen.setdefault(match.group(1), None)
+    return list(seen)
+
+
+def render_template(body: str, values: Mapping[str, str]) -> str:
+    """Fill every placeholder; a missing or unknown variable is an error, never a blank.
+
+    Values are inserted verbatim and never re-scanned, so a value containing
+    ``{{x}}`` cannot inject another placeholder.
+
+    Raises:
+        Invalid: variables are missing, unknown, or empty; the message names them.
+    """
+    wanted = template_variables(body)
+    missing = [name for name in wanted if not str(values.get(name, "")).strip()]
+    unknown = sorted(set(values) - set(wanted))
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing: {', '.join(missing)}")
+        if unknown:
+            parts.append(f"not in the template: {', '.join(unknown)}")
+        raise Invalid(f"template variables {'; '.join(parts)}.", field="variables")
+    return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), body)
