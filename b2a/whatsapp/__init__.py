@@ -1,0 +1,1 @@
+"""WhatsApp transports: Cloud API client and webhooks, web-session bridge, sandbox."""
