@@ -1,0 +1,189 @@
+"""Client of the official WhatsApp Cloud API (Graph API), over httpx.
+
+One instance per channel (phone number). Errors come back as Graph's
+``{"error": {"code", "message", "error_data": {"details"}}}`` and become
+``TransportError`` with ``permanent`` decided by the failure code; network
+failures and 5xx answers are transient.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from b2a.errors import TransportError
+from b2a.whatsapp.failures import describe_failure
+from b2a.whatsapp.transport import Outbound, Sent
+
+DEFAULT_BASE_URL = "https://graph.facebook.com"
+DEFAULT_VERSION = "v21.0"
+MEDIA_KINDS = ("image", "document", "audio", "video")
+
+
+@dataclass(frozen=True)
+class CloudCredentials:
+    """What a tenant pastes into the Cloud API form."""
+
+    phone_number_id: str
+    access_token: str
+    waba_id: str = ""
+    app_secret: str = ""
+    verify_token: str = ""
+
+
+@dataclass(frozen=True)
+class MetaTemplate:
+    """A template as Meta lists it."""
+
+    name: str
+    language: str
+    status: str
+    category: str
+    body: str
+    meta_id: str
+
+
+def _error_of(response: httpx.Response) -> TransportError:
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    if response.status_code >= 500 and not error.get("code"):
+        return TransportError(
+            f"WhatsApp answered {response.status_code}; it will be retried.", permanent=False
+        )
+    code = str(error.get("code", response.status_code))
+    detail = str((error.get("error_data") or {}).get("details") or error.get("message", ""))
+    failure = describe_failure(code, detail)
+    return TransportError(failure.plain, permanent=failure.permanent, code=failure.code)
+
+
+class CloudApiClient:
+    """Sends, uploads, downloads and lists templates for one phone number."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        credentials: CloudCredentials,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        version: str = DEFAULT_VERSION,
+    ) -> None:
+        self._http = http
+        self._creds = credentials
+        self._root = f"{base_url.rstrip('/')}/{version}"
+
+    @property
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._creds.access_token}"}
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self._http.request(method, url, headers=self._auth, **kwargs)
+        except httpx.TimeoutException:
+            raise TransportError(
+                "WhatsApp did not answer in time; it will be retried.", permanent=False
+            ) from None
+        except httpx.HTTPError as exc:
+            raise TransportError(
+                f"cannot reach WhatsApp ({type(exc).__name__}); it will be retried.",
+                permanent=False,
+            ) from None
+        if response.status_code >= 400:
+            raise _error_of(response)
+        return response
+
+    async def send(self, message: Outbound) -> Sent:
+        """Send text, media or a template; returns the ``wamid``."""
+        body: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": message.to,
+        }
+        if message.template is not None:
+            body["type"] = "template"
+            body["template"] = {
+                "name": message.template.name,
+                "language": {"code": message.template.language},
+                "components": [
+                    {
+                        "type": "body",
+                        "parameters": [
+                            {"type": "text", "text": p} for p in message.template.body_params
+                        ],
+                    }
+                ]
+                if message.template.body_params
+                else [],
+            }
+        elif message.kind in MEDIA_KINDS:
+            media_id = await self.upload_media(Path(message.media_path), message.media_mime)
+            media: dict[str, str] = {"id": media_id}
+            if message.text and message.kind != "audio":
+                media["caption"] = message.text
+            if message.kind == "document" and message.filename:
+                media["filename"] = message.filename
+            body["type"] = message.kind
+            body[message.kind] = media
+        else:
+            body["type"] = "text"
+            body["text"] = {"body": message.text, "preview_url": False}
+        response = await self._request(
+            "POST", f"{self._root}/{self._creds.phone_number_id}/messages", json=body
+        )
+        return Sent(wa_message_id=str(response.json()["messages"][0]["id"]))
+
+    async def upload_media(self, path: Path, mime: str = "") -> str:
+        """Upload a file for sending; returns Meta's media id."""
+        mime = mime or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        response = await self._request(
+            "POST",
+            f"{self._root}/{self._creds.phone_number_id}/media",
+            data={"messaging_product": "whatsapp", "type": mime},
+            files={"file": (path.name, path.read_bytes(), mime)},
+        )
+        return str(response.json()["id"])
+
+    async def download_media(self, media_id: str) -> tuple[bytes, str]:
+        """The bytes and MIME type of inbound media (its URL expires within minutes)."""
+        info = (await self._request("GET", f"{self._root}/{media_id}")).json()
+        content = await self._request("GET", str(info["url"]))
+        return content.content, str(info.get("mime_type", content.headers.get("content-type", "")))
+
+    async def list_templates(self) -> list[MetaTemplate]:
+        """Every message template of the business account, following pagination."""
+        url: str | None = f"{self._root}/{self._creds.waba_id}/message_templates"
+        params: dict[str, Any] | None = {"limit": 100}
+        templates: list[MetaTemplate] = []
+        while url:
+            page = (await self._request("GET", url, params=params)).json()
+            templates.extend(_template(item) for item in page.get("data", []))
+            url, params = page.get("paging", {}).get("next"), None
+        return templates
+
+    async def check_credentials(self) -> str:
+        """The display phone number, proving the token and number id work together."""
+        response = await self._request(
+            "GET",
+            f"{self._root}/{self._creds.phone_number_id}",
+            params={"fields": "display_phone_number,verified_name"},
+        )
+        return str(response.json().get("display_phone_number", ""))
+
+
+def _template(item: dict[str, Any]) -> MetaTemplate:
+    body = next(
+        (c.get("text", "") for c in item.get("components", []) if c.get("type") == "BODY"), ""
+    )
+    return MetaTemplate(
+        name=str(item.get("name", "")),
+        language=str(item.get("language", "")),
+        status=str(item.get("status", "")),
+        category=str(item.get("category", "")),
+        body=str(body),
+        meta_id=str(item.get("id", "")),
+    )

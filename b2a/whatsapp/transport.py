@@ -1,0 +1,42 @@
+"""What the rest of b2a needs from a WhatsApp transport, whichever it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class TemplateSend:
+    """An approved template with its body variables, in order."""
+
+    name: str
+    language: str
+    body_params: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message to send: text, media (a local file) or a template."""
+
+    to: str
+    kind: str = "text"
+    text: str = ""
+    media_path: str = ""
+    media_mime: str = ""
+    filename: str = ""
+    template: TemplateSend | None = None
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The transport accepted the message under this WhatsApp id."""
+
+    wa_message_id: str
+
+
+class Transport(Protocol):
+    """Sends messages; raises ``TransportError(permanent=…)`` when it cannot."""
+
+    async def send(self, message: Outbound) -> Sent:
+        """Hand the message to WhatsApp and return its id."""

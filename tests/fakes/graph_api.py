@@ -1,0 +1,194 @@
+"""A local stand-in for Meta's Graph API (WhatsApp Cloud API), speaking its wire format.
+
+It checks the bearer token, answers sends with ``wamid`` ids, accepts media uploads,
+serves media for download, lists templates with pagination, and can be told to fail
+(with a Graph error code) or to be slow. Tests and the benchmark point our real
+httpx client at it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+TOKEN = "test-token"
+
+
+@dataclass
+class GraphState:
+    """What the fake has seen and what it has been told to do."""
+
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    uploads: list[dict[str, Any]] = field(default_factory=list)
+    failures: deque[tuple[int, int]] = field(default_factory=deque)
+    latency: float = 0.0
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    templates: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail_next(self, graph_code: int, status: int = 400, times: int = 1) -> None:
+        """Answer the next ``times`` sends with this Graph error."""
+        for _ in range(times):
+            self.failures.append((status, graph_code))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _reply(self, status: int, body: Any, content_type: str = "application/json") -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _authorised(self) -> bool:
+        if self.headers.get("Authorization") == f"Bearer {TOKEN}":
+            return True
+        self._reply(
+            401,
+            {
+                "error": {
+                    "message": "Invalid OAuth access token.",
+                    "type": "OAuthException",
+                    "code": 190,
+                }
+            },
+        )
+        return False
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+
+    def do_POST(self) -> None:
+        state = self.server.state
+        body = self._body()
+        if not self._authorised():
+            return
+        time.sleep(state.latency)
+        parts = urlsplit(self.path).path.strip("/").split("/")
+        if parts[-1] == "media":
+            media_id = f"media-{uuid.uuid4().hex[:10]}"
+            with state.lock:
+                state.uploads.append(
+                    {"id": media_id, "size": len(body), "phone_number_id": parts[-2]}
+                )
+            self._reply(200, {"id": media_id})
+            return
+        if parts[-1] != "messages":
+            self._reply(404, {"error": {"message": "Unknown path", "code": 100}})
+            return
+        with state.lock:
+            failure = state.failures.popleft() if state.failures else None
+        if failure:
+            status, code = failure
+            self._reply(
+                status,
+                {
+                    "error": {
+                        "message": f"(#{code}) failure",
+                        "type": "OAuthException",
+                        "code": code,
+                        "error_data": {
+                            "messaging_product": "whatsapp",
+                            "details": f"details of {code}",
+                        },
+                        "fbtrace_id": "Atrace",
+                    }
+                },
+            )
+            return
+        payload = json.loads(body)
+        wamid = f"wamid.{uuid.uuid4().hex}"
+        with state.lock:
+            state.sent.append({"phone_number_id": parts[-2], "wamid": wamid, **payload})
+        self._reply(
+            200,
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": payload.get("to"), "wa_id": payload.get("to")}],
+                "messages": [{"id": wamid}],
+            },
+        )
+
+    def do_GET(self) -> None:
+        state = self.server.state
+        if not self._authorised():
+            return
+        parsed = urlsplit(self.path)
+        parts = parsed.path.strip("/").split("/")
+        if parts[0] == "download":
+            content, mime = state.media[parts[1]]
+            self._reply(200, content, mime)
+            return
+        if parts[-1] == "message_templates":
+            self._templates(parsed.query)
+            return
+        if parts[-1] in state.media:
+            content, mime = state.media[parts[-1]]
+            base = f"http://127.0.0.1:{self.server.server_port}"
+            self._reply(
+                200,
+                {
+                    "url": f"{base}/download/{parts[-1]}",
+                    "mime_type": mime,
+                    "sha256": "x",
+                    "file_size": len(content),
+                    "id": parts[-1],
+                },
+            )
+            return
+        self._reply(
+            200,
+            {"display_phone_number": "+1 555-000-1111", "verified_name": "Acme", "id": parts[-1]},
+        )
+
+    def _templates(self, query: str) -> None:
+        after = int(parse_qs(query).get("after", ["0"])[0])
+        page = self.server.state.templates[after : after + 2]
+        body: dict[str, Any] = {"data": page}
+        if after + 2 < len(self.server.state.templates):
+            base = f"http://127.0.0.1:{self.server.server_port}{urlsplit(self.path).path}"
+            body["paging"] = {"next": f"{base}?after={after + 2}"}
+        self._reply(200, body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, state: GraphState) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.state = state
+
+
+class FakeGraphApi:
+    """Run the fake on a free loopback port for the duration of a ``with`` block."""
+
+    def __init__(self) -> None:
+        self.state = GraphState()
+        self._server = _Server(self.state)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def __enter__(self) -> FakeGraphApi:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
