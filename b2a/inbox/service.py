@@ -1,0 +1,224 @@
+"""The inbound half of the pipeline: accept durably, then store idempotently.
+
+1. ``accept_inbound`` writes the event row before the transport is acknowledged;
+   the row's unique (tenant, dedupe key) makes a redelivery a no-op.
+2. ``store_inbound`` (in the worker) turns the event into customer, identities,
+   conversation and message rows. It may run twice for one event (a retry after a
+   crash): the message's unique (tenant, WhatsApp id) keeps it to one row, and the
+   event is marked processed last.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from b2a.db.integrity import is_unique_violation
+from b2a.errors import NotFound
+from b2a.inbox.rules import (
+    Author,
+    ConversationStatus,
+    DeliveryState,
+    Direction,
+    Owner,
+    Transport,
+)
+from b2a.inbox.tables import (
+    Channel,
+    Conversation,
+    Customer,
+    CustomerIdentity,
+    InboundEvent,
+    Message,
+)
+from b2a.lib import clock
+from b2a.tenants.scope import TenantScope
+from b2a.whatsapp.inbound import InboundMessage
+
+SERVICE_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class StoredInbound:
+    """What storing an inbound message produced, for the reply step and live updates."""
+
+    conversation_id: UUID
+    message_id: UUID
+    customer_id: UUID
+    new_conversation: bool
+    owner: str
+    duplicate: bool
+
+
+async def accept_inbound(
+    scope: TenantScope, channel_id: UUID, source: Transport, message: InboundMessage
+) -> UUID | None:
+    """Persist an inbound message before acknowledging it; None when already accepted."""
+    event = scope.new(
+        InboundEvent,
+        channel=channel_id,
+        source=source,
+        dedupe_key=f"msg:{message.wa_message_id}",
+        payload=message.to_json(),
+    )
+    try:
+        await event.save()
+    except Exception as exc:
+        if is_unique_violation(exc):
+            return None
+        raise
+    return event.id
+
+
+async def _customer_for(scope: TenantScope, message: InboundMessage) -> Customer:
+    """The customer any of the message's identities already names, or a new one."""
+    for identity in message.identities:
+        row = (
+            await scope.objects(CustomerIdentity)
+            .where(
+                (CustomerIdentity.kind == identity.kind)
+                & (CustomerIdentity.value == identity.value)
+            )
+            .first()
+        )
+        if row is not None:
+            customer = await scope.get(Customer, row.customer)
+            await _add_identities(scope, customer.id, message)
+            return customer
+    customer = scope.new(Customer, name=message.profile_name, phone=message.phone)
+    await customer.save()
+    await _add_identities(scope, customer.id, message)
+    return customer
+
+
+async def _add_identities(scope: TenantScope, customer_id: UUID, message: InboundMessage) -> None:
+    for identity in message.identities:
+        exists = await scope.exists(CustomerIdentity).where(
+            (CustomerIdentity.kind == identity.kind) & (CustomerIdentity.value == identity.value)
+        )
+        if not exists:
+            row = scope.new(
+                CustomerIdentity, customer=customer_id, kind=identity.kind, value=identity.value
+            )
+            try:
+                await row.save()
+            except Exception as exc:
+                if not is_unique_violation(exc):
+                    raise
+
+
+async def _conversation_for(
+    scope: TenantScope, channel_id: UUID, customer_id: UUID
+) -> tuple[Conversation, bool]:
+    conversation = (
+        await scope.objects(Conversation)
+        .where((Conversation.channel == channel_id) & (Conversation.customer == customer_id))
+        .first()
+    )
+    if conversation is not None:
+        return conversation, False
+    conversation = scope.new(Conversation, channel=channel_id, customer=customer_id)
+    try:
+        await conversation.save()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        return await _conversation_for(scope, channel_id, customer_id)
+    return conversation, True
+
+
+async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
+    """Store an accepted event as customer, conversation and message (idempotent).
+
+    Raises:
+        NotFound: the event does not exist for this tenant.
+    """
+    event = await scope.get(InboundEvent, event_id)
+    message = InboundMessage.from_json(_as_dict(event.payload))
+    customer = await _customer_for(scope, message)
+    conversation, created = await _conversation_for(scope, event.channel, customer.id)
+    stored, duplicate = await _store_message(scope, conversation, message)
+    if not duplicate:
+        await _touch_conversation(scope, conversation, message)
+    event.processed_at = clock.now()
+    await event.save([InboundEvent.processed_at])
+    return StoredInbound(
+        conversation_id=conversation.id,
+        message_id=stored,
+        customer_id=customer.id,
+        new_conversation=created,
+        owner=conversation.owner,
+        duplicate=duplicate,
+    )
+
+
+def _as_dict(payload: Any) -> dict[str, Any]:
+    """Piccolo returns JSON columns as text unless asked otherwise."""
+    return json.loads(payload) if isinstance(payload, str) else dict(payload)
+
+
+async def _store_message(
+    scope: TenantScope, conversation: Conversation, message: InboundMessage
+) -> tuple[UUID, bool]:
+    existing = (
+        await scope.select(Message, Message.id)
+        .where(Message.wa_message_id == message.wa_message_id)
+        .first()
+    )
+    if existing is not None:
+        return existing["id"], True
+    row = scope.new(
+        Message,
+        conversation=conversation.id,
+        direction=Direction.OUTBOUND if message.from_me else Direction.INBOUND,
+        author=Author.AGENT if message.from_me else Author.CUSTOMER,
+        kind=message.kind,
+        text=message.text,
+        media_mime=message.media_mime,
+        wa_message_id=message.wa_message_id,
+        state=DeliveryState.SENT if message.from_me else DeliveryState.RECEIVED,
+    )
+    try:
+        await row.save()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        return await _store_message(scope, conversation, message)
+    return row.id, False
+
+
+async def _touch_conversation(
+    scope: TenantScope, conversation: Conversation, message: InboundMessage
+) -> None:
+    """Last message, unread count, 24-hour window; reopen; a phone echo hands over to humans."""
+    values: dict[object, object] = {
+        Conversation.last_message_at: message.sent_at,
+        Conversation.last_message_preview: message.text[:200],
+    }
+    if message.from_me:
+        values[Conversation.owner] = Owner.HUMAN
+        values[Conversation.owner_reason] = "a reply was typed on the paired phone"
+    else:
+        values[Conversation.last_inbound_at] = message.sent_at
+        values[Conversation.window_expires_at] = message.sent_at + SERVICE_WINDOW
+        values[Conversation.unread_count] = Conversation.unread_count + 1
+        if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
+            values[Conversation.status] = ConversationStatus.OPEN
+    await scope.update(Conversation, values).where(Conversation.id == conversation.id)  # type: ignore[arg-type]
+
+
+async def channel_for_phone_number(phone_number_id: str) -> Channel:
+    """The Cloud API channel a webhook's ``phone_number_id`` routes to.
+
+    The one lookup across tenants: a webhook names no tenant until it is routed.
+
+    Raises:
+        NotFound: no channel has that number id.
+    """
+    channel = await Channel.objects().where(Channel.phone_number_id == phone_number_id).first()
+    if channel is None:
+        raise NotFound(f"no channel for phone number id {phone_number_id}.")
+    return channel
