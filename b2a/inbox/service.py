@@ -17,7 +17,6 @@ from typing import Any
 from uuid import UUID
 
 from b2a.db.integrity import is_unique_violation
-from b2a.errors import NotFound
 from b2a.inbox.rules import (
     Author,
     ConversationStatus,
@@ -27,7 +26,6 @@ from b2a.inbox.rules import (
     Transport,
 )
 from b2a.inbox.tables import (
-    Channel,
     Conversation,
     Customer,
     CustomerIdentity,
@@ -36,6 +34,8 @@ from b2a.inbox.tables import (
 )
 from b2a.lib import clock
 from b2a.tenants.scope import TenantScope
+from b2a.whatsapp.cloud_webhook import CloudStatus
+from b2a.whatsapp.failures import describe_failure
 from b2a.whatsapp.inbound import InboundMessage
 
 SERVICE_WINDOW = timedelta(hours=24)
@@ -210,15 +210,66 @@ async def _touch_conversation(
     await scope.update(Conversation, values).where(Conversation.id == conversation.id)  # type: ignore[arg-type]
 
 
-async def channel_for_phone_number(phone_number_id: str) -> Channel:
-    """The Cloud API channel a webhook's ``phone_number_id`` routes to.
+STATUS_RANK = {
+    DeliveryState.SENT: 1,
+    DeliveryState.DELIVERED: 2,
+    DeliveryState.READ: 3,
+}
 
-    The one lookup across tenants: a webhook names no tenant until it is routed.
 
-    Raises:
-        NotFound: no channel has that number id.
+async def accept_status(
+    scope: TenantScope, channel_id: UUID, source: Transport, status: CloudStatus
+) -> UUID | None:
+    """Persist a delivery update before acknowledging it; None when already accepted."""
+    event = scope.new(
+        InboundEvent,
+        channel=channel_id,
+        source=source,
+        dedupe_key=f"status:{status.dedupe_key}",
+        payload={
+            "wamid": status.wamid,
+            "status": status.status,
+            "errors": status.errors,
+            "at": status.at.isoformat(),
+        },
+    )
+    try:
+        await event.save()
+    except Exception as exc:
+        if is_unique_violation(exc):
+            return None
+        raise
+    return event.id
+
+
+async def apply_status(scope: TenantScope, event_id: UUID) -> UUID | None:
+    """Move a message's delivery state forward (updates arrive out of order); the message id.
+
+    A failure records the WhatsApp code and its plain-words explanation for agents.
     """
-    channel = await Channel.objects().where(Channel.phone_number_id == phone_number_id).first()
-    if channel is None:
-        raise NotFound(f"no channel for phone number id {phone_number_id}.")
-    return channel
+    event = await scope.get(InboundEvent, event_id)
+    data = _as_dict(event.payload)
+    message = await scope.objects(Message).where(Message.wa_message_id == data["wamid"]).first()
+    if message is None:
+        return None
+    new_state = DeliveryState(data["status"].upper())
+    values: dict[Any, Any] = {Message.state: new_state, Message.state_changed_at: clock.now()}
+    if new_state is DeliveryState.FAILED:
+        error = (data.get("errors") or [{}])[0]
+        failure = describe_failure(error.get("code", "unknown"), str(error.get("title", "")))
+        values.update({Message.error_code: failure.code, Message.error_detail: failure.plain})
+        await scope.update(Message, values).where(Message.id == message.id)
+    else:
+        # One conditional UPDATE, so concurrent out-of-order updates only move forward.
+        earlier = [
+            s
+            for s in DeliveryState
+            if STATUS_RANK.get(s, 0) < STATUS_RANK.get(new_state, 0)
+            and s not in (DeliveryState.FAILED, DeliveryState.DEAD)
+        ]
+        await scope.update(Message, values).where(
+            (Message.id == message.id) & Message.state.is_in(earlier)
+        )
+    event.processed_at = clock.now()
+    await event.save([InboundEvent.processed_at])
+    return message.id

@@ -11,11 +11,14 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from b2a import __version__
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
+from b2a.ops.queue import create_queue
 from b2a.schema.piccolo_app import all_tables
 from b2a.server.errors import EXCEPTION_HANDLERS
 from b2a.server.health import health, ready
 from b2a.server.home import home
+from b2a.server.webhooks.whatsapp import receive_webhook, verify_webhook
 from b2a.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,8 @@ def create_app(settings: Settings) -> Litestar:
     async def open_connections(app: Litestar) -> None:
         app.state.engine = engine
         app.state.redis = redis_lib.connect(settings.redis)
+        app.state.queue = create_queue(settings.redis)
+        job_queue.install(app.state.queue)
         try:
             await start_pool(engine, max_size=settings.db.pool_max)
         except Exception as exc:
@@ -43,11 +48,12 @@ def create_app(settings: Settings) -> Litestar:
 
     async def close_connections(app: Litestar) -> None:
         await close_pool(engine)
+        await app.state.queue.disconnect()
         await app.state.redis.aclose()
 
     api = Router(path="/api/v1", route_handlers=[meta])
     return Litestar(
-        route_handlers=[home, health, ready, api],
+        route_handlers=[home, health, ready, api, verify_webhook, receive_webhook],
         on_startup=[open_connections],
         on_shutdown=[close_connections],
         exception_handlers=EXCEPTION_HANDLERS,

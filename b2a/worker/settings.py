@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from redis.asyncio import Redis
 from saq import CronJob, Queue, Worker
-from saq.queue.redis import RedisQueue
 from saq.types import PartialTimersDict
 
+from b2a.ops.queue import create_queue
 from b2a.settings import Settings
 from b2a.worker import hooks
-from b2a.worker.tasks import maintenance
+from b2a.worker.tasks import inbox, maintenance
 
-QUEUE_NAME = "b2a"
-
-FUNCTIONS: list[Any] = [maintenance.cleanup]
+FUNCTIONS: list[Any] = [maintenance.cleanup, inbox.process_inbound, inbox.apply_status]
 CRON_JOBS: list[CronJob[Any]] = [CronJob(maintenance.cleanup, cron="0 3 * * *", timeout=3600)]
 GRACE_SECONDS = 30
 # Upkeep loops and idle dequeues notice a stop request only between sleeps; short
@@ -24,15 +21,10 @@ TIMERS: PartialTimersDict = {"schedule": 1, "abort": 1, "sweep": 5, "worker_info
 DEQUEUE_TIMEOUT = 1
 
 
-def create_queue(settings: Settings) -> Queue:
-    """The SAQ queue on the configured Redis (TCP or unix socket)."""
-    return RedisQueue(Redis.from_url(settings.redis.url), name=QUEUE_NAME)
-
-
 def create_worker(settings: Settings, queue: Queue | None = None) -> Worker[Any]:
     """A worker with every task, cron job and hook registered."""
     return Worker(
-        queue or create_queue(settings),
+        queue or create_queue(settings.redis),
         functions=FUNCTIONS,
         cron_jobs=CRON_JOBS,
         concurrency=settings.worker.concurrency,

@@ -1,0 +1,1 @@
+"""Receivers for WhatsApp Cloud API and payment provider webhooks."""

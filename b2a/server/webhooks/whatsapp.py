@@ -1,0 +1,90 @@
+"""The Cloud API webhook, one URL per channel: ``/webhooks/whatsapp/{channel_id}``.
+
+The URL names the channel, so its app secret is known before the body is read;
+the signature is checked on the raw bytes before any parsing. Every message and
+status is persisted before the 200 goes back, then processed by the worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+
+from b2a.errors import Invalid, Unauthorized
+from b2a.inbox import service as inbox
+from b2a.inbox.channels import cloud_credentials, find_cloud_channel
+from b2a.inbox.rules import Transport
+from b2a.lib import queue
+from b2a.lib.crypto import SecretBox
+from b2a.tenants.scope import TenantScope
+from b2a.whatsapp.cloud_webhook import (
+    CloudMessage,
+    answer_handshake,
+    parse_delivery,
+    signature_is_valid,
+)
+from b2a.whatsapp.inbound import from_cloud
+
+log = logging.getLogger(__name__)
+
+
+def _box(state: State) -> SecretBox:
+    return SecretBox(state.settings.core.encryption_key)
+
+
+@get("/webhooks/whatsapp/{channel_id:str}", tags=["webhooks"])
+async def verify_webhook(
+    channel_id: str, request: Request[Any, Any, Any], state: State
+) -> Response[str]:
+    """Meta's verification handshake: echo ``hub.challenge`` for the right token."""
+    channel = await find_cloud_channel(channel_id)
+    token = cloud_credentials(channel, _box(state)).verify_token
+    challenge = answer_handshake(dict(request.query_params), token)
+    return Response(challenge, media_type="text/plain")
+
+
+@post("/webhooks/whatsapp/{channel_id:str}", status_code=200, tags=["webhooks"])
+async def receive_webhook(
+    channel_id: str, request: Request[Any, Any, Any], state: State
+) -> dict[str, int]:
+    """Check the signature, persist each message and status, enqueue their processing."""
+    body = await request.body()
+    channel = await find_cloud_channel(channel_id)
+    credentials = cloud_credentials(channel, _box(state))
+    if not signature_is_valid(
+        credentials.app_secret, body, request.headers.get("x-hub-signature-256")
+    ):
+        raise Unauthorized("the webhook signature does not match this channel's app secret.")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise Invalid("the webhook body is not JSON.") from None
+    scope = TenantScope(channel.tenant)
+    accepted = 0
+    for event in parse_delivery(payload):
+        if event.phone_number_id != channel.phone_number_id:
+            log.warning(
+                "webhook for number %s arrived on channel %s", event.phone_number_id, channel.id
+            )
+            continue
+        if isinstance(event, CloudMessage):
+            event_id = await inbox.accept_inbound(
+                scope, channel.id, Transport.CLOUD, from_cloud(event)
+            )
+            task = "process_inbound"
+        else:
+            event_id = await inbox.accept_status(scope, channel.id, Transport.CLOUD, event)
+            task = "apply_status"
+        if event_id is not None:
+            accepted += 1
+            await queue.enqueue(
+                task,
+                key=f"{task}:{event_id}",
+                tenant_id=str(channel.tenant),
+                event_id=str(event_id),
+            )
+    return {"accepted": accepted}

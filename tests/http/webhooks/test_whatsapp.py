@@ -1,0 +1,177 @@
+"""A signed Cloud API webhook travels through the server, the queue and a real worker."""
+
+import asyncio
+import hashlib
+import hmac
+import json
+
+import pytest
+from litestar.testing import AsyncTestClient
+from saq import Status
+
+from b2a.inbox.channels import connect_cloud_channel
+from b2a.inbox.rules import DeliveryState
+from b2a.inbox.tables import InboundEvent, Message
+from b2a.lib.crypto import SecretBox
+from b2a.server.app import create_app
+from b2a.tenants.scope import TenantScope
+from b2a.whatsapp.cloud_api import CloudCredentials
+from b2a.worker.settings import create_worker
+
+SECRET = "meta-app-secret"
+
+
+def delivery(messages=(), statuses=(), number="PNID1"):
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": number},
+        "contacts": [{"profile": {"name": "Ayesha"}, "wa_id": "923001234567"}],
+        "messages": list(messages),
+        "statuses": list(statuses),
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}],
+    }
+
+
+def text(wamid, body="price kya hai?"):
+    return {
+        "from": "923001234567",
+        "id": wamid,
+        "timestamp": "1700000000",
+        "type": "text",
+        "text": {"body": body},
+    }
+
+
+def signed(payload, secret=SECRET):
+    body = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
+
+
+@pytest.fixture
+async def cloud(cast, make_settings, db):
+    settings = make_settings(B2A_DB_URL=db.url)
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    credentials = CloudCredentials("PNID1", "token", "WABA", app_secret=SECRET, verify_token="vt")
+    channel = await connect_cloud_channel(
+        scope, credentials, SecretBox(settings.core.encryption_key)
+    )
+    return settings, scope, channel
+
+
+async def _drain(settings, queue_jobs):
+    worker = create_worker(settings)
+    await worker.queue.connect()
+    running = asyncio.create_task(worker.start())
+    try:
+        for key in queue_jobs:
+            for _ in range(100):
+                job = await worker.queue.job(key)
+                if job and job.status in (Status.COMPLETE, Status.FAILED):
+                    break
+                await asyncio.sleep(0.05)
+            assert job is not None and job.status == Status.COMPLETE, job and job.error
+    finally:
+        worker.event.set()
+        await asyncio.wait_for(running, 15)
+        await worker.queue.disconnect()
+
+
+async def test_the_handshake_answers_the_challenge_only_with_the_token(cloud):
+    settings, _, channel = cloud
+    async with AsyncTestClient(create_app(settings)) as client:
+        url = f"/webhooks/whatsapp/{channel.id}"
+        ok = await client.get(
+            url, params={"hub.mode": "subscribe", "hub.verify_token": "vt", "hub.challenge": "42"}
+        )
+        assert ok.status_code == 200 and ok.text == "42"
+        bad = await client.get(
+            url, params={"hub.mode": "subscribe", "hub.verify_token": "x", "hub.challenge": "42"}
+        )
+        assert bad.status_code == 403
+
+
+async def test_a_bad_signature_is_refused_before_anything_is_stored(cloud, redis):
+    settings, scope, channel = cloud
+    body, headers = signed(delivery([text("wamid.X")]), secret="wrong")
+    async with AsyncTestClient(create_app(settings)) as client:
+        response = await client.post(
+            f"/webhooks/whatsapp/{channel.id}", content=body, headers=headers
+        )
+    assert response.status_code == 401
+    assert await scope.count(InboundEvent).run() == 0
+
+
+async def test_messages_are_persisted_at_ack_and_stored_once_by_the_worker(cloud, redis):
+    settings, scope, channel = cloud
+    body, headers = signed(delivery([text("wamid.A"), text("wamid.B", "order karna hai")]))
+    async with AsyncTestClient(create_app(settings)) as client:
+        first = await client.post(f"/webhooks/whatsapp/{channel.id}", content=body, headers=headers)
+        replay = await client.post(
+            f"/webhooks/whatsapp/{channel.id}", content=body, headers=headers
+        )
+    assert first.json() == {"accepted": 2} and replay.json() == {"accepted": 0}
+    assert await scope.count(InboundEvent).run() == 2
+    events = await scope.select(InboundEvent, InboundEvent.id).run()
+    await _drain(settings, [f"process_inbound:{e['id']}" for e in events])
+    texts = sorted(r["text"] for r in await scope.select(Message, Message.text).run())
+    assert texts == ["order karna hai", "price kya hai?"]
+
+
+async def _post(settings, channel, payload):
+    body, headers = signed(payload)
+    async with AsyncTestClient(create_app(settings)) as client:
+        response = await client.post(
+            f"/webhooks/whatsapp/{channel.id}", content=body, headers=headers
+        )
+    assert response.status_code == 200
+
+
+def _status(state, **extra):
+    return {
+        "id": "wamid.OUT",
+        "status": state,
+        "timestamp": "1700000005",
+        "recipient_id": "923001234567",
+        **extra,
+    }
+
+
+async def _event_keys(scope, task, pattern):
+    rows = (
+        await scope.select(InboundEvent, InboundEvent.id)
+        .where(InboundEvent.dedupe_key.like(pattern))
+        .run()
+    )
+    return [f"{task}:{row['id']}" for row in rows]
+
+
+async def test_statuses_move_forward_only_and_failures_read_plainly(cloud, redis):
+    settings, scope, channel = cloud
+    await _post(settings, channel, delivery([text("wamid.OUT")]))
+    await _drain(settings, await _event_keys(scope, "process_inbound", "msg:%"))
+    await scope.update(Message, {Message.state: DeliveryState.SENT}).run()
+    await _post(settings, channel, delivery(statuses=[_status("read")]))  # out of order
+    await _post(settings, channel, delivery(statuses=[_status("delivered")]))
+    await _drain(settings, await _event_keys(scope, "apply_status", "status:%"))
+    assert (await scope.objects(Message).first()).state == DeliveryState.READ
+
+    failure = _status("failed", errors=[{"code": 131026, "title": "Undeliverable"}])
+    await _post(settings, channel, delivery(statuses=[failure]))
+    await _drain(settings, await _event_keys(scope, "apply_status", "%:failed"))
+    message = await scope.objects(Message).first()
+    assert message.state == DeliveryState.FAILED and message.error_code == "131026"
+    assert "not be on WhatsApp" in message.error_detail
+
+
+async def test_an_unknown_channel_is_404(cloud):
+    settings, _, _ = cloud
+    body, headers = signed(delivery([text("wamid.Z")]))
+    async with AsyncTestClient(create_app(settings)) as client:
+        response = await client.post(
+            "/webhooks/whatsapp/00000000-0000-0000-0000-000000000000", content=body, headers=headers
+        )
+    assert response.status_code == 404
