@@ -273,3 +273,35 @@ async def apply_status(scope: TenantScope, event_id: UUID) -> UUID | None:
     event.processed_at = clock.now()
     await event.save([InboundEvent.processed_at])
     return message.id
+
+
+@dataclass(frozen=True)
+class StrandedEvent:
+    """An accepted event that no job has processed yet."""
+
+    tenant_id: UUID
+    event_id: UUID
+    task: str
+
+
+async def stranded_events(*, older_than: timedelta, limit: int = 500) -> list[StrandedEvent]:
+    """Events accepted but not processed (say Redis was down at ack time), across tenants.
+
+    The sweeper re-enqueues them; job keys make that safe if a job is still queued.
+    """
+    cutoff = clock.now() - older_than
+    rows = (
+        await InboundEvent.select(InboundEvent.id, InboundEvent.tenant, InboundEvent.dedupe_key)
+        .where(InboundEvent.processed_at.is_null() & (InboundEvent.created_at < cutoff))
+        .order_by(InboundEvent.created_at)
+        .limit(limit)
+        .run()
+    )
+    return [
+        StrandedEvent(
+            tenant_id=row["tenant"],
+            event_id=row["id"],
+            task="apply_status" if row["dedupe_key"].startswith("status:") else "process_inbound",
+        )
+        for row in rows
+    ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from redis.exceptions import RedisError
 
 from b2a import __version__
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
@@ -48,7 +50,8 @@ def create_app(settings: Settings) -> Litestar:
 
     async def close_connections(app: Litestar) -> None:
         await close_pool(engine)
-        await app.state.queue.disconnect()
+        with contextlib.suppress(RedisError):  # shutting down while Redis is away
+            await app.state.queue.disconnect()
         await app.state.redis.aclose()
 
     api = Router(path="/api/v1", route_handlers=[meta])

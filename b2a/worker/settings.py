@@ -12,8 +12,16 @@ from b2a.settings import Settings
 from b2a.worker import hooks
 from b2a.worker.tasks import inbox, maintenance
 
-FUNCTIONS: list[Any] = [maintenance.cleanup, inbox.process_inbound, inbox.apply_status]
-CRON_JOBS: list[CronJob[Any]] = [CronJob(maintenance.cleanup, cron="0 3 * * *", timeout=3600)]
+FUNCTIONS: list[Any] = [
+    maintenance.cleanup,
+    inbox.process_inbound,
+    inbox.apply_status,
+    inbox.requeue_stranded,
+]
+CRON_JOBS: list[CronJob[Any]] = [
+    CronJob(maintenance.cleanup, cron="0 3 * * *", timeout=3600),
+    CronJob(inbox.requeue_stranded, cron="* * * * *", timeout=60),
+]
 GRACE_SECONDS = 30
 # Upkeep loops and idle dequeues notice a stop request only between sleeps; short
 # ones let an idle worker stop in seconds instead of waiting out the grace period.

@@ -2,7 +2,15 @@ from datetime import UTC, datetime, timedelta
 
 from b2a.inbox import service as inbox
 from b2a.inbox.rules import ConversationStatus, Direction, Owner, Transport
-from b2a.inbox.tables import Channel, Conversation, Customer, CustomerIdentity, Message
+from b2a.inbox.tables import (
+    Channel,
+    Conversation,
+    Customer,
+    CustomerIdentity,
+    InboundEvent,
+    Message,
+)
+from b2a.lib import clock
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.inbound import Identity, InboundMessage
 
@@ -85,3 +93,17 @@ async def test_the_same_whatsapp_id_in_two_tenants_stays_apart(cast):
     _, stored = await _receive(globex, await _channel(globex), msg("wamid.same"))
     assert not stored.duplicate
     assert await acme.count(Message).run() == 1 and await globex.count(Message).run() == 1
+
+
+async def test_events_accepted_but_never_processed_are_found_for_requeueing(cast):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _channel(scope)
+    stranded_id = await inbox.accept_inbound(scope, channel, Transport.CLOUD, msg("wamid.s1"))
+    done_id, _ = await _receive(scope, channel, msg("wamid.s2"))
+    await scope.update(
+        InboundEvent, {InboundEvent.created_at: clock.now() - timedelta(minutes=5)}
+    ).run()
+    found = await inbox.stranded_events(older_than=timedelta(seconds=30))
+    assert [(e.event_id, e.task) for e in found] == [(stranded_id, "process_inbound")]
+    assert done_id not in {e.event_id for e in found}
+    assert await inbox.stranded_events(older_than=timedelta(hours=1)) == []
