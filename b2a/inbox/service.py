@@ -64,6 +64,11 @@ async def accept_inbound(
         dedupe_key=f"msg:{message.wa_message_id}",
         payload=message.to_json(),
     )
+    return await _save_once(event)
+
+
+async def _save_once(event: InboundEvent) -> UUID | None:
+    """Insert the event; None when its dedupe key was already accepted."""
     try:
         await event.save()
     except Exception as exc:
@@ -233,13 +238,7 @@ async def accept_status(
             "at": status.at.isoformat(),
         },
     )
-    try:
-        await event.save()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            return None
-        raise
-    return event.id
+    return await _save_once(event)
 
 
 async def apply_status(scope: TenantScope, event_id: UUID) -> UUID | None:
