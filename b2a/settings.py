@@ -227,6 +227,12 @@ class WhatsAppSettings:
         "30",
         _parse_int,
     )
+    graph_url: str = setting(
+        "B2A_WHATSAPP_GRAPH_URL",
+        "Base URL of Meta's Graph API (Cloud API); change only for a test double.",
+        "https://graph.facebook.com",
+        _url_parser("http", "https"),
+    )
     max_sessions: int = setting(
         "B2A_WHATSAPP_MAX_SESSIONS",
         "Most tenant sessions one `b2a whatsapp` process holds.",

@@ -51,6 +51,8 @@ class StoredInbound:
     new_conversation: bool
     owner: str
     duplicate: bool
+    channel_id: UUID
+    media_id: str
 
 
 async def accept_inbound(
@@ -157,6 +159,8 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         new_conversation=created,
         owner=conversation.owner,
         duplicate=duplicate,
+        channel_id=event.channel,
+        media_id=message.media_id,
     )
 
 

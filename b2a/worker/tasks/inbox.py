@@ -7,13 +7,24 @@ from typing import Any
 from uuid import UUID
 
 from b2a.inbox import service as inbox
+from b2a.inbox.channels import cloud_credentials
+from b2a.inbox.media import save_message_media
+from b2a.inbox.service import StoredInbound
+from b2a.inbox.tables import Channel, Message
 from b2a.lib import events, queue
+from b2a.lib.crypto import SecretBox
+from b2a.lib.http import create_client
+from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
+from b2a.whatsapp.cloud_api import CloudApiClient
 
 
 async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
     """Store an accepted inbound message and publish it to the tenant's inbox."""
-    stored = await inbox.store_inbound(TenantScope(UUID(tenant_id)), UUID(event_id))
+    scope = TenantScope(UUID(tenant_id))
+    stored = await inbox.store_inbound(scope, UUID(event_id))
+    if stored.media_id and not await _has_media(scope, stored.message_id):
+        await _copy_cloud_media(ctx, scope, stored)
     if not stored.duplicate:
         await events.publish(
             ctx["redis"],
@@ -44,3 +55,18 @@ async def requeue_stranded(ctx: dict[str, Any]) -> dict[str, int]:
             event_id=str(event.event_id),
         )
     return {"requeued": len(stranded)}
+
+
+async def _has_media(scope: TenantScope, message_id: UUID) -> bool:
+    return bool((await scope.get(Message, message_id)).media_path)
+
+
+async def _copy_cloud_media(ctx: dict[str, Any], scope: TenantScope, stored: StoredInbound) -> None:
+    """Copy Meta's media into our storage now: its download link expires within minutes."""
+    settings: Settings = ctx["settings"]
+    channel = await scope.get(Channel, stored.channel_id)
+    credentials = cloud_credentials(channel, SecretBox(settings.core.encryption_key))
+    async with create_client() as http:
+        client = CloudApiClient(http, credentials, base_url=settings.whatsapp.graph_url)
+        content, mime = await client.download_media(stored.media_id)
+    await save_message_media(scope, stored.message_id, content, mime, settings.core.home / "media")

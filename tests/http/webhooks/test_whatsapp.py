@@ -17,6 +17,7 @@ from b2a.server.app import create_app
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
 from b2a.worker.settings import create_worker
+from tests.fakes.graph_api import TOKEN, FakeGraphApi
 
 SECRET = "meta-app-secret"
 
@@ -55,7 +56,7 @@ def signed(payload, secret=SECRET):
 async def cloud(cast, make_settings, db):
     settings = make_settings(B2A_DB_URL=db.url)
     scope = TenantScope(cast.acme_owner.tenant_id)
-    credentials = CloudCredentials("PNID1", "token", "WABA", app_secret=SECRET, verify_token="vt")
+    credentials = CloudCredentials("PNID1", TOKEN, "WABA", app_secret=SECRET, verify_token="vt")
     channel = await connect_cloud_channel(
         scope, credentials, SecretBox(settings.core.encryption_key)
     )
@@ -175,3 +176,37 @@ async def test_an_unknown_channel_is_404(cloud):
             "/webhooks/whatsapp/00000000-0000-0000-0000-000000000000", content=body, headers=headers
         )
     assert response.status_code == 404
+
+
+async def test_inbound_media_is_copied_into_tenant_storage_on_receipt(
+    cast, db, make_settings, tmp_path, redis
+):
+    with FakeGraphApi() as graph:
+        graph.state.media["MEDIA9"] = (b"\xff\xd8 a photo of the cake", "image/jpeg")
+        settings = make_settings(
+            B2A_DB_URL=db.url, B2A_HOME=str(tmp_path), B2A_WHATSAPP_GRAPH_URL=graph.base_url
+        )
+        scope = TenantScope(cast.acme_owner.tenant_id)
+        credentials = CloudCredentials("PNID1", TOKEN, "WABA", app_secret=SECRET, verify_token="vt")
+        channel = await connect_cloud_channel(
+            scope, credentials, SecretBox(settings.core.encryption_key)
+        )
+        image = {
+            "from": "923001234567",
+            "id": "wamid.IMG",
+            "timestamp": "1700000000",
+            "type": "image",
+            "image": {
+                "id": "MEDIA9",
+                "mime_type": "image/jpeg",
+                "sha256": "x",
+                "caption": "this cake",
+            },
+        }
+        await _post(settings, channel, delivery([image]))
+        await _drain(settings, await _event_keys(scope, "process_inbound", "msg:%"))
+    message = await scope.objects(Message).first()
+    assert message.text == "this cake" and message.media_mime == "image/jpeg"
+    stored = tmp_path / "media" / str(cast.acme_owner.tenant_id) / message.media_path
+    assert stored.read_bytes() == b"\xff\xd8 a photo of the cake"
+    assert oct(stored.stat().st_mode & 0o777) == "0o640"
