@@ -75,10 +75,20 @@ class TransportError(B2AError):
 
     ``permanent`` tells the worker whether a retry can help (a closed 24-hour
     window will not reopen by retrying; a throughput limit will pass).
+    ``maybe_sent`` says the request may have reached WhatsApp before the failure
+    (the answer timed out): resending could deliver the message twice.
     """
 
     code = "TRANSPORT_ERROR"
 
-    def __init__(self, message: str, *, permanent: bool, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        code: str | None = None,
+        maybe_sent: bool = False,
+    ) -> None:
         super().__init__(message, code=code)
         self.permanent = permanent
+        self.maybe_sent = maybe_sent

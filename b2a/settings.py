@@ -44,6 +44,16 @@ def _parse_int(name: str, raw: str) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
 
 
+def _parse_seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds.") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must not be negative.")
+    return value
+
+
 def _url_parser(*schemes: str) -> Callable[[str, str], str]:
     def parse(name: str, raw: str) -> str:
         value = raw.strip()
@@ -218,6 +228,42 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class SendingSettings:
+    """Outbound pacing and retries (SPEC §4): WhatsApp blocks numbers that send too fast."""
+
+    per_customer: int = setting(
+        "B2A_SEND_PER_CUSTOMER",
+        "Most messages one customer receives per B2A_SEND_CUSTOMER_WINDOW_SECONDS; 0 = no limit.",
+        "10",
+        _parse_int,
+    )
+    customer_window_seconds: float = setting(
+        "B2A_SEND_CUSTOMER_WINDOW_SECONDS",
+        "The window of the per-customer limit.",
+        "60",
+        _parse_seconds,
+    )
+    per_number_per_second: int = setting(
+        "B2A_SEND_PER_NUMBER_PER_SECOND",
+        "Most Cloud API messages one phone number sends per second (Meta's default is 80).",
+        "80",
+        _parse_int,
+    )
+    retry_delay_seconds: float = setting(
+        "B2A_SEND_RETRY_DELAY_SECONDS",
+        "Wait before the second attempt of a failed send; each later attempt waits 4 times longer.",
+        "5",
+        _parse_seconds,
+    )
+    attempts: int = setting(
+        "B2A_SEND_ATTEMPTS",
+        "Attempts of a send that fails transiently before it goes to the dead-letter list.",
+        "3",
+        _parse_int,
+    )
+
+
+@dataclass(frozen=True)
 class WhatsAppSettings:
     """The WhatsApp session process (`b2a whatsapp`)."""
 
@@ -265,6 +311,7 @@ class Settings:
     redis: RedisSettings
     server: ServerSettings
     worker: WorkerSettings
+    sending: SendingSettings
     whatsapp: WhatsAppSettings
     retention: RetentionSettings
 
@@ -275,6 +322,7 @@ _GROUP_CLASSES: dict[str, type] = {
     "redis": RedisSettings,
     "server": ServerSettings,
     "worker": WorkerSettings,
+    "sending": SendingSettings,
     "whatsapp": WhatsAppSettings,
     "retention": RetentionSettings,
 }

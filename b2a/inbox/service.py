@@ -53,6 +53,7 @@ class StoredInbound:
     duplicate: bool
     channel_id: UUID
     media_id: str
+    from_me: bool
 
 
 async def accept_inbound(
@@ -161,6 +162,7 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         duplicate=duplicate,
         channel_id=event.channel,
         media_id=message.media_id,
+        from_me=message.from_me,
     )
 
 
@@ -240,6 +242,7 @@ async def accept_status(
             "status": status.status,
             "errors": status.errors,
             "at": status.at.isoformat(),
+            "ref": status.callback_data,
         },
     )
     return await _save_once(event)
@@ -252,7 +255,7 @@ async def apply_status(scope: TenantScope, event_id: UUID) -> UUID | None:
     """
     event = await scope.get(InboundEvent, event_id)
     data = _as_dict(event.payload)
-    message = await scope.objects(Message).where(Message.wa_message_id == data["wamid"]).first()
+    message = await _status_target(scope, data)
     if message is None:
         return None
     new_state = DeliveryState(data["status"].upper())
@@ -276,6 +279,34 @@ async def apply_status(scope: TenantScope, event_id: UUID) -> UUID | None:
     event.processed_at = clock.now()
     await event.save([InboundEvent.processed_at])
     return message.id
+
+
+async def _status_target(scope: TenantScope, data: dict[str, Any]) -> Message | None:
+    """The message a status is about: by wamid, or by our id echoed back as callback data.
+
+    The second case is a send whose answer never reached us (the worker died or the
+    request timed out): the status proves WhatsApp accepted it, so the message
+    learns its wamid and leaves the uncertain state.
+    """
+    message = await scope.objects(Message).where(Message.wa_message_id == data["wamid"]).first()
+    if message is not None or not data.get("ref"):
+        return message
+    try:
+        ref = UUID(data["ref"])
+    except ValueError:
+        return None
+    message = (
+        await scope.objects(Message)
+        .where((Message.id == ref) & Message.wa_message_id.is_null())
+        .first()
+    )
+    if message is not None:
+        await scope.update(
+            Message,
+            {Message.wa_message_id: data["wamid"], Message.state: DeliveryState.SENT},
+        ).where(Message.id == message.id)
+        message.state = DeliveryState.SENT
+    return message
 
 
 @dataclass(frozen=True)

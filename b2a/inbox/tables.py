@@ -97,12 +97,15 @@ class Message(TenantRecord):
     media_size = Integer(default=0)
     template = JSON(default={}, help_text="name, language and variables of a template send")
     wa_message_id = Varchar(length=128, null=True, default=None, help_text="wamid / web id")
-    state = Varchar(length=10, choices=DeliveryState, default=DeliveryState.RECEIVED)
+    state = Varchar(length=10, choices=DeliveryState, default=DeliveryState.RECEIVED, index=True)
     error_code = Varchar(length=16, default="")
     error_detail = Varchar(length=500, default="")
     attempts = Integer(default=0)
     ai_confidence = Float(null=True, default=None)
     state_changed_at = Timestamptz(null=True, default=None)
+    replied_at = Timestamptz(
+        null=True, default=None, help_text="inbound: when the reply step claimed it (once)"
+    )
 
 
 class Label(TenantRecord):

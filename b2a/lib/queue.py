@@ -8,6 +8,8 @@ explicit ``key``: enqueueing the same key twice runs the job once.
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any, Protocol
 
 
@@ -28,13 +30,23 @@ def install(queue: JobQueue) -> None:
 
 
 async def enqueue(
-    name: str, *, key: str, timeout: int = 60, retries: int = 3, **kwargs: Any
+    name: str,
+    *,
+    key: str,
+    timeout: int = 60,
+    retries: int = 3,
+    delay: float = 0.0,
+    **kwargs: Any,
 ) -> bool:
     """Queue task ``name`` once per ``key``; returns False when it was already queued.
 
-    ``retries`` counts total attempts (SAQ's meaning), not extra ones.
+    ``retries`` counts total attempts (SAQ's meaning), not extra ones; ``delay``
+    holds the job back that many seconds.
     """
     if _installed is None:
         raise RuntimeError("no job queue installed in this process; call b2a.lib.queue.install")
-    job = await _installed.enqueue(name, key=key, timeout=timeout, retries=retries, kwargs=kwargs)
+    scheduled = math.ceil(time.time() + delay) if delay > 0 else 0
+    job = await _installed.enqueue(
+        name, key=key, timeout=timeout, retries=retries, scheduled=scheduled, kwargs=kwargs
+    )
     return job is not None

@@ -35,7 +35,8 @@ class ScheduleStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# Local templates name their variables ({{name}}); Meta's number them ({{1}}).
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 
 
 def template_variables(body: str) -> list[str]:
@@ -44,6 +45,14 @@ def template_variables(body: str) -> list[str]:
     for match in PLACEHOLDER.finditer(body):
         seen.setdefault(match.group(1), None)
     return list(seen)
+
+
+def meta_parameter_order(body: str) -> list[str]:
+    """Placeholders in the order Meta's API wants their values: by number for {{1}}, {{2}}."""
+    names = template_variables(body)
+    if all(name.isdigit() for name in names):
+        return sorted(names, key=int)
+    return names
 
 
 def render_template(body: str, values: Mapping[str, str]) -> str:

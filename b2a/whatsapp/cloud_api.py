@@ -63,7 +63,14 @@ def _error_of(response: httpx.Response) -> TransportError:
 
 
 class CloudApiClient:
-    """Sends, uploads, downloads and lists templates for one phone number."""
+    """Sends, uploads, downloads and lists templates for one phone number.
+
+    The Cloud API has no idempotency key, so a resend after an unanswered request
+    could deliver twice (``resend_is_safe`` is false). Each send carries our
+    message id as ``biz_opaque_callback_data``; Meta echoes it in status webhooks.
+    """
+
+    resend_is_safe = False
 
     def __init__(
         self,
@@ -84,14 +91,16 @@ class CloudApiClient:
     async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
             response = await self._http.request(method, url, headers=self._auth, **kwargs)
-        except httpx.TimeoutException:
-            raise TransportError(
-                "WhatsApp did not answer in time; it will be retried.", permanent=False
-            ) from None
-        except httpx.HTTPError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise TransportError(
                 f"cannot reach WhatsApp ({type(exc).__name__}); it will be retried.",
                 permanent=False,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise TransportError(
+                f"WhatsApp did not answer ({type(exc).__name__}); the request may have arrived.",
+                permanent=False,
+                maybe_sent=True,
             ) from None
         if response.status_code >= 400:
             raise _error_of(response)
@@ -104,6 +113,8 @@ class CloudApiClient:
             "recipient_type": "individual",
             "to": message.to,
         }
+        if message.ref:
+            body["biz_opaque_callback_data"] = message.ref
         if message.template is not None:
             body["type"] = "template"
             body["template"] = {

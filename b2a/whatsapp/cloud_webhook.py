@@ -78,6 +78,8 @@ class CloudStatus:
     recipient: str
     at: datetime
     errors: list[dict[str, Any]] = field(default_factory=list)
+    callback_data: str = ""
+    """Our message id, echoed from the send: it finds a message whose wamid we never learned."""
 
     @property
     def dedupe_key(self) -> str:
@@ -152,6 +154,7 @@ def _statuses(number: str, value: Mapping[str, Any]) -> Iterator[CloudStatus]:
             recipient=str(status.get("recipient_id", "")),
             at=_when(status.get("timestamp")),
             errors=list(status.get("errors", [])),
+            callback_data=str(status.get("biz_opaque_callback_data", "")),
         )
 
 

@@ -26,6 +26,8 @@ class Outbound:
     media_mime: str = ""
     filename: str = ""
     template: TemplateSend | None = None
+    ref: str = ""
+    """Our message id: transports use it to recognise a resend of the same message."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,13 @@ class Sent:
 
 
 class Transport(Protocol):
-    """Sends messages; raises ``TransportError(permanent=…)`` when it cannot."""
+    """Sends messages; raises ``TransportError(permanent=…)`` when it cannot.
+
+    ``resend_is_safe`` is true when the transport itself drops a second send of
+    the same ``ref``, so a message interrupted mid-send may be tried again.
+    """
+
+    resend_is_safe: bool
 
     async def send(self, message: Outbound) -> Sent:
         """Hand the message to WhatsApp and return its id."""

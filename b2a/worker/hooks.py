@@ -13,6 +13,7 @@ from typing import Any
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
+from b2a.lib.http import create_client
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import Settings
 
@@ -45,7 +46,7 @@ def make_startup(settings: Settings) -> Any:
         await start_pool(engine, max_size=settings.db.pool_max)
         job_queue.install(ctx["worker"].queue)
         redis = redis_lib.connect(settings.redis)
-        ctx.update(settings=settings, engine=engine, redis=redis)
+        ctx.update(settings=settings, engine=engine, redis=redis, http=create_client())
         ctx["heartbeat"] = asyncio.create_task(
             beat(redis, "worker", settings.worker.heartbeat_seconds)
         )
@@ -63,6 +64,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
             await heartbeat
     if "redis" in ctx:
         await ctx["redis"].aclose()
+    if "http" in ctx:
+        await ctx["http"].aclose()
     if "engine" in ctx:
         await close_pool(ctx["engine"])
     log.info("worker %s stopped", instance_id())

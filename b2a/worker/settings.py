@@ -10,13 +10,14 @@ from saq.types import PartialTimersDict
 from b2a.ops.queue import create_queue
 from b2a.settings import Settings
 from b2a.worker import hooks
-from b2a.worker.tasks import inbox, maintenance
+from b2a.worker.tasks import inbox, maintenance, outbox
 
 FUNCTIONS: list[Any] = [
     maintenance.cleanup,
     inbox.process_inbound,
     inbox.apply_status,
     inbox.requeue_stranded,
+    outbox.send_message,
 ]
 CRON_JOBS: list[CronJob[Any]] = [
     CronJob(maintenance.cleanup, cron="0 3 * * *", timeout=3600),

@@ -9,18 +9,19 @@ from uuid import UUID
 from b2a.inbox import service as inbox
 from b2a.inbox.channels import cloud_credentials
 from b2a.inbox.media import save_message_media
+from b2a.inbox.rules import Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
 from b2a.lib import events, queue
 from b2a.lib.crypto import SecretBox
-from b2a.lib.http import create_client
+from b2a.outbox.auto_replies import reply_step
 from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudApiClient
 
 
 async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
-    """Store an accepted inbound message and publish it to the tenant's inbox."""
+    """Store an accepted inbound message, publish it, then run the reply step once."""
     scope = TenantScope(UUID(tenant_id))
     stored = await inbox.store_inbound(scope, UUID(event_id))
     if stored.media_id and not await _has_media(scope, stored.message_id):
@@ -33,7 +34,12 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
             conversation_id=stored.conversation_id,
             message_id=stored.message_id,
         )
-    return {"message_id": str(stored.message_id), "duplicate": stored.duplicate}
+    replies = await reply_step(scope, stored)
+    return {
+        "message_id": str(stored.message_id),
+        "duplicate": stored.duplicate,
+        "replies": [str(r) for r in replies],
+    }
 
 
 async def apply_status(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
@@ -65,8 +71,9 @@ async def _copy_cloud_media(ctx: dict[str, Any], scope: TenantScope, stored: Sto
     """Copy Meta's media into our storage now: its download link expires within minutes."""
     settings: Settings = ctx["settings"]
     channel = await scope.get(Channel, stored.channel_id)
+    if channel.transport != Transport.CLOUD:
+        return
     credentials = cloud_credentials(channel, SecretBox(settings.core.encryption_key))
-    async with create_client() as http:
-        client = CloudApiClient(http, credentials, base_url=settings.whatsapp.graph_url)
-        content, mime = await client.download_media(stored.media_id)
+    client = CloudApiClient(ctx["http"], credentials, base_url=settings.whatsapp.graph_url)
+    content, mime = await client.download_media(stored.media_id)
     await save_message_media(scope, stored.message_id, content, mime, settings.core.home / "media")

@@ -1,0 +1,77 @@
+"""The reply step after a customer message is stored: greeting, away message, assistant.
+
+It runs at most once per inbound message: the step claims the message with one
+conditional UPDATE of ``replied_at``, so a redelivered webhook or a retried job
+never greets or answers twice. Conversations owned by humans get nothing
+automatic: the assistant and the automatic messages stay silent until handed back.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from b2a.assistant.hook import on_customer_message
+from b2a.inbox.rules import Author, Direction, Owner
+from b2a.inbox.service import StoredInbound
+from b2a.inbox.tables import Conversation, Message
+from b2a.lib import clock
+from b2a.outbox.queueing import Draft, Sender, queue_message
+from b2a.tenants.hours import is_open, opening_days
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
+
+# One away message per conversation per this long, however often the customer writes.
+AWAY_EVERY = timedelta(hours=12)
+SYSTEM = Sender(Author.SYSTEM)
+
+
+async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
+    """Queue the automatic replies this message calls for; the ids of the queued messages."""
+    if stored.from_me or not await _claim(scope, stored.message_id):
+        return []
+    conversation = await scope.get(Conversation, stored.conversation_id)
+    if conversation.owner == Owner.HUMAN:
+        return []
+    tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
+    if tenant is None:
+        return []
+    queued: list[UUID] = []
+    greeting = tenant.greeting_message.strip()
+    if stored.new_conversation and greeting:
+        queued.append(await _send(scope, conversation.id, greeting))
+    away = tenant.away_message.strip()
+    if (
+        away
+        and not is_open(await opening_days(scope), tenant.time_zone, clock.now())
+        and not await _sent_recently(scope, conversation.id, away)
+    ):
+        queued.append(await _send(scope, conversation.id, away))
+    await on_customer_message(scope, conversation.id, stored.message_id)
+    return queued
+
+
+async def _claim(scope: TenantScope, message_id: UUID) -> bool:
+    rows = (
+        await scope.update(Message, {Message.replied_at: clock.now()})
+        .where((Message.id == message_id) & Message.replied_at.is_null())
+        .returning(Message.id)
+    )
+    return bool(rows)
+
+
+async def _send(scope: TenantScope, conversation_id: UUID, text: str) -> UUID:
+    message = await queue_message(scope, conversation_id, Draft(text=text), SYSTEM)
+    return message.id
+
+
+async def _sent_recently(scope: TenantScope, conversation_id: UUID, text: str) -> bool:
+    return bool(
+        await scope.exists(Message).where(
+            (Message.conversation == conversation_id)
+            & (Message.direction == Direction.OUTBOUND)
+            & (Message.author == Author.SYSTEM)
+            & (Message.text == text)
+            & (Message.created_at > clock.now() - AWAY_EVERY)
+        )
+    )

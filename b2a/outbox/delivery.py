@@ -1,0 +1,247 @@
+"""Sending one queued message, at most once, paced, with retries and dead letters.
+
+The send job calls ``deliver``; the outcome tells it whether to stop, come back
+later (pacing) or retry (a transient failure). The message row is the source of
+truth: QUEUED → SENDING (claimed by one conditional UPDATE) → SENT, or DEAD with
+the reason. A job that finds its message still SENDING was interrupted mid-send
+(the worker died): it resends only through a transport that drops duplicates
+itself; otherwise the message goes to the dead letters rather than risk reaching
+the customer twice. A Cloud API status webhook echoing our id later corrects it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+from uuid import UUID
+
+from b2a.errors import TransportError
+from b2a.inbox.rules import DeliveryState, IdentityKind, MessageKind, Transport
+from b2a.inbox.tables import Channel, Conversation, Customer, CustomerIdentity, Message
+from b2a.lib import clock, ratelimit
+from b2a.outbox.rules import ScheduleStatus
+from b2a.outbox.tables import ScheduledMessage
+from b2a.settings import SendingSettings
+from b2a.tenants.scope import TenantScope
+from b2a.whatsapp import transport as wa
+
+# A per-number wait shorter than this is slept off in the job; longer ones reschedule it.
+SLEEP_AT_MOST = 1.0
+INTERRUPTED = (
+    "the worker stopped while sending; WhatsApp may have accepted it, so it was not sent again"
+)
+
+
+class TransportSource(Protocol):
+    """Hands out the transport for a channel (one per worker process, cached)."""
+
+    async def for_channel(self, channel: Channel) -> wa.Transport:
+        """The transport of this channel."""
+
+
+class Step(StrEnum):
+    """What the send job does next."""
+
+    DONE = "DONE"
+    LATER = "LATER"
+    RETRY = "RETRY"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The message's state after this attempt, and whether and when to try again."""
+
+    step: Step
+    state: str
+    delay: float = 0.0
+    reason: str = ""
+
+
+async def deliver(
+    scope: TenantScope,
+    message_id: UUID,
+    *,
+    transports: TransportSource,
+    redis: Any,
+    pacing: SendingSettings,
+) -> Outcome:
+    """Send the message if it is still waiting to go; see the module docstring."""
+    message = await scope.get(Message, message_id)
+    conversation = await scope.get(Conversation, message.conversation)
+    channel = await scope.get(Channel, conversation.channel)
+    transport = await transports.for_channel(channel)
+    if message.state == DeliveryState.SENDING and not transport.resend_is_safe:
+        await _bury(scope, message, "INTERRUPTED", INTERRUPTED)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=INTERRUPTED)
+    if message.state not in (DeliveryState.QUEUED, DeliveryState.SENDING):
+        return Outcome(Step.DONE, message.state)
+    recipient = await _recipient(scope, conversation, channel)
+    wait = await _pace(redis, scope, channel, recipient, pacing)
+    if wait:
+        return Outcome(Step.LATER, message.state, delay=wait)
+    attempts = await _claim(scope, message)
+    if attempts is None:
+        return Outcome(Step.DONE, (await scope.get(Message, message_id)).state)
+    try:
+        sent = await transport.send(_outbound(message, recipient))
+    except TransportError as error:
+        return await _failed(scope, message, error, attempts, pacing, transport.resend_is_safe)
+    await scope.update(
+        Message,
+        {
+            Message.state: DeliveryState.SENT,
+            Message.wa_message_id: sent.wa_message_id,
+            Message.state_changed_at: clock.now(),
+            Message.error_code: "",
+            Message.error_detail: "",
+        },
+    ).where((Message.id == message.id) & (Message.state == DeliveryState.SENDING))
+    await _finish_schedule(scope, message.id, ScheduleStatus.SENT, "")
+    return Outcome(Step.DONE, DeliveryState.SENT)
+
+
+async def _recipient(scope: TenantScope, conversation: Conversation, channel: Channel) -> str:
+    """Cloud sends to the ``wa_id``, web to the JID; both fall back to the phone number."""
+    preferred = {Transport.CLOUD: IdentityKind.WA_ID, Transport.WEB: IdentityKind.JID}.get(
+        Transport(channel.transport)
+    )
+    if preferred is not None:
+        row = (
+            await scope.select(CustomerIdentity, CustomerIdentity.value)
+            .where(
+                (CustomerIdentity.customer == conversation.customer)
+                & (CustomerIdentity.kind == preferred)
+            )
+            .first()
+        )
+        if row is not None:
+            return str(row["value"])
+    customer = await scope.get(Customer, conversation.customer)
+    return str(customer.phone)
+
+
+async def _pace(
+    redis: Any, scope: TenantScope, channel: Channel, recipient: str, pacing: SendingSettings
+) -> float:
+    """Seconds until this message may go: per-customer limit, then the number's throughput."""
+    wait = await ratelimit.reserve(
+        redis,
+        ratelimit.limit_key("customer", str(scope.tenant_id), recipient),
+        limit=pacing.per_customer,
+        window=pacing.customer_window_seconds,
+    )
+    if wait or channel.transport != Transport.CLOUD:
+        return wait
+    number = ratelimit.limit_key("number", str(channel.id))
+    while True:
+        wait = await ratelimit.reserve(redis, number, limit=pacing.per_number_per_second, window=1)
+        if wait == 0 or wait > SLEEP_AT_MOST:
+            return wait
+        await asyncio.sleep(wait)
+
+
+async def _claim(scope: TenantScope, message: Message) -> int | None:
+    """Move QUEUED (or interrupted SENDING) to SENDING; the attempt number, None if taken."""
+    rows = (
+        await scope.update(
+            Message,
+            {
+                Message.state: DeliveryState.SENDING,
+                Message.attempts: Message.attempts + 1,
+                Message.state_changed_at: clock.now(),
+            },
+        )
+        .where((Message.id == message.id) & (Message.state == message.state))
+        .returning(Message.attempts)
+    )
+    return int(rows[0]["attempts"]) if rows else None
+
+
+def _outbound(message: Message, recipient: str) -> wa.Outbound:
+    raw = message.template
+    # Piccolo hands JSON columns back as text unless the query asks it to load them.
+    template: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+    if message.kind == MessageKind.TEMPLATE and template:
+        return wa.Outbound(
+            to=recipient,
+            kind="template",
+            text=message.text,
+            template=wa.TemplateSend(
+                name=str(template["name"]),
+                language=str(template["language"]),
+                body_params=[str(p) for p in template.get("params", [])],
+            ),
+            ref=str(message.id),
+        )
+    return wa.Outbound(
+        to=recipient,
+        kind=str(message.kind),
+        text=message.text,
+        media_path=message.media_path,
+        media_mime=message.media_mime,
+        ref=str(message.id),
+    )
+
+
+async def _failed(
+    scope: TenantScope,
+    message: Message,
+    error: TransportError,
+    attempts: int,
+    pacing: SendingSettings,
+    resend_is_safe: bool,
+) -> Outcome:
+    code = error.code
+    if error.maybe_sent and not resend_is_safe:
+        reason = f"{error.message} Not sent again, so the customer cannot get it twice."
+        await _bury(scope, message, code, reason)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=reason)
+    if error.permanent or attempts >= pacing.attempts:
+        reason = error.message if error.permanent else f"{error.message} (gave up after {attempts})"
+        await _bury(scope, message, code, reason)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=reason)
+    await scope.update(
+        Message,
+        {
+            Message.state: DeliveryState.QUEUED,
+            Message.error_code: code,
+            Message.error_detail: error.message[:500],
+            Message.state_changed_at: clock.now(),
+        },
+    ).where((Message.id == message.id) & (Message.state == DeliveryState.SENDING))
+    delay = pacing.retry_delay_seconds * 4 ** (attempts - 1)
+    return Outcome(Step.RETRY, DeliveryState.QUEUED, delay=delay, reason=error.message)
+
+
+async def _bury(scope: TenantScope, message: Message, code: str, reason: str) -> None:
+    """Move a SENDING message to the dead letters with the reason agents will read."""
+    await scope.update(
+        Message,
+        {
+            Message.state: DeliveryState.DEAD,
+            Message.error_code: code[:16],
+            Message.error_detail: reason[:500],
+            Message.state_changed_at: clock.now(),
+        },
+    ).where((Message.id == message.id) & (Message.state == DeliveryState.SENDING))
+    await _finish_schedule(scope, message.id, ScheduleStatus.FAILED, reason)
+
+
+async def _finish_schedule(
+    scope: TenantScope, message_id: UUID, status: ScheduleStatus, reason: str
+) -> None:
+    """A scheduled message is SENT or FAILED only when its send really succeeded or failed."""
+    await scope.update(
+        ScheduledMessage,
+        {
+            ScheduledMessage.status: status,
+            ScheduledMessage.last_error: reason[:500],
+            ScheduledMessage.finished_at: clock.now(),
+        },
+    ).where(
+        (ScheduledMessage.message == message_id)
+        & (ScheduledMessage.status == ScheduleStatus.PENDING)
+    )

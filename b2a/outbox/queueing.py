@@ -1,0 +1,190 @@
+"""Putting a message on its way: validate, store it QUEUED, enqueue its send job.
+
+Every outbound message (an agent's reply, a greeting, a scheduled message, the
+assistant's answer) becomes a ``Message`` row first and is sent by the worker's
+``send_message`` job, so nothing is lost if the transport is down and the inbox
+shows each message's delivery state from the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from b2a.errors import Conflict, Invalid
+from b2a.inbox.media import save_message_media
+from b2a.inbox.rules import Author, DeliveryState, Direction, MessageKind, Owner, Transport
+from b2a.inbox.tables import Channel, Conversation, Message
+from b2a.lib import clock, queue
+from b2a.outbox.rules import (
+    MetaTemplateStatus,
+    TemplateSource,
+    meta_parameter_order,
+    render_template,
+)
+from b2a.outbox.tables import MessageTemplate
+from b2a.tenants.scope import TenantScope
+
+MEDIA_KINDS = {
+    "image": MessageKind.IMAGE,
+    "audio": MessageKind.AUDIO,
+    "video": MessageKind.VIDEO,
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What to send: text, a template with variables, or a media file with a caption."""
+
+    text: str = ""
+    template_id: UUID | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    media: bytes = b""
+    media_mime: str = ""
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sends: an agent (a user id), the assistant, or the system (greeting, schedule)."""
+
+    author: Author
+    user_id: UUID | None = None
+
+    @property
+    def is_human(self) -> bool:
+        """A human reply takes the conversation from the assistant (SPEC §4)."""
+        return self.author is Author.AGENT
+
+
+class WindowClosed(Conflict):
+    """The 24-hour customer service window is closed: only an approved template may go."""
+
+    code = "WINDOW_CLOSED"
+
+
+async def queue_message(
+    scope: TenantScope,
+    conversation_id: UUID,
+    draft: Draft,
+    sender: Sender,
+    *,
+    media_root: Path | None = None,
+) -> Message:
+    """Store the message QUEUED and enqueue its send; returns the row.
+
+    Raises:
+        NotFound: the conversation or template is not this tenant's.
+        Invalid: empty message, template variables missing or unknown, unusable template.
+        WindowClosed: a Cloud API conversation outside the 24-hour window, without a template.
+    """
+    conversation = await scope.get(Conversation, conversation_id)
+    channel = await scope.get(Channel, conversation.channel)
+    fields = await _content(scope, draft)
+    if fields["kind"] == MessageKind.TEMPLATE and fields["template"]["source"] == "local":
+        fields["kind"] = MessageKind.TEXT
+    if channel.transport == Transport.CLOUD and fields["kind"] != MessageKind.TEMPLATE:
+        _require_open_window(conversation)
+    message = scope.new(
+        Message,
+        conversation=conversation.id,
+        direction=Direction.OUTBOUND,
+        author=sender.author,
+        sent_by=sender.user_id,
+        state=DeliveryState.QUEUED,
+        state_changed_at=clock.now(),
+        **fields,
+    )
+    await message.save()
+    if draft.media:
+        if media_root is None:
+            raise ValueError("media_root is required to queue media")
+        await save_message_media(scope, message.id, draft.media, draft.media_mime, media_root)
+    await _touch(scope, conversation, message, sender)
+    await enqueue_send(scope.tenant_id, message.id)
+    return message
+
+
+async def enqueue_send(
+    tenant_id: UUID, message_id: UUID, *, delay: float = 0.0, tag: str = "first"
+) -> bool:
+    """Queue the send job of a QUEUED message (keyed, so queueing it twice sends once).
+
+    Two SAQ attempts: the second runs only when a worker died mid-job, and then
+    finds the message SENDING (see ``b2a.outbox.delivery``).
+    """
+    return await queue.enqueue(
+        "send_message",
+        key=f"send:{message_id}:{tag}",
+        timeout=60,
+        retries=2,
+        delay=delay,
+        tenant_id=str(tenant_id),
+        message_id=str(message_id),
+    )
+
+
+def _require_open_window(conversation: Conversation) -> None:
+    expires = conversation.window_expires_at
+    if expires is None or expires <= clock.now():
+        since = f" at {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
+        raise WindowClosed(
+            "the 24-hour customer service window closed"
+            f"{since}: WhatsApp only accepts an approved template until the customer writes again."
+        )
+
+
+async def _content(scope: TenantScope, draft: Draft) -> dict[str, Any]:
+    if draft.template_id is not None:
+        return await _template_content(scope, draft.template_id, draft.variables)
+    if draft.media:
+        kind = MEDIA_KINDS.get(draft.media_mime.split("/")[0], MessageKind.DOCUMENT)
+        return {"kind": kind, "text": draft.text.strip(), "template": {}}
+    text = draft.text.strip()
+    if not text:
+        raise Invalid("the message is empty.", field="text")
+    if len(text) > 4096:
+        raise Invalid("WhatsApp text messages hold at most 4096 characters.", field="text")
+    return {"kind": MessageKind.TEXT, "text": text, "template": {}}
+
+
+async def _template_content(
+    scope: TenantScope, template_id: UUID, variables: dict[str, str]
+) -> dict[str, Any]:
+    template = await scope.get(MessageTemplate, template_id)
+    text = render_template(template.body, variables)
+    names = meta_parameter_order(template.body)
+    approved = template.meta_status == MetaTemplateStatus.APPROVED
+    if template.source == TemplateSource.META and not approved:
+        raise Invalid(
+            f"template {template.name!r} is {template.meta_status or 'not approved'} at Meta; "
+            "only approved templates can be sent.",
+            field="template_id",
+        )
+    return {
+        "kind": MessageKind.TEMPLATE,
+        "text": text,
+        "template": {
+            "id": str(template.id),
+            "source": template.source,
+            "name": template.name,
+            "language": template.language,
+            "params": [variables[name] for name in names],
+        },
+    }
+
+
+async def _touch(
+    scope: TenantScope, conversation: Conversation, message: Message, sender: Sender
+) -> None:
+    values: dict[Any, Any] = {
+        Conversation.last_message_at: message.created_at,
+        Conversation.last_message_preview: (message.text or f"[{message.kind}]")[:200],
+    }
+    if sender.is_human:
+        values[Conversation.owner] = Owner.HUMAN
+        values[Conversation.owner_reason] = "an agent replied"
+        values[Conversation.unread_count] = 0
+    await scope.update(Conversation, values).where(Conversation.id == conversation.id)

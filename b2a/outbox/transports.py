@@ -1,0 +1,39 @@
+"""Which transport sends for a channel; the rest of the code never asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from b2a.inbox.channels import cloud_credentials
+from b2a.inbox.rules import Transport
+from b2a.inbox.tables import Channel
+from b2a.lib.crypto import SecretBox
+from b2a.settings import Settings
+from b2a.whatsapp import transport as wa
+from b2a.whatsapp.cloud_api import CloudApiClient
+from b2a.whatsapp.sandbox import SandboxTransport
+
+
+class Transports:
+    """Builds the transport of each channel from one worker's shared connections."""
+
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, redis: Any) -> None:
+        self._settings = settings
+        self._http = http
+        self._redis = redis
+        self._box = SecretBox(settings.core.encryption_key)
+
+    async def for_channel(self, channel: Channel) -> wa.Transport:
+        """The channel's transport, holding its decrypted credentials only for this send."""
+        kind = Transport(channel.transport)
+        if kind is Transport.CLOUD:
+            return CloudApiClient(
+                self._http,
+                cloud_credentials(channel, self._box),
+                base_url=self._settings.whatsapp.graph_url,
+            )
+        if kind is Transport.SANDBOX:
+            return SandboxTransport()
+        raise NotImplementedError(kind)

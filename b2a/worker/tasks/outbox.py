@@ -1,0 +1,43 @@
+"""Jobs that send messages: one ``send_message`` per outbound message."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import UUID
+
+from b2a.lib import events
+from b2a.outbox.delivery import Step, deliver
+from b2a.outbox.queueing import enqueue_send
+from b2a.outbox.transports import Transports
+from b2a.settings import Settings
+from b2a.tenants.scope import TenantScope
+
+
+async def send_message(ctx: dict[str, Any], *, tenant_id: str, message_id: str) -> dict[str, Any]:
+    """Send one message; reschedule it when pacing says wait or a transient error may pass."""
+    settings: Settings = ctx["settings"]
+    outcome = await deliver(
+        TenantScope(UUID(tenant_id)),
+        UUID(message_id),
+        transports=Transports(settings, ctx["http"], ctx["redis"]),
+        redis=ctx["redis"],
+        pacing=settings.sending,
+    )
+    if outcome.step is not Step.DONE:
+        # A fresh key: this job still holds the message's current one.
+        await enqueue_send(
+            UUID(tenant_id),
+            UUID(message_id),
+            delay=outcome.delay,
+            tag=f"{outcome.step.lower()}-{time.time_ns()}",
+        )
+    await events.publish(
+        ctx["redis"],
+        tenant_id,
+        "message.status",
+        message_id=message_id,
+        state=outcome.state,
+        reason=outcome.reason,
+    )
+    return {"step": outcome.step, "state": outcome.state, "delay": outcome.delay}

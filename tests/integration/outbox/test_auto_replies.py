@@ -1,0 +1,107 @@
+"""The reply step: a greeting once per new conversation, an away message outside hours."""
+
+from datetime import timedelta
+
+from b2a.inbox import service as inbox
+from b2a.inbox.rules import Author, Direction, Owner, Transport
+from b2a.inbox.tables import Channel, Conversation, Message
+from b2a.lib import clock
+from b2a.outbox.auto_replies import reply_step
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant, WorkingHours
+from b2a.whatsapp.inbound import Identity, InboundMessage
+from tests.pipeline import installed_queue
+
+PHONE = "923001234567"
+
+
+def _message(wamid, *, from_me=False):
+    return InboundMessage(
+        wamid,
+        [Identity("wa_id", PHONE)],
+        PHONE,
+        "Ayesha",
+        "text",
+        "salam",
+        clock.now(),
+        from_me=from_me,
+    )
+
+
+async def _setup(scope, *, greeting="", away="", closed_all_week=False):
+    await Tenant.update({Tenant.greeting_message: greeting, Tenant.away_message: away}).where(
+        Tenant.id == scope.tenant_id
+    )
+    if closed_all_week:
+        for weekday in range(7):
+            await scope.new(WorkingHours, weekday=weekday, closed=True).save()
+    channel = scope.new(Channel, transport=Transport.SANDBOX)
+    await channel.save()
+    return channel.id
+
+
+async def _receive(scope, channel_id, wamid, **kwargs):
+    event_id = await inbox.accept_inbound(
+        scope, channel_id, Transport.SANDBOX, _message(wamid, **kwargs)
+    )
+    return await inbox.store_inbound(scope, event_id)
+
+
+async def _automatic_texts(scope):
+    rows = await scope.select(Message, Message.text).where(
+        (Message.direction == Direction.OUTBOUND) & (Message.author == Author.SYSTEM)
+    )
+    return [row["text"] for row in rows]
+
+
+async def test_a_new_conversation_is_greeted_once_however_often_the_step_runs(
+    cast, make_settings, db, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(scope, greeting="Welcome to Acme!")
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)):
+        first = await _receive(scope, channel, "w1")
+        assert len(await reply_step(scope, first)) == 1
+        assert await reply_step(scope, first) == []  # the job retried after a crash
+        second = await _receive(scope, channel, "w2")
+        assert await reply_step(scope, second) == []  # not a new conversation
+    assert await _automatic_texts(scope) == ["Welcome to Acme!"]
+
+
+async def test_outside_opening_hours_the_away_message_goes_once_per_twelve_hours(
+    cast, make_settings, db, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(scope, away="We are closed; back at 9.", closed_all_week=True)
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)):
+        for wamid in ("w1", "w2", "w3"):
+            await reply_step(scope, await _receive(scope, channel, wamid))
+        assert await _automatic_texts(scope) == ["We are closed; back at 9."]
+        await scope.update(Message, {Message.created_at: clock.now() - timedelta(hours=13)}).where(
+            Message.direction == Direction.OUTBOUND
+        )
+        await reply_step(scope, await _receive(scope, channel, "w4"))
+    assert len(await _automatic_texts(scope)) == 2
+
+
+async def test_open_hours_send_no_away_message(cast, make_settings, db, redis):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(scope, away="We are closed.")
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)):
+        await reply_step(scope, await _receive(scope, channel, "w1"))
+    assert await _automatic_texts(scope) == []
+
+
+async def test_human_owned_conversations_and_phone_echoes_get_nothing_automatic(
+    cast, make_settings, db, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(scope, greeting="Hi!", away="Closed.", closed_all_week=True)
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)):
+        echo = await _receive(scope, channel, "w0", from_me=True)
+        assert await reply_step(scope, echo) == []
+        await scope.update(Conversation, {Conversation.owner: Owner.HUMAN}).where(
+            Conversation.id == echo.conversation_id
+        )
+        assert await reply_step(scope, await _receive(scope, channel, "w1")) == []
+    assert await _automatic_texts(scope) == []

@@ -1,0 +1,225 @@
+"""Outbound: a queued message goes through the real worker and httpx to the fake Graph API."""
+
+from datetime import timedelta
+
+import pytest
+
+from b2a.errors import Invalid
+from b2a.inbox.channels import connect_cloud_channel
+from b2a.inbox.rules import Author, DeliveryState, IdentityKind, Owner, Transport
+from b2a.inbox.service import accept_status, apply_status
+from b2a.inbox.tables import Channel, Conversation, Customer, CustomerIdentity, Message
+from b2a.lib import clock
+from b2a.lib.crypto import SecretBox
+from b2a.outbox.queueing import Draft, Sender, WindowClosed, queue_message
+from b2a.outbox.rules import MetaTemplateStatus, TemplateSource
+from b2a.outbox.tables import MessageTemplate
+from b2a.tenants.scope import TenantScope
+from b2a.whatsapp.cloud_api import CloudCredentials
+from b2a.whatsapp.cloud_webhook import CloudStatus
+from tests.fakes.graph_api import TOKEN, FakeGraphApi
+from tests.pipeline import eventually, installed_queue, running_worker
+
+CUSTOMER = "923001234567"
+
+
+@pytest.fixture
+def graph():
+    with FakeGraphApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(make_settings, db, graph, tmp_path):
+    return make_settings(
+        B2A_DB_URL=db.url,
+        B2A_HOME=str(tmp_path),
+        B2A_WHATSAPP_GRAPH_URL=graph.base_url,
+        B2A_SEND_RETRY_DELAY_SECONDS="0",
+    )
+
+
+async def _conversation(scope, settings, *, window_open=True, transport=Transport.CLOUD):
+    if transport is Transport.CLOUD:
+        credentials = CloudCredentials("PNID1", TOKEN, "WABA", app_secret="s", verify_token="v")
+        channel = await connect_cloud_channel(
+            scope, credentials, SecretBox(settings.core.encryption_key)
+        )
+    else:
+        channel = scope.new(Channel, transport=transport)
+        await channel.save()
+    customer = scope.new(Customer, name="Ayesha", phone=CUSTOMER)
+    await customer.save()
+    await scope.new(
+        CustomerIdentity, customer=customer.id, kind=IdentityKind.WA_ID, value=CUSTOMER
+    ).save()
+    expires = clock.now() + (timedelta(hours=5) if window_open else -timedelta(minutes=1))
+    conversation = scope.new(
+        Conversation, channel=channel.id, customer=customer.id, window_expires_at=expires
+    )
+    await conversation.save()
+    return conversation
+
+
+async def _final(scope, message_id):
+    async def settled():
+        message = await scope.get(Message, message_id)
+        return message if message.state in (DeliveryState.SENT, DeliveryState.DEAD) else None
+
+    return await eventually(settled)
+
+
+async def test_an_agent_reply_is_sent_once_and_hands_the_conversation_to_humans(
+    cast, settings, graph, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope, settings)
+    agent = Sender(Author.AGENT, cast.acme_agent.actor.user_id)
+    async with running_worker(settings):
+        queued = await queue_message(scope, conversation.id, Draft(text="Kal 5 baje"), agent)
+        assert queued.state == DeliveryState.QUEUED
+        message = await _final(scope, queued.id)
+    assert message.state == DeliveryState.SENT and message.attempts == 1
+    [sent] = graph.state.sent
+    assert sent["to"] == CUSTOMER and sent["text"]["body"] == "Kal 5 baje"
+    assert sent["wamid"] == message.wa_message_id
+    assert sent["biz_opaque_callback_data"] == str(message.id)
+    conversation = await scope.get(Conversation, conversation.id)
+    assert conversation.owner == Owner.HUMAN and conversation.last_message_preview == "Kal 5 baje"
+
+
+async def test_outside_the_window_only_an_approved_template_goes(cast, settings, graph, redis):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope, settings, window_open=False)
+    agent = Sender(Author.AGENT, cast.acme_agent.actor.user_id)
+    async with installed_queue(settings):
+        with pytest.raises(WindowClosed, match="only accepts an approved template"):
+            await queue_message(scope, conversation.id, Draft(text="hello?"), agent)
+        local = scope.new(MessageTemplate, name="hi", body="Hi {{name}}", variables=["name"])
+        await local.save()
+        with pytest.raises(WindowClosed):
+            await queue_message(
+                scope, conversation.id, Draft(template_id=local.id, variables={"name": "A"}), agent
+            )
+        pending = scope.new(
+            MessageTemplate,
+            source=TemplateSource.META,
+            name="pickup",
+            body="{{1}}, your order {{2}} is ready",
+            meta_status=MetaTemplateStatus.PENDING,
+        )
+        await pending.save()
+        with pytest.raises(Invalid, match="PENDING at Meta"):
+            await queue_message(
+                scope,
+                conversation.id,
+                Draft(template_id=pending.id, variables={"1": "Ayesha", "2": "#12"}),
+                agent,
+            )
+        with pytest.raises(Invalid, match="missing: 2"):
+            await queue_message(
+                scope, conversation.id, Draft(template_id=pending.id, variables={"1": "A"}), agent
+            )
+    approved = scope.new(
+        MessageTemplate,
+        source=TemplateSource.META,
+        name="ready",
+        language="en_US",
+        body="{{1}}, your order {{2}} is ready",
+        meta_status=MetaTemplateStatus.APPROVED,
+    )
+    await approved.save()
+    async with running_worker(settings):
+        draft = Draft(template_id=approved.id, variables={"2": "#12", "1": "Ayesha"})
+        queued = await queue_message(scope, conversation.id, draft, agent)
+        message = await _final(scope, queued.id)
+    assert message.state == DeliveryState.SENT
+    assert message.text == "Ayesha, your order #12 is ready"
+    [sent] = graph.state.sent
+    assert sent["type"] == "template"
+    assert sent["template"]["name"] == "ready"
+    assert sent["template"]["language"] == {"code": "en_US"}
+    assert sent["template"]["components"][0]["parameters"] == [
+        {"type": "text", "text": "Ayesha"},
+        {"type": "text", "text": "#12"},
+    ]
+
+
+async def test_transient_failures_are_retried_then_sent(cast, settings, graph, redis):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope, settings)
+    graph.state.fail_next(130429, status=400, times=2)
+    async with running_worker(settings):
+        queued = await queue_message(
+            scope, conversation.id, Draft(text="retry me"), Sender(Author.SYSTEM)
+        )
+        message = await _final(scope, queued.id)
+    assert message.state == DeliveryState.SENT and message.attempts == 3
+    assert len(graph.state.sent) == 1
+
+
+async def test_permanent_and_exhausted_failures_go_to_the_dead_letters(
+    cast, settings, graph, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope, settings)
+    graph.state.fail_next(131026)
+    async with running_worker(settings):
+        first = await queue_message(scope, conversation.id, Draft(text="a"), Sender(Author.SYSTEM))
+        dead = await _final(scope, first.id)
+        assert dead.state == DeliveryState.DEAD and dead.attempts == 1
+        assert dead.error_code == "131026" and "not be on WhatsApp" in dead.error_detail
+
+        graph.state.fail_next(131000, status=500, times=3)
+        second = await queue_message(scope, conversation.id, Draft(text="b"), Sender(Author.SYSTEM))
+        exhausted = await _final(scope, second.id)
+    assert exhausted.state == DeliveryState.DEAD and exhausted.attempts == 3
+    assert "gave up after 3" in exhausted.error_detail
+    assert graph.state.sent == []
+
+
+async def test_a_send_interrupted_mid_flight_is_not_repeated_and_a_status_later_settles_it(
+    cast, settings, graph, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope, settings)
+    async with installed_queue(settings):
+        queued = await queue_message(
+            scope, conversation.id, Draft(text="half sent"), Sender(Author.SYSTEM)
+        )
+    # The worker died after claiming the message, while its request was on the wire.
+    await scope.update(Message, {Message.state: DeliveryState.SENDING}).where(
+        Message.id == queued.id
+    )
+    async with running_worker(settings) as worker:
+        await worker.queue.enqueue(
+            "send_message",
+            key="resend",
+            kwargs={"tenant_id": str(scope.tenant_id), "message_id": str(queued.id)},
+        )
+        message = await _final(scope, queued.id)
+    assert message.state == DeliveryState.DEAD and message.error_code == "INTERRUPTED"
+    assert graph.state.sent == []
+
+    # Meta's status webhook echoes our id: the message did go out, and now we know its wamid.
+    status = CloudStatus(
+        "PNID1", "wamid.LATE", "delivered", CUSTOMER, clock.now(), [], str(queued.id)
+    )
+    event_id = await accept_status(scope, conversation.channel, Transport.CLOUD, status)
+    await apply_status(scope, event_id)
+    message = await scope.get(Message, queued.id)
+    assert message.wa_message_id == "wamid.LATE" and message.state == DeliveryState.DELIVERED
+
+
+async def test_a_sandbox_conversation_has_no_window_and_sends_at_once(cast, settings, redis):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(
+        scope, settings, window_open=False, transport=Transport.SANDBOX
+    )
+    async with running_worker(settings):
+        queued = await queue_message(
+            scope, conversation.id, Draft(text="hi from the sandbox"), Sender(Author.SYSTEM)
+        )
+        message = await _final(scope, queued.id)
+    assert message.state == DeliveryState.SENT
+    assert message.wa_message_id == f"sandbox.{message.id}"
