@@ -4,7 +4,8 @@ from saq import Status
 
 from b2a.lib import queue as job_queue
 from b2a.lib.redis import heartbeat_pattern
-from b2a.worker.settings import CRON_JOBS, FUNCTIONS, create_worker
+from b2a.worker.settings import CRON_JOBS, FUNCTIONS
+from tests.pipeline import running_worker
 
 
 def test_every_task_and_cron_job_is_registered_in_one_place():
@@ -15,10 +16,7 @@ def test_every_task_and_cron_job_is_registered_in_one_place():
 
 async def test_a_worker_runs_an_enqueued_job_and_reports_its_heartbeat(pg, make_settings, redis):
     settings = make_settings(B2A_DB_URL=pg.url, B2A_WORKER_HEARTBEAT_SECONDS="1")
-    worker = create_worker(settings)
-    await worker.queue.connect()
-    running = asyncio.create_task(worker.start())
-    try:
+    async with running_worker(settings) as worker:
         for _ in range(50):
             if "settings" in worker.context:
                 break
@@ -34,8 +32,4 @@ async def test_a_worker_runs_an_enqueued_job_and_reports_its_heartbeat(pg, make_
         assert job.status == Status.COMPLETE, job.error
         assert job.result == {"audit_entries_archived": 0, "scheduled_messages_removed": 0}
         assert [k async for k in redis.scan_iter(match=heartbeat_pattern("worker"))]
-    finally:
-        worker.event.set()
-        await asyncio.wait_for(running, 15)
-        await worker.queue.disconnect()
     assert not [k async for k in redis.scan_iter(match=heartbeat_pattern("worker"))]

@@ -16,8 +16,8 @@ from b2a.lib.crypto import SecretBox
 from b2a.server.app import create_app
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
-from b2a.worker.settings import create_worker
 from tests.fakes.graph_api import TOKEN, FakeGraphApi
+from tests.pipeline import running_worker
 
 SECRET = "meta-app-secret"
 
@@ -64,10 +64,7 @@ async def cloud(cast, make_settings, db):
 
 
 async def _drain(settings, queue_jobs):
-    worker = create_worker(settings)
-    await worker.queue.connect()
-    running = asyncio.create_task(worker.start())
-    try:
+    async with running_worker(settings) as worker:
         for key in queue_jobs:
             for _ in range(100):
                 job = await worker.queue.job(key)
@@ -75,10 +72,6 @@ async def _drain(settings, queue_jobs):
                     break
                 await asyncio.sleep(0.05)
             assert job is not None and job.status == Status.COMPLETE, job and job.error
-    finally:
-        worker.event.set()
-        await asyncio.wait_for(running, 15)
-        await worker.queue.disconnect()
 
 
 async def test_the_handshake_answers_the_challenge_only_with_the_token(cloud):
