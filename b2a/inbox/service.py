@@ -118,9 +118,10 @@ async def _add_identities(scope: TenantScope, customer_id: UUID, message: Inboun
                     raise
 
 
-async def _conversation_for(
+async def conversation_for(
     scope: TenantScope, channel_id: UUID, customer_id: UUID
 ) -> tuple[Conversation, bool]:
+    """The customer's conversation on the channel, created if missing; True when created."""
     conversation = (
         await scope.objects(Conversation)
         .where((Conversation.channel == channel_id) & (Conversation.customer == customer_id))
@@ -134,7 +135,7 @@ async def _conversation_for(
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
-        return await _conversation_for(scope, channel_id, customer_id)
+        return await conversation_for(scope, channel_id, customer_id)
     return conversation, True
 
 
@@ -147,7 +148,7 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
     event = await scope.get(InboundEvent, event_id)
     message = InboundMessage.from_json(_as_dict(event.payload))
     customer = await _customer_for(scope, message)
-    conversation, created = await _conversation_for(scope, event.channel, customer.id)
+    conversation, created = await conversation_for(scope, event.channel, customer.id)
     stored, duplicate = await _store_message(scope, conversation, message)
     if not duplicate:
         await _touch_conversation(scope, conversation, message)

@@ -81,6 +81,10 @@ async def deliver(
     recipient = await _recipient(scope, conversation, channel)
     wait = await _pace(redis, scope, channel, recipient, pacing)
     if wait:
+        # Touched, so the stranded-send sweep knows a job is still looking after it.
+        await scope.update(Message, {Message.state_changed_at: clock.now()}).where(
+            (Message.id == message.id) & (Message.state == message.state)
+        )
         return Outcome(Step.LATER, message.state, delay=wait)
     attempts = await _claim(scope, message)
     if attempts is None:

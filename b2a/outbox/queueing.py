@@ -80,6 +80,25 @@ async def queue_message(
         Invalid: empty message, template variables missing or unknown, unusable template.
         WindowClosed: a Cloud API conversation outside the 24-hour window, without a template.
     """
+    message = await store_outbound(scope, conversation_id, draft, sender, media_root=media_root)
+    await enqueue_send(scope.tenant_id, message.id)
+    return message
+
+
+async def store_outbound(
+    scope: TenantScope,
+    conversation_id: UUID,
+    draft: Draft,
+    sender: Sender,
+    *,
+    media_root: Path | None = None,
+) -> Message:
+    """The first half of ``queue_message``: the QUEUED row, without its send job.
+
+    For callers that must record the message together with something else in
+    one transaction and enqueue only after it commits (scheduled messages). A
+    row left without a job is found and sent by the stranded-send sweep.
+    """
     conversation = await scope.get(Conversation, conversation_id)
     channel = await scope.get(Channel, conversation.channel)
     fields = await _content(scope, draft)
@@ -103,7 +122,6 @@ async def queue_message(
             raise ValueError("media_root is required to queue media")
         await save_message_media(scope, message.id, draft.media, draft.media_mime, media_root)
     await _touch(scope, conversation, message, sender)
-    await enqueue_send(scope.tenant_id, message.id)
     return message
 
 

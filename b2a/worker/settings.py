@@ -18,10 +18,14 @@ FUNCTIONS: list[Any] = [
     inbox.apply_status,
     inbox.requeue_stranded,
     outbox.send_message,
+    outbox.dispatch_scheduled,
+    outbox.requeue_stranded_sends,
 ]
 CRON_JOBS: list[CronJob[Any]] = [
     CronJob(maintenance.cleanup, cron="0 3 * * *", timeout=3600),
     CronJob(inbox.requeue_stranded, cron="* * * * *", timeout=60),
+    CronJob(outbox.dispatch_scheduled, cron="* * * * *", timeout=60),
+    CronJob(outbox.requeue_stranded_sends, cron="* * * * *", timeout=60),
 ]
 GRACE_SECONDS = 30
 # Upkeep loops and idle dequeues notice a stop request only between sleeps; short

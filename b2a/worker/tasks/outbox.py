@@ -1,4 +1,4 @@
-"""Jobs that send messages: one ``send_message`` per outbound message."""
+"""Jobs that send messages: one ``send_message`` per outbound message, and two minute crons."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import time
 from typing import Any
 from uuid import UUID
 
-from b2a.lib import events
+from b2a.lib import clock, events
+from b2a.outbox import schedule
 from b2a.outbox.delivery import Step, deliver
 from b2a.outbox.queueing import enqueue_send
+from b2a.outbox.sweep import stranded_after, stranded_sends
 from b2a.outbox.transports import Transports
 from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
@@ -41,3 +43,22 @@ async def send_message(ctx: dict[str, Any], *, tenant_id: str, message_id: str) 
         reason=outcome.reason,
     )
     return {"step": outcome.step, "state": outcome.state, "delay": outcome.delay}
+
+
+async def dispatch_scheduled(ctx: dict[str, Any]) -> dict[str, int]:
+    """Queue every scheduled message whose time has come."""
+    queued = 0
+    for due in await schedule.due_schedules(clock.now()):
+        if await schedule.dispatch(TenantScope(due.tenant_id), due.schedule_id):
+            queued += 1
+    return {"queued": queued}
+
+
+async def requeue_stranded_sends(ctx: dict[str, Any]) -> dict[str, int]:
+    """Give a new send job to messages whose job was lost (see ``b2a.outbox.sweep``)."""
+    settings: Settings = ctx["settings"]
+    stranded = await stranded_sends(older_than=stranded_after(settings.sending))
+    for send in stranded:
+        # Keyed by the moment it stalled: sweeping again before that job runs adds nothing.
+        await enqueue_send(send.tenant_id, send.message_id, tag=f"sweep-{send.since.timestamp()}")
+    return {"requeued": len(stranded)}

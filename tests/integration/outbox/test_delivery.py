@@ -11,12 +11,13 @@ from b2a.inbox.service import accept_status, apply_status
 from b2a.inbox.tables import Channel, Conversation, Customer, CustomerIdentity, Message
 from b2a.lib import clock
 from b2a.lib.crypto import SecretBox
-from b2a.outbox.queueing import Draft, Sender, WindowClosed, queue_message
+from b2a.outbox.queueing import Draft, Sender, WindowClosed, queue_message, store_outbound
 from b2a.outbox.rules import MetaTemplateStatus, TemplateSource
 from b2a.outbox.tables import MessageTemplate
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
 from b2a.whatsapp.cloud_webhook import CloudStatus
+from b2a.worker.tasks.outbox import requeue_stranded_sends
 from tests.fakes.graph_api import TOKEN, FakeGraphApi
 from tests.pipeline import eventually, installed_queue, running_worker
 
@@ -223,3 +224,24 @@ async def test_a_sandbox_conversation_has_no_window_and_sends_at_once(cast, sett
         message = await _final(scope, queued.id)
     assert message.state == DeliveryState.SENT
     assert message.wa_message_id == f"sandbox.{message.id}"
+
+
+async def test_a_message_whose_send_job_was_lost_is_found_and_sent(cast, settings, graph, redis):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope, settings)
+    system = Sender(Author.SYSTEM)
+    # Stored, then the process died before enqueueing its send (or Redis lost the job).
+    lost = await store_outbound(scope, conversation.id, Draft(text="lost job"), system)
+    await scope.update(
+        Message, {Message.state_changed_at: clock.now() - timedelta(minutes=10)}
+    ).where(Message.id == lost.id)
+    fresh = await store_outbound(scope, conversation.id, Draft(text="just stored"), system)
+    async with installed_queue(settings) as queue:
+        assert await requeue_stranded_sends({"settings": settings}) == {"requeued": 1}
+        assert await requeue_stranded_sends({"settings": settings}) == {"requeued": 1}
+        assert await queue.count("queued") == 1, "sweeping twice gives it one job"
+    async with running_worker(settings):
+        message = await _final(scope, lost.id)
+    assert message.state == DeliveryState.SENT
+    assert [s["text"]["body"] for s in graph.state.sent] == ["lost job"]
+    assert (await scope.get(Message, fresh.id)).state == DeliveryState.QUEUED

@@ -1,0 +1,211 @@
+"""Scheduled messages: written in the tenant's time zone, sent by a minute cron.
+
+A schedule becomes an ordinary outbound message when it falls due: the message
+row and the schedule's link to it are written in one transaction, so a crash
+can neither lose the schedule nor send it twice, and the send job (enqueued
+after the commit, or by the stranded-send sweep if the process died first)
+does the rest. The schedule turns SENT or FAILED only when that send really
+succeeded or gave up (``b2a.outbox.delivery``). Queueing itself is tried up to
+``QUEUE_ATTEMPTS`` times, a minute apart, before the schedule fails with the
+reason: a closed 24-hour window may reopen, a disconnected number may return.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from b2a.db.transaction import atomic
+from b2a.errors import B2AError, Conflict, Invalid, NotFound
+from b2a.inbox.rules import Author
+from b2a.inbox.service import conversation_for
+from b2a.inbox.tables import Channel, Customer
+from b2a.lib import clock
+from b2a.outbox.queueing import Draft, Sender, enqueue_send, store_outbound
+from b2a.outbox.rules import ScheduleStatus, render_template
+from b2a.outbox.tables import MessageTemplate, ScheduledMessage
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
+
+QUEUE_ATTEMPTS = 3
+# A time a few seconds in the past (a form submitted "now") still counts as now.
+PAST_TOLERANCE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """A message to send later; a naive ``send_at`` is wall-clock time in the tenant's zone."""
+
+    customer_id: UUID
+    send_at: datetime
+    text: str = ""
+    template_id: UUID | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+async def schedule_message(
+    scope: TenantScope, request: ScheduleRequest, *, created_by: UUID | None = None
+) -> ScheduledMessage:
+    """Validate and store a PENDING schedule.
+
+    Raises:
+        NotFound: the customer or template is not this tenant's.
+        Invalid: neither or both of text and template, bad variables, a time in the past.
+    """
+    await scope.get(Customer, request.customer_id)
+    text = request.text.strip()
+    if bool(text) == (request.template_id is not None):
+        raise Invalid("schedule either a text or a template, not both or neither.", field="text")
+    if request.template_id is not None:
+        template = await scope.get(MessageTemplate, request.template_id)
+        render_template(template.body, request.variables)
+    send_at = await _as_utc(scope, request.send_at)
+    if send_at < clock.now() - PAST_TOLERANCE:
+        raise Invalid(f"{send_at:%Y-%m-%d %H:%M} UTC is in the past.", field="send_at")
+    row = scope.new(
+        ScheduledMessage,
+        customer=request.customer_id,
+        text=text,
+        template=request.template_id,
+        variables=dict(request.variables),
+        send_at=send_at,
+        created_by=created_by,
+    )
+    await row.save()
+    return row
+
+
+async def _as_utc(scope: TenantScope, moment: datetime) -> datetime:
+    if moment.tzinfo is not None:
+        return moment
+    tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
+    zone = ZoneInfo(tenant.time_zone if tenant else "UTC")
+    return moment.replace(tzinfo=zone)
+
+
+async def cancel_scheduled(scope: TenantScope, schedule_id: UUID) -> None:
+    """Cancel a schedule that has not started sending.
+
+    Raises:
+        NotFound: no such schedule for this tenant.
+        Conflict: it is already on its way, sent, failed or cancelled.
+    """
+    await scope.get(ScheduledMessage, schedule_id)
+    cancelled = (
+        await scope.update(
+            ScheduledMessage,
+            {
+                ScheduledMessage.status: ScheduleStatus.CANCELLED,
+                ScheduledMessage.finished_at: clock.now(),
+            },
+        )
+        .where(
+            (ScheduledMessage.id == schedule_id)
+            & (ScheduledMessage.status == ScheduleStatus.PENDING)
+            & ScheduledMessage.message.is_null()
+        )
+        .returning(ScheduledMessage.id)
+    )
+    if not cancelled:
+        raise Conflict(
+            "this scheduled message is already sending or finished; it cannot be cancelled."
+        )
+
+
+@dataclass(frozen=True)
+class DueSchedule:
+    """A schedule whose time has come, for the dispatcher."""
+
+    tenant_id: UUID
+    schedule_id: UUID
+
+
+async def due_schedules(now: datetime, *, limit: int = 500) -> list[DueSchedule]:
+    """PENDING schedules due at ``now`` and not yet turned into a message, across tenants."""
+    rows = (
+        await ScheduledMessage.select(ScheduledMessage.id, ScheduledMessage.tenant)
+        .where(
+            (ScheduledMessage.status == ScheduleStatus.PENDING)
+            & ScheduledMessage.message.is_null()
+            & (ScheduledMessage.send_at <= now)
+        )
+        .order_by(ScheduledMessage.send_at)
+        .limit(limit)
+        .run()
+    )
+    return [DueSchedule(row["tenant"], row["id"]) for row in rows]
+
+
+class _AlreadyTaken(Exception):
+    """Another dispatcher linked the schedule first: roll our message back."""
+
+
+async def dispatch(scope: TenantScope, schedule_id: UUID) -> UUID | None:
+    """Turn a due schedule into a queued message; its id, or None when nothing was queued."""
+    schedule = await scope.get(ScheduledMessage, schedule_id)
+    if schedule.status != ScheduleStatus.PENDING or schedule.message is not None:
+        return None
+    try:
+        conversation_id = await _conversation(scope, schedule.customer)
+        draft = _draft(schedule)
+        async with atomic():
+            message = await store_outbound(scope, conversation_id, draft, Sender(Author.SYSTEM))
+            linked = (
+                await scope.update(
+                    ScheduledMessage,
+                    {
+                        ScheduledMessage.message: message.id,
+                        ScheduledMessage.attempts: ScheduledMessage.attempts + 1,
+                    },
+                )
+                .where(
+                    (ScheduledMessage.id == schedule_id)
+                    & (ScheduledMessage.status == ScheduleStatus.PENDING)
+                    & ScheduledMessage.message.is_null()
+                )
+                .returning(ScheduledMessage.id)
+            )
+            if not linked:
+                raise _AlreadyTaken
+    except _AlreadyTaken:
+        return None
+    except B2AError as error:
+        await _attempt_failed(scope, schedule, error.message)
+        return None
+    await enqueue_send(scope.tenant_id, message.id)
+    return message.id
+
+
+async def _conversation(scope: TenantScope, customer_id: UUID) -> UUID:
+    channel = await scope.select(Channel, Channel.id).order_by(Channel.created_at).first()
+    if channel is None:
+        raise NotFound("no WhatsApp number is connected; connect one to send scheduled messages.")
+    conversation, _ = await conversation_for(scope, channel["id"], customer_id)
+    return conversation.id
+
+
+def _draft(schedule: ScheduledMessage) -> Draft:
+    variables: Any = schedule.variables
+    if isinstance(variables, str):  # Piccolo returns JSON columns as text
+        variables = json.loads(variables)
+    if schedule.template is not None:
+        return Draft(template_id=schedule.template, variables=dict(variables))
+    return Draft(text=schedule.text)
+
+
+async def _attempt_failed(scope: TenantScope, schedule: ScheduledMessage, reason: str) -> None:
+    attempts = schedule.attempts + 1
+    values: dict[Any, Any] = {
+        ScheduledMessage.attempts: attempts,
+        ScheduledMessage.last_error: reason[:500],
+    }
+    if attempts >= QUEUE_ATTEMPTS:
+        values[ScheduledMessage.status] = ScheduleStatus.FAILED
+        values[ScheduledMessage.finished_at] = clock.now()
+    await scope.update(ScheduledMessage, values).where(
+        (ScheduledMessage.id == schedule.id) & (ScheduledMessage.status == ScheduleStatus.PENDING)
+    )
