@@ -8,6 +8,7 @@ automatic: the assistant and the automatic messages stay silent until handed bac
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from uuid import UUID
 
@@ -16,10 +17,12 @@ from b2a.inbox.rules import Author, Direction, Owner
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock
-from b2a.outbox.queueing import Draft, Sender, queue_message
+from b2a.outbox.queueing import Draft, Sender, WindowClosed, queue_message
 from b2a.tenants.hours import is_open, opening_days
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
+
+log = logging.getLogger(__name__)
 
 # One away message per conversation per this long, however often the customer writes.
 AWAY_EVERY = timedelta(hours=12)
@@ -36,7 +39,7 @@ async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
     tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
     if tenant is None:
         return []
-    queued: list[UUID] = []
+    queued: list[UUID | None] = []
     greeting = tenant.greeting_message.strip()
     if stored.new_conversation and greeting:
         queued.append(await _send(scope, conversation.id, greeting))
@@ -48,7 +51,7 @@ async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
     ):
         queued.append(await _send(scope, conversation.id, away))
     await on_customer_message(scope, conversation.id, stored.message_id)
-    return queued
+    return [message_id for message_id in queued if message_id is not None]
 
 
 async def _claim(scope: TenantScope, message_id: UUID) -> bool:
@@ -60,8 +63,13 @@ async def _claim(scope: TenantScope, message_id: UUID) -> bool:
     return bool(rows)
 
 
-async def _send(scope: TenantScope, conversation_id: UUID, text: str) -> UUID:
-    message = await queue_message(scope, conversation_id, Draft(text=text), SYSTEM)
+async def _send(scope: TenantScope, conversation_id: UUID, text: str) -> UUID | None:
+    try:
+        message = await queue_message(scope, conversation_id, Draft(text=text), SYSTEM)
+    except WindowClosed:
+        # A message Meta delivered a day late: the window it opened has closed again.
+        log.info("conversation %s: window closed, automatic reply skipped", conversation_id)
+        return None
     return message.id
 
 

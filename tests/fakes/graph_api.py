@@ -113,7 +113,14 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.loads(body)
         wamid = f"wamid.{uuid.uuid4().hex}"
         with state.lock:
-            state.sent.append({"phone_number_id": parts[-2], "wamid": wamid, **payload})
+            state.sent.append(
+                {
+                    "phone_number_id": parts[-2],
+                    "wamid": wamid,
+                    "received_at": time.time(),
+                    **payload,
+                }
+            )
         self._reply(
             200,
             {
@@ -125,6 +132,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         state = self.server.state
+        if self.path == "/_fake/sent":
+            # Not Meta's: lets a benchmark in another process read what arrived, and when.
+            with state.lock:
+                log = [{"to": s.get("to"), "at": s["received_at"]} for s in state.sent]
+            self._reply(200, log)
+            return
         if not self._authorised():
             return
         parsed = urlsplit(self.path)
@@ -168,17 +181,19 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, state: GraphState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    request_queue_size = 1024
+
+    def __init__(self, state: GraphState, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.state = state
 
 
 class FakeGraphApi:
     """Run the fake on a free loopback port for the duration of a ``with`` block."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.state = GraphState()
-        self._server = _Server(self.state)
+        self._server = _Server(self.state, port)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -192,3 +207,16 @@ class FakeGraphApi:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def main() -> None:
+    """``python -m tests.fakes.graph_api PORT``: serve until killed (for the benchmark)."""
+    import sys
+
+    with FakeGraphApi(int(sys.argv[1])) as fake:
+        print(fake.base_url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

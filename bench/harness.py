@@ -1,0 +1,370 @@
+"""The real appliance under load: processes, signed webhooks, and what came out.
+
+Used by ``bench/pipeline.py`` (the benchmark, run by hand) and by the
+reliability test (the same stack, a short stream and a SIGKILL). Everything
+runs as separate processes the way systemd runs them: ``b2a serve``,
+``b2a worker`` and ``b2a whatsapp``, with the fake Graph API as the far end.
+Each inbound message comes from a new customer of a tenant with a greeting, so
+each one is answered by exactly one outbound send: the greeting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_SECRET = "bench-app-secret"
+GRAPH_TOKEN = "test-token"  # what tests/fakes/graph_api.py accepts
+GREETING = "Assalam o alaikum! Thanks for writing to Acme."
+PROCESSES = ("serve", "worker", "whatsapp")
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def base_env(home: Path, db_url: str, redis_url: str) -> dict[str, str]:
+    """The environment of every b2a process of the stack."""
+    return {
+        **os.environ,
+        "B2A_HOME": str(home),
+        "B2A_DB_URL": db_url,
+        "B2A_REDIS_URL": redis_url,
+        "B2A_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "B2A_ENCRYPTION_KEY": "3q2-7wBEqf-qvUJtkNhaEAIYbT1cT7jvf3W-NY8tBUc=",
+        "B2A_LOG_LEVEL": "warning",
+        # One number in the benchmark carries all the load; Meta's default cap would pace it.
+        "B2A_SEND_PER_NUMBER_PER_SECOND": "0",
+        "B2A_SEND_RETRY_DELAY_SECONDS": "1",
+    }
+
+
+async def prepare_tenant(env: dict[str, str], graph_url: str) -> str:
+    """Migrate, create a tenant with a greeting and a Cloud API number; the channel id."""
+    from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+    from b2a.inbox.channels import connect_cloud_channel
+    from b2a.lib.crypto import SecretBox
+    from b2a.schema.migrate import apply_pending
+    from b2a.schema.piccolo_app import all_tables
+    from b2a.settings import load_settings
+    from b2a.tenants import service as tenants
+    from b2a.tenants.actor import Actor
+    from b2a.tenants.tables import Tenant
+    from b2a.whatsapp.cloud_api import CloudCredentials
+
+    settings = load_settings({**env, "B2A_WHATSAPP_GRAPH_URL": graph_url})
+    engine = create_engine(settings.db)
+    bind_engine(engine, all_tables())
+    await start_pool(engine)
+    try:
+        await apply_pending()
+        tenant, _ = await tenants.create_tenant(
+            Actor.operator("bench"),
+            f"Acme {time.time_ns()}",
+            admin_email=f"owner-{time.time_ns()}@acme.test",
+            admin_password="correct horse battery",
+        )
+        await Tenant.update({Tenant.greeting_message: GREETING}).where(Tenant.id == tenant.id)
+        credentials = CloudCredentials(
+            "PNID-BENCH", GRAPH_TOKEN, "WABA", app_secret=APP_SECRET, verify_token="vt"
+        )
+        channel = await connect_cloud_channel(
+            Actor.operator("bench").within(tenant.id).scope,
+            credentials,
+            SecretBox(settings.core.encryption_key),
+        )
+        return str(channel.id)
+    finally:
+        await close_pool(engine)
+
+
+def webhook(phone: str, wamid: str, at: float) -> tuple[bytes, dict[str, str]]:
+    """A signed Cloud API delivery of one text message, exactly as Meta sends it."""
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": "PNID-BENCH"},
+        "contacts": [{"profile": {"name": f"Customer {phone[-4:]}"}, "wa_id": phone}],
+        "messages": [
+            {
+                "from": phone,
+                "id": wamid,
+                "timestamp": str(int(at)),
+                "type": "text",
+                "text": {"body": "price kya hai?"},
+            }
+        ],
+    }
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}],
+    }
+    body = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
+
+
+@dataclass
+class Stack:
+    """The running processes of one appliance and where they listen."""
+
+    env: dict[str, str]
+    logs: Path
+    port: int = field(default_factory=free_port)
+    graph_port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def graph_url(self) -> str:
+        return f"http://127.0.0.1:{self.graph_port}"
+
+    def start_graph(self) -> None:
+        """The fake Graph API, in its own process so it never competes for our GIL."""
+        self._spawn("graph", [sys.executable, "-m", "tests.fakes.graph_api", str(self.graph_port)])
+        _wait_for(f"{self.graph_url}/_fake/sent")
+
+    def start(self, name: str) -> None:
+        """Start ``b2a <name>`` as systemd would."""
+        env = {
+            **self.env,
+            "B2A_WHATSAPP_GRAPH_URL": self.graph_url,
+            "B2A_SERVER_PORT": str(self.port),
+        }
+        self._spawn(name, [sys.executable, "-m", "b2a", name], env)
+        if name == "serve":
+            _wait_for(f"{self.base_url}/health")
+
+    def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            cmd, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown handler runs, in-flight jobs are simply gone."""
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def stop_all(self) -> None:
+        """SIGTERM everything, then SIGKILL what does not stop in time."""
+        for process in self.processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        self.processes.clear()
+
+    def pids(self) -> dict[str, int]:
+        return {name: p.pid for name, p in self.processes.items() if name in PROCESSES}
+
+
+@contextlib.contextmanager
+def running_stack(env: dict[str, str], logs: Path) -> Iterator[Stack]:
+    """A stack that is always stopped, even when the caller fails."""
+    stack = Stack(env, logs)
+    try:
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+def _wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout:.0f} s; see the logs")
+        time.sleep(0.1)
+
+
+@dataclass
+class Drive:
+    """What the driver posted: accepted webhooks and when each was posted, by customer."""
+
+    posted_at: dict[str, float] = field(default_factory=dict)
+    wamids: dict[str, str] = field(default_factory=dict)
+    rejected: int = 0
+    started: float = 0.0
+    finished: float = 0.0
+
+
+async def drive(
+    base_url: str,
+    channel_id: str,
+    *,
+    rate: float,
+    count: int,
+    first_phone: int = 920_000_000_000,
+    connections: int = 64,
+    on_progress: Any = None,
+) -> Drive:
+    """Post ``count`` webhooks at ``rate`` per second, each from a new customer.
+
+    ``on_progress(n)`` is called after each accepted webhook (the reliability
+    test kills the worker from there).
+    """
+    result = Drive()
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    url = f"{base_url}/webhooks/whatsapp/{channel_id}"
+    gate = asyncio.Semaphore(connections)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def post(n: int) -> None:
+            phone = str(first_phone + n)
+            wamid = f"wamid.bench.{phone}"
+            async with gate:
+                posted = time.time()
+                body, headers = webhook(phone, wamid, posted)
+                try:
+                    response = await client.post(url, content=body, headers=headers)
+                except httpx.HTTPError:
+                    result.rejected += 1
+                    return
+            if response.status_code != 200:
+                result.rejected += 1
+                return
+            result.posted_at[phone] = posted
+            result.wamids[phone] = wamid
+            if on_progress is not None:
+                on_progress(len(result.posted_at))
+
+        result.started = time.time()
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        tasks = []
+        for n in range(count):
+            delay = start + n / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(n)))
+        await asyncio.gather(*tasks)
+        result.finished = time.time()
+    return result
+
+
+def sends(graph_url: str) -> list[dict[str, Any]]:
+    """Every message the fake Graph API accepted: recipient and arrival time."""
+    response = httpx.get(f"{graph_url}/_fake/sent", timeout=30)
+    response.raise_for_status()
+    return list(response.json())
+
+
+class RssSampler:
+    """Peak resident memory of each process, sampled from /proc every 100 ms."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.peak_kib: dict[str, int] = dict.fromkeys(pids, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                self.peak_kib[name] = max(self.peak_kib[name], _rss_kib(pid))
+            self._stop.wait(0.1)
+
+    def peak_mib(self) -> dict[str, float]:
+        return {name: kib / 1024 for name, kib in self.peak_kib.items()}
+
+
+def _rss_kib(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the database holds after a run."""
+
+    inbound_by_wamid: dict[str, int]
+    unprocessed_events: int
+    unsettled_sends: int
+    dead: dict[str, int]
+
+
+async def stored(db_url: str) -> Stored:
+    """Read the outcome straight from PostgreSQL."""
+    import asyncpg
+
+    from b2a.db.engine import asyncpg_dsn
+
+    connection = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        rows = await connection.fetch(
+            "SELECT wa_message_id, count(*) AS n FROM message"
+            " WHERE direction = 'INBOUND' GROUP BY wa_message_id"
+        )
+        unprocessed = await connection.fetchval(
+            "SELECT count(*) FROM inbound_event WHERE processed_at IS NULL"
+        )
+        unsettled = await connection.fetchval(
+            "SELECT count(*) FROM message WHERE state IN ('QUEUED', 'SENDING')"
+        )
+        dead = await connection.fetch(
+            "SELECT error_code, count(*) AS n FROM message WHERE state = 'DEAD' GROUP BY 1"
+        )
+    finally:
+        await connection.close()
+    return Stored(
+        {row["wa_message_id"]: row["n"] for row in rows},
+        unprocessed,
+        unsettled,
+        {row["error_code"]: row["n"] for row in dead},
+    )
+
+
+async def settle(db_url: str, *, expected: int, timeout: float) -> Stored:
+    """Wait until every accepted event is processed and no send is still pending."""
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = await stored(db_url)
+        done = len(outcome.inbound_by_wamid) >= expected
+        if done and outcome.unprocessed_events == 0 and outcome.unsettled_sends == 0:
+            return outcome
+        if time.monotonic() > deadline:
+            return outcome
+        await asyncio.sleep(0.5)
