@@ -285,6 +285,18 @@ class WhatsAppSettings:
         "50",
         _parse_int,
     )
+    typing_delay_ms: int = setting(
+        "B2A_WHATSAPP_TYPING_DELAY_MS",
+        "WhatsApp-Web: milliseconds of 'typing…' before each send; 0 in tests and benchmarks.",
+        "1200",
+        _parse_int,
+    )
+    send_timeout_seconds: float = setting(
+        "B2A_WHATSAPP_SEND_TIMEOUT_SECONDS",
+        "WhatsApp-Web: how long a send waits for the session process before it is retried.",
+        "30",
+        _parse_seconds,
+    )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from b2a.settings import Settings
 from b2a.whatsapp import transport as wa
 from b2a.whatsapp.cloud_api import CloudApiClient
 from b2a.whatsapp.sandbox import SandboxTransport
+from b2a.whatsapp.web_relay import WebRelayTransport
 
 
 class Transports:
@@ -36,4 +37,6 @@ class Transports:
             )
         if kind is Transport.SANDBOX:
             return SandboxTransport()
-        raise NotImplementedError(kind)
+        return WebRelayTransport(
+            self._redis, str(channel.tenant), timeout=self._settings.whatsapp.send_timeout_seconds
+        )

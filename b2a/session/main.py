@@ -1,10 +1,12 @@
 """The session process loop, built like healthchecks' ``sendalerts``.
 
 Each tick: refresh the heartbeat, renew the leases we hold (dropping sessions
-whose lease we lost), stop sessions nobody wants any more, and claim and start
-sessions for wanted tenants up to our capacity. Signals only set a flag; the loop
-stops sessions and releases leases on its way out. A failing session is retried
-with capped exponential backoff and never takes the loop down.
+whose lease we lost), reap sessions that ended by themselves, stop sessions
+nobody wants any more, and claim and start sessions for wanted tenants up to our
+capacity. Starts run as tasks, one in flight per tenant, so a slow connection
+never holds up the renewals of the others. Signals only set a flag; the loop
+stops sessions and releases leases on its way out. A failing or ended session is
+retried with capped exponential backoff and never takes the loop down.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ BACKOFF_CAP = 300.0
 
 class SessionRunner(Protocol):
     """One tenant's WhatsApp-Web session inside this process."""
+
+    ended: bool
+    """True once the session ended by itself (dropped for good, logged out)."""
 
     async def start(self) -> None:
         """Connect (or begin pairing); raise on failure."""
@@ -68,6 +73,9 @@ class SessionProcess:
     stopping: bool = False
     runners: dict[str, SessionRunner] = field(default_factory=dict)
     _backoff: dict[str, _Backoff] = field(default_factory=dict)
+    _starting: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _started_at: dict[str, float] = field(default_factory=dict)
+    _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self.leases = Leases(self.redis, self.instance, self.settings.whatsapp.lease_seconds)
@@ -75,48 +83,73 @@ class SessionProcess:
     def request_stop(self, *_: object) -> None:
         """Signal handler: only set the flag; the loop does the rest."""
         self.stopping = True
+        self._wakeup.set()
+
+    def wake(self) -> None:
+        """Tick now rather than at the next interval (a command arrived, a session ended)."""
+        self._wakeup.set()
 
     async def tick(self) -> None:
-        """One pass of heartbeat, renewals, stops and claims."""
+        """One pass of heartbeat, renewals, reaping, stops and claims."""
         await self.redis.set(
             redis_lib.heartbeat_key("whatsapp", self.instance),
             str(int(time.time())),
             ex=self.settings.worker.heartbeat_seconds * 3,
         )
-        for tenant_id in list(self.runners):
-            if not await self.leases.renew(tenant_id):
+        for tenant_id in [*self.runners, *self._starting]:
+            if not await self.leases.renew(tenant_id) and tenant_id in self.runners:
                 log.warning("tenant %s: lease lost, stopping its session", tenant_id)
                 await self._stop(tenant_id, release=False)
+        for tenant_id in [t for t, r in self.runners.items() if r.ended]:
+            await self._reap(tenant_id)
         wanted = await self.wanted_tenants()
         for tenant_id in [t for t in self.runners if t not in wanted]:
             await self._stop(tenant_id)
         for tenant_id in wanted:
-            if len(self.runners) >= self.settings.whatsapp.max_sessions:
+            if len(self.runners) + len(self._starting) >= self.settings.whatsapp.max_sessions:
                 break
-            if tenant_id not in self.runners:
+            if tenant_id not in self.runners and tenant_id not in self._starting:
                 await self._try_start(tenant_id)
+
+    async def settle(self) -> None:
+        """Wait for the starts in flight to finish (each tenant has at most one)."""
+        if self._starting:
+            await asyncio.gather(*self._starting.values(), return_exceptions=True)
 
     async def _try_start(self, tenant_id: str) -> None:
         backoff = self._backoff.setdefault(tenant_id, _Backoff())
-        now = time.monotonic()
-        if now < backoff.not_before or not await self.leases.claim(tenant_id):
+        if time.monotonic() < backoff.not_before or not await self.leases.claim(tenant_id):
             return
-        runner = self.make_runner(tenant_id)
+        self._starting[tenant_id] = asyncio.create_task(self._start(tenant_id, backoff))
+
+    async def _start(self, tenant_id: str, backoff: _Backoff) -> None:
         try:
+            runner = self.make_runner(tenant_id)
             await runner.start()
         except Exception as exc:
-            delay = backoff.fail(now)
+            delay = backoff.fail(time.monotonic())
             log.warning(
                 "tenant %s: session failed to start (%s); retry in %.0f s", tenant_id, exc, delay
             )
             await self.leases.release(tenant_id)
             return
-        backoff.failures = 0
+        finally:
+            self._starting.pop(tenant_id, None)
         self.runners[tenant_id] = runner
+        self._started_at[tenant_id] = time.monotonic()
         log.info("tenant %s: session started", tenant_id)
+
+    async def _reap(self, tenant_id: str) -> None:
+        """A session that ended by itself: release it and retry later if still wanted."""
+        await self._stop(tenant_id)
+        delay = self._backoff.setdefault(tenant_id, _Backoff()).fail(time.monotonic())
+        log.warning("tenant %s: session ended; next start not before %.0f s", tenant_id, delay)
 
     async def _stop(self, tenant_id: str, *, release: bool = True) -> None:
         runner = self.runners.pop(tenant_id)
+        if time.monotonic() - self._started_at.pop(tenant_id, 0.0) > BACKOFF_CAP:
+            # It ran well for a while: earlier failures no longer count.
+            self._backoff.pop(tenant_id, None)
         try:
             await runner.stop()
         except Exception as exc:
@@ -137,6 +170,7 @@ class SessionProcess:
                     log.exception("session loop tick failed; retrying")
                 await self._sleep(interval)
         finally:
+            await self.settle()
             for tenant_id in list(self.runners):
                 await self._stop(tenant_id)
             with contextlib.suppress(Exception):
@@ -144,9 +178,9 @@ class SessionProcess:
             log.info("whatsapp process %s stopped", self.instance)
 
     async def _sleep(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not self.stopping and time.monotonic() < deadline:
-            await asyncio.sleep(min(0.2, deadline - time.monotonic()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        self._wakeup.clear()
 
 
 def install_signal_handlers(process: SessionProcess) -> None:

@@ -1,0 +1,141 @@
+"""neonize's events in b2a's words: inbound messages and connection failures.
+
+Everything here reads neonize's protobuf events by attribute path only
+(``message.Info.MessageSource.Sender`` …) and never imports neonize, so the
+fake client in the tests drives the same code the real events do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from b2a.inbox.rules import IdentityKind
+from b2a.whatsapp.inbound import Identity, InboundMessage
+
+PHONE_SERVER = "s.whatsapp.net"
+LID_SERVER = "lid"
+GROUP_SERVER = "g.us"
+BROADCAST_SERVER = "broadcast"
+
+# neonize's ConnectFailureReason values (checked against the real enum by the tests).
+FAILURE_REASONS = {
+    1: "WhatsApp refused the connection",
+    2: "the phone logged this device out",
+    3: "WhatsApp has temporarily banned this number",
+    4: "the phone's WhatsApp account is gone (reinstalled or deleted)",
+    5: "WhatsApp logged this device out",
+    6: "this WhatsApp-Web client is outdated: upgrade b2a",
+    7: "WhatsApp rejected this client",
+    8: "WhatsApp had an internal error",
+    9: "WhatsApp refused an experimental client",
+    10: "WhatsApp is unavailable right now",
+}
+# TemporaryBan.TempBanReason values.
+BAN_REASONS = {
+    1: "it sent to too many people",
+    2: "too many people blocked it",
+    3: "it created too many groups",
+    4: "it sent the same message too many times",
+    5: "of its broadcast lists",
+}
+_MEDIA = (
+    ("imageMessage", "image"),
+    ("videoMessage", "video"),
+    ("audioMessage", "audio"),
+    ("documentMessage", "document"),
+)
+
+
+def jid_text(jid: Any) -> str:
+    """``user@server`` without the device part; empty for an empty JID."""
+    return f"{jid.User}@{jid.Server}" if jid.User else ""
+
+
+def failure_reason(reason: int) -> str:
+    """A ConnectFailure or LoggedOut reason in plain words."""
+    return FAILURE_REASONS.get(int(reason), f"WhatsApp closed the connection (reason {reason})")
+
+
+def ban_reason(code: int, expire_seconds: int) -> str:
+    """A TemporaryBan in plain words, with how long it lasts."""
+    why = BAN_REASONS.get(int(code), "of unusual activity")
+    hours = max(1, round(int(expire_seconds) / 3600))
+    return (
+        f"WhatsApp has temporarily banned this number because {why}; "
+        f"it lifts in about {hours} h. Sending less often avoids bans."
+    )
+
+
+def _content(message: Any) -> tuple[str, str] | None:
+    """(kind, text) of a message; None for what the inbox does not show (reactions, keys…)."""
+    if message.conversation:
+        return "text", message.conversation
+    if message.HasField("extendedTextMessage") and message.extendedTextMessage.text:
+        return "text", message.extendedTextMessage.text
+    for field, kind in _MEDIA:
+        if message.HasField(field):
+            media = getattr(message, field)
+            caption = getattr(media, "caption", "") or getattr(media, "fileName", "")
+            return kind, caption or f"[{kind}]"
+    return None
+
+
+def _person(main: Any, alt: Any) -> tuple[list[Identity], str]:
+    """Identities and phone digits of one person from a chat/sender JID and its alternative."""
+    identities: list[Identity] = []
+    phone = ""
+    if jid_text(main):
+        identities.append(Identity(IdentityKind.JID, jid_text(main)))
+    for jid in (main, alt):
+        if not jid.User:
+            continue
+        if jid.Server == PHONE_SERVER and not phone:
+            phone = jid.User
+            identities.append(Identity(IdentityKind.PHONE, jid.User))
+        elif jid.Server == LID_SERVER:
+            identities.append(Identity(IdentityKind.LID, jid_text(jid)))
+    return list(dict.fromkeys(identities)), phone
+
+
+def to_inbound(event: Any, *, allow_groups: bool) -> InboundMessage | None:
+    """A neonize ``Message`` event as an inbound message; None when it is to be ignored.
+
+    Ignored: group chats and status broadcasts unless the tenant allows them, our
+    own status posts, and messages with nothing to show. A message typed on the
+    paired phone (``IsFromMe``) becomes an echo, which the inbox counts as a human
+    reply. In a group the conversation is the group and the text names the sender.
+    """
+    info = event.Info
+    source = info.MessageSource
+    chat = source.Chat
+    grouped = source.IsGroup or chat.Server == GROUP_SERVER
+    broadcast = chat.Server == BROADCAST_SERVER
+    if (grouped or broadcast) and not allow_groups:
+        return None
+    if broadcast and source.IsFromMe:
+        return None
+    content = _content(event.Message)
+    if content is None:
+        return None
+    kind, text = content
+    if grouped:
+        identities, phone = [Identity(IdentityKind.JID, jid_text(chat))], ""
+        if not source.IsFromMe and info.Pushname:
+            text = f"{info.Pushname}: {text}"
+    elif broadcast:
+        identities, phone = _person(source.Sender, source.SenderAlt)
+    else:
+        alt = source.RecipientAlt if source.IsFromMe else source.SenderAlt
+        identities, phone = _person(chat, alt)
+    return InboundMessage(
+        wa_message_id=info.ID,
+        identities=identities,
+        phone=phone,
+        profile_name="" if source.IsFromMe or grouped else info.Pushname,
+        kind=kind,
+        text=text,
+        sent_at=datetime.fromtimestamp(info.Timestamp / 1000, tz=UTC),
+        from_me=source.IsFromMe,
+        extra={"chat": jid_text(chat)},
+    )

@@ -1,0 +1,545 @@
+"""One tenant's WhatsApp-Web session inside `b2a whatsapp`.
+
+The client (neonize, or a fake in tests) runs its blocking ``connect`` in a
+thread of its own and reports events from Go's threads; they are queued onto
+the event loop and handled one at a time, in order, by this runner:
+
+1. ``start`` waits for the first outcome: connected, a QR code to show (pairing),
+   or a failure, which it raises so the session loop backs off.
+2. While pairing, each QR code is kept in Redis for 60 s and a requested pairing
+   code for 120 s; when no fresh code comes, pairing is over (NEEDS_PAIRING).
+3. Once connected, messages become inbound events (persisted, then a worker job);
+   a dropped connection gets a grace period to come back, then the session ends
+   and the loop restarts it with capped exponential backoff.
+4. A logout (unlinked on the phone, or asked for) deletes the stored pairing and
+   leaves the channel in NEEDS_PAIRING with ``wants_session`` off: no retry loop.
+
+The session state file is a credential: 0600 in a 0700 directory, never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from b2a.inbox import service as inbox
+from b2a.inbox import web_session
+from b2a.inbox.rules import ChannelState, Transport
+from b2a.lib import events, queue
+from b2a.session.bridge import Bridge
+from b2a.session.web_client import ClientFactory, SendFailed, WebClient
+from b2a.session.web_messages import ban_reason, failure_reason, to_inbound
+from b2a.settings import Settings
+from b2a.tenants.scope import TenantScope
+from b2a.whatsapp import web_relay as relay
+
+log = logging.getLogger("b2a.whatsapp")
+
+CONNECT_GRACE_SECONDS = 30.0
+"""How long a connection (or a reconnection after a drop) may take before the session ends."""
+QR_GRACE_SECONDS = 5.0
+WATCH_SECONDS = 0.5
+PAIR_SUCCESS = 2  # neonize PairStatus.SUCCESS
+SENDABLE = {"text", "template", "image", "video", "audio", "document"}
+
+
+class Phase(StrEnum):
+    """Where the session is in its life."""
+
+    STARTING = "STARTING"
+    PAIRING = "PAIRING"
+    CONNECTED = "CONNECTED"
+    RECONNECTING = "RECONNECTING"
+    ENDED = "ENDED"
+
+
+def session_db_path(settings: Settings, tenant_id: str) -> Path:
+    """Where a tenant's WhatsApp-Web credentials live (neonize's SQLite store)."""
+    return settings.core.home / "whatsapp" / f"{tenant_id}.sqlite3"
+
+
+class WebSessionRunner:
+    """A ``SessionRunner`` for one tenant's WhatsApp-Web connection."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        *,
+        settings: Settings,
+        redis: Any,
+        bridge: Bridge,
+        make_client: ClientFactory,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.scope = TenantScope(UUID(tenant_id))
+        self.settings = settings
+        self.redis = redis
+        self.bridge = bridge
+        self.make_client = make_client
+        self.phase = Phase.STARTING
+        self.ended = False
+        self._client: WebClient | None = None
+        self._thread: threading.Thread | None = None
+        self._events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._settled = asyncio.Event()
+        self._start_error = ""
+        self._pending_phone = ""
+        self._deadline: float | None = None
+        self._send_lock = asyncio.Lock()
+        self._inflight: dict[str, asyncio.Future[relay.SendReply]] = {}
+        self._own_ids: set[str] = set()
+        self._channel_id: UUID | None = None
+        self._stopping = False
+
+    @property
+    def session_db(self) -> Path:
+        """The credential file of the tenant."""
+        return session_db_path(self.settings, self.tenant_id)
+
+    # Life cycle.
+
+    async def start(self) -> None:
+        """Connect, or show a QR code to pair; raise ConnectionError when WhatsApp fails."""
+        self._loop = asyncio.get_running_loop()
+        self._channel_id = (await web_session.web_channel(self.scope)).id
+        if await self._take_commands_before_connect():
+            return
+        self._prepare_storage()
+        await web_session.record_state(self.scope, self.redis, ChannelState.CONNECTING)
+        self._client = self.make_client(self.tenant_id, self.session_db, self._emit)
+        self._deadline = time.monotonic() + CONNECT_GRACE_SECONDS
+        self._tasks = [asyncio.create_task(self._consume()), asyncio.create_task(self._watch())]
+        self._thread = threading.Thread(
+            target=self._run_client, name=f"whatsapp-{self.tenant_id[:8]}", daemon=True
+        )
+        self._thread.start()
+        await self._settled.wait()
+        if self._start_error:
+            await self._shutdown()
+            raise ConnectionError(self._start_error)
+        self.bridge.register(self.tenant_id, self)
+
+    async def stop(self) -> None:
+        """Disconnect and keep the pairing (the process is stopping or the tenant stopped it)."""
+        self._stopping = True
+        was_ended = self.ended
+        await self._shutdown()
+        if not was_ended:
+            await self._clear_codes()
+            await web_session.record_state(self.scope, self.redis, ChannelState.DISCONNECTED)
+
+    async def _shutdown(self) -> None:
+        self.ended = True
+        self.phase = Phase.ENDED
+        self.bridge.unregister(self.tenant_id)
+        await self._stop_client()
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _stop_client(self) -> None:
+        client, thread = self._client, self._thread
+        if client is None:
+            return
+        try:
+            await asyncio.to_thread(client.stop)
+        except Exception as exc:
+            log.warning("tenant %s: client did not stop cleanly (%s)", self.tenant_id, exc)
+        if thread is not None:
+            await asyncio.to_thread(thread.join, 10)
+
+    def _prepare_storage(self) -> None:
+        """Create the credential file 0600 in a 0700 directory before the client opens it."""
+        directory = self.session_db.parent
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.chmod(0o700)
+        fd = os.open(self.session_db, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        self.session_db.chmod(0o600)
+
+    def _delete_session_files(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{self.session_db}{suffix}").unlink()
+
+    async def _take_commands_before_connect(self) -> bool:
+        """Act on commands queued while no session ran; True when a logout ended it."""
+        while (raw := await self.redis.lpop(relay.commands_key(self.tenant_id))) is not None:
+            command = relay_command(raw)
+            if command.get("op") == relay.LOGOUT:
+                await self._end(
+                    ChannelState.NEEDS_PAIRING,
+                    "Logged out: this appliance forgot the pairing. The phone may still list it "
+                    "under Linked devices until you remove it there. Pair again to reconnect.",
+                    wants_session=False,
+                    forget=True,
+                )
+                return True
+            if command.get("op") == relay.PAIR_PHONE:
+                self._pending_phone = str(command.get("phone", ""))
+        return False
+
+    # Events, from the client's threads to this loop.
+
+    def _emit(self, kind: str, event: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closing: nobody is listening
+            self._loop.call_soon_threadsafe(self._events.put_nowait, (kind, event))
+
+    def _run_client(self) -> None:
+        assert self._client is not None
+        error = ""
+        try:
+            self._client.connect()
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+        self._emit("connect_returned", error)
+
+    async def _consume(self) -> None:
+        while True:
+            kind, event = await self._events.get()
+            try:
+                await self._handle(kind, event)
+            except Exception:
+                log.exception("tenant %s: handling a %s event failed", self.tenant_id, kind)
+
+    async def _handle(self, kind: str, event: Any) -> None:
+        if self.ended:
+            return
+        if kind == "qr":
+            await self._on_qr(str(event))
+        elif kind == "pair_status":
+            await self._on_pair_status(event)
+        elif kind == "connected":
+            await self._on_connected()
+        elif kind == "disconnected":
+            await self._on_disconnected()
+        elif kind == "message":
+            await self._on_message(event)
+        elif kind == "connect_returned":
+            await self._on_connect_returned(str(event))
+        else:
+            await self._on_failure(kind, event)
+
+    async def _on_qr(self, code: str) -> None:
+        if self.phase not in (Phase.STARTING, Phase.PAIRING):
+            return
+        first = self.phase is Phase.STARTING
+        self.phase = Phase.PAIRING
+        self._deadline = time.monotonic() + relay.QR_TTL_SECONDS + QR_GRACE_SECONDS
+        await self.redis.set(relay.qr_key(self.tenant_id), code, ex=relay.QR_TTL_SECONDS)
+        await events.publish(
+            self.redis, self.tenant_id, "whatsapp.qr", expires_in=relay.QR_TTL_SECONDS
+        )
+        if first:
+            await web_session.record_state(self.scope, self.redis, ChannelState.PAIRING)
+            self._settled.set()
+        if self._pending_phone:
+            phone, self._pending_phone = self._pending_phone, ""
+            await self._pair(phone)
+
+    async def _pair(self, phone: str) -> None:
+        assert self._client is not None
+        try:
+            code = await asyncio.to_thread(self._client.pair_phone, phone)
+        except Exception as exc:
+            await web_session.record_state(
+                self.scope,
+                self.redis,
+                ChannelState.PAIRING,
+                error=f"WhatsApp gave no pairing code for +{phone} ({exc}); scan the QR code "
+                "or check the number.",
+            )
+            return
+        ttl = relay.PAIRING_CODE_TTL_SECONDS
+        await self.redis.set(relay.pairing_code_key(self.tenant_id), code, ex=ttl)
+        self._deadline = max(self._deadline or 0.0, time.monotonic() + ttl + QR_GRACE_SECONDS)
+        await events.publish(self.redis, self.tenant_id, "whatsapp.pairing_code", expires_in=ttl)
+
+    async def _on_pair_status(self, event: Any) -> None:
+        if int(event.Status) == PAIR_SUCCESS:
+            log.info("tenant %s: paired with a phone", self.tenant_id)
+            # WhatsApp now restarts the connection; give it the usual time to come back.
+            self._deadline = time.monotonic() + CONNECT_GRACE_SECONDS
+            await self._clear_codes()
+            return
+        await web_session.record_state(
+            self.scope, self.redis, ChannelState.PAIRING, error=f"Pairing failed: {event.Error}."
+        )
+
+    async def _on_connected(self) -> None:
+        self.phase = Phase.CONNECTED
+        self._deadline = None
+        await self._clear_codes()
+        await web_session.record_state(self.scope, self.redis, ChannelState.CONNECTED)
+        log.info("tenant %s: WhatsApp-Web connected", self.tenant_id)
+        self._settled.set()
+
+    async def _on_disconnected(self) -> None:
+        if self.phase is not Phase.CONNECTED:
+            return
+        self.phase = Phase.RECONNECTING
+        self._deadline = time.monotonic() + CONNECT_GRACE_SECONDS
+        await web_session.record_state(
+            self.scope,
+            self.redis,
+            ChannelState.CONNECTING,
+            error="The connection to WhatsApp dropped; reconnecting.",
+        )
+
+    async def _on_connect_returned(self, error: str) -> None:
+        if self._stopping:
+            return
+        reason = f"Could not reach WhatsApp ({error or 'the connection closed'})."
+        if self.phase is Phase.STARTING:
+            await self._fail_start(reason)
+        else:
+            await self._end(ChannelState.DISCONNECTED, reason)
+
+    async def _fail_start(self, reason: str) -> None:
+        self._start_error = reason
+        await web_session.record_state(
+            self.scope,
+            self.redis,
+            ChannelState.FAILED,
+            error=f"{reason} b2a keeps retrying, waiting longer each time.",
+        )
+        self._settled.set()
+
+    async def _on_failure(self, kind: str, event: Any) -> None:
+        if kind == "logged_out":
+            await self._end(
+                ChannelState.NEEDS_PAIRING,
+                f"WhatsApp unlinked this appliance ({failure_reason(event.Reason)}). "
+                "Pair again with a QR code or a pairing code.",
+                wants_session=False,
+                forget=True,
+            )
+        elif kind == "temporary_ban":
+            await self._end(ChannelState.FAILED, ban_reason(event.Code, event.Expire))
+        elif kind == "connect_failure":
+            detail = f": {event.Message}" if event.Message else ""
+            await self._end(ChannelState.FAILED, f"{failure_reason(event.Reason)}{detail}.")
+        elif kind == "stream_replaced":
+            await self._end(
+                ChannelState.FAILED,
+                "Another WhatsApp Web client using this pairing took over the connection.",
+            )
+        elif kind == "client_outdated":
+            await self._end(ChannelState.FAILED, f"{failure_reason(6)}.")
+
+    async def _end(
+        self,
+        state: ChannelState,
+        error: str,
+        *,
+        wants_session: bool | None = None,
+        forget: bool = False,
+    ) -> None:
+        """The session is over by itself: stop, record why, and let the loop reap it."""
+        if self.phase is Phase.STARTING and not self._settled.is_set():
+            self._start_error = error
+        await self._shutdown()
+        if forget:
+            self._delete_session_files()
+        await self._clear_codes()
+        await web_session.record_state(
+            self.scope, self.redis, state, error=error, wants_session=wants_session
+        )
+        log.info("tenant %s: session ended (%s)", self.tenant_id, state)
+        self._settled.set()
+        self.bridge.wake()
+
+    async def _watch(self) -> None:
+        """End a connection, reconnection or pairing that takes too long."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            if self._deadline is None or time.monotonic() < self._deadline:
+                continue
+            self._deadline = None
+            if self.phase is Phase.STARTING:
+                await self._fail_start(
+                    f"WhatsApp did not answer within {CONNECT_GRACE_SECONDS:.0f} s."
+                )
+            elif self.phase is Phase.PAIRING:
+                await self._end(
+                    ChannelState.NEEDS_PAIRING,
+                    "No phone was paired in time. Start again for a new QR code.",
+                    wants_session=False,
+                )
+            elif self.phase is Phase.RECONNECTING:
+                await self._end(
+                    ChannelState.DISCONNECTED,
+                    f"The connection to WhatsApp dropped and did not come back within "
+                    f"{CONNECT_GRACE_SECONDS:.0f} s; b2a keeps retrying.",
+                )
+
+    async def _clear_codes(self) -> None:
+        await self.redis.delete(
+            relay.qr_key(self.tenant_id), relay.pairing_code_key(self.tenant_id)
+        )
+
+    # Inbound.
+
+    async def _on_message(self, event: Any) -> None:
+        assert self._channel_id is not None
+        message = to_inbound(event, allow_groups=await web_session.allows_group_chats(self.scope))
+        if message is None or message.wa_message_id in self._own_ids:
+            return
+        event_id = await inbox.accept_inbound(self.scope, self._channel_id, Transport.WEB, message)
+        if event_id is None:
+            return
+        try:
+            await queue.enqueue(
+                "process_inbound",
+                key=f"process_inbound:{event_id}",
+                tenant_id=self.tenant_id,
+                event_id=str(event_id),
+            )
+        except Exception as exc:  # persisted: the worker's sweep enqueues it later
+            log.warning("tenant %s: inbound event queued later (%s)", self.tenant_id, exc)
+
+    # Commands and sends, from the bridge.
+
+    async def on_command(self, command: dict[str, Any]) -> None:
+        """Log out, or ask for a pairing code."""
+        if command.get("op") == relay.LOGOUT:
+            await self._logout()
+        elif command.get("op") == relay.PAIR_PHONE:
+            phone = str(command.get("phone", ""))
+            if self.phase is Phase.PAIRING:
+                await self._pair(phone)
+            elif self.phase is Phase.STARTING:
+                self._pending_phone = phone
+            else:
+                log.info("tenant %s: pairing code asked for while %s", self.tenant_id, self.phase)
+
+    async def _logout(self) -> None:
+        if self.phase is Phase.CONNECTED and self._client is not None:
+            try:
+                await asyncio.to_thread(self._client.logout)
+            except Exception as exc:
+                log.warning(
+                    "tenant %s: WhatsApp did not confirm the logout (%s)", self.tenant_id, exc
+                )
+        await self._end(
+            ChannelState.NEEDS_PAIRING,
+            "Logged out. Pair again to reconnect.",
+            wants_session=False,
+            forget=True,
+        )
+
+    async def on_send(self, request: dict[str, Any]) -> None:
+        """Send one message at most once and answer on its reply list."""
+        reply = await self._send_once(request)
+        key = relay.reply_key(str(request["id"]))
+        await self.redis.rpush(key, reply.to_json())
+        await self.redis.expire(key, relay.REPLY_TTL_SECONDS)
+
+    async def _send_once(self, request: dict[str, Any]) -> relay.SendReply:
+        ref = str(request.get("ref") or "")
+        if not ref:
+            return await self._deliver(request, "")
+        if ref in self._inflight:  # a resend while the first attempt is still going
+            return await asyncio.shield(self._inflight[ref])
+        future: asyncio.Future[relay.SendReply] = self._loop.create_future()
+        self._inflight[ref] = future
+        try:
+            reply = await self._claimed_send(request, ref)
+        except Exception as exc:
+            reply = relay.SendReply(error=f"WhatsApp-Web could not send: {exc}", code="WEB_ERROR")
+        finally:
+            del self._inflight[ref]
+        future.set_result(reply)
+        return reply
+
+    async def _claimed_send(self, request: dict[str, Any], ref: str) -> relay.SendReply:
+        key = relay.sent_key(self.tenant_id, ref)
+        if not await self.redis.set(key, relay.SENDING, nx=True, ex=relay.SENT_TTL_SECONDS):
+            recorded = await self.redis.get(key)
+            if recorded and recorded != relay.SENDING:
+                return relay.SendReply(wa_message_id=str(recorded))
+            return relay.SendReply(
+                error="An earlier attempt to send this message was cut off; WhatsApp may "
+                "have it, so it was not sent again.",
+                code="WEB_MAYBE_SENT",
+                permanent=True,
+                maybe_sent=True,
+            )
+        reply = await self._deliver(request, key)
+        if reply.wa_message_id:
+            await self.redis.set(key, reply.wa_message_id, ex=relay.SENT_TTL_SECONDS)
+        elif not reply.maybe_sent:
+            await self.redis.delete(key)
+        return reply
+
+    async def _deliver(self, request: dict[str, Any], key: str) -> relay.SendReply:
+        kind = str(request.get("kind") or "text")
+        if kind not in SENDABLE or (kind == "template" and not request.get("text")):
+            return relay.SendReply(
+                error=f"WhatsApp-Web cannot send a {kind} message; send text or media instead.",
+                code="WEB_UNSUPPORTED",
+                permanent=True,
+            )
+        if self.phase is not Phase.CONNECTED or self._client is None:
+            return relay.SendReply(
+                error="WhatsApp-Web is not connected right now; the message will be retried.",
+                code="WEB_NOT_CONNECTED",
+            )
+        async with self._send_lock:  # one at a time per number, each after its typing pause
+            await self._typing_pause(str(request["to"]))
+            try:
+                wa_id = await asyncio.to_thread(self._send_with_client, self._client, request)
+            except SendFailed as exc:
+                return relay.SendReply(
+                    error=f"WhatsApp did not take the message: {exc}",
+                    code="WEB_SEND_FAILED",
+                    permanent=exc.maybe_sent,
+                    maybe_sent=exc.maybe_sent,
+                )
+        self._own_ids.add(wa_id)
+        return relay.SendReply(wa_message_id=wa_id)
+
+    def _send_with_client(self, client: WebClient, request: dict[str, Any]) -> str:
+        to, kind, text = str(request["to"]), str(request["kind"]), str(request.get("text") or "")
+        if kind in ("text", "template"):
+            return client.send_text(to, text)
+        path = Path(str(request["media_path"]))
+        if not path.is_absolute():
+            path = self.settings.core.home / "media" / self.tenant_id / path
+        return client.send_media(to, kind, str(path), text, str(request.get("filename") or ""))
+
+    async def _typing_pause(self, to: str) -> None:
+        """Show 'typing…' for the configured delay; presence trouble never holds a send up."""
+        delay = self.settings.whatsapp.typing_delay_ms / 1000
+        if delay <= 0 or self._client is None:
+            return
+        client = self._client
+        presence = asyncio.create_task(asyncio.to_thread(client.set_typing, to, True))
+        presence.add_done_callback(self._log_presence_failure)
+        await asyncio.sleep(delay)
+
+    def _log_presence_failure(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.info("tenant %s: typing indicator failed (%s)", self.tenant_id, task.exception())
+
+
+def relay_command(raw: str) -> dict[str, Any]:
+    """A queued command; an unreadable one becomes a no-op."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,323 @@
+"""The WhatsApp-Web session end to end, with a fake client in place of neonize.
+
+The session process runs for real (loop, leases, bridge, Redis, the database);
+only the WhatsApp connection is the fake from ``tests/fakes/web_client.py``.
+"""
+
+import asyncio
+import contextlib
+import json
+import stat
+
+import pytest
+
+from b2a.errors import Forbidden, Invalid, TransportError
+from b2a.inbox import web_session
+from b2a.inbox.rules import ChannelState, Owner, Transport
+from b2a.inbox.tables import Channel, Conversation, InboundEvent, Message
+from b2a.session.bridge import Bridge
+from b2a.session.main import SessionProcess
+from b2a.session.process import wanted_tenants, web_runners
+from b2a.session.web_runner import session_db_path
+from b2a.tenants.rules import TenantStatus
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
+from b2a.whatsapp import web_relay as relay
+from b2a.whatsapp.transport import Outbound
+from b2a.whatsapp.web_relay import WebRelayTransport
+from tests.fakes.web_client import FakeWhatsApp, Proto, message_event
+from tests.pipeline import eventually, installed_queue, running_worker
+
+CUSTOMER_JID = "923001234567@s.whatsapp.net"
+
+
+@pytest.fixture
+def settings(make_settings, db, tmp_path):
+    return make_settings(
+        B2A_DB_URL=db.url,
+        B2A_HOME=str(tmp_path),
+        B2A_WHATSAPP_LEASE_SECONDS="3",
+        B2A_WHATSAPP_TYPING_DELAY_MS="0",
+    )
+
+
+@contextlib.asynccontextmanager
+async def session_process(settings, redis, fake):
+    """A running `b2a whatsapp` loop and bridge, with ``fake`` connecting to WhatsApp."""
+    bridge = Bridge(redis)
+    process = SessionProcess(
+        settings, redis, wanted_tenants, web_runners(settings, redis, bridge, fake), instance="p1"
+    )
+    bridge.wake = process.wake
+    pump = asyncio.create_task(bridge.run())
+    loop = asyncio.create_task(process.run())
+    try:
+        yield process
+    finally:
+        process.request_stop()
+        await asyncio.wait_for(loop, 15)
+        await bridge.stop()
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+
+
+async def _state(scope):
+    return await scope.objects(Channel).where(Channel.transport == Transport.WEB).first()
+
+
+async def _in_state(scope, state):
+    channel = await _state(scope)
+    return channel if channel is not None and channel.state == state else None
+
+
+async def test_start_shows_a_qr_for_60_seconds_and_connecting_clears_it(cast, redis, settings):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp(default="qr")
+    await web_session.start_session(scope, redis)
+    async with session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.PAIRING))
+        view = await web_session.session_view(scope, redis)
+        assert view.qr == "2@fake-qr-code,abc,def" and view.running
+        assert 55 <= view.qr_expires_in <= 60
+
+        await web_session.request_pairing_code(scope, redis, "+92 300 1234567")
+        await eventually(lambda: _pairing_code(scope, redis))
+        view = await web_session.session_view(scope, redis)
+        assert view.pairing_code == "ABCD1234" and 115 <= view.pairing_code_expires_in <= 120
+
+        fake.last(scope.tenant_id).emit("connected", None)
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        view = await web_session.session_view(scope, redis)
+        assert view.qr is None and view.pairing_code is None and view.last_error == ""
+
+
+async def _pairing_code(scope, redis):
+    return (await web_session.session_view(scope, redis)).pairing_code
+
+
+async def test_the_session_file_is_readable_by_its_owner_only(cast, redis, settings):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await web_session.start_session(scope, redis)
+    async with session_process(settings, redis, FakeWhatsApp()):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+    path = session_db_path(settings, str(scope.tenant_id))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+async def test_a_pairing_code_needs_an_international_number(cast, redis):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    for bad in ("03001234567", "+12345", "+92 300 CALL ME", "+1234567890123456"):
+        with pytest.raises(Invalid) as error:
+            await web_session.request_pairing_code(scope, redis, bad)
+        assert error.value.field == "phone"
+    assert await _state(scope) is None
+
+
+async def test_suspended_or_whatsapp_disabled_tenants_cannot_start(cast, redis):
+    acme, globex = cast.acme_owner.tenant_id, cast.globex_owner.tenant_id
+    await Tenant.update({Tenant.status: TenantStatus.SUSPENDED}).where(Tenant.id == acme).run()
+    await Tenant.update({Tenant.whatsapp_enabled: False}).where(Tenant.id == globex).run()
+    with pytest.raises(Forbidden) as suspended:
+        await web_session.start_session(TenantScope(acme), redis)
+    with pytest.raises(Forbidden) as disabled:
+        await web_session.request_pairing_code(TenantScope(globex), redis, "+923001234567")
+    assert suspended.value.code == "TENANT_SUSPENDED"
+    assert disabled.value.code == "WHATSAPP_DISABLED"
+    assert await wanted_tenants() == []
+
+
+async def test_messages_are_persisted_and_queued_and_phone_echoes_hand_over_to_humans(
+    cast, redis, settings
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    async with running_worker(settings), session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        client = fake.last(scope.tenant_id)
+        client.emit(
+            "message",
+            message_event(
+                id="M1",
+                chat="19876543210@lid",
+                sender_alt=CUSTOMER_JID,
+                text="Do you deliver?",
+                pushname="Ayesha",
+            ),
+        )
+        await eventually(lambda: scope.exists(Message))
+        client.emit(
+            "message",
+            message_event(
+                id="M2",
+                chat="19876543210@lid",
+                recipient_alt=CUSTOMER_JID,
+                text="Yes, today",
+                from_me=True,
+                pushname="Acme",
+            ),
+        )
+        conversation = await eventually(lambda: _owned_by_humans(scope))
+    messages = await scope.objects(Message).order_by(Message.wa_message_id)
+    assert [(m.text, m.direction, m.wa_message_id) for m in messages] == [
+        ("Do you deliver?", "INBOUND", "M1"),
+        ("Yes, today", "OUTBOUND", "M2"),
+    ]
+    assert conversation.owner_reason == "a reply was typed on the paired phone"
+    events = await scope.objects(InboundEvent)
+    assert {e.source for e in events} == {Transport.WEB}
+
+
+async def _owned_by_humans(scope):
+    conversation = await scope.objects(Conversation).first()
+    return conversation if conversation and conversation.owner == Owner.HUMAN else None
+
+
+async def test_group_chats_and_status_posts_are_ignored_unless_the_tenant_allows_them(
+    cast, redis, settings
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    async with installed_queue(settings) as queue, session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        client = fake.last(scope.tenant_id)
+        group = dict(chat="120363@g.us", sender=CUSTOMER_JID, is_group=True, pushname="Ali")
+        client.emit("message", message_event(id="G1", text="hi all", **group))
+        client.emit("message", message_event(id="S1", chat="status@broadcast", text="my day"))
+        client.emit("message", message_event(id="D1", chat=CUSTOMER_JID, text="direct"))
+        await eventually(lambda: scope.exists(InboundEvent))  # events are handled in order
+        assert [e.dedupe_key for e in await scope.objects(InboundEvent)] == ["msg:D1"]
+        event = await scope.objects(InboundEvent).first()
+        assert await queue.job(f"process_inbound:{event.id}") is not None
+
+        await Tenant.update({Tenant.allow_group_chats: True}).where(Tenant.id == scope.tenant_id)
+        client.emit("message", message_event(id="G2", text="hi again", **group))
+        await eventually(
+            lambda: scope.exists(InboundEvent).where(InboundEvent.dedupe_key == "msg:G2")
+        )
+    row = await scope.objects(InboundEvent).where(InboundEvent.dedupe_key == "msg:G2").first()
+    payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
+    assert payload["text"] == "Ali: hi again"
+    assert payload["identities"] == [{"kind": "jid", "value": "120363@g.us"}]
+
+
+async def test_an_unlinked_device_asks_to_pair_again_and_is_not_restarted(cast, redis, settings):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    async with session_process(settings, redis, fake) as process:
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        path = session_db_path(settings, str(scope.tenant_id))
+        assert path.exists()
+        fake.last(scope.tenant_id).emit("logged_out", Proto(Reason=2, OnConnect=False))
+        channel = await eventually(lambda: _in_state(scope, ChannelState.NEEDS_PAIRING))
+        await eventually(lambda: _no_runners(process))
+        await asyncio.sleep(2.5)  # several ticks: nothing restarts it
+    assert not channel.wants_session and "Pair again" in channel.last_error
+    assert not path.exists()
+    assert len(fake.clients[str(scope.tenant_id)]) == 1
+    assert await redis.get(relay.qr_key(str(scope.tenant_id))) is None
+
+
+async def _no_runners(process):
+    return not process.runners and not process._starting
+
+
+async def test_logout_unlinks_on_whatsapp_and_forgets_the_pairing(cast, redis, settings):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    async with session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        await web_session.logout_session(scope, redis)
+        channel = await eventually(lambda: _in_state(scope, ChannelState.NEEDS_PAIRING))
+    assert fake.last(scope.tenant_id).logged_out and not channel.wants_session
+    assert not session_db_path(settings, str(scope.tenant_id)).exists()
+
+
+async def test_one_tenants_crashing_client_does_not_affect_another(cast, redis, settings):
+    acme = TenantScope(cast.acme_owner.tenant_id)
+    globex = TenantScope(cast.globex_owner.tenant_id)
+    fake = FakeWhatsApp(scripts={str(acme.tenant_id): "crash"})
+    for scope in (acme, globex):
+        await web_session.start_session(scope, redis)
+    async with installed_queue(settings), session_process(settings, redis, fake) as process:
+        await eventually(lambda: _in_state(globex, ChannelState.CONNECTED))
+        channel = await eventually(lambda: _in_state(acme, ChannelState.FAILED))
+        assert "nil pointer" in channel.last_error
+        client = fake.last(globex.tenant_id)
+        client.emit("message", "not a message event")  # a handler that blows up
+        client.emit("message", message_event(id="OK1", chat=CUSTOMER_JID, text="still here"))
+        await eventually(lambda: globex.exists(InboundEvent))
+        assert list(process.runners) == [str(globex.tenant_id)]
+        # Backing off, not crash-looping: one client per counted failure.
+        failures = process._backoff[str(acme.tenant_id)].failures
+        assert failures >= 1 and len(fake.clients[str(acme.tenant_id)]) == failures
+
+
+async def test_a_send_goes_through_the_session_once_even_when_resent(cast, redis, settings):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    transport = WebRelayTransport(redis, str(scope.tenant_id), timeout=5)
+    message = Outbound(to=CUSTOMER_JID, text="Your order is ready", ref="msg-1")
+    async with session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        first = await transport.send(message)
+        again, concurrent = await asyncio.gather(transport.send(message), transport.send(message))
+        other = await transport.send(Outbound(to=CUSTOMER_JID, text="Thanks", ref="msg-2"))
+    assert first.wa_message_id == again.wa_message_id == concurrent.wa_message_id == "WA1"
+    assert other.wa_message_id == "WA2"
+    assert fake.last(scope.tenant_id).sent == [
+        (CUSTOMER_JID, "Your order is ready"),
+        (CUSTOMER_JID, "Thanks"),
+    ]
+
+
+async def test_typing_is_shown_before_a_send_and_its_failure_never_blocks_it(
+    cast, redis, make_settings, db, tmp_path
+):
+    settings = make_settings(
+        B2A_DB_URL=db.url, B2A_HOME=str(tmp_path), B2A_WHATSAPP_TYPING_DELAY_MS="50"
+    )
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    transport = WebRelayTransport(redis, str(scope.tenant_id), timeout=5)
+    async with session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        client = fake.last(scope.tenant_id)
+        await transport.send(Outbound(to=CUSTOMER_JID, text="one", ref="r1"))
+        client.typing_fails = True
+        sent = await transport.send(Outbound(to=CUSTOMER_JID, text="two", ref="r2"))
+    assert client.typing == [CUSTOMER_JID] and sent.wa_message_id == "WA2"
+
+
+async def test_a_send_with_no_session_running_fails_transiently_and_unsent(redis):
+    transport = WebRelayTransport(redis, "t-without-session", timeout=5)
+    with pytest.raises(TransportError) as error:
+        await transport.send(Outbound(to=CUSTOMER_JID, text="hi", ref="r"))
+    assert not error.value.permanent and not error.value.maybe_sent
+    assert await redis.llen(relay.sends_key("t-without-session")) == 0
+
+
+async def test_a_send_nobody_picks_up_is_taken_back_and_known_unsent(redis):
+    await redis.set("b2a:lease:whatsapp:t1", "a-stuck-process")
+    transport = WebRelayTransport(redis, "t1", timeout=0.5)
+    with pytest.raises(TransportError) as error:
+        await transport.send(Outbound(to=CUSTOMER_JID, text="hi", ref="r"))
+    assert not error.value.permanent and not error.value.maybe_sent
+    assert await redis.llen(relay.sends_key("t1")) == 0
+
+
+async def test_a_send_picked_up_but_not_answered_may_have_gone(redis):
+    await redis.set("b2a:lease:whatsapp:t1", "a-slow-process")
+    transport = WebRelayTransport(redis, "t1", timeout=0.5)
+    taker = asyncio.create_task(redis.blpop([relay.sends_key("t1")], timeout=2))
+    with pytest.raises(TransportError) as error:
+        await transport.send(Outbound(to=CUSTOMER_JID, text="hi", ref="r"))
+    await taker
+    assert error.value.maybe_sent and not error.value.permanent
