@@ -1,0 +1,69 @@
+"""Real neonize, in its own process, with WhatsApp unreachable (this machine has no network).
+
+It must import, try once, leave the channel in a clear state with the reason in
+plain words, back off instead of crash-looping, and exit: all within a bound.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from b2a.inbox.rules import ChannelState, Transport
+from b2a.inbox.tables import Channel
+from b2a.tenants import service as tenants
+from b2a.tenants.actor import Actor
+from b2a.tenants.scope import TenantScope
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+async def test_real_neonize_fails_cleanly_when_whatsapp_is_unreachable(pg, base_env, tmp_path):
+    tenant, _ = await tenants.create_tenant(
+        Actor.operator("tests"), "Acme", admin_email="owner@acme.test", admin_password="x" * 12
+    )
+    scope = TenantScope(tenant.id)
+    await scope.new(Channel, transport=Transport.WEB, wants_session=True).save()
+    env = {
+        **os.environ,
+        **base_env,
+        "B2A_DB_URL": pg.url,
+        "B2A_HOME": str(tmp_path),
+        "B2A_WHATSAPP_TYPING_DELAY_MS": "0",
+        # No proxy, and no way out: WhatsApp cannot be reached even where a network exists.
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.session.neonize_probe"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("PROBE ")]
+    assert done.returncode == 0 and lines, done.stdout[-2000:] + done.stderr[-4000:]
+    probe = json.loads(lines[-1].removeprefix("PROBE "))
+
+    assert probe["attempts"] == 1 and probe["runners"] == []
+    assert probe["failures"] == {str(tenant.id): 1}
+    channel = await scope.objects(Channel).first()
+    assert channel.state == ChannelState.FAILED and channel.wants_session
+    assert channel.last_error.startswith("Could not reach WhatsApp (")
+    assert "keeps retrying" in channel.last_error
+    session_db = tmp_path / "whatsapp" / f"{tenant.id}.sqlite3"
+    assert session_db.exists() and oct(session_db.stat().st_mode & 0o777) == "0o600"
+
+    shapes = probe["shapes"]
+    assert shapes["inbound"]["wa_message_id"] == "REAL1"
+    assert shapes["inbound"]["text"] == "hello" and shapes["inbound"]["phone"] == "923001234567"
+    assert {"kind": "lid", "value": "19876543210@lid"} in shapes["inbound"]["identities"]
+    assert shapes["inbound"]["sent_at"].startswith("2023-11-14T22:13:20")
+    assert shapes["group_ignored"] and shapes["image"] == ["image", "menu"]
+    assert shapes["reasons"][1] == "LOGGED_OUT" and shapes["reasons"][-1] == "SERVICE_UNAVAILABLE"
+    assert shapes["pair_success"] == 2
