@@ -159,7 +159,9 @@ class WebSessionRunner:
         except Exception as exc:
             log.warning("tenant %s: client did not stop cleanly (%s)", self.tenant_id, exc)
         if thread is not None:
-            await asyncio.to_thread(thread.join, 10)
+            # A session stopped mid-pairing keeps neonize busy until its QR codes run out;
+            # waiting longer would only hold up the process's stop (see docs/decisions.md).
+            await asyncio.to_thread(thread.join, 2)
 
     def _prepare_storage(self) -> None:
         """Create the credential file 0600 in a 0700 directory before the client opens it."""
