@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from b2a.cli import cleanup, doctor, init, run, tenants, users
+from b2a.cli import cleanup, doctor, init, run, tenants, tokens, users
 from b2a.cli._runtime import err_console
 from b2a.errors import B2AError, ConfigError, Conflict, Invalid, NotFound, Unavailable
 
@@ -31,6 +31,7 @@ app.command("whatsapp")(run.whatsapp)
 app.command("up")(run.up)
 app.add_typer(tenants.app, name="tenant")
 app.add_typer(users.app, name="user")
+app.add_typer(tokens.app, name="token")
 
 EXIT_CODES: dict[type[B2AError], int] = {
     ConfigError: 78,
