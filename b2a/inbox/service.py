@@ -99,7 +99,26 @@ async def _customer_for(scope: TenantScope, message: InboundMessage) -> Customer
     customer = scope.new(Customer, name=message.profile_name, phone=message.phone)
     await customer.save()
     await _add_identities(scope, customer.id, message)
+    winner = await _owner_of(scope, message)
+    if winner is not None and winner != customer.id:
+        # Another message from the same new customer got its identities in first.
+        await scope.delete(Customer).where(Customer.id == customer.id)
+        await _add_identities(scope, winner, message)
+        return await scope.get(Customer, winner)
     return customer
+
+
+async def _owner_of(scope: TenantScope, message: InboundMessage) -> UUID | None:
+    """The customer holding the message's first identity (the unique index decides)."""
+    if not message.identities:
+        return None
+    first = message.identities[0]
+    row = (
+        await scope.select(CustomerIdentity, CustomerIdentity.customer)
+        .where((CustomerIdentity.kind == first.kind) & (CustomerIdentity.value == first.value))
+        .first()
+    )
+    return row["customer"] if row else None
 
 
 async def _add_identities(scope: TenantScope, customer_id: UUID, message: InboundMessage) -> None:

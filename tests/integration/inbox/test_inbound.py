@@ -1,3 +1,4 @@
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from b2a.inbox import service as inbox
@@ -107,3 +108,18 @@ async def test_events_accepted_but_never_processed_are_found_for_requeueing(cast
     assert [(e.event_id, e.task) for e in found] == [(stranded_id, "process_inbound")]
     assert done_id not in {e.event_id for e in found}
     assert await inbox.stranded_events(older_than=timedelta(hours=1)) == []
+
+
+async def test_two_first_messages_processed_at_once_make_one_customer_and_one_conversation(cast):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _channel(scope)
+    events = [
+        await inbox.accept_inbound(scope, channel, Transport.CLOUD, msg(wamid))
+        for wamid in ("wamid.r1", "wamid.r2")
+    ]
+    stored = await asyncio.gather(*(inbox.store_inbound(scope, e) for e in events))
+    assert stored[0].customer_id == stored[1].customer_id
+    assert stored[0].conversation_id == stored[1].conversation_id
+    assert await scope.count(Customer).run() == 1
+    assert await scope.count(CustomerIdentity).run() == 2
+    assert await scope.count(Message).run() == 2
