@@ -59,8 +59,8 @@ def base_env(home: Path, db_url: str, redis_url: str) -> dict[str, str]:
     }
 
 
-async def prepare_tenant(env: dict[str, str], graph_url: str) -> str:
-    """Migrate, create a tenant with a greeting and a Cloud API number; the channel id."""
+async def prepare_tenant(env: dict[str, str], graph_url: str) -> tuple[str, str]:
+    """Migrate, create a tenant with a greeting and a Cloud API number; their ids."""
     from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
     from b2a.inbox.channels import connect_cloud_channel
     from b2a.lib.crypto import SecretBox
@@ -93,7 +93,7 @@ async def prepare_tenant(env: dict[str, str], graph_url: str) -> str:
             credentials,
             SecretBox(settings.core.encryption_key),
         )
-        return str(channel.id)
+        return str(tenant.id), str(channel.id)
     finally:
         await close_pool(engine)
 

@@ -21,7 +21,7 @@ async def test_a_worker_killed_mid_stream_stores_each_message_once_and_answers_a
     env = harness.base_env(tmp_path / "home", db_url, redis_url)
     with harness.running_stack(env, tmp_path / "logs") as stack:
         stack.start_graph()
-        channel_id = await harness.prepare_tenant(env, stack.graph_url)
+        _, channel_id = await harness.prepare_tenant(env, stack.graph_url)
         stack.start("serve")
         stack.start("worker")
 

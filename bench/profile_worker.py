@@ -1,0 +1,103 @@
+"""Where a worker's CPU goes: drain a backlog of webhooks under cProfile.
+
+    .venv/bin/python -m bench.profile_worker --messages 2000
+
+Queues the messages through ``b2a serve`` with no worker running, then runs one
+worker in this process under cProfile until every message is stored and
+answered, and prints CPU time per message and the share of each library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import asyncpg
+from redis.asyncio import Redis
+
+from bench import harness
+
+
+def _package(filename: str) -> str:
+    for name in ("piccolo", "saq", "asyncpg", "redis", "httpx", "httpcore", "b2a", "asyncio"):
+        if f"/{name}/" in filename:
+            return name
+    return "other"
+
+
+async def _drain(env: dict[str, str], db_url: str, count: int) -> float:
+    from b2a.lib import queue as job_queue
+    from b2a.settings import load_settings
+    from b2a.worker.settings import create_worker
+
+    worker = create_worker(load_settings(env))
+    await worker.queue.connect()
+    job_queue.install(worker.queue)
+    task = asyncio.create_task(worker.start())
+    started = time.perf_counter()
+    await harness.settle(db_url, expected=count, timeout=600)
+    took = time.perf_counter() - started
+    worker.event.set()
+    await task
+    await worker.queue.disconnect()
+    return took
+
+
+async def main(args: argparse.Namespace) -> None:
+    admin = await asyncpg.connect(args.pg_admin_url)
+    name = f"b2a_profile_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    db_url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    redis = Redis.from_url(args.redis_url)
+    await redis.flushdb()
+    try:
+        with tempfile.TemporaryDirectory() as home:
+            env = harness.base_env(Path(home), db_url, args.redis_url)
+            with harness.running_stack(env, Path(home) / "logs") as stack:
+                stack.start_graph()
+                _, channel_id = await harness.prepare_tenant(env, stack.graph_url)
+                stack.start("serve")
+                await harness.drive(stack.base_url, channel_id, rate=500, count=args.messages)
+                env["B2A_WHATSAPP_GRAPH_URL"] = stack.graph_url
+                profiler = cProfile.Profile()
+                profiler.enable()
+                cpu = time.process_time()
+                took = await _drain(env, db_url, args.messages)
+                cpu = time.process_time() - cpu
+                profiler.disable()
+    finally:
+        await redis.flushdb()
+        await redis.aclose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    print(
+        f"{args.messages} messages in {took:.1f} s ({args.messages / took:.0f} msg/s); "
+        f"worker CPU {cpu * 1000 / args.messages:.1f} ms per message"
+    )
+    stats = pstats.Stats(profiler)
+    shares: dict[str, float] = defaultdict(float)
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        shares[_package(filename)] += tottime
+    total = sum(shares.values())
+    for package, seconds in sorted(shares.items(), key=lambda item: -item[1]):
+        print(f"  {package:10} {seconds / total:6.1%}")
+    stats.sort_stats("tottime").print_stats(15)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
