@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from b2a.errors import Conflict
+
 
 class Transport(StrEnum):
     """How a tenant's WhatsApp number is connected (SPEC §3)."""
@@ -88,3 +90,25 @@ class DeliveryState(StrEnum):
     READ = "READ"
     FAILED = "FAILED"
     DEAD = "DEAD"
+
+
+ACTIVE_STATUSES = (ConversationStatus.OPEN, ConversationStatus.ASSIGNED)
+
+
+def status_after(requested: ConversationStatus, *, assigned: bool) -> ConversationStatus:
+    """The status a conversation really takes when ``requested``.
+
+    OPEN and ASSIGNED say whether an active conversation has an assignee, so
+    they follow the assignee: asking for OPEN while assigned keeps ASSIGNED.
+    RESOLVED and CLOSED are taken as asked.
+
+    Raises:
+        Conflict: ASSIGNED was asked for a conversation nobody is assigned to.
+    """
+    if requested not in ACTIVE_STATUSES:
+        return requested
+    if assigned:
+        return ConversationStatus.ASSIGNED
+    if requested is ConversationStatus.ASSIGNED:
+        raise Conflict("assign someone to the conversation first.", code="NOT_ASSIGNED")
+    return ConversationStatus.OPEN

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -17,6 +17,7 @@ from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
 from b2a.ops.queue import create_queue
 from b2a.schema.piccolo_app import all_tables
+from b2a.server.api import SECURITY_COMPONENTS, create_api_router
 from b2a.server.errors import EXCEPTION_HANDLERS
 from b2a.server.health import health, ready
 from b2a.server.home import home
@@ -26,7 +27,7 @@ from b2a.settings import Settings
 log = logging.getLogger(__name__)
 
 
-@get("/meta", sync_to_thread=False, tags=["meta"])
+@get("/meta", sync_to_thread=False, tags=["meta"], opt={"exclude_from_auth": True})
 def meta() -> dict[str, str]:
     """Which b2a answers; lets API clients check compatibility."""
     return {"name": "b2a", "version": __version__, "api": "v1"}
@@ -54,7 +55,7 @@ def create_app(settings: Settings) -> Litestar:
             await app.state.queue.disconnect()
         await app.state.redis.aclose()
 
-    api = Router(path="/api/v1", route_handlers=[meta])
+    api = create_api_router(meta)
     return Litestar(
         route_handlers=[home, health, ready, api, verify_webhook, receive_webhook],
         on_startup=[open_connections],
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> Litestar:
             version=__version__,
             path="/api",
             render_plugins=[JsonRenderPlugin()],
+            components=SECURITY_COMPONENTS,
         ),
         debug=False,
     )

@@ -1,0 +1,356 @@
+"""Reading the inbox: conversation lists, threads and dead letters, one keyset page at a time.
+
+Pages are keyset pages (SPEC §4: no OFFSET scans). Rows are ordered newest
+first by a timestamp and then by id, and the cursor is the (timestamp, id) of
+the last row served; the next page continues strictly after it, so rows sharing
+a timestamp are neither repeated nor skipped. Cursors are opaque to clients.
+
+Search is a case-insensitive substring match on the customer's name, phone
+digits and message text. It works the same on PostgreSQL and SQLite (where
+"case-insensitive" covers ASCII letters only).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from piccolo.columns import Column
+from piccolo.columns.combination import Combinable, Where
+from piccolo.query import Select
+
+from b2a.errors import Invalid, NotFound
+from b2a.inbox.media import tenant_media_dir
+from b2a.inbox.rules import ConversationStatus, DeliveryState, Owner
+from b2a.inbox.schemas import (
+    ConversationOut,
+    ConversationPage,
+    CustomerOut,
+    DeadLetterOut,
+    DeadLetterPage,
+    LabelOut,
+    MessageOut,
+    MessagePage,
+)
+from b2a.inbox.tables import Conversation, ConversationLabel, Message
+from b2a.tenants.actor import Actor
+from b2a.tenants.scope import TenantScope
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+UNDELIVERED = (DeliveryState.DEAD, DeliveryState.FAILED)
+# The customer of a message, through its conversation (Piccolo's join chain).
+CUSTOMER: Any = Message.conversation.customer
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    """Which conversations to list; every field left empty matches all.
+
+    ``assignee`` is a user id, ``"me"`` (the actor) or ``"none"`` (unassigned).
+    """
+
+    status: ConversationStatus | None = None
+    owner: Owner | None = None
+    assignee: str = ""
+    label_id: UUID | None = None
+    unread: bool | None = None
+    q: str = ""
+
+
+def encode_cursor(at: datetime, row_id: UUID) -> str:
+    """The opaque cursor pointing just after a row."""
+    raw = json.dumps([at.isoformat(), str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    """The (timestamp, id) inside a cursor.
+
+    Raises:
+        Invalid: the cursor was not made by ``encode_cursor``.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, row_id = json.loads(raw)
+        return datetime.fromisoformat(at), UUID(row_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise Invalid("the cursor is not one this server handed out.", field="cursor") from None
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
+    return limit
+
+
+def _after(time_column: Column, id_column: Column, cursor: str) -> Combinable:
+    at, row_id = decode_cursor(cursor)
+    return (time_column < at) | ((time_column == at) & (id_column < row_id))
+
+
+def _contains(column: Column, text: str) -> Where:
+    """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (ASCII-insensitive) on SQLite."""
+    pattern = f"%{text}%"
+    if column._meta.engine_type == "postgres":
+        return column.ilike(pattern)
+    return column.like(pattern)
+
+
+def _page_of(rows: list[dict[str, Any]], limit: int, time_key: str) -> tuple[list[Any], str | None]:
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_cursor(last[time_key], last["id"])
+
+
+CONVERSATION_COLUMNS = (
+    Conversation.id,
+    Conversation.status,
+    Conversation.owner,
+    Conversation.owner_reason,
+    Conversation.assignee,
+    Conversation.channel,
+    Conversation.channel.transport.as_alias("transport"),
+    Conversation.customer,
+    Conversation.customer.name.as_alias("customer_name"),
+    Conversation.customer.phone.as_alias("customer_phone"),
+    Conversation.last_message_at,
+    Conversation.last_message_preview,
+    Conversation.unread_count,
+    Conversation.window_expires_at,
+)
+
+
+def _conversation_query(scope: TenantScope) -> Select:
+    return scope.select(Conversation, *CONVERSATION_COLUMNS)
+
+
+def _filtered(query: Select, scope: TenantScope, actor: Actor, f: ConversationFilter) -> Select:
+    if f.status is not None:
+        query = query.where(Conversation.status == f.status)
+    if f.owner is not None:
+        query = query.where(Conversation.owner == f.owner)
+    if f.assignee:
+        query = query.where(_assignee_is(actor, f.assignee))
+    if f.label_id is not None:
+        labelled = scope.select(ConversationLabel, ConversationLabel.conversation).where(
+            ConversationLabel.label == f.label_id
+        )
+        query = query.where(Conversation.id.is_in(labelled))
+    if f.unread is not None:
+        query = query.where(
+            Conversation.unread_count > 0 if f.unread else Conversation.unread_count == 0
+        )
+    if f.q.strip():
+        query = query.where(_matches(scope, f.q.strip()))
+    return query
+
+
+def _assignee_is(actor: Actor, assignee: str) -> Where:
+    if assignee == "none":
+        return Conversation.assignee.is_null()
+    if assignee == "me":
+        return Conversation.assignee == actor.user_id
+    try:
+        return Conversation.assignee == UUID(assignee)
+    except ValueError:
+        raise Invalid("assignee is a user id, 'me' or 'none'.", field="assignee") from None
+
+
+def _matches(scope: TenantScope, q: str) -> Combinable:
+    """The customer's name, phone digits or any message text contains ``q``."""
+    in_messages = scope.select(Message, Message.conversation).where(_contains(Message.text, q))
+    condition: Combinable = _contains(Conversation.customer.name, q) | Conversation.id.is_in(
+        in_messages
+    )
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 3 and not re.search(r"[^\d\s+()\-.]", q):
+        condition = condition | Conversation.customer.phone.like(f"%{digits}%")
+    return condition
+
+
+async def list_conversations(
+    actor: Actor,
+    filters: ConversationFilter,
+    *,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> ConversationPage:
+    """A page of the tenant's conversations, most recent activity first.
+
+    Conversations without any message yet are not listed.
+
+    Raises:
+        Invalid: a bad cursor, limit or assignee.
+    """
+    scope = actor.scope
+    limit = _limit(limit)
+    query = _filtered(_conversation_query(scope), scope, actor, filters).where(
+        Conversation.last_message_at.is_not_null()
+    )
+    if cursor:
+        query = query.where(_after(Conversation.last_message_at, Conversation.id, cursor))
+    rows = await query.order_by(
+        Conversation.last_message_at, Conversation.id, ascending=False
+    ).limit(limit + 1)
+    page, next_cursor = _page_of(rows, limit, "last_message_at")
+    return ConversationPage(await _with_labels(scope, page), next_cursor)
+
+
+async def get_conversation(actor: Actor, conversation_id: UUID) -> ConversationOut:
+    """One conversation of the actor's tenant.
+
+    Raises:
+        NotFound: no such conversation in this tenant.
+    """
+    scope = actor.scope
+    await scope.get(Conversation, conversation_id)
+    rows = await _conversation_query(scope).where(Conversation.id == conversation_id)
+    return (await _with_labels(scope, rows))[0]
+
+
+async def _with_labels(scope: TenantScope, rows: list[dict[str, Any]]) -> list[ConversationOut]:
+    """Rows as ``ConversationOut``, their labels fetched in one query for the whole page."""
+    if not rows:
+        return []
+    links = await scope.select(
+        ConversationLabel,
+        ConversationLabel.conversation,
+        ConversationLabel.label,
+        ConversationLabel.label.name.as_alias("name"),
+        ConversationLabel.label.color.as_alias("color"),
+    ).where(ConversationLabel.conversation.is_in([row["id"] for row in rows]))
+    labels: dict[UUID, list[LabelOut]] = {}
+    for link in sorted(links, key=lambda link: link["name"]):
+        labels.setdefault(link["conversation"], []).append(
+            LabelOut(link["label"], link["name"], link["color"])
+        )
+    return [_conversation_out(row, labels.get(row["id"], [])) for row in rows]
+
+
+def _conversation_out(row: dict[str, Any], labels: list[LabelOut]) -> ConversationOut:
+    return ConversationOut(
+        id=row["id"],
+        status=row["status"],
+        owner=row["owner"],
+        owner_reason=row["owner_reason"],
+        assignee_id=row["assignee"],
+        customer=CustomerOut(row["customer"], row["customer_name"], row["customer_phone"]),
+        channel_id=row["channel"],
+        transport=row["transport"],
+        last_message_at=row["last_message_at"],
+        last_message_preview=row["last_message_preview"],
+        unread_count=row["unread_count"],
+        window_expires_at=row["window_expires_at"],
+        labels=labels,
+    )
+
+
+def message_out(row: dict[str, Any]) -> MessageOut:
+    """A message row (as selected with ``load_json``) in its API shape."""
+    template = row["template"] if isinstance(row["template"], dict) else {}
+    return MessageOut(
+        id=row["id"],
+        conversation_id=row["conversation"],
+        direction=row["direction"],
+        author=row["author"],
+        sent_by=row["sent_by"],
+        kind=row["kind"],
+        text=row["text"],
+        media_mime=row["media_mime"],
+        media_size=row["media_size"],
+        has_media=bool(row["media_path"]),
+        template_name=str(template.get("name", "")),
+        state=row["state"],
+        error_code=row["error_code"],
+        error_detail=row["error_detail"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        state_changed_at=row["state_changed_at"],
+    )
+
+
+async def list_messages(
+    actor: Actor,
+    conversation_id: UUID,
+    *,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> MessagePage:
+    """A page of one conversation's messages, newest first.
+
+    Raises:
+        NotFound: no such conversation in this tenant.
+        Invalid: a bad cursor or limit.
+    """
+    scope = actor.scope
+    limit = _limit(limit)
+    await scope.get(Conversation, conversation_id)
+    query = scope.select(Message).where(Message.conversation == conversation_id)
+    if cursor:
+        query = query.where(_after(Message.created_at, Message.id, cursor))
+    rows = await (
+        query.order_by(Message.created_at, Message.id, ascending=False)
+        .limit(limit + 1)
+        .output(load_json=True)
+    )
+    page, next_cursor = _page_of(rows, limit, "created_at")
+    return MessagePage([message_out(row) for row in page], next_cursor)
+
+
+async def list_dead_letters(
+    actor: Actor, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> DeadLetterPage:
+    """Outbound messages that did not reach the customer (DEAD or FAILED), newest first.
+
+    Each carries WhatsApp's error code and the reason in plain words.
+
+    Raises:
+        Invalid: a bad cursor or limit.
+    """
+    scope = actor.scope
+    limit = _limit(limit)
+    query = scope.select(
+        Message,
+        *Message.all_columns(),
+        CUSTOMER.as_alias("customer_id"),
+        CUSTOMER.name.as_alias("customer_name"),
+        CUSTOMER.phone.as_alias("customer_phone"),
+    ).where(Message.state.is_in(list(UNDELIVERED)))
+    if cursor:
+        query = query.where(_after(Message.created_at, Message.id, cursor))
+    rows = await (
+        query.order_by(Message.created_at, Message.id, ascending=False)
+        .limit(limit + 1)
+        .output(load_json=True)
+    )
+    page, next_cursor = _page_of(rows, limit, "created_at")
+    items = [
+        DeadLetterOut(
+            message_out(row),
+            CustomerOut(row["customer_id"], row["customer_name"], row["customer_phone"]),
+        )
+        for row in page
+    ]
+    return DeadLetterPage(items, next_cursor)
+
+
+async def message_media(actor: Actor, message_id: UUID, media_root: Path) -> tuple[Path, str]:
+    """The stored file of a message and its MIME type; only the tenant's own users get it.
+
+    Raises:
+        NotFound: no such message in this tenant, or it has no stored file.
+    """
+    message = await actor.scope.get(Message, message_id)
+    path = tenant_media_dir(media_root, actor.scope.tenant_id) / message.media_path
+    if not message.media_path or not path.is_file():
+        raise NotFound("this message has no stored media.")
+    return path, message.media_mime or "application/octet-stream"

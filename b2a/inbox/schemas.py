@@ -1,0 +1,189 @@
+"""What the inbox reads and writes at its edges: msgspec Structs, documented in OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+from b2a.inbox.rules import ConversationStatus
+
+
+class LabelOut(msgspec.Struct):
+    """A label as shown on a conversation."""
+
+    id: UUID
+    name: str
+    color: str
+
+
+class CustomerOut(msgspec.Struct):
+    """Who the conversation is with."""
+
+    id: UUID
+    name: str
+    phone: str
+
+
+class ConversationOut(msgspec.Struct):
+    """A conversation as the inbox lists it."""
+
+    id: UUID
+    status: str
+    owner: str
+    owner_reason: str
+    assignee_id: UUID | None
+    customer: CustomerOut
+    channel_id: UUID
+    transport: str
+    last_message_at: datetime | None
+    last_message_preview: str
+    unread_count: int
+    window_expires_at: datetime | None
+    labels: list[LabelOut]
+
+
+class MessageOut(msgspec.Struct):
+    """One message with its delivery state; failures carry WhatsApp's code and plain words."""
+
+    id: UUID
+    conversation_id: UUID
+    direction: str
+    author: str
+    sent_by: UUID | None
+    kind: str
+    text: str
+    media_mime: str
+    media_size: int
+    has_media: bool
+    template_name: str
+    state: str
+    error_code: str
+    error_detail: str
+    attempts: int
+    created_at: datetime
+    state_changed_at: datetime | None
+
+
+class DeadLetterOut(msgspec.Struct):
+    """A message that could not be delivered, with the reason and who it was for."""
+
+    message: MessageOut
+    customer: CustomerOut
+
+
+class ConversationPage(msgspec.Struct):
+    """One page of conversations; pass ``next_cursor`` back for the next one (null: the end)."""
+
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class MessagePage(msgspec.Struct):
+    """One page of messages, newest first; ``next_cursor`` reaches further back."""
+
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class DeadLetterPage(msgspec.Struct):
+    """One page of dead letters, newest first."""
+
+    items: list[DeadLetterOut]
+    next_cursor: str | None
+
+
+class NoteOut(msgspec.Struct):
+    """An internal note; customers never see it."""
+
+    id: UUID
+    conversation_id: UUID
+    author_id: UUID | None
+    text: str
+    created_at: datetime
+
+
+class CannedReplyOut(msgspec.Struct):
+    """A saved reply, inserted by typing ``/shortcut``."""
+
+    id: UUID
+    shortcut: str
+    text: str
+
+
+class ReplyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An agent's reply: ``text``, or ``template_id`` with its ``variables``."""
+
+    text: str = ""
+    template_id: UUID | None = None
+    variables: dict[str, str] = {}
+
+
+class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Assign to a member of the tenant; null unassigns."""
+
+    user_id: UUID | None
+
+
+class StatusIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The conversation's new inbox state."""
+
+    status: ConversationStatus
+
+
+class OwnerIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Why humans take over (shown in the inbox)."""
+
+    reason: str = ""
+
+
+class LabelIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new label; ``color`` is ``#rrggbb``."""
+
+    name: str
+    color: str = "#64748b"
+
+
+class LabelRef(msgspec.Struct, forbid_unknown_fields=True):
+    """Which label to put on a conversation."""
+
+    label_id: UUID
+
+
+class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The text of an internal note."""
+
+    text: str
+
+
+class CannedReplyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A saved reply; ``shortcut`` is 1 to 31 letters, digits, - or _ (a leading / is dropped)."""
+
+    shortcut: str
+    text: str
+
+
+class SimulatedMessageIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A message the sandbox customer sends, as if from their phone."""
+
+    phone: str
+    text: str
+    name: str = ""
+
+
+class SimulatedAccepted(msgspec.Struct):
+    """The simulated message was accepted; the worker stores it and runs the reply step."""
+
+    event_id: UUID | None
+    channel_id: UUID
+    phone: str
+
+
+class ChannelOut(msgspec.Struct):
+    """A channel (WhatsApp number) and its connection state."""
+
+    id: UUID
+    transport: str
+    state: str
+    display_phone: str

@@ -1,0 +1,50 @@
+"""``/api/v1/canned-replies``: saved replies agents insert with ``/shortcut``."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, delete, get, post, put
+from litestar.params import Parameter
+
+from b2a.inbox import canned
+from b2a.inbox.schemas import CannedReplyIn, CannedReplyOut
+from b2a.tenants.actor import Actor
+
+
+class CannedReplyController(Controller):
+    """Every member reads canned replies; tenant admins write them."""
+
+    path = "/canned-replies"
+    tags = ["canned replies"]
+
+    @get("/", summary="List canned replies")
+    async def list_canned_replies(
+        self,
+        actor: Actor,
+        prefix: str = Parameter(default="", description="Shortcuts starting with this."),
+    ) -> list[CannedReplyOut]:
+        """By shortcut; ``prefix`` narrows them as the agent types ``/ho…``."""
+        return await canned.list_canned_replies(actor, prefix=prefix)
+
+    @get("/by-shortcut/{shortcut:str}", summary="Look up a shortcut")
+    async def find_canned_reply(self, actor: Actor, shortcut: str) -> CannedReplyOut:
+        """The reply ``/shortcut`` expands to; 404 when there is none."""
+        return await canned.find_canned_reply(actor, shortcut)
+
+    @post("/", summary="Create a canned reply (tenant admins)")
+    async def create_canned_reply(self, actor: Actor, data: CannedReplyIn) -> CannedReplyOut:
+        """Shortcuts are unique per tenant (409 SHORTCUT_EXISTS)."""
+        return await canned.create_canned_reply(actor, data.shortcut, data.text)
+
+    @put("/{reply_id:uuid}", summary="Change a canned reply (tenant admins)")
+    async def update_canned_reply(
+        self, actor: Actor, reply_id: UUID, data: CannedReplyIn
+    ) -> CannedReplyOut:
+        """Both the shortcut and the text are replaced."""
+        return await canned.update_canned_reply(actor, reply_id, data.shortcut, data.text)
+
+    @delete("/{reply_id:uuid}", summary="Delete a canned reply (tenant admins)")
+    async def delete_canned_reply(self, actor: Actor, reply_id: UUID) -> None:
+        """Gone for every agent."""
+        await canned.delete_canned_reply(actor, reply_id)

@@ -1,0 +1,119 @@
+"""Messages: a conversation's thread, agents' replies (text, template, media), dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import File
+
+from b2a.errors import Invalid
+from b2a.inbox import actions, queries
+from b2a.inbox.schemas import DeadLetterPage, MessageOut, MessagePage, ReplyIn
+from b2a.outbox.queueing import Draft
+from b2a.server.api._common import announce, media_root
+from b2a.tenants.actor import Actor
+
+# WhatsApp's own ceiling for audio and video; images are capped at 5 MB by Meta.
+MEDIA_LIMIT = 16 * 1024 * 1024
+# The multipart envelope (boundaries, headers, the caption) around the file.
+MULTIPART_SLACK = 64 * 1024
+CREATED = "message.created"
+
+
+@dataclass
+class MediaReply:
+    """A file (image, audio, video or document) and an optional caption."""
+
+    file: UploadFile
+    caption: str = ""
+
+
+class MessageController(Controller):
+    """A conversation's messages."""
+
+    path = "/conversations/{conversation_id:uuid}/messages"
+    tags = ["messages"]
+
+    @get("/", summary="Read a conversation's messages (keyset pages, newest first)")
+    async def list_messages(
+        self,
+        actor: Actor,
+        conversation_id: UUID,
+        cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
+        limit: int = Parameter(default=queries.DEFAULT_LIMIT, ge=1, le=queries.MAX_LIMIT),
+    ) -> MessagePage:
+        """Each outbound message carries its delivery state and any failure reason."""
+        return await queries.list_messages(actor, conversation_id, cursor=cursor, limit=limit)
+
+    @post("/", summary="Reply with text or a template")
+    async def reply(
+        self, actor: Actor, state: State, conversation_id: UUID, data: ReplyIn
+    ) -> MessageOut:
+        """Queued at once and sent by the worker; humans now own the conversation.
+
+        Outside a Cloud API conversation's 24-hour window only an approved
+        template goes: anything else is ``409 WINDOW_CLOSED``.
+        """
+        draft = Draft(text=data.text, template_id=data.template_id, variables=data.variables)
+        message = await actions.send_reply(
+            actor, conversation_id, draft, media_root=media_root(state)
+        )
+        await announce(
+            state, actor, CREATED, conversation_id=conversation_id, message_id=message.id
+        )
+        return message
+
+    @post(
+        "/media",
+        summary="Reply with a file",
+        request_max_body_size=MEDIA_LIMIT + MULTIPART_SLACK,
+    )
+    async def reply_with_media(
+        self,
+        actor: Actor,
+        state: State,
+        conversation_id: UUID,
+        data: Annotated[MediaReply, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> MessageOut:
+        """A multipart upload of at most 16 MB; larger bodies are ``413 PAYLOAD_TOO_LARGE``."""
+        content = await data.file.read()
+        if not content:
+            raise Invalid("the file is empty.", field="file")
+        if len(content) > MEDIA_LIMIT:
+            raise Invalid(f"files are limited to {MEDIA_LIMIT // 2**20} MB.", field="file")
+        draft = Draft(
+            text=data.caption,
+            media=content,
+            media_mime=data.file.content_type or "application/octet-stream",
+            filename=data.file.filename,
+        )
+        message = await actions.send_reply(
+            actor, conversation_id, draft, media_root=media_root(state)
+        )
+        await announce(
+            state, actor, CREATED, conversation_id=conversation_id, message_id=message.id
+        )
+        return message
+
+
+@get("/messages/{message_id:uuid}/media", tags=["messages"], summary="Download a message's file")
+async def download_media(actor: Actor, state: State, message_id: UUID) -> File:
+    """Served only to users of the tenant that owns the message."""
+    path, mime = await queries.message_media(actor, message_id, media_root(state))
+    return File(path=path, media_type=mime, filename=path.name)
+
+
+@get("/dead-letters", tags=["messages"], summary="Messages that could not be delivered")
+async def list_dead_letters(
+    actor: Actor,
+    cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
+    limit: int = Parameter(default=queries.DEFAULT_LIMIT, ge=1, le=queries.MAX_LIMIT),
+) -> DeadLetterPage:
+    """DEAD (retries exhausted) and FAILED (refused by WhatsApp) messages, with the reason."""
+    return await queries.list_dead_letters(actor, cursor=cursor, limit=limit)
