@@ -9,6 +9,7 @@ goes away Litestar cancels the stream and the subscription is released.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -29,19 +30,25 @@ async def tenant_events(
     redis: Any, tenant_id: UUID, *, keepalive: float = KEEPALIVE_SECONDS
 ) -> AsyncIterator[ServerSentEventMessage]:
     """Events published for one tenant, as SSE messages, until the consumer stops."""
-    pubsub = redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(events.channel_name(str(tenant_id)))
+    pubsub = redis.pubsub()
     try:
-        # Sent once subscribed: a client that sees it will miss nothing published after.
-        yield ServerSentEventMessage(comment="subscribed", retry=RETRY_MS)
+        await pubsub.subscribe(events.channel_name(str(tenant_id)))
+        # Redis confirms the subscription first; only then is nothing published missed.
+        await pubsub.get_message(timeout=keepalive)
+        yield ServerSentEventMessage(data=None, comment="subscribed", retry=RETRY_MS)
+        loop = asyncio.get_running_loop()
+        quiet_since = loop.time()
         while True:
-            message = await pubsub.get_message(timeout=keepalive)
-            if message is None:
-                yield ServerSentEventMessage(comment="keepalive")
+            wait = max(0.0, quiet_since + keepalive - loop.time())
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
+            if message is not None:
+                kind = json.loads(message["data"]).get("type", "message")
+                yield ServerSentEventMessage(data=message["data"], event=kind)
+            elif loop.time() - quiet_since >= keepalive:
+                yield ServerSentEventMessage(data=None, comment="keepalive")
+            else:
                 continue
-            data = message["data"]
-            kind = json.loads(data).get("type", "message")
-            yield ServerSentEventMessage(data=data, event=kind)
+            quiet_since = loop.time()
     finally:
         await pubsub.aclose()
 

@@ -1,0 +1,98 @@
+"""Globex's token can never read or change anything of Acme's: every API route answers 404.
+
+The sweep walks the app's own route table, so a route added later is covered
+without touching this file; a route it cannot call with a valid body fails it.
+"""
+
+import re
+
+from b2a.inbox.tables import Conversation, ConversationLabel, Message, Note
+from b2a.tenants.scope import TenantScope
+from tests.http.api.conftest import sandbox_channel, seed_conversation
+
+PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+def _bodies(globex_user, label_id):
+    return {
+        "/assign": {"json": {"user_id": str(globex_user)}},
+        "/status": {"json": {"status": "CLOSED"}},
+        "/take-over": {"json": {"reason": "mine now"}},
+        "/labels": {"json": {"label_id": str(label_id)}},
+        "/notes": {"json": {"text": "peeking"}},
+        "/messages": {"json": {"text": "hello from globex"}},
+        "/messages/media": {"files": {"file": ("x.png", b"\x89PNG", "image/png")}},
+        "/canned-replies/{reply_id:uuid}": {"json": {"shortcut": "stolen", "text": "x"}},
+    }
+
+
+async def _acme(client, cast, tokens):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await seed_conversation(scope, await sandbox_channel(scope), name="Ayesha")
+    h = tokens.acme_owner
+    url = f"/api/v1/conversations/{conversation.id}"
+    label = (await client.post("/api/v1/labels", json={"name": "vip"}, headers=h)).json()
+    await client.post(f"{url}/labels", json={"label_id": label["id"]}, headers=h)
+    await client.post(f"{url}/notes", json={"text": "secret note"}, headers=h)
+    media = await client.post(
+        f"{url}/messages/media", files={"file": ("a.png", b"\x89PNG", "image/png")}, headers=h
+    )
+    canned = await client.post(
+        "/api/v1/canned-replies", json={"shortcut": "hours", "text": "9-5"}, headers=h
+    )
+    return scope, {
+        "conversation_id": conversation.id,
+        "label_id": label["id"],
+        "message_id": media.json()["id"],
+        "reply_id": canned.json()["id"],
+        "shortcut": "hours",
+    }
+
+
+async def _snapshot(scope):
+    return (
+        await scope.select(
+            Conversation,
+            Conversation.status,
+            Conversation.owner,
+            Conversation.assignee,
+            Conversation.unread_count,
+        ),
+        await scope.count(Message),
+        await scope.count(Note),
+        await scope.count(ConversationLabel),
+    )
+
+
+async def test_every_route_answers_404_to_another_tenant(app, client, cast, tokens):
+    scope, ids = await _acme(client, cast, tokens)
+    before = await _snapshot(scope)
+    bodies = _bodies(cast.globex_owner.actor.user_id, ids["label_id"])
+    swept = 0
+    for route in app.routes:
+        if not route.path.startswith("/api/v1/") or not PARAM.search(route.path):
+            continue
+        path = PARAM.sub(lambda m: str(ids[m.group(1)]), route.path)
+        for method in sorted(set(route.methods) - {"OPTIONS", "HEAD"}):
+            suffix = next((s for s in bodies if route.path.endswith(s)), None)
+            kwargs = bodies[suffix] if suffix and method in ("POST", "PUT") else {}
+            response = await client.request(method, path, headers=tokens.globex_owner, **kwargs)
+            assert response.status_code == 404, (method, route.path, response.text)
+            assert "secret" not in response.text and "Ayesha" not in response.text
+            swept += 1
+    assert swept >= 18
+    assert await _snapshot(scope) == before
+
+
+async def test_lists_never_show_another_tenants_rows(client, cast, tokens):
+    await _acme(client, cast, tokens)
+    g = tokens.globex_owner
+    for url in (
+        "/api/v1/conversations",
+        "/api/v1/dead-letters",
+    ):
+        assert (await client.get(url, headers=g)).json()["items"] == []
+    for url in ("/api/v1/labels", "/api/v1/canned-replies", "/api/v1/templates"):
+        assert (await client.get(url, headers=g)).json() == []
+    searched = await client.get("/api/v1/conversations", params={"q": "Ayesha"}, headers=g)
+    assert searched.json()["items"] == []

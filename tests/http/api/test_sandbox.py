@@ -1,0 +1,56 @@
+"""The customer simulator goes through the real pipeline: accept, worker, reply step, send."""
+
+from b2a.inbox.rules import Transport
+from b2a.inbox.tables import Channel, InboundEvent
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
+from tests.pipeline import eventually, running_worker
+
+PHONE = "+92 300 1234567"
+
+
+async def test_a_simulated_customer_is_greeted_through_the_worker(client, cast, tokens, settings):
+    await Tenant.update({Tenant.greeting_message: "Assalam o alaikum! How can we help?"}).where(
+        Tenant.id == cast.acme_owner.tenant_id
+    )
+    h = tokens.acme_agent
+    channel = (await client.post("/api/v1/sandbox/channel", headers=h)).json()
+    assert channel["transport"] == "sandbox" and channel["state"] == "CONNECTED"
+    again = (await client.post("/api/v1/sandbox/channel", headers=h)).json()
+    assert again["id"] == channel["id"]
+
+    sent = await client.post(
+        "/api/v1/sandbox/messages",
+        json={"phone": PHONE, "name": "Ayesha", "text": "cake ka price?"},
+        headers=h,
+    )
+    assert sent.status_code == 202 and sent.json()["phone"] == "923001234567"
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    assert await scope.count(InboundEvent) == 1  # accepted durably before the worker runs
+
+    async def chat():
+        response = await client.get("/api/v1/sandbox/messages", params={"phone": PHONE}, headers=h)
+        items = response.json()
+        return items if len(items) == 2 and items[1]["state"] == "SENT" else None
+
+    async with running_worker(settings):
+        customer, greeting = await eventually(chat)
+    assert customer["direction"] == "INBOUND" and customer["text"] == "cake ka price?"
+    assert greeting["author"] == "SYSTEM"
+    assert greeting["text"] == "Assalam o alaikum! How can we help?"
+
+    inbox = (await client.get("/api/v1/conversations", headers=h)).json()["items"]
+    assert [c["customer"]["name"] for c in inbox] == ["Ayesha"]
+    assert inbox[0]["transport"] == "sandbox"
+    assert await scope.count(Channel).where(Channel.transport == Transport.SANDBOX) == 1
+
+
+async def test_a_bad_number_or_empty_text_is_refused(client, tokens):
+    bad = await client.post(
+        "/api/v1/sandbox/messages", json={"phone": "12", "text": "hi"}, headers=tokens.acme_agent
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "phone"
+    empty = await client.post(
+        "/api/v1/sandbox/messages", json={"phone": PHONE, "text": ""}, headers=tokens.acme_agent
+    )
+    assert empty.status_code == 422 and empty.json()["field"] == "text"
