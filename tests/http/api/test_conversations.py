@@ -119,6 +119,10 @@ async def test_assign_status_labels_notes_and_read(client, cast, tokens):
     removed = await client.delete(f"{url}/labels/{label['id']}", headers=h)
     assert removed.json()["labels"] == []
     assert (await client.delete(f"{url}/labels/{label['id']}", headers=h)).status_code == 404
+    label_url = f"/api/v1/labels/{label['id']}"
+    assert (await client.delete(label_url, headers=tokens.acme_agent)).status_code == 403
+    assert (await client.delete(label_url, headers=h)).status_code == 204
+    assert (await client.get("/api/v1/labels", headers=h)).json() == []
 
     note = await client.post(f"{url}/notes", json={"text": "VIP, be quick"}, headers=h)
     assert note.status_code == 201
