@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -80,11 +80,10 @@ async def schedule_message(
 
 
 async def _as_utc(scope: TenantScope, moment: datetime) -> datetime:
-    if moment.tzinfo is not None:
-        return moment
-    tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
-    zone = ZoneInfo(tenant.time_zone if tenant else "UTC")
-    return moment.replace(tzinfo=zone)
+    if moment.tzinfo is None:
+        tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
+        moment = moment.replace(tzinfo=ZoneInfo(tenant.time_zone if tenant else "UTC"))
+    return moment.astimezone(UTC)
 
 
 async def cancel_scheduled(scope: TenantScope, schedule_id: UUID) -> None:
@@ -114,6 +113,51 @@ async def cancel_scheduled(scope: TenantScope, schedule_id: UUID) -> None:
         raise Conflict(
             "this scheduled message is already sending or finished; it cannot be cancelled."
         )
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """A scheduled message as the tenant sees it; times in UTC."""
+
+    id: UUID
+    customer_id: UUID
+    text: str
+    template_id: UUID | None
+    variables: dict[str, str]
+    send_at: datetime
+    status: str
+    attempts: int
+    last_error: str
+    message_id: UUID | None
+    finished_at: datetime | None
+
+
+async def list_scheduled(
+    scope: TenantScope, *, status: ScheduleStatus | None = None, limit: int = 200
+) -> list[ScheduleView]:
+    """The tenant's schedules, soonest first (optionally of one status)."""
+    query = scope.objects(ScheduledMessage).order_by(ScheduledMessage.send_at).limit(limit)
+    if status is not None:
+        query = query.where(ScheduledMessage.status == status)
+    return [view(row) for row in await query]
+
+
+def view(row: ScheduledMessage) -> ScheduleView:
+    """The public shape of a schedule row."""
+    variables: Any = row.variables
+    return ScheduleView(
+        id=row.id,
+        customer_id=row.customer,
+        text=row.text,
+        template_id=row.template,
+        variables=json.loads(variables) if isinstance(variables, str) else dict(variables),
+        send_at=row.send_at,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        message_id=row.message,
+        finished_at=row.finished_at,
+    )
 
 
 @dataclass(frozen=True)

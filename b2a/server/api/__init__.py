@@ -19,7 +19,9 @@ from b2a.server.api.events import stream_events
 from b2a.server.api.labels import LabelController
 from b2a.server.api.messages import MessageController, download_media, list_dead_letters
 from b2a.server.api.sandbox import SandboxController
+from b2a.server.api.schedules import ScheduleController
 from b2a.server.api.templates import TemplateController
+from b2a.server.api.whatsapp_web import WhatsAppWebController
 from b2a.server.auth import ApiAuthentication, provide_actor, tenant_member
 
 SECURITY_SCHEME = "apiToken"
@@ -46,6 +48,8 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             CannedReplyController,
             TemplateController,
             SandboxController,
+            ScheduleController,
+            WhatsAppWebController,
             download_media,
             list_dead_letters,
             stream_events,

@@ -7,6 +7,7 @@ without touching this file; a route it cannot call with a valid body fails it.
 import re
 
 from b2a.inbox.tables import Conversation, ConversationLabel, Message, Note
+from b2a.outbox.tables import ScheduledMessage
 from b2a.tenants.scope import TenantScope
 from tests.http.api.conftest import sandbox_channel, seed_conversation
 
@@ -40,12 +41,22 @@ async def _acme(client, cast, tokens):
     canned = await client.post(
         "/api/v1/canned-replies", json={"shortcut": "hours", "text": "9-5"}, headers=h
     )
+    schedule = await client.post(
+        "/api/v1/scheduled-messages",
+        json={
+            "customer_id": str(conversation.customer),
+            "send_at": "2030-01-01T09:00:00Z",
+            "text": "secret offer",
+        },
+        headers=h,
+    )
     return scope, {
         "conversation_id": conversation.id,
         "label_id": label["id"],
         "message_id": media.json()["id"],
         "reply_id": canned.json()["id"],
         "shortcut": "hours",
+        "schedule_id": schedule.json()["id"],
     }
 
 
@@ -61,6 +72,7 @@ async def _snapshot(scope):
         await scope.count(Message),
         await scope.count(Note),
         await scope.count(ConversationLabel),
+        await scope.select(ScheduledMessage, ScheduledMessage.status),
     )
 
 
@@ -92,7 +104,12 @@ async def test_lists_never_show_another_tenants_rows(client, cast, tokens):
         "/api/v1/dead-letters",
     ):
         assert (await client.get(url, headers=g)).json()["items"] == []
-    for url in ("/api/v1/labels", "/api/v1/canned-replies", "/api/v1/templates"):
+    for url in (
+        "/api/v1/labels",
+        "/api/v1/canned-replies",
+        "/api/v1/templates",
+        "/api/v1/scheduled-messages",
+    ):
         assert (await client.get(url, headers=g)).json() == []
     searched = await client.get("/api/v1/conversations", params={"q": "Ayesha"}, headers=g)
     assert searched.json()["items"] == []

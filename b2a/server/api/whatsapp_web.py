@@ -1,0 +1,58 @@
+"""``/api/v1/whatsapp/web``: connect the tenant's number through WhatsApp-Web.
+
+The handlers only relay commands: the session itself runs in ``b2a whatsapp``
+(``b2a.inbox.web_session``), which publishes state changes on the live stream.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.datastructures import State
+
+from b2a.inbox import web_session
+from b2a.inbox.web_session import WebSessionView
+from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Role
+
+
+class PairingCodeIn(msgspec.Struct):
+    """The phone number of the WhatsApp account to link, in international format."""
+
+    phone: str
+
+
+class WhatsAppWebController(Controller):
+    """Tenant admins connect and disconnect; every member sees the state."""
+
+    path = "/whatsapp/web"
+    tags = ["whatsapp"]
+
+    @get("/", summary="Session state, QR code and pairing code")
+    async def session(self, actor: Actor, state: State) -> WebSessionView:
+        """A live QR code (60 s) or pairing code (120 s) comes with its seconds left."""
+        return await web_session.session_view(actor.scope, state.redis)
+
+    @post("/start", summary="Start the session (shows a QR code until paired)")
+    async def start(self, actor: Actor, state: State) -> WebSessionView:
+        """403 when the business is suspended or its WhatsApp is switched off."""
+        actor.require(Role.TENANT_ADMIN)
+        return await web_session.start_session(actor.scope, state.redis)
+
+    @post("/stop", summary="Disconnect, keeping the pairing")
+    async def stop(self, actor: Actor, state: State) -> WebSessionView:
+        """Starting again reconnects without a new QR code."""
+        actor.require(Role.TENANT_ADMIN)
+        return await web_session.stop_session(actor.scope, state.redis)
+
+    @post("/logout", summary="Unlink this appliance from the WhatsApp account")
+    async def logout(self, actor: Actor, state: State) -> WebSessionView:
+        """The channel then needs pairing again."""
+        actor.require(Role.TENANT_ADMIN)
+        return await web_session.logout_session(actor.scope, state.redis)
+
+    @post("/pairing-code", summary="Pair by phone number with an 8-character code")
+    async def pairing_code(self, actor: Actor, state: State, data: PairingCodeIn) -> WebSessionView:
+        """422 unless the number has 10 to 15 digits with its country code."""
+        actor.require(Role.TENANT_ADMIN)
+        return await web_session.request_pairing_code(actor.scope, state.redis, data.phone)
