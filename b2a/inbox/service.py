@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from b2a.db.integrity import is_unique_violation
+from b2a.db.transaction import atomic
 from b2a.inbox.rules import (
     Author,
     ConversationStatus,
@@ -168,9 +169,17 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
     message = InboundMessage.from_json(_as_dict(event.payload))
     customer = await _customer_for(scope, message)
     conversation, created = await conversation_for(scope, event.channel, customer.id)
-    stored, duplicate = await _store_message(scope, conversation, message)
-    if not duplicate:
-        await _touch_conversation(scope, conversation, message)
+    # The message and what it does to the conversation (window, unread) commit together:
+    # a retry after a crash must not find the message stored and the window never opened.
+    try:
+        async with atomic():
+            stored, duplicate = await _store_message(scope, conversation, message)
+            if not duplicate:
+                await _touch_conversation(scope, conversation, message)
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        stored, duplicate = await _store_message(scope, conversation, message)
     event.processed_at = clock.now()
     await event.save([InboundEvent.processed_at])
     return StoredInbound(
@@ -212,12 +221,7 @@ async def _store_message(
         wa_message_id=message.wa_message_id,
         state=DeliveryState.SENT if message.from_me else DeliveryState.RECEIVED,
     )
-    try:
-        await row.save()
-    except Exception as exc:
-        if not is_unique_violation(exc):
-            raise
-        return await _store_message(scope, conversation, message)
+    await row.save()
     return row.id, False
 
 

@@ -13,11 +13,12 @@ from datetime import timedelta
 from uuid import UUID
 
 from b2a.assistant.hook import on_customer_message
+from b2a.db.transaction import atomic
 from b2a.inbox.rules import Author, Direction, Owner
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock
-from b2a.outbox.queueing import Draft, Sender, WindowClosed, queue_message
+from b2a.outbox.queueing import Draft, Sender, WindowClosed, enqueue_send, store_outbound
 from b2a.tenants.hours import is_open, opening_days
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
@@ -30,28 +31,60 @@ SYSTEM = Sender(Author.SYSTEM)
 
 
 async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
-    """Queue the automatic replies this message calls for; the ids of the queued messages."""
-    if stored.from_me or not await _claim(scope, stored.message_id):
+    """Queue the automatic replies this message calls for; the ids of the queued messages.
+
+    The claim and the replies commit together, so a crash leaves either no trace
+    (the retried job replies) or the replies stored (their send jobs follow the
+    commit, or the stranded-send sweep gives them one).
+    """
+    if stored.from_me:
         return []
-    conversation = await scope.get(Conversation, stored.conversation_id)
-    if conversation.owner == Owner.HUMAN:
-        return []
+    async with atomic():
+        if not await _claim(scope, stored.message_id):
+            return []
+        conversation = await scope.get(Conversation, stored.conversation_id)
+        if conversation.owner == Owner.HUMAN:
+            return []
+        first = await _opens_conversation(scope, conversation.id, stored.message_id)
+        queued = await _automatic_replies(scope, conversation, first)
+    for message_id in queued:
+        await enqueue_send(scope.tenant_id, message_id)
+    await on_customer_message(scope, conversation.id, stored.message_id)
+    return queued
+
+
+async def _automatic_replies(
+    scope: TenantScope, conversation: Conversation, new_conversation: bool
+) -> list[UUID]:
     tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
     if tenant is None:
         return []
     queued: list[UUID | None] = []
     greeting = tenant.greeting_message.strip()
-    if stored.new_conversation and greeting:
-        queued.append(await _send(scope, conversation.id, greeting))
+    if new_conversation and greeting:
+        queued.append(await _store(scope, conversation.id, greeting))
     away = tenant.away_message.strip()
     if (
         away
         and not is_open(await opening_days(scope), tenant.time_zone, clock.now())
         and not await _sent_recently(scope, conversation.id, away)
     ):
-        queued.append(await _send(scope, conversation.id, away))
-    await on_customer_message(scope, conversation.id, stored.message_id)
+        queued.append(await _store(scope, conversation.id, away))
     return [message_id for message_id in queued if message_id is not None]
+
+
+async def _opens_conversation(scope: TenantScope, conversation_id: UUID, message_id: UUID) -> bool:
+    """Whether nothing was said in the conversation before this message.
+
+    Read from the messages rather than from whether this job created the
+    conversation: a job retried after a crash finds the conversation it created.
+    """
+    message = await scope.get(Message, message_id)
+    return not await scope.exists(Message).where(
+        (Message.conversation == conversation_id)
+        & (Message.id != message_id)
+        & ((Message.direction == Direction.OUTBOUND) | (Message.created_at < message.created_at))
+    )
 
 
 async def _claim(scope: TenantScope, message_id: UUID) -> bool:
@@ -63,9 +96,9 @@ async def _claim(scope: TenantScope, message_id: UUID) -> bool:
     return bool(rows)
 
 
-async def _send(scope: TenantScope, conversation_id: UUID, text: str) -> UUID | None:
+async def _store(scope: TenantScope, conversation_id: UUID, text: str) -> UUID | None:
     try:
-        message = await queue_message(scope, conversation_id, Draft(text=text), SYSTEM)
+        message = await store_outbound(scope, conversation_id, Draft(text=text), SYSTEM)
     except WindowClosed:
         # A message Meta delivered a day late: the window it opened has closed again.
         log.info("conversation %s: window closed, automatic reply skipped", conversation_id)

@@ -36,11 +36,11 @@ async def test_a_worker_killed_mid_stream_stores_each_message_once_and_answers_a
         outcome = await harness.settle(db_url, expected=MESSAGES, timeout=240)
         sent_to = Counter(send["to"] for send in harness.sends(stack.graph_url))
 
-    assert drive.rejected == 0 and len(drive.wamids) == MESSAGES
-    assert outcome.unprocessed_events == 0 and outcome.unsettled_sends == 0
+    assert drive.rejected == 0 and len(drive.wamids) == MESSAGES, drive.rejected
+    assert outcome.unprocessed_events == 0 and outcome.unsettled_sends == 0, outcome
     assert sorted(outcome.inbound_by_wamid) == sorted(drive.wamids.values()), "none lost"
     assert set(outcome.inbound_by_wamid.values()) == {1}, "each stored exactly once"
     assert max(sent_to.values()) == 1, "each answered at most once"
     assert set(sent_to) <= set(drive.wamids)
     # A greeting is missing only when the kill caught its send on the wire.
-    assert len(sent_to) + outcome.dead.get("INTERRUPTED", 0) == MESSAGES
+    assert len(sent_to) + outcome.dead.get("INTERRUPTED", 0) == MESSAGES, outcome.dead
