@@ -33,7 +33,7 @@ from rich.table import Table
 from bench import harness
 from bench.baseline import run_baseline
 
-console = Console()
+console = Console(width=150)
 
 
 @dataclass
