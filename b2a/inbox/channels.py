@@ -51,3 +51,14 @@ async def find_cloud_channel(channel_id: str) -> Channel:
     if channel is None:
         raise NotFound("no such channel.")
     return channel
+
+
+async def channel_for_number(phone_number_id: str) -> Channel | None:
+    """The Cloud API channel of a WhatsApp number, across tenants (webhook routing)."""
+    return (
+        await Channel.objects()
+        .where(
+            (Channel.phone_number_id == phone_number_id) & (Channel.transport == Transport.CLOUD)
+        )
+        .first()
+    )

@@ -1,7 +1,8 @@
 """The Cloud API webhook, one URL per channel: ``/webhooks/whatsapp/{channel_id}``.
 
 The URL names the channel, so its app secret is known before the body is read;
-the signature is checked on the raw bytes before any parsing. Every message and
+the signature is checked on the raw bytes before any parsing. Each event is
+then routed to its tenant by ``metadata.phone_number_id``. Every message and
 status is persisted before the 200 goes back, then processed by the worker.
 """
 
@@ -16,8 +17,9 @@ from litestar.datastructures import State
 
 from b2a.errors import Invalid, Unauthorized
 from b2a.inbox import service as inbox
-from b2a.inbox.channels import cloud_credentials, find_cloud_channel
+from b2a.inbox.channels import channel_for_number, cloud_credentials, find_cloud_channel
 from b2a.inbox.rules import Transport
+from b2a.inbox.tables import Channel
 from b2a.lib import queue
 from b2a.lib.crypto import SecretBox
 from b2a.tenants.scope import TenantScope
@@ -63,28 +65,51 @@ async def receive_webhook(
         payload = json.loads(body)
     except ValueError:
         raise Invalid("the webhook body is not JSON.") from None
-    scope = TenantScope(channel.tenant)
     accepted = 0
+    routes: dict[str | None, Channel | None] = {channel.phone_number_id: channel}
     for event in parse_delivery(payload):
-        if event.phone_number_id != channel.phone_number_id:
+        target = await _route(routes, event.phone_number_id, credentials.app_secret, state)
+        if target is None:
             log.warning(
-                "webhook for number %s arrived on channel %s", event.phone_number_id, channel.id
+                "webhook for unknown number %s arrived on channel %s; dropped",
+                event.phone_number_id,
+                channel.id,
             )
             continue
+        scope = TenantScope(target.tenant)
         if isinstance(event, CloudMessage):
             event_id = await inbox.accept_inbound(
-                scope, channel.id, Transport.CLOUD, from_cloud(event)
+                scope, target.id, Transport.CLOUD, from_cloud(event)
             )
             task = "process_inbound"
         else:
-            event_id = await inbox.accept_status(scope, channel.id, Transport.CLOUD, event)
+            event_id = await inbox.accept_status(scope, target.id, Transport.CLOUD, event)
             task = "apply_status"
         if event_id is not None:
             accepted += 1
             await queue.enqueue(
                 task,
                 key=f"{task}:{event_id}",
-                tenant_id=str(channel.tenant),
+                tenant_id=str(target.tenant),
                 event_id=str(event_id),
             )
     return {"accepted": accepted}
+
+
+async def _route(
+    routes: dict[str | None, Channel | None], number: str, app_secret: str, state: State
+) -> Channel | None:
+    """The channel of the number an event is for, by ``metadata.phone_number_id``.
+
+    One Meta app sends every number's events to its one callback URL, so events
+    for another tenant's number may arrive here. They are accepted for that
+    tenant only if its channel has the same app secret (the signature just
+    checked proves the sender), otherwise dropped.
+    """
+    if number not in routes:
+        other = await channel_for_number(number)
+        same_app = (
+            other is not None and cloud_credentials(other, _box(state)).app_secret == app_secret
+        )
+        routes[number] = other if same_app else None
+    return routes[number]

@@ -14,6 +14,8 @@ from b2a.inbox.rules import DeliveryState
 from b2a.inbox.tables import InboundEvent, Message
 from b2a.lib.crypto import SecretBox
 from b2a.server.app import create_app
+from b2a.tenants import service as tenants
+from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
 from tests.fakes.graph_api import TOKEN, FakeGraphApi
@@ -203,3 +205,26 @@ async def test_inbound_media_is_copied_into_tenant_storage_on_receipt(
     stored = tmp_path / "media" / str(cast.acme_owner.tenant_id) / message.media_path
     assert stored.read_bytes() == b"\xff\xd8 a photo of the cake"
     assert oct(stored.stat().st_mode & 0o777) == "0o640"
+
+
+async def test_events_are_routed_to_the_tenant_of_their_phone_number_id(cloud, cast, redis):
+    settings, acme, channel = cloud
+    globex = TenantScope(cast.globex_owner.tenant_id)
+    box = SecretBox(settings.core.encryption_key)
+    same_app = CloudCredentials("PNID2", TOKEN, "WABA2", app_secret=SECRET, verify_token="vt")
+    await connect_cloud_channel(globex, same_app, box)
+    other_app = CloudCredentials("PNID3", TOKEN, "WABA3", app_secret="another", verify_token="x")
+    initech, _ = await tenants.create_tenant(
+        Actor.operator("tests"), "Initech", admin_email="o@initech.test", admin_password="x" * 12
+    )
+    await connect_cloud_channel(TenantScope(initech.id), other_app, box)
+    # One Meta app posts every number's events to the callback URL it knows.
+    payload = delivery(messages=[text("wamid.G")], number="PNID2")
+    payload["entry"] += delivery(messages=[text("wamid.X")], number="PNID3")["entry"]
+    payload["entry"] += delivery(messages=[text("wamid.U")], number="PNID9")["entry"]
+    await _post(settings, channel, payload)
+    assert [
+        e["dedupe_key"] for e in await globex.select(InboundEvent, InboundEvent.dedupe_key)
+    ] == ["msg:wamid.G"]
+    assert await acme.count(InboundEvent).run() == 0
+    assert await TenantScope(initech.id).count(InboundEvent).run() == 0, "another app: dropped"
