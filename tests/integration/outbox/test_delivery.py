@@ -18,26 +18,10 @@ from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
 from b2a.whatsapp.cloud_webhook import CloudStatus
 from b2a.worker.tasks.outbox import requeue_stranded_sends
-from tests.fakes.graph_api import TOKEN, FakeGraphApi
+from tests.fakes.graph_api import TOKEN
 from tests.pipeline import eventually, installed_queue, running_worker
 
 CUSTOMER = "923001234567"
-
-
-@pytest.fixture
-def graph():
-    with FakeGraphApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def settings(make_settings, db, graph, tmp_path):
-    return make_settings(
-        B2A_DB_URL=db.url,
-        B2A_HOME=str(tmp_path),
-        B2A_WHATSAPP_GRAPH_URL=graph.base_url,
-        B2A_SEND_RETRY_DELAY_SECONDS="0",
-    )
 
 
 async def _conversation(scope, settings, *, window_open=True, transport=Transport.CLOUD):

@@ -18,24 +18,8 @@ from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 from b2a.whatsapp.cloud_api import CloudCredentials
 from b2a.worker.tasks.outbox import dispatch_scheduled
-from tests.fakes.graph_api import TOKEN, FakeGraphApi
+from tests.fakes.graph_api import TOKEN
 from tests.pipeline import eventually, installed_queue, running_worker
-
-
-@pytest.fixture
-def graph():
-    with FakeGraphApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def settings(make_settings, db, graph, tmp_path):
-    return make_settings(
-        B2A_DB_URL=db.url,
-        B2A_HOME=str(tmp_path),
-        B2A_WHATSAPP_GRAPH_URL=graph.base_url,
-        B2A_SEND_RETRY_DELAY_SECONDS="0",
-    )
 
 
 async def _customer(scope, phone="923001234567"):
