@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from piccolo.columns import UUID, Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -19,3 +22,8 @@ class Record(Table):
 
     id = UUID(primary_key=True)
     created_at = Timestamptz(default=TimestamptzNow(), index=False)
+
+
+def json_value(raw: Any) -> Any:
+    """A JSON column's value: Piccolo hands it back as text unless the query asked to load it."""
+    return json.loads(raw) if isinstance(raw, str) else raw

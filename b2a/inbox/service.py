@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from b2a.db.columns import json_value
 from b2a.db.integrity import is_unique_violation
 from b2a.db.transaction import atomic
 from b2a.inbox.rules import (
@@ -166,7 +166,7 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         NotFound: the event does not exist for this tenant.
     """
     event = await scope.get(InboundEvent, event_id)
-    message = InboundMessage.from_json(_as_dict(event.payload))
+    message = InboundMessage.from_json(dict(json_value(event.payload)))
     customer = await _customer_for(scope, message)
     conversation, created = await conversation_for(scope, event.channel, customer.id)
     # The message and what it does to the conversation (window, unread) commit together:
@@ -193,11 +193,6 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         media_id=message.media_id,
         from_me=message.from_me,
     )
-
-
-def _as_dict(payload: Any) -> dict[str, Any]:
-    """Piccolo returns JSON columns as text unless asked otherwise."""
-    return json.loads(payload) if isinstance(payload, str) else dict(payload)
 
 
 async def _store_message(
@@ -278,7 +273,7 @@ async def apply_status(scope: TenantScope, event_id: UUID) -> UUID | None:
     A failure records the WhatsApp code and its plain-words explanation for agents.
     """
     event = await scope.get(InboundEvent, event_id)
-    data = _as_dict(event.payload)
+    data = dict(json_value(event.payload))
     message = await _status_target(scope, data)
     if message is None:
         return None

@@ -12,12 +12,12 @@ the customer twice. A Cloud API status webhook echoing our id later corrects it.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
 
+from b2a.db.columns import json_value
 from b2a.errors import TransportError
 from b2a.inbox.rules import DeliveryState, IdentityKind, MessageKind, Transport
 from b2a.inbox.tables import Channel, Conversation, Customer, CustomerIdentity, Message
@@ -165,9 +165,7 @@ async def _claim(scope: TenantScope, message: Message) -> int | None:
 
 
 def _outbound(message: Message, recipient: str) -> wa.Outbound:
-    raw = message.template
-    # Piccolo hands JSON columns back as text unless the query asks it to load them.
-    template: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+    template: dict[str, Any] = dict(json_value(message.template) or {})
     if message.kind == MessageKind.TEMPLATE and template:
         return wa.Outbound(
             to=recipient,

@@ -12,13 +12,13 @@ reason: a closed 24-hour window may reopen, a disconnected number may return.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from b2a.db.columns import json_value
 from b2a.db.transaction import atomic
 from b2a.errors import B2AError, Conflict, Invalid, NotFound
 from b2a.inbox.rules import Author
@@ -144,13 +144,12 @@ async def list_scheduled(
 
 def view(row: ScheduledMessage) -> ScheduleView:
     """The public shape of a schedule row."""
-    variables: Any = row.variables
     return ScheduleView(
         id=row.id,
         customer_id=row.customer,
         text=row.text,
         template_id=row.template,
-        variables=json.loads(variables) if isinstance(variables, str) else dict(variables),
+        variables=dict(json_value(row.variables)),
         send_at=row.send_at,
         status=row.status,
         attempts=row.attempts,
@@ -233,11 +232,8 @@ async def _conversation(scope: TenantScope, customer_id: UUID) -> UUID:
 
 
 def _draft(schedule: ScheduledMessage) -> Draft:
-    variables: Any = schedule.variables
-    if isinstance(variables, str):  # Piccolo returns JSON columns as text
-        variables = json.loads(variables)
     if schedule.template is not None:
-        return Draft(template_id=schedule.template, variables=dict(variables))
+        return Draft(template_id=schedule.template, variables=dict(json_value(schedule.variables)))
     return Draft(text=schedule.text)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from b2a.audit import service as audit
+from b2a.db.columns import json_value
 from b2a.db.integrity import is_unique_violation
 from b2a.errors import Conflict, Invalid
 from b2a.inbox.channels import cloud_credentials
@@ -43,8 +44,7 @@ def _status_of(meta_status: str) -> MetaTemplateStatus:
 
 
 def _variables(raw: Any) -> list[str]:
-    values = json.loads(raw) if isinstance(raw, str) else raw
-    return [str(v) for v in values or []]
+    return [str(v) for v in json_value(raw) or []]
 
 
 def _out(row: MessageTemplate) -> TemplateOut:
