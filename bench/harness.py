@@ -20,9 +20,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -368,3 +369,29 @@ async def settle(db_url: str, *, expected: int, timeout: float) -> Stored:
         if time.monotonic() > deadline:
             return outcome
         await asyncio.sleep(0.5)
+
+
+@contextlib.asynccontextmanager
+async def scratch(
+    pg_admin_url: str, redis_url: str, prefix: str
+) -> AsyncIterator[tuple[str, Path]]:
+    """A new PostgreSQL database, an empty Redis database and a home directory, all removed after.
+
+    Yields the database URL and the home directory.
+    """
+    import asyncpg
+    from redis.asyncio import Redis
+
+    admin = await asyncpg.connect(pg_admin_url)
+    name = f"{prefix}_{time.time_ns()}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    redis = Redis.from_url(redis_url)
+    await redis.flushdb()
+    try:
+        with tempfile.TemporaryDirectory() as home:
+            yield pg_admin_url.rsplit("/", 1)[0] + "/" + name, Path(home)
+    finally:
+        await redis.flushdb()
+        await redis.aclose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

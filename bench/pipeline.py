@@ -19,14 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
-import uuid
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
-from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
@@ -115,64 +111,52 @@ async def run_phase(
 
 
 async def main(args: argparse.Namespace) -> None:
-    admin = await asyncpg.connect(args.pg_admin_url)
-    name = f"b2a_bench_{uuid.uuid4().hex[:8]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    db_url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
-    redis = Redis.from_url(args.redis_url)
-    await redis.flushdb()
-    try:
-        with tempfile.TemporaryDirectory() as home:
-            env = harness.base_env(Path(home), db_url, args.redis_url)
-            env["B2A_WORKER_CONCURRENCY"] = str(args.concurrency)
-            with harness.running_stack(env, Path(home) / "logs") as stack:
-                stack.start_graph()
-                tenant_id, channel_id = await harness.prepare_tenant(env, stack.graph_url)
-                for process in harness.PROCESSES:
-                    stack.start(process)
-                console.print(f"[dim]warming up; logs in {home}/logs[/]")
-                await run_phase(
+    async with harness.scratch(args.pg_admin_url, args.redis_url, "b2a_bench") as (db_url, home):
+        env = harness.base_env(home, db_url, args.redis_url)
+        env["B2A_WORKER_CONCURRENCY"] = str(args.concurrency)
+        with harness.running_stack(env, home / "logs") as stack:
+            stack.start_graph()
+            tenant_id, channel_id = await harness.prepare_tenant(env, stack.graph_url)
+            for process in harness.PROCESSES:
+                stack.start(process)
+            console.print(f"[dim]warming up; logs in {home}/logs[/]")
+            await run_phase(
+                stack,
+                db_url,
+                channel_id,
+                name="warm-up",
+                rate=100,
+                seconds=2,
+                first_phone=910_000_000_000,
+            )
+            with harness.RssSampler(stack.pids()) as rss:
+                latency = await run_phase(
                     stack,
                     db_url,
                     channel_id,
-                    name="warm-up",
-                    rate=100,
-                    seconds=2,
-                    first_phone=910_000_000_000,
+                    name="latency",
+                    rate=args.latency_rate,
+                    seconds=args.seconds,
+                    first_phone=920_000_000_000,
                 )
-                with harness.RssSampler(stack.pids()) as rss:
-                    latency = await run_phase(
-                        stack,
-                        db_url,
-                        channel_id,
-                        name="latency",
-                        rate=args.latency_rate,
-                        seconds=args.seconds,
-                        first_phone=920_000_000_000,
-                    )
-                    throughput = await run_phase(
-                        stack,
-                        db_url,
-                        channel_id,
-                        name="throughput",
-                        rate=args.rate,
-                        seconds=args.seconds,
-                        first_phone=930_000_000_000,
-                    )
-                peaks = rss.peak_mib()
-            baseline = await run_baseline(
-                db_url,
-                args.redis_url,
-                tenant_id=tenant_id,
-                channel_id=channel_id,
-                count=args.baseline_messages,
-                concurrency=args.concurrency,
-            )
-    finally:
-        await redis.flushdb()
-        await redis.aclose()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+                throughput = await run_phase(
+                    stack,
+                    db_url,
+                    channel_id,
+                    name="throughput",
+                    rate=args.rate,
+                    seconds=args.seconds,
+                    first_phone=930_000_000_000,
+                )
+            peaks = rss.peak_mib()
+        baseline = await run_baseline(
+            db_url,
+            args.redis_url,
+            tenant_id=tenant_id,
+            channel_id=channel_id,
+            count=args.baseline_messages,
+            concurrency=args.concurrency,
+        )
     _report([latency, throughput], peaks, baseline)
 
 

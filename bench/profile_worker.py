@@ -13,14 +13,8 @@ import argparse
 import asyncio
 import cProfile
 import pstats
-import tempfile
 import time
-import uuid
 from collections import defaultdict
-from pathlib import Path
-
-import asyncpg
-from redis.asyncio import Redis
 
 from bench import harness
 
@@ -51,36 +45,28 @@ async def _drain(env: dict[str, str], db_url: str, count: int) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
-    admin = await asyncpg.connect(args.pg_admin_url)
-    name = f"b2a_profile_{uuid.uuid4().hex[:8]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    db_url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
-    redis = Redis.from_url(args.redis_url)
-    await redis.flushdb()
-    try:
-        with tempfile.TemporaryDirectory() as home:
-            env = harness.base_env(Path(home), db_url, args.redis_url)
-            with harness.running_stack(env, Path(home) / "logs") as stack:
-                stack.start_graph()
-                _, channel_id = await harness.prepare_tenant(env, stack.graph_url)
-                stack.start("serve")
-                await harness.drive(stack.base_url, channel_id, rate=500, count=args.messages)
-                env["B2A_WHATSAPP_GRAPH_URL"] = stack.graph_url
-                profiler = cProfile.Profile()
+    profiler = cProfile.Profile()
+    async with harness.scratch(args.pg_admin_url, args.redis_url, "b2a_profile") as (db_url, home):
+        env = harness.base_env(home, db_url, args.redis_url)
+        with harness.running_stack(env, home / "logs") as stack:
+            stack.start_graph()
+            _, channel_id = await harness.prepare_tenant(env, stack.graph_url)
+            stack.start("serve")
+            await harness.drive(stack.base_url, channel_id, rate=500, count=args.messages)
+            env["B2A_WHATSAPP_GRAPH_URL"] = stack.graph_url
+            if not args.no_profile:
                 profiler.enable()
-                cpu = time.process_time()
-                took = await _drain(env, db_url, args.messages)
-                cpu = time.process_time() - cpu
-                profiler.disable()
-    finally:
-        await redis.flushdb()
-        await redis.aclose()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+            cpu = time.process_time()
+            took = await _drain(env, db_url, args.messages)
+            cpu = time.process_time() - cpu
+            profiler.disable()
     print(
         f"{args.messages} messages in {took:.1f} s ({args.messages / took:.0f} msg/s); "
         f"worker CPU {cpu * 1000 / args.messages:.1f} ms per message"
+        + (" (without the profiler)" if args.no_profile else " (under cProfile)")
     )
+    if args.no_profile:
+        return
     stats = pstats.Stats(profiler)
     shares: dict[str, float] = defaultdict(float)
     for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
@@ -94,6 +80,9 @@ async def main(args: argparse.Namespace) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument(
+        "--no-profile", action="store_true", help="measure CPU per message without cProfile"
+    )
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     return parser.parse_args()
