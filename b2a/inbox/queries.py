@@ -111,6 +111,20 @@ def _page_of(rows: list[dict[str, Any]], limit: int, time_key: str) -> tuple[lis
     return rows[:limit], encode_cursor(last[time_key], last["id"])
 
 
+async def _newest_messages(
+    query: Select, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
+    """One keyset page of a message query, newest first, and the cursor of the next."""
+    if cursor:
+        query = query.where(_after(Message.created_at, Message.id, cursor))
+    rows = await (
+        query.order_by(Message.created_at, Message.id, ascending=False)
+        .limit(limit + 1)
+        .output(load_json=True)
+    )
+    return _page_of(rows, limit, "created_at")
+
+
 CONVERSATION_COLUMNS = (
     Conversation.id,
     Conversation.status,
@@ -295,14 +309,7 @@ async def list_messages(
     limit = _limit(limit)
     await scope.get(Conversation, conversation_id)
     query = scope.select(Message).where(Message.conversation == conversation_id)
-    if cursor:
-        query = query.where(_after(Message.created_at, Message.id, cursor))
-    rows = await (
-        query.order_by(Message.created_at, Message.id, ascending=False)
-        .limit(limit + 1)
-        .output(load_json=True)
-    )
-    page, next_cursor = _page_of(rows, limit, "created_at")
+    page, next_cursor = await _newest_messages(query, cursor, limit)
     return MessagePage([message_out(row) for row in page], next_cursor)
 
 
@@ -325,14 +332,7 @@ async def list_dead_letters(
         CUSTOMER.name.as_alias("customer_name"),
         CUSTOMER.phone.as_alias("customer_phone"),
     ).where(Message.state.is_in(list(UNDELIVERED)))
-    if cursor:
-        query = query.where(_after(Message.created_at, Message.id, cursor))
-    rows = await (
-        query.order_by(Message.created_at, Message.id, ascending=False)
-        .limit(limit + 1)
-        .output(load_json=True)
-    )
-    page, next_cursor = _page_of(rows, limit, "created_at")
+    page, next_cursor = await _newest_messages(query, cursor, limit)
     items = [
         DeadLetterOut(
             message_out(row),
