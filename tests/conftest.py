@@ -8,6 +8,7 @@ database reserved for tests.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +30,8 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from tests.services import postgres_server, redis_server
 
-TEST_REDIS_DB = 9
+# Parallel runs on one machine each take their own database (B2A_TEST_REDIS_DB=10 …).
+TEST_REDIS_DB = int(os.environ.get("B2A_TEST_REDIS_DB", "9"))
 PASSWORD = "correct horse battery"
 
 

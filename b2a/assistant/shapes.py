@@ -1,0 +1,129 @@
+"""What the assistant's parts hand each other: the catalogue it may sell, the turn, the draft.
+
+Providers (the offline catalog assistant, an OpenAI-compatible endpoint) read an
+``AssistantRequest`` and answer a ``ProviderReply``; nothing a provider returns is
+trusted until grounding and the guardrails have checked it against the catalogue.
+These shapes hold plain values only, so every part can be tested without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+from uuid import UUID
+
+
+class Intent(StrEnum):
+    """What a customer message asks for."""
+
+    GREETING = "greeting"
+    QUESTION = "question"
+    """A price, availability or FAQ question."""
+    ORDER = "order"
+    DETAILS = "details"
+    """The customer gives their name, phone, address …"""
+    HUMAN = "human"
+    HOURS = "hours"
+    THANKS = "thanks"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """One active service at its fixed price, in integer minor units."""
+
+    id: UUID
+    name: str
+    price_minor: int
+    currency: str
+    description: str = ""
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FaqItem:
+    """A question the tenant answered once."""
+
+    id: UUID
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    """Everything the assistant may talk about for one tenant: nothing else exists."""
+
+    business_name: str
+    services: tuple[CatalogItem, ...] = ()
+    faq: tuple[FaqItem, ...] = ()
+
+    def service(self, service_id: UUID) -> CatalogItem | None:
+        """The active service with this id, or None when it is not in the catalogue."""
+        return next((s for s in self.services if s.id == service_id), None)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of the conversation, oldest first."""
+
+    from_customer: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class AssistantRequest:
+    """Everything a provider needs to answer one customer message."""
+
+    catalog: CatalogView
+    message: str
+    history: tuple[Turn, ...] = ()
+    known_fields: dict[str, str] = field(default_factory=dict)
+    """Customer details collected so far (name, phone, email, address)."""
+    required_fields: tuple[str, ...] = ("name", "phone", "address")
+    keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Tenant-added keywords per intent value, on top of the built-in ones."""
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A catalogue service the reply talks about, and how many the customer wants."""
+
+    service_id: UUID
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class ProviderReply:
+    """A provider's answer, unverified.
+
+    ``confidence`` is the provider's own estimate in [0, 1]; ``evidence`` is how
+    well the message matched the catalogue or FAQ (retrieval score in [0, 1]),
+    when the provider measured it.
+    """
+
+    intent: Intent
+    text: str
+    confidence: float
+    items: tuple[ItemRef, ...] = ()
+    fields: dict[str, str] = field(default_factory=dict)
+    evidence: float = 0.0
+    provider: str = "catalog"
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Provider(Protocol):
+    """Something that drafts a reply; ``ProviderDown`` when it cannot answer right now."""
+
+    name: str
+
+    async def reply(self, request: AssistantRequest) -> ProviderReply:
+        """Draft an answer to ``request.message``."""
+        ...
+
+
+class ProviderDown(Exception):
+    """The provider could not answer (timeout, 5xx, 429 after retries, unusable output)."""
