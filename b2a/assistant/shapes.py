@@ -84,6 +84,10 @@ class AssistantRequest:
     keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Tenant-added keywords per intent value, on top of the built-in ones."""
     model: str = ""
+    hours: str = ""
+    """Opening hours in words ("Mon-Fri 09:00-17:00; Sat, Sun closed"), for hours questions."""
+    humans_back: str = ""
+    """When the team is back ("Monday 09:00") while closed; empty while open."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ class ProviderReply:
     model: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    fallback_reason: str = ""
+    """Set when the configured provider was down and the catalog assistant answered instead."""
 
 
 class Provider(Protocol):
