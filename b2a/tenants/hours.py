@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from b2a.tenants.scope import TenantScope
@@ -33,6 +33,63 @@ def is_open(days: Iterable[Day], time_zone: str, at: datetime) -> bool:
         return True
     yesterday = by_weekday.get((local.weekday() - 1) % 7)
     return bool(yesterday and not yesterday.closed and _within(yesterday, now, same_day=False))
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def describe(days: Iterable[Day]) -> str:
+    """Opening hours in words, consecutive weekdays with equal hours grouped.
+
+    ``Mon-Fri 09:00-17:00; Sat 10:00-14:00; Sun closed``; empty when no hours are set.
+    """
+    by_weekday = {day.weekday: day for day in days}
+    if not by_weekday:
+        return ""
+    spans: list[tuple[int, int, str]] = []
+    for weekday in range(7):
+        day = by_weekday.get(weekday)
+        hours = "closed" if day is None or day.closed else f"{day.opens:%H:%M}-{day.closes:%H:%M}"
+        if spans and spans[-1][2] == hours and spans[-1][1] == weekday - 1:
+            spans[-1] = (spans[-1][0], weekday, hours)
+        else:
+            spans.append((weekday, weekday, hours))
+    parts = []
+    for first, last, hours in spans:
+        names = WEEKDAY_NAMES[first][:3]
+        if last != first:
+            names += ("-" if last > first + 1 else ", ") + WEEKDAY_NAMES[last][:3]
+        parts.append(f"{names} {hours}")
+    return "; ".join(parts)
+
+
+def next_opening(days: Iterable[Day], time_zone: str, at: datetime) -> datetime | None:
+    """When the business next opens, in its time zone; None while open or with no hours set."""
+    days = list(days)
+    if is_open(days, time_zone, at):
+        return None
+    by_weekday = {day.weekday: day for day in days if not day.closed}
+    local = at.astimezone(ZoneInfo(time_zone))
+    for ahead in range(8):
+        date = (local + timedelta(days=ahead)).date()
+        day = by_weekday.get(date.weekday())
+        if day is None:
+            continue
+        opening = datetime.combine(date, day.opens, tzinfo=local.tzinfo)
+        if opening > local:
+            return opening
+    return None
+
+
+def humans_back(days: Iterable[Day], time_zone: str, at: datetime) -> str:
+    """When the team is back ("Monday 09:00", "today 14:00", "tomorrow 09:00"); empty while open."""
+    opening = next_opening(days, time_zone, at)
+    if opening is None:
+        return ""
+    local = at.astimezone(ZoneInfo(time_zone)).date()
+    gap = (opening.date() - local).days
+    when = "today" if gap == 0 else "tomorrow" if gap == 1 else WEEKDAY_NAMES[opening.weekday()]
+    return f"{when} {opening:%H:%M}"
 
 
 def _within(day: Day, now: time, *, same_day: bool) -> bool:

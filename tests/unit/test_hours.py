@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from b2a.tenants.hours import Day, is_open
+from b2a.tenants.hours import Day, describe, humans_back, is_open, next_opening
 
 MONDAY_NOON_UTC = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -48,3 +48,34 @@ def test_every_day_with_the_same_hours_is_open_exactly_inside_them(opens, length
     start, end = opens * 60, (opens + length) * 60
     inside = start <= minute_of_day < end or start <= minute_of_day + 24 * 60 < end
     assert is_open(days, "UTC", at) == inside
+
+
+WEEK = [Day(d, time(9), time(17)) for d in range(5)] + [
+    Day(5, time(10), time(14)),
+    Day(6, time(9), time(17), closed=True),
+]
+
+
+def test_hours_are_described_with_equal_weekdays_grouped():
+    assert describe(WEEK) == "Mon-Fri 09:00-17:00; Sat 10:00-14:00; Sun closed"
+    assert describe([]) == ""
+
+
+def test_the_assistant_can_say_when_humans_are_back_in_the_tenant_clock():
+    sunday_23_karachi = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
+    saturday_15_karachi = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    monday_7_karachi = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    assert humans_back(WEEK, "Asia/Karachi", sunday_23_karachi) == "tomorrow 09:00"
+    assert humans_back(WEEK, "Asia/Karachi", saturday_15_karachi) == "Monday 09:00"
+    assert humans_back(WEEK, "Asia/Karachi", monday_7_karachi) == "today 09:00"
+    assert humans_back(WEEK, "Asia/Karachi", MONDAY_NOON_UTC - timedelta(hours=5)) == ""
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_the_next_opening_is_always_an_open_moment_after_now(at):
+    opening = next_opening(WEEK, "Asia/Karachi", at)
+    assert (opening is None) == is_open(WEEK, "Asia/Karachi", at)
+    if opening is not None:
+        assert opening > at
+        assert is_open(WEEK, "Asia/Karachi", opening)
+        assert opening - at <= timedelta(days=2, hours=19)
