@@ -18,6 +18,7 @@ from uuid import UUID
 from b2a.db.columns import json_value
 from b2a.db.integrity import is_unique_violation
 from b2a.db.transaction import atomic
+from b2a.inbox.media import MEDIA_NOT_SAVED
 from b2a.inbox.rules import (
     Author,
     ConversationStatus,
@@ -54,6 +55,7 @@ class StoredInbound:
     duplicate: bool
     channel_id: UUID
     media_id: str
+    media_file: str
     from_me: bool
 
 
@@ -65,10 +67,23 @@ async def accept_inbound(
         InboundEvent,
         channel=channel_id,
         source=source,
-        dedupe_key=f"msg:{message.wa_message_id}",
+        dedupe_key=_message_key(message.wa_message_id),
         payload=message.to_json(),
     )
     return await _save_once(event)
+
+
+async def inbound_accepted(scope: TenantScope, wa_message_id: str) -> bool:
+    """Whether a message was accepted already (a redelivery needs no second download)."""
+    return bool(
+        await scope.exists(InboundEvent).where(
+            InboundEvent.dedupe_key == _message_key(wa_message_id)
+        )
+    )
+
+
+def _message_key(wa_message_id: str) -> str:
+    return f"msg:{wa_message_id}"
 
 
 async def _save_once(event: InboundEvent) -> UUID | None:
@@ -191,6 +206,7 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         duplicate=duplicate,
         channel_id=event.channel,
         media_id=message.media_id,
+        media_file=message.media_file,
         from_me=message.from_me,
     )
 
@@ -215,6 +231,8 @@ async def _store_message(
         media_mime=message.media_mime,
         wa_message_id=message.wa_message_id,
         state=DeliveryState.SENT if message.from_me else DeliveryState.RECEIVED,
+        error_code=MEDIA_NOT_SAVED if message.media_error else "",
+        error_detail=message.media_error[:500],
     )
     await row.save()
     return row.id, False

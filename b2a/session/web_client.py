@@ -40,6 +40,10 @@ class SendFailed(Exception):
         self.maybe_sent = maybe_sent
 
 
+class DownloadFailed(Exception):
+    """WhatsApp did not hand over a message's file (its link expired, or the network failed)."""
+
+
 class WebClient(Protocol):
     """One tenant's WhatsApp-Web connection."""
 
@@ -63,6 +67,13 @@ class WebClient(Protocol):
 
     def set_typing(self, to: str, typing: bool) -> None:
         """Show or clear 'typing…' in the chat."""
+
+    def download_media(self, message: Any) -> bytes:
+        """The decrypted file of a received message (the event's ``Message``).
+
+        Raises:
+            DownloadFailed: WhatsApp's media servers did not deliver it.
+        """
 
 
 ClientFactory = Callable[[str, Path, Emit], WebClient]
@@ -171,6 +182,15 @@ class NeonizeClient:
         self._client.send_chat_presence(
             self._jid(to), state, ChatPresenceMedia.CHAT_PRESENCE_MEDIA_TEXT
         )
+
+    def download_media(self, message: Any) -> bytes:
+        """Fetch and decrypt the file from WhatsApp's media servers."""
+        from neonize.exc import DownloadError
+
+        try:
+            return bytes(self._client.download_any(message))
+        except DownloadError as exc:
+            raise DownloadFailed(str(exc) or "WhatsApp gave no reason") from None
 
     @staticmethod
     def _jid(to: str) -> Any:

@@ -7,6 +7,7 @@ fake client in the tests drives the same code the real events do.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +40,7 @@ BAN_REASONS = {
     4: "it sent the same message too many times",
     5: "of its broadcast lists",
 }
+MB = 1024 * 1024
 _MEDIA = (
     ("imageMessage", "image"),
     ("videoMessage", "video"),
@@ -67,18 +69,59 @@ def ban_reason(code: int, expire_seconds: int) -> str:
     )
 
 
+def media_part(message: Any) -> tuple[str, Any] | None:
+    """(kind, part) of a message carrying a file: its image, video, audio or document part.
+
+    The part holds what the inbox keeps (``mimetype``, a document's ``fileName``) and
+    what WhatsApp declares (``fileLength``); the whole message is what neonize downloads.
+    """
+    for field, kind in _MEDIA:
+        if message.HasField(field):
+            return kind, getattr(message, field)
+    return None
+
+
 def _content(message: Any) -> tuple[str, str] | None:
     """(kind, text) of a message; None for what the inbox does not show (reactions, keys…)."""
     if message.conversation:
         return "text", message.conversation
     if message.HasField("extendedTextMessage") and message.extendedTextMessage.text:
         return "text", message.extendedTextMessage.text
-    for field, kind in _MEDIA:
-        if message.HasField(field):
-            media = getattr(message, field)
-            caption = getattr(media, "caption", "") or getattr(media, "fileName", "")
-            return kind, caption or f"[{kind}]"
+    part = media_part(message)
+    if part is not None:
+        kind, media = part
+        caption = getattr(media, "caption", "") or getattr(media, "fileName", "")
+        return kind, caption or f"[{kind}]"
     return None
+
+
+def without_links(text: str) -> str:
+    """An error from WhatsApp's media servers without its URLs (they carry access tokens)."""
+    return re.sub(r"https?://[^\s\"']+", "<link>", text)
+
+
+def media_not_downloaded(kind: str, cause: str) -> str:
+    """Why a message has no file, for agents: WhatsApp would not hand it over."""
+    return (
+        f"The {kind} could not be downloaded from WhatsApp ({without_links(cause)}); "
+        "ask the customer to send it again."
+    )
+
+
+def media_not_saved(kind: str, cause: str) -> str:
+    """Why a message has no file, for agents: this server could not keep it."""
+    return (
+        f"The {kind} arrived but could not be saved on this server ({cause}); "
+        "ask the customer to send it again once the server is fixed."
+    )
+
+
+def media_too_large(kind: str, size: int, limit: int) -> str:
+    """Why a message has no file, for agents: it is over what b2a stores."""
+    return (
+        f"The {kind} was not downloaded: it is {size / MB:.0f} MB and b2a keeps files "
+        f"up to {limit / MB:.0f} MB; ask the customer for a smaller file or a link."
+    )
 
 
 def _person(main: Any, alt: Any) -> tuple[list[Identity], str]:
@@ -119,6 +162,9 @@ def to_inbound(event: Any, *, allow_groups: bool) -> InboundMessage | None:
     if content is None:
         return None
     kind, text = content
+    part = media_part(event.Message)
+    mime = part[1].mimetype if part else ""
+    filename = getattr(part[1], "fileName", "") if part else ""
     if grouped:
         identities, phone = [Identity(IdentityKind.JID, jid_text(chat))], ""
         if not source.IsFromMe and info.Pushname:
@@ -136,6 +182,8 @@ def to_inbound(event: Any, *, allow_groups: bool) -> InboundMessage | None:
         kind=kind,
         text=text,
         sent_at=datetime.fromtimestamp(info.Timestamp / 1000, tz=UTC),
+        media_mime=mime,
+        filename=filename,
         from_me=source.IsFromMe,
         extra={"chat": jid_text(chat)},
     )

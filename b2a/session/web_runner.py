@@ -9,7 +9,9 @@ the event loop and handled one at a time, in order, by this runner:
 2. While pairing, each QR code is kept in Redis for 60 s and a requested pairing
    code for 120 s; when no fresh code comes, pairing is over (NEEDS_PAIRING).
 3. Once connected, messages become inbound events (persisted, then a worker job);
-   a dropped connection gets a grace period to come back, then the session ends
+   a message's file is downloaded and staged in the tenant's media directory
+   first, so an accepted event never names a file that is not on disk. A
+   dropped connection gets a grace period to come back, then the session ends
    and the loop restarts it with capped exponential backoff.
 4. A logout (unlinked on the phone, or asked for) deletes the stored pairing and
    leaves the channel in NEEDS_PAIRING with ``wants_session`` off: no retry loop.
@@ -26,6 +28,7 @@ import logging
 import os
 import threading
 import time
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -33,14 +36,25 @@ from uuid import UUID
 
 from b2a.inbox import service as inbox
 from b2a.inbox import web_session
+from b2a.inbox.media import MAX_BYTES, stage_inbound_media
 from b2a.inbox.rules import ChannelState, Transport
 from b2a.lib import events, queue
 from b2a.session.bridge import Bridge
 from b2a.session.web_client import ClientFactory, SendFailed, WebClient
-from b2a.session.web_messages import ban_reason, failure_reason, to_inbound
+from b2a.session.web_messages import (
+    ban_reason,
+    failure_reason,
+    media_not_downloaded,
+    media_not_saved,
+    media_part,
+    media_too_large,
+    to_inbound,
+    without_links,
+)
 from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp import web_relay as relay
+from b2a.whatsapp.inbound import InboundMessage
 
 log = logging.getLogger("b2a.whatsapp")
 
@@ -50,6 +64,8 @@ QR_GRACE_SECONDS = 5.0
 WATCH_SECONDS = 0.5
 PAIR_SUCCESS = 2  # neonize PairStatus.SUCCESS
 SENDABLE = {"text", "template", "image", "video", "audio", "document"}
+DOWNLOAD_PAUSES = (0.5, 1.5)
+"""Pauses between download attempts: a network blip passes, an expired link fails fast."""
 
 
 class Phase(StrEnum):
@@ -105,6 +121,11 @@ class WebSessionRunner:
     def session_db(self) -> Path:
         """The credential file of the tenant."""
         return session_db_path(self.settings, self.tenant_id)
+
+    @property
+    def media_root(self) -> Path:
+        """Where every tenant's media directory lives (the worker and the API read it too)."""
+        return self.settings.core.home / "media"
 
     # Life cycle.
 
@@ -400,6 +421,11 @@ class WebSessionRunner:
         message = to_inbound(event, allow_groups=await web_session.allows_group_chats(self.scope))
         if message is None or message.wa_message_id in self._own_ids:
             return
+        part = media_part(event.Message)
+        if part is not None:
+            if await inbox.inbound_accepted(self.scope, message.wa_message_id):
+                return  # a redelivery: the first delivery was kept, with its file
+            message = await self._with_media(event.Message, part, message)
         event_id = await inbox.accept_inbound(self.scope, self._channel_id, Transport.WEB, message)
         if event_id is None:
             return
@@ -412,6 +438,72 @@ class WebSessionRunner:
             )
         except Exception as exc:  # persisted: the worker's sweep enqueues it later
             log.warning("tenant %s: inbound event queued later (%s)", self.tenant_id, exc)
+
+    async def _with_media(
+        self, proto: Any, part: tuple[str, Any], message: InboundMessage
+    ) -> InboundMessage:
+        """The message with its file staged on disk, or with why it has none.
+
+        Either way the message is accepted: a customer's caption or the fact that
+        they sent something is never lost because the file could not be kept.
+        """
+        kind, media = part
+        declared = int(getattr(media, "fileLength", 0) or 0)
+        if declared > MAX_BYTES:
+            log.warning(
+                "tenant %s: %s of message %s not downloaded (%d bytes)",
+                self.tenant_id,
+                kind,
+                message.wa_message_id,
+                declared,
+            )
+            return replace(message, media_error=media_too_large(kind, declared, MAX_BYTES))
+        try:
+            content = await self._download(proto)
+        except Exception as exc:
+            cause = without_links(str(exc) or type(exc).__name__)
+            log.warning(
+                "tenant %s: %s of message %s could not be downloaded (%s)",
+                self.tenant_id,
+                kind,
+                message.wa_message_id,
+                cause,
+            )
+            return replace(message, media_error=media_not_downloaded(kind, cause))
+        try:
+            staged = await asyncio.to_thread(
+                stage_inbound_media,
+                self.media_root,
+                self.scope.tenant_id,
+                message.wa_message_id,
+                content,
+            )
+        except Exception as exc:
+            log.warning(
+                "tenant %s: %s of message %s could not be saved (%s)",
+                self.tenant_id,
+                kind,
+                message.wa_message_id,
+                exc,
+            )
+            return replace(message, media_error=media_not_saved(kind, str(exc)))
+        return replace(message, media_file=staged)
+
+    async def _download(self, proto: Any) -> bytes:
+        """The file, trying again after short pauses; the last failure is raised."""
+        assert self._client is not None
+        client = self._client
+        for pause in DOWNLOAD_PAUSES:
+            try:
+                return await asyncio.to_thread(client.download_media, proto)
+            except Exception as exc:
+                log.info(
+                    "tenant %s: media download failed, retrying (%s)",
+                    self.tenant_id,
+                    without_links(str(exc)),
+                )
+                await asyncio.sleep(pause)
+        return await asyncio.to_thread(client.download_media, proto)
 
     # Commands and sends, from the bridge.
 
@@ -520,7 +612,7 @@ class WebSessionRunner:
             return client.send_text(to, text)
         path = Path(str(request["media_path"]))
         if not path.is_absolute():
-            path = self.settings.core.home / "media" / self.tenant_id / path
+            path = self.media_root / self.tenant_id / path
         return client.send_media(to, kind, str(path), text, str(request.get("filename") or ""))
 
     async def _typing_pause(self, to: str) -> None:

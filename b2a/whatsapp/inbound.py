@@ -19,7 +19,13 @@ class Identity:
 
 @dataclass(frozen=True)
 class InboundMessage:
-    """A message as the inbox stores it; ``from_me`` marks an echo typed on the paired phone."""
+    """A message as the inbox stores it; ``from_me`` marks an echo typed on the paired phone.
+
+    Media comes one of two ways: ``media_id`` names a Cloud API file the worker
+    downloads, ``media_file`` a WhatsApp-Web file the session already saved (relative to
+    the tenant's media directory). ``media_error`` says in plain words why a file that
+    was sent could not be kept; the message is stored all the same.
+    """
 
     wa_message_id: str
     identities: list[Identity]
@@ -31,6 +37,8 @@ class InboundMessage:
     media_id: str = ""
     media_mime: str = ""
     filename: str = ""
+    media_file: str = ""
+    media_error: str = ""
     from_me: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -42,7 +50,7 @@ class InboundMessage:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> InboundMessage:
-        """The inverse of ``to_json``."""
+        """The inverse of ``to_json``; payloads written before a field existed get its default."""
         return cls(
             **{
                 **data,

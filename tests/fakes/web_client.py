@@ -3,6 +3,11 @@
 Events carry neonize's attribute paths (``event.Info.MessageSource.Sender.User``,
 ``event.Message.conversation``, ``HasField``…); the real-neonize test checks that
 the same code reads neonize's real protobufs identically.
+
+Media parts name their file by ``directPath`` as WhatsApp's do; the client's
+``media`` dict plays WhatsApp's media servers (path → bytes): a path it does not
+hold fails like an expired link, and ``download_failures`` makes the next
+downloads fail like a network blip.
 """
 
 from __future__ import annotations
@@ -11,6 +16,16 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from b2a.session.web_client import DownloadFailed
+
+MEDIA_FIELDS = {
+    "image": "imageMessage",
+    "video": "videoMessage",
+    "audio": "audioMessage",
+    "document": "documentMessage",
+}
+EXPIRED_LINK = 'Get "https://mmg.whatsapp.net{path}?oh=SECRET-TOKEN&oe=1": 410 Gone'
 
 
 class Proto:
@@ -29,6 +44,24 @@ def jid(text: str = "") -> Proto:
     return Proto(User=user, Server=server, Device=0)
 
 
+def media(
+    kind: str,
+    path: str,
+    *,
+    mimetype: str,
+    caption: str = "",
+    file_name: str = "",
+    file_length: int = 0,
+) -> tuple[str, Proto]:
+    """An image, video, audio or document part (``WAWebProtobufsE2E_pb2.ImageMessage``…)."""
+    fields: dict[str, Any] = {"mimetype": mimetype, "directPath": path, "fileLength": file_length}
+    if kind != "audio":
+        fields["caption"] = caption
+    if kind == "document":
+        fields["fileName"] = file_name
+    return MEDIA_FIELDS[kind], Proto(**fields)
+
+
 def message_event(
     *,
     id: str,
@@ -41,12 +74,15 @@ def message_event(
     timestamp_ms: int = 1_700_000_000_000,
     sender_alt: str = "",
     recipient_alt: str = "",
-    image_caption: str | None = None,
+    attachment: tuple[str, Proto] | None = None,
 ) -> Proto:
-    """A ``neonize.proto.Neonize_pb2.Message`` event, by attribute path."""
+    """A ``neonize.proto.Neonize_pb2.Message`` event, by attribute path.
+
+    ``attachment`` is a part made by ``media``.
+    """
     content: dict[str, Any] = {"conversation": text}
-    if image_caption is not None:
-        content["imageMessage"] = Proto(caption=image_caption)
+    if attachment is not None:
+        content[attachment[0]] = attachment[1]
     message = Proto(**content)
     source = Proto(
         Chat=jid(chat),
@@ -73,6 +109,9 @@ class FakeWebClient:
     typing_fails: bool = False
     logged_out: bool = False
     stops: int = 0
+    media: dict[str, bytes] = field(default_factory=dict)
+    download_failures: int = 0
+    downloads: list[str] = field(default_factory=list)
     _stopped: threading.Event = field(default_factory=threading.Event)
 
     def connect(self) -> None:
@@ -108,6 +147,16 @@ class FakeWebClient:
         if self.typing_fails:
             raise RuntimeError("presence refused")
         self.typing.append(to)
+
+    def download_media(self, message: Any) -> bytes:
+        part = next(getattr(message, f) for f in MEDIA_FIELDS.values() if message.HasField(f))
+        self.downloads.append(part.directPath)
+        if self.download_failures:
+            self.download_failures -= 1
+            raise DownloadFailed("dial tcp 157.240.0.1:443: i/o timeout")
+        if part.directPath not in self.media:
+            raise DownloadFailed(EXPIRED_LINK.format(path=part.directPath))
+        return self.media[part.directPath]
 
 
 @dataclass

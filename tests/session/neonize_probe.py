@@ -7,6 +7,7 @@ unreachable, and how the runner reads neonize's real protobuf events.
 """
 
 import asyncio
+import inspect
 import json
 import os
 import sys
@@ -18,11 +19,13 @@ from b2a.session.bridge import Bridge
 from b2a.session.main import SessionProcess
 from b2a.session.process import wanted_tenants, web_runners
 from b2a.session.web_client import neonize_client
-from b2a.session.web_messages import FAILURE_REASONS, to_inbound
+from b2a.session.web_messages import FAILURE_REASONS, media_part, to_inbound
 from b2a.settings import load_settings
 
 
 def real_event_shapes() -> dict:
+    from neonize.client import NewClient
+    from neonize.exc import DownloadError, NeonizeError
     from neonize.proto import Neonize_pb2 as pb
     from neonize.proto.waE2E import WAWebProtobufsE2E_pb2 as e2e
 
@@ -55,14 +58,37 @@ def real_event_shapes() -> dict:
             ),
             ID="REAL3",
         ),
-        Message=e2e.Message(imageMessage=e2e.ImageMessage(caption="menu")),
+        Message=e2e.Message(imageMessage=e2e.ImageMessage(caption="menu", mimetype="image/jpeg")),
     )
+    document = pb.Message(
+        Info=pb.MessageInfo(
+            MessageSource=pb.MessageSource(
+                Chat=pb.JID(User="923001234567", Server="s.whatsapp.net")
+            ),
+            ID="REAL4",
+        ),
+        Message=e2e.Message(
+            documentMessage=e2e.DocumentMessage(
+                fileName="prices.pdf", mimetype="application/pdf", fileLength=123
+            )
+        ),
+    )
+    voice = e2e.Message(audioMessage=e2e.AudioMessage(mimetype="audio/ogg", PTT=True))
     inbound = to_inbound(event, allow_groups=False)
     picture = to_inbound(image, allow_groups=False)
+    pdf = to_inbound(document, allow_groups=False)
+    pdf_part = media_part(document.Message)
+    voice_part = media_part(voice)
     return {
         "inbound": inbound.to_json() if inbound else None,
         "group_ignored": to_inbound(group, allow_groups=False) is None,
-        "image": [picture.kind, picture.text] if picture else None,
+        "image": [picture.kind, picture.text, picture.media_mime] if picture else None,
+        "document": [pdf.kind, pdf.text, pdf.media_mime, pdf.filename] if pdf else None,
+        "document_length": pdf_part[1].fileLength if pdf_part else None,
+        "voice": [voice_part[0], voice_part[1].mimetype] if voice_part else None,
+        "text_has_no_file": media_part(event.Message) is None,
+        "download_any": list(inspect.signature(NewClient.download_any).parameters),
+        "download_error": issubclass(DownloadError, NeonizeError),
         "reasons": [pb.ConnectFailureReason.Name(code) for code in sorted(FAILURE_REASONS)],
         "pair_success": int(pb.PairStatus.SUCCESS),
     }

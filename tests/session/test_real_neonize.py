@@ -64,6 +64,10 @@ async def test_real_neonize_fails_cleanly_when_whatsapp_is_unreachable(pg, base_
     assert shapes["inbound"]["text"] == "hello" and shapes["inbound"]["phone"] == "923001234567"
     assert {"kind": "lid", "value": "19876543210@lid"} in shapes["inbound"]["identities"]
     assert shapes["inbound"]["sent_at"].startswith("2023-11-14T22:13:20")
-    assert shapes["group_ignored"] and shapes["image"] == ["image", "menu"]
+    assert shapes["group_ignored"] and shapes["image"] == ["image", "menu", "image/jpeg"]
+    assert shapes["document"] == ["document", "prices.pdf", "application/pdf", "prices.pdf"]
+    assert shapes["document_length"] == 123 and shapes["voice"] == ["audio", "audio/ogg"]
+    assert shapes["text_has_no_file"]
+    assert shapes["download_any"][:2] == ["self", "message"] and shapes["download_error"]
     assert shapes["reasons"][1] == "LOGGED_OUT" and shapes["reasons"][-1] == "SERVICE_UNAVAILABLE"
     assert shapes["pair_success"] == 2

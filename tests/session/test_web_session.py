@@ -25,7 +25,7 @@ from b2a.tenants.tables import Tenant
 from b2a.whatsapp import web_relay as relay
 from b2a.whatsapp.transport import Outbound
 from b2a.whatsapp.web_relay import WebRelayTransport
-from tests.fakes.web_client import FakeWhatsApp, Proto, message_event
+from tests.fakes.web_client import FakeWhatsApp, Proto, media, message_event
 from tests.pipeline import eventually, installed_queue, running_worker
 
 CUSTOMER_JID = "923001234567@s.whatsapp.net"
@@ -173,6 +173,134 @@ async def test_messages_are_persisted_and_queued_and_phone_echoes_hand_over_to_h
 async def _owned_by_humans(scope):
     conversation = await scope.objects(Conversation).first()
     return conversation if conversation and conversation.owner == Owner.HUMAN else None
+
+
+PHOTO = b"\xff\xd8\xff\xe0 a photo of the cake"
+PDF = b"%PDF-1.7 the price list"
+VOICE = b"OggS a voice note"
+
+
+async def _with_file(scope, wa_id):
+    message = await scope.objects(Message).where(Message.wa_message_id == wa_id).first()
+    return message if message is not None and message.media_path else None
+
+
+async def _stored(scope, wa_id):
+    return await scope.objects(Message).where(Message.wa_message_id == wa_id).first()
+
+
+async def test_files_customers_send_are_kept_on_their_messages_in_the_tenants_own_directory(
+    cast, redis, settings, tmp_path
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    async with running_worker(settings), session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        client = fake.last(scope.tenant_id)
+        client.media.update({"/v/photo": PHOTO, "/v/prices": PDF, "/v/voice": VOICE})
+        sent = {
+            "IMG1": media("image", "/v/photo", mimetype="image/jpeg", caption="this cake?"),
+            "DOC1": media(
+                "document", "/v/prices", mimetype="application/pdf", file_name="prices.pdf"
+            ),
+            "PTT1": media("audio", "/v/voice", mimetype="audio/ogg; codecs=opus"),
+        }
+        for wa_id, attachment in sent.items():
+            client.emit(
+                "message", message_event(id=wa_id, chat=CUSTOMER_JID, attachment=attachment)
+            )
+        image, document, voice = [
+            await eventually(lambda wa_id=wa_id: _with_file(scope, wa_id)) for wa_id in sent
+        ]
+    tenant_dir = tmp_path / "media" / str(scope.tenant_id)
+    expected = [
+        (image, "image", "this cake?", "image/jpeg", PHOTO),
+        (document, "document", "prices.pdf", "application/pdf", PDF),
+        (voice, "audio", "[audio]", "audio/ogg; codecs=opus", VOICE),
+    ]
+    for message, kind, text, mime, content in expected:
+        assert (message.kind, message.text, message.media_mime) == (kind, text, mime)
+        path = tenant_dir / message.media_path
+        assert path.read_bytes() == content and message.media_size == len(content)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+        assert message.media_path.startswith(f"{message.created_at:%Y/%m}/{message.id}")
+        assert message.error_code == "" and message.error_detail == ""
+    assert document.media_path.endswith(".pdf") and image.media_path.endswith(".jpg")
+    assert list((tenant_dir / "inbound").iterdir()) == [], "every staged file was adopted"
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == [str(scope.tenant_id)]
+
+
+async def test_a_file_whatsapp_will_not_hand_over_still_stores_the_message_with_the_reason(
+    cast, redis, settings, caplog
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    async with running_worker(settings), session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        client = fake.last(scope.tenant_id)
+        client.media["/v/blip"] = PHOTO
+        client.download_failures = 1  # one network blip, then WhatsApp answers
+        blip = media("image", "/v/blip", mimetype="image/jpeg")
+        client.emit("message", message_event(id="IMG1", chat=CUSTOMER_JID, attachment=blip))
+        expired = media("video", "/v/expired", mimetype="video/mp4", caption="the shop front")
+        client.emit("message", message_event(id="VID1", chat=CUSTOMER_JID, attachment=expired))
+        huge = media(
+            "document", "/v/huge", mimetype="application/zip", file_length=300 * 1024 * 1024
+        )
+        client.emit("message", message_event(id="DOC1", chat=CUSTOMER_JID, attachment=huge))
+        recovered = await eventually(lambda: _with_file(scope, "IMG1"))
+        video = await eventually(lambda: _stored(scope, "VID1"))
+        document = await eventually(lambda: _stored(scope, "DOC1"))
+    assert recovered.media_size == len(PHOTO) and recovered.error_detail == ""
+    assert client.downloads == ["/v/blip", "/v/blip"] + ["/v/expired"] * 3, "no /v/huge"
+    assert video.text == "the shop front" and video.media_path == ""
+    assert video.state == "RECEIVED" and video.error_code == "MEDIA_NOT_SAVED"
+    assert video.error_detail.startswith("The video could not be downloaded from WhatsApp (")
+    assert video.error_detail.endswith("ask the customer to send it again.")
+    assert "SECRET-TOKEN" not in video.error_detail and "410 Gone" in video.error_detail
+    assert document.text == "[document]" and document.media_path == ""
+    assert "it is 300 MB" in document.error_detail and "up to 100 MB" in document.error_detail
+    assert "could not be downloaded" in caplog.text and "SECRET-TOKEN" not in caplog.text
+    conversation = await scope.objects(Conversation).first()
+    assert conversation.unread_count == 3, "every message counts, with or without its file"
+
+
+async def test_a_redelivered_media_message_is_downloaded_and_stored_once(
+    cast, redis, settings, tmp_path
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    photo = media("image", "/v/photo", mimetype="image/jpeg", caption="again?")
+    event = message_event(id="IMG1", chat=CUSTOMER_JID, attachment=photo)
+    staging = tmp_path / "media" / str(scope.tenant_id) / "inbound"
+    async with session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        client = fake.last(scope.tenant_id)
+        client.media["/v/photo"] = PHOTO
+        async with installed_queue(settings):  # accepted, not yet stored by a worker
+            client.emit("message", event)
+            await eventually(lambda: scope.exists(InboundEvent))
+            client.emit("message", event)
+            client.emit("message", message_event(id="T1", chat=CUSTOMER_JID, text="marker"))
+            await eventually(
+                lambda: scope.exists(InboundEvent).where(InboundEvent.dedupe_key == "msg:T1")
+            )
+            assert [p.name for p in staging.iterdir()] == ["IMG1"]
+        async with running_worker(settings):
+            message = await eventually(lambda: _with_file(scope, "IMG1"))
+            client.emit("message", event)  # and once more after the file was adopted
+            client.emit("message", message_event(id="T2", chat=CUSTOMER_JID, text="marker"))
+            await eventually(lambda: _stored(scope, "T2"))
+    assert client.downloads == ["/v/photo"]
+    assert await scope.count(Message).where(Message.wa_message_id == "IMG1").run() == 1
+    assert await scope.count(InboundEvent).run() == 3
+    stored = await _stored(scope, "IMG1")
+    assert stored.media_path == message.media_path and stored.media_size == len(PHOTO)
+    assert (staging.parent / stored.media_path).read_bytes() == PHOTO
+    assert list(staging.iterdir()) == []
 
 
 async def test_group_chats_and_status_posts_are_ignored_unless_the_tenant_allows_them(

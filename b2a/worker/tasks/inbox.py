@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from b2a.inbox import service as inbox
 from b2a.inbox.channels import cloud_credentials
-from b2a.inbox.media import save_message_media
+from b2a.inbox.media import adopt_inbound_media, save_message_media
 from b2a.inbox.rules import Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
@@ -24,8 +25,8 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
     """Store an accepted inbound message, publish it, then run the reply step once."""
     scope = TenantScope(UUID(tenant_id))
     stored = await inbox.store_inbound(scope, UUID(event_id))
-    if stored.media_id and not await _has_media(scope, stored.message_id):
-        await _copy_cloud_media(ctx, scope, stored)
+    if (stored.media_id or stored.media_file) and not await _has_media(scope, stored.message_id):
+        await _keep_media(ctx, scope, stored)
     if not stored.duplicate:
         await events.publish(
             ctx["redis"],
@@ -67,7 +68,19 @@ async def _has_media(scope: TenantScope, message_id: UUID) -> bool:
     return bool((await scope.get(Message, message_id)).media_path)
 
 
-async def _copy_cloud_media(ctx: dict[str, Any], scope: TenantScope, stored: StoredInbound) -> None:
+async def _keep_media(ctx: dict[str, Any], scope: TenantScope, stored: StoredInbound) -> None:
+    """Give the message its file: the one the WhatsApp-Web session staged, or Meta's copy."""
+    settings: Settings = ctx["settings"]
+    media_root = settings.core.home / "media"
+    if stored.media_file:
+        await adopt_inbound_media(scope, stored.message_id, stored.media_file, media_root)
+    else:
+        await _copy_cloud_media(ctx, scope, stored, media_root)
+
+
+async def _copy_cloud_media(
+    ctx: dict[str, Any], scope: TenantScope, stored: StoredInbound, media_root: Path
+) -> None:
     """Copy Meta's media into our storage now: its download link expires within minutes."""
     settings: Settings = ctx["settings"]
     channel = await scope.get(Channel, stored.channel_id)
@@ -76,4 +89,4 @@ async def _copy_cloud_media(ctx: dict[str, Any], scope: TenantScope, stored: Sto
     credentials = cloud_credentials(channel, SecretBox(settings.core.encryption_key))
     client = CloudApiClient(ctx["http"], credentials, base_url=settings.whatsapp.graph_url)
     content, mime = await client.download_media(stored.media_id)
-    await save_message_media(scope, stored.message_id, content, mime, settings.core.home / "media")
+    await save_message_media(scope, stored.message_id, content, mime, media_root)
