@@ -152,6 +152,11 @@ class CoreSettings:
         """Whether the strict production rules apply."""
         return self.env == "production"
 
+    @property
+    def media_root(self) -> Path:
+        """Where message media lives, one directory per tenant."""
+        return self.home / "media"
+
 
 @dataclass(frozen=True)
 class DatabaseSettings:

@@ -102,7 +102,7 @@ def delete(
                 f"Erase {tenant.name} ({tenant.slug}) and all its data? This cannot be undone",
                 abort=True,
             )
-        await tenants.erase_tenant(OPERATOR, tenant.id, media_root=settings.core.home / "media")
+        await tenants.erase_tenant(OPERATOR, tenant.id, media_root=settings.core.media_root)
         console.print(f"[green]✓[/green] {tenant.slug} erased")
 
     run_with_db(settings, work)

@@ -125,7 +125,7 @@ class WebSessionRunner:
     @property
     def media_root(self) -> Path:
         """Where every tenant's media directory lives (the worker and the API read it too)."""
-        return self.settings.core.home / "media"
+        return self.settings.core.media_root
 
     # Life cycle.
 

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def media_root(state: State) -> Path:
     """The directory holding every tenant's media directory."""
-    return Path(state.settings.core.home) / "media"
+    return state.settings.core.media_root
 
 
 async def announce(state: State, actor: Actor, kind: str, **data: Any) -> None:

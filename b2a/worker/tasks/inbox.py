@@ -71,7 +71,7 @@ async def _has_media(scope: TenantScope, message_id: UUID) -> bool:
 async def _keep_media(ctx: dict[str, Any], scope: TenantScope, stored: StoredInbound) -> None:
     """Give the message its file: the one the WhatsApp-Web session staged, or Meta's copy."""
     settings: Settings = ctx["settings"]
-    media_root = settings.core.home / "media"
+    media_root = settings.core.media_root
     if stored.media_file:
         await adopt_inbound_media(scope, stored.message_id, stored.media_file, media_root)
     else:
