@@ -1,64 +1,160 @@
-"""Channels and their credentials, which are stored encrypted."""
+"""Channels, their encrypted credentials, and the rule of one real transport per tenant.
+
+A tenant connects its WhatsApp number through one transport (SPEC §3): the
+Cloud API or WhatsApp-Web, never both. The sandbox is a test bench, not a
+transport of the tenant's number, so it always coexists with either.
+``claim_transport`` is the one place that decides; every writer that could
+give a tenant a second transport calls it inside its transaction.
+"""
 
 from __future__ import annotations
 
 import json
 from uuid import UUID
 
-from b2a.errors import NotFound
-from b2a.inbox.rules import Transport
+from b2a.db.integrity import is_unique_violation
+from b2a.db.transaction import atomic, lock_row
+from b2a.errors import Conflict, NotFound, TransportError
+from b2a.inbox.rules import ChannelState, Transport, web_holds_number
 from b2a.inbox.tables import Channel
+from b2a.lib import clock
 from b2a.lib.crypto import SecretBox
 from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
 from b2a.whatsapp.cloud_api import CloudCredentials
+
+CLOUD_ENDPOINT = "/api/v1/whatsapp/cloud"
+WEB_LOGOUT_ENDPOINT = "/api/v1/whatsapp/web/logout"
+
+_CLOUD_CONNECTED = (Channel.transport == Transport.CLOUD) & (
+    Channel.state != ChannelState.DISCONNECTED
+)
+
+
+async def connected_cloud_channel(scope: TenantScope) -> Channel | None:
+    """The tenant's Cloud API channel if it is connected (a disconnected one is history)."""
+    return await scope.objects(Channel).where(_CLOUD_CONNECTED).first()
+
+
+async def ensure_transport_free(scope: TenantScope, wanted: Transport) -> None:
+    """Refuse ``wanted`` when the tenant's number is connected through the other transport.
+
+    Raises:
+        Conflict: the other real transport holds the number; the message names the fix.
+    """
+    if wanted is Transport.WEB:
+        cloud = await connected_cloud_channel(scope)
+        if cloud is not None:
+            number = f" ({cloud.display_phone})" if cloud.display_phone else ""
+            raise Conflict(
+                f"This business is connected through the WhatsApp Cloud API{number}: "
+                f"disconnect it first (DELETE {CLOUD_ENDPOINT}), then start WhatsApp-Web.",
+                code="CLOUD_API_CONNECTED",
+            )
+    elif wanted is Transport.CLOUD:
+        web = await scope.objects(Channel).where(Channel.transport == Transport.WEB).first()
+        if web is not None and web_holds_number(web.state, wants_session=web.wants_session):
+            raise Conflict(
+                f"WhatsApp-Web holds this business's number (it is {web.state}): log out of "
+                f"WhatsApp-Web first (POST {WEB_LOGOUT_ENDPOINT}) and wait until it shows "
+                "NEEDS_PAIRING, then connect the Cloud API.",
+                code="WEB_SESSION_ACTIVE",
+            )
+
+
+async def claim_transport(scope: TenantScope, wanted: Transport) -> None:
+    """``ensure_transport_free`` made race-safe: call inside ``atomic()`` before writing.
+
+    The tenant's row is locked first, so two requests of one tenant (a Cloud API
+    connect and a WhatsApp-Web start, or two of either) take turns: the second
+    sees what the first committed and is refused, instead of both checking an
+    empty slot and both writing. Other tenants are not held up.
+
+    Raises:
+        Conflict: the other real transport holds the number.
+    """
+    await lock_row(Tenant, scope.tenant_id)
+    await ensure_transport_free(scope, wanted)
 
 
 async def connect_cloud_channel(
     scope: TenantScope, credentials: CloudCredentials, box: SecretBox, *, display_phone: str = ""
 ) -> Channel:
-    """Create or update the tenant's Cloud API channel with encrypted credentials."""
-    channel = await scope.objects(Channel).where(Channel.transport == Transport.CLOUD).first()
-    if channel is None:
-        channel = scope.new(Channel, transport=Transport.CLOUD)
-    channel.phone_number_id = credentials.phone_number_id
-    channel.waba_id = credentials.waba_id
-    channel.display_phone = display_phone
-    channel.credentials = box.encrypt(json.dumps(credentials.__dict__))
-    await channel.save()
+    """Connect the tenant's Cloud API channel with encrypted credentials (no checks with Meta).
+
+    A tenant keeps one Cloud API channel row: connecting again, even another
+    number after a disconnect, updates it, so its webhook URL never changes.
+    Callers that take credentials from a person verify them first
+    (``b2a.inbox.cloud_setup.connect_cloud``).
+
+    Raises:
+        Conflict: WhatsApp-Web holds the number, or another business connected this number.
+    """
+    try:
+        async with atomic():
+            await claim_transport(scope, Transport.CLOUD)
+            channel = (
+                await scope.objects(Channel).where(Channel.transport == Transport.CLOUD).first()
+            )
+            if channel is None:
+                channel = scope.new(Channel, transport=Transport.CLOUD)
+            channel.state = ChannelState.CONNECTED
+            channel.state_changed_at = clock.now()
+            channel.last_error = ""
+            channel.phone_number_id = credentials.phone_number_id
+            channel.waba_id = credentials.waba_id
+            channel.display_phone = display_phone[:20]
+            channel.credentials = box.encrypt(json.dumps(credentials.__dict__))
+            await channel.save()
+    except Exception as exc:
+        # Caught after the transaction rolled back, never inside it (PostgreSQL aborts it).
+        if is_unique_violation(exc):
+            raise Conflict(
+                "This WhatsApp number is connected to another business on this appliance; "
+                "disconnect it there first.",
+                code="NUMBER_TAKEN",
+                field="phone_number_id",
+            ) from None
+        raise
     return channel
 
 
 def cloud_credentials(channel: Channel, box: SecretBox) -> CloudCredentials:
-    """The decrypted credentials of a Cloud API channel."""
+    """The decrypted credentials of a Cloud API channel.
+
+    Raises:
+        TransportError: the channel was disconnected, so its credentials are gone (permanent).
+    """
+    if not channel.credentials:
+        raise TransportError(
+            "The Cloud API number was disconnected, so nothing can be sent through it; "
+            f"connect it again (PUT {CLOUD_ENDPOINT}).",
+            permanent=True,
+            code="DISCONNECTED",
+        )
     return CloudCredentials(**json.loads(box.decrypt(channel.credentials)))
 
 
 async def find_cloud_channel(channel_id: str) -> Channel:
-    """The Cloud API channel a webhook URL names, across tenants (webhooks carry no session).
+    """The connected Cloud API channel a webhook URL names, across tenants (no session there).
 
     Raises:
-        NotFound: no Cloud API channel has this id.
+        NotFound: no connected Cloud API channel has this id.
     """
     try:
         key = UUID(channel_id)
     except ValueError:
         raise NotFound("no such channel.") from None
-    channel = (
-        await Channel.objects()
-        .where((Channel.id == key) & (Channel.transport == Transport.CLOUD))
-        .first()
-    )
+    channel = await Channel.objects().where((Channel.id == key) & _CLOUD_CONNECTED).first()
     if channel is None:
         raise NotFound("no such channel.")
     return channel
 
 
 async def channel_for_number(phone_number_id: str) -> Channel | None:
-    """The Cloud API channel of a WhatsApp number, across tenants (webhook routing)."""
+    """The connected Cloud API channel of a WhatsApp number, across tenants (webhook routing)."""
     return (
         await Channel.objects()
-        .where(
-            (Channel.phone_number_id == phone_number_id) & (Channel.transport == Transport.CLOUD)
-        )
+        .where((Channel.phone_number_id == phone_number_id) & _CLOUD_CONNECTED)
         .first()
     )

@@ -26,6 +26,18 @@ class ChannelState(StrEnum):
     FAILED = "FAILED"
 
 
+def web_holds_number(state: str, *, wants_session: bool) -> bool:
+    """Whether a WhatsApp-Web channel still holds the tenant's one transport (SPEC §3).
+
+    It does while the tenant wants it running, while a session connects, pairs
+    or is connected, and while it is stopped or failed with its pairing possibly
+    kept (starting again would reconnect without a QR code). Only a logout, or a
+    pairing that never completed, leaves NEEDS_PAIRING with ``wants_session``
+    off: this appliance then holds no pairing, so the Cloud API may take over.
+    """
+    return wants_session or state != ChannelState.NEEDS_PAIRING
+
+
 class IdentityKind(StrEnum):
     """Ways WhatsApp names one person: phone, web JID/LID, Cloud wa_id, business-scoped id."""
 

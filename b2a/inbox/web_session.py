@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from b2a.db.transaction import atomic
 from b2a.errors import Conflict, Forbidden, NotFound
-from b2a.inbox.rules import ChannelState, Transport
+from b2a.inbox.channels import claim_transport
+from b2a.inbox.rules import ChannelState, Transport, web_holds_number
 from b2a.inbox.tables import Channel
 from b2a.lib import clock, events
 from b2a.lib.phone import normalise_phone
@@ -74,17 +76,20 @@ async def start_session(scope: TenantScope, redis: Any) -> WebSessionView:
 
     Raises:
         Forbidden: the tenant is suspended or its WhatsApp is switched off.
+        Conflict: the number is connected through the Cloud API (disconnect it first).
     """
     await _require_allowed(scope)
-    channel = await _web_channel_or_none(scope)
-    if channel is None:
-        channel = scope.new(Channel, transport=Transport.WEB)
-    channel.wants_session = True
-    if channel.state != ChannelState.CONNECTED:
-        channel.state = ChannelState.CONNECTING
-        channel.last_error = ""
-        channel.state_changed_at = clock.now()
-    await channel.save()
+    async with atomic():
+        await claim_transport(scope, Transport.WEB)
+        channel = await _web_channel_or_none(scope)
+        if channel is None:
+            channel = scope.new(Channel, transport=Transport.WEB)
+        channel.wants_session = True
+        if channel.state != ChannelState.CONNECTED:
+            channel.state = ChannelState.CONNECTING
+            channel.last_error = ""
+            channel.state_changed_at = clock.now()
+        await channel.save()
     await relay.wake(redis, str(scope.tenant_id))
     await _announce(redis, scope, channel.state, channel.last_error)
     return await session_view(scope, redis)
@@ -112,6 +117,9 @@ async def logout_session(scope: TenantScope, redis: Any) -> WebSessionView:
 
     The session owner logs out on WhatsApp's side when it is connected; if no
     session runs, one is started just long enough to forget the stored pairing.
+    A channel already logged out holds no pairing, so nothing is started (a
+    session started for nothing would show a QR code, perhaps beside a Cloud API
+    number).
 
     Raises:
         NotFound: the tenant never set up WhatsApp-Web.
@@ -119,6 +127,8 @@ async def logout_session(scope: TenantScope, redis: Any) -> WebSessionView:
     channel = await _web_channel_or_none(scope)
     if channel is None:
         raise NotFound("WhatsApp-Web was never connected for this business.")
+    if not web_holds_number(channel.state, wants_session=channel.wants_session):
+        return await session_view(scope, redis)
     await scope.update(Channel, {Channel.wants_session: True}).where(Channel.id == channel.id)
     await relay.push_command(redis, str(scope.tenant_id), relay.LOGOUT)
     return await session_view(scope, redis)
@@ -130,7 +140,8 @@ async def request_pairing_code(scope: TenantScope, redis: Any, phone: str) -> We
     Raises:
         Invalid: the phone number is not international E.164 with 10 to 15 digits.
         Forbidden: the tenant is suspended or its WhatsApp is switched off.
-        Conflict: the session is already connected (log out first to pair another phone).
+        Conflict: the session is already connected (log out first to pair another phone),
+            or the number is connected through the Cloud API (disconnect it first).
     """
     digits = normalise_phone(phone)
     await _require_allowed(scope)

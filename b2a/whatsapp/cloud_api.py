@@ -36,6 +36,15 @@ class CloudCredentials:
 
 
 @dataclass(frozen=True)
+class PhoneNumber:
+    """A business phone number as Meta lists it."""
+
+    phone_number_id: str
+    display_phone_number: str
+    verified_name: str
+
+
+@dataclass(frozen=True)
 class MetaTemplate:
     """A template as Meta lists it."""
 
@@ -176,14 +185,33 @@ class CloudApiClient:
             url, params = page.get("paging", {}).get("next"), None
         return templates
 
-    async def check_credentials(self) -> str:
-        """The display phone number, proving the token and number id work together."""
+    async def check_credentials(self) -> PhoneNumber:
+        """The number as Meta shows it, proving the token and number id work together."""
         response = await self._request(
             "GET",
             f"{self._root}/{self._creds.phone_number_id}",
             params={"fields": "display_phone_number,verified_name"},
         )
-        return str(response.json().get("display_phone_number", ""))
+        return _phone_number(response.json())
+
+    async def business_numbers(self) -> list[PhoneNumber]:
+        """The phone numbers of the business account (``waba_id``), following pagination."""
+        url: str | None = f"{self._root}/{self._creds.waba_id}/phone_numbers"
+        params: dict[str, Any] | None = {"fields": "display_phone_number,verified_name"}
+        numbers: list[PhoneNumber] = []
+        while url:
+            page = (await self._request("GET", url, params=params)).json()
+            numbers.extend(_phone_number(item) for item in page.get("data", []))
+            url, params = page.get("paging", {}).get("next"), None
+        return numbers
+
+
+def _phone_number(item: dict[str, Any]) -> PhoneNumber:
+    return PhoneNumber(
+        phone_number_id=str(item.get("id", "")),
+        display_phone_number=str(item.get("display_phone_number", "")),
+        verified_name=str(item.get("verified_name", "")),
+    )
 
 
 def _template(item: dict[str, Any]) -> MetaTemplate:

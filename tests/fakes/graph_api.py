@@ -1,9 +1,10 @@
 """A local stand-in for Meta's Graph API (WhatsApp Cloud API), speaking its wire format.
 
 It checks the bearer token, answers sends with ``wamid`` ids, accepts media uploads,
-serves media for download, lists templates with pagination, and can be told to fail
-(with a Graph error code) or to be slow. Tests and the benchmark point our real
-httpx client at it.
+serves media for download, lists templates with pagination, describes the business's
+phone numbers (one by id, or all of a business account), answers unknown ids the way
+Graph does (400, code 100, subcode 33), and can be told to fail (with a Graph error
+code) or to be slow. Tests and the benchmark point our real httpx client at it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 TOKEN = "test-token"
+WABA = "WABA"
 
 
 @dataclass
@@ -31,7 +33,26 @@ class GraphState:
     latency: float = 0.0
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     templates: list[dict[str, Any]] = field(default_factory=list)
+    numbers: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {
+            "1111": {
+                "display_phone_number": "+1 555-000-1111",
+                "verified_name": "Acme",
+                "waba": WABA,
+            }
+        }
+    )
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_number(
+        self, phone_number_id: str, display: str, verified_name: str, waba_id: str
+    ) -> None:
+        """A phone number Meta knows, in that business account."""
+        self.numbers[phone_number_id] = {
+            "display_phone_number": display,
+            "verified_name": verified_name,
+            "waba": waba_id,
+        }
 
     def fail_next(self, graph_code: int, status: int = 400, times: int = 1) -> None:
         """Answer the next ``times`` sends with this Graph error."""
@@ -61,13 +82,31 @@ class _Handler(BaseHTTPRequestHandler):
             401,
             {
                 "error": {
-                    "message": "Invalid OAuth access token.",
+                    "message": "Invalid OAuth access token - Cannot parse access token",
                     "type": "OAuthException",
                     "code": 190,
+                    "fbtrace_id": "AtraceToken",
                 }
             },
         )
         return False
+
+    def _no_such_object(self, object_id: str) -> None:
+        self._reply(
+            400,
+            {
+                "error": {
+                    "message": f"Unsupported get request. Object with ID '{object_id}' does not "
+                    "exist, cannot be loaded due to missing permissions, or does not support "
+                    "this operation. Please read the Graph API documentation at "
+                    "https://developers.facebook.com/docs/graph-api",
+                    "type": "GraphMethodException",
+                    "code": 100,
+                    "error_subcode": 33,
+                    "fbtrace_id": "AtraceObject",
+                }
+            },
+        )
 
     def _body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -149,6 +188,9 @@ class _Handler(BaseHTTPRequestHandler):
         if parts[-1] == "message_templates":
             self._templates(parsed.query)
             return
+        if parts[-1] == "phone_numbers":
+            self._business_numbers(parts[-2], parsed.query)
+            return
         if parts[-1] in state.media:
             content, mime = state.media[parts[-1]]
             base = f"http://127.0.0.1:{self.server.server_port}"
@@ -163,10 +205,27 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
             return
-        self._reply(
-            200,
-            {"display_phone_number": "+1 555-000-1111", "verified_name": "Acme", "id": parts[-1]},
-        )
+        if parts[-1] in state.numbers:
+            self._reply(200, self._number(parts[-1], parsed.query))
+            return
+        self._no_such_object(parts[-1])
+
+    def _number(self, phone_number_id: str, query: str) -> dict[str, str]:
+        """The fields asked for, and the id, as Graph answers a node read."""
+        known = self.server.state.numbers[phone_number_id]
+        fields = parse_qs(query).get("fields", ["display_phone_number,verified_name"])[0]
+        wanted = {f for f in fields.split(",") if f != "waba"}
+        return {**{k: v for k, v in known.items() if k in wanted}, "id": phone_number_id}
+
+    def _business_numbers(self, waba_id: str, query: str) -> None:
+        state = self.server.state
+        ids = [pid for pid, known in state.numbers.items() if known["waba"] == waba_id]
+        if not ids:
+            self._no_such_object(waba_id)
+            return
+        data = [self._number(pid, query) for pid in ids]
+        cursors = {"before": "QVFIUmJ", "after": "QVFIUkx"}
+        self._reply(200, {"data": data, "paging": {"cursors": cursors}})
 
     def _templates(self, query: str) -> None:
         after = int(parse_qs(query).get("after", ["0"])[0])

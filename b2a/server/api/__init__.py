@@ -21,6 +21,7 @@ from b2a.server.api.messages import MessageController, download_media, list_dead
 from b2a.server.api.sandbox import SandboxController
 from b2a.server.api.schedules import ScheduleController
 from b2a.server.api.templates import TemplateController
+from b2a.server.api.whatsapp_cloud import WhatsAppCloudController
 from b2a.server.api.whatsapp_web import WhatsAppWebController
 from b2a.server.auth import ApiAuthentication, provide_actor, tenant_member
 
@@ -50,6 +51,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             SandboxController,
             ScheduleController,
             WhatsAppWebController,
+            WhatsAppCloudController,
             download_media,
             list_dead_letters,
             stream_events,

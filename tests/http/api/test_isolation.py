@@ -6,9 +6,12 @@ without touching this file; a route it cannot call with a valid body fails it.
 
 import re
 
+from b2a.inbox.channels import connect_cloud_channel, find_cloud_channel
 from b2a.inbox.tables import Conversation, ConversationLabel, Message, Note
+from b2a.lib.crypto import SecretBox
 from b2a.outbox.tables import ScheduledMessage
 from b2a.tenants.scope import TenantScope
+from b2a.whatsapp.cloud_api import CloudCredentials
 from tests.http.api.conftest import sandbox_channel, seed_conversation
 
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -113,3 +116,20 @@ async def test_lists_never_show_another_tenants_rows(client, cast, tokens):
         assert (await client.get(url, headers=g)).json() == []
     searched = await client.get("/api/v1/conversations", params={"q": "Ayesha"}, headers=g)
     assert searched.json()["items"] == []
+
+
+async def test_the_cloud_api_connection_is_never_seen_or_undone_by_another_tenant(
+    client, cast, tokens, settings
+):
+    acme = TenantScope(cast.acme_owner.tenant_id)
+    secret = CloudCredentials("1111", "secret-token", "2222", "secret-app", "secret-verify")
+    channel = await connect_cloud_channel(acme, secret, SecretBox(settings.core.encryption_key))
+    g = tokens.globex_owner
+    for response in (
+        await client.get("/api/v1/whatsapp/cloud", headers=g),
+        await client.delete("/api/v1/whatsapp/cloud", headers=g),
+    ):
+        assert response.status_code == 200
+        assert response.json()["channel_id"] is None and "secret" not in response.text
+        assert "1111" not in response.text
+    assert (await find_cloud_channel(str(channel.id))).tenant == cast.acme_owner.tenant_id

@@ -121,4 +121,5 @@ async def test_templates_are_listed_across_pages(client, graph):
 
 
 async def test_credentials_check_returns_the_display_number(client):
-    assert await client.check_credentials() == "+1 555-000-1111"
+    number = await client.check_credentials()
+    assert number.display_phone_number == "+1 555-000-1111" and number.verified_name == "Acme"
