@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from b2a.errors import TransportError
 from b2a.inbox.channels import cloud_credentials
 from b2a.inbox.rules import Transport
 from b2a.inbox.tables import Channel
@@ -30,10 +31,12 @@ class Transports:
         """The channel's transport, holding its decrypted credentials only for this send."""
         kind = Transport(channel.transport)
         if kind is Transport.CLOUD:
+            try:
+                credentials = cloud_credentials(channel, self._box)
+            except TransportError as error:  # disconnected: its messages dead-letter with why
+                return wa.Refusing(error)
             return CloudApiClient(
-                self._http,
-                cloud_credentials(channel, self._box),
-                base_url=self._settings.whatsapp.graph_url,
+                self._http, credentials, base_url=self._settings.whatsapp.graph_url
             )
         if kind is Transport.SANDBOX:
             return SandboxTransport()

@@ -48,3 +48,20 @@ class Transport(Protocol):
 
     async def send(self, message: Outbound) -> Sent:
         """Hand the message to WhatsApp and return its id."""
+
+
+class Refusing:
+    """A channel that cannot send (a disconnected number): every send fails with ``error``.
+
+    Sending nothing, it is safe to try again; the send job then dead-letters the
+    message with the error's reason instead of failing without one.
+    """
+
+    resend_is_safe = True
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    async def send(self, message: Outbound) -> Sent:
+        """Refuse, always."""
+        raise self._error

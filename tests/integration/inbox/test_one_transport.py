@@ -13,9 +13,13 @@ from b2a.inbox.channels import (
     find_cloud_channel,
 )
 from b2a.inbox.cloud_setup import disconnect_cloud
-from b2a.inbox.rules import ChannelState, Transport, web_holds_number
-from b2a.inbox.tables import Channel, Conversation
+from b2a.inbox.rules import Author, ChannelState, DeliveryState, Transport, web_holds_number
+from b2a.inbox.tables import Channel, Conversation, Message
 from b2a.lib.crypto import SecretBox
+from b2a.lib.http import create_client
+from b2a.outbox.delivery import deliver
+from b2a.outbox.queueing import Draft, Sender, store_outbound
+from b2a.outbox.transports import Transports
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
@@ -133,6 +137,33 @@ async def test_a_disconnected_number_receives_nothing_and_sends_nothing(cast, bo
     assert refused.value.permanent and "PUT /api/v1/whatsapp/cloud" in refused.value.message
     again = await connect_cloud_channel(scope, credentials(), box)
     assert again.id == channel.id and (await find_cloud_channel(str(channel.id))).id == channel.id
+
+
+async def test_a_reply_on_a_disconnected_number_goes_to_the_dead_letters_with_why(
+    cast, redis, make_settings, db
+):
+    settings = make_settings(B2A_DB_URL=db.url)
+    box = SecretBox(settings.core.encryption_key)
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await seed_conversation(
+        scope, await connect_cloud_channel(scope, credentials(), box)
+    )
+    await disconnect_cloud(cast.acme_owner.actor, box=box, base_url="https://b2a.example")
+    agent = Sender(Author.AGENT, cast.acme_owner.actor.user_id)
+    message = await store_outbound(scope, conversation.id, Draft(text="still there?"), agent)
+    async with create_client() as http:
+        outcome = await deliver(
+            scope,
+            message.id,
+            transports=Transports(settings, http, redis),
+            redis=redis,
+            pacing=settings.sending,
+        )
+    assert outcome.state == DeliveryState.DEAD and "disconnected" in outcome.reason
+    stored = await scope.get(Message, message.id)
+    assert (
+        stored.error_code == "DISCONNECTED" and "PUT /api/v1/whatsapp/cloud" in stored.error_detail
+    )
 
 
 async def test_a_number_connects_to_one_business_only(cast, box):
