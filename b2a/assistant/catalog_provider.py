@@ -1,0 +1,386 @@
+"""The built-in offline assistant: answers from the catalogue and FAQ, nothing else.
+
+No key, no network: intent rules (``intents``) and ranked retrieval
+(``retrieval``) decide, and every sentence is built here from catalogue values,
+so a price in a reply is always ``format_price`` of the service it names. What
+the catalogue does not hold (a service it lacks, a discount, new rules) gets a
+neutral sentence at low confidence, which grounding turns into a hand-off.
+
+Confidence is the rule's own certainty (how clearly the intent was said, how
+well the named services matched); ``evidence`` is the best retrieval score of
+what the reply talks about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from b2a.assistant import retrieval
+from b2a.assistant import text as t
+from b2a.assistant.fields import extract_quantities
+from b2a.assistant.intents import Detection, detect, keyword_words
+from b2a.assistant.shapes import (
+    AssistantRequest,
+    CatalogItem,
+    CatalogView,
+    FaqItem,
+    Intent,
+    ItemRef,
+    ProviderReply,
+    Turn,
+)
+from b2a.catalog.money import format_price
+
+MATCH = 0.5
+"""Retrieval score from which a service or FAQ entry counts as what the customer meant."""
+NEAR = 0.3
+"""Below ``MATCH``, a service this close is offered as a "which one?" choice."""
+CLOSE = 0.75
+"""Services within this share of the best score are named together ("makeup": both kinds)."""
+MOST_NAMED = 3
+LISTED = 6
+HISTORY_TURNS = 3
+
+FIELD_WORDS = {"name": "name", "phone": "phone number", "email": "email", "address": "address"}
+PASS_ON = "Let me pass this to our team; they will reply here."
+NOT_LISTED = "I could not find that in our list of services, so I will ask our team to reply."
+
+_SALAM = frozenset(
+    ("salam", "slam", "aoa", "asalam", "aslam", "asalamualaikum", "asalamoalaikum", "walaikum")
+)
+"""Greetings answered in kind, as ``text.spellings`` writes them (doubled letters squeezed)."""
+
+
+class CatalogAssistant:
+    """The default provider: the tenant's catalogue and FAQ, intent rules, no network."""
+
+    name = "catalog"
+
+    async def reply(self, request: AssistantRequest) -> ProviderReply:
+        """Draft an answer to ``request.message`` from the catalogue alone."""
+        return answer(request)
+
+
+def answer(request: AssistantRequest) -> ProviderReply:
+    """The catalog assistant's reply, computed without I/O."""
+    detection = detect(request.message, request.keywords)
+    if detection.out_of_scope:
+        return _reply(Intent.UNKNOWN, PASS_ON, 0.05)
+    found = retrieval.analyse(request.catalog, request.message)
+    said = keyword_words(request.keywords)
+    found = retrieval.Retrieval(found.matches, [w for w in found.unknown if w not in said])
+    services = _services(request.catalog, found.matches)
+    faq = _faq(request.catalog, found.matches)
+    intent, certainty = _settle(request.catalog, detection, request.message, services, faq)
+    fields = detection.fields
+    if intent is Intent.QUESTION:
+        return _question(request, certainty, found, services, faq, fields)
+    if intent is Intent.ORDER:
+        return _order(request, certainty, found, services, fields)
+    if intent is Intent.DETAILS:
+        return _details(request, fields)
+    if intent is Intent.GREETING:
+        return _greeting(request)
+    if intent is Intent.HOURS:
+        return _hours(request, fields)
+    if intent is Intent.THANKS:
+        return _reply(Intent.THANKS, "You're welcome! Anything else I can help with?", 0.95)
+    if intent is Intent.HUMAN:
+        back = f" They are back {request.humans_back}." if request.humans_back else ""
+        text = f"Sure, I am passing you to a member of our team; they will reply here.{back}"
+        return _reply(Intent.HUMAN, text, 0.95, fields=fields)
+    return _reply(Intent.UNKNOWN, PASS_ON, 0.1, fields=fields)
+
+
+def _settle(
+    catalog: CatalogView,
+    detection: Detection,
+    message: str,
+    services: list[tuple[CatalogItem, float]],
+    faq: tuple[FaqItem, float] | None,
+) -> tuple[Intent, float]:
+    """The intent, and how surely, once the catalogue has had its say.
+
+    A message that only names a service ("facial", "3x banner") asks about it
+    or orders it; a weak cue ("I need …") that the catalogue backs is as good
+    as a strong one; a vague "what …?" that names nothing we hold is not a
+    question we can answer.
+    """
+    backed = bool(services or faq)
+    if detection.intent is Intent.UNKNOWN and backed:
+        counted = _quantities(catalog, message)
+        return (Intent.ORDER if counted else Intent.QUESTION), 0.9
+    if detection.weak and not backed and detection.intent is Intent.QUESTION:
+        return Intent.UNKNOWN, 0.5
+    if detection.weak and not backed and detection.fields:
+        return Intent.DETAILS, 0.9
+    if detection.weak and backed:
+        return detection.intent, max(detection.confidence, 0.9)
+    return detection.intent, detection.confidence
+
+
+def _question(
+    request: AssistantRequest,
+    certainty: float,
+    found: retrieval.Retrieval,
+    services: list[tuple[CatalogItem, float]],
+    faq: tuple[FaqItem, float] | None,
+    fields: dict[str, str],
+) -> ProviderReply:
+    if not services and not faq:
+        if found.unknown:
+            return _reply(Intent.QUESTION, NOT_LISTED, 0.2, evidence=_best(found), fields=fields)
+        return _menu(request.catalog, found, certainty, fields)
+    parts = []
+    best = 0.0
+    if faq and (not services or faq[1] >= services[0][1]):
+        parts.append(faq[0].answer)
+        best = faq[1]
+    if services:
+        parts.extend(_priced(item) for item, _ in services)
+        best = max(best, services[0][1])
+    return _reply(
+        Intent.QUESTION,
+        "\n".join(parts),
+        min(certainty, _matched(best)),
+        items=tuple(ItemRef(item.id) for item, _ in services),
+        evidence=best,
+        fields=fields,
+    )
+
+
+def _menu(
+    catalog: CatalogView,
+    found: retrieval.Retrieval,
+    certainty: float,
+    fields: dict[str, str],
+) -> ProviderReply:
+    """A price question that names no one service: the near matches, or the first services.
+
+    "makeup price?" in a salon with bridal and party makeup lists both; "price
+    kya hai?" lists the catalogue's first services.
+    """
+    near = [
+        item
+        for m in found.matches
+        if m.kind == "service" and m.score >= NEAR and (item := catalog.service(m.id))
+    ]
+    if near:
+        text = "\n".join(
+            [*(_priced(item) for item in near[:MOST_NAMED]), "Which one would you like?"]
+        )
+        return _reply(
+            Intent.QUESTION,
+            text,
+            min(certainty, _matched(found.matches[0].score)),
+            items=tuple(ItemRef(item.id) for item in near[:MOST_NAMED]),
+            evidence=found.matches[0].score,
+            fields=fields,
+        )
+    listed = catalog.services[:LISTED]
+    text = f"Here is what we have:\n{_price_list(catalog)}\nWhich one would you like?"
+    return _reply(
+        Intent.QUESTION,
+        text,
+        min(certainty, 0.85),
+        items=tuple(ItemRef(item.id) for item in listed),
+        fields=fields,
+    )
+
+
+def _order(
+    request: AssistantRequest,
+    certainty: float,
+    found: retrieval.Retrieval,
+    services: list[tuple[CatalogItem, float]],
+    fields: dict[str, str],
+) -> ProviderReply:
+    items, evidence = _order_items(request.catalog, request.message, services)
+    if not items:
+        items, evidence = _from_history(request.catalog, request.history, request.message)
+    if not items:
+        if found.unknown:
+            return _reply(Intent.ORDER, NOT_LISTED, 0.2, evidence=_best(found), fields=fields)
+        names = _some_names(request.catalog, LISTED)
+        text = f"Happy to help! Which service would you like? We have {names}."
+        return _reply(Intent.ORDER, text, min(certainty, 0.85), fields=fields)
+    lines = [
+        f"{item.name}, quantity {ref.quantity}: {_price(item)} each"
+        for ref in items
+        if (item := request.catalog.service(ref.service_id))
+    ]
+    missing = _missing(request, fields)
+    closing = (
+        f"To send it, please share your {_words_list(missing)}."
+        if missing
+        else "Our team will review it and reply here."
+    )
+    text = "\n".join(["Noted:", *lines, "Your request goes to our team for approval.", closing])
+    return _reply(
+        Intent.ORDER,
+        text,
+        min(certainty, _matched(evidence)),
+        items=tuple(items),
+        evidence=evidence,
+        fields=fields,
+    )
+
+
+def _details(request: AssistantRequest, fields: dict[str, str]) -> ProviderReply:
+    noted = _words_list([FIELD_WORDS.get(f, f) for f in fields])
+    missing = _missing(request, fields)
+    closing = (
+        f"Please also share your {_words_list(missing)}."
+        if missing
+        else "That is everything we need; our team will reply here."
+    )
+    text = f"Thank you, I have noted your {noted}. {closing}"
+    return _reply(Intent.DETAILS, text, 0.9, fields=fields)
+
+
+def _greeting(request: AssistantRequest) -> ProviderReply:
+    salam = _SALAM.intersection(t.spellings(request.message))
+    hello = "Wa alaikum assalam!" if salam else "Hello!"
+    have = f" We have {_some_names(request.catalog, 3)}." if request.catalog.services else ""
+    text = f"{hello} Welcome to {request.catalog.business_name}.{have} How can I help you?"
+    return _reply(Intent.GREETING, text, 0.95)
+
+
+def _hours(request: AssistantRequest, fields: dict[str, str]) -> ProviderReply:
+    if not request.hours:
+        return _reply(Intent.HOURS, "Let me ask our team to tell you our timings.", 0.3)
+    back = f" Our team is back {request.humans_back}." if request.humans_back else ""
+    return _reply(Intent.HOURS, f"Our hours: {request.hours}.{back}", 0.95, fields=fields)
+
+
+def _services(
+    catalog: CatalogView, matches: Sequence[retrieval.Match]
+) -> list[tuple[CatalogItem, float]]:
+    """The services the message is about: good matches close to the best one."""
+    found = [
+        (item, m.score)
+        for m in matches
+        if m.kind == "service" and m.score >= MATCH and (item := catalog.service(m.id))
+    ]
+    if not found:
+        return []
+    top = found[0][1]
+    return [(item, score) for item, score in found if score >= CLOSE * top][:MOST_NAMED]
+
+
+def _faq(catalog: CatalogView, matches: Sequence[retrieval.Match]) -> tuple[FaqItem, float] | None:
+    """The best FAQ entry, when the message asks it well enough."""
+    entries = {f.id: f for f in catalog.faq}
+    return next(
+        ((entries[m.id], m.score) for m in matches if m.kind == "faq" and m.score >= MATCH),
+        None,
+    )
+
+
+def _quantities(catalog: CatalogView, message: str) -> dict[UUID, tuple[int, float]]:
+    """How many of which service the message counts ("2 haircuts", "do mugs"), and how surely."""
+    counted: dict[UUID, tuple[int, float]] = {}
+    for amount, phrase in extract_quantities(message):
+        named = _services(catalog, retrieval.rank(catalog, phrase, limit=3))
+        if named and named[0][0].id not in counted:
+            counted[named[0][0].id] = (amount, named[0][1])
+    return counted
+
+
+def _order_items(
+    catalog: CatalogView, message: str, services: list[tuple[CatalogItem, float]]
+) -> tuple[list[ItemRef], float]:
+    """The services ordered, each once with its quantity (1 unless counted), and the worst match."""
+    counted = _quantities(catalog, message)
+    scores = {item.id: score for item, score in services}
+    for service_id, (_, score) in counted.items():
+        scores.setdefault(service_id, score)
+    items = [ItemRef(i, counted[i][0] if i in counted else 1) for i in scores]
+    return items, min(scores.values(), default=0.0)
+
+
+def _from_history(
+    catalog: CatalogView, history: Sequence[Turn], message: str
+) -> tuple[list[ItemRef], float]:
+    """The services of the customer's last messages: "haircut kitne ka hai?" then "2 book kar do".
+
+    A count in the new message ("2 …") applies when the earlier one named a
+    single service; the evidence is discounted, the service being inferred.
+    """
+    customer = [turn.text for turn in history if turn.from_customer][-HISTORY_TURNS:]
+    for said in reversed(customer):
+        services = _services(catalog, retrieval.rank(catalog, said))
+        if services:
+            items, evidence = _order_items(catalog, said, services)
+            counts = [amount for amount, _ in extract_quantities(message)]
+            if len(items) == 1 and counts:
+                items = [ItemRef(items[0].service_id, counts[0])]
+            return items, evidence * 0.9
+    return [], 0.0
+
+
+def _missing(request: AssistantRequest, fields: dict[str, str]) -> list[str]:
+    return [
+        FIELD_WORDS.get(f, f)
+        for f in request.required_fields
+        if f not in request.known_fields and f not in fields
+    ]
+
+
+def _some_names(catalog: CatalogView, count: int) -> str:
+    names = [item.name for item in catalog.services[:count]]
+    if len(catalog.services) > count:
+        names.append("more")
+    return _words_list(names)
+
+
+def _price_list(catalog: CatalogView) -> str:
+    lines = [f"- {_priced(item)}" for item in catalog.services[:LISTED]]
+    if len(catalog.services) > LISTED:
+        lines.append(f"- and {len(catalog.services) - LISTED} more")
+    return "\n".join(lines)
+
+
+def _priced(item: CatalogItem) -> str:
+    return f"{item.name}: {_price(item)}"
+
+
+def _price(item: CatalogItem) -> str:
+    return format_price(item.price_minor, item.currency)
+
+
+def _matched(score: float) -> float:
+    """Certainty that the named services are the ones meant, from their retrieval score."""
+    return round(0.55 + 0.45 * score, 3)
+
+
+def _best(found: retrieval.Retrieval) -> float:
+    return found.matches[0].score if found.matches else 0.0
+
+
+def _words_list(words: Sequence[str]) -> str:
+    """Words as a sentence lists them: "a", "a and b", "a, b and c"."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _reply(
+    intent: Intent,
+    text: str,
+    confidence: float,
+    *,
+    items: tuple[ItemRef, ...] = (),
+    evidence: float = 0.0,
+    fields: dict[str, str] | None = None,
+) -> ProviderReply:
+    return ProviderReply(
+        intent=intent,
+        text=text,
+        confidence=round(confidence, 3),
+        items=items,
+        fields=dict(fields or {}),
+        evidence=evidence,
+        provider=CatalogAssistant.name,
+    )
