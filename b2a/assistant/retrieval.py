@@ -10,11 +10,13 @@ the worker rebuilds it only after the tenant edits a service or an FAQ):
    two services, counts less than "bridal"; digits and one- or two-letter
    words ("a5", "o") count a quarter.
 3. A message word meets a catalogue word exactly (similarity 1), within the
-   allowed typos (0.9 per edit: "hiarcut", and "delivery" for "deliver"), or
-   written together with its neighbour ("hair cut" → "haircut", exactly
-   only). Typo candidates are the catalogue words sharing a letter trigram with
-   the message word (a trigram index), and the edit distance gives up as soon
-   as it exceeds the budget, so a message never walks the whole vocabulary.
+   allowed typos (0.9 per edit: "hiarcut"), or written together with its
+   neighbour ("hair cut" → "haircut", exactly only). A word the catalogue
+   itself contains keeps only its longer or shorter forms ("delivery" also
+   meets "deliver"), never its one-letter neighbours: "salon" is not "balon".
+   Typo candidates are the catalogue words sharing a letter trigram with the
+   message word (a trigram index), and the edit distance gives up as soon as
+   it exceeds the budget, so a message never walks the whole vocabulary.
 4. A service scores the best of: its best phrase's weighted coverage (how much
    of "bridal makeup" the message said), and 0.6 × how much of the message its
    body covers, where a word shared by many entries can never cover much (a
@@ -191,6 +193,8 @@ def _similar(index: _Index, word: str) -> dict[str, float]:
         near |= index.trigrams.get(gram, set())
     for term in near:
         if term == word or t.allowed_typos(term) == 0:
+            continue
+        if found and not (term.startswith(word) or word.startswith(term)):
             continue
         edits = t.distance(word, term, budget)
         if edits <= budget:

@@ -55,6 +55,21 @@ def test_a_typo_scores_a_little_less_than_the_exact_name():
     assert top("brownise").score < top("brownies").score
 
 
+def test_a_word_the_catalogue_contains_is_not_read_as_its_neighbour():
+    catalog = CatalogView(
+        "Salon",
+        (CatalogItem(uuid.uuid4(), "Hair Colour", 1000, "PKR", "", ("balon ka rang",)),),
+        (FaqItem(uuid.uuid4(), "Where is the salon?", "Main Boulevard."),),
+    )
+    assert [m.kind for m in rank(catalog, "salon kahan hai")] == ["faq"]
+    assert [m.kind for m in rank(catalog, "balon ka rang")] == ["service"]
+
+
+def test_a_longer_form_of_a_catalogue_word_still_meets_it():
+    found = rank(BAKERY, "delivery")
+    assert found and found[0].id == BAKERY.faq[0].id
+
+
 def test_the_fuller_match_ranks_first():
     ids = [m.id for m in rank(BAKERY, "chocolate cake")]
     assert ids[0] == named(BAKERY, "Chocolate Cake").id
