@@ -229,13 +229,14 @@ def _order(
 
 def _details(request: AssistantRequest, fields: dict[str, str]) -> ProviderReply:
     noted = _words_list([FIELD_WORDS.get(f, f) for f in fields])
+    thanks = f"Thank you, I have noted your {noted}." if fields else "Thank you."
     missing = _missing(request, fields)
     closing = (
         f"Please also share your {_words_list(missing)}."
         if missing
         else "That is everything we need; our team will reply here."
     )
-    text = f"Thank you, I have noted your {noted}. {closing}"
+    text = f"{thanks} {closing}"
     return _reply(Intent.DETAILS, text, 0.9, fields=fields)
 
 

@@ -15,6 +15,8 @@ from b2a.assistant import text as t
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d\s().-]{7,20}\d(?![\w])")
+_CNIC = re.compile(r"\d{5}-\d{7}-\d")
+"""A Pakistani identity card number: 13 digits, but not a phone."""
 _NAME = re.compile(
     r"\b(?:my\s+name\s+is|my\s+names|name\s+is|(?:mera|my|student|child|beti|beta)?\s*"
     r"(?:name|naam))\s*(?:is|hai|:|-)*\s*(?P<value>[a-z][a-z.\s]{0,60})",
@@ -66,6 +68,8 @@ def extract_fields(message: str) -> dict[str, str]:
 def _phone(message: str) -> str:
     for found in _PHONE.finditer(message):
         raw = found.group(0)
+        if _CNIC.fullmatch(raw):
+            continue
         digits = re.sub(r"\D", "", raw)
         if raw.startswith("00"):
             return "+" + digits[2:] if 10 <= len(digits) - 2 <= 15 else ""

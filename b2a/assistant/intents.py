@@ -161,7 +161,7 @@ def detect(text: str, keywords: Keywords | None = None) -> Detection:
             return Detection(intent, _certainty(0.9, rivals, fuzzy), fields=fields)
     if Intent.ORDER in weak:
         return Detection(Intent.ORDER, _certainty(0.8, 0, fuzzy), weak=True, fields=fields)
-    if fields:
+    if fields or Intent.DETAILS in strong:
         return Detection(Intent.DETAILS, _certainty(0.9, len(weak), fuzzy), fields=fields)
     if Intent.HOURS in weak:
         return Detection(Intent.HOURS, _certainty(0.8, 0, fuzzy), weak=True)

@@ -147,6 +147,12 @@ def test_details_are_thanked_for_and_the_rest_asked():
     assert "phone number" in reply.text
 
 
+def test_details_the_rules_cannot_read_are_still_thanked_for():
+    reply = ask("CNIC 35202-1234567-1", keywords={"details": ("cnic",)})
+    assert reply.intent is Intent.DETAILS
+    assert reply.text.startswith("Thank you. Please also share your name")
+
+
 def test_hours_come_from_the_request_with_when_humans_are_back():
     reply = ask("timing kya hai?", hours="Mon-Sat 10:00-22:00", humans_back="Monday 10:00")
     assert reply.intent is Intent.HOURS

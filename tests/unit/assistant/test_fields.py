@@ -47,6 +47,7 @@ def test_it_extracts_what_the_customer_gave(text, fields):
         "order 2 cakes for 5:30",
         "House 5 Street 2",  # an address without a cue is not taken as one
         "12345",
+        "CNIC 35202-1234567-1",  # an identity card number is 13 digits, not a phone
     ],
 )
 def test_it_takes_nothing_that_was_not_clearly_given(text):

@@ -102,6 +102,11 @@ def test_tenant_keywords_add_to_the_built_in_ones():
     assert detect("wholesale rate", {"unknown": ["wholesale"]}).out_of_scope
 
 
+def test_a_tenant_details_keyword_marks_details_even_without_a_recognised_field():
+    assert detect_intent("CNIC 35202-1234567-1")[0] is not Intent.DETAILS
+    assert detect_intent("CNIC 35202-1234567-1", {"details": ["cnic"]})[0] is Intent.DETAILS
+
+
 def test_unknown_intent_values_in_tenant_keywords_are_ignored():
     assert detect_intent("salam", {"nonsense": ["salam"]})[0] is Intent.GREETING
 
