@@ -38,6 +38,8 @@ _LEET = str.maketrans(
     {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
 )
 _REPEATS = re.compile(r"(.)\1+")
+# Sentence punctuation after a word ("confirmed!") is punctuation, not leetspeak.
+_TRAILING = re.compile(r"(?<=[a-z])[!.,;:?)\"']+$")
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ def normalise(text: str) -> str:
 
     ``1`` is read as ``i``; ``squashed`` also tries ``l``.
     """
-    decoded = _fold(text).translate(_LEET).replace("1", "i")
+    tokens = [_TRAILING.sub("", token) for token in _fold(text).split()]
+    decoded = " ".join(tokens).translate(_LEET).replace("1", "i")
     return " ".join(re.findall(r"[a-z]+", decoded))
 
 
@@ -85,9 +88,8 @@ _LANGUAGE_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         "free_gift",
         "promises something free",
         re.compile(
-            r"\b(free (of charge|gift|gifts|delivery|service|item|items|sample|session|trial|"
-            r"one|extra|bonus)|for free|at no (extra )?cost|complimentary|bonus|muft|mufat|"
-            r"buy one get|bogo|gift)\b"
+            r"(?<!feel )(?<!be )(?<!toll )(?<!hands )\bfree\b(?! to\b)(?! time\b)|"
+            r"\b(at no (extra )?cost|complimentary|bonus|muft|mufat|buy one get|bogo|gifts?)\b"
         ),
     ),
     (
@@ -114,7 +116,20 @@ _LANGUAGE_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 _SQUASHED_RULES = (
     ("discount", "offers a discount", ("discount", "cashback", "riyayat")),
     ("guarantee", "gives a guarantee", ("guarant", "moneyback")),
-    ("free_gift", "promises something free", ("freegift", "forfre", "muft")),
+    ("free_gift", "promises something free", ("freegift", "forfree", "muft")),
+    (
+        "confirmation",
+        "says an order is confirmed",
+        (
+            "orderisconfirmed",
+            "orderconfirmed",
+            "orderhasbeenconfirmed",
+            "bookingconfirmed",
+            "bookingisconfirmed",
+            "confirmedyourorder",
+            "confirmhogaya",
+        ),
+    ),
 )
 _PERCENT = re.compile(r"\d\s*(%|percent|per cent|fisad)|%\s*\d")
 
@@ -177,7 +192,7 @@ def find_amounts(text: str, default_currency: str = "") -> list[Amount]:
     found: list[Amount] = []
     taken: list[tuple[int, int]] = []
     for match in _AMOUNT.finditer(text):
-        mark = (match.group("pre") or match.group("post") or "").strip().lower()
+        mark = (match.group("pre") or match.group("post") or "").strip()
         currencies = _currencies(mark, default_currency)
         if currencies is None:
             continue
@@ -203,13 +218,14 @@ def find_amounts(text: str, default_currency: str = "") -> list[Amount]:
 
 
 def _currencies(mark: str, default_currency: str) -> tuple[str, ...] | None:
+    """The currencies a mark may mean; None when it is no currency ("Try 1", "top 5")."""
     if mark == "/-":
         return (default_currency,) if default_currency else ()
-    if mark in _SYMBOLS:
-        return _SYMBOLS[mark]
-    if re.fullmatch(r"[a-z]{3}", mark):
-        upper = mark.upper()
-        return (upper,) if upper in _ISO else None
+    if mark.lower() in _SYMBOLS:
+        return _SYMBOLS[mark.lower()]
+    upper = mark.upper()
+    if upper in _ISO and (mark.isupper() or upper in _COMMON):
+        return (upper,)
     return None
 
 
@@ -348,6 +364,8 @@ def _generic(thing: str) -> bool:
     return bool(_GENERIC.match(re.sub(r"\d+", "", thing)))
 
 
+# Currency codes also recognised in lower case; any ISO code counts when written in capitals.
+_COMMON = frozenset({"PKR", "USD", "EUR", "GBP", "AED", "INR", "SAR", "CAD", "AUD"})
 _ISO = frozenset(
     re.findall(
         "[A-Z]{3}",
