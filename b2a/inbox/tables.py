@@ -106,6 +106,9 @@ class Message(TenantRecord):
     replied_at = Timestamptz(
         null=True, default=None, help_text="inbound: when the reply step claimed it (once)"
     )
+    assisted_at = Timestamptz(
+        null=True, default=None, help_text="inbound: when the assistant took its turn (once)"
+    )
 
 
 class Label(TenantRecord):
