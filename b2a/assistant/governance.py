@@ -1,0 +1,204 @@
+"""Whether the assistant may answer at all, decided before any provider is called (SPEC §5).
+
+Everything is read fresh on every turn, so a kill switch or a new limit takes
+effect on the next customer message without a restart. The checks, in order:
+the global kill switch, the tenant's status and its own switch, then the
+counters: replies today and this month (in the tenant's time zone, so they
+reset at its local midnight and on the first of its month) and bursts per
+minute and per hour.
+
+The counters live in Redis and are reserved all together or not at all by one
+Lua script, so concurrent workers never exceed a limit. A day or month counter
+that Redis lost (restart, flush) is seeded again from the durable usage log
+before it is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from b2a.assistant.tables import AIUsage
+from b2a.errors import NotFound
+from b2a.lib.redis import PREFIX
+from b2a.system import switches
+from b2a.tenants.rules import TenantStatus
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
+
+BURST_PER_MINUTE = 20
+BURST_PER_HOUR = 100
+# Outcomes of turns that were admitted, and so count against the limits.
+COUNTED = ("sent", "handoff", "blocked", "fallback")
+
+# KEYS: the counters; ARGV: limit and ttl per key. Returns 0 when all were
+# reserved, else the 1-based position of the first counter at its limit.
+_RESERVE = """
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[2 * i - 1]) then
+    return i
+  end
+end
+for i, key in ipairs(KEYS) do
+  redis.call('INCR', key)
+  redis.call('EXPIRE', key, tonumber(ARGV[2 * i]))
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A tenant's AI governance as it stands right now."""
+
+    tenant_id: UUID
+    time_zone: str
+    active: bool
+    ai_enabled: bool
+    ai_enabled_globally: bool
+    daily_limit: int
+    monthly_limit: int
+    per_minute: int = BURST_PER_MINUTE
+    per_hour: int = BURST_PER_HOUR
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Allowed, or refused with a stable code and a reason the inbox shows."""
+
+    allowed: bool
+    code: str = ""
+    reason: str = ""
+
+
+async def load_policy(tenant_id: UUID) -> Policy:
+    """The tenant's switches and limits, read now.
+
+    Raises:
+        NotFound: the tenant does not exist.
+    """
+    tenant = await Tenant.objects().where(Tenant.id == tenant_id).first()
+    if tenant is None:
+        raise NotFound("This business does not exist.")
+    return Policy(
+        tenant_id=tenant.id,
+        time_zone=tenant.time_zone,
+        active=tenant.status == TenantStatus.ACTIVE,
+        ai_enabled=tenant.ai_enabled,
+        ai_enabled_globally=await switches.ai_enabled_globally(),
+        daily_limit=tenant.ai_daily_limit,
+        monthly_limit=tenant.ai_monthly_limit,
+    )
+
+
+async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
+    """Reserve one assistant reply for the tenant, or say why it may not have one."""
+    if not policy.ai_enabled_globally:
+        return Admission(
+            False, "AI_DISABLED_GLOBALLY", "The platform operator has switched the assistant off."
+        )
+    if not policy.active:
+        return Admission(False, "TENANT_SUSPENDED", "This business is suspended.")
+    if not policy.ai_enabled:
+        return Admission(
+            False, "AI_DISABLED_FOR_TENANT", "The assistant is switched off for this business."
+        )
+    local = now.astimezone(ZoneInfo(policy.time_zone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    first_of_month = midnight.replace(day=1)
+    next_month = (first_of_month + timedelta(days=32)).replace(day=1)
+    epoch = int(now.timestamp())
+    base = f"{PREFIX}ai:{policy.tenant_id}"
+    counters = [
+        (
+            f"{base}:day:{local:%Y-%m-%d}",
+            policy.daily_limit,
+            _seconds_until(midnight + timedelta(days=1), local),
+            "DAILY_LIMIT",
+            f"The daily limit of {policy.daily_limit} AI replies was reached; it resets at "
+            f"midnight ({policy.time_zone}).",
+        ),
+        (
+            f"{base}:month:{local:%Y-%m}",
+            policy.monthly_limit,
+            _seconds_until(next_month, local),
+            "MONTHLY_LIMIT",
+            f"The monthly limit of {policy.monthly_limit} AI replies was reached; it resets on "
+            f"the first of the month ({policy.time_zone}).",
+        ),
+        (
+            f"{base}:minute:{epoch // 60}",
+            policy.per_minute,
+            120,
+            "BURST_MINUTE",
+            f"More than {policy.per_minute} AI replies in one minute; the assistant pauses "
+            "until the minute is over.",
+        ),
+        (
+            f"{base}:hour:{epoch // 3600}",
+            policy.per_hour,
+            7200,
+            "BURST_HOUR",
+            f"More than {policy.per_hour} AI replies in one hour; the assistant pauses until "
+            "the hour is over.",
+        ),
+    ]
+    await _seed(redis, policy.tenant_id, counters[0][0], counters[0][2], since=midnight)
+    await _seed(redis, policy.tenant_id, counters[1][0], counters[1][2], since=first_of_month)
+    keys = [key for key, *_ in counters]
+    args = [value for _, limit, ttl, *_ in counters for value in (limit, ttl)]
+    refused = int(await redis.eval(_RESERVE, len(keys), *keys, *args))
+    if refused:
+        _, _, _, code, reason = counters[refused - 1]
+        return Admission(False, code, reason)
+    return Admission(True)
+
+
+async def _seed(redis: Any, tenant_id: UUID, key: str, ttl: int, *, since: datetime) -> None:
+    if await redis.exists(key):
+        return
+    used = await AIUsage.count().where(
+        (AIUsage.tenant == tenant_id)
+        & (AIUsage.created_at >= since)
+        & AIUsage.outcome.is_in(list(COUNTED))
+    )
+    await redis.set(key, used, ex=ttl, nx=True)
+
+
+def _seconds_until(end: datetime, local: datetime) -> int:
+    return max(1, int((end - local).total_seconds()))
+
+
+async def record_usage(
+    scope: TenantScope,
+    *,
+    conversation_id: UUID | None,
+    outcome: str,
+    provider: str = "",
+    model: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    cost_micro_usd: int = 0,
+    latency_ms: int = 0,
+    confidence: float | None = None,
+    intent: str = "",
+    blocked_reason: str = "",
+) -> None:
+    """One row of the usage log per assistant turn, whatever its outcome."""
+    await scope.new(
+        AIUsage,
+        conversation=conversation_id,
+        provider=provider[:40],
+        model=model[:120],
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost_micro_usd=cost_micro_usd,
+        latency_ms=latency_ms,
+        confidence=confidence,
+        intent=intent[:20],
+        outcome=outcome[:12],
+        blocked_reason=blocked_reason[:200],
+    ).save()
