@@ -5,7 +5,9 @@ reliability test (the same stack, a short stream and a SIGKILL). Everything
 runs as separate processes the way systemd runs them: ``b2a serve``,
 ``b2a worker`` and ``b2a whatsapp``, with the fake Graph API as the far end.
 Each inbound message comes from a new customer of a tenant with a greeting, so
-each one is answered by exactly one outbound send: the greeting.
+each one is answered by the greeting; with the assistant on (the reliability
+test), also by the assistant's answer from a small catalogue. The benchmark
+keeps the assistant off, so it measures the pipeline: one send per message.
 """
 
 from __future__ import annotations
@@ -60,8 +62,16 @@ def base_env(home: Path, db_url: str, redis_url: str) -> dict[str, str]:
     }
 
 
-async def prepare_tenant(env: dict[str, str], graph_url: str) -> tuple[str, str]:
-    """Migrate, create a tenant with a greeting and a Cloud API number; their ids."""
+async def prepare_tenant(
+    env: dict[str, str], graph_url: str, *, assistant: bool = False
+) -> tuple[str, str]:
+    """Migrate, create a tenant with a greeting and a Cloud API number; their ids.
+
+    With ``assistant``, the tenant sells two services and its offline assistant
+    answers; without, the assistant is switched off and only the greeting goes.
+    """
+    from b2a.assistant.tables import AssistantConfig
+    from b2a.catalog.tables import Service
     from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
     from b2a.inbox.channels import connect_cloud_channel
     from b2a.lib.crypto import SecretBox
@@ -86,11 +96,16 @@ async def prepare_tenant(env: dict[str, str], graph_url: str) -> tuple[str, str]
             admin_password="correct horse battery",
         )
         await Tenant.update({Tenant.greeting_message: GREETING}).where(Tenant.id == tenant.id)
+        scope = Actor.operator("bench").within(tenant.id).scope
+        await scope.new(AssistantConfig, enabled=assistant).save()
+        if assistant:
+            for name, price in (("Haircut", 150000), ("Facial", 250000)):
+                await scope.new(Service, name=name, price_minor=price, currency="PKR").save()
         credentials = CloudCredentials(
             "PNID-BENCH", GRAPH_TOKEN, "WABA", app_secret=APP_SECRET, verify_token="vt"
         )
         channel = await connect_cloud_channel(
-            Actor.operator("bench").within(tenant.id).scope,
+            scope,
             credentials,
             SecretBox(settings.core.encryption_key),
         )
@@ -276,7 +291,7 @@ async def drive(
 
 
 def sends(graph_url: str) -> list[dict[str, Any]]:
-    """Every message the fake Graph API accepted: recipient and arrival time."""
+    """Every message the fake Graph API accepted: recipient, what it said, arrival time."""
     response = httpx.get(f"{graph_url}/_fake/sent", timeout=30)
     response.raise_for_status()
     return list(response.json())
@@ -322,6 +337,7 @@ class Stored:
     """What the database holds after a run."""
 
     inbound_by_wamid: dict[str, int]
+    outbound: int
     unprocessed_events: int
     unsettled_sends: int
     dead: dict[str, int]
@@ -339,6 +355,9 @@ async def stored(db_url: str) -> Stored:
             "SELECT wa_message_id, count(*) AS n FROM message"
             " WHERE direction = 'INBOUND' GROUP BY wa_message_id"
         )
+        outbound = await connection.fetchval(
+            "SELECT count(*) FROM message WHERE direction = 'OUTBOUND'"
+        )
         unprocessed = await connection.fetchval(
             "SELECT count(*) FROM inbound_event WHERE processed_at IS NULL"
         )
@@ -352,18 +371,25 @@ async def stored(db_url: str) -> Stored:
         await connection.close()
     return Stored(
         {row["wa_message_id"]: row["n"] for row in rows},
+        outbound,
         unprocessed,
         unsettled,
         {row["error_code"]: row["n"] for row in dead},
     )
 
 
-async def settle(db_url: str, *, expected: int, timeout: float) -> Stored:
-    """Wait until every accepted event is processed and no send is still pending."""
+async def settle(
+    db_url: str, *, expected: int, timeout: float, replies: int | None = None
+) -> Stored:
+    """Wait until every accepted event is processed and no send is still pending.
+
+    ``replies``: also wait until that many outbound messages exist (a killed
+    assistant turn is retried only once its job's timeout has passed).
+    """
     deadline = time.monotonic() + timeout
     while True:
         outcome = await stored(db_url)
-        done = len(outcome.inbound_by_wamid) >= expected
+        done = len(outcome.inbound_by_wamid) >= expected and outcome.outbound >= (replies or 0)
         if done and outcome.unprocessed_events == 0 and outcome.unsettled_sends == 0:
             return outcome
         if time.monotonic() > deadline:

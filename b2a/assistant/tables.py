@@ -20,6 +20,10 @@ from b2a.tenants.tables import TenantRecord
 class AssistantConfig(TenantRecord):
     """How a tenant's assistant behaves; one row per tenant."""
 
+    enabled = Boolean(
+        default=True,
+        help_text="the tenant's own switch: off, humans answer everything",
+    )
     threshold = Float(default=0.85, help_text="minimum confidence to send a reply")
     prohibited_phrases = JSON(default=[])
     fallback_text = Text(

@@ -18,7 +18,14 @@ from b2a.inbox.rules import Author, Direction, Owner
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock
-from b2a.outbox.queueing import Draft, Sender, WindowClosed, enqueue_send, store_outbound
+from b2a.outbox.queueing import (
+    Draft,
+    Sender,
+    WindowClosed,
+    enqueue_send,
+    resume_unsent,
+    store_outbound,
+)
 from b2a.tenants.hours import is_open, opening_days
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
@@ -41,6 +48,8 @@ async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
         return []
     async with atomic():
         if not await _claim(scope, stored.message_id):
+            # A retried job: the step committed; its replies may still lack a send job.
+            await resume_unsent(scope, stored.conversation_id)
             return []
         conversation = await scope.get(Conversation, stored.conversation_id)
         if conversation.owner == Owner.HUMAN:

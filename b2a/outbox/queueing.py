@@ -144,6 +144,27 @@ async def enqueue_send(
     )
 
 
+async def resume_unsent(scope: TenantScope, conversation_id: UUID) -> int:
+    """Queue the first send job of the conversation's replies that never had one; how many.
+
+    For a reply step retried after a crash between its commit and its enqueue:
+    the replies it stored wait QUEUED with no attempt made. ``enqueue_send``
+    keys the first job by the message, so a reply whose job does exist (waiting,
+    running, or finished within SAQ's retention) is not queued again; one found
+    QUEUED by two jobs is still claimed by only one (``delivery``).
+    """
+    rows = await scope.select(Message, Message.id).where(
+        (Message.conversation == conversation_id)
+        & (Message.direction == Direction.OUTBOUND)
+        & (Message.state == DeliveryState.QUEUED)
+        & (Message.attempts == 0)
+    )
+    queued = 0
+    for row in rows:
+        queued += await enqueue_send(scope.tenant_id, row["id"])
+    return queued
+
+
 def _require_open_window(conversation: Conversation) -> None:
     expires = conversation.window_expires_at
     if expires is None or expires <= clock.now():

@@ -174,7 +174,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/_fake/sent":
             # Not Meta's: lets a benchmark in another process read what arrived, and when.
             with state.lock:
-                log = [{"to": s.get("to"), "at": s["received_at"]} for s in state.sent]
+                log = [
+                    {"to": s.get("to"), "at": s["received_at"], "body": _body(s)}
+                    for s in state.sent
+                ]
             self._reply(200, log)
             return
         if not self._authorised():
@@ -235,6 +238,16 @@ class _Handler(BaseHTTPRequestHandler):
             base = f"http://127.0.0.1:{self.server.server_port}{urlsplit(self.path).path}"
             body["paging"] = {"next": f"{base}?after={after + 2}"}
         self._reply(200, body)
+
+
+def _body(sent: dict[str, Any]) -> str:
+    """What a sent message said: its text, or the template or media it carried."""
+    kind = sent.get("type", "text")
+    if kind == "text":
+        return str(sent.get("text", {}).get("body", ""))
+    if kind == "template":
+        return f"template:{sent.get('template', {}).get('name', '')}"
+    return f"{kind}:{sent.get(kind, {}).get('id', sent.get(kind, {}).get('link', ''))}"
 
 
 class _Server(ThreadingHTTPServer):

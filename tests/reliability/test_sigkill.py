@@ -3,7 +3,8 @@
 The stack runs as real processes (``b2a serve``, ``b2a worker``) against
 PostgreSQL, Redis and the fake Graph API; the benchmark drives the same stack
 (bench/harness.py). Every message comes from a new customer of a tenant with a
-greeting, so every message calls for exactly one send.
+greeting and its offline assistant on, so every message calls for exactly two
+sends: the greeting and the assistant's answer.
 """
 
 from collections import Counter
@@ -21,7 +22,7 @@ async def test_a_worker_killed_mid_stream_stores_each_message_once_and_answers_a
     env = harness.base_env(tmp_path / "home", db_url, redis_url)
     with harness.running_stack(env, tmp_path / "logs") as stack:
         stack.start_graph()
-        _, channel_id = await harness.prepare_tenant(env, stack.graph_url)
+        _, channel_id = await harness.prepare_tenant(env, stack.graph_url, assistant=True)
         stack.start("serve")
         stack.start("worker")
 
@@ -33,14 +34,17 @@ async def test_a_worker_killed_mid_stream_stores_each_message_once_and_answers_a
         drive = await harness.drive(
             stack.base_url, channel_id, rate=100, count=MESSAGES, on_progress=kill_and_restart
         )
-        outcome = await harness.settle(db_url, expected=MESSAGES, timeout=240)
-        sent_to = Counter(send["to"] for send in harness.sends(stack.graph_url))
+        outcome = await harness.settle(db_url, expected=MESSAGES, replies=2 * MESSAGES, timeout=240)
+        sent = Counter((send["to"], send["body"]) for send in harness.sends(stack.graph_url))
 
     assert drive.rejected == 0 and len(drive.wamids) == MESSAGES, drive.rejected
     assert outcome.unprocessed_events == 0 and outcome.unsettled_sends == 0, outcome
     assert sorted(outcome.inbound_by_wamid) == sorted(drive.wamids.values()), "none lost"
     assert set(outcome.inbound_by_wamid.values()) == {1}, "each stored exactly once"
-    assert max(sent_to.values()) == 1, "each answered at most once"
-    assert set(sent_to) <= set(drive.wamids)
-    # A greeting is missing only when the kill caught its send on the wire.
-    assert len(sent_to) + outcome.dead.get("INTERRUPTED", 0) == MESSAGES, outcome.dead
+    assert max(sent.values()) == 1, "nothing sent twice"
+    assert {to for to, _ in sent} <= set(drive.wamids)
+    assert Counter(to for to, _ in sent).most_common(1)[0][1] <= 2, "answered at most once"
+    assert outcome.outbound == 2 * MESSAGES, "a greeting and an answer each"
+    assert {body for _, body in sent} >= {harness.GREETING}
+    # A reply is missing only when the kill caught its send on the wire.
+    assert len(sent) + outcome.dead.get("INTERRUPTED", 0) == 2 * MESSAGES, outcome.dead

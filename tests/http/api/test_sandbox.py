@@ -1,5 +1,6 @@
 """The customer simulator goes through the real pipeline: accept, worker, reply step, send."""
 
+from b2a.catalog.tables import Service
 from b2a.inbox.rules import Transport
 from b2a.inbox.tables import Channel, InboundEvent
 from b2a.tenants.scope import TenantScope
@@ -54,3 +55,25 @@ async def test_a_bad_number_or_empty_text_is_refused(client, tokens):
         "/api/v1/sandbox/messages", json={"phone": PHONE, "text": ""}, headers=tokens.acme_agent
     )
     assert empty.status_code == 422 and empty.json()["field"] == "text"
+
+
+async def test_the_assistant_answers_a_simulated_customer_with_the_catalogue_price(
+    client, cast, tokens, settings
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await scope.new(Service, name="Chocolate cake", price_minor=280000, currency="PKR").save()
+    h = tokens.acme_agent
+    await client.post("/api/v1/sandbox/channel", headers=h)
+    await client.post(
+        "/api/v1/sandbox/messages",
+        json={"phone": PHONE, "name": "Ayesha", "text": "chocolate cake kitne ka hai?"},
+        headers=h,
+    )
+
+    async def answered():
+        response = await client.get("/api/v1/sandbox/messages", params={"phone": PHONE}, headers=h)
+        return [m for m in response.json() if m["author"] == "AI" and m["state"] == "SENT"]
+
+    async with running_worker(settings):
+        [answer] = await eventually(answered)
+    assert "Chocolate cake" in answer["text"] and "2,800" in answer["text"]

@@ -1,0 +1,283 @@
+"""One assistant turn: from a stored customer message to a grounded reply or a hand-off.
+
+The order of checks is the product's promise (SPEC §5):
+
+1. Nothing happens for a message already answered, a conversation a human
+   owns, or a tenant that switched its assistant off (``AssistantConfig.enabled``:
+   humans answer everything; the away message still goes).
+2. Governance decides before any provider is asked (kill switches, limits).
+   Refused: the customer gets the tenant's fallback text and humans take over,
+   with the reason shown in the inbox.
+3. The provider drafts; grounding and the guardrails review the draft against
+   the catalogue. Blocked: the fallback text; below the tenant's threshold, or
+   the customer asking for a person: the hand-off text. Either way humans take
+   over and the reason is kept.
+4. The outcome is written in one transaction that first claims the message
+   (``Message.assisted_at``): the reply, the hand-off and the usage row commit
+   together or not at all. A job killed before the commit is retried and drafts
+   again; one killed after it finds the message claimed and only makes sure the
+   reply it stored has its send job. So every message is answered at most once
+   and, once the job has run to its end, exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from b2a.assistant import context, governance
+from b2a.assistant.catalog_provider import CatalogAssistant
+from b2a.assistant.grounding import review
+from b2a.assistant.shapes import AssistantRequest, Intent, Provider, ProviderReply
+from b2a.assistant.tables import AssistantConfig
+from b2a.audit import service as audit
+from b2a.db.columns import json_value
+from b2a.db.transaction import atomic
+from b2a.inbox.rules import Author, Owner
+from b2a.inbox.tables import Conversation, Message
+from b2a.lib import clock, events
+from b2a.outbox.queueing import (
+    Draft,
+    Sender,
+    WindowClosed,
+    enqueue_send,
+    resume_unsent,
+    store_outbound,
+)
+from b2a.tenants.actor import Actor
+from b2a.tenants.hours import describe, humans_back, opening_days
+from b2a.tenants.rules import Role
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
+
+log = logging.getLogger(__name__)
+
+ASSISTANT = Sender(Author.AI)
+
+
+class Outcome:
+    """How a turn ended, as the usage log records it."""
+
+    SENT = "sent"
+    HANDOFF = "handoff"
+    BLOCKED = "blocked"
+    REFUSED = "refused"
+    FALLBACK = "fallback"
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the turn did; ``reply_id`` is the queued answer, if any."""
+
+    outcome: str
+    reply_id: UUID | None = None
+    reason: str = ""
+
+
+@dataclass
+class Decision:
+    """What the turn will write: the text, whether humans take over, and the usage row."""
+
+    text: str
+    outcome: str
+    reason: str = ""
+    hand_over: bool = False
+    confidence: float | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    """Customer details the message gave, kept on the customer."""
+
+
+async def assistant_config(scope: TenantScope) -> AssistantConfig:
+    """The tenant's assistant settings, created with the defaults on first use."""
+    config = await scope.objects(AssistantConfig).first()
+    if config is None:
+        config = scope.new(AssistantConfig)
+        await config.save()
+    return config
+
+
+async def take_turn(
+    scope: TenantScope,
+    conversation_id: UUID,
+    message_id: UUID,
+    redis: Any,
+    *,
+    provider: Provider | None = None,
+    now: datetime | None = None,
+) -> TurnResult | None:
+    """Answer one customer message or hand the conversation to humans; None when not ours."""
+    now = now or clock.now()
+    message = await scope.get(Message, message_id)
+    if message.assisted_at is not None:
+        # A retried job: the turn committed; its reply may still lack a send job.
+        await resume_unsent(scope, conversation_id)
+        return None
+    conversation = await scope.get(Conversation, conversation_id)
+    tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
+    if conversation.owner == Owner.HUMAN or tenant is None:
+        return None
+    config = await assistant_config(scope)
+    if not config.enabled:
+        return None
+    days = await opening_days(scope)
+    back = humans_back(days, tenant.time_zone, now)
+    admission = await governance.admit(redis, await governance.load_policy(tenant.id), now=now)
+    if admission.allowed:
+        request = await _request(scope, tenant, config, conversation, message, describe(days), back)
+        decision = await _decide(request, config, provider or CatalogAssistant())
+    else:
+        decision = Decision(config.fallback_text, Outcome.REFUSED, admission.reason, True)
+    if decision.hand_over and back:
+        decision.text = f"{decision.text.strip()} Our team is back {back}."
+    return await _commit(scope, conversation, message_id, decision, redis, now)
+
+
+async def _request(
+    scope: TenantScope,
+    tenant: Tenant,
+    config: AssistantConfig,
+    conversation: Conversation,
+    message: Message,
+    hours: str,
+    back: str,
+) -> AssistantRequest:
+    """What the provider sees: the catalogue, the bounded history, the customer, the hours."""
+    return AssistantRequest(
+        catalog=await context.catalog_view(scope, tenant.name),
+        message=message.text,
+        history=await context.history(scope, conversation.id, message),
+        known_fields=await context.known_fields(scope, conversation.customer),
+        required_fields=tuple(str(f) for f in json_value(config.required_order_fields) or ()),
+        keywords={
+            str(intent): tuple(str(w) for w in words)
+            for intent, words in (json_value(config.intent_keywords) or {}).items()
+        },
+        hours=hours,
+        humans_back=back,
+    )
+
+
+async def _decide(
+    request: AssistantRequest, config: AssistantConfig, provider: Provider
+) -> Decision:
+    """Draft, review against the catalogue, and choose: send, hand off, or block."""
+    started = time.perf_counter()
+    reply = await provider.reply(request)
+    verdict = review(
+        reply,
+        request.catalog,
+        threshold=config.threshold,
+        prohibited=tuple(str(p) for p in json_value(config.prohibited_phrases) or ()),
+    )
+    usage = _usage(reply, round((time.perf_counter() - started) * 1000), verdict.confidence)
+    if reply.intent is Intent.HUMAN:
+        decision = Decision(
+            config.handoff_text, Outcome.HANDOFF, "The customer asked for a person.", True
+        )
+    elif verdict.blocked:
+        decision = Decision(config.fallback_text, Outcome.BLOCKED, verdict.reason, True)
+    elif not verdict.send:
+        reason = f"The assistant was unsure: {verdict.reason}."
+        decision = Decision(config.handoff_text, Outcome.HANDOFF, reason, True)
+    else:
+        outcome = Outcome.FALLBACK if reply.fallback_reason else Outcome.SENT
+        decision = Decision(
+            verdict.text, outcome, reply.fallback_reason, confidence=verdict.confidence
+        )
+    decision.usage = usage
+    decision.fields = reply.fields
+    return decision
+
+
+def _usage(reply: ProviderReply, latency_ms: int, confidence: float) -> dict[str, Any]:
+    return {
+        "provider": reply.provider,
+        "model": reply.model,
+        "prompt_tokens": reply.prompt_tokens,
+        "completion_tokens": reply.completion_tokens,
+        "latency_ms": latency_ms,
+        "intent": reply.intent.value,
+        "confidence": confidence,
+    }
+
+
+async def _commit(
+    scope: TenantScope,
+    conversation: Conversation,
+    message_id: UUID,
+    decision: Decision,
+    redis: Any,
+    now: datetime,
+) -> TurnResult | None:
+    """Claim the message and write the turn's outcome in one transaction; then send."""
+    async with atomic():
+        if not await _claim(scope, message_id, now):
+            return None
+        await context.remember_fields(scope, conversation.customer, decision.fields)
+        reply_id = await _store_reply(scope, conversation.id, decision)
+        if decision.hand_over:
+            await _hand_over(scope, conversation.id, decision)
+        await governance.record_usage(
+            scope,
+            conversation_id=conversation.id,
+            outcome=decision.outcome,
+            blocked_reason=decision.reason,
+            **decision.usage,
+        )
+    if reply_id is not None:
+        await enqueue_send(scope.tenant_id, reply_id)
+    if decision.hand_over:
+        log.info("conversation %s handed to humans: %s", conversation.id, decision.reason)
+        await events.publish(
+            redis,
+            str(scope.tenant_id),
+            "conversation.updated",
+            conversation_id=conversation.id,
+            owner=Owner.HUMAN,
+            reason=decision.reason,
+        )
+    return TurnResult(decision.outcome, reply_id, decision.reason)
+
+
+async def _store_reply(
+    scope: TenantScope, conversation_id: UUID, decision: Decision
+) -> UUID | None:
+    try:
+        message = await store_outbound(scope, conversation_id, Draft(text=decision.text), ASSISTANT)
+    except WindowClosed:
+        log.info("conversation %s: window closed, assistant reply dropped", conversation_id)
+        return None
+    if decision.confidence is not None:
+        await scope.update(Message, {Message.ai_confidence: decision.confidence}).where(
+            Message.id == message.id
+        )
+    return message.id
+
+
+async def _hand_over(scope: TenantScope, conversation_id: UUID, decision: Decision) -> None:
+    """Humans own the conversation from now on; the inbox shows why."""
+    await scope.update(
+        Conversation,
+        {Conversation.owner: Owner.HUMAN, Conversation.owner_reason: decision.reason[:200]},
+    ).where(Conversation.id == conversation_id)
+    await audit.record(
+        Actor(None, Role.STAFF, scope.tenant_id, label="assistant"),
+        "assistant.handoff",
+        conversation=str(conversation_id),
+        outcome=decision.outcome,
+        reason=decision.reason,
+    )
+
+
+async def _claim(scope: TenantScope, message_id: UUID, now: datetime) -> bool:
+    rows = (
+        await scope.update(Message, {Message.assisted_at: now})
+        .where((Message.id == message_id) & Message.assisted_at.is_null())
+        .returning(Message.id)
+    )
+    return bool(rows)
