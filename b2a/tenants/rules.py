@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from b2a.errors import Invalid
 
 
 class TenantStatus(StrEnum):
@@ -45,3 +48,18 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:60] or "tenant"
+
+
+def check_time_zone(time_zone: str) -> str:
+    """The name, when it is an IANA time zone this machine knows.
+
+    Raises:
+        Invalid: it is not one.
+    """
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            f"{time_zone!r} is not a time zone; use a name like Asia/Karachi.", field="time_zone"
+        ) from None
+    return time_zone

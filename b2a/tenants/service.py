@@ -14,7 +14,7 @@ from b2a.errors import Conflict, Forbidden, Invalid, NotFound
 from b2a.lib import clock
 from b2a.tenants.actor import Actor
 from b2a.tenants.passwords import check_strength, generate_password, hash_password
-from b2a.tenants.rules import Role, TenantStatus, slugify
+from b2a.tenants.rules import Role, TenantStatus, check_time_zone, slugify
 from b2a.tenants.tables import Tenant, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -83,7 +83,7 @@ async def create_tenant(
         raise Forbidden("only a super admin can create tenants.")
     if not name.strip():
         raise Invalid("a tenant needs a name.", field="name")
-    _check_time_zone(time_zone)
+    check_time_zone(time_zone)
     email = normalise_email(admin_email)
     if await User.exists().where(User.email == email).run():
         raise Conflict(f"{email} already has an account.", code="EMAIL_EXISTS")
@@ -94,17 +94,6 @@ async def create_tenant(
     )
     await audit.record(actor, "tenant.created", tenant_id=tenant.id, name=tenant.name)
     return tenant, login
-
-
-def _check_time_zone(time_zone: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(
-            f"{time_zone!r} is not a time zone; use a name like Asia/Karachi.", field="time_zone"
-        ) from None
 
 
 async def list_tenants(*, include_deleted: bool = False) -> list[TenantSummary]:

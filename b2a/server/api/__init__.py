@@ -20,6 +20,7 @@ from b2a.server.api.labels import LabelController
 from b2a.server.api.messages import MessageController, download_media, list_dead_letters
 from b2a.server.api.sandbox import SandboxController
 from b2a.server.api.schedules import ScheduleController
+from b2a.server.api.settings import SettingsController
 from b2a.server.api.templates import TemplateController
 from b2a.server.api.whatsapp_cloud import WhatsAppCloudController
 from b2a.server.api.whatsapp_web import WhatsAppWebController
@@ -50,6 +51,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             TemplateController,
             SandboxController,
             ScheduleController,
+            SettingsController,
             WhatsAppWebController,
             WhatsAppCloudController,
             download_media,
