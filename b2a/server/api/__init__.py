@@ -13,6 +13,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
+from b2a.server.api.analytics import get_analytics, get_dashboard
 from b2a.server.api.canned import CannedReplyController
 from b2a.server.api.conversations import ConversationController
 from b2a.server.api.events import stream_events
@@ -57,6 +58,8 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             download_media,
             list_dead_letters,
             stream_events,
+            get_dashboard,
+            get_analytics,
         ],
         middleware=[DefineMiddleware(ApiAuthentication)],
         guards=[tenant_member],

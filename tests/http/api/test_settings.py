@@ -132,3 +132,13 @@ async def test_the_profile_and_hours_change_and_bad_values_are_refused(client, t
         assert response.status_code == 422, body
         assert response.json()["field"] == field
     assert (await client.put(HOURS, json=[], headers=h)).json()["hours"] == []
+
+
+async def test_every_member_sees_the_dashboard_and_only_admins_the_analytics(client, tokens):
+    board = await client.get("/api/v1/dashboard", headers=tokens.acme_agent)
+    assert board.status_code == 200 and board.json()["pending_orders"] == 0
+    assert (await client.get("/api/v1/analytics", headers=tokens.acme_agent)).status_code == 403
+    month = await client.get("/api/v1/analytics", params={"days": 30}, headers=tokens.acme_owner)
+    assert month.status_code == 200 and len(month.json()["days"]) == 30
+    wrong = await client.get("/api/v1/analytics", params={"days": 9}, headers=tokens.acme_owner)
+    assert wrong.status_code == 422 and wrong.json()["field"] == "days"
