@@ -317,6 +317,12 @@ class RetentionSettings:
         "30",
         _parse_int,
     )
+    inbound_event_days: int = setting(
+        "B2A_RETENTION_INBOUND_EVENT_DAYS",
+        "Days raw webhook and session events are kept once processed (Meta redelivers for 7).",
+        "14",
+        _parse_int,
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from b2a.cli._runtime import console, load_settings, run_with_db
+from b2a.privacy.tenants import erase_tenant
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import TenantStatus
@@ -102,7 +103,7 @@ def delete(
                 f"Erase {tenant.name} ({tenant.slug}) and all its data? This cannot be undone",
                 abort=True,
             )
-        await tenants.erase_tenant(OPERATOR, tenant.id, media_root=settings.core.media_root)
+        await erase_tenant(OPERATOR, tenant.id, media_root=settings.core.media_root)
         console.print(f"[green]✓[/green] {tenant.slug} erased")
 
     run_with_db(settings, work)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from b2a.audit.archive import archive_and_prune
+from b2a.inbox.tables import InboundEvent
 from b2a.lib import clock
 from b2a.outbox.rules import ScheduleStatus
 from b2a.outbox.tables import ScheduledMessage
@@ -22,6 +23,9 @@ async def run_retention(settings: Settings) -> dict[str, int]:
         "scheduled_messages_removed": await _prune_scheduled(
             now - timedelta(days=settings.retention.scheduled_days)
         ),
+        "inbound_events_removed": await _prune_inbound_events(
+            now - timedelta(days=settings.retention.inbound_event_days)
+        ),
     }
 
 
@@ -33,4 +37,18 @@ async def _prune_scheduled(before: datetime) -> int:
     doomed = await ScheduledMessage.count().where(finished).run()
     if doomed:
         await ScheduledMessage.delete().where(finished).run()
+    return int(doomed)
+
+
+async def _prune_inbound_events(before: datetime) -> int:
+    """Raw events processed before ``before`` (all tenants).
+
+    They hold customers' messages as WhatsApp sent them and exist to catch
+    redeliveries; Meta gives up after seven days, and a later copy is still
+    caught by the message's own unique WhatsApp id.
+    """
+    done = InboundEvent.processed_at.is_not_null() & (InboundEvent.processed_at < before)
+    doomed = await InboundEvent.count().where(done).run()
+    if doomed:
+        await InboundEvent.delete().where(done).run()
     return int(doomed)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from uuid import UUID
 
 from b2a.audit import service as audit
@@ -150,21 +148,6 @@ async def set_tenant_status(actor: Actor, tenant_id: UUID, status: TenantStatus)
     await tenant.save([Tenant.status, Tenant.deleted_at])
     await audit.record(actor, f"tenant.{status.lower()}", tenant_id=tenant.id)
     return tenant
-
-
-async def erase_tenant(actor: Actor, tenant_id: UUID, *, media_root: Path) -> None:
-    """Hard-delete a tenant: every row (by cascade) and every stored file.
-
-    Raises:
-        Forbidden: the actor is not a super admin.
-        NotFound: no such tenant.
-    """
-    if not actor.is_super_admin:
-        raise Forbidden("only a super admin can erase a tenant.")
-    tenant = await find_tenant(str(tenant_id))
-    await Tenant.delete().where(Tenant.id == tenant.id).run()
-    shutil.rmtree(media_root / str(tenant.id), ignore_errors=True)
-    await audit.record(actor, "tenant.erased", name=tenant.name, slug=tenant.slug)
 
 
 async def create_user(

@@ -3,7 +3,8 @@ import json
 from datetime import timedelta
 
 from b2a.audit.tables import AuditEntry
-from b2a.inbox.tables import Customer
+from b2a.inbox.rules import Transport
+from b2a.inbox.tables import Channel, Customer, InboundEvent
 from b2a.lib import clock
 from b2a.outbox.rules import ScheduleStatus
 from b2a.outbox.tables import ScheduledMessage
@@ -40,8 +41,22 @@ async def test_cleanup_archives_old_audit_and_removes_old_finished_schedules(
             finished_at=finished,
         ).save()
 
+    channel = scope.new(Channel, transport=Transport.SANDBOX)
+    await channel.save()
+    for key, processed in (("old", now - timedelta(days=15)), ("new", recent), ("todo", None)):
+        await scope.new(
+            InboundEvent, channel=channel.id, source="sandbox", dedupe_key=key,
+            processed_at=processed,
+        ).save()  # fmt: skip
+
     removed = await run_retention(settings)
-    assert removed == {"audit_entries_archived": 2, "scheduled_messages_removed": 2}
+    assert removed == {
+        "audit_entries_archived": 2,
+        "scheduled_messages_removed": 2,
+        "inbound_events_removed": 1,
+    }
+    kept = {r["dedupe_key"] for r in await scope.select(InboundEvent, InboundEvent.dedupe_key)}
+    assert kept == {"new", "todo"}
     assert await AuditEntry.count().run() == kept_audit
     assert await ScheduledMessage.count().run() == 3
     archive = next((tmp_path / "archive").glob("audit-*.jsonl.gz"))
@@ -51,4 +66,5 @@ async def test_cleanup_archives_old_audit_and_removes_old_finished_schedules(
     assert await run_retention(settings) == {
         "audit_entries_archived": 0,
         "scheduled_messages_removed": 0,
+        "inbound_events_removed": 0,
     }

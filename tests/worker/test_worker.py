@@ -30,6 +30,10 @@ async def test_a_worker_runs_an_enqueued_job_and_reports_its_heartbeat(pg, make_
                 break
             await asyncio.sleep(0.05)
         assert job.status == Status.COMPLETE, job.error
-        assert job.result == {"audit_entries_archived": 0, "scheduled_messages_removed": 0}
+        assert job.result == {
+            "audit_entries_archived": 0,
+            "scheduled_messages_removed": 0,
+            "inbound_events_removed": 0,
+        }
         assert [k async for k in redis.scan_iter(match=heartbeat_pattern("worker"))]
     assert not [k async for k in redis.scan_iter(match=heartbeat_pattern("worker"))]

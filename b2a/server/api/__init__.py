@@ -16,6 +16,7 @@ from litestar.types import ControllerRouterHandler
 from b2a.server.api.analytics import get_analytics, get_dashboard
 from b2a.server.api.canned import CannedReplyController
 from b2a.server.api.conversations import ConversationController
+from b2a.server.api.customers import CustomerController
 from b2a.server.api.events import stream_events
 from b2a.server.api.labels import LabelController
 from b2a.server.api.messages import MessageController, download_media, list_dead_letters
@@ -46,6 +47,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
         route_handlers=[
             *public,
             ConversationController,
+            CustomerController,
             MessageController,
             LabelController,
             CannedReplyController,

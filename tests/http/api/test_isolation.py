@@ -55,6 +55,7 @@ async def _acme(client, cast, tokens):
     )
     return scope, {
         "conversation_id": conversation.id,
+        "customer_id": conversation.customer,
         "label_id": label["id"],
         "message_id": media.json()["id"],
         "reply_id": canned.json()["id"],

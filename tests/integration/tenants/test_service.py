@@ -1,6 +1,7 @@
 import pytest
 
 from b2a.errors import Conflict, Forbidden
+from b2a.privacy.tenants import erase_tenant
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role, TenantStatus
@@ -42,7 +43,7 @@ async def test_suspend_and_erase(cast, tmp_path):
     media = tmp_path / str(cast.acme_owner.tenant_id)
     media.mkdir()
     (media / "photo.jpg").write_bytes(b"x")
-    await tenants.erase_tenant(op, cast.acme_owner.tenant_id, media_root=tmp_path)
+    await erase_tenant(op, cast.acme_owner.tenant_id, media_root=tmp_path)
     assert not media.exists()
     assert await Tenant.count().run() == 1
     assert await User.count().where(User.email.like("%acme.test")).run() == 0
