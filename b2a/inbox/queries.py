@@ -1,9 +1,7 @@
 """Reading the inbox: conversation lists, threads and dead letters, one keyset page at a time.
 
-Pages are keyset pages (SPEC §4: no OFFSET scans). Rows are ordered newest
-first by a timestamp and then by id, and the cursor is the (timestamp, id) of
-the last row served; the next page continues strictly after it, so rows sharing
-a timestamp are neither repeated nor skipped. Cursors are opaque to clients.
+Pages are keyset pages (``b2a.db.keyset``): newest first by a timestamp, then
+by id, continued strictly after an opaque cursor.
 
 Search is a case-insensitive substring match on the customer's name, phone
 digits and message text. It works the same on PostgreSQL and SQLite (where
@@ -12,20 +10,16 @@ digits and message text. It works the same on PostgreSQL and SQLite (where
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from piccolo.columns import Column
 from piccolo.columns.combination import Combinable, Where
 from piccolo.query import Select
 
+from b2a.db.keyset import DEFAULT_LIMIT, after, checked_limit, contains, page_of
 from b2a.errors import Invalid, NotFound
 from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.rules import ConversationStatus, DeliveryState, Owner
@@ -43,8 +37,6 @@ from b2a.inbox.tables import Conversation, ConversationLabel, Message
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
 
-DEFAULT_LIMIT = 25
-MAX_LIMIT = 100
 UNDELIVERED = (DeliveryState.DEAD, DeliveryState.FAILED)
 # The customer of a message, through its conversation (Piccolo's join chain).
 CUSTOMER: Any = Message.conversation.customer
@@ -65,64 +57,18 @@ class ConversationFilter:
     q: str = ""
 
 
-def encode_cursor(at: datetime, row_id: UUID) -> str:
-    """The opaque cursor pointing just after a row."""
-    raw = json.dumps([at.isoformat(), str(row_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    """The (timestamp, id) inside a cursor.
-
-    Raises:
-        Invalid: the cursor was not made by ``encode_cursor``.
-    """
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, row_id = json.loads(raw)
-        return datetime.fromisoformat(at), UUID(row_id)
-    except (ValueError, TypeError, binascii.Error):
-        raise Invalid("the cursor is not one this server handed out.", field="cursor") from None
-
-
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
-    return limit
-
-
-def _after(time_column: Column, id_column: Column, cursor: str) -> Combinable:
-    at, row_id = decode_cursor(cursor)
-    return (time_column < at) | ((time_column == at) & (id_column < row_id))
-
-
-def _contains(column: Column, text: str) -> Where:
-    """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (ASCII-insensitive) on SQLite."""
-    pattern = f"%{text}%"
-    if column._meta.engine_type == "postgres":
-        return column.ilike(pattern)
-    return column.like(pattern)
-
-
-def _page_of(rows: list[dict[str, Any]], limit: int, time_key: str) -> tuple[list[Any], str | None]:
-    if len(rows) <= limit:
-        return rows, None
-    last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last[time_key], last["id"])
-
-
 async def _newest_messages(
     query: Select, cursor: str | None, limit: int
 ) -> tuple[list[Any], str | None]:
     """One keyset page of a message query, newest first, and the cursor of the next."""
     if cursor:
-        query = query.where(_after(Message.created_at, Message.id, cursor))
+        query = query.where(after(Message.created_at, Message.id, cursor))
     rows = await (
         query.order_by(Message.created_at, Message.id, ascending=False)
         .limit(limit + 1)
         .output(load_json=True)
     )
-    return _page_of(rows, limit, "created_at")
+    return page_of(rows, limit, "created_at")
 
 
 CONVERSATION_COLUMNS = (
@@ -181,8 +127,8 @@ def _assignee_is(actor: Actor, assignee: str) -> Where:
 
 def _matches(scope: TenantScope, q: str) -> Combinable:
     """The customer's name, phone digits or any message text contains ``q``."""
-    in_messages = scope.select(Message, Message.conversation).where(_contains(Message.text, q))
-    condition: Combinable = _contains(Conversation.customer.name, q) | Conversation.id.is_in(
+    in_messages = scope.select(Message, Message.conversation).where(contains(Message.text, q))
+    condition: Combinable = contains(Conversation.customer.name, q) | Conversation.id.is_in(
         in_messages
     )
     digits = re.sub(r"\D", "", q)
@@ -206,16 +152,16 @@ async def list_conversations(
         Invalid: a bad cursor, limit or assignee.
     """
     scope = actor.scope
-    limit = _limit(limit)
+    limit = checked_limit(limit)
     query = _filtered(_conversation_query(scope), scope, actor, filters).where(
         Conversation.last_message_at.is_not_null()
     )
     if cursor:
-        query = query.where(_after(Conversation.last_message_at, Conversation.id, cursor))
+        query = query.where(after(Conversation.last_message_at, Conversation.id, cursor))
     rows = await query.order_by(
         Conversation.last_message_at, Conversation.id, ascending=False
     ).limit(limit + 1)
-    page, next_cursor = _page_of(rows, limit, "last_message_at")
+    page, next_cursor = page_of(rows, limit, "last_message_at")
     return ConversationPage(await _with_labels(scope, page), next_cursor)
 
 
@@ -306,7 +252,7 @@ async def list_messages(
         Invalid: a bad cursor or limit.
     """
     scope = actor.scope
-    limit = _limit(limit)
+    limit = checked_limit(limit)
     await scope.get(Conversation, conversation_id)
     query = scope.select(Message).where(Message.conversation == conversation_id)
     page, next_cursor = await _newest_messages(query, cursor, limit)
@@ -324,7 +270,7 @@ async def list_dead_letters(
         Invalid: a bad cursor or limit.
     """
     scope = actor.scope
-    limit = _limit(limit)
+    limit = checked_limit(limit)
     query = scope.select(
         Message,
         *Message.all_columns(),

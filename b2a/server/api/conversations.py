@@ -8,6 +8,7 @@ from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 
+from b2a.db import keyset
 from b2a.inbox import actions, queries
 from b2a.inbox.queries import ConversationFilter
 from b2a.inbox.rules import ConversationStatus, Owner
@@ -44,7 +45,7 @@ class ConversationController(Controller):
         unread: bool | None = None,
         q: str = Parameter(default="", description="Customer name, phone or message text."),
         cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
-        limit: int = Parameter(default=queries.DEFAULT_LIMIT, ge=1, le=queries.MAX_LIMIT),
+        limit: int = Parameter(default=keyset.DEFAULT_LIMIT, ge=1, le=keyset.MAX_LIMIT),
     ) -> ConversationPage:
         """Most recent activity first; pass ``next_cursor`` back as ``cursor`` for more."""
         filters = ConversationFilter(status, owner, assignee, label, unread, q)

@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import File
 
+from b2a.db import keyset
 from b2a.errors import Invalid
 from b2a.inbox import actions, queries
 from b2a.inbox.schemas import DeadLetterPage, MessageOut, MessagePage, ReplyIn
@@ -46,7 +47,7 @@ class MessageController(Controller):
         actor: Actor,
         conversation_id: UUID,
         cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
-        limit: int = Parameter(default=queries.DEFAULT_LIMIT, ge=1, le=queries.MAX_LIMIT),
+        limit: int = Parameter(default=keyset.DEFAULT_LIMIT, ge=1, le=keyset.MAX_LIMIT),
     ) -> MessagePage:
         """Each outbound message carries its delivery state and any failure reason."""
         return await queries.list_messages(actor, conversation_id, cursor=cursor, limit=limit)
@@ -113,7 +114,7 @@ async def download_media(actor: Actor, state: State, message_id: UUID) -> File:
 async def list_dead_letters(
     actor: Actor,
     cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
-    limit: int = Parameter(default=queries.DEFAULT_LIMIT, ge=1, le=queries.MAX_LIMIT),
+    limit: int = Parameter(default=keyset.DEFAULT_LIMIT, ge=1, le=keyset.MAX_LIMIT),
 ) -> DeadLetterPage:
     """DEAD (retries exhausted) and FAILED (refused by WhatsApp) messages, with the reason."""
     return await queries.list_dead_letters(actor, cursor=cursor, limit=limit)
