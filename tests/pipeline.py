@@ -17,8 +17,10 @@ from b2a.worker.settings import create_worker
 async def running_worker(settings: Settings) -> AsyncIterator[Any]:
     """A real SAQ worker in this event loop; the test process enqueues through its queue."""
     worker = create_worker(settings)
-    # Upkeep loops notice a stop only between sleeps: short ones stop the worker quickly.
-    worker.timers.update({"schedule": 0.2, "abort": 0.2, "sweep": 0.2, "worker_info": 0.2})
+    # Short upkeep loops: delayed jobs move to the queue within a second, aborts are seen at
+    # once. SAQ passes the schedule, sweep and worker-info periods to Redis as lock TTLs, which
+    # must be whole seconds.
+    worker.timers.update({"schedule": 1, "abort": 0.2, "sweep": 1, "worker_info": 1})
     await worker.queue.connect()
     job_queue.install(worker.queue)
     task = asyncio.create_task(worker.start())

@@ -131,7 +131,8 @@ _SQUASHED_RULES = (
         ),
     ),
 )
-_PERCENT = re.compile(r"\d\s*(%|percent|per cent|fisad)|%\s*\d")
+# A percentage, read with every separator gone so "5.0.%.o.f.f" and "5 0 per cent" count.
+_PERCENT = re.compile(r"\d(%|percent|fisad)|%\d")
 
 _SYMBOLS = {
     "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD"),
@@ -272,7 +273,7 @@ def _language(text: str) -> list[Violation]:
             _REPEATS.sub(r"\1", stem) in form for stem in stems for form in forms
         ):
             found[rule] = Violation(rule, f"{detail} (disguised)")
-    if "discount" not in found and _PERCENT.search(_fold(text)):
+    if "discount" not in found and _PERCENT.search(re.sub(r"[^0-9a-z%]", "", _fold(text))):
         found["discount"] = Violation("discount", "offers a discount (a percentage)")
     return list(found.values())
 

@@ -11,6 +11,7 @@ import stat
 
 import pytest
 
+from b2a.assistant.tables import AssistantConfig
 from b2a.errors import Forbidden, Invalid, TransportError
 from b2a.inbox import web_session
 from b2a.inbox.rules import ChannelState, Owner, Transport
@@ -132,6 +133,8 @@ async def test_messages_are_persisted_and_queued_and_phone_echoes_hand_over_to_h
     cast, redis, settings
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
+    # Only the phone's echo may hand this conversation over, not the assistant.
+    await scope.new(AssistantConfig, enabled=False).save()
     fake = FakeWhatsApp()
     await web_session.start_session(scope, redis)
     async with running_worker(settings), session_process(settings, redis, fake):

@@ -32,7 +32,8 @@ async def test_a_simulated_customer_is_greeted_through_the_worker(client, cast, 
     async def chat():
         response = await client.get("/api/v1/sandbox/messages", params={"phone": PHONE}, headers=h)
         items = response.json()
-        return items if len(items) == 2 and items[1]["state"] == "SENT" else None
+        greeted = [m for m in items if m["author"] == "SYSTEM" and m["state"] == "SENT"]
+        return (items[0], greeted[0]) if greeted else None
 
     async with running_worker(settings):
         customer, greeting = await eventually(chat)

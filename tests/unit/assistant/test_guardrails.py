@@ -303,3 +303,10 @@ def test_normalise_reads_through_case_accents_leetspeak_and_spacing():
     assert normalise("  DÏSC0UNT!!  ") == "discount"
     assert normalise("!d!0t") == "idiot"
     assert normalise("Café   Noor") == "cafe noor"
+
+
+@pytest.mark.parametrize(
+    "text", ["5.0.%.o.f.f", "Get 5 0 % o f f today", "1-0 per cent less", "%.2.0"]
+)
+def test_a_percentage_spelled_out_with_separators_is_still_a_discount(text):
+    assert "discount" in {v.rule for v in check(text, CatalogView("x"))}
