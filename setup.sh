@@ -112,7 +112,8 @@ setup_dev() {
 }
 
 setup_test() {
-  apt_install redis-server redis-tools postgresql postgresql-client systemd nginx ca-certificates
+  # chromium: the browser tests drive Debian's build through Playwright (never `playwright install`).
+  apt_install redis-server redis-tools postgresql postgresql-client systemd nginx ca-certificates chromium
   make_venv "$HERE/.venv" "[test]"
   start_redis
   start_postgres || say "PostgreSQL did not start; the tests will start a private cluster"

@@ -215,6 +215,61 @@ class ServerSettings:
         "",
         _url_parser("http", "https"),
     )
+    trusted_proxies: str = setting(
+        "B2A_SERVER_TRUSTED_PROXIES",
+        "Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are believed.",
+        "127.0.0.1",
+    )
+
+    @property
+    def behind_tls(self) -> bool:
+        """Whether the public address is https (cookies Secure, HSTS sent)."""
+        return self.public_url.startswith("https://")
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Web sign-in: sessions and login rate limits (SPEC §7)."""
+
+    session_idle_minutes: int = setting(
+        "B2A_AUTH_SESSION_IDLE_MINUTES",
+        "A web session ends after this many minutes without a request.",
+        "720",
+        _parse_int,
+    )
+    session_max_hours: int = setting(
+        "B2A_AUTH_SESSION_MAX_HOURS",
+        "A web session ends this many hours after login, however active.",
+        "168",
+        _parse_int,
+    )
+    per_ip_limit: int = setting(
+        "B2A_AUTH_PER_IP_LIMIT",
+        "Login, sign-up and password-reset requests one IP address may make per 15 minutes.",
+        "30",
+        _parse_int,
+    )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Outgoing email; the super admin's email settings in the web UI take precedence."""
+
+    host: str = setting(
+        "B2A_SMTP_HOST", "SMTP server for account emails; empty = use the admin's settings.", ""
+    )
+    port: int = setting("B2A_SMTP_PORT", "SMTP server port.", "587", _parse_int)
+    username: str = setting("B2A_SMTP_USERNAME", "SMTP login; empty = no authentication.", "")
+    password: str = setting("B2A_SMTP_PASSWORD", "SMTP password.", "", secret=True)
+    sender: str = setting(
+        "B2A_SMTP_FROM", "From address of account emails, e.g. b2a <no-reply@example.com>.", ""
+    )
+    security: str = setting(
+        "B2A_SMTP_SECURITY",
+        "starttls (port 587), tls (port 465) or none (a local relay).",
+        "starttls",
+        _choice_parser("starttls", "tls", "none"),
+    )
 
 
 @dataclass(frozen=True)
@@ -333,6 +388,8 @@ class Settings:
     db: DatabaseSettings
     redis: RedisSettings
     server: ServerSettings
+    auth: AuthSettings
+    smtp: SmtpSettings
     worker: WorkerSettings
     sending: SendingSettings
     whatsapp: WhatsAppSettings
@@ -344,6 +401,8 @@ _GROUP_CLASSES: dict[str, type] = {
     "db": DatabaseSettings,
     "redis": RedisSettings,
     "server": ServerSettings,
+    "auth": AuthSettings,
+    "smtp": SmtpSettings,
     "worker": WorkerSettings,
     "sending": SendingSettings,
     "whatsapp": WhatsAppSettings,

@@ -21,3 +21,14 @@ async def record(actor: Actor, event: str, *, tenant_id: UUID | None = None, **d
             detail=detail,
         )
     ).run()
+
+
+async def record_visitor(
+    event: str, *, ip: str, label: str, tenant_id: UUID | None = None, **detail: Any
+) -> None:
+    """Append one event caused by someone not logged in (a failed login, a sign-up)."""
+    await AuditEntry.insert(
+        AuditEntry(
+            tenant=tenant_id, actor=None, actor_label=label[:254], event=event, ip=ip, detail=detail
+        )
+    ).run()

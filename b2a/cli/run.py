@@ -43,7 +43,8 @@ def serve(
         host=host or settings.server.host,
         port=port or settings.server.port,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        # uvicorn takes the client address and https from these proxies' X-Forwarded-* headers.
+        forwarded_allow_ips=settings.server.trusted_proxies,
         log_level=settings.core.log_level,
         access_log=False,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from b2a.cli._runtime import console, load_settings, run_with_db
+from b2a.lib import redis as redis_lib
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
@@ -48,12 +49,19 @@ def reset_password(
         "", "--password", envvar="B2A_USER_PASSWORD", help="Generated if omitted."
     ),
 ) -> None:
-    """Set a new password for a user."""
+    """Set a new password for a user; their web sessions end."""
+    settings = load_settings()
 
     async def work() -> None:
-        login = await tenants.reset_password(OPERATOR, email, password=password or None)
+        redis = redis_lib.connect(settings.redis)
+        try:
+            login = await tenants.reset_password(
+                OPERATOR, email, redis=redis, password=password or None
+            )
+        finally:
+            await redis.aclose()
         console.print(f"[green]✓[/green] password of {login.email} changed")
         if login.password:
             console.print(f"  new password (shown once): {login.password}")
 
-    run_with_db(load_settings(), work)
+    run_with_db(settings, work)

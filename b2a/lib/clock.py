@@ -1,10 +1,44 @@
-"""The current time, in one place, so tests can freeze it."""
+"""The current time, in one place, so tests can freeze it.
+
+Code that must agree with a frozen test clock (expiring links, lockout windows)
+reads ``clock.now()``; ``frozen`` pins it for the length of a ``with`` block.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+_pinned: datetime | None = None
 
 
 def now() -> datetime:
     """The current time as an aware UTC datetime."""
-    return datetime.now(UTC)
+    return _pinned if _pinned is not None else datetime.now(UTC)
+
+
+class FrozenClock:
+    """A pinned time that only moves when told to."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def advance(self, by: timedelta) -> None:
+        """Move the pinned time forward."""
+        global _pinned
+        self.at = self.at + by
+        _pinned = self.at
+
+
+@contextlib.contextmanager
+def frozen(at: datetime | None = None) -> Iterator[FrozenClock]:
+    """Pin ``now()`` (to ``at``, or to the moment of entry) inside the block."""
+    global _pinned
+    previous = _pinned
+    pinned = FrozenClock((at or datetime.now(UTC)).astimezone(UTC))
+    _pinned = pinned.at
+    try:
+        yield pinned
+    finally:
+        _pinned = previous

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from b2a.errors import Forbidden
-from b2a.tenants.rules import Role
+from b2a.tenants.rules import ACCESS, Area, Role
 from b2a.tenants.scope import TenantScope
 
 
@@ -46,6 +46,19 @@ class Actor:
         if not self.is_super_admin:
             raise Forbidden("only a super admin can act for another tenant.")
         return Actor(self.user_id, self.role, tenant_id, self.label, self.ip)
+
+    def may(self, area: Area) -> bool:
+        """Whether the actor's role may use ``area`` (the one table: ``rules.ACCESS``)."""
+        return self.is_super_admin or self.role in ACCESS[area]
+
+    def require_area(self, area: Area) -> None:
+        """Refuse unless the actor's role may use ``area``.
+
+        Raises:
+            Forbidden: the area is not for this role.
+        """
+        if not self.may(area):
+            raise Forbidden(f"the {area.value} area is for tenant admins.")
 
     def require(self, *roles: Role) -> None:
         """Refuse unless the actor holds one of ``roles`` (super admins always pass).

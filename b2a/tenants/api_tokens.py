@@ -196,3 +196,15 @@ async def _token_by_ref(ref: str) -> ApiToken:
     if len(rows) > 1:
         raise Conflict(f"several tokens start with {ref!r}; revoke by id instead.")
     return rows[0]
+
+
+async def revoke_own_api_token(actor: Actor, token_id: UUID | str) -> TokenSummary:
+    """Revoke one of the actor's own tokens (the web UI's "My account").
+
+    Raises:
+        NotFound: the actor has no token with this id (another user's token included).
+    """
+    row = await actor.scope.get(ApiToken, token_id)
+    if row.user != actor.user_id:
+        raise NotFound("ApiToken not found.")
+    return await revoke_api_token(actor, str(row.id))

@@ -43,6 +43,45 @@ class TokenPurpose(StrEnum):
     VERIFY = "VERIFY"
 
 
+class Area(StrEnum):
+    """A part of a tenant's panel; who may use each is decided by ``ACCESS`` alone."""
+
+    DASHBOARD = "dashboard"
+    INBOX = "inbox"
+    ORDERS = "orders"
+    CUSTOMERS = "customers"
+    CATALOG = "catalog"
+    TEMPLATES = "templates"
+    ACCOUNT = "account"
+    TEAM = "team"
+    BILLING = "billing"
+    AI = "ai"
+    SETTINGS = "settings"
+
+
+_EVERY_MEMBER = frozenset({Role.TENANT_ADMIN, Role.STAFF})
+_ADMINS = frozenset({Role.TENANT_ADMIN})
+
+# SPEC §1: staff work the inbox, orders and customers; team, billing, AI and
+# settings are the business owner's. Super admins pass everywhere (Actor.may).
+ACCESS: dict[Area, frozenset[Role]] = {
+    Area.DASHBOARD: _EVERY_MEMBER,
+    Area.INBOX: _EVERY_MEMBER,
+    Area.ORDERS: _EVERY_MEMBER,
+    Area.CUSTOMERS: _EVERY_MEMBER,
+    Area.CATALOG: _EVERY_MEMBER,
+    Area.TEMPLATES: _EVERY_MEMBER,
+    Area.ACCOUNT: _EVERY_MEMBER,
+    Area.TEAM: _ADMINS,
+    Area.BILLING: _ADMINS,
+    Area.AI: _ADMINS,
+    Area.SETTINGS: _ADMINS,
+}
+
+# Roles a tenant admin may hand out; SUPER_ADMIN is never among them.
+TENANT_ROLES = (Role.TENANT_ADMIN, Role.STAFF)
+
+
 def slugify(name: str) -> str:
     """A URL-safe lowercase slug from a business name ("Café Noor" → "cafe-noor")."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from b2a.audit import service as audit
 from b2a.db.integrity import is_unique_violation
+from b2a.db.transaction import atomic
 from b2a.errors import Conflict, Forbidden, Invalid, NotFound
 from b2a.lib import clock
 from b2a.tenants.actor import Actor
 from b2a.tenants.passwords import check_strength, generate_password, hash_password
 from b2a.tenants.rules import Role, TenantStatus, check_time_zone, slugify
+from b2a.tenants.sessions import close_user_sessions
 from b2a.tenants.tables import Tenant, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -79,19 +82,62 @@ async def create_tenant(
     """
     if not actor.is_super_admin:
         raise Forbidden("only a super admin can create tenants.")
-    if not name.strip():
-        raise Invalid("a tenant needs a name.", field="name")
-    check_time_zone(time_zone)
-    email = normalise_email(admin_email)
-    if await User.exists().where(User.email == email).run():
-        raise Conflict(f"{email} already has an account.", code="EMAIL_EXISTS")
-    tenant = Tenant(name=name.strip(), slug=await _unique_slug(name), time_zone=time_zone)
-    await tenant.save()
-    login = await create_user(
-        actor.within(tenant.id), email, password=admin_password, role=Role.TENANT_ADMIN
+    tenant, login = await open_tenant(
+        name, admin_email=admin_email, admin_password=admin_password, time_zone=time_zone
     )
     await audit.record(actor, "tenant.created", tenant_id=tenant.id, name=tenant.name)
+    await audit.record(
+        actor, "user.created", tenant_id=tenant.id, email=login.email, role=Role.TENANT_ADMIN.value
+    )
     return tenant, login
+
+
+async def open_tenant(
+    name: str,
+    *,
+    admin_email: str,
+    admin_password: str | None = None,
+    time_zone: str = "UTC",
+) -> tuple[Tenant, NewLogin]:
+    """Store a new tenant and its first TENANT_ADMIN; the caller decides who may and audits.
+
+    Raises:
+        Invalid: bad name, email, time zone or password.
+        Conflict: the email already has an account (``EMAIL_EXISTS``).
+    """
+    if not name.strip() or len(name.strip()) > 120:
+        raise Invalid("a business name needs 1 to 120 characters.", field="name")
+    check_time_zone(time_zone)
+    email = normalise_email(admin_email)
+    generated = admin_password is None
+    secret = generate_password() if admin_password is None else admin_password
+    check_strength(secret)
+    if await User.exists().where(User.email == email).run():
+        raise Conflict(f"{email} already has an account.", code="EMAIL_EXISTS")
+    password_hash = await hash_password(secret)
+    async with atomic():
+        tenant = Tenant(name=name.strip(), slug=await _unique_slug(name), time_zone=time_zone)
+        await tenant.save()
+        user = await save_user(tenant.id, email, password_hash, Role.TENANT_ADMIN)
+    return tenant, NewLogin(user.id, email, secret if generated else None)
+
+
+async def save_user(
+    tenant_id: UUID | None, email: str, password_hash: str, role: Role, name: str = ""
+) -> User:
+    """Insert a user row (email already normalised).
+
+    Raises:
+        Conflict: the email already has an account (``EMAIL_EXISTS``).
+    """
+    user = User(tenant=tenant_id, email=email, name=name, role=role, password_hash=password_hash)
+    try:
+        await user.save()
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise Conflict(f"{email} already has an account.", code="EMAIL_EXISTS") from None
+        raise
+    return user
 
 
 async def list_tenants(*, include_deleted: bool = False) -> list[TenantSummary]:
@@ -174,25 +220,15 @@ async def create_user(
     generated = password is None
     secret = generate_password() if password is None else password
     check_strength(secret)
-    user = User(
-        tenant=tenant_id,
-        email=address,
-        name=name,
-        role=role,
-        password_hash=await hash_password(secret),
-    )
-    try:
-        await user.save()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise Conflict(f"{address} already has an account.", code="EMAIL_EXISTS") from None
-        raise
+    user = await save_user(tenant_id, address, await hash_password(secret), role, name)
     await audit.record(actor, "user.created", tenant_id=tenant_id, email=address, role=role.value)
     return NewLogin(user_id=user.id, email=address, password=secret if generated else None)
 
 
-async def reset_password(actor: Actor, email: str, *, password: str | None = None) -> NewLogin:
-    """Set a new password for a user (generated when not given).
+async def reset_password(
+    actor: Actor, email: str, *, redis: Any, password: str | None = None
+) -> NewLogin:
+    """Set a new password for a user (generated when not given) and end their web sessions.
 
     Raises:
         Forbidden: the actor is not a super admin.
@@ -209,6 +245,7 @@ async def reset_password(actor: Actor, email: str, *, password: str | None = Non
     check_strength(secret)
     user.password_hash = await hash_password(secret)
     await user.save([User.password_hash])
+    await close_user_sessions(redis, user.id)
     await audit.record(actor, "user.password_reset", tenant_id=user.tenant, email=address)
     return NewLogin(user_id=user.id, email=address, password=None if password else secret)
 

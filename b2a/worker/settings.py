@@ -10,7 +10,7 @@ from saq.types import PartialTimersDict
 from b2a.ops.queue import create_queue
 from b2a.settings import Settings
 from b2a.worker import hooks
-from b2a.worker.tasks import assistant, inbox, maintenance, outbox
+from b2a.worker.tasks import assistant, email, inbox, maintenance, outbox
 
 FUNCTIONS: list[Any] = [
     maintenance.cleanup,
@@ -21,6 +21,7 @@ FUNCTIONS: list[Any] = [
     outbox.dispatch_scheduled,
     outbox.requeue_stranded_sends,
     assistant.assistant_reply,
+    email.send_email,
 ]
 CRON_JOBS: list[CronJob[Any]] = [
     CronJob(maintenance.cleanup, cron="0 3 * * *", timeout=3600),

@@ -1,0 +1,139 @@
+"""Platform settings the super admin flips: account rules and the email server.
+
+Each concern is one ``SystemSetting`` row holding a msgspec shape as JSON; a
+missing row or field means the default. The SMTP password is stored encrypted
+with ``SecretBox`` and never read back to a page in full.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from piccolo.columns import Column
+
+from b2a.audit import service as audit
+from b2a.db.columns import json_value
+from b2a.db.integrity import is_unique_violation
+from b2a.errors import Invalid
+from b2a.lib import clock
+from b2a.lib.crypto import SecretBox
+from b2a.settings import SmtpSettings
+from b2a.system.tables import SystemSetting
+from b2a.tenants.actor import Actor
+
+ACCOUNTS = "accounts"
+EMAIL = "email"
+SECURITIES = ("starttls", "tls", "none")
+
+
+class AccountPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """Who may create accounts and how they prove their address."""
+
+    signup_enabled: bool = True
+    password_reset_enabled: bool = True
+    email_verification_required: bool = False
+
+
+class EmailServer(msgspec.Struct, frozen=True, kw_only=True):
+    """Where account emails go out; ``password`` is plaintext only in memory."""
+
+    host: str = ""
+    port: int = 587
+    username: str = ""
+    password: str = ""
+    sender: str = ""
+    security: str = "starttls"
+
+    @property
+    def configured(self) -> bool:
+        """Whether there is a server and a From address to send with."""
+        return bool(self.host and self.sender)
+
+
+async def read_setting(key: str) -> dict[str, Any]:
+    """The stored value of one concern (empty when never set)."""
+    row = await SystemSetting.select(SystemSetting.value).where(SystemSetting.key == key).first()
+    value = json_value(row["value"]) if row else None
+    return value if isinstance(value, dict) else {}
+
+
+async def write_setting(actor: Actor, key: str, value: dict[str, Any]) -> None:
+    """Store one concern's value, replacing the previous one.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+    """
+    actor.require()
+    stamp: dict[Column | str, Any] = {
+        SystemSetting.value: value,
+        SystemSetting.updated_at: clock.now(),
+        SystemSetting.updated_by: actor.user_id,
+    }
+    if await SystemSetting.exists().where(SystemSetting.key == key):
+        await SystemSetting.update(stamp).where(SystemSetting.key == key)
+        return
+    try:
+        await SystemSetting(key=key, value=value, updated_by=actor.user_id).save()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # Another writer created the row first: write over it.
+        await SystemSetting.update(stamp).where(SystemSetting.key == key)
+
+
+def _decode(kind: type[Any], raw: dict[str, Any]) -> Any:
+    # Unknown fields (written by a newer version) are ignored, missing ones take defaults.
+    return msgspec.convert(raw, kind, strict=False)
+
+
+async def account_policy() -> AccountPolicy:
+    """The current sign-up, password-reset and email-verification rules."""
+    policy: AccountPolicy = _decode(AccountPolicy, await read_setting(ACCOUNTS))
+    return policy
+
+
+async def set_account_policy(actor: Actor, policy: AccountPolicy) -> None:
+    """Change the account rules.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+    """
+    await write_setting(actor, ACCOUNTS, msgspec.to_builtins(policy))
+    await audit.record(actor, "system.account_policy", **msgspec.to_builtins(policy))
+
+
+async def email_server(box: SecretBox, fallback: SmtpSettings) -> EmailServer:
+    """The SMTP server to send with: the super admin's, else the config file's."""
+    raw = await read_setting(EMAIL)
+    if raw.get("host"):
+        password = raw.pop("password_encrypted", "")
+        stored: EmailServer = _decode(EmailServer, raw)
+        return msgspec.structs.replace(stored, password=box.decrypt(password) if password else "")
+    return EmailServer(
+        host=fallback.host,
+        port=fallback.port,
+        username=fallback.username,
+        password=fallback.password,
+        sender=fallback.sender,
+        security=fallback.security,
+    )
+
+
+async def set_email_server(actor: Actor, server: EmailServer, box: SecretBox) -> None:
+    """Store the SMTP server; the password is encrypted, an empty one keeps the stored one.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        Invalid: the port or security mode is not usable.
+    """
+    if not 0 < server.port < 65536:
+        raise Invalid("the SMTP port must be between 1 and 65535.", field="port")
+    if server.security not in SECURITIES:
+        raise Invalid("security must be starttls, tls or none.", field="security")
+    value = msgspec.to_builtins(server)
+    secret = value.pop("password")
+    previous = (await read_setting(EMAIL)).get("password_encrypted", "")
+    value["password_encrypted"] = box.encrypt(secret) if secret else previous
+    await write_setting(actor, EMAIL, value)
+    await audit.record(actor, "system.email_server", host=server.host, port=server.port)

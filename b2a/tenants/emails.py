@@ -1,0 +1,71 @@
+"""The account emails: what each link email says, and handing it to the worker."""
+
+from __future__ import annotations
+
+from b2a.settings import Settings
+from b2a.system.email import configured_server, queue_email
+from b2a.tenants.links import LIFETIME, issue_link_token, link_url
+from b2a.tenants.rules import TokenPurpose
+from b2a.tenants.tables import User
+
+SUBJECTS = {
+    TokenPurpose.RESET: "Reset your b2a password",
+    TokenPurpose.INVITE: "You are invited to {tenant} on b2a",
+    TokenPurpose.VERIFY: "Confirm your email address for b2a",
+}
+BODIES = {
+    TokenPurpose.RESET: (
+        "Someone (we hope you) asked to reset the password of {email} on b2a.\n\n"
+        "Open this link within {lifetime} to choose a new password:\n{url}\n\n"
+        "If it was not you, ignore this email: your password stays as it is."
+    ),
+    TokenPurpose.INVITE: (
+        "{inviter} invited you to work on {tenant} in b2a, the team inbox for its "
+        "WhatsApp conversations.\n\n"
+        "Open this link within {lifetime} to set your password and sign in:\n{url}\n\n"
+        "Your login is {email}. If you did not expect this, ignore this email."
+    ),
+    TokenPurpose.VERIFY: (
+        "Please confirm that {email} is your address.\n\n"
+        "Open this link within {lifetime}:\n{url}\n\n"
+        "If you did not create a b2a account, ignore this email."
+    ),
+}
+
+
+def _lifetime(purpose: TokenPurpose) -> str:
+    hours = int(LIFETIME[purpose].total_seconds() // 3600)
+    if hours % 24 == 0 and hours >= 48:
+        return f"{hours // 24} days"
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+async def send_link(
+    settings: Settings,
+    base_url: str,
+    user: User,
+    purpose: TokenPurpose,
+    *,
+    tenant: str = "",
+    inviter: str = "",
+) -> None:
+    """Issue a link of ``purpose`` for ``user`` and queue the email that carries it.
+
+    Raises:
+        Unavailable: email is not set up (checked before any link is issued).
+    """
+    await configured_server(settings)
+    token = await issue_link_token(user.id, purpose)
+    values = {
+        "email": user.email,
+        "url": link_url(base_url, purpose, token),
+        "lifetime": _lifetime(purpose),
+        "tenant": tenant,
+        "inviter": inviter or "Your team",
+    }
+    await queue_email(
+        settings,
+        to=user.email,
+        subject=SUBJECTS[purpose].format(**values),
+        text=BODIES[purpose].format(**values),
+    )
