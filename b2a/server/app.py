@@ -6,9 +6,11 @@ import contextlib
 import logging
 
 from litestar import Litestar, get
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
 from redis.exceptions import RedisError
 
 from b2a import __version__
@@ -19,9 +21,12 @@ from b2a.ops.queue import create_queue
 from b2a.schema.piccolo_app import all_tables
 from b2a.server.api import SECURITY_COMPONENTS, create_api_router
 from b2a.server.errors import EXCEPTION_HANDLERS
+from b2a.server.headers import add_security_headers
 from b2a.server.health import health, ready
-from b2a.server.home import home
+from b2a.server.web import create_web_router
+from b2a.server.web.templates import STATIC_DIR, template_config
 from b2a.server.webhooks.whatsapp import receive_webhook, verify_webhook
+from b2a.server.websession import write_cookies
 from b2a.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,11 +61,28 @@ def create_app(settings: Settings) -> Litestar:
         await app.state.redis.aclose()
 
     api = create_api_router(meta)
+    static = create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        cache_control=CacheControlHeader(max_age=3600),
+        include_in_schema=False,
+    )
     return Litestar(
-        route_handlers=[home, health, ready, api, verify_webhook, receive_webhook],
+        route_handlers=[
+            create_web_router(),
+            static,
+            health,
+            ready,
+            api,
+            verify_webhook,
+            receive_webhook,
+        ],
         on_startup=[open_connections],
         on_shutdown=[close_connections],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_security_headers, write_cookies],
+        template_config=template_config(),
+        plugins=[HTMXPlugin()],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="b2a API",

@@ -2,9 +2,11 @@
 
 Authentication happens once, in a middleware on the API router, so no handler
 can forget it; a route opts out only with ``opt={"exclude_from_auth": True}``.
-Today the one credential is a per-user API token (``Authorization: Bearer``);
-the web UI's session cookie will be a second source in ``authenticate``, and
-everything downstream (guards, the ``actor`` dependency, services) stays the same.
+Two credentials lead to the same ``Actor``: a per-user API token
+(``Authorization: Bearer``), and the web UI's session cookie
+(``server/websession.py``), for which a state-changing request must also carry
+the session's CSRF token in ``X-CSRF-Token``. Everything downstream (guards, the
+``actor`` dependency, services and their role checks) is the same for both.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from b2a.errors import Forbidden, Unauthorized
+from b2a.server.csrf import check_csrf_header
+from b2a.server.websession import SESSION_COOKIE, client_ip, visit
 from b2a.tenants.actor import Actor
 from b2a.tenants.api_tokens import verify_api_token
 
@@ -36,10 +40,16 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
         Unauthorized: no credentials, or unknown, revoked or disabled ones.
     """
     token = _bearer_token(connection)
-    actor = await verify_api_token(token) if token else None
-    if actor is None:
-        raise Unauthorized("send a valid API token as 'Authorization: Bearer <token>'.")
-    return replace(actor, ip=connection.client.host if connection.client else "")
+    if token:
+        actor = await verify_api_token(token)
+        if actor is not None:
+            return replace(actor, ip=client_ip(connection))
+    elif connection.cookies.get(SESSION_COOKIE):
+        found = await visit(connection)
+        if found.actor is not None:
+            await check_csrf_header(connection)
+            return found.actor
+    raise Unauthorized("send a valid API token as 'Authorization: Bearer <token>'.")
 
 
 class ApiAuthentication(AbstractAuthenticationMiddleware):

@@ -2,6 +2,8 @@
 
 Bodies are ``{"code": …, "message": …}`` (plus ``field`` for validation errors):
 stable codes for clients, messages safe to show, never a traceback or SQL.
+Browsers (and htmx) asking for a page get the same code and message as an
+HTML error page; the API, webhooks and health checks always get JSON.
 """
 
 from __future__ import annotations
@@ -67,32 +69,54 @@ def _body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
     return body
 
 
-def domain_error(request: Request[Any, Any, Any], exc: B2AError) -> Response[dict[str, Any]]:
+JSON_PREFIXES = ("/api", "/webhooks", "/health", "/ready")
+ERROR_PAGE = "errors/error.html"
+
+
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    """Whether the caller is a browser asking for a page (not the API or a webhook)."""
+    if request.url.path.startswith(JSON_PREFIXES):
+        return False
+    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers
+
+
+def _answer(request: Request[Any, Any, Any], status: int, body: dict[str, Any]) -> Response[Any]:
+    engine = request.app.template_engine
+    if engine is not None and wants_html(request):
+        try:
+            html = engine.get_template(ERROR_PAGE).render(status=status, **body)
+        except Exception:
+            log.exception("the error page itself failed; answering in JSON")
+        else:
+            return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+    return Response(body, status_code=status)
+
+
+def domain_error(request: Request[Any, Any, Any], exc: B2AError) -> Response[Any]:
     """Render a domain error."""
     status = status_for(exc)
     if status >= 500:
         log.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
-    return Response(_body(exc.code, exc.message, exc.field), status_code=status)
+    return _answer(request, status, _body(exc.code, exc.message, exc.field))
 
 
-def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Render Litestar's own errors (routing, validation) in the same shape."""
     if isinstance(exc, ValidationException):
         extra = exc.extra if isinstance(exc.extra, list) else []
         field = next((e.get("key") for e in extra if isinstance(e, dict) and e.get("key")), None)
-        return Response(
-            _body("VALIDATION_ERROR", "the request is not valid.", field), status_code=422
-        )
+        return _answer(request, 422, _body("VALIDATION_ERROR", "the request is not valid.", field))
     code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-    return Response(_body(code, str(exc.detail)), status_code=exc.status_code)
+    return _answer(request, exc.status_code, _body(code, str(exc.detail)))
 
 
-def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Log the full error server-side and answer without any internals."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return Response(
+    return _answer(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
         _body("INTERNAL_ERROR", "something went wrong on our side; it has been logged."),
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
     )
 
 

@@ -56,8 +56,7 @@ async def test_unknown_routes_answer_in_the_error_shape(pg, make_settings):
     assert "Traceback" not in response.text
 
 
-async def test_the_front_page_links_readiness_and_the_api(pg, make_settings):
+async def test_the_front_page_sends_visitors_to_the_login_page(pg, make_settings, redis):
     response, _ = await _get(make_settings(B2A_DB_URL=pg.url), "/")
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.url.path == "/login"
     assert "text/html" in response.headers["content-type"]
-    assert 'href="/api/openapi.json"' in response.text

@@ -1,10 +1,4 @@
-"""The real app in the test's event loop, API tokens for the cast, and inbox rows to act on.
-
-Litestar's test client runs the app in a thread with its own event loop; the
-app's PostgreSQL pool would then belong to that loop while the test (and a
-running worker) query from this one. httpx's ASGI transport inside the app's
-lifespan keeps everything on one loop.
-"""
+"""API tokens for the cast, and inbox rows to act on (the app fixtures: tests/http/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
 from b2a.inbox.rules import (
@@ -24,7 +17,6 @@ from b2a.inbox.rules import (
     Transport,
 )
 from b2a.inbox.tables import Channel, Conversation, Customer, Message
-from b2a.server.app import create_app
 from b2a.tenants.actor import Actor
 from b2a.tenants.api_tokens import create_api_token
 from b2a.tenants.scope import TenantScope
@@ -51,30 +43,6 @@ async def tokens(cast) -> Tokens:
         await bearer(cast.acme_agent.email),
         await bearer(cast.globex_owner.email),
     )
-
-
-@pytest.fixture
-def settings(db, make_settings, tmp_path):
-    return make_settings(B2A_DB_URL=db.url, B2A_HOME=str(tmp_path))
-
-
-@pytest.fixture
-async def app(settings, redis):
-    app = create_app(settings)
-    # The startup and shutdown hooks alone: Litestar's lifespan() holds a task group
-    # that pytest would enter and exit from different tasks.
-    for hook in app.on_startup:
-        await hook(app)
-    yield app
-    for hook in app.on_shutdown:
-        await hook(app)
-
-
-@pytest.fixture
-async def client(app):
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 async def sandbox_channel(scope: TenantScope) -> Channel:

@@ -1,0 +1,99 @@
+"""Rendering pages: the layout's shared context, forms, redirects and form errors.
+
+Every page handler returns ``page(request, "<area>/<name>.html", **context)``;
+the layout gets the visitor, their menu, the flash messages and the CSRF token
+from here, so no handler has to remember them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.response import Redirect, Template
+
+from b2a.errors import B2AError, ConfigError, Unauthorized
+from b2a.server.csrf import csrf_token
+from b2a.server.errors import status_for
+from b2a.server.flash import take_flashes
+from b2a.server.web.nav import nav_for
+from b2a.server.websession import settings_of, visit
+from b2a.tenants.actor import Actor
+
+AnyRequest = Request[Any, Any, Any]
+
+
+async def page(
+    request: AnyRequest, template: str, *, status: int = 200, **context: Any
+) -> Template:
+    """A full page in the layout."""
+    found = await visit(request)
+    shared: dict[str, Any] = {
+        "actor": found.actor,
+        "nav": nav_for(found.actor),
+        "flashes": await take_flashes(request),
+        "csrf": await csrf_token(request),
+        "path": request.url.path,
+        "error": None,
+        "field": None,
+        "values": {},
+    }
+    return Template(template_name=template, context={**shared, **context}, status_code=status)
+
+
+async def form_error(request: AnyRequest, template: str, exc: B2AError, **context: Any) -> Template:
+    """The same page again with the error shown next to its field (or above the form)."""
+    return await page(
+        request, template, status=status_for(exc), error=exc.message, field=exc.field, **context
+    )
+
+
+async def form_data(request: AnyRequest) -> dict[str, str]:
+    """The submitted form as plain strings (the first value of each field)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def redirect(request: AnyRequest, to: str) -> Response[Any]:
+    """Go to ``to`` after a form: a 303 for browsers, ``HX-Redirect`` for htmx."""
+    if request.headers.get("hx-request"):
+        return Response(content=None, status_code=204, headers={"HX-Redirect": to})
+    return Redirect(path=to, status_code=303)
+
+
+def safe_next(target: str | None, default: str = "/app") -> str:
+    """A local path to continue to after login; anything else (other sites) becomes ``default``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def login_url(request: AnyRequest) -> str:
+    """The login page, coming back here afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(here, safe='/')}"
+
+
+def link_base(request: AnyRequest) -> str:
+    """Where links in emails point: ``B2A_SERVER_PUBLIC_URL``, else this request's address.
+
+    In production the public address is required, since the Host header of a
+    request can be forged to send reset links to another site.
+    """
+    settings = settings_of(request)
+    if settings.server.public_url:
+        return settings.server.public_url
+    if settings.core.is_production:
+        raise ConfigError(
+            "set B2A_SERVER_PUBLIC_URL to the appliance's https address: emails carry links."
+        )
+    return str(request.base_url).rstrip("/")
+
+
+async def current_actor(request: AnyRequest) -> Actor:
+    """The logged-in actor (pages behind login only; the router guarantees one)."""
+    found = await visit(request)
+    if found.actor is None:
+        raise Unauthorized("log in first.")
+    return found.actor

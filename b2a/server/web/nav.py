@@ -1,0 +1,41 @@
+"""The navigation of the tenant panel: one entry per page, shown only to roles that may use it.
+
+To add a page to the menu, add an entry here with its ``Area``; the same area
+on the page's route (``opt={"area": ...}``) makes the server refuse everyone
+the menu hides it from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One menu entry."""
+
+    label: str
+    href: str
+    area: Area
+    needs_tenant: bool = True
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("Dashboard", "/app", Area.DASHBOARD, needs_tenant=False),
+    NavItem("Team", "/app/team", Area.TEAM),
+    NavItem("My account", "/app/account", Area.ACCOUNT, needs_tenant=False),
+)
+
+
+def nav_for(actor: Actor | None) -> list[NavItem]:
+    """The entries this actor may use (none for visitors)."""
+    if actor is None:
+        return []
+    return [
+        item
+        for item in NAV
+        if actor.may(item.area) and (actor.tenant_id is not None or not item.needs_tenant)
+    ]

@@ -1,0 +1,39 @@
+"""The Jinja environment of the web UI; templates and static files ship inside the wheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template import TemplateConfig
+
+from b2a import __version__
+
+SERVER_DIR = Path(__file__).resolve().parents[1]
+TEMPLATE_DIR = SERVER_DIR / "templates"
+STATIC_DIR = SERVER_DIR / "static"
+HTMX = "vendor/htmx-2.0.11.min.js"
+
+
+def static_url(path: str) -> str:
+    """The address of a static file, versioned so a new release is never served stale."""
+    return f"/static/{path}?v={__version__}"
+
+
+def environment() -> Environment:
+    """Autoescaping everywhere; an undefined name is an error, not an empty string."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(static=static_url, htmx=static_url(HTMX), version=__version__)
+    return env
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    """The app's template configuration."""
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
