@@ -100,6 +100,11 @@ class FakeSmtp:
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
 
+    def clear(self) -> None:
+        """Forget what was received (each test starts with an empty mailbox)."""
+        with self.handler.lock:
+            self.handler.received.clear()
+
     @property
     def received(self) -> list[Received]:
         with self.handler.lock:

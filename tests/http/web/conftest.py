@@ -21,9 +21,16 @@ CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 
 
 @pytest.fixture(scope="session")
-def smtp():
+def smtp_server():
     with FakeSmtp() as server:
         yield server
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    """The SMTP server with an empty mailbox (tests reuse addresses on both engines)."""
+    smtp_server.clear()
+    return smtp_server
 
 
 @pytest.fixture
