@@ -381,6 +381,30 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class BillingSettings:
+    """Subscription billing (SPEC §8); Stripe keys are platform settings, stored encrypted."""
+
+    stripe_api_url: str = setting(
+        "B2A_BILLING_STRIPE_API_URL",
+        "Base URL of Stripe's API; change only for a test double.",
+        "https://api.stripe.com",
+        _url_parser("http", "https"),
+    )
+    grace_days: int = setting(
+        "B2A_BILLING_GRACE_DAYS",
+        "Days a PAST_DUE subscription keeps AI and sending before they are suspended.",
+        "7",
+        _parse_int,
+    )
+    reminder_days: int = setting(
+        "B2A_BILLING_REMINDER_DAYS",
+        "Days before a manually paid period ends that its tenant admins are reminded to renew.",
+        "7",
+        _parse_int,
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the appliance is configured with, grouped by concern."""
 
@@ -394,6 +418,7 @@ class Settings:
     sending: SendingSettings
     whatsapp: WhatsAppSettings
     retention: RetentionSettings
+    billing: BillingSettings
 
 
 _GROUP_CLASSES: dict[str, type] = {
@@ -407,6 +432,7 @@ _GROUP_CLASSES: dict[str, type] = {
     "sending": SendingSettings,
     "whatsapp": WhatsAppSettings,
     "retention": RetentionSettings,
+    "billing": BillingSettings,
 }
 
 

@@ -1,8 +1,14 @@
-"""Billing vocabulary."""
+"""Billing vocabulary and the pure rules: amounts after coupons, periods, status changes."""
 
 from __future__ import annotations
 
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+from b2a.errors import Invalid
 
 
 class Interval(StrEnum):
@@ -51,3 +57,154 @@ class CouponKind(StrEnum):
 
     PERCENT = "percent"
     FIXED = "fixed"
+
+
+LIVE = frozenset(
+    {
+        SubscriptionStatus.TRIALING,
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.PAST_DUE,
+        SubscriptionStatus.UNPAID,
+    }
+)
+"""Statuses of a subscription that holds the tenant's plan (INCOMPLETE was never paid)."""
+
+OPEN = LIVE | {SubscriptionStatus.INCOMPLETE}
+"""Statuses of a Stripe subscription that Stripe may still move on (not ended)."""
+
+STRIPE_STATUSES = {
+    "trialing": SubscriptionStatus.TRIALING,
+    "active": SubscriptionStatus.ACTIVE,
+    "past_due": SubscriptionStatus.PAST_DUE,
+    "canceled": SubscriptionStatus.CANCELED,
+    "incomplete": SubscriptionStatus.INCOMPLETE,
+    # The first payment never came: Stripe ends the subscription for good.
+    "incomplete_expired": SubscriptionStatus.CANCELED,
+    "unpaid": SubscriptionStatus.UNPAID,
+    # A trial ended without a payment method: nothing is being paid.
+    "paused": SubscriptionStatus.UNPAID,
+}
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+PAYMENT_OVERDUE = "PAYMENT_OVERDUE"
+"""The stable code of a tenant whose AI and sending are suspended for non-payment."""
+
+
+@dataclass(frozen=True)
+class CouponTerms:
+    """What a coupon takes off: a percentage (1-100), or minor units of one currency."""
+
+    kind: CouponKind
+    value: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """Why a tenant may not use AI or send messages now, in words for the tenant."""
+
+    code: str
+    reason: str
+
+
+def currency_code(raw: str, *, field: str = "currency") -> str:
+    """An ISO 4217 code in capitals ("pkr" → "PKR").
+
+    Raises:
+        Invalid: not three letters.
+    """
+    code = raw.strip().upper()
+    if not _CURRENCY.fullmatch(code):
+        raise Invalid(
+            f"{raw!r} is not a currency code; use three letters such as PKR.", field=field
+        )
+    return code
+
+
+def amount_after_coupon(amount_minor: int, currency: str, coupon: CouponTerms | None) -> int:
+    """What is left to pay of ``amount_minor`` (in ``currency``) after ``coupon``; never below 0.
+
+    A percentage rounds the discount half up to a whole minor unit; a fixed
+    coupon only applies to amounts in its own currency.
+
+    Raises:
+        Invalid: a fixed coupon in another currency.
+    """
+    if amount_minor < 0:
+        raise ValueError("an amount is never negative")
+    if coupon is None:
+        return amount_minor
+    if coupon.kind is CouponKind.PERCENT:
+        discount = (amount_minor * coupon.value + 50) // 100
+    elif coupon.currency.upper() != currency.upper():
+        raise Invalid(
+            f"this coupon takes {coupon.currency.upper()} off and cannot be used for a price "
+            f"in {currency.upper()}.",
+            code="COUPON_CURRENCY",
+            field="coupon_code",
+        )
+    else:
+        discount = coupon.value
+    return max(0, amount_minor - discount)
+
+
+def add_interval(start: datetime, interval: Interval) -> datetime:
+    """The end of a period that starts at ``start``: the same day next month or year.
+
+    A day the next month lacks becomes its last day (31 January → 28 or 29 February).
+    """
+    months = 12 if interval is Interval.YEAR else 1
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return start.replace(year=year, month=month, day=day)
+
+
+def stripe_status(raw: str) -> SubscriptionStatus:
+    """Our status for a Stripe subscription status; an unknown one counts as unpaid."""
+    return STRIPE_STATUSES.get(raw, SubscriptionStatus.UNPAID)
+
+
+def is_stale(stored: SubscriptionStatus, applied_at: datetime | None, event_at: datetime) -> bool:
+    """Whether an event must not touch a stored subscription: older news, or after the end.
+
+    Stripe delivers out of order. An event created before the newest one already
+    applied describes an older state; and a canceled subscription never comes back
+    (Stripe starts a new one), so nothing moves it again.
+    """
+    if stored is SubscriptionStatus.CANCELED:
+        return True
+    return applied_at is not None and event_at < applied_at
+
+
+def grace_end(
+    status: SubscriptionStatus, current: datetime | None, now: datetime, grace_days: int
+) -> datetime | None:
+    """Until when a subscription in ``status`` keeps working unpaid.
+
+    The grace period starts the first time it is seen PAST_DUE and is kept while
+    it stays so; any other status clears it.
+    """
+    if status is not SubscriptionStatus.PAST_DUE:
+        return None
+    return current or now + timedelta(days=grace_days)
+
+
+def suspension(
+    status: SubscriptionStatus | None, grace_until: datetime | None, now: datetime
+) -> Suspension | None:
+    """Whether the tenant's current subscription stops AI and sending at ``now``."""
+    if status is SubscriptionStatus.UNPAID:
+        return Suspension(
+            PAYMENT_OVERDUE,
+            "The subscription is unpaid: AI replies and sending are paused until the payment "
+            "goes through. Update the card in the billing portal; nothing has been deleted.",
+        )
+    if status is SubscriptionStatus.PAST_DUE and grace_until is not None and now >= grace_until:
+        return Suspension(
+            PAYMENT_OVERDUE,
+            "The last payment failed and the grace period has ended: AI replies and sending are "
+            "paused until it is paid. Update the card in the billing portal; nothing has been "
+            "deleted.",
+        )
+    return None

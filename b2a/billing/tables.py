@@ -30,8 +30,11 @@ class Plan(Record):
     """A subscription plan on the pricing page."""
 
     name = Varchar(length=80)
-    price_minor = Integer(default=0)
+    price_minor = Integer(default=0, help_text="card price, in minor units of currency")
     currency = Varchar(length=3, default="USD")
+    local_price_minor = Integer(
+        default=0, help_text="manual-payment price in the local currency; 0 = not offered"
+    )
     interval = Varchar(length=5, choices=Interval, default=Interval.MONTH)
     ai_tier = Varchar(length=8, choices=AITier, default=AITier.FREE)
     ai_daily_limit = Integer(default=50)
@@ -71,6 +74,16 @@ class Subscription(TenantRecord):
     stripe_subscription_id = Varchar(length=64, null=True, default=None, unique=True)
     coupon = ForeignKey(Coupon, on_delete=OnDelete.set_null, null=True)
     renewal_reminded_at = Timestamptz(null=True, default=None)
+    stripe_event_at = Timestamptz(
+        null=True, default=None, help_text="creation time of the newest Stripe event applied"
+    )
+
+
+class StripeCustomer(Record):
+    """The Stripe customer that pays for a tenant; one per tenant, made at its first checkout."""
+
+    tenant = ForeignKey(Tenant, on_delete=OnDelete.cascade, null=False, unique=True)
+    customer_id = Varchar(length=64, unique=True)
 
 
 class StripeEvent(Record):

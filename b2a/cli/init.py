@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from b2a.billing.plans import ensure_free_plan
 from b2a.cli._runtime import console, load_settings, run_with_db
 from b2a.lib.crypto import generate_key
 from b2a.schema.migrate import apply_pending, migration_ids
@@ -74,6 +75,8 @@ def init(
             f"[green]✓[/green] schema: {len(applied)} migration(s) applied, "
             f"{len(migration_ids())} in total"
         )
+        free = await ensure_free_plan()
+        console.print(f"[green]✓[/green] free plan: {free.name}")
         if await tenants.has_super_admin():
             console.print("[green]✓[/green] a super admin already exists")
             return

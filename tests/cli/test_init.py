@@ -17,6 +17,7 @@ def test_init_twice_keeps_data(fresh_env, tmp_path):
     assert first.returncode == 0, first.stderr
     assert "super admin op@example.com created" in first.stdout
     assert "password (shown once)" in first.stdout
+    assert "free plan: Free" in first.stdout
     config = tmp_path / "b2a.env"
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     secrets_before = parse_env_file(config.read_text())
@@ -29,6 +30,7 @@ def test_init_twice_keeps_data(fresh_env, tmp_path):
     assert second.returncode == 0, second.stderr
     assert "super admin already exists" in second.stdout
     assert "0 migration(s) applied" in second.stdout
+    assert "free plan: Free" in second.stdout
     assert parse_env_file(config.read_text()) == secrets_before
     listed = b2a(fresh_env, "tenant", "list", "--json")
     assert '"slug": "acme-salon"' in listed.stdout
