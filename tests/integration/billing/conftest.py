@@ -1,15 +1,17 @@
-"""Billing's cast: the operator, a paid plan, local payment details."""
+"""Billing's cast: the operator, a free and a paid plan, Stripe keys, local payment details."""
 
 from __future__ import annotations
 
 import pytest
 
-from b2a.billing import config, plans
+from b2a.billing import config, plans, stripe_api, stripe_events
 from b2a.billing.schemas import LocalPayments, PlanIn
 from b2a.lib.crypto import SecretBox
+from b2a.lib.http import create_client
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import AITier
 from tests.clock import frozen_clock  # noqa: F401
+from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, signed
 
 OPERATOR = Actor.operator("tests")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -53,3 +55,35 @@ async def pro(cast):
 @pytest.fixture
 async def local(cast):
     return await config.set_local_payments(OPERATOR, LocalPayments("PKR", INSTRUCTIONS))
+
+
+@pytest.fixture
+async def stripe_keys(cast, box):
+    await config.set_stripe_keys(
+        OPERATOR, secret_key=SECRET_KEY, webhook_secret=WEBHOOK_SECRET, box=box
+    )
+    return await config.stripe_keys(box)
+
+
+@pytest.fixture
+def fake_stripe():
+    with FakeStripe() as fake:
+        fake.state.prices.add("price_pro_monthly")
+        fake.state.coupons.add("SUMMER25")
+        yield fake
+
+
+@pytest.fixture
+async def stripe_client(fake_stripe, stripe_keys):
+    async with create_client() as http:
+        yield stripe_api.stripe_client(stripe_keys, api_url=fake_stripe.base_url, http=http)
+
+
+async def deliver(payload, client, *, grace_days=7):
+    """What the webhook route and the worker do with one event: verify, record, process."""
+    body, headers = signed(payload)
+    event = stripe_events.verify_event(body, headers["Stripe-Signature"], WEBHOOK_SECRET)
+    await stripe_events.record_event(event)
+    return await stripe_events.process_event(
+        event["id"], stripe_client=client, grace_days=grace_days
+    )

@@ -13,10 +13,8 @@ from b2a.errors import Conflict, Invalid
 from b2a.system.tables import SystemSetting
 from b2a.tenants.rules import AITier
 from b2a.tenants.tables import Tenant
+from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET
 from tests.integration.billing.conftest import OPERATOR, pro_plan
-
-SECRET_KEY = "sk_test_51FakeKeyForB2aTests0123456789abcdef"
-WEBHOOK_SECRET = "whsec_fakeSigningSecretForB2aTests0123"
 
 
 async def test_there_is_exactly_one_free_plan_whoever_asks_first(db):
