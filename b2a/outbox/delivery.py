@@ -7,6 +7,8 @@ the reason. A job that finds its message still SENDING was interrupted mid-send
 (the worker died): it resends only through a transport that drops duplicates
 itself; otherwise the message goes to the dead letters rather than risk reaching
 the customer twice. A Cloud API status webhook echoing our id later corrects it.
+A tenant whose billing is suspended (``b2a.billing.enforcement``) sends nothing:
+its messages go to the dead letters with the reason.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
 
+from b2a.billing.enforcement import billing_suspension
 from b2a.db.columns import json_value
 from b2a.errors import TransportError
 from b2a.inbox.rules import DeliveryState, IdentityKind, MessageKind, Transport
@@ -89,6 +92,10 @@ async def deliver(
     attempts = await _claim(scope, message)
     if attempts is None:
         return Outcome(Step.DONE, (await scope.get(Message, message_id)).state)
+    hold = await billing_suspension(scope.tenant_id)
+    if hold is not None:
+        await _bury(scope, message, hold.code, hold.reason)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=hold.reason)
     try:
         sent = await transport.send(_outbound(message, recipient))
     except TransportError as error:

@@ -25,6 +25,7 @@ from b2a.server.headers import add_security_headers
 from b2a.server.health import health, ready
 from b2a.server.web import create_web_router
 from b2a.server.web.templates import STATIC_DIR, template_config
+from b2a.server.webhooks.stripe import receive_stripe_webhook
 from b2a.server.webhooks.whatsapp import receive_webhook, verify_webhook
 from b2a.server.websession import write_cookies
 from b2a.settings import Settings
@@ -76,6 +77,7 @@ def create_app(settings: Settings) -> Litestar:
             api,
             verify_webhook,
             receive_webhook,
+            receive_stripe_webhook,
         ],
         on_startup=[open_connections],
         on_shutdown=[close_connections],

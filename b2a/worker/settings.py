@@ -10,7 +10,7 @@ from saq.types import PartialTimersDict
 from b2a.ops.queue import create_queue
 from b2a.settings import Settings
 from b2a.worker import hooks
-from b2a.worker.tasks import assistant, email, inbox, maintenance, outbox
+from b2a.worker.tasks import assistant, billing, email, inbox, maintenance, outbox
 
 FUNCTIONS: list[Any] = [
     maintenance.cleanup,
@@ -22,12 +22,18 @@ FUNCTIONS: list[Any] = [
     outbox.requeue_stranded_sends,
     assistant.assistant_reply,
     email.send_email,
+    billing.process_stripe_event,
+    billing.requeue_stripe_events,
+    billing.billing_periods,
 ]
 CRON_JOBS: list[CronJob[Any]] = [
     CronJob(maintenance.cleanup, cron="0 3 * * *", timeout=3600),
     CronJob(inbox.requeue_stranded, cron="* * * * *", timeout=60),
     CronJob(outbox.dispatch_scheduled, cron="* * * * *", timeout=60),
     CronJob(outbox.requeue_stranded_sends, cron="* * * * *", timeout=60),
+    CronJob(billing.requeue_stripe_events, cron="* * * * *", timeout=60),
+    # Hourly, so a manually paid period ends within the hour it runs out.
+    CronJob(billing.billing_periods, cron="17 * * * *", timeout=600),
 ]
 GRACE_SECONDS = 30
 # Upkeep loops and idle dequeues notice a stop request only between sleeps; short

@@ -119,7 +119,9 @@ class StripeState:
                 item["current_period_start"], item["current_period_end"] = period
             return json.loads(json.dumps(subscription))
 
-    def invoice(self, subscription_id: str, *, paid: bool, amount: int = 2900) -> dict[str, Any]:
+    def invoice(
+        self, subscription_id: str, *, paid: bool, amount: int = 2900, created: int | None = None
+    ) -> dict[str, Any]:
         """The invoice of one billing period of a subscription (basil shape: ``parent``)."""
         subscription = self.subscriptions[subscription_id]
         return {
@@ -131,7 +133,7 @@ class StripeState:
             "amount_due": amount,
             "amount_paid": amount if paid else 0,
             "currency": "usd",
-            "created": int(time.time()),
+            "created": created if created is not None else int(time.time()),
             "hosted_invoice_url": "https://invoice.stripe.com/i/acct_test/live_x",
             "parent": {
                 "type": "subscription_details",

@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from b2a.server.api.analytics import get_analytics, get_dashboard
+from b2a.server.api.billing import BillingController
 from b2a.server.api.canned import CannedReplyController
 from b2a.server.api.conversations import ConversationController
 from b2a.server.api.customers import CustomerController
@@ -57,6 +58,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             SettingsController,
             WhatsAppWebController,
             WhatsAppCloudController,
+            BillingController,
             download_media,
             list_dead_letters,
             stream_events,

@@ -6,13 +6,16 @@ without touching this file; a route it cannot call with a valid body fails it.
 
 import re
 
+from b2a.billing.config import set_local_payments
+from b2a.billing.plans import create_plan
+from b2a.billing.schemas import LocalPayments, PlanIn
 from b2a.inbox.channels import connect_cloud_channel, find_cloud_channel
 from b2a.inbox.tables import Conversation, ConversationLabel, Message, Note
 from b2a.lib.crypto import SecretBox
 from b2a.outbox.tables import ScheduledMessage
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
-from tests.http.api.conftest import sandbox_channel, seed_conversation
+from tests.http.api.conftest import OPERATOR, sandbox_channel, seed_conversation
 
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
@@ -53,7 +56,9 @@ async def _acme(client, cast, tokens):
         },
         headers=h,
     )
+    payment = await _acme_payment(client, h)
     return scope, {
+        "payment_id": payment["id"],
         "conversation_id": conversation.id,
         "customer_id": conversation.customer,
         "label_id": label["id"],
@@ -62,6 +67,26 @@ async def _acme(client, cast, tokens):
         "shortcut": "hours",
         "schedule_id": schedule.json()["id"],
     }
+
+
+async def _acme_payment(client, headers):
+    """A manual payment with its screenshot ("secret" in its reference and sender)."""
+    await set_local_payments(OPERATOR, LocalPayments("PKR", {"EASYPAISA": "0300 1234567"}))
+    plan = await create_plan(OPERATOR, PlanIn(name="Pro", price_minor=2900, local_price_minor=9000))
+    response = await client.post(
+        "/api/v1/billing/manual-payments",
+        data={
+            "plan_id": str(plan.id),
+            "method": "EASYPAISA",
+            "sender_name": "Ayesha secret",
+            "sender_number": "0300 7654321",
+            "reference": "TID-secret-1",
+        },
+        files={"screenshot": ("proof.png", b"\x89PNG\r\n\x1a\n secret", "image/png")},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 async def _snapshot(scope):
@@ -96,7 +121,7 @@ async def test_every_route_answers_404_to_another_tenant(app, client, cast, toke
             assert response.status_code == 404, (method, route.path, response.text)
             assert "secret" not in response.text and "Ayesha" not in response.text
             swept += 1
-    assert swept >= 18
+    assert swept >= 20
     assert await _snapshot(scope) == before
 
 
@@ -113,6 +138,8 @@ async def test_lists_never_show_another_tenants_rows(client, cast, tokens):
         "/api/v1/canned-replies",
         "/api/v1/templates",
         "/api/v1/scheduled-messages",
+        "/api/v1/billing/manual-payments",
+        "/api/v1/billing/payments",
     ):
         assert (await client.get(url, headers=g)).json() == []
     searched = await client.get("/api/v1/conversations", params={"q": "Ayesha"}, headers=g)
