@@ -2,7 +2,8 @@
 
 Everything is read fresh on every turn, so a kill switch or a new limit takes
 effect on the next customer message without a restart. The checks, in order:
-the global kill switch, the tenant's status and its own switch, then the
+the global kill switch, the tenant's status, its billing (an overdue payment
+suspends the assistant: ``b2a.billing.enforcement``) and its own switch, then the
 counters: replies today and this month (in the tenant's time zone, so they
 reset at its local midnight and on the first of its month) and bursts per
 minute and per hour.
@@ -22,6 +23,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from b2a.assistant.tables import AIUsage
+from b2a.billing.enforcement import Suspension, billing_suspension
 from b2a.errors import NotFound
 from b2a.lib.redis import PREFIX
 from b2a.system import switches
@@ -63,6 +65,7 @@ class Policy:
     monthly_limit: int
     per_minute: int = BURST_PER_MINUTE
     per_hour: int = BURST_PER_HOUR
+    billing: Suspension | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ async def load_policy(tenant_id: UUID) -> Policy:
         ai_enabled_globally=await switches.ai_enabled_globally(),
         daily_limit=tenant.ai_daily_limit,
         monthly_limit=tenant.ai_monthly_limit,
+        billing=await billing_suspension(tenant.id),
     )
 
 
@@ -102,6 +106,8 @@ async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
         )
     if not policy.active:
         return Admission(False, "TENANT_SUSPENDED", "This business is suspended.")
+    if policy.billing is not None:
+        return Admission(False, policy.billing.code, policy.billing.reason)
     if not policy.ai_enabled:
         return Admission(
             False, "AI_DISABLED_FOR_TENANT", "The assistant is switched off for this business."

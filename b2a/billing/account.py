@@ -2,8 +2,9 @@
 
 The history merges the tenant's manual payments with the Stripe invoices its
 webhook events reported (the newest event per invoice), so it needs no call to
-Stripe. Usage counts the assistant's sent replies since midnight and since the
-first of the month in the tenant's time zone.
+Stripe. Usage counts the assistant's turns the way its limits do
+(``governance.COUNTED``), since midnight and since the first of the month in the
+tenant's time zone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from b2a.assistant.governance import COUNTED
 from b2a.assistant.tables import AIUsage
 from b2a.billing.manual import list_manual_payments
 from b2a.billing.periods import current_subscription, subscription_out
@@ -33,8 +35,6 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
-
-SENT = "sent"
 
 
 async def billing_overview(actor: Actor, *, reminder_days: int = 7) -> BillingOverview:
@@ -115,7 +115,7 @@ async def _usage(tenant: Tenant, now: datetime) -> Usage:
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     first = midnight.replace(day=1)
     scope = TenantScope(tenant.id)
-    sent = AIUsage.outcome == SENT
+    sent = AIUsage.outcome.is_in(list(COUNTED))
     today = await scope.count(AIUsage).where(
         sent & (AIUsage.created_at >= midnight.astimezone(UTC))
     )
