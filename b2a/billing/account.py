@@ -20,6 +20,7 @@ from b2a.billing.manual import list_manual_payments
 from b2a.billing.periods import current_subscription, subscription_out
 from b2a.billing.plans import ensure_free_plan, get_plan, plan_out
 from b2a.billing.rules import (
+    PaymentProvider,
     ReviewStatus,
     SubscriptionStatus,
     Suspension,
@@ -102,7 +103,8 @@ def _warnings(
         return [
             f"The subscription ends on {end:%d %B %Y}; the business then moves to the free plan."
         ]
-    if subscription.provider == "manual" and end and end - now <= timedelta(days=reminder_days):
+    manual = subscription.provider == PaymentProvider.MANUAL
+    if manual and end and end - now <= timedelta(days=reminder_days):
         return [
             f"The plan is paid until {end:%d %B %Y}. Pay again and submit the payment before "
             "then to keep it."

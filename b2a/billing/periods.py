@@ -116,7 +116,7 @@ async def fall_back_to_free(tenant_id: UUID) -> bool:
 
 
 async def start_manual_period(tenant_id: UUID, plan: Plan, *, coupon: UUID | None) -> Subscription:
-    """The period a approved manual payment buys: an extension of the same plan, or a new one.
+    """The period an approved manual payment buys: an extension of the same plan, or a new one.
 
     Runs inside the approval's transaction, after the tenant row is locked.
     """
