@@ -9,7 +9,7 @@ import pytest
 from b2a.assistant.tables import AIUsage, AssistantConfig
 from b2a.audit import service as audit
 from b2a.billing.rules import ManualMethod, PaymentProvider, SubscriptionStatus
-from b2a.billing.tables import ManualPayment, Plan, StripeEvent, Subscription
+from b2a.billing.tables import ManualPayment, Plan, StripeCustomer, StripeEvent, Subscription
 from b2a.catalog.tables import FaqEntry, Service
 from b2a.db.columns import json_value
 from b2a.errors import Forbidden, NotFound
@@ -232,6 +232,7 @@ async def _every_table_filled(member, media_root):
     await StripeEvent(
         event_id=f"evt_{member.email}", type="invoice.paid", tenant=member.tenant_id
     ).save()
+    await StripeCustomer(tenant=member.tenant_id, customer_id=f"cus_{member.email}").save()
     await audit.record(member.actor, "settings.profile_changed", fields=["name"])
 
 
