@@ -324,3 +324,22 @@ async def test_concurrent_deliveries_of_one_event_apply_it_once(
     assert sorted(r.outcome for r in results) == ["ACTIVE"] + ["already processed"] * 3
     assert await Subscription.count() == 1
     assert await AuditEntry.count().where(AuditEntry.event == "billing.subscription.active") == 1
+
+
+async def test_an_incomplete_subscription_holds_no_plan_until_its_first_payment(
+    cast, pro, stripe_client, fake_stripe
+):
+    session = await _checkout(cast.acme_owner, pro, stripe_client)
+    sub = fake_stripe.state.complete_checkout(session.session_id)["subscription"]
+    now = int(time.time())
+    incomplete = fake_stripe.state.update_subscription(sub, status="incomplete")
+    created = await deliver(
+        event("customer.subscription.created", incomplete, created=now), stripe_client
+    )
+    assert created.outcome == "INCOMPLETE"
+    assert (await _tenant(cast.acme_owner)).ai_tier == AITier.FREE
+    assert await billing_suspension(cast.acme_owner.tenant_id) is None
+
+    active = fake_stripe.state.update_subscription(sub, status="active")
+    await deliver(event("customer.subscription.updated", active, created=now + 5), stripe_client)
+    assert (await _tenant(cast.acme_owner)).ai_tier == AITier.MEDIUM
