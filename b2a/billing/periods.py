@@ -25,6 +25,7 @@ from b2a.billing.schemas import SubscriptionOut
 from b2a.billing.tables import Plan, Subscription
 from b2a.errors import Conflict
 from b2a.lib import clock, queue
+from b2a.system.email import SEND_EMAIL
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
@@ -32,7 +33,6 @@ from b2a.tenants.tables import Tenant, User
 
 log = logging.getLogger("b2a.billing")
 SYSTEM = Actor.operator("billing")
-EMAIL_TASK = "send_email"
 
 
 @dataclass(frozen=True)
@@ -209,11 +209,11 @@ async def _remind(subscription: Subscription, now: datetime) -> int:
     try:
         for email in admins:
             await queue.enqueue(
-                EMAIL_TASK,
+                SEND_EMAIL,
                 key=f"renewal-reminder:{subscription.id}:{ends:%Y%m%d}:{email}",
                 to=email,
                 subject=f"{tenant.name}: your {plan.name} plan ends on {ends:%d %B %Y}",
-                body=_reminder_body(tenant.name, plan.name, ends),
+                text=_reminder_body(tenant.name, plan.name, ends),
             )
     except Exception:
         # Not queued: give the claim back so the next run tries again (keys drop repeats).

@@ -1,5 +1,6 @@
 """Manual payments: quoted locally, submitted with a screenshot, reviewed once, periods that end."""
 
+import inspect
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from b2a.errors import Conflict, Invalid, NotFound
 from b2a.tenants.rules import AITier
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
+from b2a.worker.tasks.email import send_email
 from tests.integration.billing.conftest import OPERATOR, PNG, pro_plan
 from tests.pipeline import installed_queue
 
@@ -241,7 +243,8 @@ async def test_a_reminder_goes_out_once_before_the_end_and_the_end_downgrades(
         job = await queue.job(f"renewal-reminder:{period.id}:{end:%Y%m%d}:owner@acme.test")
         assert job is not None and job.function == "send_email"
         assert job.kwargs["to"] == "owner@acme.test"
-        assert "Pro plan ends on" in job.kwargs["subject"] and "free plan" in job.kwargs["body"]
+        assert "Pro plan ends on" in job.kwargs["subject"] and "free plan" in job.kwargs["text"]
+        inspect.signature(send_email).bind({}, **job.kwargs)  # the worker's task takes it
 
         frozen_clock.at = end
         assert await periods.run_periods(reminder_days=7) == periods.PeriodRun(0, 1)
