@@ -19,16 +19,26 @@ def now() -> datetime:
 
 
 class FrozenClock:
-    """A pinned time that only moves when told to."""
+    """A pinned time that moves only when told to: ``advance(...)``, or ``at = …``."""
 
     def __init__(self, at: datetime) -> None:
-        self.at = at
+        self._at = at
 
-    def advance(self, by: timedelta) -> None:
-        """Move the pinned time forward."""
+    @property
+    def at(self) -> datetime:
+        """The pinned time."""
+        return self._at
+
+    @at.setter
+    def at(self, moment: datetime) -> None:
         global _pinned
-        self.at = self.at + by
-        _pinned = self.at
+        self._at = moment
+        _pinned = moment
+
+    def advance(self, by: timedelta | None = None, **delta: float) -> datetime:
+        """Move the pinned time forward by ``by`` or by ``timedelta(**delta)``; the new time."""
+        self.at = self._at + (by or timedelta(**delta))
+        return self._at
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from b2a.audit import service as audit
+from b2a.billing.plans import apply_plan, ensure_free_plan
 from b2a.db.integrity import is_unique_violation
 from b2a.db.transaction import atomic
 from b2a.errors import Conflict, Forbidden, Invalid, NotFound
@@ -99,7 +100,7 @@ async def open_tenant(
     admin_password: str | None = None,
     time_zone: str = "UTC",
 ) -> tuple[Tenant, NewLogin]:
-    """Store a new tenant and its first TENANT_ADMIN; the caller decides who may and audits.
+    """Store a new tenant on the free plan, and its first TENANT_ADMIN; callers check and audit.
 
     Raises:
         Invalid: bad name, email, time zone or password.
@@ -115,9 +116,11 @@ async def open_tenant(
     if await User.exists().where(User.email == email).run():
         raise Conflict(f"{email} already has an account.", code="EMAIL_EXISTS")
     password_hash = await hash_password(secret)
+    free = await ensure_free_plan()
     async with atomic():
         tenant = Tenant(name=name.strip(), slug=await _unique_slug(name), time_zone=time_zone)
         await tenant.save()
+        await apply_plan(tenant.id, free)
         user = await save_user(tenant.id, email, password_hash, Role.TENANT_ADMIN)
     return tenant, NewLogin(user.id, email, secret if generated else None)
 

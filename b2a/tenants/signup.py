@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from b2a.audit import service as audit
-from b2a.billing.tables import Plan
 from b2a.errors import Forbidden
 from b2a.settings import Settings
 from b2a.system.email import configured_server
@@ -20,27 +19,7 @@ from b2a.tenants.emails import send_link
 from b2a.tenants.login import check_ip_limit
 from b2a.tenants.rules import Role, TokenPurpose
 from b2a.tenants.service import normalise_email, open_tenant
-from b2a.tenants.tables import Tenant, User
-
-
-async def _join_free_plan(tenant: Tenant) -> None:
-    """Put the tenant on the free plan (its AI tier and limits), when one is set up."""
-    plan = (
-        await Plan.objects()
-        .where((Plan.is_free == True) & (Plan.is_active == True))  # noqa: E712 (SQL)
-        .order_by(Plan.display_order)
-        .first()
-    )
-    if plan is None:
-        return  # the tenant keeps the built-in free defaults (FREE tier, 50/day, 1000/month)
-    await Tenant.update(
-        {
-            Tenant.plan: plan.id,
-            Tenant.ai_tier: plan.ai_tier,
-            Tenant.ai_daily_limit: plan.ai_daily_limit,
-            Tenant.ai_monthly_limit: plan.ai_monthly_limit,
-        }
-    ).where(Tenant.id == tenant.id)
+from b2a.tenants.tables import User
 
 
 async def sign_up(
@@ -73,7 +52,6 @@ async def sign_up(
     if policy.email_verification_required:
         await configured_server(settings)
     tenant, login = await open_tenant(business, admin_email=address, admin_password=password)
-    await _join_free_plan(tenant)
     actor = Actor(login.user_id, Role.TENANT_ADMIN, tenant.id, address, ip)
     await audit.record(actor, "tenant.signed_up", name=tenant.name)
     if not policy.email_verification_required:

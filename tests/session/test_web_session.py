@@ -32,6 +32,12 @@ from tests.pipeline import eventually, installed_queue, running_worker
 CUSTOMER_JID = "923001234567@s.whatsapp.net"
 
 
+@pytest.fixture(autouse=True)
+async def quiet_assistant(cast):
+    """These tests are about the session: the assistant's answers (and hand-offs) stay out."""
+    await TenantScope(cast.acme_owner.tenant_id).new(AssistantConfig, enabled=False).save()
+
+
 @pytest.fixture
 def settings(make_settings, db, tmp_path):
     return make_settings(
@@ -133,8 +139,6 @@ async def test_messages_are_persisted_and_queued_and_phone_echoes_hand_over_to_h
     cast, redis, settings
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    # Only the phone's echo may hand this conversation over, not the assistant.
-    await scope.new(AssistantConfig, enabled=False).save()
     fake = FakeWhatsApp()
     await web_session.start_session(scope, redis)
     async with running_worker(settings), session_process(settings, redis, fake):

@@ -1,4 +1,4 @@
-"""The API's app, client and tokens, for webhook tests that also drive the API."""
+"""API tokens and a frozen clock, for webhook tests that also drive the API."""
 
 from tests.clock import frozen_clock  # noqa: F401
-from tests.http.api.conftest import app, client, tokens  # noqa: F401
+from tests.http.api.conftest import tokens  # noqa: F401

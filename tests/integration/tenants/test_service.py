@@ -1,5 +1,6 @@
 import pytest
 
+from b2a.billing.tables import Plan
 from b2a.errors import Conflict, Forbidden
 from b2a.privacy.tenants import erase_tenant
 from b2a.tenants import service as tenants
@@ -17,6 +18,14 @@ async def test_it_creates_a_tenant_with_its_first_admin(db):
     user = await User.objects().where(User.email == "owner@noor.test").first()
     assert user.role == Role.TENANT_ADMIN and user.tenant == tenant.id
     assert user.password_hash.startswith("$argon2id$")
+
+
+async def test_a_new_tenant_starts_on_the_free_plan_with_its_limits(db):
+    starter = Plan(name="Starter", is_free=True, ai_daily_limit=20, ai_monthly_limit=300)
+    await starter.save()
+    tenant, _ = await tenants.create_tenant(Actor.operator(), "Noor", admin_email="o@noor.test")
+    row = await Tenant.objects().where(Tenant.id == tenant.id).first()
+    assert (row.plan, row.ai_daily_limit, row.ai_monthly_limit) == (starter.id, 20, 300)
 
 
 async def test_it_refuses_a_second_account_for_one_email(cast):
