@@ -32,7 +32,7 @@ from uuid import UUID
 from b2a.assistant import context, governance
 from b2a.assistant.catalog_provider import CatalogAssistant
 from b2a.assistant.grounding import review
-from b2a.assistant.shapes import AssistantRequest, Intent, Provider, ProviderReply
+from b2a.assistant.shapes import AssistantRequest, Intent, ItemRef, Provider, ProviderReply
 from b2a.assistant.tables import AssistantConfig
 from b2a.audit import service as audit
 from b2a.db.columns import json_value
@@ -40,6 +40,7 @@ from b2a.db.transaction import atomic
 from b2a.inbox.rules import Author, Owner
 from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock, events
+from b2a.orders.service import take_order
 from b2a.outbox.queueing import (
     Draft,
     Sender,
@@ -90,6 +91,9 @@ class Decision:
     usage: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
     """Customer details the message gave, kept on the customer."""
+    intent: Intent | None = None
+    items: tuple[ItemRef, ...] = ()
+    """The catalogue services the reply names, checked by grounding (an order's lines)."""
 
 
 async def assistant_config(scope: TenantScope) -> AssistantConfig:
@@ -191,6 +195,7 @@ async def _decide(
         )
     decision.usage = usage
     decision.fields = reply.fields
+    decision.intent, decision.items = reply.intent, verdict.items
     return decision
 
 
@@ -219,6 +224,7 @@ async def _commit(
         if not await _claim(scope, message_id, now):
             return None
         await context.remember_fields(scope, conversation.customer, decision.fields)
+        order_id = await _take_order(scope, conversation.id, decision)
         reply_id = await _store_reply(scope, conversation.id, decision)
         if decision.hand_over:
             await _hand_over(scope, conversation.id, decision)
@@ -231,6 +237,8 @@ async def _commit(
         )
     if reply_id is not None:
         await enqueue_send(scope.tenant_id, reply_id)
+    if order_id is not None:
+        await events.publish(redis, str(scope.tenant_id), "order.updated", order_id=order_id)
     if decision.hand_over:
         log.info("conversation %s handed to humans: %s", conversation.id, decision.reason)
         await events.publish(
@@ -242,6 +250,25 @@ async def _commit(
             reason=decision.reason,
         )
     return TurnResult(decision.outcome, reply_id, decision.reason)
+
+
+async def _take_order(scope: TenantScope, conversation_id: UUID, decision: Decision) -> UUID | None:
+    """A reply that is sent and orders, or gives details to an open draft, writes its request.
+
+    The reply then ends with where the request stands (``orders``); a request
+    that cannot be made hands the conversation to humans with the reason.
+    """
+    if decision.hand_over or decision.intent is None:
+        return None
+    taken = await take_order(
+        scope, conversation_id, decision.intent, decision.items, decision.fields
+    )
+    if taken is None:
+        return None
+    decision.text = f"{decision.text.rstrip()}\n{taken.line}"
+    if taken.problem:
+        decision.outcome, decision.reason, decision.hand_over = Outcome.HANDOFF, taken.problem, True
+    return taken.order_id
 
 
 async def _store_reply(

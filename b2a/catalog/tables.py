@@ -25,3 +25,4 @@ class FaqEntry(TenantRecord):
     question = Text()
     answer = Text()
     is_active = Boolean(default=True)
+    display_order = Integer(default=0)

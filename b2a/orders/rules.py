@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 
@@ -29,3 +30,64 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
     """Whether an order may move from ``current`` to ``target``."""
     return target in TRANSITIONS[current]
+
+
+OPEN = frozenset({OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED})
+"""Orders still waiting for something; the others are final."""
+
+MAX_QUANTITY = 99
+"""The most of one service an order line holds (the assistant's grounding uses the same)."""
+
+_FIELD_WORDS = {"phone": "phone number"}
+
+
+def missing_fields(required: Sequence[str], details: Mapping[str, str]) -> list[str]:
+    """The required fields the order's details still lack, in the tenant's order."""
+    return [f for f in required if not str(details.get(f, "")).strip()]
+
+
+def allowed_next(current: OrderStatus) -> str:
+    """The moves left from ``current`` in words, for a refusal message."""
+    moves = sorted(TRANSITIONS[current])
+    if not moves:
+        return "it is final"
+    return "it can only move to " + " or ".join(moves)
+
+
+def _words(fields: Sequence[str]) -> str:
+    words = [_FIELD_WORDS.get(f, f) for f in fields]
+    return words[0] if len(words) < 2 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def request_line(status: OrderStatus, number: int, total: str, missing: Sequence[str]) -> str:
+    """The sentence the assistant's reply ends with after an order request changed.
+
+    Never says the order is confirmed (SPEC §5): a request waits for the
+    customer's details, then for the team's approval.
+    """
+    if status is OrderStatus.DRAFT and missing:
+        return f"Order request #{number}: {total} in total, waiting for your {_words(missing)}."
+    return (
+        f"Order request #{number}: {total} in total, now waiting for our team's approval. "
+        "We will tell you here once they decide."
+    )
+
+
+def decision_message(status: OrderStatus, number: int, total: str) -> str | None:
+    """What the customer is told when staff move their order, or None when nothing is said."""
+    if status is OrderStatus.APPROVED:
+        return (
+            f"Good news: our team approved your order request #{number} ({total}). "
+            "We will be in touch here about the next steps."
+        )
+    if status is OrderStatus.REJECTED:
+        return (
+            f"Sorry, we cannot take your order request #{number}. "
+            "Reply here if you would like to know more."
+        )
+    if status is OrderStatus.CANCELLED:
+        return (
+            f"Your order request #{number} has been cancelled. "
+            "Reply here if you have any questions."
+        )
+    return None

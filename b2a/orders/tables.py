@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Boolean, ForeignKey, Integer, OnDelete, Text, Varchar
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, OnDelete, Text, Varchar
 
 from b2a.catalog.tables import Service
 from b2a.inbox.tables import Conversation, Customer
@@ -17,11 +17,14 @@ class Order(TenantRecord, tablename="customer_order"):
     customer = ForeignKey(Customer, on_delete=OnDelete.restrict, null=False, index=True)
     conversation = ForeignKey(Conversation, on_delete=OnDelete.set_null, null=True)
     status = Varchar(length=16, choices=OrderStatus, default=OrderStatus.DRAFT, index=True)
-    total_minor = Integer(default=0)
+    total_minor = BigInt(default=0, help_text="sum of the items at the prices they were priced at")
     currency = Varchar(length=3, default="USD")
     details = JSON(default={}, help_text="collected fields: name, phone, address …")
     created_by_ai = Boolean(default=False)
-    decision_note = Text(default="")
+    decision_note = Text(default="", help_text="staff's note on the approval or rejection")
+    notice = Varchar(
+        length=500, default="", help_text="why the customer was not told of the last decision"
+    )
 
 
 class OrderItem(TenantRecord):
@@ -41,4 +44,5 @@ class OrderStatusChange(TenantRecord):
     from_status = Varchar(length=16, choices=OrderStatus, null=True, default=None)
     to_status = Varchar(length=16, choices=OrderStatus)
     actor = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    actor_label = Varchar(length=254, default="", help_text="who acted, kept after user deletion")
     note = Text(default="")

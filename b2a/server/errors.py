@@ -9,6 +9,7 @@ HTML error page; the API, webhooks and health checks always get JSON.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -30,6 +31,8 @@ from b2a.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
 
 STATUS: dict[type[B2AError], int] = {
     NotFound: 404,
@@ -100,11 +103,22 @@ def domain_error(request: Request[Any, Any, Any], exc: B2AError) -> Response[Any
     return _answer(request, status, _body(exc.code, exc.message, exc.field))
 
 
+def _invalid_field(extra: Any) -> str | None:
+    """The body field a validation error is about; a missing one is named in msgspec's message."""
+    errors = [e for e in (extra if isinstance(extra, list) else []) if isinstance(e, dict)]
+    for error in errors:
+        missing = MISSING_FIELD.search(str(error.get("message", "")))
+        if error.get("key") == "data" and missing:
+            return missing.group(1)
+        if error.get("key"):
+            return str(error["key"])
+    return None
+
+
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Render Litestar's own errors (routing, validation) in the same shape."""
     if isinstance(exc, ValidationException):
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        field = next((e.get("key") for e in extra if isinstance(e, dict) and e.get("key")), None)
+        field = _invalid_field(exc.extra)
         return _answer(request, 422, _body("VALIDATION_ERROR", "the request is not valid.", field))
     code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     return _answer(request, exc.status_code, _body(code, str(exc.detail)))

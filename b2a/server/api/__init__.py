@@ -16,11 +16,13 @@ from litestar.types import ControllerRouterHandler
 from b2a.server.api.analytics import get_analytics, get_dashboard
 from b2a.server.api.billing import BillingController
 from b2a.server.api.canned import CannedReplyController
+from b2a.server.api.catalog import FaqController, ServiceController
 from b2a.server.api.conversations import ConversationController
 from b2a.server.api.customers import CustomerController
 from b2a.server.api.events import stream_events
 from b2a.server.api.labels import LabelController
 from b2a.server.api.messages import MessageController, download_media, list_dead_letters
+from b2a.server.api.orders import OrderController
 from b2a.server.api.sandbox import SandboxController
 from b2a.server.api.schedules import ScheduleController
 from b2a.server.api.settings import SettingsController
@@ -59,6 +61,9 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             WhatsAppWebController,
             WhatsAppCloudController,
             BillingController,
+            ServiceController,
+            FaqController,
+            OrderController,
             download_media,
             list_dead_letters,
             stream_events,

@@ -9,9 +9,11 @@ import re
 from b2a.billing.config import set_local_payments
 from b2a.billing.plans import create_plan
 from b2a.billing.schemas import LocalPayments, PlanIn
+from b2a.catalog.tables import FaqEntry, Service
 from b2a.inbox.channels import connect_cloud_channel, find_cloud_channel
 from b2a.inbox.tables import Conversation, ConversationLabel, Message, Note
 from b2a.lib.crypto import SecretBox
+from b2a.orders.tables import Order, OrderStatusChange
 from b2a.outbox.tables import ScheduledMessage
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
@@ -30,6 +32,10 @@ def _bodies(globex_user, label_id):
         "/messages": {"json": {"text": "hello from globex"}},
         "/messages/media": {"files": {"file": ("x.png", b"\x89PNG", "image/png")}},
         "/canned-replies/{reply_id:uuid}": {"json": {"shortcut": "stolen", "text": "x"}},
+        "/services/{service_id:uuid}": {"json": {"price": "1", "is_active": False}},
+        "/faq/{entry_id:uuid}": {"json": {"answer": "stolen"}},
+        "/orders/{order_id:uuid}": {"json": {"details": {"address": "globex"}}},
+        "/reject": {"json": {"note": "peeking"}},
     }
 
 
@@ -56,9 +62,27 @@ async def _acme(client, cast, tokens):
         },
         headers=h,
     )
+    service = await client.post(
+        "/api/v1/services", json={"name": "Secret cut", "price": "1500"}, headers=h
+    )
+    entry = await client.post(
+        "/api/v1/faq", json={"question": "Secret?", "answer": "secret"}, headers=h
+    )
+    order = await client.post(
+        "/api/v1/orders",
+        json={
+            "conversation_id": str(conversation.id),
+            "items": [{"service_id": service.json()["id"], "quantity": 1}],
+            "details": {"address": "secret street"},
+        },
+        headers=h,
+    )
     payment = await _acme_payment(client, h)
     return scope, {
         "payment_id": payment["id"],
+        "service_id": service.json()["id"],
+        "entry_id": entry.json()["id"],
+        "order_id": order.json()["id"],
         "conversation_id": conversation.id,
         "customer_id": conversation.customer,
         "label_id": label["id"],
@@ -102,6 +126,10 @@ async def _snapshot(scope):
         await scope.count(Note),
         await scope.count(ConversationLabel),
         await scope.select(ScheduledMessage, ScheduledMessage.status),
+        await scope.select(Service, Service.price_minor, Service.is_active),
+        await scope.select(FaqEntry, FaqEntry.answer),
+        await scope.select(Order, Order.status, Order.details),
+        await scope.count(OrderStatusChange),
     )
 
 
@@ -116,12 +144,12 @@ async def test_every_route_answers_404_to_another_tenant(app, client, cast, toke
         path = PARAM.sub(lambda m: str(ids[m.group(1)]), route.path)
         for method in sorted(set(route.methods) - {"OPTIONS", "HEAD"}):
             suffix = next((s for s in bodies if route.path.endswith(s)), None)
-            kwargs = bodies[suffix] if suffix and method in ("POST", "PUT") else {}
+            kwargs = bodies[suffix] if suffix and method in ("POST", "PUT", "PATCH") else {}
             response = await client.request(method, path, headers=tokens.globex_owner, **kwargs)
             assert response.status_code == 404, (method, route.path, response.text)
             assert "secret" not in response.text and "Ayesha" not in response.text
             swept += 1
-    assert swept >= 20
+    assert swept >= 30
     assert await _snapshot(scope) == before
 
 
@@ -131,6 +159,7 @@ async def test_lists_never_show_another_tenants_rows(client, cast, tokens):
     for url in (
         "/api/v1/conversations",
         "/api/v1/dead-letters",
+        "/api/v1/orders",
     ):
         assert (await client.get(url, headers=g)).json()["items"] == []
     for url in (
@@ -140,6 +169,8 @@ async def test_lists_never_show_another_tenants_rows(client, cast, tokens):
         "/api/v1/scheduled-messages",
         "/api/v1/billing/manual-payments",
         "/api/v1/billing/payments",
+        "/api/v1/services",
+        "/api/v1/faq",
     ):
         assert (await client.get(url, headers=g)).json() == []
     searched = await client.get("/api/v1/conversations", params={"q": "Ayesha"}, headers=g)

@@ -1,0 +1,82 @@
+"""What the catalogue reads and writes at its edges: msgspec Structs, documented in OpenAPI."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+
+class ServiceIn(msgspec.Struct):
+    """A new service; ``price`` is a decimal string in ``currency`` ("1500", "12.50")."""
+
+    name: str
+    price: str
+    currency: str = ""
+    """ISO 4217; empty means the tenant's own currency."""
+    description: str = ""
+    synonyms: list[str] = msgspec.field(default_factory=list)
+    is_active: bool = True
+    display_order: int | None = None
+    """Position in lists; empty puts the service last."""
+
+
+class ServiceUpdate(msgspec.Struct):
+    """A change to a service: fields left out (or null) stay as they are."""
+
+    name: str | None = None
+    price: str | None = None
+    currency: str | None = None
+    description: str | None = None
+    synonyms: list[str] | None = None
+    is_active: bool | None = None
+    display_order: int | None = None
+
+
+class ServiceOut(msgspec.Struct):
+    """A service at its fixed price: exact (``price``, ``price_minor``) and as customers read it."""
+
+    id: UUID
+    name: str
+    description: str
+    price: str
+    price_minor: int
+    currency: str
+    price_display: str
+    synonyms: list[str]
+    is_active: bool
+    display_order: int
+
+
+class FaqIn(msgspec.Struct):
+    """A new FAQ entry."""
+
+    question: str
+    answer: str
+    is_active: bool = True
+    display_order: int | None = None
+
+
+class FaqUpdate(msgspec.Struct):
+    """A change to an FAQ entry: fields left out (or null) stay as they are."""
+
+    question: str | None = None
+    answer: str | None = None
+    is_active: bool | None = None
+    display_order: int | None = None
+
+
+class FaqOut(msgspec.Struct):
+    """An FAQ entry; only active ones reach the assistant."""
+
+    id: UUID
+    question: str
+    answer: str
+    is_active: bool
+    display_order: int
+
+
+class ReorderIn(msgspec.Struct):
+    """Ids in their new order; ids left out keep their order after the listed ones."""
+
+    ids: list[UUID]

@@ -1,0 +1,317 @@
+"""Managing the catalogue: services at fixed prices and FAQ entries.
+
+Tenant admins write the catalogue, since it is what the assistant may sell and
+at which price; every member reads it. A price is typed as a decimal string and
+stored in integer minor units of its ISO 4217 currency (``money``). Services are
+deactivated, never deleted: an order item keeps pointing at the service it sold.
+Names are unique per tenant whatever their case, so the assistant never has to
+choose between two "Haircut"s at different prices.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from piccolo.query.functions.aggregate import Max
+
+from b2a.audit import service as audit
+from b2a.catalog.money import decimal_price, format_price, normalise_currency, parse_price
+from b2a.catalog.schemas import FaqIn, FaqOut, FaqUpdate, ServiceIn, ServiceOut, ServiceUpdate
+from b2a.catalog.tables import FaqEntry, Service
+from b2a.db.columns import json_value
+from b2a.db.transaction import atomic
+from b2a.errors import Conflict, Invalid, NotFound
+from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Role
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
+
+MAX_SYNONYMS = 20
+MAX_POSITION = 1_000_000
+
+
+def service_out(row: Service) -> ServiceOut:
+    """The API shape of a service row."""
+    return ServiceOut(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        price=decimal_price(row.price_minor, row.currency),
+        price_minor=row.price_minor,
+        currency=row.currency,
+        price_display=format_price(row.price_minor, row.currency),
+        synonyms=[str(s) for s in json_value(row.synonyms) or []],
+        is_active=row.is_active,
+        display_order=row.display_order,
+    )
+
+
+def faq_out(row: FaqEntry) -> FaqOut:
+    """The API shape of an FAQ row."""
+    return FaqOut(row.id, row.question, row.answer, row.is_active, row.display_order)
+
+
+def _text(raw: str, field: str, *, longest: int, required: bool = True) -> str:
+    text = raw.strip()
+    if required and not text:
+        raise Invalid(f"the {field} is empty.", field=field)
+    if len(text) > longest:
+        raise Invalid(f"the {field} has at most {longest} characters.", field=field)
+    return text
+
+
+def _synonyms(raw: Sequence[str]) -> list[str]:
+    kept: dict[str, str] = {}
+    for word in raw:
+        cleaned = word.strip()
+        if not 1 <= len(cleaned) <= 60:
+            raise Invalid("each synonym has 1 to 60 characters.", field="synonyms")
+        kept.setdefault(cleaned.casefold(), cleaned)
+    if len(kept) > MAX_SYNONYMS:
+        raise Invalid(f"a service has at most {MAX_SYNONYMS} synonyms.", field="synonyms")
+    return list(kept.values())
+
+
+def _position(value: int) -> int:
+    if not 0 <= value <= MAX_POSITION:
+        raise Invalid(f"display_order is 0 to {MAX_POSITION}.", field="display_order")
+    return value
+
+
+async def _next_position(scope: TenantScope, table: type[Service] | type[FaqEntry]) -> int:
+    rows = await scope.select(table, Max(table.display_order, alias="last"))
+    last = rows[0]["last"] if rows else None
+    return 0 if last is None else min(int(last) + 1, MAX_POSITION)
+
+
+async def _refuse_taken_name(scope: TenantScope, name: str, keep: UUID | None = None) -> None:
+    rows = await scope.select(Service, Service.id, Service.name, Service.is_active)
+    for row in rows:
+        if row["id"] != keep and row["name"].casefold() == name.casefold():
+            hint = "" if row["is_active"] else " (inactive: activate it instead)"
+            raise Conflict(
+                f"a service named {row['name']!r} exists{hint}.",
+                code="SERVICE_EXISTS",
+                field="name",
+            )
+
+
+async def list_services(actor: Actor, *, active: bool | None = None) -> list[ServiceOut]:
+    """The tenant's services in display order; ``active`` narrows to active or inactive ones."""
+    query = actor.scope.objects(Service).order_by(Service.display_order).order_by(Service.name)
+    if active is not None:
+        query = query.where(Service.is_active.eq(active))
+    return [service_out(row) for row in await query]
+
+
+async def get_service(actor: Actor, service_id: UUID) -> ServiceOut:
+    """One service.
+
+    Raises:
+        NotFound: the service is not this tenant's.
+    """
+    return service_out(await actor.scope.get(Service, service_id))
+
+
+async def create_service(actor: Actor, data: ServiceIn) -> ServiceOut:
+    """Add a service to the catalogue; the currency defaults to the tenant's.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+        Invalid: a field is empty, too long, not a price or not a currency (``field`` says which).
+        Conflict: another service has this name (``SERVICE_EXISTS``).
+    """
+    actor.require(Role.TENANT_ADMIN)
+    scope = actor.scope
+    currency = normalise_currency(data.currency or await _tenant_currency(scope))
+    row = scope.new(
+        Service,
+        name=_text(data.name, "name", longest=120),
+        description=_text(data.description, "description", longest=2000, required=False),
+        price_minor=parse_price(data.price, currency),
+        currency=currency,
+        synonyms=_synonyms(data.synonyms),
+        is_active=data.is_active,
+    )
+    async with atomic():
+        await _refuse_taken_name(scope, row.name)
+        given = data.display_order
+        row.display_order = (
+            _position(given) if given is not None else await _next_position(scope, Service)
+        )
+        await row.save()
+    await audit.record(actor, "service.created", service=str(row.id), name=row.name)
+    return service_out(row)
+
+
+async def update_service(actor: Actor, service_id: UUID, data: ServiceUpdate) -> ServiceOut:
+    """Change a service; fields left as None stay. A new currency needs its price too.
+
+    A price change applies to the next reply and the next order request; order
+    requests already made keep the price they were made at.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+        NotFound: the service is not this tenant's.
+        Invalid: a bad field (``field`` says which), or a currency change without a price.
+        Conflict: another service has the new name (``SERVICE_EXISTS``).
+    """
+    actor.require(Role.TENANT_ADMIN)
+    scope = actor.scope
+    async with atomic():
+        row = await scope.get(Service, service_id)
+        before = service_out(row)
+        _apply_service(row, data)
+        if row.name.casefold() != before.name.casefold():
+            await _refuse_taken_name(scope, row.name, keep=row.id)
+        await row.save()
+    after = service_out(row)
+    changes = _changes(before, after, ("name", "price", "currency", "is_active"))
+    if changes:
+        await audit.record(actor, "service.updated", service=str(row.id), changes=changes)
+    return after
+
+
+def _apply_service(row: Service, data: ServiceUpdate) -> None:
+    if data.currency is not None:
+        currency = normalise_currency(data.currency)
+        if currency != row.currency and data.price is None:
+            raise Invalid(f"give the price in {currency} too.", field="price")
+        row.currency = currency
+    if data.price is not None:
+        row.price_minor = parse_price(data.price, row.currency)
+    if data.name is not None:
+        row.name = _text(data.name, "name", longest=120)
+    if data.description is not None:
+        row.description = _text(data.description, "description", longest=2000, required=False)
+    if data.synonyms is not None:
+        row.synonyms = json.dumps(_synonyms(data.synonyms))
+    if data.is_active is not None:
+        row.is_active = data.is_active
+    if data.display_order is not None:
+        row.display_order = _position(data.display_order)
+
+
+def _changes(before: Any, after: Any, names: Sequence[str]) -> dict[str, list[Any]]:
+    """``{"price": ["1500.00", "1800.00"]}`` for each named field that changed."""
+    return {
+        name: [getattr(before, name), getattr(after, name)]
+        for name in names
+        if getattr(before, name) != getattr(after, name)
+    }
+
+
+async def reorder_services(actor: Actor, ids: Sequence[UUID]) -> list[ServiceOut]:
+    """Put the listed services first, in this order; the others follow in their order.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+        NotFound: an id is not one of this tenant's services.
+        Invalid: an id is listed twice.
+    """
+    actor.require(Role.TENANT_ADMIN)
+    await _reorder(actor.scope, Service, ids)
+    return await list_services(actor)
+
+
+async def list_faq(actor: Actor, *, active: bool | None = None) -> list[FaqOut]:
+    """The tenant's FAQ in display order; ``active`` narrows to active or inactive entries."""
+    query = actor.scope.objects(FaqEntry).order_by(FaqEntry.display_order)
+    if active is not None:
+        query = query.where(FaqEntry.is_active.eq(active))
+    return [faq_out(row) for row in await query.order_by(FaqEntry.created_at)]
+
+
+async def get_faq_entry(actor: Actor, entry_id: UUID) -> FaqOut:
+    """One FAQ entry.
+
+    Raises:
+        NotFound: the entry is not this tenant's.
+    """
+    return faq_out(await actor.scope.get(FaqEntry, entry_id))
+
+
+async def create_faq_entry(actor: Actor, data: FaqIn) -> FaqOut:
+    """Add a question and its answer for the assistant to reuse.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+        Invalid: the question or answer is empty or too long (``field`` says which).
+    """
+    actor.require(Role.TENANT_ADMIN)
+    scope = actor.scope
+    row = scope.new(
+        FaqEntry,
+        question=_text(data.question, "question", longest=500),
+        answer=_text(data.answer, "answer", longest=2000),
+        is_active=data.is_active,
+    )
+    async with atomic():
+        given = data.display_order
+        row.display_order = (
+            _position(given) if given is not None else await _next_position(scope, FaqEntry)
+        )
+        await row.save()
+    await audit.record(actor, "faq.created", entry=str(row.id))
+    return faq_out(row)
+
+
+async def update_faq_entry(actor: Actor, entry_id: UUID, data: FaqUpdate) -> FaqOut:
+    """Change an FAQ entry; fields left as None stay.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+        NotFound: the entry is not this tenant's.
+        Invalid: the question or answer is empty or too long (``field`` says which).
+    """
+    actor.require(Role.TENANT_ADMIN)
+    row = await actor.scope.get(FaqEntry, entry_id)
+    if data.question is not None:
+        row.question = _text(data.question, "question", longest=500)
+    if data.answer is not None:
+        row.answer = _text(data.answer, "answer", longest=2000)
+    if data.is_active is not None:
+        row.is_active = data.is_active
+    if data.display_order is not None:
+        row.display_order = _position(data.display_order)
+    await row.save()
+    await audit.record(actor, "faq.updated", entry=str(row.id))
+    return faq_out(row)
+
+
+async def reorder_faq(actor: Actor, ids: Sequence[UUID]) -> list[FaqOut]:
+    """Put the listed FAQ entries first, in this order; the others follow in their order.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+        NotFound: an id is not one of this tenant's entries.
+        Invalid: an id is listed twice.
+    """
+    actor.require(Role.TENANT_ADMIN)
+    await _reorder(actor.scope, FaqEntry, ids)
+    return await list_faq(actor)
+
+
+async def _reorder(
+    scope: TenantScope, table: type[Service] | type[FaqEntry], ids: Sequence[UUID]
+) -> None:
+    if len(set(ids)) != len(ids):
+        raise Invalid("an id is listed twice.", field="ids")
+    position: Any = table.display_order
+    async with atomic():
+        rows = await scope.select(table, table.id).order_by(position).order_by(table.created_at)
+        current = [row["id"] for row in rows]
+        listed = set(ids)
+        if not listed <= set(current):
+            raise NotFound(f"{table.__name__} not found.")
+        ordered = [*ids, *(row_id for row_id in current if row_id not in listed)]
+        for index, row_id in enumerate(ordered):
+            await scope.update(table, {position: index}).where(table.id == row_id)
+
+
+async def _tenant_currency(scope: TenantScope) -> str:
+    rows = await Tenant.select(Tenant.currency).where(Tenant.id == scope.tenant_id)
+    return str(rows[0]["currency"]) if rows else "USD"

@@ -1,0 +1,115 @@
+"""What orders read and write at their edges: msgspec Structs, documented in OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+
+class OrderItemIn(msgspec.Struct):
+    """A catalogue service and how many of it."""
+
+    service_id: UUID
+    quantity: int = 1
+
+
+class OrderCreate(msgspec.Struct):
+    """An order request staff make for the customer of a conversation.
+
+    ``details`` adds to (and for this order overrides) what is on file for the
+    customer; the order waits as a DRAFT while a required field is missing.
+    """
+
+    conversation_id: UUID
+    items: list[OrderItemIn]
+    details: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class OrderDetailsIn(msgspec.Struct):
+    """Details added to a DRAFT order (name, phone, address …)."""
+
+    details: dict[str, str]
+
+
+class OrderNoteIn(msgspec.Struct):
+    """Staff's note on a decision; kept in the history, never sent to the customer."""
+
+    note: str = ""
+
+
+class OrderItemOut(msgspec.Struct):
+    """One line: the service as it was named and priced when requested."""
+
+    service_id: UUID
+    name: str
+    quantity: int
+    unit_price_minor: int
+    line_total_minor: int
+
+
+class StatusChangeOut(msgspec.Struct):
+    """One transition; ``from_status`` is null for the order's creation."""
+
+    from_status: str | None
+    to_status: str
+    actor_id: UUID | None
+    actor_label: str
+    note: str
+    at: datetime
+
+
+class OrderCustomer(msgspec.Struct):
+    """Who the order is for."""
+
+    id: UUID
+    name: str
+    phone: str
+
+
+class OrderOut(msgspec.Struct):
+    """An order request with its items, total and history.
+
+    ``notice`` is set when the customer could not be told of the last decision
+    (a closed 24-hour window, no conversation), and says why.
+    """
+
+    id: UUID
+    number: int
+    status: str
+    customer: OrderCustomer
+    conversation_id: UUID | None
+    currency: str
+    total_minor: int
+    total: str
+    items: list[OrderItemOut]
+    details: dict[str, str]
+    missing_fields: list[str]
+    created_by_ai: bool
+    decision_note: str
+    notice: str
+    created_at: datetime
+    history: list[StatusChangeOut]
+
+
+class OrderSummary(msgspec.Struct):
+    """An order as the list shows it."""
+
+    id: UUID
+    number: int
+    status: str
+    customer: OrderCustomer
+    conversation_id: UUID | None
+    currency: str
+    total_minor: int
+    total: str
+    created_by_ai: bool
+    created_at: datetime
+
+
+class OrderPage(msgspec.Struct):
+    """One page of orders, newest first; pass ``next_cursor`` back for the next (null: the end)."""
+
+    items: list[OrderSummary]
+    next_cursor: str | None

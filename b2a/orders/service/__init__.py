@@ -1,0 +1,34 @@
+"""Order requests: made by the assistant or staff, decided by staff, told to the customer.
+
+The parts, each small: pricing from the catalogue (``_pricing``), per-tenant
+numbers (``_numbers``), requests and their details (``_requests``), what the
+assistant's turn asks for (``_assistant``), staff's decisions
+(``_transitions``), telling the customer (``_notify``), the history and audit
+rows (``_history``) and reading (``_read``).
+"""
+
+from b2a.orders.service._assistant import TakenOrder, take_order
+from b2a.orders.service._read import get_order, list_orders, required_fields
+from b2a.orders.service._requests import add_details, create_order
+from b2a.orders.service._transitions import (
+    InvalidTransition,
+    approve_order,
+    cancel_order,
+    complete_order,
+    reject_order,
+)
+
+__all__ = [
+    "InvalidTransition",
+    "TakenOrder",
+    "add_details",
+    "approve_order",
+    "cancel_order",
+    "complete_order",
+    "create_order",
+    "get_order",
+    "list_orders",
+    "reject_order",
+    "required_fields",
+    "take_order",
+]

@@ -1,0 +1,104 @@
+"""The order requests the assistant makes while it answers (SPEC §5).
+
+Called from the assistant's turn, inside the transaction that stores its reply,
+so the reply and the order it speaks of commit together or not at all (a
+retried turn never makes a second order). The assistant only ever asks: it
+opens or completes a request, and the customer is told it awaits the team's
+approval; only staff move it further.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from b2a.assistant.shapes import Intent, ItemRef
+from b2a.catalog.money import format_price
+from b2a.db.columns import json_value
+from b2a.db.transaction import lock_row
+from b2a.errors import Invalid, NotFound
+from b2a.inbox.tables import Conversation
+from b2a.orders.rules import OrderStatus, missing_fields, request_line
+from b2a.orders.service._history import assistant_actor
+from b2a.orders.service._read import required_fields
+from b2a.orders.service._requests import amend_draft, clean_details, open_request
+from b2a.orders.tables import Order
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
+
+log = logging.getLogger(__name__)
+
+UNABLE = "Our team will look at this request and reply here."
+
+
+@dataclass(frozen=True)
+class TakenOrder:
+    """What the turn does with an order request: the line its reply ends with.
+
+    ``problem`` says why no request could be made (humans take over); then
+    ``order_id`` is None.
+    """
+
+    line: str
+    order_id: UUID | None = None
+    status: OrderStatus | None = None
+    problem: str = ""
+
+
+async def take_order(
+    scope: TenantScope,
+    conversation_id: UUID,
+    intent: Intent,
+    items: Sequence[ItemRef],
+    fields: Mapping[str, str],
+) -> TakenOrder | None:
+    """Open or complete the conversation's order request; None when the reply makes none.
+
+    1. An ORDER naming catalogue services adds them to the conversation's open
+       DRAFT, or opens a new request; DETAILS complete an open DRAFT. Nothing
+       else touches orders.
+    2. The tenant's row is locked first (it also numbers the order), so two
+       turns of one conversation never open two drafts.
+    3. A request that cannot be made (a service deactivated a moment ago,
+       services in two currencies) is no error for the customer: the reply
+       says the team will look at it, and humans take over with the reason.
+
+    Call inside the turn's ``atomic()``.
+    """
+    wanted = {item.service_id: item.quantity for item in items}
+    if not (intent is Intent.ORDER and wanted) and intent is not Intent.DETAILS:
+        return None
+    await lock_row(Tenant, scope.tenant_id)
+    draft = (
+        await scope.objects(Order)
+        .where((Order.conversation == conversation_id) & (Order.status == OrderStatus.DRAFT))
+        .order_by(Order.created_at, ascending=False)
+        .first()
+    )
+    if draft is None and not wanted:
+        return None
+    given = clean_details(fields, strict=False)
+    actor = assistant_actor(scope)
+    order: Order | None
+    try:
+        if draft is None:
+            conversation = await scope.get(Conversation, conversation_id)
+            order = await open_request(scope, actor, conversation, wanted, given, by_ai=True)
+        else:
+            order = await amend_draft(scope, actor, draft, wanted, given)
+    except (Invalid, NotFound) as exc:
+        log.info("conversation %s: no order request: %s", conversation_id, exc.message)
+        return TakenOrder(UNABLE, problem=f"The order request could not be made: {exc.message}")
+    if order is None:
+        return None
+    return await _taken(scope, order)
+
+
+async def _taken(scope: TenantScope, order: Order) -> TakenOrder:
+    status = OrderStatus(order.status)
+    details = {str(k): str(v) for k, v in (json_value(order.details) or {}).items()}
+    missing = missing_fields(await required_fields(scope), details)
+    total = format_price(order.total_minor, order.currency)
+    return TakenOrder(request_line(status, order.number, total, missing), order.id, status)

@@ -1,0 +1,88 @@
+"""``/api/v1/services`` and ``/api/v1/faq``: what the assistant may sell, and what it may answer."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, get, patch, post
+from litestar.params import Parameter
+
+from b2a.catalog import service as catalog
+from b2a.catalog.schemas import (
+    FaqIn,
+    FaqOut,
+    FaqUpdate,
+    ReorderIn,
+    ServiceIn,
+    ServiceOut,
+    ServiceUpdate,
+)
+from b2a.tenants.actor import Actor
+
+ACTIVE = Parameter(default=None, description="true: active only; false: inactive only.")
+
+
+class ServiceController(Controller):
+    """Every member reads the catalogue; tenant admins write it."""
+
+    path = "/services"
+    tags = ["catalogue"]
+
+    @get("/", summary="List services")
+    async def list_services(self, actor: Actor, active: bool | None = ACTIVE) -> list[ServiceOut]:
+        """In display order."""
+        return await catalog.list_services(actor, active=active)
+
+    @get("/{service_id:uuid}", summary="One service")
+    async def get_service(self, actor: Actor, service_id: UUID) -> ServiceOut:
+        """Its price exact (``price``, ``price_minor``) and as customers read it."""
+        return await catalog.get_service(actor, service_id)
+
+    @post("/", summary="Add a service (tenant admins)")
+    async def create_service(self, actor: Actor, data: ServiceIn) -> ServiceOut:
+        """The price is a decimal string in the currency (the tenant's when left out)."""
+        return await catalog.create_service(actor, data)
+
+    @patch("/{service_id:uuid}", summary="Change or deactivate a service (tenant admins)")
+    async def update_service(
+        self, actor: Actor, service_id: UUID, data: ServiceUpdate
+    ) -> ServiceOut:
+        """Fields left out stay; ``{"is_active": false}`` takes it off the catalogue."""
+        return await catalog.update_service(actor, service_id, data)
+
+    @post("/reorder", status_code=200, summary="Reorder services (tenant admins)")
+    async def reorder_services(self, actor: Actor, data: ReorderIn) -> list[ServiceOut]:
+        """The listed ids first, in this order; the rest after them."""
+        return await catalog.reorder_services(actor, data.ids)
+
+
+class FaqController(Controller):
+    """Every member reads the FAQ; tenant admins write it."""
+
+    path = "/faq"
+    tags = ["catalogue"]
+
+    @get("/", summary="List FAQ entries")
+    async def list_faq(self, actor: Actor, active: bool | None = ACTIVE) -> list[FaqOut]:
+        """In display order."""
+        return await catalog.list_faq(actor, active=active)
+
+    @get("/{entry_id:uuid}", summary="One FAQ entry")
+    async def get_faq_entry(self, actor: Actor, entry_id: UUID) -> FaqOut:
+        """Question, answer, whether the assistant uses it."""
+        return await catalog.get_faq_entry(actor, entry_id)
+
+    @post("/", summary="Add an FAQ entry (tenant admins)")
+    async def create_faq_entry(self, actor: Actor, data: FaqIn) -> FaqOut:
+        """The assistant answers with it from the next message."""
+        return await catalog.create_faq_entry(actor, data)
+
+    @patch("/{entry_id:uuid}", summary="Change or deactivate an FAQ entry (tenant admins)")
+    async def update_faq_entry(self, actor: Actor, entry_id: UUID, data: FaqUpdate) -> FaqOut:
+        """Fields left out stay; ``{"is_active": false}`` takes it from the assistant."""
+        return await catalog.update_faq_entry(actor, entry_id, data)
+
+    @post("/reorder", status_code=200, summary="Reorder FAQ entries (tenant admins)")
+    async def reorder_faq(self, actor: Actor, data: ReorderIn) -> list[FaqOut]:
+        """The listed ids first, in this order; the rest after them."""
+        return await catalog.reorder_faq(actor, data.ids)

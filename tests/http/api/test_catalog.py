@@ -1,0 +1,89 @@
+"""``/api/v1/services`` and ``/api/v1/faq``: tenant admins write, staff read."""
+
+
+async def test_tenant_admins_keep_the_catalogue_and_staff_read_it(client, tokens):
+    owner, agent = tokens.acme_owner, tokens.acme_agent
+    made = await client.post(
+        "/api/v1/services",
+        json={"name": "Haircut", "price": "1500", "currency": "PKR", "synonyms": ["cut"]},
+        headers=owner,
+    )
+    assert made.status_code == 201
+    body = made.json()
+    assert (body["price"], body["price_minor"], body["price_display"]) == (
+        "1500.00",
+        150000,
+        "PKR 1,500",
+    )
+    url = f"/api/v1/services/{body['id']}"
+
+    staff_try = await client.post(
+        "/api/v1/services", json={"name": "Facial", "price": "1"}, headers=agent
+    )
+    assert staff_try.status_code == 403
+    assert (await client.patch(url, json={"price": "1"}, headers=agent)).status_code == 403
+    assert (await client.get(url, headers=agent)).json()["price_minor"] == 150000
+
+    changed = await client.patch(url, json={"price": "1800", "is_active": False}, headers=owner)
+    assert changed.status_code == 200
+    assert (changed.json()["price_display"], changed.json()["is_active"]) == ("PKR 1,800", False)
+    active = await client.get("/api/v1/services", params={"active": "true"}, headers=agent)
+    assert active.json() == []
+    assert len((await client.get("/api/v1/services", headers=agent)).json()) == 1
+
+
+async def test_validation_errors_name_the_field(client, tokens):
+    owner = tokens.acme_owner
+    for body, field in (
+        ({"name": "Cut", "price": "1,500"}, "price"),
+        ({"name": "Cut", "price": "10", "currency": "RS"}, "currency"),
+        ({"name": "", "price": "10"}, "name"),
+        ({"name": "Cut"}, "price"),
+    ):
+        response = await client.post("/api/v1/services", json=body, headers=owner)
+        assert response.status_code == 422, body
+        assert response.json()["field"] == field, response.json()
+    await client.post("/api/v1/services", json={"name": "Cut", "price": "10"}, headers=owner)
+    taken = await client.post("/api/v1/services", json={"name": "cut", "price": "9"}, headers=owner)
+    assert taken.status_code == 409 and taken.json()["code"] == "SERVICE_EXISTS"
+
+
+async def test_services_and_faq_are_reordered(client, tokens):
+    owner = tokens.acme_owner
+    ids = [
+        (
+            await client.post("/api/v1/services", json={"name": n, "price": "1"}, headers=owner)
+        ).json()["id"]
+        for n in ("A", "B", "C")
+    ]
+    listed = await client.post("/api/v1/services/reorder", json={"ids": ids[::-1]}, headers=owner)
+    assert [s["name"] for s in listed.json()] == ["C", "B", "A"]
+    staff = await client.post(
+        "/api/v1/services/reorder", json={"ids": ids}, headers=tokens.acme_agent
+    )
+    assert staff.status_code == 403
+
+    faq = [
+        (
+            await client.post("/api/v1/faq", json={"question": q, "answer": "Yes."}, headers=owner)
+        ).json()["id"]
+        for q in ("Deliver?", "Parking?")
+    ]
+    listed = await client.post("/api/v1/faq/reorder", json={"ids": [faq[1]]}, headers=owner)
+    assert [e["question"] for e in listed.json()] == ["Parking?", "Deliver?"]
+    off = await client.patch(f"/api/v1/faq/{faq[0]}", json={"is_active": False}, headers=owner)
+    assert off.json()["is_active"] is False
+    agent_view = await client.get(
+        "/api/v1/faq", params={"active": "true"}, headers=tokens.acme_agent
+    )
+    assert [e["question"] for e in agent_view.json()] == ["Parking?"]
+
+
+async def test_another_tenants_ids_cannot_be_reordered(client, tokens):
+    made = await client.post(
+        "/api/v1/services", json={"name": "A", "price": "1"}, headers=tokens.acme_owner
+    )
+    response = await client.post(
+        "/api/v1/services/reorder", json={"ids": [made.json()["id"]]}, headers=tokens.globex_owner
+    )
+    assert response.status_code == 404
