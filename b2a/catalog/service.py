@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Max
 
 from b2a.audit import service as audit
@@ -213,7 +214,7 @@ async def reorder_services(actor: Actor, ids: Sequence[UUID]) -> list[ServiceOut
         Invalid: an id is listed twice.
     """
     actor.require(Role.TENANT_ADMIN)
-    await _reorder(actor.scope, Service, ids)
+    await _reorder(actor.scope, Service, ids, Service.name)
     return await list_services(actor)
 
 
@@ -291,18 +292,19 @@ async def reorder_faq(actor: Actor, ids: Sequence[UUID]) -> list[FaqOut]:
         Invalid: an id is listed twice.
     """
     actor.require(Role.TENANT_ADMIN)
-    await _reorder(actor.scope, FaqEntry, ids)
+    await _reorder(actor.scope, FaqEntry, ids, FaqEntry.created_at)
     return await list_faq(actor)
 
 
 async def _reorder(
-    scope: TenantScope, table: type[Service] | type[FaqEntry], ids: Sequence[UUID]
+    scope: TenantScope, table: type[Service] | type[FaqEntry], ids: Sequence[UUID], tie: Column
 ) -> None:
+    """Number the rows 0, 1, 2 … in the new order; ``tie`` breaks ties as the list does."""
     if len(set(ids)) != len(ids):
         raise Invalid("an id is listed twice.", field="ids")
     position: Any = table.display_order
     async with atomic():
-        rows = await scope.select(table, table.id).order_by(position).order_by(table.created_at)
+        rows = await scope.select(table, table.id).order_by(position).order_by(tie)
         current = [row["id"] for row in rows]
         listed = set(ids)
         if not listed <= set(current):
