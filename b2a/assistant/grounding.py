@@ -27,9 +27,9 @@ from uuid import UUID
 from b2a.assistant.guardrails import Violation, check, named_services, normalise
 from b2a.assistant.shapes import CatalogView, Intent, ItemRef, ProviderReply
 from b2a.catalog.money import format_price
+from b2a.orders.rules import MAX_QUANTITY
 
 PLACEHOLDER = re.compile(r"\{\{\s*price\s*:\s*([^}\s]+)\s*\}\}")
-MAX_QUANTITY = 99
 _CLAIMS = frozenset({Intent.QUESTION, Intent.ORDER})
 _NEVER = frozenset({Intent.HUMAN, Intent.UNKNOWN})
 

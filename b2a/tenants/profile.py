@@ -14,6 +14,7 @@ from datetime import time
 import msgspec
 
 from b2a.audit import service as audit
+from b2a.catalog.money import normalise_currency
 from b2a.db.transaction import atomic
 from b2a.errors import Invalid
 from b2a.tenants.actor import Actor
@@ -21,7 +22,6 @@ from b2a.tenants.hours import WEEKDAY_NAMES
 from b2a.tenants.rules import Role, check_time_zone
 from b2a.tenants.tables import Tenant, WorkingHours
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MAX_TEXT = 1000
 
@@ -158,10 +158,7 @@ def _clean(name: str, value: object) -> object:
     if name == "time_zone":
         return check_time_zone(str(value).strip())
     if name == "currency":
-        code = str(value).strip().upper()
-        if not CURRENCY.match(code):
-            raise Invalid("a currency is a 3-letter ISO code such as PKR or USD.", field="currency")
-        return code
+        return normalise_currency(str(value))
     if name in ("greeting_message", "away_message"):
         text = str(value).strip()
         if len(text) > MAX_TEXT:

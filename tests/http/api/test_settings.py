@@ -123,6 +123,7 @@ async def test_the_profile_and_hours_change_and_bad_values_are_refused(client, t
     for url, method, body, field in (
         (PROFILE, "PATCH", {"time_zone": "Mars/Olympus"}, "time_zone"),
         (PROFILE, "PATCH", {"currency": "rupees"}, "currency"),
+        (PROFILE, "PATCH", {"currency": "XYZ"}, "currency"),
         (PROFILE, "PATCH", {"name": ""}, "name"),
         (HOURS, "PUT", [{"weekday": 0, "opens": "9am"}], "hours"),
         (HOURS, "PUT", [{"weekday": 1}, {"weekday": 1}], "hours"),
