@@ -6,9 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from asyncpg import PostgresError
 from rich.console import Console
 
+from b2a.db.diagnose import diagnose_database_error
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.errors import Unavailable
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import Settings, settings_from_environment
 
@@ -29,7 +32,11 @@ def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     async def main() -> T:
         engine = create_engine(settings.db)
         bind_engine(engine, all_tables())
-        await start_pool(engine, max_size=settings.db.pool_max)
+        try:
+            await start_pool(engine, max_size=settings.db.pool_max)
+        except (OSError, PostgresError) as exc:
+            what, fix = diagnose_database_error(exc, settings.db.url)
+            raise Unavailable(f"{what} {fix}", code="DB_UNAVAILABLE") from None
         try:
             return await work()
         finally:

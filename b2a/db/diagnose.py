@@ -10,6 +10,7 @@ from asyncpg.exceptions import (
     InvalidAuthorizationSpecificationError,
     InvalidCatalogNameError,
     InvalidPasswordError,
+    TooManyConnectionsError,
 )
 
 SUPABASE_DIRECT = re.compile(r"^db\.[a-z0-9]+\.supabase\.co$")
@@ -51,6 +52,11 @@ def diagnose_database_error(exc: BaseException, url: str) -> tuple[str, str]:
         return (
             f"PostgreSQL does not accept user {parts.username!r}: {text}",
             "Create the role or allow it in pg_hba.conf.",
+        )
+    if isinstance(exc, TooManyConnectionsError):
+        return (
+            f"PostgreSQL on {host}:{port} has no connection left (max_connections is reached).",
+            "Lower B2A_DB_POOL_MAX, put PgBouncer in front, or raise max_connections.",
         )
     if SUPABASE_DIRECT.match(host) or (isinstance(exc, OSError) and host and ipv6_only(host)):
         return (

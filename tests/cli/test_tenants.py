@@ -50,6 +50,14 @@ def test_an_unknown_tenant_is_one_clear_line(appliance):
     assert "Traceback" not in result.stderr
 
 
+def test_an_unreachable_database_is_one_clear_line_with_the_fix(appliance):
+    closed = {**appliance, "B2A_DB_URL": "postgresql://b2a@127.0.0.1:9/b2a"}
+    result = b2a(closed, "tenant", "list")
+    assert result.returncode == 69
+    assert "nothing accepts connections on 127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_duplicate_admin_email_is_refused(appliance):
     b2a(appliance, "tenant", "create", "One", "--admin-email", "dup@x.test")
     again = b2a(appliance, "tenant", "create", "Two", "--admin-email", "dup@x.test")
