@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from b2a.assistant.tables import AssistantConfig
 from b2a.lib import queue
 from b2a.tenants.scope import TenantScope
 
@@ -19,9 +20,16 @@ from b2a.tenants.scope import TenantScope
 TURN_TIMEOUT_SECONDS = 90
 
 
-async def on_customer_message(scope: TenantScope, conversation_id: UUID, message_id: UUID) -> None:
-    """Queue the assistant's turn for this message."""
-    await queue.enqueue(
+async def on_customer_message(scope: TenantScope, conversation_id: UUID, message_id: UUID) -> bool:
+    """Queue the assistant's turn for this message; False when the tenant switched it off.
+
+    A tenant whose assistant is off gets no job at all: the turn would only find
+    the switch and return, at the cost of a job per customer message. The turn
+    still checks the switch itself, so one flipped after this read takes effect.
+    """
+    if not await assistant_switched_on(scope):
+        return False
+    return await queue.enqueue(
         "assistant_reply",
         key=f"assistant_reply:{message_id}",
         timeout=TURN_TIMEOUT_SECONDS,
@@ -29,3 +37,9 @@ async def on_customer_message(scope: TenantScope, conversation_id: UUID, message
         conversation_id=str(conversation_id),
         message_id=str(message_id),
     )
+
+
+async def assistant_switched_on(scope: TenantScope) -> bool:
+    """The tenant's own switch; a tenant without settings yet has the default (on)."""
+    row = await scope.select(AssistantConfig, AssistantConfig.enabled).first()
+    return row is None or bool(row["enabled"])
