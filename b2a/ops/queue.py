@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from saq.job import Job
 from saq.queue.redis import RedisQueue
 
 from b2a.settings import RedisSettings
@@ -15,13 +16,21 @@ ABORT_WAIT_SECONDS = 0.1
 
 
 class B2AQueue(RedisQueue):
-    """SAQ's Redis queue, sweeping a killed worker's jobs back within seconds.
+    """SAQ's Redis queue, sweeping a killed worker's jobs back within seconds, publishing nothing.
 
     SAQ sweeps at most once a minute and waits 5 s per stuck job for its worker
     to abort it, one job after another: after a worker is killed with twenty
     jobs in hand, recovery took minutes. Our jobs are idempotent (each claims its
     row before acting), so a short abort wait is safe.
+
+    SAQ also publishes every job's status changes (started, finished, retried)
+    on Redis pub/sub for callers that wait on a job (``Queue.apply``, ``listen``).
+    b2a never waits on a job, so those are two Redis round trips per job that
+    nobody reads; job state is still written to the job's key as before.
     """
+
+    async def notify(self, job: Job) -> None:
+        """Publish nothing (see the class docstring)."""
 
     async def sweep(
         self, lock: int = SWEEP_EVERY_SECONDS, abort: float = ABORT_WAIT_SECONDS

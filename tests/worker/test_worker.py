@@ -37,3 +37,24 @@ async def test_a_worker_runs_an_enqueued_job_and_reports_its_heartbeat(pg, make_
         }
         assert [k async for k in redis.scan_iter(match=heartbeat_pattern("worker"))]
     assert not [k async for k in redis.scan_iter(match=heartbeat_pattern("worker"))]
+
+
+async def test_job_status_changes_are_stored_but_not_published(pg, make_settings, redis):
+    settings = make_settings(B2A_DB_URL=pg.url)
+    pubsub = redis.pubsub()
+    await pubsub.psubscribe("saq:job:*")
+    async with running_worker(settings) as worker:
+        assert await job_queue.enqueue("cleanup", key="quiet-cleanup")
+        job = await worker.queue.job("quiet-cleanup")
+        for _ in range(100):
+            await job.refresh()
+            if job.status in (Status.COMPLETE, Status.FAILED):
+                break
+            await asyncio.sleep(0.05)
+        assert job.status == Status.COMPLETE, job.error
+    published = []
+    while (message := await pubsub.get_message(timeout=0.2)) is not None:
+        if message["type"] == "pmessage":
+            published.append(message)
+    await pubsub.aclose()
+    assert published == [], "nobody waits on a job: its status changes cost no pub/sub traffic"
