@@ -16,6 +16,7 @@ import pstats
 import time
 from collections import defaultdict
 
+from b2a.lib import aio
 from bench import harness
 
 
@@ -89,4 +90,4 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    aio.run(main(parse_args()))  # the loop `b2a worker` runs on

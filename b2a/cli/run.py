@@ -20,6 +20,7 @@ import typer
 
 from b2a.cli._runtime import console, err_console, load_settings
 from b2a.errors import ConfigError
+from b2a.lib import aio
 from b2a.lib.log import configure_logging
 from b2a.settings import Settings
 
@@ -67,7 +68,7 @@ def worker() -> None:
             await instance.stop()
             await instance.queue.disconnect()
 
-    asyncio.run(main())
+    aio.run(main())
 
 
 def whatsapp() -> None:
