@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from b2a.assistant.tables import AssistantConfig
+from b2a.db.sql import Statement
 from b2a.lib import queue
 from b2a.tenants.scope import TenantScope
 
 # A provider's timeouts, retries and fallback fit well inside this; a worker
 # killed mid-turn has its job retried once this has passed.
 TURN_TIMEOUT_SECONDS = 90
+_SWITCH = Statement("SELECT enabled FROM assistant_config WHERE tenant = :tenant")
 
 
 async def on_customer_message(scope: TenantScope, conversation_id: UUID, message_id: UUID) -> bool:
@@ -41,5 +42,5 @@ async def on_customer_message(scope: TenantScope, conversation_id: UUID, message
 
 async def assistant_switched_on(scope: TenantScope) -> bool:
     """The tenant's own switch; a tenant without settings yet has the default (on)."""
-    row = await scope.select(AssistantConfig, AssistantConfig.enabled).first()
+    row = await scope.fetchrow(_SWITCH)
     return row is None or bool(row["enabled"])

@@ -4,6 +4,11 @@ It runs at most once per inbound message: the step claims the message with one
 conditional UPDATE of ``replied_at``, so a redelivered webhook or a retried job
 never greets or answers twice. Conversations owned by humans get nothing
 automatic: the assistant and the automatic messages stay silent until handed back.
+
+It runs for every customer message, so it reads what storing the message already
+learnt (``StoredInbound``: the conversation's window, the channel's transport,
+whether the conversation is new) and, in one statement, the conversation's
+owner and the tenant's automatic texts.
 """
 
 from __future__ import annotations
@@ -13,28 +18,42 @@ from datetime import timedelta
 from uuid import UUID
 
 from b2a.assistant.hook import on_customer_message
+from b2a.db.sql import Row, Statement
 from b2a.db.transaction import atomic
 from b2a.inbox.rules import Author, Direction, Owner
 from b2a.inbox.service import StoredInbound
-from b2a.inbox.tables import Conversation, Message
+from b2a.inbox.tables import Message
 from b2a.lib import clock
 from b2a.outbox.queueing import (
-    Draft,
-    Sender,
     WindowClosed,
     enqueue_send,
     resume_unsent,
-    store_outbound,
+    store_system_text,
 )
 from b2a.tenants.hours import is_open, opening_days
 from b2a.tenants.scope import TenantScope
-from b2a.tenants.tables import Tenant
 
 log = logging.getLogger(__name__)
 
 # One away message per conversation per this long, however often the customer writes.
 AWAY_EVERY = timedelta(hours=12)
-SYSTEM = Sender(Author.SYSTEM)
+
+_CLAIM = Statement(
+    """UPDATE message SET replied_at = :at
+    WHERE tenant = :tenant AND id = :id AND replied_at IS NULL RETURNING id"""
+)
+_CONTEXT = Statement(
+    """SELECT c.owner, t.greeting_message, t.away_message, t.time_zone
+    FROM conversation c JOIN tenant t ON t.id = c.tenant
+    WHERE c.tenant = :tenant AND c.id = :id"""
+)
+# Anything said in the conversation before this message: an earlier message, or ours.
+_SAID_BEFORE = Statement(
+    """SELECT id FROM message
+    WHERE tenant = :tenant AND conversation = :conversation AND id <> :id
+        AND (direction = :outbound OR created_at < :before)
+    LIMIT 1"""
+)
 
 
 async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
@@ -47,72 +66,67 @@ async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
     if stored.from_me:
         return []
     async with atomic():
-        if not await _claim(scope, stored.message_id):
+        if not await scope.fetchrow(_CLAIM, id=stored.message_id, at=clock.now()):
             # A retried job: the step committed; its replies may still lack a send job.
             await resume_unsent(scope, stored.conversation_id)
             return []
-        conversation = await scope.get(Conversation, stored.conversation_id)
-        if conversation.owner == Owner.HUMAN:
+        context = await scope.fetchrow(_CONTEXT, id=stored.conversation_id)
+        if context is None or context["owner"] == Owner.HUMAN:
             return []
-        first = await _opens_conversation(scope, conversation.id, stored.message_id)
-        queued = await _automatic_replies(scope, conversation, first)
+        queued = await _automatic_replies(scope, stored, context)
     for message_id in queued:
         await enqueue_send(scope.tenant_id, message_id)
-    await on_customer_message(scope, conversation.id, stored.message_id)
+    await on_customer_message(scope, stored.conversation_id, stored.message_id)
     return queued
 
 
-async def _automatic_replies(
-    scope: TenantScope, conversation: Conversation, new_conversation: bool
-) -> list[UUID]:
-    tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
-    if tenant is None:
-        return []
+async def _automatic_replies(scope: TenantScope, stored: StoredInbound, context: Row) -> list[UUID]:
     queued: list[UUID | None] = []
-    greeting = tenant.greeting_message.strip()
-    if new_conversation and greeting:
-        queued.append(await _store(scope, conversation.id, greeting))
-    away = tenant.away_message.strip()
+    greeting = context["greeting_message"].strip()
+    if greeting and await _opens_conversation(scope, stored):
+        queued.append(await _store(scope, stored, greeting))
+    away = context["away_message"].strip()
     if (
         away
-        and not is_open(await opening_days(scope), tenant.time_zone, clock.now())
-        and not await _sent_recently(scope, conversation.id, away)
+        and not is_open(await opening_days(scope), context["time_zone"], clock.now())
+        and not await _sent_recently(scope, stored.conversation_id, away)
     ):
-        queued.append(await _store(scope, conversation.id, away))
+        queued.append(await _store(scope, stored, away))
     return [message_id for message_id in queued if message_id is not None]
 
 
-async def _opens_conversation(scope: TenantScope, conversation_id: UUID, message_id: UUID) -> bool:
+async def _opens_conversation(scope: TenantScope, stored: StoredInbound) -> bool:
     """Whether nothing was said in the conversation before this message.
 
-    Read from the messages rather than from whether this job created the
+    A conversation created with the message holds nothing else. Otherwise it is
+    read from the messages rather than from whether this job created the
     conversation: a job retried after a crash finds the conversation it created.
     """
-    message = await scope.get(Message, message_id)
-    return not await scope.exists(Message).where(
-        (Message.conversation == conversation_id)
-        & (Message.id != message_id)
-        & ((Message.direction == Direction.OUTBOUND) | (Message.created_at < message.created_at))
+    if stored.new_conversation:
+        return True
+    earlier = await scope.fetchrow(
+        _SAID_BEFORE,
+        conversation=stored.conversation_id,
+        id=stored.message_id,
+        outbound=Direction.OUTBOUND,
+        before=stored.received_at,
     )
+    return earlier is None
 
 
-async def _claim(scope: TenantScope, message_id: UUID) -> bool:
-    rows = (
-        await scope.update(Message, {Message.replied_at: clock.now()})
-        .where((Message.id == message_id) & Message.replied_at.is_null())
-        .returning(Message.id)
-    )
-    return bool(rows)
-
-
-async def _store(scope: TenantScope, conversation_id: UUID, text: str) -> UUID | None:
+async def _store(scope: TenantScope, stored: StoredInbound, text: str) -> UUID | None:
     try:
-        message = await store_outbound(scope, conversation_id, Draft(text=text), SYSTEM)
+        return await store_system_text(
+            scope,
+            stored.conversation_id,
+            text,
+            transport=stored.transport,
+            window_expires_at=stored.window_expires_at,
+        )
     except WindowClosed:
         # A message Meta delivered a day late: the window it opened has closed again.
-        log.info("conversation %s: window closed, automatic reply skipped", conversation_id)
+        log.info("conversation %s: window closed, automatic reply skipped", stored.conversation_id)
         return None
-    return message.id
 
 
 async def _sent_recently(scope: TenantScope, conversation_id: UUID, text: str) -> bool:

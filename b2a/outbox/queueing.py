@@ -9,10 +9,12 @@ shows each message's delivery state from the start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+from b2a.db.sql import Statement
 from b2a.errors import Conflict, Invalid
 from b2a.inbox.media import save_message_media
 from b2a.inbox.rules import Author, DeliveryState, Direction, MessageKind, Owner, Transport
@@ -63,6 +65,18 @@ class WindowClosed(Conflict):
     """The 24-hour customer service window is closed: only an approved template may go."""
 
     code = "WINDOW_CLOSED"
+
+
+_NEW_TEXT = Statement(
+    """INSERT INTO message (id, created_at, tenant, conversation, direction, author, kind, text,
+        state, state_changed_at)
+    VALUES (:id, :at, :tenant, :conversation, :direction, :author, :kind, :text,
+        :state, :at)"""
+)
+_TOUCH = Statement(
+    """UPDATE conversation SET last_message_at = :at, last_message_preview = :preview
+    WHERE tenant = :tenant AND id = :id"""
+)
 
 
 async def queue_message(
@@ -125,6 +139,43 @@ async def store_outbound(
     return message
 
 
+async def store_system_text(
+    scope: TenantScope,
+    conversation_id: UUID,
+    text: str,
+    *,
+    transport: str,
+    window_expires_at: datetime | None,
+) -> UUID:
+    """``store_outbound`` of a system text (greeting, away message), without its send job.
+
+    For the reply step, which has just read the conversation's window and its
+    channel's transport while storing the customer's message: two statements
+    instead of reading both again. Returns the QUEUED message's id.
+
+    Raises:
+        Invalid: the text is empty or too long.
+        WindowClosed: a Cloud API conversation outside the 24-hour window.
+    """
+    content = _text_content(text)
+    if transport == Transport.CLOUD:
+        _require_window(window_expires_at)
+    message_id, at = uuid4(), clock.now()
+    await scope.execute(
+        _NEW_TEXT,
+        id=message_id,
+        at=at,
+        conversation=conversation_id,
+        direction=Direction.OUTBOUND,
+        author=Author.SYSTEM,
+        kind=content["kind"],
+        text=content["text"],
+        state=DeliveryState.QUEUED,
+    )
+    await scope.execute(_TOUCH, id=conversation_id, at=at, preview=content["text"][:200])
+    return message_id
+
+
 async def enqueue_send(
     tenant_id: UUID, message_id: UUID, *, delay: float = 0.0, tag: str = "first"
 ) -> bool:
@@ -166,7 +217,10 @@ async def resume_unsent(scope: TenantScope, conversation_id: UUID) -> int:
 
 
 def _require_open_window(conversation: Conversation) -> None:
-    expires = conversation.window_expires_at
+    _require_window(conversation.window_expires_at)
+
+
+def _require_window(expires: datetime | None) -> None:
     if expires is None or expires <= clock.now():
         since = f" at {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
         raise WindowClosed(
@@ -181,7 +235,11 @@ async def _content(scope: TenantScope, draft: Draft) -> dict[str, Any]:
     if draft.media:
         kind = MEDIA_KINDS.get(draft.media_mime.split("/")[0], MessageKind.DOCUMENT)
         return {"kind": kind, "text": draft.text.strip(), "template": {}}
-    text = draft.text.strip()
+    return _text_content(draft.text)
+
+
+def _text_content(raw: str) -> dict[str, Any]:
+    text = raw.strip()
     if not text:
         raise Invalid("the message is empty.", field="text")
     if len(text) > 4096:

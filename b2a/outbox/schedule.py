@@ -227,8 +227,7 @@ async def _conversation(scope: TenantScope, customer_id: UUID) -> UUID:
     channel = await scope.select(Channel, Channel.id).order_by(Channel.created_at).first()
     if channel is None:
         raise NotFound("no WhatsApp number is connected; connect one to send scheduled messages.")
-    conversation, _ = await conversation_for(scope, channel["id"], customer_id)
-    return conversation.id
+    return (await conversation_for(scope, channel["id"], customer_id)).id
 
 
 def _draft(schedule: ScheduledMessage) -> Draft:

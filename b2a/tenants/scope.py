@@ -3,7 +3,9 @@
 Every query on a table with a ``tenant`` column goes through a ``TenantScope``,
 which adds ``tenant = <caller's tenant>`` to reads, updates and deletes and stamps
 it on inserts. A row of another tenant is therefore indistinguishable from a row
-that does not exist: ``get`` raises ``NotFound`` for both.
+that does not exist: ``get`` raises ``NotFound`` for both. Hand-written hot-path
+SQL (``b2a.db.sql``) runs through ``fetch``/``fetchrow``/``execute``, which bind
+``:tenant`` to the caller's tenant and refuse a statement that never names it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from piccolo.columns import Column
 from piccolo.query import Count, Delete, Exists, Objects, Select, Update
 from piccolo.table import Table
 
+from b2a.db import sql
 from b2a.errors import NotFound
 
 T = TypeVar("T", bound=Table)
@@ -80,3 +83,20 @@ class TenantScope:
         if row is None:
             raise NotFound(f"{table.__name__} not found.")
         return row
+
+    async def fetch(self, statement: sql.Statement, **params: Any) -> list[sql.Row]:
+        """A hand-written statement's rows, with ``:tenant`` bound to this tenant."""
+        return await sql.fetch(statement, **self._bind(statement, params))
+
+    async def fetchrow(self, statement: sql.Statement, **params: Any) -> sql.Row | None:
+        """A hand-written statement's first row, with ``:tenant`` bound to this tenant."""
+        return await sql.fetchrow(statement, **self._bind(statement, params))
+
+    async def execute(self, statement: sql.Statement, **params: Any) -> None:
+        """Run a hand-written statement for its effect, with ``:tenant`` bound to this tenant."""
+        await sql.execute(statement, **self._bind(statement, params))
+
+    def _bind(self, statement: sql.Statement, params: dict[str, Any]) -> dict[str, Any]:
+        if "tenant" not in statement.parameters:
+            raise ValueError(f"{statement!r} never names :tenant, so it is not limited to one")
+        return {**params, "tenant": self.tenant_id}
