@@ -125,14 +125,23 @@ def cloud_credentials(channel: Channel, box: SecretBox) -> CloudCredentials:
     Raises:
         TransportError: the channel was disconnected, so its credentials are gone (permanent).
     """
-    if not channel.credentials:
+    return decrypt_credentials(channel.credentials, box)
+
+
+def decrypt_credentials(encrypted: str, box: SecretBox) -> CloudCredentials:
+    """``cloud_credentials`` from the column's text, for callers that read it without a row.
+
+    Raises:
+        TransportError: the channel was disconnected, so its credentials are gone (permanent).
+    """
+    if not encrypted:
         raise TransportError(
             "The Cloud API number was disconnected, so nothing can be sent through it; "
             f"connect it again (PUT {CLOUD_ENDPOINT}).",
             permanent=True,
             code="DISCONNECTED",
         )
-    return CloudCredentials(**json.loads(box.decrypt(channel.credentials)))
+    return CloudCredentials(**json.loads(box.decrypt(encrypted)))
 
 
 async def find_cloud_channel(channel_id: str) -> Channel:

@@ -159,8 +159,10 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         if event is None:
             raise NotFound("InboundEvent not found.")
         message = InboundMessage.from_json(dict(json_value(event["payload"])))
-        customer_id = await customer_for(scope, message)
-        thread = await conversation_for(scope, event["channel"], customer_id)
+        customer_id, new_customer = await customer_for(scope, message)
+        thread = await conversation_for(
+            scope, event["channel"], customer_id, new_customer=new_customer
+        )
         message_id, received_at, duplicate = await _store_message(scope, thread.id, message)
         touched = await _touch(scope, thread.id, message, duplicate)
         await scope.execute(_PROCESSED, id=event_id, at=clock.now())
@@ -181,30 +183,31 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
     )
 
 
-async def customer_for(scope: TenantScope, message: InboundMessage) -> UUID:
-    """The customer any of the message's identities already names, or a new one.
+async def customer_for(scope: TenantScope, message: InboundMessage) -> tuple[UUID, bool]:
+    """The customer any of the message's identities already names, or a new one; True if new.
 
     The customer's identities the message adds are stored too; one another
-    customer already holds stays theirs.
+    customer already holds stays theirs. Identities are inserted in one order
+    (kind, value), so two messages racing for them never wait on each other crosswise.
     """
     identities = sorted(set(message.identities), key=lambda i: (i.kind, i.value))
     if not identities:
-        return await _new_customer(scope, message)
+        return await _new_customer(scope, message), True
     known = await _known(scope, identities)
     for identity in message.identities:
         if identity in known:
             customer: UUID = known[identity]
             await _add(scope, customer, [i for i in identities if i not in known])
-            return customer
+            return customer, False
     customer = await _new_customer(scope, message)
     added = await _add(scope, customer, identities)
     if message.identities[0] in added:
-        return customer
+        return customer, True
     # Another first message of the same customer took the identities first: join it.
     winner = await _owner_of(scope, message.identities[0])
     await scope.execute(_DROP_CUSTOMER, id=customer)
     await _add(scope, winner, identities)
-    return winner
+    return winner, False
 
 
 async def _known(scope: TenantScope, identities: list[Identity]) -> dict[Identity, UUID]:
@@ -243,11 +246,17 @@ async def _owner_of(scope: TenantScope, identity: Identity) -> UUID:
     return owner
 
 
-async def conversation_for(scope: TenantScope, channel_id: UUID, customer_id: UUID) -> Thread:
-    """The customer's conversation on the channel, created if missing."""
-    row = await scope.fetchrow(_FIND_THREAD, channel=channel_id, customer=customer_id)
-    if row is not None:
-        return Thread(row["id"], row["owner"], created=False)
+async def conversation_for(
+    scope: TenantScope, channel_id: UUID, customer_id: UUID, *, new_customer: bool = False
+) -> Thread:
+    """The customer's conversation on the channel, created if missing.
+
+    A customer created in the caller's transaction has none yet: no need to look.
+    """
+    if not new_customer:
+        row = await scope.fetchrow(_FIND_THREAD, channel=channel_id, customer=customer_id)
+        if row is not None:
+            return Thread(row["id"], row["owner"], created=False)
     created = await scope.fetchrow(
         _NEW_THREAD, id=uuid4(), at=clock.now(), channel=channel_id, customer=customer_id
     )

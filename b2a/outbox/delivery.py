@@ -21,12 +21,14 @@ from uuid import UUID
 
 from b2a.billing.enforcement import billing_suspension
 from b2a.db.columns import json_value
-from b2a.errors import TransportError
+from b2a.db.sql import Statement
+from b2a.errors import NotFound, TransportError
 from b2a.inbox.rules import DeliveryState, IdentityKind, MessageKind, Transport
-from b2a.inbox.tables import Channel, Conversation, Customer, CustomerIdentity, Message
+from b2a.inbox.tables import Message
 from b2a.lib import clock, ratelimit
 from b2a.outbox.rules import ScheduleStatus
 from b2a.outbox.tables import ScheduledMessage
+from b2a.outbox.transports import SendingChannel
 from b2a.settings import SendingSettings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp import transport as wa
@@ -41,7 +43,7 @@ INTERRUPTED = (
 class TransportSource(Protocol):
     """Hands out the transport for a channel (one per worker process, cached)."""
 
-    async def for_channel(self, channel: Channel) -> wa.Transport:
+    async def for_channel(self, channel: SendingChannel) -> wa.Transport:
         """The transport of this channel."""
 
 
@@ -63,6 +65,49 @@ class Outcome:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A message as its send job reads it, with its channel and recipient, in one statement."""
+
+    id: UUID
+    state: str
+    kind: str
+    text: str
+    media_path: str
+    media_mime: str
+    template: Any
+    recipient: str
+    scheduled: bool
+    channel: SendingChannel
+
+
+# The recipient: Cloud sends to the wa_id, web to the JID; both fall back to the phone number.
+_PENDING = Statement(
+    """SELECT m.id, m.state, m.kind, m.text, m.media_path, m.media_mime, m.template,
+        ch.id AS channel_id, ch.transport, ch.credentials,
+        COALESCE((SELECT i.value FROM customer_identity i
+            WHERE i.tenant = m.tenant AND i.customer = c.customer
+                AND i.kind = CASE ch.transport WHEN :cloud THEN :wa_id WHEN :web THEN :jid END
+            LIMIT 1), cu.phone) AS recipient,
+        EXISTS (SELECT 1 FROM scheduled_message s
+            WHERE s.tenant = m.tenant AND s.message = m.id) AS scheduled
+    FROM message m
+    JOIN conversation c ON c.id = m.conversation
+    JOIN channel ch ON ch.id = c.channel
+    JOIN customer cu ON cu.id = c.customer
+    WHERE m.tenant = :tenant AND m.id = :id"""
+)
+_CLAIM = Statement(
+    """UPDATE message SET state = :sending, attempts = attempts + 1, state_changed_at = :at
+    WHERE tenant = :tenant AND id = :id AND state = :state RETURNING attempts"""
+)
+_SENT = Statement(
+    """UPDATE message SET state = :sent, wa_message_id = :wa_message_id, state_changed_at = :at,
+        error_code = '', error_detail = ''
+    WHERE tenant = :tenant AND id = :id AND state = :sending"""
+)
+
+
 async def deliver(
     scope: TenantScope,
     message_id: UUID,
@@ -72,17 +117,14 @@ async def deliver(
     pacing: SendingSettings,
 ) -> Outcome:
     """Send the message if it is still waiting to go; see the module docstring."""
-    message = await scope.get(Message, message_id)
-    conversation = await scope.get(Conversation, message.conversation)
-    channel = await scope.get(Channel, conversation.channel)
-    transport = await transports.for_channel(channel)
+    message = await _pending(scope, message_id)
+    transport = await transports.for_channel(message.channel)
     if message.state == DeliveryState.SENDING and not transport.resend_is_safe:
         await _bury(scope, message, "INTERRUPTED", INTERRUPTED)
         return Outcome(Step.DONE, DeliveryState.DEAD, reason=INTERRUPTED)
     if message.state not in (DeliveryState.QUEUED, DeliveryState.SENDING):
         return Outcome(Step.DONE, message.state)
-    recipient = await _recipient(scope, conversation, channel)
-    wait = await _pace(redis, scope, channel, recipient, pacing)
+    wait = await _pace(redis, scope, message.channel, message.recipient, pacing)
     if wait:
         # Touched, so the stranded-send sweep knows a job is still looking after it.
         await scope.update(Message, {Message.state_changed_at: clock.now()}).where(
@@ -97,45 +139,60 @@ async def deliver(
         await _bury(scope, message, hold.code, hold.reason)
         return Outcome(Step.DONE, DeliveryState.DEAD, reason=hold.reason)
     try:
-        sent = await transport.send(_outbound(message, recipient))
+        sent = await transport.send(_outbound(message))
     except TransportError as error:
         return await _failed(scope, message, error, attempts, pacing, transport.resend_is_safe)
-    await scope.update(
-        Message,
-        {
-            Message.state: DeliveryState.SENT,
-            Message.wa_message_id: sent.wa_message_id,
-            Message.state_changed_at: clock.now(),
-            Message.error_code: "",
-            Message.error_detail: "",
-        },
-    ).where((Message.id == message.id) & (Message.state == DeliveryState.SENDING))
-    await _finish_schedule(scope, message.id, ScheduleStatus.SENT, "")
+    await scope.execute(
+        _SENT,
+        id=message.id,
+        sent=DeliveryState.SENT,
+        sending=DeliveryState.SENDING,
+        wa_message_id=sent.wa_message_id,
+        at=clock.now(),
+    )
+    if message.scheduled:
+        await _finish_schedule(scope, message.id, ScheduleStatus.SENT, "")
     return Outcome(Step.DONE, DeliveryState.SENT)
 
 
-async def _recipient(scope: TenantScope, conversation: Conversation, channel: Channel) -> str:
-    """Cloud sends to the ``wa_id``, web to the JID; both fall back to the phone number."""
-    preferred = {Transport.CLOUD: IdentityKind.WA_ID, Transport.WEB: IdentityKind.JID}.get(
-        Transport(channel.transport)
+async def _pending(scope: TenantScope, message_id: UUID) -> Pending:
+    """The message, its channel and its recipient.
+
+    Raises:
+        NotFound: no such message for this tenant.
+    """
+    row = await scope.fetchrow(
+        _PENDING,
+        id=message_id,
+        cloud=Transport.CLOUD,
+        wa_id=IdentityKind.WA_ID,
+        web=Transport.WEB,
+        jid=IdentityKind.JID,
     )
-    if preferred is not None:
-        row = (
-            await scope.select(CustomerIdentity, CustomerIdentity.value)
-            .where(
-                (CustomerIdentity.customer == conversation.customer)
-                & (CustomerIdentity.kind == preferred)
-            )
-            .first()
-        )
-        if row is not None:
-            return str(row["value"])
-    customer = await scope.get(Customer, conversation.customer)
-    return str(customer.phone)
+    if row is None:
+        raise NotFound("Message not found.")
+    return Pending(
+        id=row["id"],
+        state=row["state"],
+        kind=row["kind"],
+        text=row["text"],
+        media_path=row["media_path"],
+        media_mime=row["media_mime"],
+        template=row["template"],
+        recipient=str(row["recipient"]),
+        scheduled=bool(row["scheduled"]),
+        channel=SendingChannel(
+            row["channel_id"], scope.tenant_id, row["transport"], row["credentials"]
+        ),
+    )
 
 
 async def _pace(
-    redis: Any, scope: TenantScope, channel: Channel, recipient: str, pacing: SendingSettings
+    redis: Any,
+    scope: TenantScope,
+    channel: SendingChannel,
+    recipient: str,
+    pacing: SendingSettings,
 ) -> float:
     """Seconds until this message may go: per-customer limit, then the number's throughput."""
     wait = await ratelimit.reserve(
@@ -154,28 +211,19 @@ async def _pace(
         await asyncio.sleep(wait)
 
 
-async def _claim(scope: TenantScope, message: Message) -> int | None:
+async def _claim(scope: TenantScope, message: Pending) -> int | None:
     """Move QUEUED (or interrupted SENDING) to SENDING; the attempt number, None if taken."""
-    rows = (
-        await scope.update(
-            Message,
-            {
-                Message.state: DeliveryState.SENDING,
-                Message.attempts: Message.attempts + 1,
-                Message.state_changed_at: clock.now(),
-            },
-        )
-        .where((Message.id == message.id) & (Message.state == message.state))
-        .returning(Message.attempts)
+    row = await scope.fetchrow(
+        _CLAIM, id=message.id, state=message.state, sending=DeliveryState.SENDING, at=clock.now()
     )
-    return int(rows[0]["attempts"]) if rows else None
+    return int(row["attempts"]) if row else None
 
 
-def _outbound(message: Message, recipient: str) -> wa.Outbound:
+def _outbound(message: Pending) -> wa.Outbound:
     template: dict[str, Any] = dict(json_value(message.template) or {})
     if message.kind == MessageKind.TEMPLATE and template:
         return wa.Outbound(
-            to=recipient,
+            to=message.recipient,
             kind="template",
             text=message.text,
             template=wa.TemplateSend(
@@ -186,7 +234,7 @@ def _outbound(message: Message, recipient: str) -> wa.Outbound:
             ref=str(message.id),
         )
     return wa.Outbound(
-        to=recipient,
+        to=message.recipient,
         kind=str(message.kind),
         text=message.text,
         media_path=message.media_path,
@@ -197,7 +245,7 @@ def _outbound(message: Message, recipient: str) -> wa.Outbound:
 
 async def _failed(
     scope: TenantScope,
-    message: Message,
+    message: Pending,
     error: TransportError,
     attempts: int,
     pacing: SendingSettings,
@@ -225,7 +273,7 @@ async def _failed(
     return Outcome(Step.RETRY, DeliveryState.QUEUED, delay=delay, reason=error.message)
 
 
-async def _bury(scope: TenantScope, message: Message, code: str, reason: str) -> None:
+async def _bury(scope: TenantScope, message: Pending, code: str, reason: str) -> None:
     """Move a SENDING message to the dead letters with the reason agents will read."""
     await scope.update(
         Message,
@@ -236,7 +284,8 @@ async def _bury(scope: TenantScope, message: Message, code: str, reason: str) ->
             Message.state_changed_at: clock.now(),
         },
     ).where((Message.id == message.id) & (Message.state == DeliveryState.SENDING))
-    await _finish_schedule(scope, message.id, ScheduleStatus.FAILED, reason)
+    if message.scheduled:
+        await _finish_schedule(scope, message.id, ScheduleStatus.FAILED, reason)
 
 
 async def _finish_schedule(
