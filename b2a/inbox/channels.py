@@ -10,9 +10,11 @@ give a tenant a second transport calls it inside its transaction.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from uuid import UUID
 
 from b2a.db.integrity import is_unique_violation
+from b2a.db.sql import Row, Statement, fetchrow
 from b2a.db.transaction import atomic, lock_row
 from b2a.errors import Conflict, NotFound, TransportError
 from b2a.inbox.rules import ChannelState, Transport, web_holds_number
@@ -28,6 +30,28 @@ WEB_LOGOUT_ENDPOINT = "/api/v1/whatsapp/web/logout"
 
 _CLOUD_CONNECTED = (Channel.transport == Transport.CLOUD) & (
     Channel.state != ChannelState.DISCONNECTED
+)
+
+
+@dataclass(frozen=True)
+class CloudChannel:
+    """What a webhook needs of the connected Cloud API channel it is for."""
+
+    id: UUID
+    tenant: UUID
+    phone_number_id: str | None
+    credentials: str
+    """Encrypted, as the column holds them (``cloud_credentials`` decrypts)."""
+
+
+# Every webhook reads its channel, across tenants (the URL or the number names it).
+_CLOUD_BY_ID = Statement(
+    """SELECT id, tenant, phone_number_id, credentials FROM channel
+    WHERE id = :id AND transport = :cloud AND state <> :disconnected"""
+)
+_CLOUD_BY_NUMBER = Statement(
+    """SELECT id, tenant, phone_number_id, credentials FROM channel
+    WHERE phone_number_id = :number AND transport = :cloud AND state <> :disconnected"""
 )
 
 
@@ -119,7 +143,7 @@ async def connect_cloud_channel(
     return channel
 
 
-def cloud_credentials(channel: Channel, box: SecretBox) -> CloudCredentials:
+def cloud_credentials(channel: Channel | CloudChannel, box: SecretBox) -> CloudCredentials:
     """The decrypted credentials of a Cloud API channel.
 
     Raises:
@@ -144,7 +168,7 @@ def decrypt_credentials(encrypted: str, box: SecretBox) -> CloudCredentials:
     return CloudCredentials(**json.loads(box.decrypt(encrypted)))
 
 
-async def find_cloud_channel(channel_id: str) -> Channel:
+async def find_cloud_channel(channel_id: str) -> CloudChannel:
     """The connected Cloud API channel a webhook URL names, across tenants (no session there).
 
     Raises:
@@ -154,16 +178,21 @@ async def find_cloud_channel(channel_id: str) -> Channel:
         key = UUID(channel_id)
     except ValueError:
         raise NotFound("no such channel.") from None
-    channel = await Channel.objects().where((Channel.id == key) & _CLOUD_CONNECTED).first()
+    channel = await _connected_cloud(_CLOUD_BY_ID, id=key)
     if channel is None:
         raise NotFound("no such channel.")
     return channel
 
 
-async def channel_for_number(phone_number_id: str) -> Channel | None:
+async def channel_for_number(phone_number_id: str) -> CloudChannel | None:
     """The connected Cloud API channel of a WhatsApp number, across tenants (webhook routing)."""
-    return (
-        await Channel.objects()
-        .where((Channel.phone_number_id == phone_number_id) & _CLOUD_CONNECTED)
-        .first()
+    return await _connected_cloud(_CLOUD_BY_NUMBER, number=phone_number_id)
+
+
+async def _connected_cloud(statement: Statement, **params: object) -> CloudChannel | None:
+    row: Row | None = await fetchrow(
+        statement, cloud=Transport.CLOUD, disconnected=ChannelState.DISCONNECTED, **params
     )
+    if row is None:
+        return None
+    return CloudChannel(row["id"], row["tenant"], row["phone_number_id"], row["credentials"])

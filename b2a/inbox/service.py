@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from b2a.db.columns import json_value
-from b2a.db.integrity import is_unique_violation
+from b2a.db.sql import Statement
 from b2a.inbox.rules import DeliveryState, Transport
 from b2a.inbox.storing import StoredInbound, Thread, conversation_for, store_inbound
 from b2a.inbox.tables import InboundEvent, Message
@@ -41,18 +42,20 @@ __all__ = [
 ]
 
 
+_ACCEPT = Statement(
+    """INSERT INTO inbound_event (id, created_at, tenant, channel, source, dedupe_key, payload)
+    VALUES (:id, :at, :tenant, :channel, :source, :dedupe_key, :payload)
+    ON CONFLICT (tenant, dedupe_key) DO NOTHING RETURNING id"""
+)
+
+
 async def accept_inbound(
     scope: TenantScope, channel_id: UUID, source: Transport, message: InboundMessage
 ) -> UUID | None:
     """Persist an inbound message before acknowledging it; None when already accepted."""
-    event = scope.new(
-        InboundEvent,
-        channel=channel_id,
-        source=source,
-        dedupe_key=_message_key(message.wa_message_id),
-        payload=message.to_json(),
+    return await _accept(
+        scope, channel_id, source, _message_key(message.wa_message_id), message.to_json()
     )
-    return await _save_once(event)
 
 
 async def inbound_accepted(scope: TenantScope, wa_message_id: str) -> bool:
@@ -68,15 +71,20 @@ def _message_key(wa_message_id: str) -> str:
     return f"msg:{wa_message_id}"
 
 
-async def _save_once(event: InboundEvent) -> UUID | None:
+async def _accept(
+    scope: TenantScope, channel_id: UUID, source: Transport, key: str, payload: dict[str, Any]
+) -> UUID | None:
     """Insert the event; None when its dedupe key was already accepted."""
-    try:
-        await event.save()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            return None
-        raise
-    return event.id
+    row = await scope.fetchrow(
+        _ACCEPT,
+        id=uuid4(),
+        at=clock.now(),
+        channel=channel_id,
+        source=source,
+        dedupe_key=key,
+        payload=json.dumps(payload),
+    )
+    return row["id"] if row else None
 
 
 STATUS_RANK = {
@@ -90,20 +98,14 @@ async def accept_status(
     scope: TenantScope, channel_id: UUID, source: Transport, status: CloudStatus
 ) -> UUID | None:
     """Persist a delivery update before acknowledging it; None when already accepted."""
-    event = scope.new(
-        InboundEvent,
-        channel=channel_id,
-        source=source,
-        dedupe_key=f"status:{status.dedupe_key}",
-        payload={
-            "wamid": status.wamid,
-            "status": status.status,
-            "errors": status.errors,
-            "at": status.at.isoformat(),
-            "ref": status.callback_data,
-        },
-    )
-    return await _save_once(event)
+    payload = {
+        "wamid": status.wamid,
+        "status": status.status,
+        "errors": status.errors,
+        "at": status.at.isoformat(),
+        "ref": status.callback_data,
+    }
+    return await _accept(scope, channel_id, source, f"status:{status.dedupe_key}", payload)
 
 
 async def apply_status(scope: TenantScope, event_id: UUID) -> UUID | None:

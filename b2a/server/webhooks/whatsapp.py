@@ -17,9 +17,13 @@ from litestar.datastructures import State
 
 from b2a.errors import Invalid, Unauthorized
 from b2a.inbox import service as inbox
-from b2a.inbox.channels import channel_for_number, cloud_credentials, find_cloud_channel
+from b2a.inbox.channels import (
+    CloudChannel,
+    channel_for_number,
+    cloud_credentials,
+    find_cloud_channel,
+)
 from b2a.inbox.rules import Transport
-from b2a.inbox.tables import Channel
 from b2a.lib import queue
 from b2a.lib.crypto import SecretBox
 from b2a.tenants.scope import TenantScope
@@ -66,7 +70,7 @@ async def receive_webhook(
     except ValueError:
         raise Invalid("the webhook body is not JSON.") from None
     accepted = 0
-    routes: dict[str | None, Channel | None] = {channel.phone_number_id: channel}
+    routes: dict[str | None, CloudChannel | None] = {channel.phone_number_id: channel}
     for event in parse_delivery(payload):
         target = await _route(routes, event.phone_number_id, credentials.app_secret, state)
         if target is None:
@@ -97,8 +101,8 @@ async def receive_webhook(
 
 
 async def _route(
-    routes: dict[str | None, Channel | None], number: str, app_secret: str, state: State
-) -> Channel | None:
+    routes: dict[str | None, CloudChannel | None], number: str, app_secret: str, state: State
+) -> CloudChannel | None:
     """The channel of the number an event is for, by ``metadata.phone_number_id``.
 
     One Meta app sends every number's events to its one callback URL, so events
