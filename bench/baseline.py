@@ -2,9 +2,11 @@
 
 For each message this does what ``b2a serve`` and ``b2a worker`` do for one
 inbound text from a new customer answered by a greeting, statement for
-statement, with asyncpg and redis-py and nothing else: no HTTP, no ORM, no SAQ,
-no JSON payload parsing. Dividing our throughput by this one says how much the
-framework layers cost.
+statement (the same SQL, the same transactions) and Redis round trip for round
+trip, with asyncpg and redis-py and nothing else: no HTTP, no ORM, no SAQ, no
+JSON payload parsing. Dividing our throughput by this one says how much the
+framework layers cost. Keep it in step with the pipeline when its statements
+change, or the ratio flatters one side.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -66,107 +69,165 @@ async def _one_message(
 ) -> None:
     wamid = f"wamid.base.{phone}"
     payload = json.dumps({"from": phone, "id": wamid, "text": "price kya hai?"})
+    now = datetime.now(UTC)
     # The webhook: find the channel, persist the event, enqueue it.
     async with pool.acquire() as db:
-        await db.fetchrow("SELECT id, tenant, credentials FROM channel WHERE id = $1", channel)
+        await db.fetchrow(
+            "SELECT id, tenant, phone_number_id, credentials FROM channel"
+            " WHERE id = $1 AND transport = 'cloud' AND state <> 'DISCONNECTED'",
+            channel,
+        )
         event = await db.fetchval(
-            "INSERT INTO inbound_event (tenant, channel, source, dedupe_key, payload)"
-            " VALUES ($1, $2, 'cloud', $3, $4) RETURNING id",
+            "INSERT INTO inbound_event (id, created_at, tenant, channel, source, dedupe_key,"
+            " payload) VALUES ($1, $2, $3, $4, 'cloud', $5, $6)"
+            " ON CONFLICT (tenant, dedupe_key) DO NOTHING RETURNING id",
+            uuid.uuid4(),
+            now,
             tenant,
             channel,
             wamid,
             payload,
         )
     await _enqueue(redis, f"in:{event}")
-    # The worker: store customer, identities, conversation, message; then the greeting.
+    # The worker: one transaction stores customer, identities, conversation, message.
     await _dequeue(redis)
-    async with pool.acquire() as db:
-        await db.fetchrow("SELECT payload FROM inbound_event WHERE id = $1", event)
+    async with pool.acquire() as db, db.transaction():
         await db.fetchrow(
-            "SELECT customer FROM customer_identity WHERE tenant = $1 AND kind = 'wa_id'"
-            " AND value = $2",
+            "SELECT e.payload, e.channel, c.transport FROM inbound_event e"
+            " LEFT JOIN channel c ON c.id = e.channel WHERE e.tenant = $1 AND e.id = $2",
+            tenant,
+            event,
+        )
+        await db.fetch(
+            "SELECT kind, value, customer FROM customer_identity WHERE tenant = $1"
+            " AND ((kind = 'phone' AND value = $2) OR (kind = 'wa_id' AND value = $2))",
             tenant,
             phone,
         )
-        customer = await db.fetchval(
-            "INSERT INTO customer (tenant, name, phone) VALUES ($1, 'C', $2) RETURNING id",
-            tenant,
-            phone,
-        )
-        for kind in ("wa_id", "phone"):
-            await db.execute(
-                "INSERT INTO customer_identity (tenant, customer, kind, value)"
-                " VALUES ($1, $2, $3, $4)",
-                tenant,
-                customer,
-                kind,
-                phone,
-            )
-        await db.fetchrow(
-            "SELECT id FROM conversation WHERE tenant = $1 AND channel = $2 AND customer = $3",
-            tenant,
-            channel,
+        customer = uuid.uuid4()
+        await db.execute(
+            "INSERT INTO customer (id, created_at, tenant, name, phone)"
+            " VALUES ($1, $2, $3, 'C', $4)",
             customer,
+            now,
+            tenant,
+            phone,
+        )
+        await db.fetch(
+            "INSERT INTO customer_identity (id, created_at, tenant, customer, kind, value)"
+            " VALUES ($1, $3, $4, $5, 'phone', $6), ($2, $3, $4, $5, 'wa_id', $6)"
+            " ON CONFLICT (tenant, kind, value) DO NOTHING RETURNING kind, value",
+            uuid.uuid4(),
+            uuid.uuid4(),
+            now,
+            tenant,
+            customer,
+            phone,
         )
         conversation = await db.fetchval(
-            "INSERT INTO conversation (tenant, channel, customer) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO conversation (id, created_at, tenant, channel, customer)"
+            " VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (tenant, channel, customer) DO NOTHING RETURNING id",
+            uuid.uuid4(),
+            now,
             tenant,
             channel,
             customer,
         )
-        await db.fetchrow(
-            "SELECT id FROM message WHERE tenant = $1 AND wa_message_id = $2", tenant, wamid
-        )
         inbound = await db.fetchval(
-            "INSERT INTO message (tenant, conversation, direction, text, wa_message_id)"
-            " VALUES ($1, $2, 'INBOUND', 'price kya hai?', $3) RETURNING id",
+            "INSERT INTO message (id, created_at, tenant, conversation, direction, text,"
+            " wa_message_id) VALUES ($1, $2, $3, $4, 'INBOUND', 'price kya hai?', $5)"
+            " ON CONFLICT (tenant, wa_message_id) DO NOTHING RETURNING id",
+            uuid.uuid4(),
+            now,
             tenant,
             conversation,
             wamid,
         )
-        await db.execute(
-            "UPDATE conversation SET last_message_at = now(), unread_count = unread_count + 1,"
-            " window_expires_at = now() + interval '1 day' WHERE id = $1",
-            conversation,
-        )
-        await db.execute("UPDATE inbound_event SET processed_at = now() WHERE id = $1", event)
-        await db.execute(
-            "UPDATE message SET replied_at = now() WHERE id = $1 AND replied_at IS NULL", inbound
-        )
-        await db.fetchrow("SELECT greeting_message, time_zone FROM tenant WHERE id = $1", tenant)
-        await db.fetch("SELECT weekday FROM working_hours WHERE tenant = $1", tenant)
-        outbound = await db.fetchval(
-            "INSERT INTO message (tenant, conversation, direction, author, text, state)"
-            " VALUES ($1, $2, 'OUTBOUND', 'SYSTEM', 'Hello', 'QUEUED') RETURNING id",
+        await db.fetchrow(
+            "UPDATE conversation SET last_message_at = $2, unread_count = unread_count + 1,"
+            " window_expires_at = $3 WHERE tenant = $1 AND id = $4"
+            " RETURNING owner, window_expires_at",
             tenant,
+            now,
+            now + timedelta(days=1),
             conversation,
         )
         await db.execute(
-            "UPDATE conversation SET last_message_preview = 'Hello' WHERE id = $1", conversation
+            "UPDATE inbound_event SET processed_at = $2 WHERE tenant = $1 AND id = $3",
+            tenant,
+            now,
+            event,
         )
+    await redis.publish("bench:events", "message.created")
+    # The reply step: claim, read the greeting, store it; then the assistant's switch.
+    async with pool.acquire() as db:
+        async with db.transaction():
+            await db.fetchval(
+                "UPDATE message SET replied_at = $2 WHERE tenant = $1 AND id = $3"
+                " AND replied_at IS NULL RETURNING id",
+                tenant,
+                now,
+                inbound,
+            )
+            await db.fetchrow(
+                "SELECT c.owner, t.greeting_message, t.away_message, t.time_zone"
+                " FROM conversation c JOIN tenant t ON t.id = c.tenant"
+                " WHERE c.tenant = $1 AND c.id = $2",
+                tenant,
+                conversation,
+            )
+            outbound = uuid.uuid4()
+            await db.execute(
+                "INSERT INTO message (id, created_at, tenant, conversation, direction, author,"
+                " text, state, state_changed_at)"
+                " VALUES ($1, $2, $3, $4, 'OUTBOUND', 'SYSTEM', 'Hello', 'QUEUED', $2)",
+                outbound,
+                now,
+                tenant,
+                conversation,
+            )
+            await db.execute(
+                "UPDATE conversation SET last_message_at = $2, last_message_preview = 'Hello'"
+                " WHERE tenant = $1 AND id = $3",
+                tenant,
+                now,
+                conversation,
+            )
+        await db.fetchrow("SELECT enabled FROM assistant_config WHERE tenant = $1", tenant)
     await _enqueue(redis, f"send:{outbound}")
     await _finish(redis, f"in:{event}")
-    # The send job: load, pace, claim, record the result.
+    # The send job: one read, pace, claim, record the result.
     await _dequeue(redis)
     async with pool.acquire() as db:
-        await db.fetchrow("SELECT * FROM message WHERE id = $1", outbound)
-        await db.fetchrow("SELECT * FROM conversation WHERE id = $1", conversation)
-        await db.fetchrow("SELECT * FROM channel WHERE id = $1", channel)
         await db.fetchrow(
-            "SELECT value FROM customer_identity WHERE customer = $1 AND kind = 'wa_id'", customer
+            "SELECT m.id, m.state, m.text, ch.transport, ch.credentials,"
+            " COALESCE((SELECT i.value FROM customer_identity i WHERE i.tenant = m.tenant"
+            " AND i.customer = c.customer AND i.kind = 'wa_id' LIMIT 1), cu.phone),"
+            " EXISTS (SELECT 1 FROM scheduled_message s WHERE s.tenant = m.tenant"
+            " AND s.message = m.id)"
+            " FROM message m JOIN conversation c ON c.id = m.conversation"
+            " JOIN channel ch ON ch.id = c.channel JOIN customer cu ON cu.id = c.customer"
+            " WHERE m.tenant = $1 AND m.id = $2",
+            tenant,
+            outbound,
         )
         await redis.zadd(f"bench:rate:{phone}", {str(outbound): time.time()})
         await db.fetchval(
-            "UPDATE message SET state = 'SENDING', attempts = attempts + 1 WHERE id = $1"
-            " AND state = 'QUEUED' RETURNING attempts",
+            "UPDATE message SET state = 'SENDING', attempts = attempts + 1,"
+            " state_changed_at = $2 WHERE tenant = $1 AND id = $3 AND state = 'QUEUED'"
+            " RETURNING attempts",
+            tenant,
+            now,
             outbound,
         )
         await db.execute(
-            "UPDATE message SET state = 'SENT', wa_message_id = $2 WHERE id = $1",
-            outbound,
+            "UPDATE message SET state = 'SENT', wa_message_id = $2, state_changed_at = $3"
+            " WHERE tenant = $1 AND id = $4 AND state = 'SENDING'",
+            tenant,
             f"wamid.out.{phone}",
+            now,
+            outbound,
         )
-        await db.execute(
-            "UPDATE scheduled_message SET status = 'SENT' WHERE message = $1", outbound
-        )
+    await redis.publish("bench:events", "message.status")
     await _finish(redis, f"send:{outbound}")
