@@ -162,14 +162,14 @@ class Stack:
         self._spawn("graph", [sys.executable, "-m", "tests.fakes.graph_api", str(self.graph_port)])
         _wait_for(f"{self.graph_url}/_fake/sent")
 
-    def start(self, name: str) -> None:
-        """Start ``b2a <name>`` as systemd would."""
+    def start(self, name: str, command: str = "") -> None:
+        """Start ``b2a <command>`` (by default ``b2a <name>``) as systemd would."""
         env = {
             **self.env,
             "B2A_WHATSAPP_GRAPH_URL": self.graph_url,
             "B2A_SERVER_PORT": str(self.port),
         }
-        self._spawn(name, [sys.executable, "-m", "b2a", name], env)
+        self._spawn(name, [sys.executable, "-m", "b2a", command or name], env)
         if name == "serve":
             _wait_for(f"{self.base_url}/health")
 
@@ -199,7 +199,10 @@ class Stack:
         self.processes.clear()
 
     def pids(self) -> dict[str, int]:
-        return {name: p.pid for name, p in self.processes.items() if name in PROCESSES}
+        """The b2a processes by name (a second worker is ``worker-2``)."""
+        return {
+            name: p.pid for name, p in self.processes.items() if name.split("-")[0] in PROCESSES
+        }
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ Run by hand (never by the test suite), from the project root:
 
     .venv/bin/python -m bench.pipeline              # 1,000 msg/s target, 500 msg/s latency run
     .venv/bin/python -m bench.pipeline --seconds 5  # a quick look
+    .venv/bin/python -m bench.pipeline --workers 2  # two `b2a worker` processes
 
 It creates a throwaway PostgreSQL database and uses one Redis database (flushed),
 starts the fake Graph API and the three b2a processes, and drives webhooks from
@@ -119,6 +120,8 @@ async def main(args: argparse.Namespace) -> None:
             tenant_id, channel_id = await harness.prepare_tenant(env, stack.graph_url)
             for process in harness.PROCESSES:
                 stack.start(process)
+            for n in range(2, args.workers + 1):
+                stack.start(f"worker-{n}", "worker")
             console.print(f"[dim]warming up; logs in {home}/logs[/]")
             await run_phase(
                 stack,
@@ -155,7 +158,7 @@ async def main(args: argparse.Namespace) -> None:
             tenant_id=tenant_id,
             channel_id=channel_id,
             count=args.baseline_messages,
-            concurrency=args.concurrency,
+            concurrency=args.concurrency * args.workers,
         )
     _report([latency, throughput], peaks, baseline)
 
@@ -208,7 +211,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=1000, help="throughput phase, msg/s")
     parser.add_argument("--latency-rate", type=float, default=500, help="latency phase, msg/s")
     parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
-    parser.add_argument("--concurrency", type=int, default=20, help="worker jobs at once")
+    parser.add_argument("--concurrency", type=int, default=20, help="jobs at once per worker")
+    parser.add_argument("--workers", type=int, default=1, help="`b2a worker` processes")
     parser.add_argument("--baseline-messages", type=int, default=5000)
     parser.add_argument(
         "--pg-admin-url",
