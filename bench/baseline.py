@@ -93,9 +93,10 @@ async def _one_message(
     await _dequeue(redis)
     async with pool.acquire() as db, db.transaction():
         await db.fetchrow(
-            "SELECT e.payload, e.channel, c.transport FROM inbound_event e"
-            " LEFT JOIN channel c ON c.id = e.channel WHERE e.tenant = $1 AND e.id = $2",
+            "UPDATE inbound_event SET processed_at = $2 WHERE tenant = $1 AND id = $3"
+            " RETURNING payload, channel",
             tenant,
+            now,
             event,
         )
         await db.fetch(
@@ -153,48 +154,42 @@ async def _one_message(
             now + timedelta(days=1),
             conversation,
         )
-        await db.execute(
-            "UPDATE inbound_event SET processed_at = $2 WHERE tenant = $1 AND id = $3",
+    await redis.publish("bench:events", "message.created")
+    # The reply step: claim, read the greeting and the assistant's switch, store the greeting.
+    async with pool.acquire() as db, db.transaction():
+        await db.fetchval(
+            "UPDATE message SET replied_at = $2 WHERE tenant = $1 AND id = $3"
+            " AND replied_at IS NULL RETURNING id",
             tenant,
             now,
-            event,
+            inbound,
         )
-    await redis.publish("bench:events", "message.created")
-    # The reply step: claim, read the greeting, store it; then the assistant's switch.
-    async with pool.acquire() as db:
-        async with db.transaction():
-            await db.fetchval(
-                "UPDATE message SET replied_at = $2 WHERE tenant = $1 AND id = $3"
-                " AND replied_at IS NULL RETURNING id",
-                tenant,
-                now,
-                inbound,
-            )
-            await db.fetchrow(
-                "SELECT c.owner, t.greeting_message, t.away_message, t.time_zone"
-                " FROM conversation c JOIN tenant t ON t.id = c.tenant"
-                " WHERE c.tenant = $1 AND c.id = $2",
-                tenant,
-                conversation,
-            )
-            outbound = uuid.uuid4()
-            await db.execute(
-                "INSERT INTO message (id, created_at, tenant, conversation, direction, author,"
-                " text, state, state_changed_at)"
-                " VALUES ($1, $2, $3, $4, 'OUTBOUND', 'SYSTEM', 'Hello', 'QUEUED', $2)",
-                outbound,
-                now,
-                tenant,
-                conversation,
-            )
-            await db.execute(
-                "UPDATE conversation SET last_message_at = $2, last_message_preview = 'Hello'"
-                " WHERE tenant = $1 AND id = $3",
-                tenant,
-                now,
-                conversation,
-            )
-        await db.fetchrow("SELECT enabled FROM assistant_config WHERE tenant = $1", tenant)
+        await db.fetchrow(
+            "SELECT c.owner, ch.transport, t.greeting_message, t.away_message,"
+            " t.time_zone, a.enabled FROM conversation c JOIN tenant t ON t.id = c.tenant"
+            " JOIN channel ch ON ch.id = c.channel"
+            " LEFT JOIN assistant_config a ON a.tenant = c.tenant"
+            " WHERE c.tenant = $1 AND c.id = $2",
+            tenant,
+            conversation,
+        )
+        outbound = uuid.uuid4()
+        await db.execute(
+            "INSERT INTO message (id, created_at, tenant, conversation, direction, author,"
+            " text, state, state_changed_at)"
+            " VALUES ($1, $2, $3, $4, 'OUTBOUND', 'SYSTEM', 'Hello', 'QUEUED', $2)",
+            outbound,
+            now,
+            tenant,
+            conversation,
+        )
+        await db.execute(
+            "UPDATE conversation SET last_message_at = $2, last_message_preview = 'Hello'"
+            " WHERE tenant = $1 AND id = $3",
+            tenant,
+            now,
+            conversation,
+        )
     await _enqueue(redis, f"send:{outbound}")
     await _finish(redis, f"in:{event}")
     # The send job: one read, pace, claim, record the result.

@@ -2,9 +2,9 @@
 
 This is the worker's half of ``b2a.inbox.service`` and the hottest code of the
 message pipeline, so it is hand-written SQL (``b2a.db.sql``) in one transaction:
-for a first message from a new customer, eight statements.
+for a first message from a new customer, seven statements.
 
-1. Read the event (and its channel's transport).
+1. Read the event, marking it processed.
 2. Find the customer by any of the message's identities, or insert one with its
    identities (``ON CONFLICT DO NOTHING``: when two first messages of one new
    customer race, the unique (tenant, kind, value) index picks the winner and
@@ -13,7 +13,7 @@ for a first message from a new customer, eight statements.
 4. Insert the message; its unique (tenant, WhatsApp id) makes a retried job a
    duplicate that stores nothing twice.
 5. Touch the conversation (last message, unread count, 24-hour window, reopen;
-   a phone echo hands it to humans) and mark the event processed.
+   a phone echo hands it to humans).
 
 It all commits together, so a job killed half-way leaves nothing behind and its
 retry starts over; one killed after the commit finds the message stored.
@@ -60,8 +60,6 @@ class StoredInbound:
     media_id: str
     media_file: str
     from_me: bool
-    transport: str
-    """The channel's transport (the reply step checks the Cloud API's window with it)."""
     window_expires_at: datetime | None
     received_at: datetime
     """When the message row was written (the reply step's "said before it" cut-off)."""
@@ -76,10 +74,10 @@ class Thread:
     created: bool
 
 
+# Marked processed first: it commits with everything else, or not at all.
 _EVENT = Statement(
-    """SELECT e.payload, e.channel, c.transport FROM inbound_event e
-    LEFT JOIN channel c ON c.id = e.channel
-    WHERE e.tenant = :tenant AND e.id = :id"""
+    """UPDATE inbound_event SET processed_at = :at WHERE tenant = :tenant AND id = :id
+    RETURNING payload, channel"""
 )
 _NEW_CUSTOMER = Statement(
     """INSERT INTO customer (id, created_at, tenant, name, phone)
@@ -124,9 +122,6 @@ _TOUCH_ECHO = Statement(
 _WINDOW = Statement(
     "SELECT owner, window_expires_at FROM conversation WHERE tenant = :tenant AND id = :id"
 )
-_PROCESSED = Statement(
-    "UPDATE inbound_event SET processed_at = :at WHERE tenant = :tenant AND id = :id"
-)
 
 
 @cache
@@ -155,7 +150,7 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         NotFound: the event does not exist for this tenant.
     """
     async with atomic():
-        event = await scope.fetchrow(_EVENT, id=event_id)
+        event = await scope.fetchrow(_EVENT, id=event_id, at=clock.now())
         if event is None:
             raise NotFound("InboundEvent not found.")
         message = InboundMessage.from_json(dict(json_value(event["payload"])))
@@ -165,7 +160,6 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         )
         message_id, received_at, duplicate = await _store_message(scope, thread.id, message)
         touched = await _touch(scope, thread.id, message, duplicate)
-        await scope.execute(_PROCESSED, id=event_id, at=clock.now())
     return StoredInbound(
         conversation_id=thread.id,
         message_id=message_id,
@@ -177,7 +171,6 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         media_id=message.media_id,
         media_file=message.media_file,
         from_me=message.from_me,
-        transport=event["transport"] or "",
         window_expires_at=touched["window_expires_at"],
         received_at=received_at,
     )

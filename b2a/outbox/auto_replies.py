@@ -6,9 +6,10 @@ never greets or answers twice. Conversations owned by humans get nothing
 automatic: the assistant and the automatic messages stay silent until handed back.
 
 It runs for every customer message, so it reads what storing the message already
-learnt (``StoredInbound``: the conversation's window, the channel's transport,
-whether the conversation is new) and, in one statement, the conversation's
-owner and the tenant's automatic texts.
+learnt (``StoredInbound``: the conversation's window, whether it is new) and, in
+one statement, the conversation's owner, its channel's transport, the tenant's
+automatic texts and whether the tenant's assistant is on (a tenant that switched
+it off gets no assistant job at all; the turn still checks the switch itself).
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ _CLAIM = Statement(
     WHERE tenant = :tenant AND id = :id AND replied_at IS NULL RETURNING id"""
 )
 _CONTEXT = Statement(
-    """SELECT c.owner, t.greeting_message, t.away_message, t.time_zone
-    FROM conversation c JOIN tenant t ON t.id = c.tenant
+    """SELECT c.owner, ch.transport, t.greeting_message, t.away_message, t.time_zone,
+        a.enabled AS assistant_enabled
+    FROM conversation c
+    JOIN tenant t ON t.id = c.tenant
+    JOIN channel ch ON ch.id = c.channel
+    LEFT JOIN assistant_config a ON a.tenant = c.tenant
     WHERE c.tenant = :tenant AND c.id = :id"""
 )
 # Anything said in the conversation before this message: an earlier message, or ours.
@@ -60,38 +65,48 @@ async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
     """Queue the automatic replies this message calls for; the ids of the queued messages.
 
     The claim and the replies commit together, so a crash leaves either no trace
-    (the retried job replies) or the replies stored (their send jobs follow the
-    commit, or the stranded-send sweep gives them one).
+    (the retried job replies) or the replies stored. Their send jobs and the
+    assistant's turn follow the commit; a job retried after a crash in between
+    finds the message claimed and queues both again (keyed, and each claims its
+    own row, so nothing goes twice); the stranded-send sweep is the last resort.
     """
     if stored.from_me:
         return []
+    queued: list[UUID] = []
     async with atomic():
-        if not await scope.fetchrow(_CLAIM, id=stored.message_id, at=clock.now()):
-            # A retried job: the step committed; its replies may still lack a send job.
-            await resume_unsent(scope, stored.conversation_id)
-            return []
+        claimed = await scope.fetchrow(_CLAIM, id=stored.message_id, at=clock.now())
         context = await scope.fetchrow(_CONTEXT, id=stored.conversation_id)
-        if context is None or context["owner"] == Owner.HUMAN:
-            return []
-        queued = await _automatic_replies(scope, stored, context)
+        ai_owns = context is not None and context["owner"] != Owner.HUMAN
+        if claimed and context is not None and ai_owns:
+            queued = await _automatic_replies(scope, stored, context)
+    if not claimed:
+        # A retried job: the step committed; its replies may still lack a send job.
+        await resume_unsent(scope, stored.conversation_id)
     for message_id in queued:
         await enqueue_send(scope.tenant_id, message_id)
-    await on_customer_message(scope, stored.conversation_id, stored.message_id)
+    if context is not None and ai_owns and _assistant_on(context):
+        await on_customer_message(scope, stored.conversation_id, stored.message_id)
     return queued
+
+
+def _assistant_on(context: Row) -> bool:
+    """The tenant's own switch; a tenant without assistant settings yet has the default (on)."""
+    enabled = context["assistant_enabled"]
+    return enabled is None or bool(enabled)
 
 
 async def _automatic_replies(scope: TenantScope, stored: StoredInbound, context: Row) -> list[UUID]:
     queued: list[UUID | None] = []
     greeting = context["greeting_message"].strip()
     if greeting and await _opens_conversation(scope, stored):
-        queued.append(await _store(scope, stored, greeting))
+        queued.append(await _store(scope, stored, context["transport"], greeting))
     away = context["away_message"].strip()
     if (
         away
         and not is_open(await opening_days(scope), context["time_zone"], clock.now())
         and not await _sent_recently(scope, stored.conversation_id, away)
     ):
-        queued.append(await _store(scope, stored, away))
+        queued.append(await _store(scope, stored, context["transport"], away))
     return [message_id for message_id in queued if message_id is not None]
 
 
@@ -114,13 +129,15 @@ async def _opens_conversation(scope: TenantScope, stored: StoredInbound) -> bool
     return earlier is None
 
 
-async def _store(scope: TenantScope, stored: StoredInbound, text: str) -> UUID | None:
+async def _store(
+    scope: TenantScope, stored: StoredInbound, transport: str, text: str
+) -> UUID | None:
     try:
         return await store_system_text(
             scope,
             stored.conversation_id,
             text,
-            transport=stored.transport,
+            transport=transport,
             window_expires_at=stored.window_expires_at,
         )
     except WindowClosed:

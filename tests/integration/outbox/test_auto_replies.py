@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from b2a.assistant.tables import AssistantConfig
 from b2a.inbox import service as inbox
 from b2a.inbox.rules import Author, Direction, Owner, Transport
 from b2a.inbox.tables import Channel, Conversation, Message
@@ -105,3 +106,33 @@ async def test_human_owned_conversations_and_phone_echoes_get_nothing_automatic(
         )
         assert await reply_step(scope, await _receive(scope, channel, "w1")) == []
     assert await _automatic_texts(scope) == []
+
+
+async def test_the_assistant_gets_a_turn_unless_the_tenant_switched_it_off(
+    cast, make_settings, db, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(scope)
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
+        first = await _receive(scope, channel, "w1")
+        await reply_step(scope, first)
+        await scope.new(AssistantConfig, enabled=False).save()
+        second = await _receive(scope, channel, "w2")
+        await reply_step(scope, second)
+        assert await queue.job(f"assistant_reply:{first.message_id}") is not None
+        assert await queue.job(f"assistant_reply:{second.message_id}") is None
+
+
+async def test_a_step_retried_after_its_commit_queues_the_lost_send_and_turn_again(
+    cast, make_settings, db, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(scope, greeting="Welcome to Acme!")
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
+        stored = await _receive(scope, channel, "w1")
+        [greeting] = await reply_step(scope, stored)
+        await redis.flushdb()  # the worker died after the commit, before queueing the jobs
+        assert await reply_step(scope, stored) == []
+        assert await queue.job(f"send:{greeting}:first") is not None
+        assert await queue.job(f"assistant_reply:{stored.message_id}") is not None
+    assert await _automatic_texts(scope) == ["Welcome to Acme!"]
