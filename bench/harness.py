@@ -198,6 +198,10 @@ class Stack:
                 process.wait(5)
         self.processes.clear()
 
+    def all_pids(self) -> dict[str, int]:
+        """Every process of the stack by name, the fake Graph API included."""
+        return {name: p.pid for name, p in self.processes.items()}
+
     def pids(self) -> dict[str, int]:
         """The b2a processes by name (a second worker is ``worker-2``)."""
         return {
@@ -355,6 +359,43 @@ def sends(graph_url: str) -> list[dict[str, Any]]:
     response = httpx.get(f"{graph_url}/_fake/sent", timeout=30)
     response.raise_for_status()
     return list(response.json())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (0 once it is gone)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+async def postgres_backends(db_url: str) -> list[int]:
+    """The server processes serving the benchmark's database (they live as long as the pools)."""
+    import asyncpg
+
+    from b2a.db.engine import asyncpg_dsn
+
+    connection = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return [row["pid"] for row in rows]
+
+
+async def redis_cpu_seconds(redis_url: str) -> float:
+    """CPU the Redis server has used so far (the whole server: other users count too)."""
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redis_url)
+    try:
+        info = await redis.info("cpu")
+    finally:
+        await redis.aclose()
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 class RssSampler:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -49,6 +50,8 @@ class Phase:
     p95_ms: float
     p99_ms: float
     transactions_per_message: float
+    cpu_ms: dict[str, float]
+    """CPU per message of each process (and PostgreSQL's backends) during the phase."""
 
 
 async def _commits(db_url: str) -> int:
@@ -76,11 +79,21 @@ async def run_phase(
     """Drive ``rate`` msg/s for ``seconds``, wait for every answer, measure."""
     count = int(rate * seconds)
     commits_before = await _commits(db_url)
+    pids = stack.all_pids()
+    for n, pid in enumerate(await harness.postgres_backends(db_url)):
+        pids[f"pg{n}"] = pid
+    cpu_before = {name: harness.cpu_seconds(pid) for name, pid in pids.items()}
+    driver_before = time.process_time()
+    redis_before = await harness.redis_cpu_seconds(stack.env["B2A_REDIS_URL"])
     drive = await harness.drive(
         stack.base_url, channel_id, rate=rate, count=count, first_phone=first_phone
     )
     outcome = await harness.settle(db_url, expected=count, timeout=max(120.0, seconds * 10))
     commits = await _commits(db_url) - commits_before
+    cpu = _cpu_per_message(pids, cpu_before, count)
+    cpu["driver"] = (time.process_time() - driver_before) * 1000 / max(count, 1)
+    redis_used = await harness.redis_cpu_seconds(stack.env["B2A_REDIS_URL"]) - redis_before
+    cpu["redis"] = redis_used * 1000 / max(count, 1)
     ours = set(drive.posted_at)
     sends = [s for s in harness.sends(stack.graph_url) if s["to"] in ours]
     per_phone = Counter(s["to"] for s in sends)
@@ -108,7 +121,20 @@ async def run_phase(
         p95_ms=cuts[94],
         p99_ms=cuts[98],
         transactions_per_message=commits / max(count, 1),
+        cpu_ms=cpu,
     )
+
+
+def _cpu_per_message(
+    pids: dict[str, int], before: dict[str, float], count: int
+) -> dict[str, float]:
+    """Milliseconds of CPU per message by process; PostgreSQL's backends summed as one."""
+    spent: dict[str, float] = {}
+    for name, pid in pids.items():
+        group = "postgres" if name.startswith("pg") else name
+        used = harness.cpu_seconds(pid) - before[name]
+        spent[group] = spent.get(group, 0.0) + used * 1000 / max(count, 1)
+    return spent
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -194,6 +220,12 @@ def _report(phases: list[Phase], peaks: dict[str, float], baseline: float) -> No
             f"{p.transactions_per_message:.1f}",
         )
     console.print(table)
+    for p in phases:
+        console.print(
+            f"CPU per message, {p.name}: "
+            + ", ".join(f"{name} {ms:.2f} ms" for name, ms in p.cpu_ms.items())
+            + f" (total {sum(p.cpu_ms.values()):.2f} ms)"
+        )
     total = sum(peaks.values())
     console.print(
         "peak RSS: "
