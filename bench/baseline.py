@@ -28,9 +28,7 @@ async def run_baseline(
     db_url: str, redis_url: str, *, tenant_id: str, channel_id: str, count: int, concurrency: int
 ) -> float:
     """Process ``count`` messages with ``concurrency`` tasks; messages per second."""
-    pool = await asyncpg.create_pool(
-        asyncpg_dsn(db_url), min_size=concurrency, max_size=concurrency
-    )
+    pool = await asyncpg.create_pool(asyncpg_dsn(db_url), min_size=1, max_size=concurrency)
     redis = Redis.from_url(redis_url)
     tenant, channel = uuid.UUID(tenant_id), uuid.UUID(channel_id)
     numbers = iter(range(count))

@@ -85,7 +85,7 @@ def parse_args() -> argparse.Namespace:
         "--no-profile", action="store_true", help="measure CPU per message without cProfile"
     )
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
     return parser.parse_args()
 
 
