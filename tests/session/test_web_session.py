@@ -139,8 +139,6 @@ async def test_messages_are_persisted_and_queued_and_phone_echoes_hand_over_to_h
     cast, redis, settings
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    # Only the messages are under test: the assistant's own answer would race the echo.
-    await scope.new(AssistantConfig, enabled=False).save()
     fake = FakeWhatsApp()
     await web_session.start_session(scope, redis)
     async with running_worker(settings), session_process(settings, redis, fake):
