@@ -54,7 +54,8 @@ async def test_job_status_changes_are_stored_but_not_published(pg, make_settings
         assert job.status == Status.COMPLETE, job.error
     published = []
     while (message := await pubsub.get_message(timeout=0.2)) is not None:
-        if message["type"] == "pmessage":
-            published.append(message)
+        # SAQ's sweep publishes its aborts itself (a loaded machine can make it look stuck).
+        if message["type"] == "pmessage" and message["data"] != "aborting":
+            published.append(message["data"])
     await pubsub.aclose()
     assert published == [], "nobody waits on a job: its status changes cost no pub/sub traffic"
