@@ -23,7 +23,8 @@ from piccolo.query.functions.aggregate import Sum
 from b2a.analytics.days import Window, per_day
 from b2a.assistant.tables import AIUsage
 from b2a.errors import Invalid, NotFound
-from b2a.inbox.rules import Author, ConversationStatus, Direction, Owner
+from b2a.inbox.rules import Author, ConversationStatus, Direction, Owner, Transport
+from b2a.inbox.rules import ChannelState as ChannelStatus
 from b2a.inbox.tables import Channel, Conversation, Message
 from b2a.lib import clock
 from b2a.orders.rules import OrderStatus
@@ -84,6 +85,14 @@ class Dashboard(msgspec.Struct):
     unread_conversations: int
     human_owned_open: int
     pending_orders: int
+
+    @property
+    def number_connected(self) -> bool:
+        """Whether a WhatsApp number is connected (Cloud API or WhatsApp-Web; not the sandbox)."""
+        return any(
+            c.transport != Transport.SANDBOX and c.state == ChannelStatus.CONNECTED
+            for c in self.channels
+        )
 
 
 async def _tenant(actor: Actor) -> Tenant:

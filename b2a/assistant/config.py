@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from b2a.assistant.governance import load_policy, standing_refusals
 from b2a.assistant.guardrails import normalise
 from b2a.assistant.shapes import Intent
 from b2a.assistant.tables import AssistantConfig
@@ -85,6 +86,21 @@ async def assistant_settings(actor: Actor) -> AssistantSettings:
     """
     actor.require(Role.TENANT_ADMIN)
     return _out(await _row(actor.scope))
+
+
+async def assistant_notices(actor: Actor) -> list[str]:
+    """Why the assistant cannot answer now whatever these settings say, in plain words.
+
+    The operator's switches (for everyone or for this business), a suspended
+    business and an overdue payment stop it before any setting is read; the
+    settings page shows them so an admin does not tune an assistant that is off.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+    """
+    actor.require(Role.TENANT_ADMIN)
+    policy = await load_policy(actor.scope.tenant_id)
+    return [refusal.reason for refusal in standing_refusals(policy)]
 
 
 async def update_assistant_settings(actor: Actor, change: AssistantSettingsIn) -> AssistantSettings:

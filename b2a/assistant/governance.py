@@ -98,20 +98,40 @@ async def load_policy(tenant_id: UUID) -> Policy:
     )
 
 
-async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
-    """Reserve one assistant reply for the tenant, or say why it may not have one."""
+def standing_refusals(policy: Policy) -> list[Admission]:
+    """Every switch that refuses the assistant now, whatever the counters say, in order.
+
+    The settings page shows them to the tenant admin; ``admit`` refuses with the first.
+    """
+    refusals = []
     if not policy.ai_enabled_globally:
-        return Admission(
-            False, "AI_DISABLED_GLOBALLY", "The platform operator has switched the assistant off."
+        refusals.append(
+            Admission(
+                False,
+                "AI_DISABLED_GLOBALLY",
+                "The platform operator has switched the assistant off.",
+            )
         )
     if not policy.active:
-        return Admission(False, "TENANT_SUSPENDED", "This business is suspended.")
+        refusals.append(Admission(False, "TENANT_SUSPENDED", "This business is suspended."))
     if policy.billing is not None:
-        return Admission(False, policy.billing.code, policy.billing.reason)
+        refusals.append(Admission(False, policy.billing.code, policy.billing.reason))
     if not policy.ai_enabled:
-        return Admission(
-            False, "AI_DISABLED_FOR_TENANT", "The assistant is switched off for this business."
+        refusals.append(
+            Admission(
+                False,
+                "AI_DISABLED_FOR_TENANT",
+                "The platform operator has switched the assistant off for this business.",
+            )
         )
+    return refusals
+
+
+async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
+    """Reserve one assistant reply for the tenant, or say why it may not have one."""
+    refusals = standing_refusals(policy)
+    if refusals:
+        return refusals[0]
     local = now.astimezone(ZoneInfo(policy.time_zone))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     first_of_month = midnight.replace(day=1)

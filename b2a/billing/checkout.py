@@ -31,7 +31,7 @@ from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant, User
 
-BILLING_PAGE = "/billing"
+BILLING_PAGE = "/app/billing"
 
 
 def billing_url(base_url: str, query: str = "") -> str:

@@ -53,6 +53,7 @@ class Area(StrEnum):
     CATALOG = "catalog"
     TEMPLATES = "templates"
     ACCOUNT = "account"
+    ANALYTICS = "analytics"
     TEAM = "team"
     BILLING = "billing"
     AI = "ai"
@@ -63,7 +64,8 @@ _EVERY_MEMBER = frozenset({Role.TENANT_ADMIN, Role.STAFF})
 _ADMINS = frozenset({Role.TENANT_ADMIN})
 
 # SPEC §1: staff work the inbox, orders and customers; team, billing, AI and
-# settings are the business owner's. Super admins pass everywhere (Actor.may).
+# settings are the business owner's, and so are the analytics (sales and costs).
+# Super admins pass everywhere (Actor.may).
 ACCESS: dict[Area, frozenset[Role]] = {
     Area.DASHBOARD: _EVERY_MEMBER,
     Area.INBOX: _EVERY_MEMBER,
@@ -72,6 +74,7 @@ ACCESS: dict[Area, frozenset[Role]] = {
     Area.CATALOG: _EVERY_MEMBER,
     Area.TEMPLATES: _EVERY_MEMBER,
     Area.ACCOUNT: _EVERY_MEMBER,
+    Area.ANALYTICS: _ADMINS,
     Area.TEAM: _ADMINS,
     Area.BILLING: _ADMINS,
     Area.AI: _ADMINS,

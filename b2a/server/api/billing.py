@@ -70,7 +70,12 @@ def _base_url(state: State, request: Request[Any, Any, Any]) -> str:
 
 
 @contextlib.asynccontextmanager
-async def _stripe(state: State) -> AsyncIterator[stripe.StripeClient]:
+async def stripe_for(state: State) -> AsyncIterator[stripe.StripeClient]:
+    """A Stripe client with the operator's keys (the web UI's billing page uses it too).
+
+    Raises:
+        Conflict: the operator has not entered Stripe's keys (``STRIPE_NOT_CONFIGURED``).
+    """
     keys = await require_stripe_keys(SecretBox(state.settings.core.encryption_key))
     async with create_client() as http:
         yield stripe_client(keys, api_url=state.settings.billing.stripe_api_url, http=http)
@@ -109,7 +114,7 @@ class BillingController(Controller):
         self, actor: Actor, state: State, request: Request[Any, Any, Any], data: CheckoutIn
     ) -> CheckoutOut:
         """Send the browser to ``url``; the plan applies once Stripe reports the payment."""
-        async with _stripe(state) as client:
+        async with stripe_for(state) as client:
             return await checkout.start_checkout(
                 actor,
                 data.plan_id,
@@ -123,7 +128,7 @@ class BillingController(Controller):
         self, actor: Actor, state: State, request: Request[Any, Any, Any]
     ) -> PortalOut:
         """Cards, invoices, plan changes and cancelling, on Stripe's pages."""
-        async with _stripe(state) as client:
+        async with stripe_for(state) as client:
             return await checkout.open_portal(
                 actor, stripe_client=client, base_url=_base_url(state, request)
             )

@@ -15,11 +15,29 @@ from litestar import Request, Response, Router
 
 from b2a.errors import Forbidden
 from b2a.server.csrf import check_csrf
-from b2a.server.web import account, accounts, dashboard, team
+from b2a.server.web import (
+    account,
+    accounts,
+    analytics,
+    billing,
+    dashboard,
+    onboarding,
+    settings,
+    team,
+)
 from b2a.server.web._pages import login_url, redirect
 from b2a.server.websession import visit
 
-HANDLERS: list[Any] = [*accounts.HANDLERS, *dashboard.HANDLERS, *team.HANDLERS, *account.HANDLERS]
+HANDLERS: list[Any] = [
+    *accounts.HANDLERS,
+    *dashboard.HANDLERS,
+    *onboarding.HANDLERS,
+    *analytics.HANDLERS,
+    *settings.HANDLERS,
+    *billing.HANDLERS,
+    *team.HANDLERS,
+    *account.HANDLERS,
+]
 
 
 async def guard_page(request: Request[Any, Any, Any]) -> Response[Any] | None:

@@ -1,4 +1,4 @@
-"""The front door (``/``) and the dashboard shell (``/app``)."""
+"""The front door (``/``) and the dashboard (``/app``): the business today, and what needs doing."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 
+from b2a.analytics import tenant as numbers
 from b2a.server.web._pages import current_actor, page, redirect
 from b2a.server.websession import visit
 from b2a.tenants.overview import workspace
@@ -22,9 +23,15 @@ async def home(request: AnyRequest) -> Response[Any]:
 
 @get("/app", opt={"area": Area.DASHBOARD, "tenant_optional": True}, name="dashboard")
 async def dashboard(request: AnyRequest) -> Response[Any]:
-    """The business at a glance; other pages are reached from the menu."""
+    """Channel states, today's numbers, the assistant's quota, open work and pending orders.
+
+    Until a WhatsApp number is connected it points to onboarding. A super admin
+    belongs to no business and gets a page saying so.
+    """
     actor = await current_actor(request)
-    return await page(request, "dashboard/index.html", workspace=await workspace(actor))
+    found = await workspace(actor)
+    today = await numbers.dashboard(actor) if found else None
+    return await page(request, "dashboard/index.html", workspace=found, today=today)
 
 
 HANDLERS = [home, dashboard]

@@ -25,7 +25,11 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/app", Area.DASHBOARD, needs_tenant=False),
+    NavItem("Analytics", "/app/analytics", Area.ANALYTICS),
     NavItem("Team", "/app/team", Area.TEAM),
+    NavItem("Billing", "/app/billing", Area.BILLING),
+    NavItem("Settings", "/app/settings", Area.SETTINGS),
+    NavItem("WhatsApp", "/app/onboarding", Area.SETTINGS),
     NavItem("My account", "/app/account", Area.ACCOUNT, needs_tenant=False),
 )
 

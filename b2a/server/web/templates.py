@@ -21,6 +21,11 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={__version__}"
 
 
+def money(amount_minor: int, currency: str) -> str:
+    """An amount in minor units as people write it: ``money(800000, "PKR")`` is "PKR 8,000.00"."""
+    return f"{currency} {amount_minor / 100:,.2f}"
+
+
 def environment() -> Environment:
     """Autoescaping everywhere; an undefined name is an error, not an empty string."""
     env = Environment(
@@ -31,6 +36,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(static=static_url, htmx=static_url(HTMX), version=__version__)
+    env.filters["money"] = money
     return env
 
 

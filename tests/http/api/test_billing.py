@@ -103,7 +103,7 @@ async def test_checkout_is_for_the_callers_tenant_whatever_the_body_says(
     assert body["url"] == f"https://checkout.stripe.com/c/pay/{body['session_id']}"
     sent = fake_stripe.state.sessions[body["session_id"]]["_params"]
     assert sent["client_reference_id"] == str(cast.acme_owner.tenant_id)
-    assert sent["success_url"].startswith("http://testserver/billing?checkout=success")
+    assert sent["success_url"].startswith("http://testserver/app/billing?checkout=success")
     assert SECRET_KEY not in response.text
 
 

@@ -56,7 +56,7 @@ async def test_checkout_is_opened_for_the_actors_own_tenant_and_customer(
     assert sent["client_reference_id"] == acme and sent["mode"] == "subscription"
     assert sent["subscription_data"]["metadata"] == {"tenant_id": acme, "plan_id": str(pro.id)}
     assert sent["line_items"] == [{"price": "price_pro_monthly", "quantity": "1"}]
-    assert sent["success_url"].startswith(f"{BASE}/billing?checkout=success")
+    assert sent["success_url"].startswith(f"{BASE}/app/billing?checkout=success")
     (customer,) = fake_stripe.state.customers.values()
     assert customer["metadata"] == {"tenant_id": acme} and customer["email"] == "owner@acme.test"
     assert sent["customer"] == customer["id"]
@@ -158,7 +158,7 @@ async def test_the_portal_opens_for_a_tenant_that_paid_by_card(
     )
     assert portal.url.startswith("https://billing.stripe.com/")
     (opened,) = fake_stripe.state.portal_sessions
-    assert opened["return_url"] == f"{BASE}/billing"
+    assert opened["return_url"] == f"{BASE}/app/billing"
     customer = (
         await StripeCustomer.objects()
         .where(StripeCustomer.tenant == cast.acme_owner.tenant_id)
