@@ -32,6 +32,7 @@ AnyRequest = Request[Any, Any, Any]
 BILLING = {"area": Area.BILLING}
 PAGE = checkout.BILLING_PAGE
 PAY_TEMPLATE = "billing/pay.html"
+METHOD_NAMES = {"EASYPAISA": "EasyPaisa", "JAZZCASH": "JazzCash", "BANK_TRANSFER": "Bank transfer"}
 RETURNS = {
     "success": "Thank you. The plan applies as soon as Stripe confirms the payment, "
     "usually within a minute.",
@@ -55,6 +56,7 @@ async def _context(request: AnyRequest, **context: Any) -> dict[str, Any]:
         "local": await local_payments(),
         "manual_payments": await manual.list_manual_payments(actor),
         "history": await account.payment_history(actor),
+        "method_names": METHOD_NAMES,
         **context,
     }
 
@@ -78,7 +80,12 @@ async def _pay_context(
         if exc.field != "coupon_code":
             raise
         refused, quote = exc, await manual.quote(actor, plan_id)
-    context = {"banners": await coupons.banners(), "quote": quote, "coupon_code": coupon_code}
+    context = {
+        "banners": await coupons.banners(),
+        "quote": quote,
+        "coupon_code": coupon_code,
+        "method_names": METHOD_NAMES,
+    }
     return context, refused
 
 
