@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get
-from litestar.params import Parameter
 
 from b2a.analytics import tenant as numbers
 from b2a.server.web._pages import current_actor, page
@@ -13,11 +12,10 @@ from b2a.server.web.charts import bar_chart
 from b2a.tenants.rules import Area
 
 AnyRequest = Request[Any, Any, Any]
-Days = Annotated[int, Parameter(query="days", default=7)]
 
 
 @get("/app/analytics", opt={"area": Area.ANALYTICS}, name="analytics")
-async def analytics_page(request: AnyRequest, days: Days = 7) -> Response[Any]:
+async def analytics_page(request: AnyRequest, days: int = 7) -> Response[Any]:
     """Messages, assistant vs team, escalations, assistant usage, conversion, orders, cost."""
     found = await numbers.analytics(await current_actor(request), days=days)
     charts = [

@@ -10,7 +10,7 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.rules import ACCESS, TENANT_ROLES, Area, Role
 
 TENANT = uuid.uuid4()
-ADMIN_ONLY = {Area.TEAM, Area.BILLING, Area.AI, Area.SETTINGS}
+ADMIN_ONLY = {Area.TEAM, Area.BILLING, Area.AI, Area.SETTINGS, Area.ANALYTICS}
 
 
 def _actor(role, tenant=TENANT):
@@ -22,7 +22,7 @@ def test_every_area_is_in_the_table():
 
 
 @pytest.mark.parametrize("area", sorted(ADMIN_ONLY))
-def test_staff_are_kept_out_of_team_billing_ai_and_settings(area):
+def test_staff_are_kept_out_of_team_billing_ai_settings_and_analytics(area):
     with pytest.raises(Forbidden):
         _actor(Role.STAFF).require_area(area)
     _actor(Role.TENANT_ADMIN).require_area(area)
@@ -42,6 +42,8 @@ def test_the_menu_shows_only_what_the_role_may_use():
     staff = {item.href for item in nav_for(_actor(Role.STAFF))}
     admin = {item.href for item in nav_for(_actor(Role.TENANT_ADMIN))}
     assert "/app/team" in admin and "/app/team" not in staff
+    owners = {"/app/analytics", "/app/billing", "/app/settings", "/app/onboarding"}
+    assert owners <= admin and not owners & staff
     operator = {item.href for item in nav_for(_actor(Role.SUPER_ADMIN, None))}
     assert "/app/team" not in operator and "/app/account" in operator
     assert nav_for(None) == []
