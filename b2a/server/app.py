@@ -7,6 +7,7 @@ import logging
 
 from litestar import Litestar, get
 from litestar.datastructures import CacheControlHeader, State
+from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -93,5 +94,8 @@ def create_app(settings: Settings) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
             components=SECURITY_COMPONENTS,
         ),
+        # The process configured logging from B2A_LOG_LEVEL (lib/log.py); Litestar must not
+        # reset the root logger to its own INFO.
+        logging_config=LoggingConfig(configure_root_logger=False),
         debug=False,
     )

@@ -60,3 +60,16 @@ async def test_the_front_page_sends_visitors_to_the_login_page(pg, make_settings
     response, _ = await _get(make_settings(B2A_DB_URL=pg.url), "/")
     assert response.status_code == 200 and response.url.path == "/login"
     assert "text/html" in response.headers["content-type"]
+
+
+async def test_the_app_keeps_the_log_level_the_process_chose(db, make_settings):
+    import logging
+
+    root = logging.getLogger()
+    before = root.level
+    root.setLevel(logging.WARNING)
+    try:
+        await _get(make_settings(B2A_DB_URL=db.url), "/health")
+        assert root.level == logging.WARNING
+    finally:
+        root.setLevel(before)
