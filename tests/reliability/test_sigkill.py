@@ -46,5 +46,9 @@ async def test_a_worker_killed_mid_stream_stores_each_message_once_and_answers_a
     assert Counter(to for to, _ in sent).most_common(1)[0][1] <= 2, "answered at most once"
     assert outcome.outbound == 2 * MESSAGES, "a greeting and an answer each"
     assert {body for _, body in sent} >= {harness.GREETING}
-    # A reply is missing only when the kill caught its send on the wire.
-    assert len(sent) + outcome.dead.get("INTERRUPTED", 0) == 2 * MESSAGES, outcome.dead
+    # A reply is missing only when the kill caught its send on the wire; such a
+    # send is dead-lettered INTERRUPTED (never retried), and it may or may not
+    # have reached WhatsApp before the worker died.
+    interrupted = outcome.dead.get("INTERRUPTED", 0)
+    assert set(outcome.dead) <= {"INTERRUPTED"}, outcome.dead
+    assert 2 * MESSAGES - interrupted <= len(sent) <= 2 * MESSAGES, (len(sent), outcome.dead)
