@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 
-# SAQ prints a job's keyword arguments whenever its logger is at DEBUG: an
-# emailed reset link, a customer's message. Those are never logged, so SAQ's
-# logger stays at INFO or above (it then prints the job's name and id only).
-_QUIET_AT_DEBUG = ("saq",)
+# SAQ prints a job's keyword arguments whenever its logger is at DEBUG (an
+# emailed reset link, a customer's message), and three lines per job at INFO,
+# cron jobs every few seconds included. b2a.worker logs one line per job
+# without its arguments, so SAQ's own logger speaks only of problems.
+_LIBRARY_FLOOR = {"saq": logging.WARNING}
 
 
 def configure_logging(level: str) -> None:
@@ -19,6 +20,5 @@ def configure_logging(level: str) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         force=True,
     )
-    floor = max(logging.getLogger().level, logging.INFO)
-    for name in _QUIET_AT_DEBUG:
-        logging.getLogger(name).setLevel(floor)
+    for name, floor in _LIBRARY_FLOOR.items():
+        logging.getLogger(name).setLevel(max(logging.getLogger().level, floor))
