@@ -25,6 +25,8 @@ from b2a.server.web import (
     settings,
     team,
 )
+from b2a.server.web import inbox as inbox_pages
+from b2a.server.web import sandbox as sandbox_pages
 from b2a.server.web._pages import login_url, redirect
 from b2a.server.websession import visit
 
@@ -37,6 +39,8 @@ HANDLERS: list[Any] = [
     *billing.HANDLERS,
     *team.HANDLERS,
     *account.HANDLERS,
+    *inbox_pages.HANDLERS,
+    *sandbox_pages.HANDLERS,
 ]
 
 

@@ -25,6 +25,8 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/app", Area.DASHBOARD, needs_tenant=False),
+    NavItem("Inbox", "/app/inbox", Area.INBOX),
+    NavItem("Sandbox", "/app/sandbox", Area.INBOX),
     NavItem("Analytics", "/app/analytics", Area.ANALYTICS),
     NavItem("Team", "/app/team", Area.TEAM),
     NavItem("Billing", "/app/billing", Area.BILLING),
