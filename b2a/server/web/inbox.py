@@ -11,6 +11,7 @@ below again.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -23,7 +24,7 @@ from b2a.inbox import actions, canned, queries, views
 from b2a.inbox.queries import ConversationFilter
 from b2a.inbox.rules import ConversationStatus, Owner
 from b2a.outbox.queueing import Draft
-from b2a.server.api._common import announce
+from b2a.server.api._common import announce, media_root
 from b2a.server.csrf import csrf_token
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
@@ -128,10 +129,12 @@ async def thread_fragment(request: AnyRequest, conversation_id: UUID) -> Templat
     return await _fragment(request, "inbox/_thread.html", thread=thread)
 
 
-async def _refused(request: AnyRequest, conversation_id: UUID, exc: B2AError) -> Response[Any]:
-    """The conversation again, with the domain's refusal in plain words above the reply box."""
+async def _refused(
+    request: AnyRequest, conversation_id: UUID, exc: B2AError, values: dict[str, str] | None = None
+) -> Response[Any]:
+    """The conversation again, the domain's refusal in plain words above what was typed."""
     context = await _inbox_page(request, conversation_id)
-    return await form_error(request, TEMPLATE, exc, **context)
+    return await form_error(request, TEMPLATE, exc, values=values or {}, **context)
 
 
 def _back(conversation_id: UUID) -> str:
@@ -161,12 +164,13 @@ async def reply(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
     try:
         draft = await _draft(actor, values)
         message = await actions.send_reply(
-            actor, conversation_id, draft, media_root=request.app.state.settings.core.media_root
+            actor, conversation_id, draft, media_root=media_root(request.app.state)
         )
     except ValueError:
-        return await _refused(request, conversation_id, Invalid("choose a template from the list."))
+        refusal = Invalid("choose a template from the list.")
+        return await _refused(request, conversation_id, refusal, values)
     except B2AError as exc:
-        return await _refused(request, conversation_id, exc)
+        return await _refused(request, conversation_id, exc, values)
     await announce(
         request.app.state,
         actor,
@@ -177,7 +181,12 @@ async def reply(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
     return redirect(request, _back(conversation_id))
 
 
-async def _act(request: AnyRequest, conversation_id: UUID, change: Any, done: str) -> Response[Any]:
+Change = Callable[[Actor, dict[str, str]], Awaitable[None]]
+
+
+async def _act(
+    request: AnyRequest, conversation_id: UUID, change: Change, done: str
+) -> Response[Any]:
     """Run one action on the conversation, announce it, and go back to it with ``done``."""
     actor = await current_actor(request)
     values = await form_data(request)

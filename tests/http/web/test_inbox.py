@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from b2a.db.keyset import DEFAULT_LIMIT
 from b2a.inbox import actions, canned
 from b2a.inbox.channels import connect_cloud_channel
+from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.rules import Author, ConversationStatus, DeliveryState, Direction, Owner
 from b2a.inbox.tables import Conversation, Message, Note
 from b2a.lib.crypto import SecretBox
@@ -143,6 +144,35 @@ async def test_the_thread_shows_ticks_failures_notes_the_owner_and_escapes_text(
     assert fragment.text.lstrip().startswith('<div id="inbox-thread"')
 
 
+async def test_a_stored_file_is_linked_and_served_to_the_tenant_only(
+    browser, other_browser, cast, settings
+):
+    scope = await _logged_in(browser, cast.acme_agent)
+    conversation = await seed_conversation(scope, await sandbox_channel(scope))
+    folder = tenant_media_dir(settings.core.media_root, scope.tenant_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "photo.png").write_bytes(b"\x89PNG a picture")
+    image = scope.new(
+        Message,
+        conversation=conversation.id,
+        direction=Direction.INBOUND,
+        kind="image",
+        media_path="photo.png",
+        media_mime="image/png",
+        media_size=2048,
+        state=DeliveryState.RECEIVED,
+    )
+    await image.save()
+    page = await browser.get(f"/app/inbox/{conversation.id}")
+    link = f'href="/api/v1/messages/{image.id}/media"'
+    assert link in page.text and "image (2 KB)" in page.text
+    served = await browser.client.get(f"/api/v1/messages/{image.id}/media")
+    assert served.status_code == 200 and served.content == b"\x89PNG a picture"
+    await other_browser.log_in(cast.globex_owner.email, PASSWORD)
+    foreign = await other_browser.client.get(f"/api/v1/messages/{image.id}/media")
+    assert foreign.status_code == 404
+
+
 async def test_a_staff_member_replies_and_the_ai_falls_silent(browser, cast):
     scope = await _logged_in(browser, cast.acme_agent)
     conversation = await seed_conversation(scope, await sandbox_channel(scope))
@@ -167,6 +197,7 @@ async def test_a_staff_member_replies_and_the_ai_falls_silent(browser, cast):
 
     unknown = await browser.post(f"/app/inbox/{conversation.id}/reply", {"text": "/nothing"})
     assert unknown.status_code == 404 and "no canned reply /nothing" in unknown.text
+    assert ">/nothing</textarea>" in unknown.text, "what was typed stays in the box"
 
 
 async def test_outside_the_window_the_page_says_so_and_refuses_text_in_plain_words(
