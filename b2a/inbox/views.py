@@ -60,6 +60,7 @@ class ThreadView:
     items: list[ThreadItem]
     window: Window
     assignee: str
+    names: dict[UUID, str]
     members: list[Member]
     labels: list[LabelOut]
     canned: list[CannedReplyOut]
@@ -121,6 +122,7 @@ async def thread_view(actor: Actor, conversation_id: UUID) -> ThreadView:
         items=items,
         window=window_of(conversation, await _time_zone(actor)),
         assignee=names.get(conversation.assignee_id, "") if conversation.assignee_id else "",
+        names=names,
         members=team,
         labels=await actions.list_labels(actor),
         canned=await canned.list_canned_replies(actor),

@@ -1,6 +1,7 @@
 """The team inbox page: list, filters, search, pages, the thread, and what agents do to it."""
 
 import html
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ from b2a.inbox.channels import connect_cloud_channel
 from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.rules import Author, ConversationStatus, DeliveryState, Direction, Owner
 from b2a.inbox.tables import Conversation, Message, Note
+from b2a.lib import events
 from b2a.lib.crypto import SecretBox
 from b2a.outbox.rules import MetaTemplateStatus, TemplateSource
 from b2a.outbox.tables import MessageTemplate
@@ -194,6 +196,7 @@ async def test_a_staff_member_replies_and_the_ai_falls_silent(browser, cast):
     assert (await scope.get(Conversation, conversation.id)).owner == Owner.HUMAN
     thread = await browser.get(f"/app/inbox/{conversation.id}")
     assert SCRIPT not in thread.text
+    assert re.search(r"agent@acme\.test\s*· <time", thread.text), "signed by the agent"
 
     unknown = await browser.post(f"/app/inbox/{conversation.id}/reply", {"text": "/nothing"})
     assert unknown.status_code == 404 and "no canned reply /nothing" in unknown.text
@@ -278,6 +281,27 @@ async def test_assign_status_labels_notes_take_over_and_hand_back(browser, cast)
     assert refused.status_code == 409 and "assign someone" in refused.text
     empty = await browser.post(f"{path}/note", {"note": "  "})
     assert empty.status_code == 422 and "a note has 1 to 10,000 characters" in empty.text
+
+
+async def test_a_change_made_on_the_page_reaches_the_other_open_inboxes(browser, cast, redis):
+    scope = await _logged_in(browser, cast.acme_agent)
+    conversation = await seed_conversation(scope, await sandbox_channel(scope), unread=0)
+    await browser.get(f"/app/inbox/{conversation.id}")
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(events.channel_name(str(scope.tenant_id)))
+    await pubsub.get_message(timeout=1)
+    await browser.post(f"/app/inbox/{conversation.id}/assign", {"user_id": "me"})
+    await browser.post(f"/app/inbox/{conversation.id}/reply", {"text": "on it"})
+    published = []
+    while len(published) < 2:
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+        assert message is not None, published
+        published.append(json.loads(message["data"]))
+    await pubsub.aclose()
+    assert [(e["type"], e["conversation_id"]) for e in published] == [
+        ("conversation.updated", str(conversation.id)),
+        ("message.created", str(conversation.id)),
+    ]
 
 
 async def test_another_tenants_conversation_is_not_found(browser, cast):
