@@ -117,6 +117,8 @@ class ProviderReply:
     model: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost_micro_usd: int = 0
+    """Estimated from the provider's price table for the model."""
     fallback_reason: str = ""
     """Set when the configured provider was down and the catalog assistant answered instead."""
 

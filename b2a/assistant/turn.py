@@ -29,7 +29,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from b2a.assistant import context, governance
+import httpx
+
+from b2a.assistant import context, governance, selection
 from b2a.assistant.catalog_provider import CatalogAssistant
 from b2a.assistant.grounding import review
 from b2a.assistant.shapes import AssistantRequest, Intent, ItemRef, Provider, ProviderReply
@@ -40,6 +42,7 @@ from b2a.db.transaction import atomic
 from b2a.inbox.rules import Author, Owner
 from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock, events
+from b2a.lib.crypto import SecretBox
 from b2a.orders.service import take_order
 from b2a.outbox.queueing import (
     Draft,
@@ -112,9 +115,16 @@ async def take_turn(
     redis: Any,
     *,
     provider: Provider | None = None,
+    box: SecretBox | None = None,
+    http: httpx.AsyncClient | None = None,
     now: datetime | None = None,
 ) -> TurnResult | None:
-    """Answer one customer message or hand the conversation to humans; None when not ours."""
+    """Answer one customer message or hand the conversation to humans; None when not ours.
+
+    ``provider`` overrides the choice; else, given the key box and an HTTP
+    client, the super admin's AI settings choose it (``selection``), and
+    without them the offline catalog assistant answers.
+    """
     now = now or clock.now()
     message = await scope.get(Message, message_id)
     if message.assisted_at is not None:
@@ -133,12 +143,28 @@ async def take_turn(
     admission = await governance.admit(redis, await governance.load_policy(tenant.id), now=now)
     if admission.allowed:
         request = await _request(scope, tenant, config, conversation, message, describe(days), back)
-        decision = await _decide(request, config, provider or CatalogAssistant())
+        decision = await _decide(
+            request, config, await _provider(tenant, provider, box, http, redis)
+        )
     else:
         decision = Decision(config.fallback_text, Outcome.REFUSED, admission.reason, True)
     if decision.hand_over and back:
         decision.text = f"{decision.text.strip()} Our team is back {back}."
     return await _commit(scope, conversation, message_id, decision, redis, now)
+
+
+async def _provider(
+    tenant: Tenant,
+    provider: Provider | None,
+    box: SecretBox | None,
+    http: httpx.AsyncClient | None,
+    redis: Any,
+) -> Provider:
+    if provider is not None:
+        return provider
+    if box is None or http is None:
+        return CatalogAssistant()
+    return await selection.provider_for(tenant, box, redis, http)
 
 
 async def _request(
@@ -193,6 +219,8 @@ async def _decide(
         decision = Decision(
             verdict.text, outcome, reply.fallback_reason, confidence=verdict.confidence
         )
+    if reply.fallback_reason and decision.outcome != Outcome.FALLBACK:
+        decision.reason = f"{decision.reason} (offline assistant: {reply.fallback_reason})"
     decision.usage = usage
     decision.fields = reply.fields
     decision.intent, decision.items = reply.intent, verdict.items
@@ -205,6 +233,7 @@ def _usage(reply: ProviderReply, latency_ms: int, confidence: float) -> dict[str
         "model": reply.model,
         "prompt_tokens": reply.prompt_tokens,
         "completion_tokens": reply.completion_tokens,
+        "cost_micro_usd": reply.cost_micro_usd,
         "latency_ms": latency_ms,
         "intent": reply.intent.value,
         "confidence": confidence,

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from b2a.assistant.turn import take_turn
+from b2a.lib.crypto import SecretBox
 from b2a.tenants.scope import TenantScope
 
 
@@ -18,6 +19,8 @@ async def assistant_reply(
         UUID(conversation_id),
         UUID(message_id),
         ctx["redis"],
+        box=SecretBox(ctx["settings"].core.encryption_key),
+        http=ctx["http"],
     )
     if result is None:
         return {"outcome": "skipped"}
