@@ -101,11 +101,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != "/v1/chat/completions":
             self._send(404, {"error": {"message": "not found"}})
             return
-        if not self._authorised():
-            return
         state = self.server.state
         with state.lock:
             state.requests.append(body)
+        if not self._authorised():
+            return
         behaviour = state._next()
         if behaviour.delay:
             time.sleep(behaviour.delay)
