@@ -284,3 +284,27 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         raise ProviderDown("the endpoint's answer is not JSON") from None
+
+
+async def list_models(config: ProviderConfig, client: httpx.AsyncClient) -> list[str]:
+    """The model names the endpoint serves (``GET {base}/models``): proof it answers our key.
+
+    Raises:
+        ProviderDown: unreachable, the key refused, or not an OpenAI-compatible answer.
+    """
+    try:
+        response = await client.get(
+            f"{config.base_url.rstrip('/')}/models",
+            headers={"Authorization": f"Bearer {config.api_key}"},
+            timeout=httpx.Timeout(config.timeout, connect=min(5.0, config.timeout)),
+        )
+    except httpx.HTTPError as exc:
+        raise ProviderDown(f"{config.base_url} is unreachable ({type(exc).__name__})") from None
+    if response.status_code in (401, 403):
+        raise ProviderDown(f"{config.base_url} refused the API key (HTTP {response.status_code})")
+    if response.status_code != 200:
+        raise ProviderDown(f"{config.base_url}/models answered HTTP {response.status_code}")
+    try:
+        return [str(m["id"]) for m in response.json()["data"]]
+    except (ValueError, KeyError, TypeError):
+        raise ProviderDown(f"{config.base_url}/models is not an OpenAI-compatible list") from None

@@ -12,9 +12,15 @@ import asyncpg
 import httpx
 from piccolo.apps.migrations.tables import Migration
 
+from b2a.assistant.ai_settings import load_ai_settings
+from b2a.assistant.openai_compat import list_models
+from b2a.assistant.shapes import ProviderDown
 from b2a.db.diagnose import diagnose_database_error
 from b2a.db.engine import asyncpg_dsn, bind_engine, create_engine, uses_transaction_pooler
+from b2a.errors import ConfigError
 from b2a.lib import redis as redis_lib
+from b2a.lib.crypto import SecretBox
+from b2a.lib.http import create_client
 from b2a.schema.migrate import pending_ids
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import Settings
@@ -197,9 +203,40 @@ async def check_public_url(settings: Settings) -> Check | None:
     return Check("public url", "ok", url)
 
 
+async def check_ai(settings: Settings) -> list[Check]:
+    """Every remote AI provider the super admin configured answers ``GET {base}/models``.
+
+    Runs once the schema check passed (the settings live in the database). A
+    provider that fails still leaves the offline assistant answering, but the
+    tenants on its tiers get plainer replies until it is fixed.
+    """
+    try:
+        ai = await load_ai_settings(SecretBox(settings.core.encryption_key))
+    except ConfigError as exc:
+        return [Check("ai", "fail", exc.message, "Keep the old key in B2A_ENCRYPTION_KEY.")]
+    if not ai.providers:
+        return [Check("ai", "ok", "no remote provider: the offline catalog assistant answers")]
+    checks = []
+    async with create_client() as client:
+        for provider in ai.providers:
+            name = f"ai provider {provider.name}"
+            try:
+                models = await list_models(provider, client)
+            except ProviderDown as exc:
+                fix = (
+                    f"Check the base URL and API key of {provider.name} on the super admin's "
+                    "AI page (/admin/ai); until then the offline assistant answers its tiers."
+                )
+                checks.append(Check(name, "fail", str(exc), fix))
+                continue
+            checks.append(Check(name, "ok", f"{provider.base_url}: {len(models)} models"))
+    return checks
+
+
 async def run_checks(settings: Settings) -> list[Check]:
-    """Every check, the independent ones concurrently."""
+    """Every check, the independent ones concurrently; the AI check after the schema's."""
     database, redis, public = await asyncio.gather(
         check_database(settings), check_redis(settings), check_public_url(settings)
     )
-    return [*database, *redis, check_disk(settings), *([public] if public else [])]
+    ai = await check_ai(settings) if all(c.ok for c in database) else []
+    return [*database, *redis, check_disk(settings), *([public] if public else []), *ai]

@@ -65,10 +65,18 @@ class ApiAuthentication(AbstractAuthenticationMiddleware):
 def tenant_member(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Guard: the tenant API is for members of a tenant (a super admin has none)."""
+    """Guard: the tenant API is for members of a tenant (a super admin has none).
+
+    Handlers marked ``opt={"super_admin": True}`` (``/api/v1/admin``) are for super
+    admins only instead.
+    """
     if handler.opt.get("exclude_from_auth"):
         return
     actor: Actor = connection.user
+    if handler.opt.get("super_admin"):
+        if not actor.is_super_admin:
+            raise Forbidden("the admin API is for super admins.")
+        return
     if actor.tenant_id is None:
         raise Forbidden("the tenant API is for members of a tenant.")
 

@@ -3,8 +3,13 @@ import json
 import pytest
 import redis as sync_redis
 
+from b2a.assistant.ai_settings import AISettings, ProviderConfig, save_ai_settings
+from b2a.lib.crypto import SecretBox
 from b2a.lib.redis import heartbeat_key
+from b2a.ops.checks import check_ai
+from b2a.tenants.actor import Actor
 from tests.cli.helpers import b2a, operator_env
+from tests.fakes.openai_api import API_KEY, FakeOpenAI
 from tests.services import free_port, start_postgres, start_redis
 
 
@@ -91,3 +96,29 @@ def test_a_bad_setting_fails_the_config_check(tmp_path, redis_url):
     code, checks = _doctor(env)
     assert code == 1
     assert "B2A_DB_URL" in checks["config"]["detail"]
+
+
+async def _configure_ai(base_url, key, make_settings):
+    box = SecretBox(make_settings().core.encryption_key)
+    provider = ProviderConfig(name="fake", base_url=base_url, api_key=key, timeout=2.0)
+    await save_ai_settings(Actor.operator("tests"), AISettings(providers=[provider]), box)
+
+
+async def test_the_ai_check_reaches_each_configured_provider(db, make_settings):
+    settings = make_settings(B2A_DB_URL=db.url)
+    [none] = await check_ai(settings)
+    assert none.ok and "offline catalog assistant" in none.detail
+    with FakeOpenAI() as fake:
+        await _configure_ai(fake.base_url, API_KEY, make_settings)
+        [ok] = await check_ai(settings)
+        assert (ok.name, ok.level) == ("ai provider fake", "ok") and "2 models" in ok.detail
+        await _configure_ai(fake.base_url, "sk-revoked", make_settings)
+        [refused] = await check_ai(settings)
+    assert refused.level == "fail" and "refused the API key" in refused.detail
+    assert "/admin/ai" in refused.fix
+
+
+async def test_an_unreachable_ai_provider_is_named_with_the_fix(db, make_settings):
+    await _configure_ai(f"http://127.0.0.1:{free_port()}/v1", "sk-x", make_settings)
+    [check] = await check_ai(make_settings(B2A_DB_URL=db.url))
+    assert check.level == "fail" and "unreachable" in check.detail

@@ -13,6 +13,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
+from b2a.server.api.admin_ai import AdminAIController
 from b2a.server.api.analytics import get_analytics, get_dashboard
 from b2a.server.api.billing import BillingController
 from b2a.server.api.canned import CannedReplyController
@@ -69,6 +70,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             stream_events,
             get_dashboard,
             get_analytics,
+            AdminAIController,
         ],
         middleware=[DefineMiddleware(ApiAuthentication)],
         guards=[tenant_member],
