@@ -160,6 +160,57 @@ async def save_ai_settings(actor: Actor, settings: AISettings, box: SecretBox) -
     )
 
 
+async def save_provider(
+    actor: Actor, provider: ProviderConfig, box: SecretBox, *, replacing: str = ""
+) -> None:
+    """Add a provider, or change the one called ``replacing`` (renames follow into tiers).
+
+    A blank key keeps the replaced provider's key.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        Invalid: the provider is not usable or its name is taken.
+    """
+    actor.require(Role.SUPER_ADMIN)
+    settings = await load_ai_settings(box)
+    old = settings.provider(replacing) if replacing else None
+    if old is not None and not provider.api_key:
+        provider = msgspec.structs.replace(provider, api_key=old.api_key)
+    providers = [p for p in settings.providers if p.name != replacing] + [provider]
+    tiers = {
+        tier: msgspec.structs.replace(entry, provider=provider.name)
+        if replacing and entry.provider == replacing
+        else entry
+        for tier, entry in settings.tiers.items()
+    }
+    await save_ai_settings(actor, AISettings(providers=providers, tiers=tiers), box)
+
+
+async def remove_provider(actor: Actor, name: str, box: SecretBox) -> None:
+    """Forget a provider that no tier uses any more.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        Invalid: a tier with models still names it.
+    """
+    actor.require(Role.SUPER_ADMIN)
+    settings = await load_ai_settings(box)
+    providers = [p for p in settings.providers if p.name != name]
+    await save_ai_settings(actor, msgspec.structs.replace(settings, providers=providers), box)
+
+
+async def save_tiers(actor: Actor, tiers: dict[str, TierModels], box: SecretBox) -> None:
+    """Replace every tier's provider and model allowlist.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        Invalid: a tier names a provider that is not configured.
+    """
+    actor.require(Role.SUPER_ADMIN)
+    settings = await load_ai_settings(box)
+    await save_ai_settings(actor, msgspec.structs.replace(settings, tiers=tiers), box)
+
+
 class TenantAI(msgspec.Struct, frozen=True, kw_only=True):
     """A tenant's tier and custom model (empty: the tier's default)."""
 

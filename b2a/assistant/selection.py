@@ -17,9 +17,12 @@ import httpx
 from b2a.assistant.ai_settings import AISettings, ProviderConfig, load_ai_settings
 from b2a.assistant.breaker import Breaker, WithFallback
 from b2a.assistant.catalog_provider import CatalogAssistant
-from b2a.assistant.openai_compat import OpenAICompatProvider
-from b2a.assistant.shapes import Provider
+from b2a.assistant.openai_compat import OpenAICompatProvider, list_models
+from b2a.assistant.shapes import Provider, ProviderDown
+from b2a.errors import NotFound
 from b2a.lib.crypto import SecretBox
+from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Role
 from b2a.tenants.tables import Tenant
 
 
@@ -43,3 +46,21 @@ async def provider_for(
     config, model = chosen
     remote = OpenAICompatProvider(config, model, client)
     return WithFallback(remote, CatalogAssistant(), Breaker(redis, config.name))
+
+
+async def try_provider(actor: Actor, name: str, box: SecretBox, client: httpx.AsyncClient) -> str:
+    """Ask a configured provider for its models now, with its stored key; what happened.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        NotFound: no provider has this name.
+    """
+    actor.require(Role.SUPER_ADMIN)
+    config = (await load_ai_settings(box)).provider(name)
+    if config is None:
+        raise NotFound(f"no AI provider is called {name!r}.")
+    try:
+        models = await list_models(config, client)
+    except ProviderDown as exc:
+        return f"{name} failed: {exc}."
+    return f"{name} answers: {len(models)} models ({', '.join(models[:8]) or 'none listed'})."

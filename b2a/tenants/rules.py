@@ -58,6 +58,8 @@ class Area(StrEnum):
     BILLING = "billing"
     AI = "ai"
     SETTINGS = "settings"
+    ADMIN = "admin"
+    """The super admin's panel (``/admin/...``): no tenant role may use it."""
 
 
 _EVERY_MEMBER = frozenset({Role.TENANT_ADMIN, Role.STAFF})
@@ -79,6 +81,7 @@ ACCESS: dict[Area, frozenset[Role]] = {
     Area.BILLING: _ADMINS,
     Area.AI: _ADMINS,
     Area.SETTINGS: _ADMINS,
+    Area.ADMIN: frozenset(),
 }
 
 # Roles a tenant admin may hand out; SUPER_ADMIN is never among them.

@@ -18,6 +18,7 @@ from b2a.server.csrf import check_csrf
 from b2a.server.web import (
     account,
     accounts,
+    admin_ai,
     analytics,
     billing,
     dashboard,
@@ -41,6 +42,7 @@ HANDLERS: list[Any] = [
     *account.HANDLERS,
     *inbox_pages.HANDLERS,
     *sandbox_pages.HANDLERS,
+    *admin_ai.HANDLERS,
 ]
 
 

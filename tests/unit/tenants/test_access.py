@@ -29,7 +29,17 @@ def test_staff_are_kept_out_of_team_billing_ai_settings_and_analytics(area):
     _actor(Role.SUPER_ADMIN, None).require_area(area)
 
 
-@pytest.mark.parametrize("area", sorted(set(Area) - ADMIN_ONLY))
+SUPER_ADMIN_ONLY = {Area.ADMIN}
+
+
+@pytest.mark.parametrize("role", sorted(TENANT_ROLES))
+def test_only_super_admins_use_the_admin_panel(role):
+    with pytest.raises(Forbidden):
+        _actor(role).require_area(Area.ADMIN)
+    _actor(Role.SUPER_ADMIN, None).require_area(Area.ADMIN)
+
+
+@pytest.mark.parametrize("area", sorted(set(Area) - ADMIN_ONLY - SUPER_ADMIN_ONLY))
 def test_staff_work_everywhere_else(area):
     assert _actor(Role.STAFF).may(area)
 
