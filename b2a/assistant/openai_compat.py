@@ -243,7 +243,7 @@ class OpenAICompatProvider:
             if last:
                 raise ProviderDown(f"no answer within {timeout:g}s") from None
             return _Retry(wait)
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             if last:
                 raise ProviderDown(f"cannot reach the endpoint ({type(exc).__name__})") from None
             return _Retry(wait)
