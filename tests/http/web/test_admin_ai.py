@@ -131,3 +131,10 @@ async def test_the_admin_api_refuses_tenant_members(browser, cast):
     await browser.log_in(cast.acme_owner.email, PASSWORD)
     await browser.get("/app")
     assert (await browser.client.get("/api/v1/admin/ai")).status_code == 403
+    own = f"/api/v1/admin/ai/tenants/{cast.acme_owner.tenant_id}"
+    refused = await browser.client.put(
+        own, json={"ai_tier": "HIGH"}, headers={"X-CSRF-Token": browser.csrf}
+    )
+    assert refused.status_code == 403
+    row = await Tenant.select(Tenant.ai_tier).where(Tenant.id == cast.acme_owner.tenant_id).first()
+    assert row["ai_tier"] == "FREE"
