@@ -1,5 +1,7 @@
 """The super admin's AI settings and the remote provider answering through the whole turn."""
 
+import logging
+
 import pytest
 
 from b2a.assistant.ai_settings import (
@@ -11,6 +13,7 @@ from b2a.assistant.ai_settings import (
     load_ai_settings,
     masked_ai_settings,
     save_ai_settings,
+    save_tiers,
     set_tenant_ai,
 )
 from b2a.assistant.turn import Outcome, take_turn
@@ -218,3 +221,18 @@ async def test_a_free_tier_without_models_uses_the_offline_assistant(remote_salo
     assert result.outcome == Outcome.SENT
     assert remote_salon.fake.state.chat_calls == 0
     assert [u["provider"] for u in await remote_salon.usage()] == ["catalog"]
+
+
+async def test_a_settings_change_applies_to_the_next_message_without_a_restart(remote_salon, box):
+    await remote_salon.remote_turn(await remote_salon.customer_says("hello", phone="923000000001"))
+    await save_tiers(OPERATOR, {"LOW": TierModels(provider="fake", models=["fake-large"])}, box)
+    await remote_salon.remote_turn(await remote_salon.customer_says("hello", phone="923000000002"))
+    assert [r["model"] for r in remote_salon.fake.state.requests] == ["fake-small", "fake-large"]
+
+
+async def test_the_api_key_never_reaches_the_logs(remote_salon, caplog):
+    caplog.set_level(logging.DEBUG)
+    remote_salon.fake.state.then(*[Behaviour(status=500)] * 3)
+    await remote_salon.remote_turn(await remote_salon.customer_says("haircut price?"))
+    assert "fake failed" in caplog.text
+    assert API_KEY not in caplog.text
