@@ -27,6 +27,8 @@ from b2a.tenants.tables import Tenant
 
 AI = "ai"
 KINDS = ("openai_compat",)
+MASK = mask("x" * 12)[0]
+"""How a masked key starts; such a key sent back means "unchanged"."""
 MAX_TIMEOUT = 15.0
 """Three attempts at most must fit in the assistant job's 60 seconds."""
 
@@ -135,7 +137,7 @@ def _check_provider(p: ProviderConfig) -> None:
 
 
 async def save_ai_settings(actor: Actor, settings: AISettings, box: SecretBox) -> None:
-    """Store the settings; keys are encrypted, a blank key keeps the provider's stored one.
+    """Store the settings; keys are encrypted, a blank or masked key keeps the stored one.
 
     Raises:
         Forbidden: the actor is not a super admin.
@@ -150,7 +152,9 @@ async def save_ai_settings(actor: Actor, settings: AISettings, box: SecretBox) -
     value: dict[str, Any] = msgspec.to_builtins(settings)
     for entry in value["providers"]:
         key = entry.pop("api_key")
-        entry["api_key_encrypted"] = box.encrypt(key) if key else previous.get(entry["name"], "")
+        # Blank, or the masked value a GET returned: keep the stored key.
+        keep = not key or key.startswith(MASK)
+        entry["api_key_encrypted"] = previous.get(entry["name"], "") if keep else box.encrypt(key)
     await write_setting(actor, AI, value)
     await audit.record(
         actor,

@@ -101,7 +101,7 @@ async def test_a_tenant_admin_is_refused_the_page_and_its_forms(browser, cast, f
 
 
 async def test_the_admin_api_serves_super_admins_masked_and_checks_tenant_models(
-    super_admin, fake, cast
+    super_admin, fake, cast, settings
 ):
     await super_admin.get("/admin/ai")
     body = {
@@ -113,6 +113,10 @@ async def test_the_admin_api_serves_super_admins_masked_and_checks_tenant_models
     assert put.status_code == 200 and API_KEY not in put.text
     got = await super_admin.client.get("/api/v1/admin/ai")
     assert got.json()["providers"][0]["api_key"].endswith(API_KEY[-4:])
+    round_trip = await super_admin.client.put("/api/v1/admin/ai", json=got.json(), headers=csrf)
+    assert round_trip.status_code == 200
+    stored = await load_ai_settings(SecretBox(settings.core.encryption_key))
+    assert stored.providers[0].api_key == API_KEY, "a masked key sent back keeps the stored one"
 
     tenant = f"/api/v1/admin/ai/tenants/{cast.acme_owner.tenant_id}"
     wrong = await super_admin.client.put(
