@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 
 from b2a.assistant import ai_settings, selection
-from b2a.assistant.ai_settings import ModelPrice, ProviderConfig, TierModels
+from b2a.assistant.ai_settings import ModelPrice, ProviderConfig, TenantAI, TierModels
 from b2a.errors import B2AError, Invalid
 from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
@@ -20,6 +20,7 @@ from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.server.websession import settings_of
 from b2a.tenants.rules import AITier, Area
+from b2a.tenants.service import find_tenant
 
 AnyRequest = Request[Any, Any, Any]
 ADMIN = {"area": Area.ADMIN, "tenant_optional": True}
@@ -72,6 +73,8 @@ async def _context(request: AnyRequest, **overrides: Any) -> dict[str, Any]:
             for tier in AITier
         ],
         "new": {"name": "", "base_url": "", "timeout": "10", "prices": ""},
+        "tier_names": [tier.value for tier in AITier],
+        "tenant": {"tenant": "", "ai_tier": "FREE", "ai_model": ""},
     }
     return {**context, **overrides}
 
@@ -161,4 +164,24 @@ async def save_tiers(request: AnyRequest) -> Response[Any]:
     return redirect(request, f"{PAGE}#tiers")
 
 
-HANDLERS = [ai_page, save_provider, remove_provider, test_provider, save_tiers]
+@post(f"{PAGE}/tenant", opt=ADMIN)
+async def save_tenant_ai(request: AnyRequest) -> Response[Any]:
+    """Put a business (by slug or id) on a tier, with one of the tier's models or its default."""
+    values = await form_data(request)
+    shown = {k: values.get(k, "") for k in ("tenant", "ai_tier", "ai_model")}
+    try:
+        tenant = await find_tenant(shown["tenant"].strip())
+        if shown["ai_tier"] not in AITier.__members__:
+            raise Invalid("choose a tier: FREE, LOW, MEDIUM or HIGH.", field="ai_tier")
+        choice = TenantAI(ai_tier=AITier(shown["ai_tier"]), ai_model=shown["ai_model"].strip())
+        await ai_settings.set_tenant_ai(
+            await current_actor(request), tenant.id, choice, _box(request)
+        )
+    except B2AError as exc:
+        return await form_error(request, TEMPLATE, exc, **await _context(request, tenant=shown))
+    model = choice.ai_model or "the tier's default model"
+    await flash(request, f"{tenant.name} is on tier {choice.ai_tier} with {model}.")
+    return redirect(request, f"{PAGE}#tenant")
+
+
+HANDLERS = [ai_page, save_provider, remove_provider, test_provider, save_tiers, save_tenant_ai]

@@ -142,3 +142,32 @@ async def test_the_admin_api_refuses_tenant_members(browser, cast):
     assert refused.status_code == 403
     row = await Tenant.select(Tenant.ai_tier).where(Tenant.id == cast.acme_owner.tenant_id).first()
     assert row["ai_tier"] == "FREE"
+
+
+async def test_a_super_admin_gives_a_business_a_tier_model_and_a_wrong_one_is_refused(
+    super_admin, fake, cast
+):
+    await super_admin.submit("/admin/ai/providers", _provider(fake), page="/admin/ai")
+    await super_admin.submit(
+        "/admin/ai/tiers", {"provider-HIGH": "fake", "models-HIGH": "fake-small, fake-large"},
+        page="/admin/ai",
+    )  # fmt: skip
+    acme = await Tenant.select(Tenant.slug).where(Tenant.id == cast.acme_owner.tenant_id).first()
+    wrong = await super_admin.submit(
+        "/admin/ai/tenant",
+        {"tenant": acme["slug"], "ai_tier": "HIGH", "ai_model": "gpt-9"},
+        page="/admin/ai",
+    )
+    assert wrong.status_code == 422 and "not allowed on tier HIGH" in wrong.text
+    saved = await super_admin.submit(
+        "/admin/ai/tenant",
+        {"tenant": acme["slug"], "ai_tier": "HIGH", "ai_model": "fake-large"},
+        page="/admin/ai",
+    )
+    assert saved.status_code == 303
+    row = (
+        await Tenant.select(Tenant.ai_tier, Tenant.ai_model)
+        .where(Tenant.id == cast.acme_owner.tenant_id)
+        .first()
+    )
+    assert (row["ai_tier"], row["ai_model"]) == ("HIGH", "fake-large")
