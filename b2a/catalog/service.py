@@ -283,6 +283,19 @@ async def update_faq_entry(actor: Actor, entry_id: UUID, data: FaqUpdate) -> Faq
     return faq_out(row)
 
 
+async def delete_faq_entry(actor: Actor, entry_id: UUID) -> None:
+    """Remove an FAQ entry; nothing points at one, so it is deleted rather than deactivated.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+        NotFound: the entry is not this tenant's.
+    """
+    actor.require(Role.TENANT_ADMIN)
+    row = await actor.scope.get(FaqEntry, entry_id)
+    await actor.scope.delete(FaqEntry).where(FaqEntry.id == row.id)
+    await audit.record(actor, "faq.deleted", entry=str(row.id))
+
+
 async def reorder_faq(actor: Actor, ids: Sequence[UUID]) -> list[FaqOut]:
     """Put the listed FAQ entries first, in this order; the others follow in their order.
 

@@ -4,7 +4,9 @@ The router's ``before_request`` hook is the one gate every page goes through:
 it checks the CSRF token of every state-changing request, sends visitors
 without a session to the login page (unless the route is ``public``), and
 refuses roles the page's ``area`` is not for (``rules.ACCESS``), the same
-table that decides what the menu shows. See docs/architecture.md, "Web UI".
+table that decides what the menu shows. A route may narrow its area further
+with ``opt["roles"]`` (catalogue and template writes are for tenant admins).
+See docs/architecture.md, "Web UI".
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from b2a.server.web import (
     admin_ai,
     analytics,
     billing,
+    catalog,
     dashboard,
     onboarding,
+    orders,
     settings,
     team,
 )
@@ -43,6 +47,8 @@ HANDLERS: list[Any] = [
     *inbox_pages.HANDLERS,
     *sandbox_pages.HANDLERS,
     *admin_ai.HANDLERS,
+    *orders.HANDLERS,
+    *catalog.HANDLERS,
 ]
 
 
@@ -61,6 +67,8 @@ async def guard_page(request: Request[Any, Any, Any]) -> Response[Any] | None:
     if actor.tenant_id is None and not opt.get("tenant_optional"):
         raise Forbidden("this page belongs to a business's panel; a super admin has none.")
     actor.require_area(area)
+    if opt.get("roles"):
+        actor.require(*opt["roles"])
     return None
 
 

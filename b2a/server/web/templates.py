@@ -9,6 +9,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
 from b2a import __version__
+from b2a.catalog.money import format_price
 
 SERVER_DIR = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = SERVER_DIR / "templates"
@@ -37,6 +38,7 @@ def environment() -> Environment:
     )
     env.globals.update(static=static_url, htmx=static_url(HTMX), version=__version__)
     env.filters["money"] = money
+    env.filters["price"] = format_price
     return env
 
 

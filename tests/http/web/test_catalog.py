@@ -1,0 +1,102 @@
+"""The services and FAQ page: admins write the catalogue, staff read it, outsiders get 404."""
+
+from b2a.catalog import service as catalog
+from b2a.catalog.schemas import FaqIn, ServiceIn
+from b2a.catalog.tables import FaqEntry, Service
+from tests.conftest import PASSWORD
+
+SERVICE = {
+    "name": "Haircut",
+    "price": "1,500",
+    "description": "Wash and cut",
+    "synonyms": "hair cut, trim",
+    "is_active": "on",
+}
+
+
+async def test_an_admin_adds_edits_and_deactivates_a_service(browser, cast):
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    added = await browser.submit("/app/services", SERVICE)
+    assert added.status_code == 303
+    row = await Service.objects().first()
+    assert (row.name, row.price_minor, row.currency) == ("Haircut", 150000, "USD")
+    listed = await browser.get("/app/services")
+    assert "USD 1,500" in listed.text and "hair cut, trim" in listed.text
+
+    edit = await browser.get(f"/app/services/{row.id}")
+    assert 'value="1500.00"' in edit.text
+    saved = await browser.post(f"/app/services/{row.id}", {**SERVICE, "price": "1500.50"})
+    assert saved.status_code == 303
+    assert "USD 1,500.50" in (await browser.get("/app/services")).text
+
+    off = await browser.post(f"/app/services/{row.id}/active", {"active": "off"})
+    assert off.status_code == 303
+    assert (await Service.objects().first()).is_active is False
+    assert "deactivated" in (await browser.get("/app/services")).text
+
+
+async def test_a_refused_price_is_shown_next_to_its_field_with_what_was_typed(browser, cast):
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    refused = await browser.submit("/app/services", {**SERVICE, "price": "fifteen hundred"})
+    assert refused.status_code == 422
+    assert 'id="e-price"' in refused.text and "plain decimal number" in refused.text
+    assert 'value="fifteen hundred"' in refused.text and 'value="Haircut"' in refused.text
+    assert await Service.count() == 0
+    await catalog.create_service(cast.acme_owner.actor, ServiceIn(name="Haircut", price="10"))
+    taken = await browser.submit("/app/services", SERVICE)
+    assert taken.status_code == 409 and 'id="e-name"' in taken.text
+
+
+async def test_an_admin_adds_edits_and_deletes_an_faq_entry(browser, cast):
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    empty = await browser.submit(
+        "/app/faq", {"question": "Open Sundays?", "answer": " "}, page="/app/services"
+    )
+    assert empty.status_code == 422 and 'id="e-answer"' in empty.text
+    assert 'value="Open Sundays?"' in empty.text
+    added = await browser.post(
+        "/app/faq", {"question": "Open Sundays?", "answer": "No.", "is_active": "on"}
+    )
+    assert added.status_code == 303
+    entry = await FaqEntry.objects().first()
+    saved = await browser.submit(
+        f"/app/faq/{entry.id}", {"question": "Open on Sundays?", "answer": "Closed on Sundays."}
+    )
+    assert saved.status_code == 303
+    stored = await FaqEntry.objects().first()
+    assert (stored.question, stored.is_active) == ("Open on Sundays?", False)
+    page = await browser.get("/app/services")
+    assert "Closed on Sundays." in page.text and "not used" in page.text
+    deleted = await browser.post(f"/app/faq/{entry.id}/delete", {})
+    assert deleted.status_code == 303 and await FaqEntry.count() == 0
+
+
+async def test_staff_read_the_catalogue_but_cannot_write_it(browser, cast):
+    service = await catalog.create_service(
+        cast.acme_owner.actor, ServiceIn(name="Haircut", price="1500")
+    )
+    entry = await catalog.create_faq_entry(cast.acme_owner.actor, FaqIn("Open?", "Yes."))
+    await browser.log_in(cast.acme_agent.email, PASSWORD)
+    page = await browser.get("/app/services")
+    assert page.status_code == 200 and "USD 1,500" in page.text
+    assert 'action="/app/services"' not in page.text and "Deactivate" not in page.text
+    assert (await browser.get(f"/app/services/{service.id}")).status_code == 200
+    assert (await browser.post("/app/services", SERVICE)).status_code == 403
+    refused = await browser.post(f"/app/services/{service.id}/active", {"active": "off"})
+    assert refused.status_code == 403
+    assert (await browser.post(f"/app/faq/{entry.id}/delete", {})).status_code == 403
+    assert (await Service.objects().first()).is_active and await FaqEntry.count() == 1
+
+
+async def test_another_tenants_service_and_faq_answer_404(browser, cast):
+    service = await catalog.create_service(
+        cast.globex_owner.actor, ServiceIn(name="Audit", price="99")
+    )
+    entry = await catalog.create_faq_entry(cast.globex_owner.actor, FaqIn("Open?", "Yes."))
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    assert (await browser.get(f"/app/services/{service.id}")).status_code == 404
+    assert (await browser.get(f"/app/faq/{entry.id}")).status_code == 404
+    await browser.get("/app/services")
+    assert (await browser.post(f"/app/services/{service.id}", SERVICE)).status_code == 404
+    assert (await browser.post(f"/app/faq/{entry.id}/delete", {})).status_code == 404
+    assert await FaqEntry.count() == 1
