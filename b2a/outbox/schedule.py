@@ -79,11 +79,37 @@ async def schedule_message(
     return row
 
 
+async def tenant_time_zone(scope: TenantScope) -> str:
+    """The time zone the tenant's schedules are written in."""
+    tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
+    return tenant.time_zone if tenant else "UTC"
+
+
 async def _as_utc(scope: TenantScope, moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
-        moment = moment.replace(tzinfo=ZoneInfo(tenant.time_zone if tenant else "UTC"))
+        moment = moment.replace(tzinfo=ZoneInfo(await tenant_time_zone(scope)))
     return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A customer a message can be scheduled for."""
+
+    id: UUID
+    name: str
+    phone: str
+
+
+async def recipients(scope: TenantScope, *, limit: int = 500) -> list[Recipient]:
+    """The customers to choose from, most recently seen first (erased ones left out)."""
+    rows = (
+        await scope.select(Customer, Customer.id, Customer.name, Customer.phone)
+        .where(Customer.erased_at.is_null())
+        .order_by(Customer.last_seen_at, ascending=False)
+        .order_by(Customer.created_at, ascending=False)
+        .limit(limit)
+    )
+    return [Recipient(r["id"], r["name"], r["phone"]) for r in rows]
 
 
 async def cancel_scheduled(scope: TenantScope, schedule_id: UUID) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 import httpx
 
@@ -23,9 +24,14 @@ from b2a.inbox.rules import Transport
 from b2a.inbox.tables import Channel
 from b2a.lib import clock
 from b2a.lib.crypto import SecretBox
-from b2a.outbox.rules import MetaTemplateStatus, TemplateSource, template_variables
+from b2a.outbox.rules import (
+    MetaTemplateStatus,
+    ScheduleStatus,
+    TemplateSource,
+    template_variables,
+)
 from b2a.outbox.schemas import TemplateOut, TemplateSync
-from b2a.outbox.tables import MessageTemplate
+from b2a.outbox.tables import MessageTemplate, ScheduledMessage
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
@@ -71,6 +77,31 @@ async def list_templates(actor: Actor) -> list[TemplateOut]:
     return [_out(row) for row in rows]
 
 
+def _checked(name: str, body: str, language: str) -> tuple[str, str, str]:
+    """The name, body and language stripped, or the first one out of bounds."""
+    cleaned = name.strip()
+    if not 1 <= len(cleaned) <= 80:
+        raise Invalid("a template name has 1 to 80 characters.", field="name")
+    if not 1 <= len(body.strip()) <= 4096:
+        raise Invalid("a template body has 1 to 4096 characters.", field="body")
+    if not 1 <= len(language.strip()) <= 12:
+        raise Invalid("the language is a code such as en or ur_PK.", field="language")
+    return cleaned, body.strip(), language.strip()
+
+
+async def _save(row: MessageTemplate) -> None:
+    try:
+        await row.save()
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise Conflict(
+                f"a template {row.name!r} in {row.language!r} exists already.",
+                code="TEMPLATE_EXISTS",
+                field="name",
+            ) from None
+        raise
+
+
 async def create_template(
     actor: Actor, name: str, body: str, *, language: str = "en", category: str = ""
 ) -> TemplateOut:
@@ -82,32 +113,79 @@ async def create_template(
         Conflict: a local template with this name and language exists.
     """
     actor.require(Role.TENANT_ADMIN)
-    cleaned = name.strip()
-    if not 1 <= len(cleaned) <= 80:
-        raise Invalid("a template name has 1 to 80 characters.", field="name")
-    if not 1 <= len(body.strip()) <= 4096:
-        raise Invalid("a template body has 1 to 4096 characters.", field="body")
-    if not 1 <= len(language.strip()) <= 12:
-        raise Invalid("the language is a code such as en or ur_PK.", field="language")
+    cleaned, text, code = _checked(name, body, language)
     row = actor.scope.new(
         MessageTemplate,
         source=TemplateSource.LOCAL,
         name=cleaned,
-        language=language.strip(),
+        language=code,
         category=category.strip()[:20],
-        body=body.strip(),
-        variables=template_variables(body),
+        body=text,
+        variables=template_variables(text),
     )
-    try:
-        await row.save()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise Conflict(
-                f"a template {cleaned!r} in {language!r} exists already.", code="TEMPLATE_EXISTS"
-            ) from None
-        raise
+    await _save(row)
     await audit.record(actor, "template.created", name=cleaned, language=row.language)
     return _out(row)
+
+
+async def get_template(actor: Actor, template_id: UUID) -> TemplateOut:
+    """One template of the tenant.
+
+    Raises:
+        NotFound: the template is not this tenant's.
+    """
+    return _out(await actor.scope.get(MessageTemplate, template_id))
+
+
+async def _local(actor: Actor, template_id: UUID) -> MessageTemplate:
+    actor.require(Role.TENANT_ADMIN)
+    row = await actor.scope.get(MessageTemplate, template_id)
+    if row.source != TemplateSource.LOCAL:
+        raise Conflict(
+            "Meta's templates are changed in Meta's WhatsApp Manager, then synced.",
+            code="META_TEMPLATE",
+        )
+    return row
+
+
+async def update_template(
+    actor: Actor, template_id: UUID, name: str, body: str, *, language: str = "en"
+) -> TemplateOut:
+    """Change a local template; messages already sent keep the text they were sent with.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+        NotFound: the template is not this tenant's.
+        Invalid: an empty name or body, or one too long.
+        Conflict: a Meta template, or another local one has this name and language.
+    """
+    row = await _local(actor, template_id)
+    row.name, row.body, row.language = _checked(name, body, language)
+    row.variables = json.dumps(template_variables(row.body))
+    await _save(row)
+    await audit.record(actor, "template.updated", name=row.name, language=row.language)
+    return _out(row)
+
+
+async def delete_template(actor: Actor, template_id: UUID) -> None:
+    """Delete a local template no pending scheduled message still needs.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+        NotFound: the template is not this tenant's.
+        Conflict: a Meta template, or a PENDING scheduled message uses it.
+    """
+    row = await _local(actor, template_id)
+    waiting = await actor.scope.count(ScheduledMessage).where(
+        (ScheduledMessage.template == row.id) & (ScheduledMessage.status == ScheduleStatus.PENDING)
+    )
+    if waiting:
+        raise Conflict(
+            f"{waiting} scheduled message(s) still use this template; cancel them first.",
+            code="TEMPLATE_IN_USE",
+        )
+    await actor.scope.delete(MessageTemplate).where(MessageTemplate.id == row.id)
+    await audit.record(actor, "template.deleted", name=row.name, language=row.language)
 
 
 async def sync_meta_templates(

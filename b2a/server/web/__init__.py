@@ -25,8 +25,10 @@ from b2a.server.web import (
     billing,
     catalog,
     dashboard,
+    message_templates,
     onboarding,
     orders,
+    schedules,
     settings,
     team,
 )
@@ -49,6 +51,8 @@ HANDLERS: list[Any] = [
     *admin_ai.HANDLERS,
     *orders.HANDLERS,
     *catalog.HANDLERS,
+    *message_templates.HANDLERS,
+    *schedules.HANDLERS,
 ]
 
 
