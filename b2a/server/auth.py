@@ -24,8 +24,11 @@ from b2a.server.csrf import check_csrf_header
 from b2a.server.websession import SESSION_COOKIE, client_ip, visit
 from b2a.tenants.actor import Actor
 from b2a.tenants.api_tokens import verify_api_token
+from b2a.tenants.rules import Area, Role
 
 BEARER = "bearer "
+TENANT_ADMINS: dict[str, Any] = {"roles": (Role.TENANT_ADMIN,)}
+"""A route's ``opt`` for tenant admins only, within its area."""
 
 
 def _bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -65,20 +68,29 @@ class ApiAuthentication(AbstractAuthenticationMiddleware):
 def tenant_member(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Guard: the tenant API is for members of a tenant (a super admin has none).
+    """Guard: members of a tenant (a super admin has none) whose role the route's area admits.
 
-    Handlers marked ``opt={"super_admin": True}`` (``/api/v1/admin``) are for super
-    admins only instead.
+    Every API route declares ``opt={"area": Area.…}`` (on its controller) and,
+    when only tenant admins may use it, ``TENANT_ADMINS``: the same ``rules.ACCESS``
+    table the web pages are gated by, checked before the body is read. The
+    domain checks roles again. ``Area.ADMIN`` routes (``/api/v1/admin``) are for
+    super admins only.
     """
     if handler.opt.get("exclude_from_auth"):
         return
     actor: Actor = connection.user
-    if handler.opt.get("super_admin"):
+    area = handler.opt.get("area")
+    if area is None:
+        raise RuntimeError(f"API route {connection.url.path} declares no area")
+    if area is Area.ADMIN:
         if not actor.is_super_admin:
             raise Forbidden("the admin API is for super admins.")
         return
     if actor.tenant_id is None:
         raise Forbidden("the tenant API is for members of a tenant.")
+    actor.require_area(area)
+    if handler.opt.get("roles"):
+        actor.require(*handler.opt["roles"])
 
 
 def provide_actor(request: Request[Actor, Any, Any]) -> Actor:

@@ -11,6 +11,7 @@ from b2a.assistant import ai_settings
 from b2a.assistant.ai_settings import AISettings, TenantAI
 from b2a.lib.crypto import SecretBox
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 
 def _box(state: State) -> SecretBox:
@@ -18,11 +19,11 @@ def _box(state: State) -> SecretBox:
 
 
 class AdminAIController(Controller):
-    """Super admins only (the ``super_admin`` option of the API guard); keys are never returned."""
+    """Super admins only (``Area.ADMIN`` in the API guard); keys are never returned."""
 
     path = "/admin/ai"
     tags = ["admin"]
-    opt = {"super_admin": True}
+    opt = {"area": Area.ADMIN}
 
     @get(summary="The AI settings, API keys masked")
     async def get_ai(self, actor: Actor, state: State) -> AISettings:

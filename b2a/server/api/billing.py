@@ -39,6 +39,7 @@ from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
 from b2a.server.api._common import media_root
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 # The multipart envelope (boundaries, headers, the text fields) around the screenshot.
 MULTIPART_SLACK = 64 * 1024
@@ -85,6 +86,7 @@ class BillingController(Controller):
     """The tenant's billing."""
 
     path = "/billing"
+    opt = {"area": Area.BILLING}
     tags = ["billing"]
 
     @get("/", summary="Plan, subscription, AI usage and warnings")

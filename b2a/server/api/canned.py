@@ -9,13 +9,16 @@ from litestar.params import Parameter
 
 from b2a.inbox import canned
 from b2a.inbox.schemas import CannedReplyIn, CannedReplyOut
+from b2a.server.auth import TENANT_ADMINS
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 
 class CannedReplyController(Controller):
     """Every member reads canned replies; tenant admins write them."""
 
     path = "/canned-replies"
+    opt = {"area": Area.INBOX}
     tags = ["canned replies"]
 
     @get("/", summary="List canned replies")
@@ -32,19 +35,19 @@ class CannedReplyController(Controller):
         """The reply ``/shortcut`` expands to; 404 when there is none."""
         return await canned.find_canned_reply(actor, shortcut)
 
-    @post("/", summary="Create a canned reply (tenant admins)")
+    @post("/", summary="Create a canned reply (tenant admins)", opt=TENANT_ADMINS)
     async def create_canned_reply(self, actor: Actor, data: CannedReplyIn) -> CannedReplyOut:
         """Shortcuts are unique per tenant (409 SHORTCUT_EXISTS)."""
         return await canned.create_canned_reply(actor, data.shortcut, data.text)
 
-    @put("/{reply_id:uuid}", summary="Change a canned reply (tenant admins)")
+    @put("/{reply_id:uuid}", summary="Change a canned reply (tenant admins)", opt=TENANT_ADMINS)
     async def update_canned_reply(
         self, actor: Actor, reply_id: UUID, data: CannedReplyIn
     ) -> CannedReplyOut:
         """Both the shortcut and the text are replaced."""
         return await canned.update_canned_reply(actor, reply_id, data.shortcut, data.text)
 
-    @delete("/{reply_id:uuid}", summary="Delete a canned reply (tenant admins)")
+    @delete("/{reply_id:uuid}", summary="Delete a canned reply (tenant admins)", opt=TENANT_ADMINS)
     async def delete_canned_reply(self, actor: Actor, reply_id: UUID) -> None:
         """Gone for every agent."""
         await canned.delete_canned_reply(actor, reply_id)

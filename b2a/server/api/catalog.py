@@ -17,7 +17,9 @@ from b2a.catalog.schemas import (
     ServiceOut,
     ServiceUpdate,
 )
+from b2a.server.auth import TENANT_ADMINS
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 ACTIVE = Parameter(default=None, description="true: active only; false: inactive only.")
 
@@ -26,6 +28,7 @@ class ServiceController(Controller):
     """Every member reads the catalogue; tenant admins write it."""
 
     path = "/services"
+    opt = {"area": Area.CATALOG}
     tags = ["catalogue"]
 
     @get("/", summary="List services")
@@ -38,19 +41,25 @@ class ServiceController(Controller):
         """Its price exact (``price``, ``price_minor``) and as customers read it."""
         return await catalog.get_service(actor, service_id)
 
-    @post("/", summary="Add a service (tenant admins)")
+    @post("/", summary="Add a service (tenant admins)", opt=TENANT_ADMINS)
     async def create_service(self, actor: Actor, data: ServiceIn) -> ServiceOut:
         """The price is a decimal string in the currency (the tenant's when left out)."""
         return await catalog.create_service(actor, data)
 
-    @patch("/{service_id:uuid}", summary="Change or deactivate a service (tenant admins)")
+    @patch(
+        "/{service_id:uuid}",
+        summary="Change or deactivate a service (tenant admins)",
+        opt=TENANT_ADMINS,
+    )
     async def update_service(
         self, actor: Actor, service_id: UUID, data: ServiceUpdate
     ) -> ServiceOut:
         """Fields left out stay; ``{"is_active": false}`` takes it off the catalogue."""
         return await catalog.update_service(actor, service_id, data)
 
-    @post("/reorder", status_code=200, summary="Reorder services (tenant admins)")
+    @post(
+        "/reorder", status_code=200, summary="Reorder services (tenant admins)", opt=TENANT_ADMINS
+    )
     async def reorder_services(self, actor: Actor, data: ReorderIn) -> list[ServiceOut]:
         """The listed ids first, in this order; the rest after them."""
         return await catalog.reorder_services(actor, data.ids)
@@ -60,6 +69,7 @@ class FaqController(Controller):
     """Every member reads the FAQ; tenant admins write it."""
 
     path = "/faq"
+    opt = {"area": Area.CATALOG}
     tags = ["catalogue"]
 
     @get("/", summary="List FAQ entries")
@@ -72,17 +82,26 @@ class FaqController(Controller):
         """Question, answer, whether the assistant uses it."""
         return await catalog.get_faq_entry(actor, entry_id)
 
-    @post("/", summary="Add an FAQ entry (tenant admins)")
+    @post("/", summary="Add an FAQ entry (tenant admins)", opt=TENANT_ADMINS)
     async def create_faq_entry(self, actor: Actor, data: FaqIn) -> FaqOut:
         """The assistant answers with it from the next message."""
         return await catalog.create_faq_entry(actor, data)
 
-    @patch("/{entry_id:uuid}", summary="Change or deactivate an FAQ entry (tenant admins)")
+    @patch(
+        "/{entry_id:uuid}",
+        summary="Change or deactivate an FAQ entry (tenant admins)",
+        opt=TENANT_ADMINS,
+    )
     async def update_faq_entry(self, actor: Actor, entry_id: UUID, data: FaqUpdate) -> FaqOut:
         """Fields left out stay; ``{"is_active": false}`` takes it from the assistant."""
         return await catalog.update_faq_entry(actor, entry_id, data)
 
-    @post("/reorder", status_code=200, summary="Reorder FAQ entries (tenant admins)")
+    @post(
+        "/reorder",
+        status_code=200,
+        summary="Reorder FAQ entries (tenant admins)",
+        opt=TENANT_ADMINS,
+    )
     async def reorder_faq(self, actor: Actor, data: ReorderIn) -> list[FaqOut]:
         """The listed ids first, in this order; the rest after them."""
         return await catalog.reorder_faq(actor, data.ids)

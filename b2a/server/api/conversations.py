@@ -24,6 +24,7 @@ from b2a.inbox.schemas import (
 )
 from b2a.server.api._common import announce
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 UPDATED = "conversation.updated"
 
@@ -32,6 +33,7 @@ class ConversationController(Controller):
     """The shared inbox."""
 
     path = "/conversations"
+    opt = {"area": Area.INBOX}
     tags = ["inbox"]
 
     @get("/", summary="List conversations (keyset pages, filters, search)")

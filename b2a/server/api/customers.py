@@ -11,13 +11,16 @@ from litestar.response import File
 
 from b2a.privacy import customers
 from b2a.server.api._common import media_root
+from b2a.server.auth import TENANT_ADMINS
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 
 class CustomerController(Controller):
     """What the business holds about one person, handed over or forgotten."""
 
     path = "/customers/{customer_id:uuid}"
+    opt = {"area": Area.CUSTOMERS, **TENANT_ADMINS}
     tags = ["customers"]
 
     @get("/export", summary="Download everything about a customer (zip)")

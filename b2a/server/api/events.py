@@ -21,6 +21,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from b2a.lib import events
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 KEEPALIVE_SECONDS = 15.0
 RETRY_MS = 3000
@@ -53,7 +54,12 @@ async def tenant_events(
         await pubsub.aclose()
 
 
-@get("/events", tags=["live"], summary="Stream the tenant's live events (SSE)")
+@get(
+    "/events",
+    tags=["live"],
+    summary="Stream the tenant's live events (SSE)",
+    opt={"area": Area.INBOX},
+)
 async def stream_events(actor: Actor, state: State) -> ServerSentEvent:
     """A ``text/event-stream`` of the tenant's live events.
 

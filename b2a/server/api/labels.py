@@ -8,13 +8,16 @@ from litestar import Controller, delete, get, post
 
 from b2a.inbox import actions
 from b2a.inbox.schemas import LabelIn, LabelOut
+from b2a.server.auth import TENANT_ADMINS
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 
 class LabelController(Controller):
     """Labels agents put on conversations."""
 
     path = "/labels"
+    opt = {"area": Area.INBOX}
     tags = ["inbox"]
 
     @get("/", summary="List labels")
@@ -27,7 +30,7 @@ class LabelController(Controller):
         """Any member may create one; names are unique per tenant (409 LABEL_EXISTS)."""
         return await actions.create_label(actor, data.name, color=data.color)
 
-    @delete("/{label_id:uuid}", summary="Delete a label (tenant admins)")
+    @delete("/{label_id:uuid}", summary="Delete a label (tenant admins)", opt=TENANT_ADMINS)
     async def delete_label(self, actor: Actor, label_id: UUID) -> None:
         """It disappears from every conversation."""
         await actions.delete_label(actor, label_id)

@@ -19,6 +19,7 @@ from b2a.inbox.schemas import DeadLetterPage, MessageOut, MessagePage, ReplyIn
 from b2a.outbox.queueing import Draft
 from b2a.server.api._common import announce, media_root
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 # WhatsApp's own ceiling for audio and video; images are capped at 5 MB by Meta.
 MEDIA_LIMIT = 16 * 1024 * 1024
@@ -39,6 +40,7 @@ class MessageController(Controller):
     """A conversation's messages."""
 
     path = "/conversations/{conversation_id:uuid}/messages"
+    opt = {"area": Area.INBOX}
     tags = ["messages"]
 
     @get("/", summary="Read a conversation's messages (keyset pages, newest first)")
@@ -103,14 +105,24 @@ class MessageController(Controller):
         return message
 
 
-@get("/messages/{message_id:uuid}/media", tags=["messages"], summary="Download a message's file")
+@get(
+    "/messages/{message_id:uuid}/media",
+    tags=["messages"],
+    summary="Download a message's file",
+    opt={"area": Area.INBOX},
+)
 async def download_media(actor: Actor, state: State, message_id: UUID) -> File:
     """Served only to users of the tenant that owns the message."""
     path, mime = await queries.message_media(actor, message_id, media_root(state))
     return File(path=path, media_type=mime, filename=path.name)
 
 
-@get("/dead-letters", tags=["messages"], summary="Messages that could not be delivered")
+@get(
+    "/dead-letters",
+    tags=["messages"],
+    summary="Messages that could not be delivered",
+    opt={"area": Area.INBOX},
+)
 async def list_dead_letters(
     actor: Actor,
     cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),

@@ -14,6 +14,7 @@ from b2a.orders.rules import OrderStatus
 from b2a.orders.schemas import OrderCreate, OrderDetailsIn, OrderNoteIn, OrderOut, OrderPage
 from b2a.server.api._common import announce
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 UPDATED = "order.updated"
 
@@ -22,6 +23,7 @@ class OrderController(Controller):
     """Staff and tenant admins read, make and decide order requests."""
 
     path = "/orders"
+    opt = {"area": Area.ORDERS}
     tags = ["orders"]
 
     @get("/", summary="List orders (keyset pages, newest first)")

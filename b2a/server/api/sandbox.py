@@ -8,12 +8,14 @@ from litestar.params import Parameter
 from b2a.inbox import simulator
 from b2a.inbox.schemas import ChannelOut, MessageOut, SimulatedAccepted, SimulatedMessageIn
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 
 class SandboxController(Controller):
     """The customer simulator; its messages go through the same pipeline as WhatsApp's."""
 
     path = "/sandbox"
+    opt = {"area": Area.INBOX}
     tags = ["sandbox"]
 
     @post("/channel", status_code=200, summary="Create or get the sandbox channel")

@@ -13,6 +13,7 @@ from litestar.params import Parameter
 from b2a.outbox import schedule
 from b2a.outbox.rules import ScheduleStatus
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 
 class ScheduleIn(msgspec.Struct):
@@ -29,6 +30,7 @@ class ScheduleController(Controller):
     """Every member of the tenant may schedule, list and cancel."""
 
     path = "/scheduled-messages"
+    opt = {"area": Area.TEMPLATES}
     tags = ["scheduled messages"]
 
     @get("/", summary="List scheduled messages")

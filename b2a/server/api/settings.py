@@ -9,12 +9,14 @@ from b2a.assistant.config import AssistantSettings, AssistantSettingsIn
 from b2a.tenants import profile
 from b2a.tenants.actor import Actor
 from b2a.tenants.profile import BusinessProfile, DayHours, ProfileIn
+from b2a.tenants.rules import Area
 
 
 class SettingsController(Controller):
     """Only tenant admins read or change settings; staff get 403."""
 
     path = "/settings"
+    opt = {"area": Area.SETTINGS}
     tags = ["settings"]
 
     @get("/profile", summary="The business profile and opening hours")

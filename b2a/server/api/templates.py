@@ -9,13 +9,16 @@ from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
 from b2a.outbox import templates
 from b2a.outbox.schemas import TemplateIn, TemplateOut, TemplateSync
+from b2a.server.auth import TENANT_ADMINS
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 
 
 class TemplateController(Controller):
     """Templates are sent as replies through ``template_id`` on the messages endpoint."""
 
     path = "/templates"
+    opt = {"area": Area.TEMPLATES}
     tags = ["templates"]
 
     @get("/", summary="List templates")
@@ -23,7 +26,7 @@ class TemplateController(Controller):
         """``sendable`` is false for Meta templates that are not APPROVED."""
         return await templates.list_templates(actor)
 
-    @post("/", summary="Create a local template (tenant admins)")
+    @post("/", summary="Create a local template (tenant admins)", opt=TENANT_ADMINS)
     async def create_template(self, actor: Actor, data: TemplateIn) -> TemplateOut:
         """Placeholders are written ``{{name}}``; sending fills every one of them."""
         return await templates.create_template(

@@ -18,6 +18,7 @@ from b2a.inbox.cloud_setup import CloudConnection
 from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
 from b2a.tenants.actor import Actor
+from b2a.tenants.rules import Area
 from b2a.whatsapp.cloud_api import CloudCredentials
 
 
@@ -44,6 +45,7 @@ class WhatsAppCloudController(Controller):
     """Connect, inspect and disconnect the Cloud API number."""
 
     path = "/whatsapp/cloud"
+    opt = {"area": Area.SETTINGS}
     tags = ["whatsapp"]
 
     @get("/", summary="Cloud API connection, callback URL and verify token")

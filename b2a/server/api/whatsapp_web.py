@@ -12,8 +12,9 @@ from litestar.datastructures import State
 
 from b2a.inbox import web_session
 from b2a.inbox.web_session import WebSessionView
+from b2a.server.auth import TENANT_ADMINS
 from b2a.tenants.actor import Actor
-from b2a.tenants.rules import Role
+from b2a.tenants.rules import Area, Role
 
 
 class PairingCodeIn(msgspec.Struct):
@@ -26,6 +27,7 @@ class WhatsAppWebController(Controller):
     """Tenant admins connect and disconnect; every member sees the state."""
 
     path = "/whatsapp/web"
+    opt = {"area": Area.DASHBOARD}
     tags = ["whatsapp"]
 
     @get("/", summary="Session state, QR code and pairing code")
@@ -33,25 +35,27 @@ class WhatsAppWebController(Controller):
         """A live QR code (60 s) or pairing code (120 s) comes with its seconds left."""
         return await web_session.session_view(actor.scope, state.redis)
 
-    @post("/start", summary="Start the session (shows a QR code until paired)")
+    @post("/start", summary="Start the session (shows a QR code until paired)", opt=TENANT_ADMINS)
     async def start(self, actor: Actor, state: State) -> WebSessionView:
         """403 when the business is suspended or its WhatsApp is switched off."""
         actor.require(Role.TENANT_ADMIN)
         return await web_session.start_session(actor.scope, state.redis)
 
-    @post("/stop", summary="Disconnect, keeping the pairing")
+    @post("/stop", summary="Disconnect, keeping the pairing", opt=TENANT_ADMINS)
     async def stop(self, actor: Actor, state: State) -> WebSessionView:
         """Starting again reconnects without a new QR code."""
         actor.require(Role.TENANT_ADMIN)
         return await web_session.stop_session(actor.scope, state.redis)
 
-    @post("/logout", summary="Unlink this appliance from the WhatsApp account")
+    @post("/logout", summary="Unlink this appliance from the WhatsApp account", opt=TENANT_ADMINS)
     async def logout(self, actor: Actor, state: State) -> WebSessionView:
         """The channel then needs pairing again."""
         actor.require(Role.TENANT_ADMIN)
         return await web_session.logout_session(actor.scope, state.redis)
 
-    @post("/pairing-code", summary="Pair by phone number with an 8-character code")
+    @post(
+        "/pairing-code", summary="Pair by phone number with an 8-character code", opt=TENANT_ADMINS
+    )
     async def pairing_code(self, actor: Actor, state: State, data: PairingCodeIn) -> WebSessionView:
         """422 unless the number has 10 to 15 digits with its country code."""
         actor.require(Role.TENANT_ADMIN)
