@@ -112,4 +112,14 @@ async def test_staff_approve_a_customers_order_request_and_the_customer_is_told(
     await phone.shot("order-approved-phone")
     await phone.goto("/app/orders")
     await phone.shot("orders-list-phone")
+    for path, name in (("/app/services", "services"), ("/app/schedules", "schedules")):
+        await phone.goto(path)
+        assert await phone.page.evaluate("document.documentElement.scrollWidth") <= PHONE
+        await phone.shot(f"{name}-phone")
+        await visitor.goto(path)
+        await visitor.shot(name)
+    await visitor.goto("/app/services")
+    await expect(visitor.page.get_by_role("row").filter(has_text="Bridal makeup")).to_contain_text(
+        "USD 15,000"
+    )
     assert phone.problems == []
