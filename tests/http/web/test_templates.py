@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-from b2a.inbox.tables import Customer
+from b2a.inbox.rules import ChannelState, Transport
+from b2a.inbox.tables import Channel, Customer
 from b2a.outbox import schedule, templates
+from b2a.outbox.rules import MetaTemplateStatus, TemplateSource
 from b2a.outbox.tables import MessageTemplate
 from b2a.tenants.scope import TenantScope
 from tests.conftest import PASSWORD
@@ -92,3 +94,28 @@ async def test_another_tenants_template_answers_404(browser, cast):
     assert (await browser.post(f"/app/templates/{made.id}", edit)).status_code == 404
     assert (await browser.post(f"/app/templates/{made.id}/delete", {})).status_code == 404
     assert (await MessageTemplate.objects().first()).name == "Booking"
+
+
+async def test_meta_templates_are_listed_with_their_status_and_never_edited_here(browser, cast):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = scope.new(Channel, transport=Transport.CLOUD, state=ChannelState.CONNECTED)
+    await channel.save()
+    meta = scope.new(
+        MessageTemplate,
+        source=TemplateSource.META,
+        name="order_update",
+        language="en_US",
+        body="Your order {{1}} is ready",
+        variables=["1"],
+        meta_status=MetaTemplateStatus.PENDING,
+    )
+    await meta.save()
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    page = await browser.get("/app/templates")
+    assert "Meta templates (Cloud API)" in page.text and "order_update" in page.text
+    assert "pending" in page.text and 'action="/app/templates/sync"' in page.text
+    one = await browser.get(f"/app/templates/{meta.id}")
+    edit_form = f'method="post" action="/app/templates/{meta.id}"'
+    assert "WhatsApp Manager" in one.text and edit_form not in one.text
+    refused = await browser.post(f"/app/templates/{meta.id}/delete", {})
+    assert refused.status_code == 409 and await MessageTemplate.count() == 1
