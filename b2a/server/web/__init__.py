@@ -24,6 +24,7 @@ from b2a.server.web import (
     analytics,
     billing,
     catalog,
+    customers,
     dashboard,
     message_templates,
     onboarding,
@@ -53,6 +54,7 @@ HANDLERS: list[Any] = [
     *catalog.HANDLERS,
     *message_templates.HANDLERS,
     *schedules.HANDLERS,
+    *customers.HANDLERS,
 ]
 
 

@@ -1,0 +1,63 @@
+"""A customer's data from their conversation: downloaded whole, or erased (tenant admins).
+
+The same ``privacy.customers`` functions as ``/api/v1/customers/{id}``. Erasing
+cannot be undone, so the form asks for the word ERASE typed out; anything else
+brings the admin back to the conversation with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.response import File
+
+from b2a.inbox.tables import Customer
+from b2a.privacy import customers
+from b2a.server.flash import flash
+from b2a.server.web._pages import current_actor, form_data, redirect
+from b2a.server.websession import settings_of
+from b2a.tenants.rules import Area, Role
+
+AnyRequest = Request[Any, Any, Any]
+CUSTOMER_DATA = {"area": Area.CUSTOMERS, "roles": (Role.TENANT_ADMIN,)}
+PAGE = "/app/customers/{customer_id:uuid}"
+CONFIRMATION = "ERASE"
+
+
+@get(f"{PAGE}/export", opt=CUSTOMER_DATA)
+async def export_customer(request: AnyRequest, customer_id: UUID) -> File:
+    """A zip of everything stored about the customer: customer.json and their media."""
+    path = await customers.export_customer(
+        await current_actor(request), customer_id, media_root=settings_of(request).core.media_root
+    )
+    return File(
+        path=path,
+        filename=f"customer-{customer_id}.zip",
+        media_type="application/zip",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
+
+
+@post(f"{PAGE}/erase", opt=CUSTOMER_DATA)
+async def erase_customer(request: AnyRequest, customer_id: UUID) -> Response[Any]:
+    """Erase the customer once the admin typed ERASE; then the inbox, which lists them no more."""
+    actor = await current_actor(request)
+    await actor.scope.get(Customer, customer_id)  # another business's customer: 404 either way
+    values = await form_data(request)
+    back = values.get("back", "")
+    if values.get("confirm", "").strip() != CONFIRMATION:
+        await flash(request, f"Nothing was erased: type {CONFIRMATION} to confirm.", "error")
+        return redirect(request, back if back.startswith("/app/inbox/") else "/app/inbox")
+    files = await customers.erase_customer(
+        actor, customer_id, media_root=settings_of(request).core.media_root
+    )
+    await flash(
+        request, f"The customer and their conversations are erased ({files} files removed)."
+    )
+    return redirect(request, "/app/inbox")
+
+
+HANDLERS: list[Any] = [export_customer, erase_customer]
