@@ -5,7 +5,7 @@ Super admins only. Days here are UTC days: the platform spans time zones.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import msgspec
 from piccolo.query.functions.aggregate import Count, Sum
@@ -13,6 +13,9 @@ from piccolo.query.functions.aggregate import Count, Sum
 from b2a.analytics.days import Window, per_day
 from b2a.analytics.tenant import ANSWERED, ESCALATED, PERIODS, DaySeries
 from b2a.assistant.tables import AIUsage
+from b2a.billing.rules import ReviewStatus
+from b2a.billing.tables import ManualPayment, StripeEvent
+from b2a.db.columns import json_value
 from b2a.errors import Invalid
 from b2a.inbox.rules import ChannelState
 from b2a.inbox.tables import Channel, Message
@@ -42,6 +45,7 @@ class PlatformDashboard(msgspec.Struct):
     tenants_by_status: dict[str, int]
     messages_today: int
     ai_replies_today: int
+    revenue_this_month: dict[str, int]
     channels_needing_attention: list[ChannelAlert]
 
 
@@ -76,7 +80,8 @@ async def platform_dashboard(actor: Actor, *, now: datetime | None = None) -> Pl
         Forbidden: the actor is not a super admin.
     """
     actor.require()
-    today = Window.last(1, "UTC", now or clock.now())
+    moment = now or clock.now()
+    today = Window.last(1, "UTC", moment)
     statuses = await Tenant.select(Tenant.status, Count(alias="n")).group_by(Tenant.status)
     by_status = {str(s): 0 for s in TenantStatus}
     by_status.update({str(r["status"]): int(r["n"]) for r in statuses})
@@ -97,6 +102,9 @@ async def platform_dashboard(actor: Actor, *, now: datetime | None = None) -> Pl
             (AIUsage.created_at >= today.start)
             & (AIUsage.created_at < today.end)
             & AIUsage.outcome.is_in(list(ANSWERED))
+        ),
+        revenue_this_month=await revenue_since(
+            moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         ),
         channels_needing_attention=[
             ChannelAlert(
@@ -183,3 +191,28 @@ async def ai_usage_report(
         blocked_reasons={str(r["blocked_reason"]): int(r["n"]) for r in reasons},
         cost_micro_usd=sum(row.cost_micro_usd for row in ordered),
     )
+
+
+async def revenue_since(start: datetime) -> dict[str, int]:
+    """Money received since ``start`` per currency, in minor units.
+
+    Manual payments count when approved; card payments are Stripe's paid
+    invoices (an invoice Stripe reported twice counts once).
+    """
+    totals: dict[str, int] = {}
+    approved = await ManualPayment.select(ManualPayment.amount_minor, ManualPayment.currency).where(
+        (ManualPayment.status == ReviewStatus.APPROVED) & (ManualPayment.reviewed_at >= start)
+    )
+    for row in approved:
+        totals[row["currency"]] = totals.get(row["currency"], 0) + int(row["amount_minor"])
+    paid = await StripeEvent.select(StripeEvent.payload).where(
+        (StripeEvent.type == "invoice.paid") & (StripeEvent.created_at >= start)
+    )
+    invoices = {}
+    for row in paid:
+        invoice = json_value(row["payload"])["data"]["object"]
+        invoices[invoice["id"]] = invoice
+    for invoice in invoices.values():
+        currency = str(invoice.get("currency", "")).upper()
+        totals[currency] = totals.get(currency, 0) + int(invoice.get("amount_paid") or 0)
+    return dict(sorted(totals.items()))

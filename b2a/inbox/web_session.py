@@ -21,6 +21,7 @@ from b2a.inbox.rules import ChannelState, Transport, web_holds_number
 from b2a.inbox.tables import Channel
 from b2a.lib import clock, events
 from b2a.lib.phone import normalise_phone
+from b2a.system import switches
 from b2a.tenants.rules import TenantStatus
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
@@ -165,6 +166,11 @@ async def _require_allowed(scope: TenantScope) -> None:
             "This business is suspended, so WhatsApp cannot be connected; "
             "the operator can reactivate it.",
             code="TENANT_SUSPENDED",
+        )
+    if not await switches.whatsapp_enabled_globally():
+        raise Forbidden(
+            "The platform operator has switched WhatsApp off for every business for now.",
+            code="WHATSAPP_DISABLED_GLOBALLY",
         )
     if not tenant.whatsapp_enabled:
         raise Forbidden(

@@ -27,13 +27,19 @@ from b2a.session.main import (
 from b2a.session.web_client import ClientFactory, neonize_client
 from b2a.session.web_runner import WebSessionRunner
 from b2a.settings import Settings
+from b2a.system import switches
 from b2a.tenants.rules import TenantStatus
 
 log = logging.getLogger("b2a.whatsapp")
 
 
 async def wanted_tenants() -> list[str]:
-    """Tenants whose WhatsApp-Web channel should run: asked for, active, WhatsApp-enabled."""
+    """Tenants whose WhatsApp-Web channel should run: asked for, active, WhatsApp-enabled.
+
+    None while the operator's global WhatsApp switch is off.
+    """
+    if not await switches.whatsapp_enabled_globally():
+        return []
     rows = (
         await Channel.select(Channel.tenant)
         .where(

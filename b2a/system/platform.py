@@ -1,4 +1,4 @@
-"""Platform settings the super admin flips: account rules and the email server.
+"""Platform settings the super admin flips: account rules, the email server, growth tags.
 
 Each concern is one ``SystemSetting`` row holding a msgspec shape as JSON; a
 missing row or field means the default. The SMTP password is stored encrypted
@@ -7,6 +7,7 @@ with ``SecretBox`` and never read back to a page in full.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -24,6 +25,9 @@ from b2a.tenants.actor import Actor
 
 ACCOUNTS = "accounts"
 EMAIL = "email"
+GROWTH = "growth"
+GA_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
+PIXEL_ID = re.compile(r"^[0-9]{5,20}$")
 SECURITIES = ("starttls", "tls", "none")
 
 
@@ -49,6 +53,24 @@ class EmailServer(msgspec.Struct, frozen=True, kw_only=True):
     def configured(self) -> bool:
         """Whether there is a server and a From address to send with."""
         return bool(self.host and self.sender)
+
+
+class Growth(msgspec.Struct, frozen=True, kw_only=True):
+    """Google Analytics and Facebook Pixel ids for the public pages, used only while enabled."""
+
+    enabled: bool = False
+    google_analytics_id: str = ""
+    facebook_pixel_id: str = ""
+
+    @property
+    def google_analytics(self) -> str:
+        """The measurement id to load, or "" when it must not load."""
+        return self.google_analytics_id if self.enabled else ""
+
+    @property
+    def facebook_pixel(self) -> str:
+        """The pixel id to load, or "" when it must not load."""
+        return self.facebook_pixel_id if self.enabled else ""
 
 
 async def read_setting(key: str) -> dict[str, Any]:
@@ -137,3 +159,33 @@ async def set_email_server(actor: Actor, server: EmailServer, box: SecretBox) ->
     value["password_encrypted"] = box.encrypt(secret) if secret else previous
     await write_setting(actor, EMAIL, value)
     await audit.record(actor, "system.email_server", host=server.host, port=server.port)
+
+
+async def growth() -> Growth:
+    """The tags the public pages carry (none until the super admin enables them)."""
+    found: Growth = _decode(Growth, await read_setting(GROWTH))
+    return found
+
+
+async def set_growth(actor: Actor, wanted: Growth) -> Growth:
+    """Store the growth ids; each must have its vendor's shape, since it lands in a page.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        Invalid: an id does not look like a GA4 measurement id or a pixel id.
+    """
+    cleaned = Growth(
+        enabled=wanted.enabled,
+        google_analytics_id=wanted.google_analytics_id.strip().upper(),
+        facebook_pixel_id=wanted.facebook_pixel_id.strip(),
+    )
+    if cleaned.google_analytics_id and not GA_ID.match(cleaned.google_analytics_id):
+        raise Invalid(
+            "a Google Analytics measurement id looks like G-XXXXXXXXXX.",
+            field="google_analytics_id",
+        )
+    if cleaned.facebook_pixel_id and not PIXEL_ID.match(cleaned.facebook_pixel_id):
+        raise Invalid("a Facebook Pixel id is 5 to 20 digits.", field="facebook_pixel_id")
+    await write_setting(actor, GROWTH, msgspec.to_builtins(cleaned))
+    await audit.record(actor, "system.growth", **msgspec.to_builtins(cleaned))
+    return cleaned

@@ -25,14 +25,34 @@ async def ai_enabled_globally() -> bool:
     return (await _current()).get("ai_enabled", True)
 
 
+async def whatsapp_enabled_globally() -> bool:
+    """Whether any tenant's WhatsApp-Web session may start or keep running right now."""
+    return (await _current()).get("whatsapp_enabled", True)
+
+
 async def set_ai_globally(actor: Actor, enabled: bool) -> None:
     """Switch every tenant's assistant on or off; effective on the next customer message.
 
     Raises:
         Forbidden: the actor is not a super admin.
     """
+    await _switch(actor, "ai_enabled", enabled)
+    await audit.record(actor, "system.ai_switched", enabled=enabled)
+
+
+async def set_whatsapp_globally(actor: Actor, enabled: bool) -> None:
+    """Switch WhatsApp-Web sessions on or off for every tenant (the session process follows).
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+    """
+    await _switch(actor, "whatsapp_enabled", enabled)
+    await audit.record(actor, "system.whatsapp_switched", enabled=enabled)
+
+
+async def _switch(actor: Actor, name: str, enabled: bool) -> None:
     actor.require()
-    switches = {**await _current(), "ai_enabled": enabled}
+    switches = {**await _current(), name: enabled}
     row = await SystemSetting.objects().where(SystemSetting.key == KEY).first()
     if row is None:
         row = SystemSetting(key=KEY, value=switches, updated_by=actor.user_id)
@@ -41,4 +61,3 @@ async def set_ai_globally(actor: Actor, enabled: bool) -> None:
         row.updated_by = actor.user_id
         row.updated_at = clock.now()
     await row.save()
-    await audit.record(actor, "system.ai_switched", enabled=enabled)

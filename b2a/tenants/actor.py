@@ -58,6 +58,8 @@ class Actor:
             Forbidden: the area is not for this role.
         """
         if not self.may(area):
+            if not ACCESS[area]:
+                raise Forbidden("the admin panel is for the platform's operator.")
             raise Forbidden(f"the {area.value} area is for tenant admins.")
 
     def require(self, *roles: Role) -> None:

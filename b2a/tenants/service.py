@@ -10,6 +10,7 @@ from uuid import UUID
 from b2a.audit import service as audit
 from b2a.billing.plans import apply_plan, ensure_free_plan
 from b2a.db.integrity import is_unique_violation
+from b2a.db.keyset import contains
 from b2a.db.transaction import atomic
 from b2a.errors import Conflict, Forbidden, Invalid, NotFound
 from b2a.lib import clock
@@ -143,11 +144,15 @@ async def save_user(
     return user
 
 
-async def list_tenants(*, include_deleted: bool = False) -> list[TenantSummary]:
-    """Every tenant with its user count, newest first, in two queries."""
+async def list_tenants(*, include_deleted: bool = False, search: str = "") -> list[TenantSummary]:
+    """Every tenant (whose name or slug contains ``search``) with its user count, newest first."""
     query = Tenant.select().order_by(Tenant.created_at, ascending=False)
     if not include_deleted:
         query = query.where(Tenant.status != TenantStatus.DELETED)
+    if search.strip():
+        query = query.where(
+            contains(Tenant.name, search.strip()) | contains(Tenant.slug, search.strip())
+        )
     tenants = await query.run()
     counts = await User.select(User.tenant).where(User.tenant.is_not_null()).run()
     per_tenant: dict[UUID, int] = {}

@@ -35,6 +35,7 @@ from b2a.server.web import (
 )
 from b2a.server.web import inbox as inbox_pages
 from b2a.server.web import sandbox as sandbox_pages
+from b2a.server.web import admin as admin_panel
 from b2a.server.web._pages import login_url, redirect
 from b2a.server.websession import visit
 
@@ -55,6 +56,8 @@ HANDLERS: list[Any] = [
     *message_templates.HANDLERS,
     *schedules.HANDLERS,
     *customers.HANDLERS,
+    # The super admin's panel (/admin).
+    *admin_panel.HANDLERS,
 ]
 
 

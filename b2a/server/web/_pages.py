@@ -17,8 +17,10 @@ from b2a.errors import B2AError, ConfigError, Unauthorized
 from b2a.server.csrf import csrf_token
 from b2a.server.errors import status_for
 from b2a.server.flash import take_flashes
+from b2a.server.headers import growth_policy
 from b2a.server.web.nav import nav_for
 from b2a.server.websession import settings_of, visit
+from b2a.system.platform import Growth, growth
 from b2a.tenants.actor import Actor
 
 AnyRequest = Request[Any, Any, Any]
@@ -38,8 +40,23 @@ async def page(
         "error": None,
         "field": None,
         "values": {},
+        "growth": Growth(),
     }
-    return Template(template_name=template, context={**shared, **context}, status_code=status)
+    headers: dict[str, str] = {}
+    if request.route_handler.opt.get("public"):
+        tags = await growth()
+        shared["growth"] = tags
+        if tags.google_analytics or tags.facebook_pixel:
+            headers["content-security-policy"] = growth_policy(
+                google_analytics=bool(tags.google_analytics),
+                facebook_pixel=bool(tags.facebook_pixel),
+            )
+    return Template(
+        template_name=template,
+        context={**shared, **context},
+        status_code=status,
+        headers=headers,
+    )
 
 
 async def form_error(request: AnyRequest, template: str, exc: B2AError, **context: Any) -> Template:

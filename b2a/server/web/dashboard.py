@@ -26,9 +26,11 @@ async def dashboard(request: AnyRequest) -> Response[Any]:
     """Channel states, today's numbers, the assistant's quota, open work and pending orders.
 
     Until a WhatsApp number is connected it points to onboarding. A super admin
-    belongs to no business and gets a page saying so.
+    belongs to no business: their front door is the admin panel.
     """
     actor = await current_actor(request)
+    if actor.is_super_admin and actor.tenant_id is None:
+        return redirect(request, "/admin")
     found = await workspace(actor)
     today = await numbers.dashboard(actor) if found else None
     return await page(request, "dashboard/index.html", workspace=found, today=today)

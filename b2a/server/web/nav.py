@@ -40,10 +40,27 @@ NAV: tuple[NavItem, ...] = (
 )
 
 
+# The operator's panel; "AI" (providers, models per tier) is /admin/ai.
+ADMIN_NAV: tuple[NavItem, ...] = (
+    NavItem("Overview", "/admin", Area.ADMIN, needs_tenant=False),
+    NavItem("Tenants", "/admin/tenants", Area.ADMIN, needs_tenant=False),
+    NavItem("Plans", "/admin/plans", Area.ADMIN, needs_tenant=False),
+    NavItem("Payments", "/admin/payments", Area.ADMIN, needs_tenant=False),
+    NavItem("Coupons", "/admin/coupons", Area.ADMIN, needs_tenant=False),
+    NavItem("AI", "/admin/ai", Area.ADMIN, needs_tenant=False),
+    NavItem("AI usage", "/admin/usage", Area.ADMIN, needs_tenant=False),
+    NavItem("Audit", "/admin/audit", Area.ADMIN, needs_tenant=False),
+    NavItem("Settings", "/admin/settings", Area.ADMIN, needs_tenant=False),
+    NavItem("My account", "/app/account", Area.ACCOUNT, needs_tenant=False),
+)
+
+
 def nav_for(actor: Actor | None) -> list[NavItem]:
-    """The entries this actor may use (none for visitors)."""
+    """The entries this actor may use (none for visitors); super admins get the admin panel's."""
     if actor is None:
         return []
+    if actor.is_super_admin and actor.tenant_id is None:
+        return list(ADMIN_NAV)
     return [
         item
         for item in NAV

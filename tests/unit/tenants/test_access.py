@@ -56,4 +56,13 @@ def test_the_menu_shows_only_what_the_role_may_use():
     assert owners <= admin and not owners & staff
     operator = {item.href for item in nav_for(_actor(Role.SUPER_ADMIN, None))}
     assert "/app/team" not in operator and "/app/account" in operator
+    assert {"/admin", "/admin/tenants", "/admin/ai", "/admin/settings"} <= operator
+    assert not any(href.startswith("/admin") for href in admin | staff)
     assert nav_for(None) == []
+
+
+@pytest.mark.parametrize("role", TENANT_ROLES)
+def test_only_super_admins_enter_the_admin_panel(role):
+    with pytest.raises(Forbidden):
+        _actor(role).require_area(Area.ADMIN)
+    _actor(Role.SUPER_ADMIN, None).require_area(Area.ADMIN)
