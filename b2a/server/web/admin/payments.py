@@ -70,8 +70,7 @@ async def approve(request: AnyRequest, payment_id: UUID) -> Response[Any]:
             await current_actor(request), payment_id, note=note
         )
     except B2AError as exc:
-        context = await _context(request, failed_id=payment_id)
-        return await form_error(request, TEMPLATE, exc, **context)
+        return await form_error(request, TEMPLATE, exc, **await _context(request))
     await flash(request, f"Payment {payment.reference} is approved: {payment.plan_name} applies.")
     return redirect(request, PAGE)
 
@@ -85,7 +84,9 @@ async def reject(request: AnyRequest, payment_id: UUID) -> Response[Any]:
             await current_actor(request), payment_id, note=values.get("note", "")
         )
     except B2AError as exc:
-        context = await _context(request, failed_id=payment_id, values=values)
+        # A missing note is shown under that payment's field; anything else above the list.
+        failed = payment_id if exc.field == "note" else None
+        context = await _context(request, failed_id=failed, values=values)
         return await form_error(request, TEMPLATE, exc, **context)
     await flash(request, f"Payment {payment.reference} is rejected; the tenant sees your note.")
     return redirect(request, PAGE)

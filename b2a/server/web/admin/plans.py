@@ -81,6 +81,16 @@ def _form_values(plan: PlanOut, local_currency: str) -> dict[str, str]:
     }
 
 
+# The domain names the stored columns; the form types prices as decimals under other names.
+FORM_FIELDS = {"price_minor": "price", "local_price_minor": "local_price"}
+
+
+def _on_form(exc: B2AError) -> B2AError:
+    """The error, naming the form's field rather than the column."""
+    exc.field = FORM_FIELDS.get(exc.field or "", exc.field)
+    return exc
+
+
 NEW_PLAN = {
     "currency": "USD",
     "interval": "month",
@@ -104,7 +114,8 @@ async def create_plan(request: AnyRequest) -> Response[Any]:
     try:
         plan = await plans.create_plan(await current_actor(request), await _plan_in(values))
     except B2AError as exc:
-        return await form_error(request, LIST, exc, **await _context(request, values=values))
+        context = await _context(request, values=values)
+        return await form_error(request, LIST, _on_form(exc), **context)
     await flash(request, f"The plan {plan.name} is on sale.")
     return redirect(request, PAGE)
 
@@ -128,7 +139,7 @@ async def update_plan(request: AnyRequest, plan_id: UUID) -> Response[Any]:
     except B2AError as exc:
         current = plans.plan_out(await plans.get_plan(plan_id))
         context = await _context(request, plan=current, values=values)
-        return await form_error(request, EDIT, exc, **context)
+        return await form_error(request, EDIT, _on_form(exc), **context)
     await flash(request, f"The plan {plan.name} is saved.")
     return redirect(request, PAGE)
 
