@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from b2a.analytics.platform import ai_usage_report, platform_dashboard
+from b2a.analytics.platform import ai_usage_report, platform_dashboard, revenue_since
 from b2a.assistant.tables import AIUsage
 from b2a.audit import service as audit
 from b2a.audit.queries import AuditFilter, export_audit_csv, list_audit
 from b2a.audit.tables import AuditEntry
+from b2a.billing.tables import ManualPayment, Plan, StripeEvent
 from b2a.errors import Forbidden, Invalid
 from b2a.inbox.rules import ChannelState, Transport
 from b2a.inbox.tables import Channel
@@ -168,3 +169,36 @@ async def test_the_csv_export_holds_every_match_and_defuses_formulas(cast, db):
     assert all(r[1] == str(cast.acme_owner.tenant_id) for r in rows[1:])
     with pytest.raises(Forbidden):
         await export_audit_csv(cast.acme_agent.actor, AuditFilter())
+
+
+async def test_revenue_counts_approved_manual_payments_and_paid_invoices_once(cast, db):
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    plan = Plan(name="Pro", is_free=False)
+    await plan.save()
+    acme = TenantScope(cast.acme_owner.tenant_id)
+    for status, reviewed_at, amount in [
+        ("APPROVED", NOW, 800000),
+        ("APPROVED", start - timedelta(days=1), 111),
+        ("REJECTED", NOW, 222),
+        ("PENDING", None, 333),
+    ]:
+        await acme.new(
+            ManualPayment, plan=plan.id, method="EASYPAISA", reference=f"T{amount}",
+            amount_minor=amount, currency="PKR", status=status, reviewed_at=reviewed_at,
+        ).save()  # fmt: skip
+    invoice = {"id": "in_1", "currency": "usd", "amount_paid": 2900, "status": "paid"}
+    for event_id in ("evt_1", "evt_2"):
+        await StripeEvent(
+            event_id=event_id, type="invoice.paid", payload={"data": {"object": invoice}},
+            created_at=NOW,
+        ).save()  # fmt: skip
+    failed = {"id": "in_2", "currency": "usd", "amount_paid": 0, "amount_due": 5000}
+    await StripeEvent(
+        event_id="evt_3", type="invoice.payment_failed", payload={"data": {"object": failed}},
+        created_at=NOW,
+    ).save()  # fmt: skip
+    assert await revenue_since(start) == {"PKR": 800000, "USD": 2900}
+    assert (await platform_dashboard(OPERATOR, now=NOW)).revenue_this_month == {
+        "PKR": 800000,
+        "USD": 2900,
+    }

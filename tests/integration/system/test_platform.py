@@ -8,11 +8,14 @@ from b2a.lib.crypto import SecretBox
 from b2a.system.platform import (
     AccountPolicy,
     EmailServer,
+    Growth,
     account_policy,
     email_server,
+    growth,
     read_setting,
     set_account_policy,
     set_email_server,
+    set_growth,
 )
 from b2a.system.tables import SystemSetting
 from b2a.tenants.actor import Actor
@@ -87,3 +90,27 @@ async def test_bad_smtp_values_are_refused(db):
     assert port.value.field == "port"
     with pytest.raises(Invalid):
         await set_email_server(OPERATOR, EmailServer(host="x", security="ssl3"), SecretBox(KEY))
+
+
+async def test_growth_ids_are_checked_and_load_only_while_enabled(db):
+    assert (await growth()).google_analytics == ""
+    for bad, field in [
+        (Growth(google_analytics_id="UA-1234-1"), "google_analytics_id"),
+        (Growth(google_analytics_id='G-1"><script>'), "google_analytics_id"),
+        (Growth(facebook_pixel_id="12ab"), "facebook_pixel_id"),
+    ]:
+        with pytest.raises(Invalid) as refused:
+            await set_growth(OPERATOR, bad)
+        assert refused.value.field == field
+    saved = await set_growth(
+        OPERATOR, Growth(google_analytics_id=" g-ab12cd34 ", facebook_pixel_id="123456789")
+    )
+    assert saved.google_analytics_id == "G-AB12CD34" and saved.google_analytics == ""
+    await set_growth(OPERATOR, Growth(enabled=True, facebook_pixel_id="123456789"))
+    stored = await growth()
+    assert stored.facebook_pixel == "123456789" and stored.google_analytics == ""
+
+
+async def test_only_a_super_admin_sets_growth_ids(cast):
+    with pytest.raises(Forbidden):
+        await set_growth(cast.acme_owner.actor, Growth(enabled=True))
