@@ -54,3 +54,21 @@ async def test_validation_errors_are_shown_on_their_field(browser, db):
         assert refused.status_code == 422, changes
         assert f'id="e-{field}"' in refused.text, changes
     assert await Coupon.count() == 0
+
+
+async def test_a_coupon_is_edited_and_a_taken_code_is_refused(browser, db):
+    await log_in_operator(browser)
+    await browser.submit("/admin/coupons", FORM)
+    flat = {**FORM, "code": "FLAT", "kind": "fixed", "value": "5", "banner_text": ""}
+    await browser.submit("/admin/coupons", flat)
+    eid = await Coupon.objects().where(Coupon.code == "EID25").first()
+    edit = await browser.get(f"/admin/coupons/{eid.id}")
+    assert 'value="2099-01-31"' in edit.text and 'value="25"' in edit.text
+    saved = await browser.post(
+        f"/admin/coupons/{eid.id}", {**FORM, "value": "30", "banner_text": "Now 30% off."}
+    )
+    assert saved.status_code == 303
+    assert [b.text for b in await coupons.banners()] == ["Now 30% off."]
+    taken = await browser.post(f"/admin/coupons/{eid.id}", {**FORM, "code": "flat"})
+    assert taken.status_code == 409
+    assert (await Coupon.objects().where(Coupon.id == eid.id).first()).code == "EID25"

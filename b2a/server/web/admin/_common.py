@@ -18,9 +18,9 @@ def checked(values: dict[str, str], name: str) -> bool:
     return values.get(name) == "on"
 
 
-def whole_number(values: dict[str, str], name: str) -> int:
+def whole_number(values: dict[str, str], name: str, default: str = "") -> int:
     """A form field as a whole number; an unusable one is reported on its field."""
-    raw = values.get(name, "").strip()
+    raw = values.get(name, "").strip() or default
     try:
         return int(raw)
     except ValueError:

@@ -14,15 +14,16 @@ from litestar import Response, get, post
 
 from b2a.billing import coupons
 from b2a.billing.rules import CouponKind
-from b2a.billing.schemas import CouponIn
-from b2a.catalog.money import normalise_currency, parse_price
-from b2a.errors import B2AError, Invalid
+from b2a.billing.schemas import CouponIn, CouponOut
+from b2a.catalog.money import decimal_price, normalise_currency, parse_price
+from b2a.errors import B2AError, Invalid, NotFound
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.server.web.admin._common import ADMIN, AnyRequest, whole_number
 
 PAGE = "/admin/coupons"
 TEMPLATE = "admin/coupons.html"
+EDIT = "admin/coupon.html"
 NEW_COUPON = {"kind": "percent", "currency": "USD"}
 
 
@@ -84,6 +85,52 @@ async def create_coupon(request: AnyRequest) -> Response[Any]:
     return redirect(request, PAGE)
 
 
+def _form_values(coupon: CouponOut) -> dict[str, str]:
+    """A coupon as its edit form shows it."""
+    percent = coupon.kind == CouponKind.PERCENT
+    return {
+        "code": coupon.code,
+        "kind": coupon.kind,
+        "value": str(coupon.value) if percent else decimal_price(coupon.value, coupon.currency),
+        "currency": coupon.currency,
+        "expires_on": coupon.expires_at.date().isoformat() if coupon.expires_at else "",
+        "stripe_coupon_id": coupon.stripe_coupon_id,
+        "banner_text": coupon.banner_text,
+    }
+
+
+async def _coupon(request: AnyRequest, coupon_id: UUID) -> CouponOut:
+    for coupon in await coupons.list_coupons(await current_actor(request)):
+        if coupon.id == coupon_id:
+            return coupon
+    raise NotFound("no such coupon.")
+
+
+@get(f"{PAGE}/{{coupon_id:uuid}}", opt=ADMIN, name="admin-coupon")
+async def coupon_page(request: AnyRequest, coupon_id: UUID) -> Response[Any]:
+    """One coupon's edit form."""
+    coupon = await _coupon(request, coupon_id)
+    return await page(
+        request, EDIT, **await _context(request, coupon=coupon, values=_form_values(coupon))
+    )
+
+
+@post(f"{PAGE}/{{coupon_id:uuid}}", opt=ADMIN)
+async def update_coupon(request: AnyRequest, coupon_id: UUID) -> Response[Any]:
+    """Change a coupon's terms, expiry, Stripe twin or banner."""
+    values = await form_data(request)
+    try:
+        coupon = await coupons.update_coupon(
+            await current_actor(request), coupon_id, _coupon_in(values)
+        )
+    except B2AError as exc:
+        current = await _coupon(request, coupon_id)
+        context = await _context(request, coupon=current, values=values)
+        return await form_error(request, EDIT, exc, **context)
+    await flash(request, f"The coupon {coupon.code} is saved.")
+    return redirect(request, PAGE)
+
+
 @post(f"{PAGE}/{{coupon_id:uuid}}/active", opt=ADMIN)
 async def set_active(request: AnyRequest, coupon_id: UUID) -> Response[Any]:
     """Withdraw a coupon (its banner goes too), or bring it back."""
@@ -93,4 +140,4 @@ async def set_active(request: AnyRequest, coupon_id: UUID) -> Response[Any]:
     return redirect(request, PAGE)
 
 
-HANDLERS = [coupons_page, create_coupon, set_active]
+HANDLERS = [coupons_page, create_coupon, coupon_page, update_coupon, set_active]

@@ -60,7 +60,7 @@ async def _plan_in(values: dict[str, str]) -> PlanIn:
         ai_monthly_limit=whole_number(values, "ai_monthly_limit"),
         trial_days=whole_number(values, "trial_days"),
         stripe_price_id=values.get("stripe_price_id", ""),
-        display_order=int(values.get("display_order", "0") or 0),
+        display_order=whole_number(values, "display_order", default="0"),
     )
 
 

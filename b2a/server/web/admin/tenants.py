@@ -31,7 +31,8 @@ LIST = "admin/tenants.html"
 DETAIL = "admin/tenant.html"
 STATUS_WORDS = {
     TenantStatus.ACTIVE: "is active again",
-    TenantStatus.SUSPENDED: "is suspended: its assistant and WhatsApp stop, its team can log in",
+    TenantStatus.SUSPENDED: "is suspended: its assistant and WhatsApp stop and its team is "
+    "logged out until you activate it",
     TenantStatus.DELETED: "is deleted (its data is kept; activate it to undo)",
 }
 
