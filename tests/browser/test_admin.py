@@ -23,7 +23,7 @@ from b2a.catalog.schemas import ServiceIn
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import load_settings
-from b2a.system import switches
+from b2a.system import platform, switches
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.api_tokens import create_api_token
@@ -191,3 +191,23 @@ async def test_every_admin_page_renders_and_is_photographed(operator_tab, new_vi
     width = await phone.page.evaluate("document.documentElement.scrollWidth")
     await phone.shot("admin-tenants-phone")
     assert width <= 400, width
+
+
+async def test_growth_tags_run_on_the_login_page_without_breaking_its_policy(new_visitor, stack_db):
+    await platform.set_growth(
+        OPERATOR,
+        platform.Growth(
+            enabled=True, google_analytics_id="G-AB12CD34", facebook_pixel_id="123456789"
+        ),
+    )
+    try:
+        tab = await new_visitor()
+        response = await tab.goto("/login")
+        assert "https://connect.facebook.net" in response.headers["content-security-policy"]
+        first = "JSON.stringify(window.dataLayer.slice(0, 2).map(a => a[0]))"
+        layer = await tab.page.evaluate(first)
+        assert layer == '["js","config"]'
+        assert await tab.page.evaluate("typeof window.fbq") == "function"
+        assert tab.problems == [], tab.problems
+    finally:
+        await platform.set_growth(OPERATOR, platform.Growth())
