@@ -4,7 +4,7 @@ import pytest
 
 from b2a.billing import config, manual, plans
 from b2a.billing.schemas import LocalPayments
-from b2a.billing.tables import ManualPayment
+from b2a.billing.tables import ManualPayment, Subscription
 from b2a.tenants.actor import Actor
 from b2a.tenants.tables import Tenant
 from tests.conftest import PASSWORD
@@ -50,7 +50,10 @@ async def test_the_operator_approves_a_payment_and_the_tenant_gets_the_plan(
     approved = await browser.post(f"/admin/payments/{payment.id}/approve", {})
     assert approved.status_code == 303
     done = await browser.get("/admin/payments?status=APPROVED")
-    assert "is approved: Pro applies" in done.text and "approved" in done.text
+    tenant = await Tenant.objects().where(Tenant.id == cast.acme_owner.tenant_id).first()
+    period = await Subscription.objects().where(Subscription.tenant == tenant.id).first()
+    until = f"is approved: Pro applies until {period.current_period_end:%d %b %Y}."
+    assert until in done.text
     assert "No pending payments" in (await browser.get("/admin/payments")).text
     tenant = await Tenant.objects().where(Tenant.id == cast.acme_owner.tenant_id).first()
     assert tenant.plan == pro.id and tenant.ai_daily_limit == 500

@@ -14,6 +14,7 @@ from litestar import Response, get, post
 from litestar.response import File
 
 from b2a.billing import manual
+from b2a.billing.account import billing_overview
 from b2a.billing.rules import ReviewStatus
 from b2a.errors import B2AError
 from b2a.server.api._common import media_root
@@ -21,6 +22,7 @@ from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.server.web.admin._common import ADMIN, AnyRequest
 from b2a.server.web.billing import METHOD_NAMES
+from b2a.server.websession import settings_of
 from b2a.tenants.service import list_tenants
 
 PAGE = "/admin/payments"
@@ -65,13 +67,19 @@ async def screenshot(request: AnyRequest, payment_id: UUID) -> File:
 async def approve(request: AnyRequest, payment_id: UUID) -> Response[Any]:
     """Accept the payment: the tenant's plan and its period start now."""
     note = (await form_data(request)).get("note", "")
+    actor = await current_actor(request)
     try:
-        payment = await manual.approve_manual_payment(
-            await current_actor(request), payment_id, note=note
-        )
+        payment = await manual.approve_manual_payment(actor, payment_id, note=note)
     except B2AError as exc:
         return await form_error(request, TEMPLATE, exc, **await _context(request))
-    await flash(request, f"Payment {payment.reference} is approved: {payment.plan_name} applies.")
+    overview = await billing_overview(
+        actor.within(payment.tenant_id), reminder_days=settings_of(request).billing.reminder_days
+    )
+    end = overview.subscription.current_period_end if overview.subscription else None
+    until = f" until {end:%d %b %Y}" if end else ""
+    await flash(
+        request, f"Payment {payment.reference} is approved: {payment.plan_name} applies{until}."
+    )
     return redirect(request, PAGE)
 
 
