@@ -20,7 +20,6 @@ from b2a.server.csrf import check_csrf
 from b2a.server.web import (
     account,
     accounts,
-    admin_ai,
     analytics,
     billing,
     catalog,
@@ -33,9 +32,9 @@ from b2a.server.web import (
     settings,
     team,
 )
+from b2a.server.web import admin as admin_panel
 from b2a.server.web import inbox as inbox_pages
 from b2a.server.web import sandbox as sandbox_pages
-from b2a.server.web import admin as admin_panel
 from b2a.server.web._pages import login_url, redirect
 from b2a.server.websession import visit
 
@@ -50,7 +49,6 @@ HANDLERS: list[Any] = [
     *account.HANDLERS,
     *inbox_pages.HANDLERS,
     *sandbox_pages.HANDLERS,
-    *admin_ai.HANDLERS,
     *orders.HANDLERS,
     *catalog.HANDLERS,
     *message_templates.HANDLERS,

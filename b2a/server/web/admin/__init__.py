@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from b2a.server.web.admin import (
+    ai,
     audit,
     coupons,
     overview,
@@ -28,5 +29,6 @@ HANDLERS: list[Any] = [
     *coupons.HANDLERS,
     *settings.HANDLERS,
     *usage.HANDLERS,
+    *ai.HANDLERS,
     *audit.HANDLERS,
 ]
