@@ -32,7 +32,7 @@ async def test_a_super_admin_adds_tests_and_assigns_a_provider(visitor, stack, s
         Actor.operator("browser tests"), email, password=PASSWORD, role=Role.SUPER_ADMIN
     )
     await visitor.log_in(email, PASSWORD)
-    await visitor.page.wait_for_url("**/app")
+    await visitor.page.wait_for_url("**/admin")  # a super admin's /app is the admin panel
     page = visitor.page
     with FakeOpenAI() as fake:
         await visitor.goto("/admin/ai")
