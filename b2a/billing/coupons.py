@@ -17,7 +17,7 @@ from b2a.audit import service as audit
 from b2a.billing.rules import CouponKind, CouponTerms, currency_code
 from b2a.billing.schemas import Banner, CouponIn, CouponOut
 from b2a.billing.tables import Coupon
-from b2a.db.integrity import is_unique_violation
+from b2a.db.integrity import save_unique
 from b2a.errors import Conflict, Invalid, NotFound
 from b2a.lib import clock
 from b2a.tenants.actor import Actor
@@ -82,14 +82,8 @@ def _columns(data: CouponIn) -> dict[str, Any]:
 
 
 async def _save(coupon: Coupon) -> None:
-    try:
-        await coupon.save()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise Conflict(
-                f"the coupon code {coupon.code} is taken.", code="COUPON_EXISTS", field="code"
-            ) from None
-        raise
+    taken = Conflict(f"the coupon code {coupon.code} is taken.", code="COUPON_EXISTS", field="code")
+    await save_unique(coupon, taken)
 
 
 async def _get(coupon_id: UUID) -> Coupon:

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from b2a.audit import service as audit
-from b2a.db.integrity import is_unique_violation
+from b2a.db.integrity import is_unique_violation, save_unique
 from b2a.errors import Conflict, Invalid, NotFound
 from b2a.inbox.queries import get_conversation, message_out
 from b2a.inbox.rules import Author, ConversationStatus, Owner, status_after
@@ -165,12 +165,7 @@ async def create_label(actor: Actor, name: str, *, color: str = "#64748b") -> La
     if not COLOR.match(color):
         raise Invalid("the colour is written #rrggbb.", field="color")
     label = actor.scope.new(Label, name=cleaned, color=color.lower())
-    try:
-        await label.save()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise Conflict(f"a label {cleaned!r} exists already.", code="LABEL_EXISTS") from None
-        raise
+    await save_unique(label, Conflict(f"a label {cleaned!r} exists already.", code="LABEL_EXISTS"))
     return LabelOut(label.id, label.name, label.color)
 
 

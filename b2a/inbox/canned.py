@@ -11,7 +11,7 @@ import re
 from uuid import UUID
 
 from b2a.audit import service as audit
-from b2a.db.integrity import is_unique_violation
+from b2a.db.integrity import save_unique
 from b2a.errors import Conflict, Invalid, NotFound
 from b2a.inbox.schemas import CannedReplyOut
 from b2a.inbox.tables import CannedReply
@@ -47,14 +47,8 @@ def _out(row: CannedReply) -> CannedReplyOut:
 
 
 async def _save(row: CannedReply) -> None:
-    try:
-        await row.save()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise Conflict(
-                f"the shortcut /{row.shortcut} is taken.", code="SHORTCUT_EXISTS", field="shortcut"
-            ) from None
-        raise
+    taken = f"the shortcut /{row.shortcut} is taken."
+    await save_unique(row, Conflict(taken, code="SHORTCUT_EXISTS", field="shortcut"))
 
 
 async def list_canned_replies(actor: Actor, *, prefix: str = "") -> list[CannedReplyOut]:

@@ -17,7 +17,7 @@ import httpx
 
 from b2a.audit import service as audit
 from b2a.db.columns import json_value
-from b2a.db.integrity import is_unique_violation
+from b2a.db.integrity import save_unique
 from b2a.errors import Conflict, Invalid
 from b2a.inbox.channels import cloud_credentials
 from b2a.inbox.rules import Transport
@@ -90,16 +90,8 @@ def _checked(name: str, body: str, language: str) -> tuple[str, str, str]:
 
 
 async def _save(row: MessageTemplate) -> None:
-    try:
-        await row.save()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise Conflict(
-                f"a template {row.name!r} in {row.language!r} exists already.",
-                code="TEMPLATE_EXISTS",
-                field="name",
-            ) from None
-        raise
+    taken = f"a template {row.name!r} in {row.language!r} exists already."
+    await save_unique(row, Conflict(taken, code="TEMPLATE_EXISTS", field="name"))
 
 
 async def create_template(

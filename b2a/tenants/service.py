@@ -9,7 +9,7 @@ from uuid import UUID
 
 from b2a.audit import service as audit
 from b2a.billing.plans import apply_plan, ensure_free_plan
-from b2a.db.integrity import is_unique_violation
+from b2a.db.integrity import save_unique
 from b2a.db.keyset import contains
 from b2a.db.transaction import atomic
 from b2a.errors import Conflict, Forbidden, Invalid, NotFound
@@ -135,12 +135,7 @@ async def save_user(
         Conflict: the email already has an account (``EMAIL_EXISTS``).
     """
     user = User(tenant=tenant_id, email=email, name=name, role=role, password_hash=password_hash)
-    try:
-        await user.save()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise Conflict(f"{email} already has an account.", code="EMAIL_EXISTS") from None
-        raise
+    await save_unique(user, Conflict(f"{email} already has an account.", code="EMAIL_EXISTS"))
     return user
 
 
