@@ -19,6 +19,9 @@ from typing import Any
 
 import pytest
 
+from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.schema.piccolo_app import all_tables
+from b2a.settings import load_settings
 from bench import harness
 from tests.fakes.smtp import PASSWORD as SMTP_PASSWORD
 from tests.fakes.smtp import USERNAME as SMTP_USERNAME
@@ -74,6 +77,16 @@ def stack(make_database, redis_url, smtp, tmp_path_factory) -> Any:
         running.start("serve")
         running.start("worker")
         yield running
+
+
+@pytest.fixture(scope="module")
+async def stack_db(stack) -> AsyncIterator[Any]:
+    """The stack's database, bound in this process to seed rows and read them back."""
+    engine = create_engine(load_settings(stack.env).db)
+    bind_engine(engine, all_tables())
+    await start_pool(engine)
+    yield engine
+    await close_pool(engine)
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,6 @@ from b2a.billing import config, plans
 from b2a.billing.schemas import LocalPayments, PlanIn
 from b2a.catalog import service as catalog
 from b2a.catalog.schemas import ServiceIn
-from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
-from b2a.schema.piccolo_app import all_tables
-from b2a.settings import load_settings
 from b2a.system import platform, switches
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
@@ -38,16 +35,6 @@ PNG = base64.b64decode(
 FALLBACK = "Our assistant is resting; the team will answer you soon."
 REPLY_WAIT = 30.0
 pytestmark = pytest.mark.slow  # starts b2a serve and b2a worker, and a browser
-
-
-@pytest.fixture(scope="module")
-async def stack_db(stack):
-    """The stack's database, bound in this process to seed rows and read them back."""
-    engine = create_engine(load_settings(stack.env).db)
-    bind_engine(engine, all_tables())
-    await start_pool(engine)
-    yield engine
-    await close_pool(engine)
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ import pytest
 from playwright.async_api import expect
 
 from b2a.assistant.ai_settings import load_ai_settings
-from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.lib.crypto import SecretBox
-from b2a.schema.piccolo_app import all_tables
 from b2a.settings import load_settings
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
@@ -15,15 +13,6 @@ from tests.browser.conftest import PASSWORD, unique_email
 from tests.fakes.openai_api import API_KEY, FakeOpenAI
 
 pytestmark = pytest.mark.slow  # starts b2a serve and b2a worker, and a browser
-
-
-@pytest.fixture(scope="module")
-async def stack_db(stack):
-    engine = create_engine(load_settings(stack.env).db)
-    bind_engine(engine, all_tables())
-    await start_pool(engine)
-    yield engine
-    await close_pool(engine)
 
 
 async def test_a_super_admin_adds_tests_and_assigns_a_provider(visitor, stack, stack_db):

@@ -11,9 +11,6 @@ import pytest
 from playwright.async_api import expect
 
 from b2a.catalog.tables import Service
-from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
-from b2a.schema.piccolo_app import all_tables
-from b2a.settings import load_settings
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 from tests.browser.conftest import PASSWORD, Visitor, unique_email
@@ -21,16 +18,6 @@ from tests.browser.conftest import PASSWORD, Visitor, unique_email
 PHONE = 375
 SCRIPT = "<script>window.pwned = 1</script> <img src=x onerror=window.pwned=2>"
 pytestmark = pytest.mark.slow  # starts b2a serve and b2a worker, and a browser
-
-
-@pytest.fixture(scope="module")
-async def stack_db(stack):
-    """The stack's database, bound in this process to seed the catalogue."""
-    engine = create_engine(load_settings(stack.env).db)
-    bind_engine(engine, all_tables())
-    await start_pool(engine)
-    yield engine
-    await close_pool(engine)
 
 
 async def _signed_up(visitor, business: str) -> tuple[TenantScope, str]:

@@ -14,13 +14,10 @@ from playwright.async_api import expect
 
 from b2a.catalog import service as catalog
 from b2a.catalog.schemas import ServiceIn
-from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.inbox.rules import Author, DeliveryState
 from b2a.inbox.tables import Message
 from b2a.orders import service as orders
 from b2a.orders.schemas import OrderCreate, OrderItemIn
-from b2a.schema.piccolo_app import all_tables
-from b2a.settings import load_settings
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
@@ -30,16 +27,6 @@ from tests.http.api.conftest import sandbox_channel, seed_conversation
 
 PHONE = 375
 pytestmark = pytest.mark.slow  # starts b2a serve and b2a worker, and a browser
-
-
-@pytest.fixture(scope="module")
-async def stack_db(stack):
-    """The stack's database, bound in this process to seed rows and read them back."""
-    engine = create_engine(load_settings(stack.env).db)
-    bind_engine(engine, all_tables())
-    await start_pool(engine)
-    yield engine
-    await close_pool(engine)
 
 
 async def _business_with_a_request(visitor):

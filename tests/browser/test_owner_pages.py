@@ -18,13 +18,10 @@ from redis.asyncio import Redis
 from b2a.assistant.tables import AIUsage
 from b2a.billing import config, plans
 from b2a.billing.schemas import LocalPayments, PlanIn
-from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.inbox import web_session
 from b2a.inbox.rules import Author, ChannelState, DeliveryState, Direction, Transport
 from b2a.inbox.tables import Channel, Conversation, Customer, Message
 from b2a.lib import clock
-from b2a.schema.piccolo_app import all_tables
-from b2a.settings import load_settings
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import AITier
 from b2a.tenants.scope import TenantScope
@@ -40,16 +37,6 @@ PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 pytestmark = pytest.mark.slow  # starts b2a serve and b2a worker, and a browser
-
-
-@pytest.fixture(scope="module")
-async def stack_db(stack):
-    """The stack's database, bound in this process to seed rows and read them back."""
-    engine = create_engine(load_settings(stack.env).db)
-    bind_engine(engine, all_tables())
-    await start_pool(engine)
-    yield engine
-    await close_pool(engine)
 
 
 @pytest.fixture
