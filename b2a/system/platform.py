@@ -181,7 +181,8 @@ async def set_growth(actor: Actor, wanted: Growth) -> Growth:
     )
     if cleaned.google_analytics_id and not GA_ID.match(cleaned.google_analytics_id):
         raise Invalid(
-            "a Google Analytics measurement id looks like G-XXXXXXXXXX.",
+            "a Google Analytics measurement id is G- and 4 to 20 letters or digits, "
+            "e.g. G-2K7QX91LMN (Admin → Data streams in Google Analytics).",
             field="google_analytics_id",
         )
     if cleaned.facebook_pixel_id and not PIXEL_ID.match(cleaned.facebook_pixel_id):
