@@ -186,10 +186,10 @@ async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
 async def _seed(redis: Any, tenant_id: UUID, key: str, ttl: int, *, since: datetime) -> None:
     if await redis.exists(key):
         return
-    used = await AIUsage.count().where(
-        (AIUsage.tenant == tenant_id)
-        & (AIUsage.created_at >= since)
-        & AIUsage.outcome.is_in(list(COUNTED))
+    used = await (
+        TenantScope(tenant_id)
+        .count(AIUsage)
+        .where((AIUsage.created_at >= since) & AIUsage.outcome.is_in(list(COUNTED)))
     )
     await redis.set(key, used, ex=ttl, nx=True)
 

@@ -24,7 +24,7 @@ from b2a.tenants import service
 from b2a.tenants.controls import TenantControls, set_tenant_controls, tenant_controls
 from b2a.tenants.overview import workspace
 from b2a.tenants.rules import AITier, TenantStatus
-from b2a.tenants.tables import User
+from b2a.tenants.team import list_members
 
 PAGE = "/admin/tenants"
 LIST = "admin/tenants.html"
@@ -82,9 +82,7 @@ async def _detail_context(request: AnyRequest, tenant_id: UUID) -> dict[str, Any
         "billing": await billing_overview(
             inside, reminder_days=settings_of(request).billing.reminder_days
         ),
-        "users": await User.select(User.email, User.role, User.last_login_at)
-        .where(User.tenant == tenant.id)
-        .order_by(User.email),
+        "users": await list_members(inside),
     }
 
 
