@@ -38,6 +38,7 @@ from tests.http.api.conftest import sandbox_channel, seed_conversation
 from tests.http.web.conftest import (
     Browser,
     make_browser,
+    make_web_settings,  # noqa: F401
     settings,  # noqa: F401 (the app with a mail server: the invitation route sends)
     smtp,  # noqa: F401
     smtp_server,  # noqa: F401

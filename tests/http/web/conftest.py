@@ -34,17 +34,28 @@ def smtp(smtp_server):
 
 
 @pytest.fixture
-def settings(db, make_settings, tmp_path, smtp):
-    return make_settings(
-        B2A_DB_URL=db.url,
-        B2A_HOME=str(tmp_path),
-        B2A_SMTP_HOST="127.0.0.1",
-        B2A_SMTP_PORT=str(smtp.port),
-        B2A_SMTP_USERNAME=SMTP_USERNAME,
-        B2A_SMTP_PASSWORD=SMTP_PASSWORD,
-        B2A_SMTP_FROM="b2a <no-reply@b2a.test>",
-        B2A_SMTP_SECURITY="none",
-    )
+def make_web_settings(db, make_settings, tmp_path, smtp):
+    """The app's settings with mail going to ``smtp``; a test module adds its own variables."""
+
+    def make(**extra: str):
+        return make_settings(
+            B2A_DB_URL=db.url,
+            B2A_HOME=str(tmp_path),
+            B2A_SMTP_HOST="127.0.0.1",
+            B2A_SMTP_PORT=str(smtp.port),
+            B2A_SMTP_USERNAME=SMTP_USERNAME,
+            B2A_SMTP_PASSWORD=SMTP_PASSWORD,
+            B2A_SMTP_FROM="b2a <no-reply@b2a.test>",
+            B2A_SMTP_SECURITY="none",
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def settings(make_web_settings):
+    return make_web_settings()
 
 
 @dataclass

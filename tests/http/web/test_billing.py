@@ -9,8 +9,6 @@ from b2a.billing.tables import ManualPayment
 from b2a.lib.crypto import SecretBox
 from b2a.tenants.actor import Actor
 from tests.conftest import PASSWORD
-from tests.fakes.smtp import PASSWORD as SMTP_PASSWORD
-from tests.fakes.smtp import USERNAME as SMTP_USERNAME
 from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
 from tests.integration.billing.conftest import INSTRUCTIONS, PNG, pro_plan
 
@@ -26,18 +24,8 @@ def fake_stripe():
 
 
 @pytest.fixture
-def settings(db, make_settings, tmp_path, smtp, fake_stripe):
-    return make_settings(
-        B2A_DB_URL=db.url,
-        B2A_HOME=str(tmp_path),
-        B2A_BILLING_STRIPE_API_URL=fake_stripe.base_url,
-        B2A_SMTP_HOST="127.0.0.1",
-        B2A_SMTP_PORT=str(smtp.port),
-        B2A_SMTP_USERNAME=SMTP_USERNAME,
-        B2A_SMTP_PASSWORD=SMTP_PASSWORD,
-        B2A_SMTP_FROM="b2a <no-reply@b2a.test>",
-        B2A_SMTP_SECURITY="none",
-    )
+def settings(make_web_settings, fake_stripe):
+    return make_web_settings(B2A_BILLING_STRIPE_API_URL=fake_stripe.base_url)
 
 
 @pytest.fixture

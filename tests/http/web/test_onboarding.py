@@ -9,8 +9,6 @@ from b2a.tenants.scope import TenantScope
 from b2a.whatsapp import web_relay
 from tests.conftest import PASSWORD
 from tests.fakes.graph_api import TOKEN, FakeGraphApi
-from tests.fakes.smtp import PASSWORD as SMTP_PASSWORD
-from tests.fakes.smtp import USERNAME as SMTP_USERNAME
 
 QR = "2@Qm9ndXMgcXIgZm9yIHRlc3Rz,dGVzdCBrZXk=,aWRlbnRpdHk=,YWR2ZXJ0aXNlZA=="
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -24,18 +22,8 @@ def graph():
 
 
 @pytest.fixture
-def settings(db, make_settings, tmp_path, smtp, graph):
-    return make_settings(
-        B2A_DB_URL=db.url,
-        B2A_HOME=str(tmp_path),
-        B2A_WHATSAPP_GRAPH_URL=graph.base_url,
-        B2A_SMTP_HOST="127.0.0.1",
-        B2A_SMTP_PORT=str(smtp.port),
-        B2A_SMTP_USERNAME=SMTP_USERNAME,
-        B2A_SMTP_PASSWORD=SMTP_PASSWORD,
-        B2A_SMTP_FROM="b2a <no-reply@b2a.test>",
-        B2A_SMTP_SECURITY="none",
-    )
+def settings(make_web_settings, graph):
+    return make_web_settings(B2A_WHATSAPP_GRAPH_URL=graph.base_url)
 
 
 def cloud_form(**changes):
