@@ -8,24 +8,20 @@ announce; live events are published by the adapter, as the worker does.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from b2a.audit import service as audit
-from b2a.db.integrity import is_unique_violation, save_unique
-from b2a.errors import Conflict, Invalid, NotFound
+from b2a.db.integrity import is_unique_violation
+from b2a.errors import Invalid, NotFound
 from b2a.inbox.queries import get_conversation, message_out
 from b2a.inbox.rules import Author, ConversationStatus, Owner, status_after
-from b2a.inbox.schemas import ConversationOut, LabelOut, MessageOut, NoteOut
+from b2a.inbox.schemas import ConversationOut, MessageOut, NoteOut
 from b2a.inbox.tables import Conversation, ConversationLabel, Label, Message, Note
 from b2a.outbox.queueing import Draft, Sender, queue_message
 from b2a.tenants.actor import Actor
-from b2a.tenants.rules import Role
 from b2a.tenants.tables import User
-
-COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 async def send_reply(
@@ -150,41 +146,6 @@ async def mark_read(actor: Actor, conversation_id: UUID) -> ConversationOut:
     await actor.scope.get(Conversation, conversation_id)
     await _update(actor, conversation_id, {Conversation.unread_count: 0})
     return await get_conversation(actor, conversation_id)
-
-
-async def create_label(actor: Actor, name: str, *, color: str = "#64748b") -> LabelOut:
-    """A new label for the tenant's conversations.
-
-    Raises:
-        Invalid: an empty or long name, a colour that is not #rrggbb.
-        Conflict: the tenant already has a label of that name.
-    """
-    cleaned = name.strip()
-    if not 1 <= len(cleaned) <= 40:
-        raise Invalid("a label name has 1 to 40 characters.", field="name")
-    if not COLOR.match(color):
-        raise Invalid("the colour is written #rrggbb.", field="color")
-    label = actor.scope.new(Label, name=cleaned, color=color.lower())
-    await save_unique(label, Conflict(f"a label {cleaned!r} exists already.", code="LABEL_EXISTS"))
-    return LabelOut(label.id, label.name, label.color)
-
-
-async def list_labels(actor: Actor) -> list[LabelOut]:
-    """Every label of the tenant, by name."""
-    rows = await actor.scope.select(Label, Label.id, Label.name, Label.color).order_by(Label.name)
-    return [LabelOut(r["id"], r["name"], r["color"]) for r in rows]
-
-
-async def delete_label(actor: Actor, label_id: UUID) -> None:
-    """Delete a label; it disappears from every conversation.
-
-    Raises:
-        Forbidden: the actor is not a tenant admin.
-        NotFound: the label is not this tenant's.
-    """
-    actor.require(Role.TENANT_ADMIN)
-    await actor.scope.get(Label, label_id)
-    await actor.scope.delete(Label).where(Label.id == label_id)
 
 
 async def add_label(actor: Actor, conversation_id: UUID, label_id: UUID) -> ConversationOut:

@@ -60,6 +60,15 @@ async def list_canned_replies(actor: Actor, *, prefix: str = "") -> list[CannedR
     return [_out(row) for row in await query]
 
 
+async def get_canned_reply(actor: Actor, reply_id: UUID) -> CannedReplyOut:
+    """One canned reply by id.
+
+    Raises:
+        NotFound: the canned reply is not this tenant's.
+    """
+    return _out(await actor.scope.get(CannedReply, reply_id))
+
+
 async def find_canned_reply(actor: Actor, shortcut: str) -> CannedReplyOut:
     """The canned reply a shortcut names.
 
@@ -69,7 +78,7 @@ async def find_canned_reply(actor: Actor, shortcut: str) -> CannedReplyOut:
     key = normalise_shortcut(shortcut)
     row = await actor.scope.objects(CannedReply).where(CannedReply.shortcut == key).first()
     if row is None:
-        raise NotFound(f"no canned reply /{key}.")
+        raise NotFound(f"no saved reply /{key}: a tenant admin makes it on the Saved replies page.")
     return _out(row)
 
 
@@ -106,6 +115,7 @@ async def update_canned_reply(
     row.shortcut = normalise_shortcut(shortcut)
     row.text = _clean_text(text)
     await _save(row)
+    await audit.record(actor, "canned_reply.updated", shortcut=row.shortcut)
     return _out(row)
 
 

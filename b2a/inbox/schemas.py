@@ -139,7 +139,7 @@ class OwnerIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LabelIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A new label; ``color`` is ``#rrggbb``."""
+    """A label; ``color`` is one of the palette's ``#rrggbb`` (docs/api.md lists them)."""
 
     name: str
     color: str = "#64748b"

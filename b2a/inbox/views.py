@@ -13,7 +13,7 @@ from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from b2a.inbox import actions, canned, queries
+from b2a.inbox import actions, canned, labels, queries
 from b2a.inbox.rules import Transport
 from b2a.inbox.schemas import CannedReplyOut, ConversationOut, LabelOut, MessageOut, NoteOut
 from b2a.lib import clock
@@ -124,7 +124,7 @@ async def thread_view(actor: Actor, conversation_id: UUID) -> ThreadView:
         assignee=names.get(conversation.assignee_id, "") if conversation.assignee_id else "",
         names=names,
         members=team,
-        labels=await actions.list_labels(actor),
+        labels=await labels.list_labels(actor),
         canned=await canned.list_canned_replies(actor),
         templates=sendable,
     )

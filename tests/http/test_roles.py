@@ -62,6 +62,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{CONVERSATION}/status"): {"status": "RESOLVED"},
     ("POST", f"{CONVERSATION}/messages"): {"text": "hello"},
     ("PUT", "/api/v1/canned-replies/{reply_id:uuid}"): {"shortcut": "hours", "text": "9-5"},
+    ("PUT", "/api/v1/labels/{label_id:uuid}"): {"name": "VIP", "color": "#64748b"},
+    ("POST", "/app/replies/{reply_id:uuid}"): {"shortcut": "hours", "text": "9-5"},
+    ("POST", "/app/labels/{label_id:uuid}"): {"name": "VIP", "color": "#64748b"},
     ("PATCH", "/api/v1/orders/{order_id:uuid}"): {"details": {}},
     ("POST", "/api/v1/orders/{order_id:uuid}/reject"): {"note": "booked"},
 }
@@ -280,6 +283,15 @@ async def test_every_route_answers_each_role_as_its_declarations_say(app, cast, 
                 wrong.append((who, route.method, route.path, status))
         await client.aclose()
     assert wrong == [], "\n".join(map(str, wrong))
+
+
+def test_the_walk_covers_the_saved_replies_and_labels_pages(app):
+    walked = {(r.method, r.path) for r in walked_routes(app)}
+    for page in ("/app/replies", "/app/labels"):
+        assert {("GET", page), ("POST", page)} <= walked
+    assert ("POST", "/app/labels/{label_id:uuid}/delete") in walked
+    assert ("POST", "/app/replies/{reply_id:uuid}/delete") in walked
+    assert ("GET", "/app/replies/{reply_id:uuid}") in walked
 
 
 async def test_a_state_changing_request_without_the_csrf_token_is_refused(app, cast):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, delete, get, post, put
 
-from b2a.inbox import actions
+from b2a.inbox import labels
 from b2a.inbox.schemas import LabelIn, LabelOut
 from b2a.server.auth import TENANT_ADMINS
 from b2a.tenants.actor import Actor
@@ -23,14 +23,19 @@ class LabelController(Controller):
     @get("/", summary="List labels")
     async def list_labels(self, actor: Actor) -> list[LabelOut]:
         """By name."""
-        return await actions.list_labels(actor)
+        return await labels.list_labels(actor)
 
     @post("/", summary="Create a label")
     async def create_label(self, actor: Actor, data: LabelIn) -> LabelOut:
         """Any member may create one; names are unique per tenant (409 LABEL_EXISTS)."""
-        return await actions.create_label(actor, data.name, color=data.color)
+        return await labels.create_label(actor, data.name, color=data.color)
+
+    @put("/{label_id:uuid}", summary="Rename or recolour a label (admins)", opt=TENANT_ADMINS)
+    async def update_label(self, actor: Actor, label_id: UUID, data: LabelIn) -> LabelOut:
+        """Both the name and the colour are replaced; conversations carrying it show the change."""
+        return await labels.update_label(actor, label_id, data.name, data.color)
 
     @delete("/{label_id:uuid}", summary="Delete a label (tenant admins)", opt=TENANT_ADMINS)
     async def delete_label(self, actor: Actor, label_id: UUID) -> None:
         """It disappears from every conversation."""
-        await actions.delete_label(actor, label_id)
+        await labels.delete_label(actor, label_id)

@@ -20,7 +20,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Template
 
 from b2a.errors import B2AError, Invalid
-from b2a.inbox import actions, canned, queries, views
+from b2a.inbox import actions, canned, labels, queries, views
 from b2a.inbox.queries import ConversationFilter
 from b2a.inbox.rules import ConversationStatus, Owner
 from b2a.outbox.queueing import Draft
@@ -76,7 +76,7 @@ async def _list_context(request: AnyRequest, actor: Actor) -> dict[str, Any]:
         "older": older,
         "list_error": error,
         "statuses": list(ConversationStatus),
-        "all_labels": await actions.list_labels(actor),
+        "all_labels": await labels.list_labels(actor),
         "members": await views.members(actor),
     }
 
@@ -231,7 +231,7 @@ async def add_label(request: AnyRequest, conversation_id: UUID) -> Response[Any]
     async def change(actor: Actor, values: dict[str, str]) -> None:
         name = values.get("name", "").strip()
         if name:
-            label_id = (await actions.create_label(actor, name)).id
+            label_id = (await labels.create_label(actor, name)).id
         elif values.get("label_id"):
             label_id = UUID(values["label_id"])
         else:

@@ -27,6 +27,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/app", Area.DASHBOARD, needs_tenant=False),
     NavItem("Inbox", "/app/inbox", Area.INBOX),
     NavItem("Sandbox", "/app/sandbox", Area.INBOX),
+    NavItem("Saved replies", "/app/replies", Area.INBOX),
+    NavItem("Labels", "/app/labels", Area.INBOX),
     NavItem("Orders", "/app/orders", Area.ORDERS),
     NavItem("Services", "/app/services", Area.CATALOG),
     NavItem("Templates", "/app/templates", Area.TEMPLATES),

@@ -120,6 +120,15 @@ async def test_assign_status_labels_notes_and_read(client, cast, tokens):
     assert removed.json()["labels"] == []
     assert (await client.delete(f"{url}/labels/{label['id']}", headers=h)).status_code == 404
     label_url = f"/api/v1/labels/{label['id']}"
+    recoloured = {"name": "Urgent!", "color": "#DC2626"}
+    assert (
+        await client.put(label_url, json=recoloured, headers=tokens.acme_agent)
+    ).status_code == 403
+    renamed = await client.put(label_url, json=recoloured, headers=h)
+    assert renamed.json() == {"id": label["id"], "name": "Urgent!", "color": "#dc2626"}
+    odd = await client.put(label_url, json={"name": "x", "color": "#123456"}, headers=h)
+    assert odd.status_code == 422 and odd.json()["field"] == "color"
+    assert "#2563eb (blue)" in odd.json()["message"]
     assert (await client.delete(label_url, headers=tokens.acme_agent)).status_code == 403
     assert (await client.delete(label_url, headers=h)).status_code == 204
     assert (await client.get("/api/v1/labels", headers=h)).json() == []

@@ -32,6 +32,7 @@ def _bodies(globex_user, label_id):
         "/messages": {"json": {"text": "hello from globex"}},
         "/messages/media": {"files": {"file": ("x.png", b"\x89PNG", "image/png")}},
         "/canned-replies/{reply_id:uuid}": {"json": {"shortcut": "stolen", "text": "x"}},
+        "/labels/{label_id:uuid}": {"json": {"name": "stolen"}},
         "/services/{service_id:uuid}": {"json": {"price": "1", "is_active": False}},
         "/faq/{entry_id:uuid}": {"json": {"answer": "stolen"}},
         "/orders/{order_id:uuid}": {"json": {"details": {"address": "globex"}}},

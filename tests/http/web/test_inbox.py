@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from b2a.db.keyset import DEFAULT_LIMIT
-from b2a.inbox import actions, canned
+from b2a.inbox import actions, canned, labels
 from b2a.inbox.channels import connect_cloud_channel
 from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.rules import Author, ConversationStatus, DeliveryState, Direction, Owner
@@ -57,7 +57,7 @@ async def test_the_list_filters_and_searches(browser, cast):
         unread=0,
         at=now - timedelta(minutes=2),
     )
-    vip = await actions.create_label(cast.acme_agent.actor, "vip")
+    vip = await labels.create_label(cast.acme_agent.actor, "vip")
     await actions.add_label(cast.acme_agent.actor, ayesha.id, vip.id)
 
     everything = await browser.get("/app/inbox")
@@ -199,7 +199,7 @@ async def test_a_staff_member_replies_and_the_ai_falls_silent(browser, cast):
     assert re.search(r"agent@acme\.test\s*· <time", thread.text), "signed by the agent"
 
     unknown = await browser.post(f"/app/inbox/{conversation.id}/reply", {"text": "/nothing"})
-    assert unknown.status_code == 404 and "no canned reply /nothing" in unknown.text
+    assert unknown.status_code == 404 and "no saved reply /nothing" in unknown.text
     assert ">/nothing</textarea>" in unknown.text, "what was typed stays in the box"
 
 
@@ -263,12 +263,12 @@ async def test_assign_status_labels_notes_take_over_and_hand_back(browser, cast)
 
     await done("labels", {"name": "vip"})
     page = await browser.get(path)
-    assert '<span class="badge label">vip</span>' in page.text
-    [label] = await actions.list_labels(cast.acme_agent.actor)
+    assert '<span class="badge label label-64748b">vip</span>' in page.text
+    [label] = await labels.list_labels(cast.acme_agent.actor)
     await done(f"labels/{label.id}/remove", {})
-    assert '<span class="badge label">vip</span>' not in (await browser.get(path)).text
+    assert '<span class="badge label label-64748b">vip</span>' not in (await browser.get(path)).text
     await done("labels", {"label_id": str(label.id)})
-    assert (await actions.list_labels(cast.acme_agent.actor)) == [label]
+    assert (await labels.list_labels(cast.acme_agent.actor)) == [label]
 
     await done("note", {"note": "she prefers calls"})
     assert await scope.exists(Note).where(Note.text == "she prefers calls")
