@@ -11,6 +11,7 @@ from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.response import File
 from litestar.static_files import create_static_files_router
 from redis.exceptions import RedisError
 
@@ -22,6 +23,7 @@ from b2a.ops.queue import create_queue
 from b2a.schema.piccolo_app import all_tables
 from b2a.server.api import SECURITY_COMPONENTS, create_api_router
 from b2a.server.errors import EXCEPTION_HANDLERS
+from b2a.server.head import answer_head
 from b2a.server.headers import add_security_headers
 from b2a.server.health import health, ready
 from b2a.server.web import create_web_router
@@ -38,6 +40,22 @@ log = logging.getLogger(__name__)
 def meta() -> dict[str, str]:
     """Which b2a answers; lets API clients check compatibility."""
     return {"name": "b2a", "version": __version__, "api": "v1"}
+
+
+@get(
+    "/favicon.ico",
+    sync_to_thread=False,
+    include_in_schema=False,
+    opt={"public": True, "exclude_from_auth": True},
+    cache_control=CacheControlHeader(max_age=86400),
+)
+def favicon() -> File:
+    """The tab icon where browsers look for it without a <link rel=icon> (an SVG)."""
+    return File(
+        STATIC_DIR / "img" / "favicon.svg",
+        media_type="image/svg+xml",
+        content_disposition_type="inline",
+    )
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -69,10 +87,11 @@ def create_app(settings: Settings) -> Litestar:
         cache_control=CacheControlHeader(max_age=3600),
         include_in_schema=False,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             create_web_router(),
             static,
+            favicon,
             health,
             ready,
             api,
@@ -99,3 +118,5 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(configure_root_logger=False),
         debug=False,
     )
+    app.asgi_handler = answer_head(app.asgi_handler)
+    return app
