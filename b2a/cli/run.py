@@ -22,14 +22,14 @@ from b2a.cli._runtime import console, err_console, load_settings
 from b2a.errors import ConfigError
 from b2a.lib import aio
 from b2a.lib.log import configure_logging
-from b2a.settings import Settings
+from b2a.settings import Settings, settings_from_environment
 
 STOP_TIMEOUT = 45
 
 
 def serve(
     host: str = typer.Option("", "--host", help="Bind address (default B2A_SERVER_HOST)."),
-    port: int = typer.Option(0, "--port", help="Port (default B2A_SERVER_PORT)."),
+    port: int | None = typer.Option(None, "--port", help="Port (default B2A_SERVER_PORT)."),
 ) -> None:
     """Run the web server: API, web UI, webhooks, health."""
     import uvicorn
@@ -136,17 +136,26 @@ def _port_free(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) != 0
 
 
-def up() -> None:
+def up(
+    host: str = typer.Option("", "--host", help="Bind address (default B2A_SERVER_HOST)."),
+    port: int | None = typer.Option(None, "--port", help="Port (default B2A_SERVER_PORT)."),
+) -> None:
     """Run server, worker and WhatsApp process together until Ctrl-C."""
-    settings = load_settings()
+    env = dict(os.environ)
+    # The children read their settings from the environment, like every b2a process.
+    if host:
+        env["B2A_SERVER_HOST"] = host
+    if port:
+        env["B2A_SERVER_PORT"] = str(port)
+    settings = settings_from_environment(env)
     _require_secrets(settings)
     home = settings.core.home
     home.mkdir(parents=True, exist_ok=True)
     if not _port_free(settings.server.host, settings.server.port):
         raise ConfigError(
-            f"port {settings.server.port} is taken: set B2A_SERVER_PORT or stop what uses it."
+            f"port {settings.server.port} is taken: choose another with --port, "
+            "or stop what uses it."
         )
-    env = dict(os.environ)
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     if not _redis_answers(settings.redis.url):
         redis_proc, url = _start_private_redis(home)

@@ -1,4 +1,4 @@
-"""Render the ``b2a`` command reference from the commands' own help.
+"""Render the ``b2a`` command reference from the help of every command and subcommand.
 
 Regenerate docs/cli.md with ``.venv/bin/python -m tests.cli.reference > docs/cli.md``;
 tests/cli/test_reference.py fails while the file is stale.
@@ -6,7 +6,8 @@ tests/cli/test_reference.py fails while the file is stale.
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 import typer.main
 from typer.testing import CliRunner
 
@@ -14,18 +15,22 @@ from b2a.cli import app
 
 HEADER = """# b2a command reference
 
-Generated from `--help` by `python -m tests.cli.reference > docs/cli.md`; a test fails when it is
-stale.
+Every command and subcommand with its options, generated from their `--help`. Regenerate it after
+changing a command with `.venv/bin/python -m tests.cli.reference > docs/cli.md`;
+tests/cli/test_reference.py fails while it is stale.
 """
 
 
-def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    found = [(path, command)]
-    if isinstance(command, click.Group):
-        for name in sorted(command.list_commands(click.Context(command))):
-            sub = command.get_command(click.Context(command), name)
-            if sub is not None:
-                found += _walk(sub, [*path, name])
+def command_paths(command: Any, path: list[str]) -> list[list[str]]:
+    """Every command and subcommand under ``command``, in the order ``--help`` lists them.
+
+    Typer builds on its own copy of click, so groups are found by their
+    ``commands`` mapping rather than by click's ``Group`` class.
+    """
+    found = [path]
+    for name, sub in getattr(command, "commands", {}).items():
+        if not sub.hidden:
+            found += command_paths(sub, [*path, name])
     return found
 
 
@@ -33,7 +38,7 @@ def render() -> str:
     root = typer.main.get_command(app)
     runner = CliRunner()
     parts = [HEADER]
-    for path, _ in _walk(root, ["b2a"]):
+    for path in command_paths(root, ["b2a"]):
         result = runner.invoke(
             app,
             [*path[1:], "--help"],

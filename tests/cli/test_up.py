@@ -1,5 +1,6 @@
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,11 +19,10 @@ def test_up_runs_everything_with_a_private_redis_and_stops_cleanly(tmp_path):
     env = operator_env(
         tmp_path, f"sqlite:///{tmp_path}/b2a.sqlite3", f"redis://127.0.0.1:{free_port()}/0"
     )
-    env["B2A_SERVER_PORT"] = str(port)
     assert b2a(env, "init", "--admin-email", "op@example.com").returncode == 0
     clean = {k: v for k, v in os.environ.items() if not k.startswith("B2A_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "b2a", "up"],
+        [sys.executable, "-m", "b2a", "up", "--host", "127.0.0.1", "--port", str(port)],
         env={**clean, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -39,6 +39,9 @@ def test_up_runs_everything_with_a_private_redis_and_stops_cleanly(tmp_path):
                 pass
             time.sleep(0.1)
         assert ready is not None and ready.status_code == 200
+        head = httpx.head(f"http://127.0.0.1:{port}/login", timeout=5)
+        assert head.status_code == 200 and head.content == b""
+        assert int(head.headers["content-length"]) > 0, "what GET would send"
         children = psutil.Process(proc.pid).children(recursive=True)
         commands = " ".join(" ".join(c.cmdline()) for c in children)
         assert "redis-server" in commands
@@ -54,3 +57,15 @@ def test_up_runs_everything_with_a_private_redis_and_stops_cleanly(tmp_path):
     assert f"open http://127.0.0.1:{port}/" in output
     assert "b2a stopped" in output
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_up_refuses_a_taken_port_and_names_the_option(tmp_path):
+    env = operator_env(tmp_path, f"sqlite:///{tmp_path}/b2a.sqlite3", "redis://127.0.0.1:1/0")
+    assert b2a(env, "init", "--admin-email", "op@example.com").returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = b2a(env, "up", "--host", "127.0.0.1", "--port", str(port))
+    assert result.returncode != 0
+    assert f"port {port} is taken: choose another with --port" in result.stdout + result.stderr
