@@ -442,6 +442,20 @@ def declared_settings() -> Iterator[dataclasses.Field[Any]]:
         yield from dataclasses.fields(group)
 
 
+# B2A_ variables read outside the settings: where the config file is, and the CLI's passwords.
+OTHER_VARIABLES = frozenset({"B2A_CONFIG", "B2A_ADMIN_PASSWORD", "B2A_USER_PASSWORD"})
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``B2A_*`` names nothing reads, such as a misspelt setting that is silently ignored."""
+    known = set(OTHER_VARIABLES)
+    for f in declared_settings():
+        known.add(f.metadata["env"])
+        if f.metadata["secret"]:
+            known.add(f"{f.metadata['env']}_FILE")
+    return sorted(name for name in environ if name.startswith("B2A_") and name not in known)
+
+
 def _raw_value(spec: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
     name = spec["env"]
     if spec["secret"] and environ.get(f"{name}_FILE"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import asdict
 
 import typer
@@ -11,7 +12,8 @@ from rich.table import Table
 
 from b2a.cli._runtime import console, load_settings
 from b2a.errors import ConfigError
-from b2a.ops.checks import Check, run_checks
+from b2a.ops.checks import Check, check_variables, run_checks
+from b2a.settings import merged_environment
 
 MARKS = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
 
@@ -25,7 +27,11 @@ def doctor(
     except ConfigError as exc:
         checks = [Check("config", "fail", exc.message, "Fix the variable named above.")]
     else:
-        checks = [Check("config", "ok", "settings load"), *asyncio.run(run_checks(settings))]
+        checks = [
+            Check("config", "ok", "settings load"),
+            check_variables(merged_environment(os.environ)),
+            *asyncio.run(run_checks(settings)),
+        ]
     failed = any(not c.ok for c in checks)
     if json_output:
         print(json.dumps({"ok": not failed, "checks": [asdict(c) for c in checks]}, indent=2))

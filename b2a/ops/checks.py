@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
 from b2a.schema.migrate import pending_ids
 from b2a.schema.piccolo_app import all_tables
-from b2a.settings import Settings
+from b2a.settings import Settings, unknown_variables
 
 GIB = 1024**3
 
@@ -240,3 +241,16 @@ async def run_checks(settings: Settings) -> list[Check]:
     )
     ai = await check_ai(settings) if all(c.ok for c in database) else []
     return [*database, *redis, check_disk(settings), *([public] if public else []), *ai]
+
+
+def check_variables(environ: Mapping[str, str]) -> Check:
+    """Every ``B2A_*`` variable set (config file and environment) is one b2a reads."""
+    unknown = unknown_variables(environ)
+    if not unknown:
+        return Check("variables", "ok", "every B2A_ variable is a known setting")
+    return Check(
+        "variables",
+        "warn",
+        f"b2a reads no {', '.join(unknown)}: ignored",
+        "Check the spelling against docs/configuration.md, or remove it.",
+    )

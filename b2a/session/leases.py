@@ -50,8 +50,3 @@ class Leases:
     async def release(self, tenant_id: str) -> None:
         """Give the lease up, if it is still ours."""
         await self._redis.eval(_RELEASE, 1, lease_key(KIND, tenant_id), self.owner)
-
-    async def holder(self, tenant_id: str) -> str | None:
-        """Who holds the tenant's lease, if anyone."""
-        value = await self._redis.get(lease_key(KIND, tenant_id))
-        return str(value) if value is not None else None

@@ -34,6 +34,14 @@ async def test_a_healthy_appliance_passes(healthy, redis):
     assert code == 0, checks
     assert all(c["level"] != "fail" for c in checks.values())
     assert checks["schema"]["detail"] == "all migrations applied"
+    assert checks["variables"]["level"] == "ok"
+
+
+def test_a_misspelt_variable_is_a_warning_naming_it(healthy, redis_url):
+    _, checks = _doctor({**healthy, "B2A_SERVR_PORT": "9000"})
+    assert checks["variables"]["level"] == "warn"
+    assert checks["variables"]["detail"] == "b2a reads no B2A_SERVR_PORT: ignored"
+    assert "docs/configuration.md" in checks["variables"]["fix"]
 
 
 def test_stopped_processes_are_failures_with_the_unit_to_start(healthy, redis_url):
