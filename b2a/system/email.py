@@ -36,6 +36,12 @@ async def configured_server(settings: Settings) -> EmailServer:
     return server
 
 
+async def email_ready(settings: Settings) -> bool:
+    """Whether account emails can go out now (an SMTP server and a From address are set)."""
+    server = await email_server(SecretBox(settings.core.encryption_key), settings.smtp)
+    return server.configured
+
+
 async def queue_email(settings: Settings, *, to: str, subject: str, text: str) -> None:
     """Hand one email to the worker; refused at once when email is not set up.
 
