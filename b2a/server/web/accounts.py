@@ -175,7 +175,7 @@ async def invite_page(request: AnyRequest, token: Token) -> Response[Any]:
 
 @post("/accept-invite", opt=PUBLIC)
 async def invite_submit(request: AnyRequest) -> Response[Any]:
-    """Set the invited member's password and log them in."""
+    """Set the invited member's password, log them in and open the inbox."""
     values = await form_data(request)
     token = values.get("token", "")
     try:
@@ -192,7 +192,8 @@ async def invite_submit(request: AnyRequest) -> Response[Any]:
         )
     await log_in_response(request, actor)
     await flash(request, "Welcome aboard! Your password is set.")
-    return redirect(request, "/app")
+    # A colleague is invited to answer customers: the inbox is where their work is.
+    return redirect(request, "/app/inbox")
 
 
 @get("/verify-email", opt=PUBLIC, name="verify_email")

@@ -19,6 +19,7 @@ async def test_account_rules_are_toggled(browser, db):
     assert not policy.email_verification_required
     page = await browser.get(PAGE)
     assert 'id="f-signup_enabled" name="signup_enabled" type="checkbox" value="on">' in page.text
+    assert "Needs the email server below: it is set up" in page.text
 
 
 async def test_the_smtp_password_is_stored_encrypted_and_never_shown(

@@ -37,7 +37,7 @@ async def test_with_email_the_invitation_link_is_shown_once_and_emailed_too(
         joined = await invitee.post(
             "/accept-invite", {"token": token, "password": "invited and in"}
         )
-        assert joined.status_code == 303 and joined.headers["location"] == "/app"
+        assert joined.status_code == 303 and joined.headers["location"] == "/app/inbox"
         dashboard = await invitee.get("/app")
         assert 'href="/app/team"' not in dashboard.text and "My account" in dashboard.text
         assert (await invitee.get("/app/team")).status_code == 403

@@ -54,7 +54,7 @@ async def test_the_owner_copies_the_link_and_the_colleague_joins_with_it_once(
     form = await other_browser.get(link_path(url))
     assert form.status_code == 200 and "Join your team" in form.text
     joined = await other_browser.post("/accept-invite", {"token": token, "password": PASSWORD})
-    assert joined.status_code == 303 and joined.headers["location"] == "/app"
+    assert joined.status_code == 303 and joined.headers["location"] == "/app/inbox"
     assert (await other_browser.get("/app/inbox")).status_code == 200
     again = await other_browser.client.get(link_path(url))
     assert again.status_code == 410, "the link works once"
