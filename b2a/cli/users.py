@@ -6,6 +6,8 @@ import typer
 
 from b2a.cli._runtime import console, load_settings, run_with_db
 from b2a.lib import redis as redis_lib
+from b2a.settings import Settings
+from b2a.tenants import recovery
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
@@ -48,9 +50,17 @@ def reset_password(
     password: str = typer.Option(
         "", "--password", envvar="B2A_USER_PASSWORD", help="Generated if omitted."
     ),
+    link: bool = typer.Option(
+        False,
+        "--link",
+        help="Print a one-time reset link to send the user instead (they choose the password).",
+    ),
 ) -> None:
-    """Set a new password for a user; their web sessions end."""
+    """Set a new password for a user (their web sessions end), or print a reset link."""
     settings = load_settings()
+    if link:
+        run_with_db(settings, lambda: _print_reset_link(settings, email))
+        return
 
     async def work() -> None:
         redis = redis_lib.connect(settings.redis)
@@ -65,3 +75,13 @@ def reset_password(
             console.print(f"  new password (shown once): {login.password}")
 
     run_with_db(settings, work)
+
+
+async def _print_reset_link(settings: Settings, email: str) -> None:
+    server = settings.server
+    base_url = server.public_url or f"http://{server.host}:{server.port}"
+    made = await recovery.create_reset_link(OPERATOR, base_url, email)
+    console.print(
+        f"[green]✓[/green] reset link for {email.strip()} (works once, for {made.valid_for}):"
+    )
+    console.print(f"  {made.url}", soft_wrap=True)

@@ -15,7 +15,7 @@ from b2a.lib import queue
 from b2a.lib.crypto import SecretBox
 from b2a.lib.mail import Mail, Server, send_mail
 from b2a.settings import Settings
-from b2a.system.platform import EmailServer, email_server
+from b2a.system.platform import EmailServer, email_health, email_server, record_email_health
 
 SEND_EMAIL = "send_email"
 NOT_CONFIGURED = (
@@ -34,6 +34,12 @@ async def configured_server(settings: Settings) -> EmailServer:
     if not server.configured:
         raise Unavailable(NOT_CONFIGURED, code="EMAIL_NOT_CONFIGURED")
     return server
+
+
+async def email_ready(settings: Settings) -> bool:
+    """Whether account emails can go out: a server is set and the last delivery did not fail."""
+    server = await email_server(SecretBox(settings.core.encryption_key), settings.smtp)
+    return server.configured and (await email_health()).ok
 
 
 async def queue_email(settings: Settings, *, to: str, subject: str, text: str) -> None:
@@ -57,9 +63,19 @@ async def deliver_email(settings: Settings, *, to: str, subject: str, text: str)
     """
     server = await configured_server(settings)
     try:
+        await _send(server, Mail(server.sender, to, subject, text))
+    except TransportError as exc:
+        if exc.code != "SMTP_RECIPIENT":  # one bad address says nothing about the server
+            await record_email_health(ok=False, problem=exc.message)
+        raise
+    await record_email_health(ok=True)
+
+
+async def _send(server: EmailServer, mail: Mail) -> None:
+    try:
         await send_mail(
             Server(server.host, server.port, server.username, server.password, server.security),
-            Mail(server.sender, to, subject, text),
+            mail,
         )
     except smtplib.SMTPAuthenticationError as exc:
         raise TransportError(
@@ -70,7 +86,9 @@ async def deliver_email(settings: Settings, *, to: str, subject: str, text: str)
         ) from None
     except smtplib.SMTPRecipientsRefused:
         raise TransportError(
-            f"the SMTP server refused the address {to}.", permanent=True, code="SMTP_RECIPIENT"
+            f"the SMTP server refused the address {mail.to}.",
+            permanent=True,
+            code="SMTP_RECIPIENT",
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise TransportError(

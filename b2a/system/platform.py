@@ -25,6 +25,7 @@ from b2a.tenants.actor import Actor
 
 ACCOUNTS = "accounts"
 EMAIL = "email"
+EMAIL_HEALTH = "email.health"
 GROWTH = "growth"
 GA_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
 PIXEL_ID = re.compile(r"^[0-9]{5,20}$")
@@ -53,6 +54,14 @@ class EmailServer(msgspec.Struct, frozen=True, kw_only=True):
     def configured(self) -> bool:
         """Whether there is a server and a From address to send with."""
         return bool(self.host and self.sender)
+
+
+class EmailHealth(msgspec.Struct, frozen=True, kw_only=True):
+    """How the last account email went out; no record (``at`` empty) means not tried yet."""
+
+    ok: bool = True
+    at: str = ""
+    problem: str = ""
 
 
 class Growth(msgspec.Struct, frozen=True, kw_only=True):
@@ -158,7 +167,20 @@ async def set_email_server(actor: Actor, server: EmailServer, box: SecretBox) ->
     previous = (await read_setting(EMAIL)).get("password_encrypted", "")
     value["password_encrypted"] = box.encrypt(secret) if secret else previous
     await write_setting(actor, EMAIL, value)
+    await write_setting(actor, EMAIL_HEALTH, {})  # a changed server has not been tried yet
     await audit.record(actor, "system.email_server", host=server.host, port=server.port)
+
+
+async def email_health() -> EmailHealth:
+    """How the last account email went (the worker records each delivery)."""
+    found: EmailHealth = _decode(EmailHealth, await read_setting(EMAIL_HEALTH))
+    return found
+
+
+async def record_email_health(*, ok: bool, problem: str = "") -> None:
+    """Remember how a delivery went, so a failing server stops being offered to visitors."""
+    health = EmailHealth(ok=ok, at=clock.now().isoformat(), problem=problem)
+    await write_setting(Actor.operator("worker"), EMAIL_HEALTH, msgspec.to_builtins(health))
 
 
 async def growth() -> Growth:

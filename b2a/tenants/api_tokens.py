@@ -1,5 +1,8 @@
 """Per-user REST API tokens: shown once, stored as a SHA-256 hash, revocable.
 
+A tenant member's token acts inside their tenant; a super admin's token has no
+tenant and opens the admin API (``/api/v1/admin``), which tenant tokens never do.
+
 A token is ``b2a_`` followed by 43 random URL-safe characters (256 bits), so a
 plain SHA-256 is enough to store it: unlike a password it cannot be guessed,
 and a fast hash keeps every API request to one indexed lookup. The first
@@ -12,6 +15,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from b2a.audit import service as audit
@@ -56,12 +60,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _member(email: str) -> User:
+async def _user(email: str) -> User:
     user = await User.objects().where(User.email == normalise_email(email)).first()
     if user is None:
         raise NotFound(f"no user {email!r}.")
-    if user.tenant is None:
-        raise Invalid("API tokens act inside one tenant; a super admin has none.", field="email")
     return user
 
 
@@ -79,13 +81,13 @@ async def create_api_token(actor: Actor, email: str, *, name: str) -> NewToken:
 
     Raises:
         NotFound: no such user.
-        Invalid: the user is a super admin, or the name is empty.
+        Invalid: the name is empty or too long.
         Forbidden: the actor may not manage this user's tokens.
     """
     label = name.strip()
     if not label or len(label) > 80:
         raise Invalid("a token needs a name of 1 to 80 characters.", field="name")
-    user = await _member(email)
+    user = await _user(email)
     _may_manage(actor, user)
     token = TOKEN_START + secrets.token_urlsafe(32)
     row = ApiToken(
@@ -106,7 +108,8 @@ async def verify_api_token(token: str) -> Actor | None:
     """The actor a bearer token stands for; None for unknown, revoked or disabled access.
 
     A token stops working when it is revoked, its user is deactivated, or its
-    tenant is suspended or deleted.
+    tenant is suspended or deleted. A token without a tenant stands for a super
+    admin, and only while its user still is one.
     """
     if not token.startswith(TOKEN_START):
         return None
@@ -124,7 +127,7 @@ async def verify_api_token(token: str) -> Actor | None:
         .where((ApiToken.token_hash == hash_token(token)) & ApiToken.revoked_at.is_null())
         .first()
     )
-    if row is None or not row["user.is_active"] or row["tenant.status"] != TenantStatus.ACTIVE:
+    if row is None or not row["user.is_active"] or not _usable(row):
         return None
     await _touch(row["id"], row["last_used_at"])
     return Actor(
@@ -133,6 +136,12 @@ async def verify_api_token(token: str) -> Actor | None:
         tenant_id=row["tenant.id"],
         label=row["user.email"],
     )
+
+
+def _usable(row: dict[str, Any]) -> bool:
+    if row["tenant.id"] is None:
+        return bool(row["user.role"] == Role.SUPER_ADMIN)
+    return bool(row["tenant.status"] == TenantStatus.ACTIVE)
 
 
 async def _touch(token_id: UUID, last_used_at: datetime | None) -> None:
@@ -149,7 +158,7 @@ async def list_api_tokens(actor: Actor, email: str) -> list[TokenSummary]:
         NotFound: no such user.
         Forbidden: the actor may not manage this user's tokens.
     """
-    user = await _member(email)
+    user = await _user(email)
     _may_manage(actor, user)
     rows = (
         await ApiToken.objects()
@@ -204,7 +213,16 @@ async def revoke_own_api_token(actor: Actor, token_id: UUID | str) -> TokenSumma
     Raises:
         NotFound: the actor has no token with this id (another user's token included).
     """
-    row = await actor.scope.get(ApiToken, token_id)
-    if row.user != actor.user_id:
+    try:
+        key = token_id if isinstance(token_id, UUID) else UUID(str(token_id))
+    except ValueError:
+        raise NotFound("ApiToken not found.") from None
+    # Owned by the actor (whose tenant, if any, is the token's): no tenant filter is needed.
+    row = (
+        await ApiToken.objects()
+        .where((ApiToken.id == key) & (ApiToken.user == actor.user_id))
+        .first()
+    )
+    if row is None:
         raise NotFound("ApiToken not found.")
     return await revoke_api_token(actor, str(row.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from b2a.settings import Settings
 from b2a.system.email import configured_server, queue_email
-from b2a.tenants.links import LIFETIME, issue_link_token, link_url
+from b2a.tenants.links import LIFETIME, issue_link_token, lifetime_words, link_url
 from b2a.tenants.rules import TokenPurpose
 from b2a.tenants.tables import User
 
@@ -33,13 +33,6 @@ BODIES = {
 }
 
 
-def _lifetime(purpose: TokenPurpose) -> str:
-    hours = int(LIFETIME[purpose].total_seconds() // 3600)
-    if hours % 24 == 0 and hours >= 48:
-        return f"{hours // 24} days"
-    return "1 hour" if hours == 1 else f"{hours} hours"
-
-
 async def send_link(
     settings: Settings,
     base_url: str,
@@ -56,10 +49,28 @@ async def send_link(
     """
     await configured_server(settings)
     token = await issue_link_token(user.id, purpose)
+    url = link_url(base_url, purpose, token)
+    await email_link(settings, user, purpose, url, tenant=tenant, inviter=inviter)
+
+
+async def email_link(
+    settings: Settings,
+    user: User,
+    purpose: TokenPurpose,
+    url: str,
+    *,
+    tenant: str = "",
+    inviter: str = "",
+) -> None:
+    """Queue the email carrying a link already issued (and shown to whoever asked for it).
+
+    Raises:
+        Unavailable: email is not set up.
+    """
     values = {
         "email": user.email,
-        "url": link_url(base_url, purpose, token),
-        "lifetime": _lifetime(purpose),
+        "url": url,
+        "lifetime": lifetime_words(LIFETIME[purpose]),
         "tenant": tenant,
         "inviter": inviter or "Your team",
     }

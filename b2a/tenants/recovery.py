@@ -1,25 +1,29 @@
-"""Links by email: forgotten passwords, accepted invitations, confirmed addresses.
+"""Account links: forgotten passwords, accepted invitations, confirmed addresses.
 
-Asking for a reset link says the same whether or not the address has an
-account. Using a reset or invitation link sets the password, confirms the
-address (the link reached its inbox), lifts a lockout and ends every web
-session the user had.
+Reset by email is offered only while the super admin allows it and an SMTP
+server is set up; otherwise a person asks their business's admin or the
+operator, and a super admin makes a reset link to pass on
+(``create_reset_link``). Asking for a reset link by email says the same
+whether or not the address has an account. Using a reset or invitation link
+sets the password, confirms the address (the link reached its inbox), lifts a
+lockout and ends every web session the user had.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from b2a.audit import service as audit
-from b2a.errors import Forbidden, Invalid, Unauthorized
+from b2a.errors import Forbidden, Invalid, NotFound, Unauthorized
 from b2a.lib import clock
 from b2a.settings import Settings
-from b2a.system.email import configured_server
+from b2a.system.email import email_ready
 from b2a.system.platform import account_policy
 from b2a.tenants import lockout
 from b2a.tenants.actor import Actor
 from b2a.tenants.emails import send_link
-from b2a.tenants.links import redeem_link_token
+from b2a.tenants.links import IssuedLink, issue_link, redeem_link_token
 from b2a.tenants.login import check_ip_limit
 from b2a.tenants.passwords import check_strength, hash_password, verify_password
 from b2a.tenants.rules import Role, TokenPurpose
@@ -27,11 +31,22 @@ from b2a.tenants.service import normalise_email
 from b2a.tenants.sessions import close_user_sessions
 from b2a.tenants.tables import Tenant, User
 
+ASK_FOR_A_LINK = "ask your business's admin or the operator for a reset link."
+# A link a super admin passes on by hand may wait in a chat for a while; an
+# emailed one is used at once.
+HANDED_RESET_LIFETIME = timedelta(hours=24)
 
-async def _reset_allowed() -> None:
-    if not (await account_policy()).password_reset_enabled:
+
+async def reset_by_email_offered(settings: Settings) -> bool:
+    """Whether visitors may ask for a reset link by email: allowed, and email can go out."""
+    return (await account_policy()).password_reset_enabled and await email_ready(settings)
+
+
+async def _reset_offered(settings: Settings) -> None:
+    if not await reset_by_email_offered(settings):
+        # Visitors see this: it names who can help, never the server's setup.
         raise Forbidden(
-            "password reset by email is turned off here; ask your team's admin or the operator.",
+            f"password reset by email is not available here; {ASK_FOR_A_LINK}",
             code="RESET_DISABLED",
         )
 
@@ -43,14 +58,12 @@ async def request_password_reset(
 
     Raises:
         LimitExceeded: the IP made too many requests.
-        Forbidden: password reset is turned off (``RESET_DISABLED``).
-        Unavailable: email is not set up.
+        Forbidden: reset by email is turned off or email is not set up (``RESET_DISABLED``).
         Invalid: the address is not an email address.
     """
     address = normalise_email(email)
     await check_ip_limit(redis, ip, settings.auth.per_ip_limit, address=address)
-    await _reset_allowed()
-    await configured_server(settings)
+    await _reset_offered(settings)
     user = await User.objects().where(User.email == address).first()
     if user is None or not user.is_active:
         await audit.record_visitor("password_reset.unknown", ip=ip, label=address)
@@ -59,6 +72,24 @@ async def request_password_reset(
     await audit.record_visitor(
         "password_reset.requested", ip=ip, label=address, tenant_id=user.tenant
     )
+
+
+async def create_reset_link(actor: Actor, base_url: str, email: str) -> IssuedLink:
+    """A one-time reset link for any user, for a super admin to pass on (older ones stop).
+
+    It works whether or not reset by email is offered, for a day.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        NotFound: no user has this address.
+    """
+    actor.require()
+    user = await User.objects().where(User.email == normalise_email(email)).first()
+    if user is None:
+        raise NotFound(f"no user {email.strip()!r}.")
+    link = await issue_link(base_url, user.id, TokenPurpose.RESET, lifetime=HANDED_RESET_LIFETIME)
+    await audit.record(actor, "user.reset_link_created", tenant_id=user.tenant, email=user.email)
+    return link
 
 
 async def _set_password_by_link(
@@ -88,11 +119,12 @@ def _actor(user: User, ip: str) -> Actor:
 async def reset_password_with_link(redis: Any, token: str, password: str, *, ip: str) -> Actor:
     """Set a new password from a reset link; every session of the user ends.
 
+    The link itself is the permission: one made by a super admin works while
+    reset by email is off (links emailed earlier are short-lived).
+
     Raises:
-        Forbidden: password reset is turned off.
         Invalid: weak password, or the link is unknown, used or expired (``LINK_INVALID``).
     """
-    await _reset_allowed()
     user = await _set_password_by_link(redis, token, TokenPurpose.RESET, password)
     actor = _actor(user, ip)
     await audit.record(actor, "user.password_reset_by_link")

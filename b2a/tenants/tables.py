@@ -66,9 +66,15 @@ class User(Record, tablename="app_user"):
     last_login_at = Timestamptz(null=True, default=None)
 
 
-class ApiToken(TenantRecord):
-    """A per-user REST API token; only its hash is stored."""
+class ApiToken(Record):
+    """A per-user REST API token; only its hash is stored.
 
+    ``tenant`` is the user's tenant, and empty for a super admin's token (the
+    admin API acts across tenants); tenant members' tokens are read through
+    ``TenantScope`` like any tenant-owned row.
+    """
+
+    tenant = ForeignKey(Tenant, on_delete=OnDelete.cascade, null=True, index=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade, null=False, index=True)
     name = Varchar(length=80)
     prefix = Varchar(length=12, help_text="first characters, shown to recognise the token")

@@ -1,5 +1,9 @@
 """A tenant admin's team: members, invitations, roles, removals.
 
+An invitation is a member without a password and a one-time link to set one.
+The link is shown to the inviter to copy (email is optional on a fresh
+install) and emailed too when SMTP is set up; only its hash is stored.
+
 Only the two tenant roles can be given (``rules.TENANT_ROLES``): nobody here
 can make a super admin. A business always keeps at least one active admin;
 the check and the change run in one transaction behind a lock on the tenant's
@@ -18,9 +22,10 @@ from b2a.audit import service as audit
 from b2a.db.transaction import atomic, lock_row
 from b2a.errors import Conflict, Forbidden
 from b2a.settings import Settings
-from b2a.system.email import configured_server
+from b2a.system.email import email_ready
 from b2a.tenants.actor import Actor
-from b2a.tenants.emails import send_link
+from b2a.tenants.emails import email_link
+from b2a.tenants.links import IssuedLink, issue_link
 from b2a.tenants.rules import TENANT_ROLES, Area, Role, TokenPurpose
 from b2a.tenants.service import normalise_email, save_user
 from b2a.tenants.sessions import close_user_sessions
@@ -70,55 +75,93 @@ async def list_members(actor: Actor) -> list[Member]:
     return [_member(user) for user in users]
 
 
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation just made: its link is shown this once, and emailed too when it can be."""
+
+    member: Member
+    link: IssuedLink
+    emailed: bool
+
+
 async def invite_member(
     actor: Actor, settings: Settings, base_url: str, *, email: str, role: Role | str, name: str = ""
-) -> Member:
-    """Add a member without a password and email them a link to set one.
+) -> Invitation:
+    """Add a member without a password, with a one-time link to set one.
+
+    The link is returned for the inviter to pass on (a fresh install has no
+    email), and emailed as well when an SMTP server is set up.
 
     Raises:
         Forbidden: the actor may not manage the team, or the role is not a tenant role.
         Invalid: the address is not an email address.
         Conflict: the address already has an account (``EMAIL_EXISTS``).
-        Unavailable: email is not set up.
     """
     actor.require_area(Area.TEAM)
     granted = _tenant_role(role)
     address = normalise_email(email)
-    await configured_server(settings)
     user = await save_user(actor.scope.tenant_id, address, NO_PASSWORD, granted, name.strip()[:120])
-    await _send_invitation(actor, settings, base_url, user)
-    await audit.record(actor, "user.invited", email=address, role=granted.value)
-    return _member(user)
-
-
-async def _send_invitation(actor: Actor, settings: Settings, base_url: str, user: User) -> None:
-    tenant = await Tenant.select(Tenant.name).where(Tenant.id == actor.scope.tenant_id).first()
-    await send_link(
-        settings,
-        base_url,
-        user,
-        TokenPurpose.INVITE,
-        tenant=tenant["name"] if tenant else "",
-        inviter=actor.label,
+    invitation = await _new_invitation(actor, settings, base_url, user)
+    await audit.record(
+        actor, "user.invited", email=address, role=granted.value, emailed=invitation.emailed
     )
+    return invitation
 
 
-async def resend_invitation(
+async def _new_invitation(
+    actor: Actor, settings: Settings, base_url: str, user: User
+) -> Invitation:
+    link = await issue_link(base_url, user.id, TokenPurpose.INVITE)
+    emailed = await email_ready(settings)
+    if emailed:
+        tenant = await Tenant.select(Tenant.name).where(Tenant.id == actor.scope.tenant_id).first()
+        await email_link(
+            settings,
+            user,
+            TokenPurpose.INVITE,
+            link.url,
+            tenant=tenant["name"] if tenant else "",
+            inviter=actor.label,
+        )
+    return Invitation(_member(user), link, emailed)
+
+
+async def _pending(actor: Actor, member_id: UUID | str) -> User:
+    user = await actor.scope.get(User, member_id)
+    if user.password_hash != NO_PASSWORD:
+        raise Conflict(f"{user.email} has already joined.", code="ALREADY_JOINED")
+    return user
+
+
+async def renew_invitation(
     actor: Actor, settings: Settings, base_url: str, member_id: UUID | str
-) -> Member:
-    """Email a pending member a fresh invitation link (the old one stops working).
+) -> Invitation:
+    """A fresh invitation link for a pending member; the old one stops working.
 
     Raises:
         Forbidden: the actor may not manage the team.
         NotFound: no such member in the actor's tenant.
-        Conflict: the member has already set a password.
+        Conflict: the member has already set a password (``ALREADY_JOINED``).
     """
     actor.require_area(Area.TEAM)
-    user = await actor.scope.get(User, member_id)
-    if user.password_hash != NO_PASSWORD:
-        raise Conflict(f"{user.email} has already joined.", code="ALREADY_JOINED")
-    await _send_invitation(actor, settings, base_url, user)
-    await audit.record(actor, "user.invite_resent", email=user.email)
+    user = await _pending(actor, member_id)
+    invitation = await _new_invitation(actor, settings, base_url, user)
+    await audit.record(actor, "user.invite_renewed", email=user.email, emailed=invitation.emailed)
+    return invitation
+
+
+async def revoke_invitation(actor: Actor, member_id: UUID | str) -> Member:
+    """Withdraw a pending invitation: the account and its links are deleted.
+
+    Raises:
+        Forbidden: the actor may not manage the team.
+        NotFound: no such member in the actor's tenant.
+        Conflict: the member has already set a password (``ALREADY_JOINED``): remove them instead.
+    """
+    actor.require_area(Area.TEAM)
+    user = await _pending(actor, member_id)
+    await actor.scope.delete(User).where(User.id == user.id)
+    await audit.record(actor, "user.invite_revoked", email=user.email)
     return _member(user)
 
 

@@ -75,3 +75,13 @@ def test_user_create_and_reset_password(appliance):
     assert "new password (shown once)" in reset.stdout
     missing = b2a(appliance, "user", "create", "x@initech.test")
     assert missing.returncode != 0 and "--tenant" in missing.stderr
+
+
+def test_reset_password_prints_a_one_time_link_instead_when_asked(appliance):
+    b2a(appliance, "tenant", "create", "Hooli", "--admin-email", "gavin@hooli.test")
+    made = b2a(appliance, "user", "reset-password", "gavin@hooli.test", "--link")
+    assert made.returncode == 0, made.stderr
+    assert "works once, for 24 hours" in made.stdout
+    assert "/reset-password?token=" in made.stdout and "password (shown once)" not in made.stdout
+    unknown = b2a(appliance, "user", "reset-password", "nobody@hooli.test", "--link")
+    assert unknown.returncode != 0 and "no user" in unknown.stderr

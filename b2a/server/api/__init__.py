@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from b2a.server.api.admin_ai import AdminAIController
+from b2a.server.api.admin_users import AdminUserController
 from b2a.server.api.analytics import get_analytics, get_dashboard
 from b2a.server.api.billing import BillingController
 from b2a.server.api.canned import CannedReplyController
@@ -27,6 +28,7 @@ from b2a.server.api.orders import OrderController
 from b2a.server.api.sandbox import SandboxController
 from b2a.server.api.schedules import ScheduleController
 from b2a.server.api.settings import SettingsController
+from b2a.server.api.team import TeamController
 from b2a.server.api.templates import TemplateController
 from b2a.server.api.whatsapp_cloud import WhatsAppCloudController
 from b2a.server.api.whatsapp_web import WhatsAppWebController
@@ -38,7 +40,7 @@ SECURITY_COMPONENTS = Components(
         SECURITY_SCHEME: SecurityScheme(
             type="http",
             scheme="bearer",
-            description="A per-user API token from `b2a token create`.",
+            description="A per-user API token from My account or `b2a token create`.",
         )
     }
 )
@@ -71,6 +73,8 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             get_dashboard,
             get_analytics,
             AdminAIController,
+            AdminUserController,
+            TeamController,
         ],
         middleware=[DefineMiddleware(ApiAuthentication)],
         guards=[tenant_member],

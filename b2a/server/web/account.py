@@ -1,4 +1,7 @@
-"""My account: change my password, and my API tokens (each secret shown once)."""
+"""My account: change my password, and my API tokens (each secret shown once).
+
+Super admins have tokens too: theirs open the admin API (``/api/v1/admin``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.server.websession import log_in_response, redis_of
 from b2a.tenants import api_tokens, recovery
-from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
 
 AnyRequest = Request[Any, Any, Any]
@@ -20,15 +22,10 @@ ACCOUNT = {"area": Area.ACCOUNT, "tenant_optional": True}
 TEMPLATE = "account/index.html"
 
 
-async def _tokens(actor: Actor) -> list[api_tokens.TokenSummary]:
-    if actor.tenant_id is None:
-        return []  # super admins act across tenants; the API is tenant-scoped
-    return await api_tokens.list_api_tokens(actor, actor.label)
-
-
 async def _context(request: AnyRequest, **context: Any) -> dict[str, Any]:
     actor = await current_actor(request)
-    return {"tokens": await _tokens(actor), "new_token": None, **context}
+    tokens = await api_tokens.list_api_tokens(actor, actor.label)
+    return {"tokens": tokens, "new_token": None, **context}
 
 
 @get("/app/account", opt=ACCOUNT, name="account")

@@ -23,12 +23,18 @@ Next = Annotated[str | None, Parameter(query="next", required=False)]
 Token = Annotated[str, Parameter(query="token", default="")]
 
 
+async def _reset_by_email(request: AnyRequest) -> dict[str, bool]:
+    return {"reset_by_email": await recovery.reset_by_email_offered(settings_of(request))}
+
+
 @get("/login", opt=PUBLIC, name="login")
 async def login_page(request: AnyRequest, next_path: Next = None) -> Response[Any]:
     """The login form (logged-in visitors go straight on)."""
     if (await visit(request)).actor is not None:
         return redirect(request, safe_next(next_path))
-    return await page(request, "accounts/login.html", next=safe_next(next_path))
+    return await page(
+        request, "accounts/login.html", next=safe_next(next_path), **await _reset_by_email(request)
+    )
 
 
 @post("/login", opt=PUBLIC)
@@ -49,7 +55,12 @@ async def login_submit(request: AnyRequest) -> Response[Any]:
         if exc.code == "EMAIL_NOT_VERIFIED":
             await _resend_verification(request, values.get("email", ""))
         return await form_error(
-            request, "accounts/login.html", exc, values=values, next=safe_next(values.get("next"))
+            request,
+            "accounts/login.html",
+            exc,
+            values=values,
+            next=safe_next(values.get("next")),
+            **await _reset_by_email(request),
         )
     await log_in_response(request, actor)
     return redirect(request, safe_next(values.get("next")))
@@ -103,8 +114,8 @@ async def signup_submit(request: AnyRequest) -> Response[Any]:
 
 @get("/forgot-password", opt=PUBLIC, name="forgot_password")
 async def forgot_page(request: AnyRequest) -> Response[Any]:
-    """Ask for a reset link."""
-    return await page(request, "accounts/forgot.html")
+    """Ask for a reset link by email, or, where that is not offered, who to ask for one."""
+    return await page(request, "accounts/forgot.html", **await _reset_by_email(request))
 
 
 @post("/forgot-password", opt=PUBLIC)
@@ -120,7 +131,8 @@ async def forgot_submit(request: AnyRequest) -> Response[Any]:
             ip=(await visit(request)).ip,
         )
     except B2AError as exc:
-        return await form_error(request, "accounts/forgot.html", exc, values=values)
+        context = await _reset_by_email(request)
+        return await form_error(request, "accounts/forgot.html", exc, values=values, **context)
     return await page(request, "accounts/check_email.html", email=values.get("email", ""))
 
 
@@ -163,7 +175,7 @@ async def invite_page(request: AnyRequest, token: Token) -> Response[Any]:
 
 @post("/accept-invite", opt=PUBLIC)
 async def invite_submit(request: AnyRequest) -> Response[Any]:
-    """Set the invited member's password and log them in."""
+    """Set the invited member's password, log them in and open the inbox."""
     values = await form_data(request)
     token = values.get("token", "")
     try:
@@ -180,7 +192,8 @@ async def invite_submit(request: AnyRequest) -> Response[Any]:
         )
     await log_in_response(request, actor)
     await flash(request, "Welcome aboard! Your password is set.")
-    return redirect(request, "/app")
+    # A colleague is invited to answer customers: the inbox is where their work is.
+    return redirect(request, "/app/inbox")
 
 
 @get("/verify-email", opt=PUBLIC, name="verify_email")

@@ -1,4 +1,8 @@
-"""The team page: a tenant admin invites members, changes their roles and removes them."""
+"""The team page: a tenant admin invites members, changes their roles and removes them.
+
+An invitation's link is shown once, to copy and pass on; it is also emailed when
+SMTP is set up, so a team can grow on a fresh install without email.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from b2a.server.web._pages import (
     redirect,
 )
 from b2a.server.websession import redis_of, settings_of
+from b2a.system.email import email_ready
 from b2a.tenants import team
 from b2a.tenants.rules import TENANT_ROLES, Area
 
@@ -30,7 +35,13 @@ TEMPLATE = "team/index.html"
 
 async def _team_page(request: AnyRequest, **context: Any) -> dict[str, Any]:
     actor = await current_actor(request)
-    return {"members": await team.list_members(actor), "roles": TENANT_ROLES, **context}
+    return {
+        "members": await team.list_members(actor),
+        "roles": TENANT_ROLES,
+        "invitation": None,
+        "email_ready": await email_ready(settings_of(request)),
+        **context,
+    }
 
 
 @get("/app/team", opt=TEAM, name="team")
@@ -41,10 +52,10 @@ async def team_page(request: AnyRequest) -> Response[Any]:
 
 @post("/app/team/invite", opt=TEAM)
 async def invite(request: AnyRequest) -> Response[Any]:
-    """Invite someone by email; they get a link to set their password."""
+    """Invite someone: the page shows their one-time link to copy (and emails it if it can)."""
     values = await form_data(request)
     try:
-        member = await team.invite_member(
+        invitation = await team.invite_member(
             await current_actor(request),
             settings_of(request),
             link_base(request),
@@ -54,8 +65,25 @@ async def invite(request: AnyRequest) -> Response[Any]:
         )
     except B2AError as exc:
         return await form_error(request, TEMPLATE, exc, values=values, **await _team_page(request))
-    await flash(request, f"Invitation sent to {member.email}.")
-    return redirect(request, "/app/team")
+    return await _show_link(request, invitation, status=201)
+
+
+async def _show_link(
+    request: AnyRequest, invitation: team.Invitation, *, status: int = 200
+) -> Response[Any]:
+    """The link, shown this once: in the member's row for htmx, else on the whole page."""
+    if request.headers.get("hx-request"):
+        context = {
+            "member": invitation.member,
+            "roles": TENANT_ROLES,
+            "actor": await current_actor(request),
+            "invitation": invitation,
+            "csrf": await csrf_token(request),
+        }
+        return Template(template_name="team/_member.html", context=context)
+    return await page(
+        request, TEMPLATE, status=status, **await _team_page(request, invitation=invitation)
+    )
 
 
 @post("/app/team/{member_id:uuid}/role", opt=TEAM)
@@ -79,16 +107,28 @@ async def change_role(request: AnyRequest, member_id: UUID) -> Response[Any]:
     return redirect(request, "/app/team")
 
 
-@post("/app/team/{member_id:uuid}/resend", opt=TEAM)
-async def resend(request: AnyRequest, member_id: UUID) -> Response[Any]:
-    """Send a pending member a fresh invitation link."""
+@post("/app/team/{member_id:uuid}/invitation", opt=TEAM)
+async def renew(request: AnyRequest, member_id: UUID) -> Response[Any]:
+    """A new invitation link for a pending member, shown once; the old link stops working."""
     try:
-        member = await team.resend_invitation(
+        invitation = await team.renew_invitation(
             await current_actor(request), settings_of(request), link_base(request), member_id
         )
     except B2AError as exc:
+        if request.headers.get("hx-request"):
+            raise
         return await form_error(request, TEMPLATE, exc, **await _team_page(request))
-    await flash(request, f"A new invitation is on its way to {member.email}.")
+    return await _show_link(request, invitation)
+
+
+@post("/app/team/{member_id:uuid}/revoke", opt=TEAM)
+async def revoke(request: AnyRequest, member_id: UUID) -> Response[Any]:
+    """Withdraw a pending invitation; its link stops working."""
+    try:
+        member = await team.revoke_invitation(await current_actor(request), member_id)
+    except B2AError as exc:
+        return await form_error(request, TEMPLATE, exc, **await _team_page(request))
+    await flash(request, f"The invitation of {member.email} is revoked; its link no longer works.")
     return redirect(request, "/app/team")
 
 
@@ -103,4 +143,4 @@ async def remove(request: AnyRequest, member_id: UUID) -> Response[Any]:
     return redirect(request, "/app/team")
 
 
-HANDLERS = [team_page, invite, change_role, resend, remove]
+HANDLERS = [team_page, invite, change_role, renew, revoke, remove]

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from b2a.errors import Forbidden, Invalid
+from b2a.errors import Forbidden
 from b2a.lib import clock
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
@@ -72,12 +72,34 @@ async def test_staff_may_not_do_what_is_reserved_for_tenant_admins(client, token
     assert allowed.status_code == 201
 
 
-async def test_a_super_admin_gets_no_token(cast):
+async def test_a_super_admin_token_opens_the_admin_api_and_no_tenant_token_does(
+    client, cast, tokens
+):
     await tenants.create_user(
         OPERATOR, "op@b2a.test", password="correct horse battery", role=Role.SUPER_ADMIN
     )
-    with pytest.raises(Invalid, match="super admin"):
-        await create_api_token(OPERATOR, "op@b2a.test", name="x")
+    new = await create_api_token(OPERATOR, "op@b2a.test", name="ops script")
+    row = await ApiToken.objects().where(ApiToken.id == new.id).first()
+    assert row.tenant is None
+    operator = {"Authorization": f"Bearer {new.token}"}
+    allowed = await client.get("/api/v1/admin/ai", headers=operator)
+    assert allowed.status_code == 200 and "tiers" in allowed.json()
+    refused = await client.get("/api/v1/admin/ai", headers=tokens.acme_owner)
+    assert refused.status_code == 403 and refused.json()["code"] == "FORBIDDEN"
+    tenant_api = await client.get("/api/v1/conversations", headers=operator)
+    assert tenant_api.status_code == 403, "a super admin's token has no tenant to act in"
+
+
+async def test_a_super_admin_token_stops_when_its_user_is_deactivated(client, cast):
+    await tenants.create_user(
+        OPERATOR, "op@b2a.test", password="correct horse battery", role=Role.SUPER_ADMIN
+    )
+    new = await create_api_token(OPERATOR, "op@b2a.test", name="ops script")
+    await User.update({User.is_active: False}).where(User.email == "op@b2a.test")
+    response = await client.get(
+        "/api/v1/admin/ai", headers={"Authorization": f"Bearer {new.token}"}
+    )
+    assert response.status_code == 401
 
 
 async def test_one_member_may_not_mint_tokens_for_another(cast):

@@ -18,6 +18,7 @@ from tests.fakes.smtp import USERNAME as SMTP_USERNAME
 from tests.fakes.smtp import FakeSmtp
 
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
+COPY_FIELD = re.compile(r'<input id="[^"]+" type="text" value="([^"]+)" readonly')
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +126,10 @@ async def worker(app, settings):
 def link_path(url: str) -> str:
     """The path and query of a link from an email (the test client knows the host)."""
     return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def shown_link(html: str) -> str:
+    """The one-time link a page shows in its read-only copy field."""
+    found = COPY_FIELD.findall(html)
+    assert len(found) == 1, f"expected one link to copy, found {found}"
+    return found[0]

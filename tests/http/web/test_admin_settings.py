@@ -1,5 +1,7 @@
 """System settings: account rules, SMTP (encrypted password, test email), kill switches, growth."""
 
+import asyncio
+
 from b2a.system import platform, switches
 from b2a.system.tables import SystemSetting
 from tests.conftest import PASSWORD
@@ -19,6 +21,7 @@ async def test_account_rules_are_toggled(browser, db):
     assert not policy.email_verification_required
     page = await browser.get(PAGE)
     assert 'id="f-signup_enabled" name="signup_enabled" type="checkbox" value="on">' in page.text
+    assert "Needs a working email server (below): it is set up" in page.text
 
 
 async def test_the_smtp_password_is_stored_encrypted_and_never_shown(
@@ -94,3 +97,43 @@ async def test_growth_tags_load_on_public_pages_only_with_their_origins(browser,
     quiet = await other_browser.get("/login")
     assert "growth.js" not in quiet.text
     assert "googletagmanager" not in quiet.headers["content-security-policy"]
+
+
+async def _health_recorded():
+    for _ in range(100):
+        health = await platform.email_health()
+        if health.at:
+            return health
+        await asyncio.sleep(0.1)
+    raise AssertionError("the worker recorded no delivery")
+
+
+async def test_a_failing_email_server_stops_reset_by_email_until_an_email_goes_out(
+    browser, other_browser, db, smtp, worker
+):
+    await log_in_operator(browser)
+    form = {
+        "host": "127.0.0.1",
+        "port": str(smtp.port),
+        "username": SMTP_USERNAME,
+        "password": "not the smtp password",
+        "sender": "Ops <ops@b2a.test>",
+        "security": "none",
+    }
+    await browser.submit(f"{PAGE}/email", form, page=PAGE)
+    assert "No email has gone out with these settings yet" in (await browser.get(PAGE)).text
+    await browser.submit(f"{PAGE}/email/test", {"to": "me@ops.test"}, page=PAGE)
+    failed = await _health_recorded()
+    assert not failed.ok and "check the SMTP username" in failed.problem
+    page = await browser.get(PAGE)
+    assert "The last email failed" in page.text and "its last email failed" in page.text
+    login = await other_browser.get("/login")
+    assert 'href="/forgot-password"' not in login.text and "check the SMTP" not in login.text
+
+    await browser.submit(f"{PAGE}/email", {**form, "password": SMTP_PASSWORD}, page=PAGE)
+    assert not (await platform.email_health()).at, "a changed server starts untested"
+    await browser.submit(f"{PAGE}/email/test", {"to": "me@ops.test"}, page=PAGE)
+    await smtp.wait_for("me@ops.test")
+    assert (await _health_recorded()).ok
+    assert "The last email went out at" in (await browser.get(PAGE)).text
+    assert 'href="/forgot-password"' in (await other_browser.get("/login")).text

@@ -7,6 +7,8 @@ import pytest
 
 from b2a.errors import Invalid
 from b2a.lib import clock
+from b2a.system.platform import AccountPolicy, set_account_policy
+from b2a.tenants.actor import Actor
 from b2a.tenants.links import issue_link_token, redeem_link_token
 from b2a.tenants.rules import TokenPurpose
 from b2a.tenants.tables import AccountToken, User
@@ -97,3 +99,18 @@ async def test_a_reset_lifts_a_lockout(browser, cast):
     user = await User.objects().where(User.email == email).first()
     assert user.email_verified_at is not None, "the link proved the inbox"
     await browser.log_in(email, NEW_PASSWORD)
+
+
+async def test_with_email_the_login_page_offers_reset_by_email_until_it_is_turned_off(
+    browser, cast
+):
+    login = await browser.get("/login")
+    assert 'href="/forgot-password"' in login.text and "Ask your business" not in login.text
+    forgot = await browser.get("/forgot-password")
+    assert 'action="/forgot-password"' in forgot.text
+    await set_account_policy(Actor.operator("tests"), AccountPolicy(password_reset_enabled=False))
+    login = await browser.get("/login")
+    assert 'href="/forgot-password"' not in login.text
+    assert "Ask your business's admin or the operator for a reset link." in login.text
+    asked = await browser.post("/forgot-password", {"email": cast.acme_agent.email})
+    assert asked.status_code == 403 and "SMTP" not in asked.text

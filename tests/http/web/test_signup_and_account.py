@@ -9,6 +9,7 @@ from b2a.tenants.api_tokens import create_api_token
 from b2a.tenants.rules import Role
 from b2a.tenants.tables import ApiToken, Tenant, User
 from tests.conftest import PASSWORD
+from tests.http.web._admin import log_in_operator
 from tests.http.web.conftest import link_path
 
 OPERATOR = Actor.operator("tests")
@@ -72,6 +73,20 @@ async def test_my_api_token_is_shown_once_listed_and_revocable(browser, client, 
     revoked = await browser.post(f"/app/account/tokens/{row.id}/revoke", {})
     assert revoked.status_code == 303
     assert (await client.get("/api/v1/conversations", headers=headers)).status_code == 401
+
+
+async def test_a_super_admin_makes_a_token_on_my_account_for_the_admin_api(browser, client, cast):
+    await log_in_operator(browser)
+    page = await browser.get("/app/account")
+    assert "/api/v1/admin" in page.text
+    created = await browser.post("/app/account/tokens", {"name": "ops script"})
+    assert created.status_code == 201
+    token = created.text.split('id="new-token">')[1].split("<")[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/admin/ai", headers=headers)).status_code == 200
+    row = await ApiToken.objects().where(ApiToken.name == "ops script").first()
+    assert (await browser.post(f"/app/account/tokens/{row.id}/revoke", {})).status_code == 303
+    assert (await client.get("/api/v1/admin/ai", headers=headers)).status_code == 401
 
 
 async def test_someone_elses_token_answers_404(browser, cast):

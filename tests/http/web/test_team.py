@@ -10,10 +10,10 @@ from b2a.tenants import team
 from b2a.tenants.rules import Role
 from b2a.tenants.tables import User
 from tests.conftest import PASSWORD
-from tests.http.web.conftest import Browser, link_path, make_browser
+from tests.http.web.conftest import Browser, link_path, make_browser, shown_link
 
 
-async def test_an_invited_member_sets_a_password_from_the_email_and_works_as_staff(
+async def test_with_email_the_invitation_link_is_shown_once_and_emailed_too(
     app, browser, cast, smtp, worker
 ):
     await browser.log_in(cast.acme_owner.email, PASSWORD)
@@ -22,20 +22,22 @@ async def test_an_invited_member_sets_a_password_from_the_email_and_works_as_sta
         {"email": "new@acme.test", "name": "Nadia", "role": "STAFF"},
         page="/app/team",
     )
-    assert sent.status_code == 303
-    page = await browser.get("/app/team")
-    assert "new@acme.test" in page.text and "invitation pending" in page.text
+    assert sent.status_code == 201 and "We have emailed it to them too." in sent.text
+    shown = shown_link(sent.text)
     mail = (await smtp.wait_for("new@acme.test"))[-1]
     assert "Acme" in mail.subject and cast.acme_owner.email in mail.text
+    assert mail.links == [shown], "the email carries the link the page showed"
+    page = await browser.get("/app/team")
+    assert "invitation pending" in page.text and shown not in page.text, "shown once"
     async with make_browser(app) as client:
         invitee = Browser(client)
-        form = await invitee.get(link_path(mail.links[0]))
+        form = await invitee.get(link_path(shown))
         assert "Join your team" in form.text
-        token = link_path(mail.links[0]).split("token=")[1]
+        token = link_path(shown).split("token=")[1]
         joined = await invitee.post(
             "/accept-invite", {"token": token, "password": "invited and in"}
         )
-        assert joined.status_code == 303 and joined.headers["location"] == "/app"
+        assert joined.status_code == 303 and joined.headers["location"] == "/app/inbox"
         dashboard = await invitee.get("/app")
         assert 'href="/app/team"' not in dashboard.text and "My account" in dashboard.text
         assert (await invitee.get("/app/team")).status_code == 403

@@ -36,6 +36,7 @@ async def _context(request: AnyRequest, **context: Any) -> dict[str, Any]:
         "accounts": await platform.account_policy(),
         "server": server,
         "has_password": bool(server.password),
+        "email_health": await platform.email_health(),
         "ai_on": await switches.ai_enabled_globally(),
         "whatsapp_on": await switches.whatsapp_enabled_globally(),
         "growth_tags": await platform.growth(),

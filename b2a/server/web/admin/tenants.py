@@ -7,6 +7,7 @@ so its form asks for the business's name typed out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +18,19 @@ from b2a.errors import B2AError, Invalid
 from b2a.privacy.tenants import erase_tenant
 from b2a.server.api._common import media_root
 from b2a.server.flash import flash
-from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
+from b2a.server.web._pages import (
+    current_actor,
+    form_data,
+    form_error,
+    link_base,
+    page,
+    redirect,
+)
 from b2a.server.web.admin._common import ADMIN, AnyRequest, checked, whole_number
 from b2a.server.websession import settings_of
-from b2a.tenants import service
+from b2a.tenants import recovery, service
 from b2a.tenants.controls import TenantControls, set_tenant_controls, tenant_controls
+from b2a.tenants.links import IssuedLink
 from b2a.tenants.overview import workspace
 from b2a.tenants.rules import AITier, TenantStatus
 from b2a.tenants.team import list_members
@@ -83,6 +92,7 @@ async def _detail_context(request: AnyRequest, tenant_id: UUID) -> dict[str, Any
             inside, reminder_days=settings_of(request).billing.reminder_days
         ),
         "users": await list_members(inside),
+        "reset_link": None,
     }
 
 
@@ -150,4 +160,32 @@ async def erase(request: AnyRequest, tenant_id: UUID) -> Response[Any]:
     return redirect(request, PAGE)
 
 
-HANDLERS = [tenants_page, create_tenant, tenant_page, change_status, change_controls, erase]
+@dataclass(frozen=True)
+class _ResetLink:
+    email: str
+    link: IssuedLink
+
+
+@post(f"{PAGE}/{{tenant_id:uuid}}/reset-link", opt=ADMIN)
+async def create_reset_link(request: AnyRequest, tenant_id: UUID) -> Response[Any]:
+    """A one-time reset link for one of the tenant's users, shown once to copy and send."""
+    email = (await form_data(request)).get("email", "")
+    link = await recovery.create_reset_link(await current_actor(request), link_base(request), email)
+    context = await _detail_context(request, tenant_id)
+    return await page(
+        request,
+        DETAIL,
+        status=201,
+        **{**context, "reset_link": _ResetLink(service.normalise_email(email), link)},
+    )
+
+
+HANDLERS = [
+    tenants_page,
+    create_tenant,
+    tenant_page,
+    change_status,
+    change_controls,
+    erase,
+    create_reset_link,
+]
