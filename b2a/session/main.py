@@ -132,7 +132,10 @@ class SessionProcess:
         except Exception as exc:
             delay = backoff.fail(time.monotonic())
             log.warning(
-                "tenant %s: session failed to start (%s); retry in %.0f s", tenant_id, exc, delay
+                "tenant %s: session failed to start (%s); retry in %.0f s if still wanted",
+                tenant_id,
+                exc,
+                delay,
             )
             await self.leases.release(tenant_id)
             return

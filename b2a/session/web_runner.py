@@ -403,11 +403,12 @@ class WebSessionRunner:
         """The session is over by itself: stop, record why, and let the loop reap it."""
         if self.phase is Phase.STARTING and not self._settled.is_set():
             self._start_error = error
+        self.ended = True  # nothing else is handled; the page learns why before the cleanup
+        await self._clear_codes()
+        await web_session.record_state(self.scope, self.redis, move, error=error)
         await self._shutdown()
         if forget:
             self._delete_session_files()
-        await self._clear_codes()
-        await web_session.record_state(self.scope, self.redis, move, error=error)
         log.info("tenant %s: session ended (%s)", self.tenant_id, move)
         self._settled.set()
         self.bridge.wake()
