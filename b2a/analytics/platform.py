@@ -24,7 +24,7 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.rules import TenantStatus
 from b2a.tenants.tables import Tenant
 
-NEEDS_ATTENTION = (ChannelState.NEEDS_PAIRING, ChannelState.FAILED)
+NEEDS_ATTENTION = (ChannelState.LOGGED_OUT, ChannelState.FAILED)
 TOP_REASONS = 10
 
 

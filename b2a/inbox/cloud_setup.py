@@ -28,7 +28,7 @@ import httpx
 from b2a.audit import service as audit
 from b2a.errors import Conflict, Invalid, TransportError, Unavailable
 from b2a.inbox import channels
-from b2a.inbox.rules import ChannelState, Transport
+from b2a.inbox.rules import ChannelMove, ChannelState, Transport, moved
 from b2a.inbox.tables import Channel
 from b2a.lib import clock
 from b2a.lib.crypto import SecretBox, mask
@@ -126,14 +126,15 @@ async def disconnect_cloud(actor: Actor, *, box: SecretBox, base_url: str) -> Cl
             await scope.update(
                 Channel,
                 {
-                    Channel.state: ChannelState.DISCONNECTED,
+                    Channel.state: moved(channel.state, ChannelMove.DROP),
                     Channel.state_changed_at: clock.now(),
+                    Channel.connected_at: None,
                     Channel.credentials: "",
                     Channel.phone_number_id: None,
                     Channel.last_error: "",
                 },
             )
-            .where((Channel.id == channel.id) & (Channel.state != ChannelState.DISCONNECTED))
+            .where((Channel.id == channel.id) & (Channel.state == channel.state))
             .returning(Channel.id)
         )
         if gone:
@@ -257,7 +258,7 @@ def _refusal(error: TransportError, asked_for: str) -> Invalid | Unavailable:
 async def _view(scope: TenantScope, base_url: str, box: SecretBox) -> CloudConnection:
     channel = await scope.objects(Channel).where(Channel.transport == Transport.CLOUD).first()
     if channel is None:
-        return CloudConnection(ChannelState.DISCONNECTED, None, "", "", "", "", "", None, None)
+        return CloudConnection(ChannelState.NOT_SET_UP, None, "", "", "", "", "", None, None)
     token = verify_token = ""
     if channel.credentials:
         credentials = channels.cloud_credentials(channel, box)

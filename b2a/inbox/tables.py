@@ -32,7 +32,7 @@ class Channel(TenantRecord):
     """A tenant's WhatsApp number and the transport connecting it."""
 
     transport = Varchar(length=8, choices=Transport, default=Transport.SANDBOX)
-    state = Varchar(length=16, choices=ChannelState, default=ChannelState.DISCONNECTED)
+    state = Varchar(length=32, choices=ChannelState, default=ChannelState.NOT_SET_UP)
     display_phone = Varchar(length=20, default="")
     phone_number_id = Varchar(
         length=32, null=True, default=None, unique=True, help_text="Cloud API routing key"
@@ -42,6 +42,9 @@ class Channel(TenantRecord):
     wants_session = Boolean(default=False, help_text="web: the tenant asked the session to run")
     last_error = Varchar(length=500, default="")
     state_changed_at = Timestamptz(null=True, default=None)
+    connected_at = Timestamptz(
+        null=True, default=None, help_text="when it last connected; None: it holds no pairing"
+    )
 
 
 class Customer(TenantRecord):

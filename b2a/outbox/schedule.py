@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 from b2a.db.columns import json_value
 from b2a.db.transaction import atomic
-from b2a.errors import B2AError, Conflict, Invalid, NotFound
-from b2a.inbox.rules import Author
+from b2a.errors import B2AError, Conflict, Invalid
+from b2a.inbox.rules import Author, ChannelState, Transport
 from b2a.inbox.service import conversation_for
-from b2a.inbox.tables import Channel, Customer
+from b2a.inbox.tables import Channel, Conversation, Customer
 from b2a.lib import clock
 from b2a.outbox.queueing import Draft, Sender, enqueue_send, store_outbound
 from b2a.outbox.rules import ScheduleStatus, render_template
@@ -32,6 +32,10 @@ from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 
 QUEUE_ATTEMPTS = 3
+NO_NUMBER = (
+    "This customer has not written to you yet and no WhatsApp number is connected, so the "
+    "message has no way to leave: connect a number on the Connect WhatsApp page first."
+)
 # A time a few seconds in the past (a form submitted "now") still counts as now.
 PAST_TOLERANCE = timedelta(minutes=1)
 
@@ -55,6 +59,7 @@ async def schedule_message(
     Raises:
         NotFound: the customer or template is not this tenant's.
         Invalid: neither or both of text and template, bad variables, a time in the past.
+        Conflict: the customer has no conversation and no number is connected to start one.
     """
     await scope.get(Customer, request.customer_id)
     text = request.text.strip()
@@ -66,6 +71,7 @@ async def schedule_message(
     send_at = await _as_utc(scope, request.send_at)
     if send_at < clock.now() - PAST_TOLERANCE:
         raise Invalid(f"{send_at:%Y-%m-%d %H:%M} UTC is in the past.", field="send_at")
+    await _require_destination(scope, request.customer_id)
     row = scope.new(
         ScheduledMessage,
         customer=request.customer_id,
@@ -250,10 +256,40 @@ async def dispatch(scope: TenantScope, schedule_id: UUID) -> UUID | None:
 
 
 async def _conversation(scope: TenantScope, customer_id: UUID) -> UUID:
-    channel = await scope.select(Channel, Channel.id).order_by(Channel.created_at).first()
-    if channel is None:
-        raise NotFound("no WhatsApp number is connected; connect one to send scheduled messages.")
-    return (await conversation_for(scope, channel["id"], customer_id)).id
+    """The conversation a scheduled message joins: the customer's own, else one on the live number.
+
+    A customer who has written keeps their conversation and its channel (the
+    sandbox stays the sandbox, a real number stays that number), so a schedule
+    never opens a second conversation. Only a customer with none gets one, on
+    the number connected now.
+
+    Raises:
+        Conflict: the customer has no conversation and no number is connected.
+    """
+    rows = await scope.select(
+        Conversation, Conversation.id, Conversation.last_message_at, Conversation.created_at
+    ).where(Conversation.customer == customer_id)
+    if rows:
+        latest = max(rows, key=lambda r: (r["last_message_at"] or r["created_at"], r["created_at"]))
+        return UUID(str(latest["id"]))
+    return (await conversation_for(scope, await _live_number(scope), customer_id)).id
+
+
+async def _live_number(scope: TenantScope) -> UUID:
+    row = (
+        await scope.select(Channel, Channel.id)
+        .where((Channel.transport != Transport.SANDBOX) & (Channel.state == ChannelState.CONNECTED))
+        .first()
+    )
+    if row is None:
+        raise Conflict(NO_NUMBER, code="NO_CONNECTED_NUMBER")
+    return UUID(str(row["id"]))
+
+
+async def _require_destination(scope: TenantScope, customer_id: UUID) -> None:
+    """Refuse a schedule that could never leave: no conversation and no connected number."""
+    if not await scope.count(Conversation).where(Conversation.customer == customer_id):
+        await _live_number(scope)
 
 
 def _draft(schedule: ScheduledMessage) -> Draft:

@@ -25,7 +25,7 @@ class BridgeHandler(Protocol):
     """A tenant's session, as the bridge feeds it."""
 
     async def on_command(self, command: dict[str, Any]) -> None:
-        """Act on a command (logout, pair_phone)."""
+        """Act on a command (pair_phone)."""
 
     async def on_send(self, request: dict[str, Any]) -> None:
         """Send a message and answer on its reply list."""

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from b2a.lib import redis as redis_lib
 from b2a.session.leases import Leases
 from b2a.settings import Settings
+from b2a.whatsapp import web_relay as relay
 
 log = logging.getLogger("b2a.whatsapp")
 
@@ -91,11 +92,9 @@ class SessionProcess:
 
     async def tick(self) -> None:
         """One pass of heartbeat, renewals, reaping, stops and claims."""
-        await self.redis.set(
-            redis_lib.heartbeat_key("whatsapp", self.instance),
-            str(int(time.time())),
-            ex=self.settings.worker.heartbeat_seconds * 3,
-        )
+        beat, ttl = str(int(time.time())), self.settings.worker.heartbeat_seconds * 3
+        await self.redis.set(redis_lib.heartbeat_key("whatsapp", self.instance), beat, ex=ttl)
+        await self.redis.set(relay.service_key(), beat, ex=ttl)
         for tenant_id in [*self.runners, *self._starting]:
             if not await self.leases.renew(tenant_id) and tenant_id in self.runners:
                 log.warning("tenant %s: lease lost, stopping its session", tenant_id)
@@ -105,6 +104,8 @@ class SessionProcess:
         wanted = await self.wanted_tenants()
         for tenant_id in [t for t in self.runners if t not in wanted]:
             await self._stop(tenant_id)
+        for tenant_id in [t for t in self._backoff if t not in wanted]:
+            del self._backoff[tenant_id]  # given up: the next start is a person's, not a retry
         for tenant_id in wanted:
             if len(self.runners) + len(self._starting) >= self.settings.whatsapp.max_sessions:
                 break
@@ -118,6 +119,8 @@ class SessionProcess:
 
     async def _try_start(self, tenant_id: str) -> None:
         backoff = self._backoff.setdefault(tenant_id, _Backoff())
+        if await self.redis.delete(relay.hurry_key(tenant_id)):
+            backoff.not_before = 0.0  # a person is waiting: no pause between retries
         if time.monotonic() < backoff.not_before or not await self.leases.claim(tenant_id):
             return
         self._starting[tenant_id] = asyncio.create_task(self._start(tenant_id, backoff))
@@ -129,7 +132,10 @@ class SessionProcess:
         except Exception as exc:
             delay = backoff.fail(time.monotonic())
             log.warning(
-                "tenant %s: session failed to start (%s); retry in %.0f s", tenant_id, exc, delay
+                "tenant %s: session failed to start (%s); retry in %.0f s if still wanted",
+                tenant_id,
+                exc,
+                delay,
             )
             await self.leases.release(tenant_id)
             return

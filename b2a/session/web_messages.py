@@ -59,6 +59,34 @@ def failure_reason(reason: int) -> str:
     return FAILURE_REASONS.get(int(reason), f"WhatsApp closed the connection (reason {reason})")
 
 
+_UNREACHABLE = (
+    "WhatsApp cannot be reached from this server: {cause}. The operator of this appliance "
+    "should check that the server can reach the internet, then you can try again."
+)
+_CAUSES = (
+    (
+        ("no such host", "lookup ", "name resolution", "resolve", "server misbehaving"),
+        "its address could not be looked up (DNS)",
+    ),
+    (("proxy",), "the proxy server refused the connection"),
+    (
+        ("connection refused", "network is unreachable", "no route to host"),
+        "the connection was refused",
+    ),
+    (("timeout", "timed out", "deadline exceeded"), "the connection timed out"),
+    (("certificate", "x509", "tls"), "the secure connection failed (check the server's clock)"),
+)
+
+
+def unreachable_reason(raw: str) -> str:
+    """A failed connection in plain words; the raw error (logged by the caller) never shows."""
+    lowered = raw.lower()
+    for needles, cause in _CAUSES:
+        if any(needle in lowered for needle in needles):
+            return _UNREACHABLE.format(cause=cause)
+    return _UNREACHABLE.format(cause="the connection closed before WhatsApp answered")
+
+
 def ban_reason(code: int, expire_seconds: int) -> str:
     """A TemporaryBan in plain words, with how long it lasts."""
     why = BAN_REASONS.get(int(code), "of unusual activity")

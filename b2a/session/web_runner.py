@@ -5,16 +5,24 @@ thread of its own and reports events from Go's threads; they are queued onto
 the event loop and handled one at a time, in order, by this runner:
 
 1. ``start`` waits for the first outcome: connected, a QR code to show (pairing),
-   or a failure, which it raises so the session loop backs off.
+   or a failure, which it raises so the session loop backs off. A channel that
+   holds no pairing on record (never connected, dropped, logged out) starts
+   from a fresh session file.
 2. While pairing, each QR code is kept in Redis for 60 s and a requested pairing
-   code for 120 s; when no fresh code comes, pairing is over (NEEDS_PAIRING).
+   code for 120 s; when no fresh code comes, pairing is over (FAILED, with why).
 3. Once connected, messages become inbound events (persisted, then a worker job);
    a message's file is downloaded and staged in the tenant's media directory
    first, so an accepted event never names a file that is not on disk. A
    dropped connection gets a grace period to come back, then the session ends
    and the loop restarts it with capped exponential backoff.
-4. A logout (unlinked on the phone, or asked for) deletes the stored pairing and
-   leaves the channel in NEEDS_PAIRING with ``wants_session`` off: no retry loop.
+4. A logout from the phone deletes the stored pairing and leaves the channel
+   LOGGED_OUT, not wanted: no retry loop. When the tenant drops the channel or
+   logs out, the session loop stops the runner; ``stop`` then reads the channel,
+   unlinks on WhatsApp's side if connected, and deletes the pairing.
+
+Every state is written through ``web_session.record_state`` (the transition
+table); a connection error is kept in the log and shown in plain words only
+(``web_messages.unreachable_reason``).
 
 The session state file is a credential: 0600 in a 0700 directory, never logged.
 """
@@ -37,7 +45,7 @@ from uuid import UUID
 from b2a.inbox import service as inbox
 from b2a.inbox import web_session
 from b2a.inbox.media import MAX_BYTES, stage_inbound_media
-from b2a.inbox.rules import ChannelState, Transport
+from b2a.inbox.rules import CONNECT_SECONDS, ChannelMove, ChannelState, Transport
 from b2a.lib import events, queue
 from b2a.session.bridge import Bridge
 from b2a.session.web_client import ClientFactory, SendFailed, WebClient
@@ -49,6 +57,7 @@ from b2a.session.web_messages import (
     media_part,
     media_too_large,
     to_inbound,
+    unreachable_reason,
     without_links,
 )
 from b2a.settings import Settings
@@ -58,9 +67,17 @@ from b2a.whatsapp.inbound import InboundMessage
 
 log = logging.getLogger("b2a.whatsapp")
 
-CONNECT_GRACE_SECONDS = 30.0
-"""How long a connection (or a reconnection after a drop) may take before the session ends."""
 QR_GRACE_SECONDS = 5.0
+NO_ANSWER = (
+    f"WhatsApp did not answer within {CONNECT_SECONDS} s: this server cannot reach WhatsApp "
+    "right now. The operator of this appliance should check its internet connection."
+)
+STOPPED_BY_SERVICE = (
+    "The WhatsApp session service stopped this session (it is restarting, or WhatsApp is "
+    "switched off for this business); it connects again when it can."
+)
+LOGOUT_SECONDS = 10.0
+"""How long unlinking on WhatsApp's side may take when the tenant logs out."""
 WATCH_SECONDS = 0.5
 PAIR_SUCCESS = 2  # neonize PairStatus.SUCCESS
 SENDABLE = {"text", "template", "image", "video", "audio", "document"}
@@ -132,13 +149,15 @@ class WebSessionRunner:
     async def start(self) -> None:
         """Connect, or show a QR code to pair; raise ConnectionError when WhatsApp fails."""
         self._loop = asyncio.get_running_loop()
-        self._channel_id = (await web_session.web_channel(self.scope)).id
-        if await self._take_commands_before_connect():
-            return
-        self._prepare_storage()
-        await web_session.record_state(self.scope, self.redis, ChannelState.CONNECTING)
+        channel = await web_session.web_channel(self.scope)
+        self._channel_id = channel.id
+        self._take_commands_before_connect(await self._queued_commands())
+        self._prepare_storage(fresh=channel.connected_at is None)
+        reconnect = channel.state == ChannelState.CONNECTED  # left so by a process that died
+        move = ChannelMove.LOSE_CONNECTION if reconnect else ChannelMove.START
+        await web_session.record_state(self.scope, self.redis, move)
         self._client = self.make_client(self.tenant_id, self.session_db, self._emit)
-        self._deadline = time.monotonic() + CONNECT_GRACE_SECONDS
+        self._deadline = time.monotonic() + CONNECT_SECONDS
         self._tasks = [asyncio.create_task(self._consume()), asyncio.create_task(self._watch())]
         self._thread = threading.Thread(
             target=self._run_client, name=f"whatsapp-{self.tenant_id[:8]}", daemon=True
@@ -151,13 +170,33 @@ class WebSessionRunner:
         self.bridge.register(self.tenant_id, self)
 
     async def stop(self) -> None:
-        """Disconnect and keep the pairing (the process is stopping or the tenant stopped it)."""
+        """End the session: the process is stopping, or the tenant no longer wants it.
+
+        A tenant who dropped the channel or logged out wants the pairing gone:
+        a connected session unlinks on WhatsApp's side first (within a bound),
+        then the session file is deleted. Otherwise the pairing is kept and the
+        channel says why the session stopped.
+        """
         self._stopping = True
-        was_ended = self.ended
+        was_ended, connected = self.ended, self.phase is Phase.CONNECTED
+        channel = await web_session.web_channel(self.scope)
+        forget = not channel.wants_session and channel.connected_at is None
+        if forget and connected and self._client is not None:
+            await self._unlink(self._client)
         await self._shutdown()
-        if not was_ended:
-            await self._clear_codes()
-            await web_session.record_state(self.scope, self.redis, ChannelState.DISCONNECTED)
+        await self._clear_codes()
+        if forget:
+            self._delete_session_files()
+        elif not was_ended:
+            await web_session.record_state(
+                self.scope, self.redis, ChannelMove.FAIL, error=STOPPED_BY_SERVICE
+            )
+
+    async def _unlink(self, client: WebClient) -> None:
+        try:
+            await asyncio.wait_for(asyncio.to_thread(client.logout), LOGOUT_SECONDS)
+        except Exception as exc:
+            log.warning("tenant %s: WhatsApp did not confirm the logout (%s)", self.tenant_id, exc)
 
     async def _shutdown(self) -> None:
         self.ended = True
@@ -179,13 +218,20 @@ class WebSessionRunner:
             await asyncio.to_thread(client.stop)
         except Exception as exc:
             log.warning("tenant %s: client did not stop cleanly (%s)", self.tenant_id, exc)
+        self._client = None
         if thread is not None:
             # A session stopped mid-pairing keeps neonize busy until its QR codes run out;
             # waiting longer would only hold up the process's stop (see docs/decisions.md).
             await asyncio.to_thread(thread.join, 2)
 
-    def _prepare_storage(self) -> None:
-        """Create the credential file 0600 in a 0700 directory before the client opens it."""
+    def _prepare_storage(self, *, fresh: bool) -> None:
+        """Create the credential file 0600 in a 0700 directory before the client opens it.
+
+        ``fresh``: the channel holds no pairing on record, so any file left over
+        from a dropped or failed attempt is deleted first.
+        """
+        if fresh:
+            self._delete_session_files()
         directory = self.session_db.parent
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         directory.chmod(0o700)
@@ -198,22 +244,17 @@ class WebSessionRunner:
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.session_db}{suffix}").unlink()
 
-    async def _take_commands_before_connect(self) -> bool:
-        """Act on commands queued while no session ran; True when a logout ended it."""
+    async def _queued_commands(self) -> list[dict[str, Any]]:
+        commands = []
         while (raw := await self.redis.lpop(relay.commands_key(self.tenant_id))) is not None:
-            command = relay_command(raw)
-            if command.get("op") == relay.LOGOUT:
-                await self._end(
-                    ChannelState.NEEDS_PAIRING,
-                    "Logged out: this appliance forgot the pairing. The phone may still list it "
-                    "under Linked devices until you remove it there. Pair again to reconnect.",
-                    wants_session=False,
-                    forget=True,
-                )
-                return True
+            commands.append(relay_command(raw))
+        return commands
+
+    def _take_commands_before_connect(self, commands: list[dict[str, Any]]) -> None:
+        """Remember a pairing code asked for while no session ran; the first QR brings it."""
+        for command in commands:
             if command.get("op") == relay.PAIR_PHONE:
                 self._pending_phone = str(command.get("phone", ""))
-        return False
 
     # Events, from the client's threads to this loop.
 
@@ -261,13 +302,15 @@ class WebSessionRunner:
             return
         first = self.phase is Phase.STARTING
         self.phase = Phase.PAIRING
-        self._deadline = time.monotonic() + relay.QR_TTL_SECONDS + QR_GRACE_SECONDS
+        self._deadline = max(
+            self._deadline or 0.0, time.monotonic() + relay.QR_TTL_SECONDS + QR_GRACE_SECONDS
+        )
         await self.redis.set(relay.qr_key(self.tenant_id), code, ex=relay.QR_TTL_SECONDS)
         await events.publish(
             self.redis, self.tenant_id, "whatsapp.qr", expires_in=relay.QR_TTL_SECONDS
         )
         if first:
-            await web_session.record_state(self.scope, self.redis, ChannelState.PAIRING)
+            await web_session.record_state(self.scope, self.redis, ChannelMove.SHOW_QR)
             self._settled.set()
         if self._pending_phone:
             phone, self._pending_phone = self._pending_phone, ""
@@ -278,35 +321,42 @@ class WebSessionRunner:
         try:
             code = await asyncio.to_thread(self._client.pair_phone, phone)
         except Exception as exc:
+            log.warning("tenant %s: no pairing code from WhatsApp (%s)", self.tenant_id, exc)
             await web_session.record_state(
                 self.scope,
                 self.redis,
-                ChannelState.PAIRING,
-                error=f"WhatsApp gave no pairing code for +{phone} ({exc}); scan the QR code "
-                "or check the number.",
+                ChannelMove.SHOW_QR,
+                error=f"WhatsApp gave no pairing code for +{phone}: check that it is the "
+                "business's WhatsApp number with its country code, or scan the QR code.",
             )
             return
         ttl = relay.PAIRING_CODE_TTL_SECONDS
         await self.redis.set(relay.pairing_code_key(self.tenant_id), code, ex=ttl)
         self._deadline = max(self._deadline or 0.0, time.monotonic() + ttl + QR_GRACE_SECONDS)
+        await web_session.record_state(self.scope, self.redis, ChannelMove.SHOW_PAIRING_CODE)
         await events.publish(self.redis, self.tenant_id, "whatsapp.pairing_code", expires_in=ttl)
 
     async def _on_pair_status(self, event: Any) -> None:
         if int(event.Status) == PAIR_SUCCESS:
             log.info("tenant %s: paired with a phone", self.tenant_id)
             # WhatsApp now restarts the connection; give it the usual time to come back.
-            self._deadline = time.monotonic() + CONNECT_GRACE_SECONDS
+            self._deadline = time.monotonic() + CONNECT_SECONDS
             await self._clear_codes()
             return
+        log.warning("tenant %s: pairing failed (%s)", self.tenant_id, event.Error)
         await web_session.record_state(
-            self.scope, self.redis, ChannelState.PAIRING, error=f"Pairing failed: {event.Error}."
+            self.scope,
+            self.redis,
+            ChannelMove.SHOW_QR,
+            error="The phone could not be linked. Scan the QR code again, or ask for a new "
+            "pairing code.",
         )
 
     async def _on_connected(self) -> None:
         self.phase = Phase.CONNECTED
         self._deadline = None
         await self._clear_codes()
-        await web_session.record_state(self.scope, self.redis, ChannelState.CONNECTED)
+        await web_session.record_state(self.scope, self.redis, ChannelMove.CONNECT)
         log.info("tenant %s: WhatsApp-Web connected", self.tenant_id)
         self._settled.set()
 
@@ -314,99 +364,74 @@ class WebSessionRunner:
         if self.phase is not Phase.CONNECTED:
             return
         self.phase = Phase.RECONNECTING
-        self._deadline = time.monotonic() + CONNECT_GRACE_SECONDS
+        self._deadline = time.monotonic() + CONNECT_SECONDS
         await web_session.record_state(
             self.scope,
             self.redis,
-            ChannelState.CONNECTING,
+            ChannelMove.LOSE_CONNECTION,
             error="The connection to WhatsApp dropped; reconnecting.",
         )
 
     async def _on_connect_returned(self, error: str) -> None:
         if self._stopping:
             return
-        reason = f"Could not reach WhatsApp ({error or 'the connection closed'})."
-        if self.phase is Phase.STARTING:
-            await self._fail_start(reason)
-        else:
-            await self._end(ChannelState.DISCONNECTED, reason)
-
-    async def _fail_start(self, reason: str) -> None:
-        self._start_error = reason
-        await web_session.record_state(
-            self.scope,
-            self.redis,
-            ChannelState.FAILED,
-            error=f"{reason} b2a keeps retrying, waiting longer each time.",
-        )
-        self._settled.set()
+        log.warning("tenant %s: connecting to WhatsApp ended (%s)", self.tenant_id, error)
+        await self._end(ChannelMove.FAIL, unreachable_reason(error))
 
     async def _on_failure(self, kind: str, event: Any) -> None:
         if kind == "logged_out":
             await self._end(
-                ChannelState.NEEDS_PAIRING,
-                f"WhatsApp unlinked this appliance ({failure_reason(event.Reason)}). "
+                ChannelMove.LOG_OUT,
+                f"The phone logged this appliance out ({failure_reason(event.Reason)}). "
                 "Pair again with a QR code or a pairing code.",
-                wants_session=False,
                 forget=True,
             )
         elif kind == "temporary_ban":
-            await self._end(ChannelState.FAILED, ban_reason(event.Code, event.Expire))
+            await self._end(ChannelMove.FAIL, ban_reason(event.Code, event.Expire))
         elif kind == "connect_failure":
-            detail = f": {event.Message}" if event.Message else ""
-            await self._end(ChannelState.FAILED, f"{failure_reason(event.Reason)}{detail}.")
+            log.warning("tenant %s: WhatsApp refused (%s)", self.tenant_id, event.Message)
+            await self._end(ChannelMove.FAIL, f"{failure_reason(event.Reason)}.")
         elif kind == "stream_replaced":
             await self._end(
-                ChannelState.FAILED,
+                ChannelMove.FAIL,
                 "Another WhatsApp Web client using this pairing took over the connection.",
             )
         elif kind == "client_outdated":
-            await self._end(ChannelState.FAILED, f"{failure_reason(6)}.")
+            await self._end(ChannelMove.FAIL, f"{failure_reason(6)}.")
 
-    async def _end(
-        self,
-        state: ChannelState,
-        error: str,
-        *,
-        wants_session: bool | None = None,
-        forget: bool = False,
-    ) -> None:
+    async def _end(self, move: ChannelMove, error: str, *, forget: bool = False) -> None:
         """The session is over by itself: stop, record why, and let the loop reap it."""
         if self.phase is Phase.STARTING and not self._settled.is_set():
             self._start_error = error
+        self.ended = True  # nothing else is handled; the page learns why before the cleanup
+        await self._clear_codes()
+        await web_session.record_state(self.scope, self.redis, move, error=error)
         await self._shutdown()
         if forget:
             self._delete_session_files()
-        await self._clear_codes()
-        await web_session.record_state(
-            self.scope, self.redis, state, error=error, wants_session=wants_session
-        )
-        log.info("tenant %s: session ended (%s)", self.tenant_id, state)
+        log.info("tenant %s: session ended (%s)", self.tenant_id, move)
         self._settled.set()
         self.bridge.wake()
 
     async def _watch(self) -> None:
-        """End a connection, reconnection or pairing that takes too long."""
+        """End a connection, reconnection or pairing that takes longer than its bound."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
             if self._deadline is None or time.monotonic() < self._deadline:
                 continue
             self._deadline = None
             if self.phase is Phase.STARTING:
-                await self._fail_start(
-                    f"WhatsApp did not answer within {CONNECT_GRACE_SECONDS:.0f} s."
-                )
+                await self._end(ChannelMove.FAIL, NO_ANSWER)
             elif self.phase is Phase.PAIRING:
                 await self._end(
-                    ChannelState.NEEDS_PAIRING,
-                    "No phone was paired in time. Start again for a new QR code.",
-                    wants_session=False,
+                    ChannelMove.FAIL,
+                    "No phone was linked while the code was shown. Start again for a new code.",
                 )
             elif self.phase is Phase.RECONNECTING:
                 await self._end(
-                    ChannelState.DISCONNECTED,
+                    ChannelMove.FAIL,
                     f"The connection to WhatsApp dropped and did not come back within "
-                    f"{CONNECT_GRACE_SECONDS:.0f} s; b2a keeps retrying.",
+                    f"{CONNECT_SECONDS} s.",
                 )
 
     async def _clear_codes(self) -> None:
@@ -508,32 +533,16 @@ class WebSessionRunner:
     # Commands and sends, from the bridge.
 
     async def on_command(self, command: dict[str, Any]) -> None:
-        """Log out, or ask for a pairing code."""
-        if command.get("op") == relay.LOGOUT:
-            await self._logout()
-        elif command.get("op") == relay.PAIR_PHONE:
-            phone = str(command.get("phone", ""))
-            if self.phase is Phase.PAIRING:
-                await self._pair(phone)
-            elif self.phase is Phase.STARTING:
-                self._pending_phone = phone
-            else:
-                log.info("tenant %s: pairing code asked for while %s", self.tenant_id, self.phase)
-
-    async def _logout(self) -> None:
-        if self.phase is Phase.CONNECTED and self._client is not None:
-            try:
-                await asyncio.to_thread(self._client.logout)
-            except Exception as exc:
-                log.warning(
-                    "tenant %s: WhatsApp did not confirm the logout (%s)", self.tenant_id, exc
-                )
-        await self._end(
-            ChannelState.NEEDS_PAIRING,
-            "Logged out. Pair again to reconnect.",
-            wants_session=False,
-            forget=True,
-        )
+        """Ask WhatsApp for a pairing code (the only command; drop and logout need none)."""
+        if command.get("op") != relay.PAIR_PHONE:
+            return
+        phone = str(command.get("phone", ""))
+        if self.phase is Phase.PAIRING:
+            await self._pair(phone)
+        elif self.phase is Phase.STARTING:
+            self._pending_phone = phone
+        else:
+            log.info("tenant %s: pairing code asked for while %s", self.tenant_id, self.phase)
 
     async def on_send(self, request: dict[str, Any]) -> None:
         """Send one message at most once and answer on its reply list."""

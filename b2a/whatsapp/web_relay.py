@@ -3,8 +3,8 @@
 WhatsApp-Web sessions live only in the session process (neonize is never loaded
 by the API or the worker), so everything else talks to them through Redis:
 
-* **commands** (log out, pair with a phone number) go on a per-tenant list that
-  the process owning the tenant's lease pops;
+* **commands** (pair with a phone number) go on a per-tenant list that the
+  process owning the tenant's lease pops;
 * **sends** go on another per-tenant list. The owner pops a request atomically
   (BLPOP), so after a timeout the worker can tell whether it was ever picked up:
   if the worker can still remove its own request, it was not, and nothing was
@@ -15,7 +15,12 @@ by the API or the worker), so everything else talks to them through Redis:
 * **QR code and pairing code** are plain keys with the TTLs WhatsApp gives them
   (60 s and 120 s); the owner deletes both when the session opens;
 * **wake**: a list any command pushes the tenant id to, so an idle session
-  process looks for work at once instead of at its next tick.
+  process looks for work at once instead of at its next tick;
+* **hurry**: a per-tenant key a person's start sets, so the session process
+  starts at once instead of after the pause it keeps between automatic retries;
+* **service heartbeat**: every session process refreshes one shared key with
+  its own heartbeat; when it has expired the session service is down (what the
+  connect page says, instead of guessing).
 
 This module is imported by the worker and the domain; it must not import neonize.
 """
@@ -42,7 +47,6 @@ LEASE_KIND = "whatsapp"
 SENDING = "SENDING"
 """Value of ``sent:<ref>`` while the send is in flight (or was cut off mid-send)."""
 
-LOGOUT = "logout"
 PAIR_PHONE = "pair_phone"
 
 
@@ -76,6 +80,11 @@ def pairing_code_key(tenant_id: str) -> str:
     return f"{PREFIX}web:{tenant_id}:pairing"
 
 
+def hurry_key(tenant_id: str) -> str:
+    """Set when a person starts the session: skip the pause between automatic retries."""
+    return f"{PREFIX}web:{tenant_id}:hurry"
+
+
 def wake_key() -> str:
     """Tenant ids whose session wants attention now rather than at the next tick."""
     return f"{PREFIX}web:wake"
@@ -85,6 +94,22 @@ async def session_owner(redis: Any, tenant_id: str) -> str | None:
     """The session process holding the tenant's lease, if any."""
     value = await redis.get(lease_key(LEASE_KIND, tenant_id))
     return str(value) if value is not None else None
+
+
+def service_key() -> str:
+    """Refreshed by every running session process with its heartbeat; expires with the last."""
+    return f"{PREFIX}web:service"
+
+
+async def session_service_up(redis: Any) -> bool:
+    """Whether a ``b2a whatsapp`` process reported its heartbeat within three beats."""
+    return bool(await redis.exists(service_key()))
+
+
+async def hurry(redis: Any, tenant_id: str) -> None:
+    """A person asked for the session: start it now, then wake the session processes."""
+    await redis.set(hurry_key(tenant_id), "1", ex=COMMAND_TTL_SECONDS)
+    await wake(redis, tenant_id)
 
 
 async def push_command(redis: Any, tenant_id: str, op: str, **data: str) -> None:

@@ -19,7 +19,7 @@ from b2a.assistant.tables import AIUsage
 from b2a.billing import config, plans
 from b2a.billing.schemas import LocalPayments, PlanIn
 from b2a.inbox import web_session
-from b2a.inbox.rules import Author, ChannelState, DeliveryState, Direction, Transport
+from b2a.inbox.rules import Author, ChannelMove, ChannelState, DeliveryState, Direction, Transport
 from b2a.inbox.tables import Channel, Conversation, Customer, Message
 from b2a.lib import clock
 from b2a.tenants.actor import Actor
@@ -72,7 +72,7 @@ async def test_onboarding_by_qr_code_counts_down_and_turns_connected(
 
     tenant = str(scope.tenant_id)
     await redis.set(web_relay.qr_key(tenant), QR, ex=web_relay.QR_TTL_SECONDS)
-    await web_session.record_state(scope, redis, ChannelState.PAIRING)
+    await web_session.record_state(scope, redis, ChannelMove.SHOW_QR)
     qr = visitor.page.locator("svg.qr-code")
     await expect(qr).to_be_visible()
     counter = visitor.page.locator("[data-countdown]")
@@ -82,12 +82,12 @@ async def test_onboarding_by_qr_code_counts_down_and_turns_connected(
     assert int(await counter.text_content()) < first
     await visitor.shot("onboarding-qr")
 
-    # The code runs out: the page offers a new one.
+    # The code runs out: the page says so while WhatsApp brings the next one.
     await redis.set(web_relay.qr_key(tenant), QR, ex=2)
-    await expect(visitor.page.get_by_role("button", name="New code")).to_be_visible()
+    await expect(visitor.page.get_by_text("This code ran out")).to_be_visible()
 
     await redis.delete(web_relay.qr_key(tenant))
-    await web_session.record_state(scope, redis, ChannelState.CONNECTED)
+    await web_session.record_state(scope, redis, ChannelMove.CONNECT)
     await expect(visitor.page.get_by_text("Connected.", exact=True)).to_be_visible()
     await expect(visitor.page.locator("#web-announce")).to_contain_text("Connected.")
     await expect(qr).to_have_count(0)

@@ -2,7 +2,8 @@
 
 It checks the bearer token, answers sends with ``wamid`` ids, accepts media uploads,
 serves media for download, lists templates with pagination, describes the business's
-phone numbers (one by id, or all of a business account), answers unknown ids the way
+phone numbers (one by id, or all of a business account; ``POST /_fake/numbers`` adds one
+when the fake runs in its own process), answers unknown ids the way
 Graph does (400, code 100, subcode 33), and can be told to fail (with a Graph error
 code) or to be slow. Tests and the benchmark point our real httpx client at it.
 """
@@ -114,6 +115,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         state = self.server.state
         body = self._body()
+        if self.path == "/_fake/numbers":  # a test registers a number, as in Meta's dashboard
+            number = json.loads(body)
+            state.add_number(
+                number["phone_number_id"], number["display"], number["name"], number["waba_id"]
+            )
+            self._reply(200, {"ok": True})
+            return
         if not self._authorised():
             return
         time.sleep(state.latency)

@@ -37,7 +37,7 @@ async def test_the_platform_dashboard_counts_tenants_traffic_and_broken_numbers(
     acme, globex = TenantScope(cast.acme_owner.tenant_id), TenantScope(cast.globex_owner.tenant_id)
     await tenants.set_tenant_status(OPERATOR, globex.tenant_id, TenantStatus.SUSPENDED)
     await acme.new(
-        Channel, transport=Transport.WEB, state=ChannelState.NEEDS_PAIRING,
+        Channel, transport=Transport.WEB, state=ChannelState.LOGGED_OUT,
         last_error="the phone unlinked this device",
     ).save()  # fmt: skip
     await acme.new(Channel, transport=Transport.SANDBOX, state=ChannelState.CONNECTED).save()
@@ -51,7 +51,7 @@ async def test_the_platform_dashboard_counts_tenants_traffic_and_broken_numbers(
     assert board.tenants_by_status == {"ACTIVE": 1, "SUSPENDED": 1, "DELETED": 0}
     assert board.ai_replies_today == 2
     [alert] = board.channels_needing_attention
-    assert (alert.tenant_name, alert.state) == ("Acme", "NEEDS_PAIRING")
+    assert (alert.tenant_name, alert.state) == ("Acme", "LOGGED_OUT")
     assert "unlinked" in alert.last_error
 
 

@@ -111,7 +111,7 @@ async def main() -> dict:
         settings, redis, wanted_tenants, web_runners(settings, redis, bridge, counting_client)
     )
     try:
-        for _ in range(3):  # the first start fails; the next ticks fall inside the backoff
+        for _ in range(3):  # the first start fails; it never connected, so nothing retries
             await process.tick()
             await process.settle()
         return {

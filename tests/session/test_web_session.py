@@ -14,7 +14,7 @@ import pytest
 from b2a.assistant.tables import AssistantConfig
 from b2a.errors import Forbidden, Invalid, TransportError
 from b2a.inbox import web_session
-from b2a.inbox.rules import ChannelState, Owner, Transport
+from b2a.inbox.rules import ChannelMove, ChannelState, Owner, Transport
 from b2a.inbox.tables import Channel, Conversation, InboundEvent, Message
 from b2a.session.bridge import Bridge
 from b2a.session.main import SessionProcess
@@ -83,15 +83,16 @@ async def test_start_shows_a_qr_for_60_seconds_and_connecting_clears_it(cast, re
     fake = FakeWhatsApp(default="qr")
     await web_session.start_session(scope, redis)
     async with session_process(settings, redis, fake):
-        await eventually(lambda: _in_state(scope, ChannelState.PAIRING))
+        await eventually(lambda: _in_state(scope, ChannelState.WAITING_FOR_QR_SCAN))
         view = await web_session.session_view(scope, redis)
-        assert view.qr == "2@fake-qr-code,abc,def" and view.running
-        assert 55 <= view.qr_expires_in <= 60
+        assert view.qr == "2@fake-qr-code,abc,def" and view.running and view.service_up
+        assert 55 <= view.qr_expires_in <= 60 and view.seconds_left == view.qr_expires_in
 
         await web_session.request_pairing_code(scope, redis, "+92 300 1234567")
         await eventually(lambda: _pairing_code(scope, redis))
         view = await web_session.session_view(scope, redis)
         assert view.pairing_code == "ABCD1234" and 115 <= view.pairing_code_expires_in <= 120
+        assert view.state == ChannelState.WAITING_FOR_PAIRING_CODE
 
         fake.last(scope.tenant_id).emit("connected", None)
         await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
@@ -348,7 +349,7 @@ async def test_an_unlinked_device_asks_to_pair_again_and_is_not_restarted(cast, 
         path = session_db_path(settings, str(scope.tenant_id))
         assert path.exists()
         fake.last(scope.tenant_id).emit("logged_out", Proto(Reason=2, OnConnect=False))
-        channel = await eventually(lambda: _in_state(scope, ChannelState.NEEDS_PAIRING))
+        channel = await eventually(lambda: _in_state(scope, ChannelState.LOGGED_OUT))
         await eventually(lambda: _no_runners(process))
         await asyncio.sleep(2.5)  # several ticks: nothing restarts it
     assert not channel.wants_session and "Pair again" in channel.last_error
@@ -362,14 +363,16 @@ async def _no_runners(process):
 
 
 async def test_logout_unlinks_on_whatsapp_and_forgets_the_pairing(cast, redis, settings):
+    """The channel is logged out at once; the session process then unlinks and forgets."""
     scope = TenantScope(cast.acme_owner.tenant_id)
     fake = FakeWhatsApp()
     await web_session.start_session(scope, redis)
-    async with session_process(settings, redis, fake):
+    async with session_process(settings, redis, fake) as process:
         await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
-        await web_session.logout_session(scope, redis)
-        channel = await eventually(lambda: _in_state(scope, ChannelState.NEEDS_PAIRING))
-    assert fake.last(scope.tenant_id).logged_out and not channel.wants_session
+        view = await web_session.logout_session(scope, redis)
+        assert view.state == ChannelState.LOGGED_OUT and not view.wants_session, "at once"
+        await eventually(lambda: _no_runners(process))
+    assert fake.last(scope.tenant_id).logged_out
     assert not session_db_path(settings, str(scope.tenant_id)).exists()
 
 
@@ -382,15 +385,61 @@ async def test_one_tenants_crashing_client_does_not_affect_another(cast, redis, 
     async with installed_queue(settings), session_process(settings, redis, fake) as process:
         await eventually(lambda: _in_state(globex, ChannelState.CONNECTED))
         channel = await eventually(lambda: _in_state(acme, ChannelState.FAILED))
-        assert "nil pointer" in channel.last_error
+        assert "nil pointer" not in channel.last_error, "never a raw library error"
+        assert channel.last_error.startswith("WhatsApp cannot be reached from this server")
         client = fake.last(globex.tenant_id)
         client.emit("message", "not a message event")  # a handler that blows up
         client.emit("message", message_event(id="OK1", chat=CUSTOMER_JID, text="still here"))
         await eventually(lambda: globex.exists(InboundEvent))
         assert list(process.runners) == [str(globex.tenant_id)]
-        # Backing off, not crash-looping: one client per counted failure.
-        failures = process._backoff[str(acme.tenant_id)].failures
-        assert failures >= 1 and len(fake.clients[str(acme.tenant_id)]) == failures
+        # It never connected: no retry loop, the tenant decides (try again, or drop it).
+        await asyncio.sleep(2.5)
+        assert len(fake.clients[str(acme.tenant_id)]) == 1
+    assert not (await _state(acme)).wants_session
+
+
+async def test_a_session_that_connected_once_retries_by_itself_with_backoff(cast, redis, settings):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    async with session_process(settings, redis, fake) as process:
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        fake.scripts[str(scope.tenant_id)] = "unreachable"
+        fake.last(scope.tenant_id).emit("connect_failure", Proto(Reason=10, Message="503"))
+        channel = await eventually(lambda: _in_state(scope, ChannelState.FAILED))
+        assert channel.wants_session and channel.connected_at is not None
+        assert channel.last_error == "WhatsApp is unavailable right now."
+        view = await web_session.session_view(scope, redis)
+        assert view.retrying
+        await eventually(lambda: _clients(fake, scope, 2))
+        failures = process._backoff[str(scope.tenant_id)].failures
+        assert failures >= 1 and len(fake.clients[str(scope.tenant_id)]) <= failures + 1
+        # Trying again by hand skips the pause and the session connects.
+        fake.scripts[str(scope.tenant_id)] = "connected"
+        await web_session.start_session(scope, redis)
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+    assert session_db_path(settings, str(scope.tenant_id)).exists(), "the pairing is kept"
+
+
+async def _clients(fake, scope, count):
+    return len(fake.clients.get(str(scope.tenant_id), [])) >= count
+
+
+async def test_dropping_a_waiting_session_is_immediate_and_forgets_the_attempt(
+    cast, redis, settings
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp(default="qr")
+    await web_session.start_session(scope, redis)
+    async with session_process(settings, redis, fake) as process:
+        await eventually(lambda: _in_state(scope, ChannelState.WAITING_FOR_QR_SCAN))
+        view = await web_session.drop_session(scope, redis)
+        assert view.state == ChannelState.NOT_SET_UP and view.qr is None and not view.wants_session
+        await eventually(lambda: _no_runners(process))
+        # A late report from the session cannot bring a dropped channel back.
+        assert await web_session.record_state(scope, redis, ChannelMove.CONNECT) is None
+    assert (await _state(scope)).state == ChannelState.NOT_SET_UP
+    assert not session_db_path(settings, str(scope.tenant_id)).exists()
 
 
 async def test_a_send_goes_through_the_session_once_even_when_resent(cast, redis, settings):

@@ -2,6 +2,7 @@
 
 The handlers only relay commands: the session itself runs in ``b2a whatsapp``
 (``b2a.inbox.web_session``), which publishes state changes on the live stream.
+Dropping and logging out take effect at once, whatever the session service does.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class WhatsAppWebController(Controller):
 
     @get("/", summary="Session state, QR code and pairing code")
     async def session(self, actor: Actor, state: State) -> WebSessionView:
-        """A live QR code (60 s) or pairing code (120 s) comes with its seconds left."""
+        """The state, why, and the wait's seconds left (connect 30 s, QR 60 s, code 120 s)."""
         return await web_session.session_view(actor.scope, state.redis)
 
     @post("/start", summary="Start the session (shows a QR code until paired)", opt=TENANT_ADMINS)
@@ -41,15 +42,15 @@ class WhatsAppWebController(Controller):
         actor.require(Role.TENANT_ADMIN)
         return await web_session.start_session(actor.scope, state.redis)
 
-    @post("/stop", summary="Disconnect, keeping the pairing", opt=TENANT_ADMINS)
-    async def stop(self, actor: Actor, state: State) -> WebSessionView:
-        """Starting again reconnects without a new QR code."""
+    @post("/drop", summary="Give WhatsApp-Web up at once", opt=TENANT_ADMINS)
+    async def drop(self, actor: Actor, state: State) -> WebSessionView:
+        """Back to NOT_SET_UP without waiting for the session service; the pairing is forgotten."""
         actor.require(Role.TENANT_ADMIN)
-        return await web_session.stop_session(actor.scope, state.redis)
+        return await web_session.drop_session(actor.scope, state.redis)
 
     @post("/logout", summary="Unlink this appliance from the WhatsApp account", opt=TENANT_ADMINS)
     async def logout(self, actor: Actor, state: State) -> WebSessionView:
-        """The channel then needs pairing again."""
+        """LOGGED_OUT at once; the session service unlinks on WhatsApp's side."""
         actor.require(Role.TENANT_ADMIN)
         return await web_session.logout_session(actor.scope, state.redis)
 

@@ -3,10 +3,11 @@
 Three ways to connect (SPEC §3), each over the domain functions the REST API
 uses: WhatsApp-Web by QR code or pairing code (``inbox.web_session``; the
 session itself runs in ``b2a whatsapp`` and the page follows it by polling a
-fragment every 2 s), the Cloud API (``inbox.cloud_setup``, which asks Meta
-before storing anything), and the sandbox (``inbox.simulator``). A refusal
-because the other transport holds the number is shown in plain words with the
-way out, instead of the API's wording.
+fragment every 2 s, each wait with its countdown), the Cloud API
+(``inbox.cloud_setup``, which asks Meta before storing anything), and the
+sandbox (``inbox.simulator``). A refusal because the other transport holds
+the number is shown in plain words with the way out, instead of the API's
+wording.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ PLAIN_REFUSALS = {
     ),
     "WEB_SESSION_ACTIVE": (
         "This business's number is connected through WhatsApp-Web, and a number uses one "
-        "connection at a time. Log out on the WhatsApp-Web page first; once it says the "
-        "phone needs pairing, connect the Cloud API."
+        "connection at a time. Log out (or drop it) on the WhatsApp-Web page first, then "
+        "connect the Cloud API."
     ),
 }
 
@@ -135,11 +136,15 @@ async def web_pairing_code(request: AnyRequest) -> Response[Any]:
     return redirect(request, f"{WEB_PAGE}?{urlencode({'phone': phone.strip()})}")
 
 
-@post(f"{WEB_PAGE}/stop", opt=CONNECT)
-async def web_stop(request: AnyRequest) -> Response[Any]:
-    """Disconnect, keeping the pairing (connecting again needs no new code)."""
-    await web_session.stop_session((await current_actor(request)).scope, redis_of(request))
-    await flash(request, "WhatsApp-Web is disconnecting; connect again at any time.", "info")
+@post(f"{WEB_PAGE}/drop", opt=CONNECT)
+async def web_drop(request: AnyRequest) -> Response[Any]:
+    """Give WhatsApp-Web up at once (cancel a wait, or clear a failure)."""
+    await web_session.drop_session((await current_actor(request)).scope, redis_of(request))
+    await flash(
+        request,
+        "WhatsApp-Web is dropped: nothing holds your number, so you can connect it any way.",
+        "info",
+    )
     return redirect(request, WEB_PAGE)
 
 
@@ -151,7 +156,7 @@ async def web_logout(request: AnyRequest) -> Response[Any]:
     except B2AError as exc:
         context = await _web_context(request)
         return await form_error(request, "onboarding/web.html", exc, **context)
-    await flash(request, "Logging out: this appliance forgets the pairing.", "info")
+    await flash(request, "Logged out: this appliance forgot the pairing.", "info")
     return redirect(request, WEB_PAGE)
 
 
@@ -221,7 +226,7 @@ HANDLERS = [
     web_live,
     web_start,
     web_pairing_code,
-    web_stop,
+    web_drop,
     web_logout,
     cloud_page,
     cloud_connect,

@@ -1,5 +1,6 @@
 """Scheduled messages and the WhatsApp-Web session controls over the API."""
 
+from b2a.inbox.service import conversation_for
 from b2a.inbox.tables import Channel, Customer
 from b2a.tenants.rules import TenantStatus
 from b2a.tenants.scope import TenantScope
@@ -9,8 +10,11 @@ from tests.http.api.conftest import sandbox_channel
 
 
 async def _customer(scope):
+    """A customer who chatted in the sandbox (a schedule joins that conversation)."""
+    channel = await sandbox_channel(scope)
     customer = scope.new(Customer, name="Ayesha", phone="923001234567")
     await customer.save()
+    await conversation_for(scope, channel.id, customer.id)
     return customer.id
 
 
@@ -19,7 +23,6 @@ async def test_a_message_is_scheduled_in_the_tenant_clock_listed_and_cancelled(
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
     await Tenant.update({Tenant.time_zone: "Asia/Karachi"}).where(Tenant.id == scope.tenant_id)
-    await sandbox_channel(scope)
     customer = await _customer(scope)
     created = await client.post(
         "/api/v1/scheduled-messages",
@@ -96,8 +99,8 @@ async def test_session_controls_reach_the_session_process_through_redis(
     other = await client.get("/api/v1/whatsapp/web", headers=tokens.globex_owner)
     assert other.json()["state"] != "CONNECTING"
 
-    stopped = await client.post("/api/v1/whatsapp/web/stop", headers=tokens.acme_owner)
-    assert stopped.json()["wants_session"] is False
+    dropped = await client.post("/api/v1/whatsapp/web/drop", headers=tokens.acme_owner)
+    assert dropped.json()["wants_session"] is False and dropped.json()["state"] == "NOT_SET_UP"
 
     await Tenant.update({Tenant.status: TenantStatus.SUSPENDED}).where(
         Tenant.id == cast.acme_owner.tenant_id

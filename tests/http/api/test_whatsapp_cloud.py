@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -83,10 +84,10 @@ def _delivery(number="106540352242922"):
     }
 
 
-async def _logged_out(scope):
-    """What the session process records once a logout went through."""
+async def _connected_web(scope):
+    """What the session process records once WhatsApp-Web connected."""
     await scope.update(
-        Channel, {Channel.state: "NEEDS_PAIRING", Channel.wants_session: False}
+        Channel, {Channel.state: "CONNECTED", Channel.connected_at: datetime.now(UTC)}
     ).where(Channel.transport == Transport.WEB)
 
 
@@ -111,7 +112,7 @@ async def test_an_admin_connects_after_meta_accepts_and_gets_the_callback_url(
 ):
     h = tokens.acme_owner
     before = (await client.get(URL, headers=h)).json()
-    assert before["state"] == "DISCONNECTED" and before["channel_id"] is None
+    assert before["state"] == "NOT_SET_UP" and before["channel_id"] is None
 
     response = await client.put(URL, json=form(), headers=h)
 
@@ -199,13 +200,15 @@ async def test_staff_can_neither_see_nor_change_the_connection(client, cast, tok
 
 async def test_one_transport_at_a_time_and_the_fix_is_named(client, cast, tokens):
     h = tokens.acme_owner
+    scope = TenantScope(cast.acme_owner.tenant_id)
     assert (await client.post("/api/v1/whatsapp/web/start", headers=h)).status_code == 201
+    await _connected_web(scope)
     refused = await client.put(URL, json=form(), headers=h)
     assert refused.status_code == 409 and refused.json()["code"] == "WEB_SESSION_ACTIVE"
     assert "/api/v1/whatsapp/web/logout" in refused.json()["message"]
 
-    scope = TenantScope(cast.acme_owner.tenant_id)
-    await _logged_out(scope)
+    logged_out = await client.post("/api/v1/whatsapp/web/logout", headers=h)
+    assert logged_out.json()["state"] == "LOGGED_OUT", "at once, not after the session service"
     assert (await client.put(URL, json=form(), headers=h)).status_code == 200
     started = await client.post("/api/v1/whatsapp/web/start", headers=h)
     assert started.status_code == 409 and started.json()["code"] == "CLOUD_API_CONNECTED"
@@ -225,19 +228,19 @@ async def test_disconnecting_stops_webhooks_keeps_history_and_reconnects_on_the_
 
     assert response.status_code == 200
     view = response.json()
-    assert view["state"] == "DISCONNECTED" and view["access_token_hint"] == ""
+    assert view["state"] == "NOT_SET_UP" and view["access_token_hint"] == ""
     assert view["phone_number_id"] == "" and view["verify_token"] == ""
     assert view["webhook_url"] == connected["webhook_url"]
     hook = connected["webhook_url"].removeprefix("http://testserver")
     body, headers = _signed(_delivery())
     assert (await client.post(hook, content=body, headers=headers)).status_code == 404
     assert (await scope.get(Conversation, conversation.id)).channel == channel.id
-    assert (await client.delete(URL, headers=h)).json()["state"] == "DISCONNECTED"
+    assert (await client.delete(URL, headers=h)).json()["state"] == "NOT_SET_UP"
     events = [event for event, _ in await _audit(cast)]
     assert events == ["whatsapp.cloud.connected", "whatsapp.cloud.disconnected"]
 
+    # A WhatsApp-Web attempt that never connected gives way to the Cloud API at once.
     assert (await client.post("/api/v1/whatsapp/web/start", headers=h)).status_code == 201
-    await _logged_out(scope)
     back = (await client.put(URL, json=form(), headers=h)).json()
     assert back["state"] == "CONNECTED" and back["webhook_url"] == connected["webhook_url"]
 

@@ -55,7 +55,7 @@ async def test_the_dashboard_counts_tenants_revenue_and_broken_numbers(browser, 
     )
     globex = TenantScope(cast.globex_owner.tenant_id)
     await globex.new(
-        Channel, transport=Transport.WEB, state=ChannelState.NEEDS_PAIRING, last_error="logged out"
+        Channel, transport=Transport.WEB, state=ChannelState.LOGGED_OUT, last_error="logged out"
     ).save()
     operator = await log_in_operator(browser)
 

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from b2a.inbox.service import conversation_for
 from b2a.inbox.tables import Customer
 from b2a.outbox import schedule, templates
 from b2a.outbox.rules import ScheduleStatus
@@ -10,14 +11,18 @@ from b2a.outbox.tables import ScheduledMessage
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 from tests.conftest import PASSWORD
+from tests.http.api.conftest import sandbox_channel
 
 ZONE = "Asia/Karachi"
 
 
 async def _customer(member, name="Ayesha"):
     await Tenant.update({Tenant.time_zone: ZONE}).where(Tenant.id == member.tenant_id)
-    customer = TenantScope(member.tenant_id).new(Customer, name=name, phone="923001234567")
+    scope = TenantScope(member.tenant_id)
+    customer = scope.new(Customer, name=name, phone="923001234567")
     await customer.save()
+    channel = await sandbox_channel(scope)  # they chatted in the sandbox: schedules go there
+    await conversation_for(scope, channel.id, customer.id)
     return customer
 
 

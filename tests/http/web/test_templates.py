@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from b2a.inbox.rules import ChannelState, Transport
+from b2a.inbox.service import conversation_for
 from b2a.inbox.tables import Channel, Customer
 from b2a.outbox import schedule, templates
 from b2a.outbox.rules import MetaTemplateStatus, TemplateSource
@@ -74,6 +75,9 @@ async def test_a_template_a_pending_schedule_needs_is_not_deleted(browser, cast)
     made = await templates.create_template(cast.acme_owner.actor, "Hi", "Hi {{name}}")
     customer = scope.new(Customer, name="Ayesha", phone="923001234567")
     await customer.save()
+    sandbox = scope.new(Channel, transport=Transport.SANDBOX, state=ChannelState.CONNECTED)
+    await sandbox.save()
+    await conversation_for(scope, sandbox.id, customer.id)  # she chatted in the sandbox
     later = datetime.now(UTC) + timedelta(days=1)
     variables = {"name": "A"}
     request = schedule.ScheduleRequest(customer.id, later, template_id=made.id, variables=variables)

@@ -13,8 +13,9 @@ from b2a.inbox.channels import (
     find_cloud_channel,
 )
 from b2a.inbox.cloud_setup import disconnect_cloud
-from b2a.inbox.rules import Author, ChannelState, DeliveryState, Transport, web_holds_number
+from b2a.inbox.rules import Author, ChannelMove, ChannelState, DeliveryState, Transport, is_live
 from b2a.inbox.tables import Channel, Conversation, Message
+from b2a.lib import clock
 from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
 from b2a.outbox.delivery import deliver
@@ -28,13 +29,22 @@ from b2a.whatsapp.cloud_api import CloudCredentials
 from tests.conftest import PASSWORD
 from tests.http.api.conftest import sandbox_channel, seed_conversation
 
+S = ChannelState
+# (state, connected before): a WhatsApp-Web channel that holds the number.
 WEB_HOLDS = [
-    (ChannelState.CONNECTING, True),
-    (ChannelState.PAIRING, True),
-    (ChannelState.CONNECTED, False),
-    (ChannelState.DISCONNECTED, False),  # stopped: the pairing is kept
-    (ChannelState.FAILED, True),  # retrying with backoff
-    (ChannelState.NEEDS_PAIRING, True),  # a logout still on its way to the session
+    (S.CONNECTED, True),
+    (S.CONNECTING, True),  # reconnecting its pairing
+    (S.WAITING_FOR_QR_SCAN, True),
+]
+# ... and one that never blocks: never connected, failed, logged out.
+WEB_GIVES_WAY = [
+    (S.NOT_SET_UP, False, False),
+    (S.CONNECTING, False, True),
+    (S.WAITING_FOR_QR_SCAN, False, True),
+    (S.WAITING_FOR_PAIRING_CODE, False, True),
+    (S.FAILED, False, False),
+    (S.FAILED, True, True),  # retrying its pairing with backoff
+    (S.LOGGED_OUT, False, False),
 ]
 
 
@@ -47,21 +57,20 @@ def credentials(number="1111"):
     return CloudCredentials(number, "t" * 30, "WABA", app_secret="secret", verify_token="vt")
 
 
-async def _web(scope, state, wants_session):
-    channel = scope.new(Channel, transport=Transport.WEB, state=state, wants_session=wants_session)
+async def _web(scope, state, wants_session, *, connected_before=False):
+    channel = scope.new(
+        Channel,
+        transport=Transport.WEB,
+        state=state,
+        wants_session=wants_session,
+        connected_at=clock.now() if connected_before else None,
+    )
     await channel.save()
     return channel
 
 
 async def _count(scope, transport):
     return await scope.count(Channel).where(Channel.transport == transport)
-
-
-@pytest.mark.parametrize(("state", "wants"), [*WEB_HOLDS, (ChannelState.NEEDS_PAIRING, False)])
-def test_only_a_logged_out_web_channel_lets_the_number_go(state, wants):
-    assert web_holds_number(state, wants_session=wants) == (
-        (state, wants) != (ChannelState.NEEDS_PAIRING, False)
-    )
 
 
 async def test_web_is_refused_while_the_cloud_api_is_connected(cast, redis, box):
@@ -79,26 +88,45 @@ async def test_web_is_refused_while_the_cloud_api_is_connected(cast, redis, box)
     assert await redis.llen(relay.commands_key(str(scope.tenant_id))) == 0
 
 
-@pytest.mark.parametrize(("state", "wants"), WEB_HOLDS)
-async def test_the_cloud_api_is_refused_while_web_holds_the_number(cast, box, state, wants):
+@pytest.mark.parametrize(("state", "connected_before"), WEB_HOLDS)
+async def test_the_cloud_api_is_refused_while_web_holds_the_number(
+    cast, box, state, connected_before
+):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    await _web(scope, state, wants)
+    await _web(scope, state, True, connected_before=connected_before)
     with pytest.raises(Conflict) as refused:
         await connect_cloud_channel(scope, credentials(), box)
     assert refused.value.code == "WEB_SESSION_ACTIVE"
-    assert "POST /api/v1/whatsapp/web/logout" in refused.value.message
+    fix = "logout" if state == S.CONNECTED else "drop"
+    assert f"POST /api/v1/whatsapp/web/{fix}" in refused.value.message
     assert state in refused.value.message
     assert await _count(scope, Transport.CLOUD) == 0
 
 
+@pytest.mark.parametrize(("state", "connected_before", "wants"), WEB_GIVES_WAY)
+async def test_a_web_channel_that_never_connected_failed_or_logged_out_never_blocks(
+    cast, box, state, connected_before, wants
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    web = await _web(scope, state, wants, connected_before=connected_before)
+    channel = await connect_cloud_channel(scope, credentials(), box)
+    assert channel.state == S.CONNECTED
+    after = await scope.get(Channel, web.id)
+    assert not after.wants_session and not is_live(after.state), "set aside, never live again"
+    if state == S.FAILED:
+        assert after.state == S.FAILED, "a failure keeps its reason to read"
+
+
 async def test_after_a_web_logout_the_cloud_api_connects(cast, redis, box):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    web = await _web(scope, ChannelState.NEEDS_PAIRING, False)
-    channel = await connect_cloud_channel(scope, credentials(), box)
-    assert channel.state == ChannelState.CONNECTED
-    # Logging out again has nothing to forget: no session is started beside the Cloud API.
+    web = await _web(scope, S.CONNECTED, True, connected_before=True)
     view = await web_session.logout_session(scope, redis)
-    assert not view.wants_session and (await scope.get(Channel, web.id)).wants_session is False
+    assert view.state == S.LOGGED_OUT and not view.wants_session, "at once, no waiting"
+    channel = await connect_cloud_channel(scope, credentials(), box)
+    assert channel.state == S.CONNECTED
+    # A late report from a session still winding down cannot bring WhatsApp-Web back.
+    assert await web_session.record_state(scope, redis, ChannelMove.CONNECT) is None
+    assert (await scope.get(Channel, web.id)).state == S.LOGGED_OUT
 
 
 async def test_after_a_cloud_disconnect_web_starts_and_the_history_stays(cast, redis, box):

@@ -6,9 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from b2a.errors import Conflict, Invalid
+from b2a.inbox import web_session
 from b2a.inbox.channels import connect_cloud_channel
-from b2a.inbox.rules import Transport
-from b2a.inbox.tables import Channel, Customer, Message
+from b2a.inbox.cloud_setup import disconnect_cloud
+from b2a.inbox.rules import ChannelMove, ChannelState, Transport
+from b2a.inbox.service import conversation_for
+from b2a.inbox.tables import Channel, Conversation, Customer, Message
 from b2a.lib import clock
 from b2a.lib.crypto import SecretBox
 from b2a.outbox import schedule
@@ -28,8 +31,13 @@ async def _customer(scope, phone="923001234567"):
     return customer.id
 
 
-async def _sandbox(scope):
-    await scope.new(Channel, transport=Transport.SANDBOX).save()
+async def _sandbox_customer(scope):
+    """A customer who chatted in the sandbox: their conversation is there."""
+    channel = scope.new(Channel, transport=Transport.SANDBOX, state=ChannelState.CONNECTED)
+    await channel.save()
+    customer = await _customer(scope)
+    await conversation_for(scope, channel.id, customer)
+    return customer
 
 
 def _soon():
@@ -47,7 +55,7 @@ async def _settled(scope, schedule_id):
 async def test_a_naive_time_is_the_tenants_wall_clock(cast, settings):
     scope = TenantScope(cast.acme_owner.tenant_id)
     await Tenant.update({Tenant.time_zone: "Asia/Karachi"}).where(Tenant.id == scope.tenant_id)
-    customer = await _customer(scope)
+    customer = await _sandbox_customer(scope)
     row = await schedule.schedule_message(
         scope, schedule.ScheduleRequest(customer, datetime(2030, 12, 1, 10, 0), text="Eid offer")
     )
@@ -79,8 +87,7 @@ async def test_bad_schedules_are_refused_with_the_reason(cast, settings):
 
 async def test_a_due_schedule_is_sent_once_and_marked_sent_after_the_send(cast, settings, redis):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    await _sandbox(scope)
-    customer = await _customer(scope)
+    customer = await _sandbox_customer(scope)
     template = scope.new(MessageTemplate, name="t", body="Hi {{name}}, your order is ready")
     await template.save()
     row = await schedule.schedule_message(
@@ -132,10 +139,14 @@ async def test_a_failed_send_marks_the_schedule_failed_with_the_reason(
 
 async def test_queueing_is_tried_three_times_a_minute_apart_then_fails(cast, settings, redis):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    customer = await _customer(scope)  # no WhatsApp number connected
+    box = SecretBox(settings.core.encryption_key)
+    credentials = CloudCredentials("PNID1", TOKEN, "WABA", app_secret="s", verify_token="v")
+    await connect_cloud_channel(scope, credentials, box)
+    customer = await _customer(scope)
     row = await schedule.schedule_message(
         scope, schedule.ScheduleRequest(customer, _soon(), text="hello")
     )
+    await disconnect_cloud(cast.acme_owner.actor, box=box, base_url="https://b2a.example")
     async with installed_queue(settings):
         for expected in (ScheduleStatus.PENDING, ScheduleStatus.PENDING, ScheduleStatus.FAILED):
             await dispatch_scheduled({})
@@ -150,8 +161,7 @@ async def test_a_pending_schedule_can_be_cancelled_and_a_dispatched_one_cannot(
     cast, settings, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    await _sandbox(scope)
-    customer = await _customer(scope)
+    customer = await _sandbox_customer(scope)
     first = await schedule.schedule_message(
         scope, schedule.ScheduleRequest(customer, _soon(), text="one")
     )
@@ -166,3 +176,64 @@ async def test_a_pending_schedule_can_be_cancelled_and_a_dispatched_one_cannot(
     cancelled = await scope.get(ScheduledMessage, first.id)
     assert cancelled.status == ScheduleStatus.CANCELLED
     assert [r["text"] for r in await scope.select(Message, Message.text)] == ["two"]
+
+
+async def test_a_sandbox_customers_schedule_leaves_through_the_sandbox_after_a_web_attempt(
+    cast, settings, redis
+):
+    """The issue's case: WhatsApp-Web was tried (and failed) before the sandbox chat began."""
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await web_session.start_session(scope, redis)
+    await web_session.record_state(
+        scope, redis, ChannelMove.FAIL, error="WhatsApp cannot be reached from this server."
+    )
+    customer = await _sandbox_customer(scope)
+    row = await schedule.schedule_message(
+        scope, schedule.ScheduleRequest(customer, _soon(), text="your table is ready")
+    )
+    async with running_worker(settings):
+        await dispatch_scheduled({})
+        sent = await _settled(scope, row.id)
+    assert sent.status == ScheduleStatus.SENT
+    [conversation] = await scope.objects(Conversation).where(Conversation.customer == customer)
+    channel = await scope.get(Channel, conversation.channel)
+    assert channel.transport == Transport.SANDBOX, "one conversation, on the sandbox"
+    [message] = await scope.objects(Message)
+    assert message.conversation == conversation.id and message.state == "SENT"
+
+
+async def test_a_customer_with_no_conversation_gets_one_on_the_connected_number(
+    cast, settings, redis, graph
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await _sandbox_customer(scope)  # the sandbox is no way to reach a real customer
+    credentials = CloudCredentials("PNID1", TOKEN, "WABA", app_secret="s", verify_token="v")
+    cloud = await connect_cloud_channel(scope, credentials, SecretBox(settings.core.encryption_key))
+    newcomer = await _customer(scope, phone="923339998877")
+    template = scope.new(
+        MessageTemplate, source="meta", name="hi", body="Salam {{1}}", meta_status="APPROVED"
+    )
+    await template.save()
+    row = await schedule.schedule_message(
+        scope,
+        schedule.ScheduleRequest(newcomer, _soon(), template_id=template.id, variables={"1": "A"}),
+    )
+    async with running_worker(settings):
+        await dispatch_scheduled({})
+        assert (await _settled(scope, row.id)).status == ScheduleStatus.SENT
+    [conversation] = await scope.objects(Conversation).where(Conversation.customer == newcomer)
+    assert conversation.channel == cloud.id
+    assert [s["to"] for s in graph.state.sent] == ["923339998877"]
+
+
+async def test_a_customer_with_no_conversation_and_no_number_is_refused_in_plain_words(cast):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await _sandbox_customer(scope)
+    newcomer = await _customer(scope, phone="923339998877")
+    with pytest.raises(Conflict) as refused:
+        await schedule.schedule_message(
+            scope, schedule.ScheduleRequest(newcomer, _soon(), text="hello")
+        )
+    assert refused.value.code == "NO_CONNECTED_NUMBER"
+    assert "connect a number on the Connect WhatsApp page" in refused.value.message
+    assert await scope.count(ScheduledMessage).run() == 0
