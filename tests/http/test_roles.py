@@ -64,6 +64,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/v1/canned-replies/{reply_id:uuid}"): {"shortcut": "hours", "text": "9-5"},
     ("PATCH", "/api/v1/orders/{order_id:uuid}"): {"details": {}},
     ("POST", "/api/v1/orders/{order_id:uuid}/reject"): {"note": "booked"},
+    ("PUT", "/api/v1/admin/billing"): {
+        "local": {"currency": "PKR", "methods": {"EASYPAISA": {"enabled": False}}}
+    },
+    ("POST", "/admin/billing/local"): {"currency": "PKR"},
+    ("POST", "/admin/billing/stripe"): {"secret_key": "sk_test_walk00000000"},
 }
 FILES = {
     ("POST", f"{CONVERSATION}/messages/media"): {"file": ("a.txt", b"hello", "text/plain")},

@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from b2a.server.api.admin_ai import AdminAIController
+from b2a.server.api.admin_billing import AdminBillingController
 from b2a.server.api.analytics import get_analytics, get_dashboard
 from b2a.server.api.billing import BillingController
 from b2a.server.api.canned import CannedReplyController
@@ -71,6 +72,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             get_dashboard,
             get_analytics,
             AdminAIController,
+            AdminBillingController,
         ],
         middleware=[DefineMiddleware(ApiAuthentication)],
         guards=[tenant_member],
