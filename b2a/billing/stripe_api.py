@@ -148,7 +148,7 @@ def _refusal(exc: stripe.StripeError) -> str:
     if isinstance(exc, stripe.AuthenticationError):
         return (
             "Stripe refused this secret key: it is mistyped, revoked or rolled. Copy it again "
-            "from Stripe → Developers → API keys and save it here."
+            "from Stripe → Developers → API keys and save it in Admin → Billing."
         )
     if isinstance(exc, stripe.PermissionError):
         return (
