@@ -12,6 +12,7 @@ from piccolo.query.functions.aggregate import Count, Sum
 
 from b2a.analytics.days import Window, per_day
 from b2a.analytics.tenant import ANSWERED, ESCALATED, PERIODS, DaySeries
+from b2a.assistant.governance import replies_used
 from b2a.assistant.tables import AIUsage
 from b2a.billing.rules import ReviewStatus
 from b2a.billing.tables import ManualPayment, StripeEvent
@@ -63,14 +64,30 @@ class UsageRow(msgspec.Struct):
     cost_micro_usd: int
 
 
+class LimitRow(msgspec.Struct):
+    """A tenant's assistant turns against its limits now, as governance counts them."""
+
+    tenant_id: str
+    tenant_name: str
+    today: int
+    daily_limit: int
+    this_month: int
+    monthly_limit: int
+
+
 class UsageReport(msgspec.Struct):
-    """AI usage across the platform: per tenant and model, per day, and why turns were blocked."""
+    """AI usage across the platform: per tenant and model, per day, and why turns were blocked.
+
+    ``limits`` puts each tenant of the period against its daily and monthly
+    limits in its own time zone, with the count the limits are checked against.
+    """
 
     days: list[date]
     rows: list[UsageRow]
     per_day: list[DaySeries]
     blocked_reasons: dict[str, int]
     cost_micro_usd: int
+    limits: list[LimitRow]
 
 
 async def platform_dashboard(actor: Actor, *, now: datetime | None = None) -> PlatformDashboard:
@@ -132,7 +149,8 @@ async def ai_usage_report(
     actor.require()
     if days not in PERIODS:
         raise Invalid("the AI usage report covers 7 or 30 days.", field="days")
-    window = Window.last(days, "UTC", now or clock.now())
+    moment = now or clock.now()
+    window = Window.last(days, "UTC", moment)
     in_window = (AIUsage.created_at >= window.start) & (AIUsage.created_at < window.end)
     grouped = (
         await AIUsage.select(
@@ -190,7 +208,28 @@ async def ai_usage_report(
         ],
         blocked_reasons={str(r["blocked_reason"]): int(r["n"]) for r in reasons},
         cost_micro_usd=sum(row.cost_micro_usd for row in ordered),
+        limits=await _limits({row.tenant_id for row in ordered}, moment),
     )
+
+
+async def _limits(tenant_ids: set[str], now: datetime) -> list[LimitRow]:
+    """Each tenant against its limits, busiest today first (``governance.replies_used``)."""
+    if not tenant_ids:
+        return []
+    rows = []
+    for tenant in await Tenant.objects().where(Tenant.id.is_in(list(tenant_ids))):
+        used = await replies_used(tenant.id, tenant.time_zone, now=now)
+        rows.append(
+            LimitRow(
+                str(tenant.id),
+                tenant.name,
+                used.today,
+                tenant.ai_daily_limit,
+                used.this_month,
+                tenant.ai_monthly_limit,
+            )
+        )
+    return sorted(rows, key=lambda row: (-row.today, -row.this_month, row.tenant_name))
 
 
 async def revenue_since(start: datetime) -> dict[str, int]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from piccolo.columns import Timestamptz
@@ -21,6 +20,7 @@ from piccolo.query.functions.aggregate import Count as CountOf
 from piccolo.query.functions.aggregate import Sum
 
 from b2a.analytics.days import Window, per_day
+from b2a.assistant.governance import replies_used
 from b2a.assistant.tables import AIUsage
 from b2a.errors import Invalid, NotFound
 from b2a.inbox.rules import Author, ConversationStatus, Direction, Owner, Transport
@@ -207,10 +207,9 @@ async def dashboard(actor: Actor, *, now: datetime | None = None) -> Dashboard:
     tenant = await _tenant(actor)
     now = now or clock.now()
     today = Window.last(1, tenant.time_zone, now)
-    month = Window.last(now.astimezone(ZoneInfo(tenant.time_zone)).day, tenant.time_zone, now)
+    used = await replies_used(tenant.id, tenant.time_zone, now=now)
     channels = await scope.select(Channel).order_by(Channel.created_at)
     is_open = Conversation.status.is_in([ConversationStatus.OPEN, ConversationStatus.ASSIGNED])
-    answered = AIUsage.outcome.is_in(list(ANSWERED))
     return Dashboard(
         channels=[
             ChannelState(
@@ -224,12 +223,8 @@ async def dashboard(actor: Actor, *, now: datetime | None = None) -> Dashboard:
         messages_out_today=await _within(scope.count(Message), Message.created_at, today).where(
             Message.direction == Direction.OUTBOUND
         ),
-        ai_replies_today=await _within(scope.count(AIUsage), AIUsage.created_at, today).where(
-            answered
-        ),
-        ai_replies_this_month=await _within(scope.count(AIUsage), AIUsage.created_at, month).where(
-            answered
-        ),
+        ai_replies_today=used.today,
+        ai_replies_this_month=used.this_month,
         ai_daily_limit=tenant.ai_daily_limit,
         ai_monthly_limit=tenant.ai_monthly_limit,
         open_conversations=await scope.count(Conversation).where(is_open),

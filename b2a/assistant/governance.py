@@ -8,6 +8,11 @@ counters: replies today and this month (in the tenant's time zone, so they
 reset at its local midnight and on the first of its month) and bursts per
 minute and per hour.
 
+What counts against the limits is every admitted turn (``COUNTED``): an answer,
+a fallback, and a turn handed to the team. ``replies_used`` is that count; the
+dashboard, billing, the admin panel and the API all show it, so the number a
+person reads is the number the limit is checked against.
+
 The counters live in Redis and are reserved all together or not at all by one
 Lua script, so concurrent workers never exceed a limit. A day or month counter
 that Redis lost (restart, flush) is seeded again from the durable usage log
@@ -66,6 +71,14 @@ class Policy:
     per_minute: int = BURST_PER_MINUTE
     per_hour: int = BURST_PER_HOUR
     billing: Suspension | None = None
+
+
+@dataclass(frozen=True)
+class Used:
+    """Assistant turns counted against the limits, today and this month (tenant's time zone)."""
+
+    today: int
+    this_month: int
 
 
 @dataclass(frozen=True)
@@ -132,9 +145,7 @@ async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
     refusals = standing_refusals(policy)
     if refusals:
         return refusals[0]
-    local = now.astimezone(ZoneInfo(policy.time_zone))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    first_of_month = midnight.replace(day=1)
+    local, midnight, first_of_month = _period_starts(policy.time_zone, now)
     next_month = (first_of_month + timedelta(days=32)).replace(day=1)
     epoch = int(now.timestamp())
     base = f"{PREFIX}ai:{policy.tenant_id}"
@@ -186,12 +197,36 @@ async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
 async def _seed(redis: Any, tenant_id: UUID, key: str, ttl: int, *, since: datetime) -> None:
     if await redis.exists(key):
         return
-    used = await (
+    await redis.set(key, await _counted_since(tenant_id, since), ex=ttl, nx=True)
+
+
+def _period_starts(time_zone: str, now: datetime) -> tuple[datetime, datetime, datetime]:
+    """``now`` in the zone, its local midnight, and the first of its local month."""
+    local = now.astimezone(ZoneInfo(time_zone or "UTC"))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return local, midnight, midnight.replace(day=1)
+
+
+async def _counted_since(tenant_id: UUID, since: datetime) -> int:
+    """Turns counted against the limits since ``since``, from the durable usage log."""
+    return await (
         TenantScope(tenant_id)
         .count(AIUsage)
         .where((AIUsage.created_at >= since) & AIUsage.outcome.is_in(list(COUNTED)))
     )
-    await redis.set(key, used, ex=ttl, nx=True)
+
+
+async def replies_used(tenant_id: UUID, time_zone: str, *, now: datetime) -> Used:
+    """The usage every page shows: the count the daily and monthly limits are checked against.
+
+    It is what ``admit`` seeds its counters with, read from the same log, so a
+    page never shows a smaller number than the one that stops the assistant.
+    """
+    _, midnight, first_of_month = _period_starts(time_zone, now)
+    return Used(
+        today=await _counted_since(tenant_id, midnight),
+        this_month=await _counted_since(tenant_id, first_of_month),
+    )
 
 
 def _seconds_until(end: datetime, local: datetime) -> int:

@@ -2,9 +2,8 @@
 
 The history merges the tenant's manual payments with the Stripe invoices its
 webhook events reported (the newest event per invoice), so it needs no call to
-Stripe. Usage counts the assistant's turns the way its limits do
-(``governance.COUNTED``), since midnight and since the first of the month in the
-tenant's time zone.
+Stripe. Usage is ``governance.replies_used``: the count the limits are checked
+against, since midnight and since the first of the month in the tenant's time zone.
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from b2a.assistant.governance import COUNTED
-from b2a.assistant.tables import AIUsage
+from b2a.assistant.governance import replies_used
 from b2a.billing.manual import list_manual_payments
 from b2a.billing.periods import current_subscription, subscription_out
 from b2a.billing.plans import ensure_free_plan, get_plan, plan_out
@@ -113,20 +110,12 @@ def _warnings(
 
 
 async def _usage(tenant: Tenant, now: datetime) -> Usage:
-    local = now.astimezone(ZoneInfo(tenant.time_zone or "UTC"))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    first = midnight.replace(day=1)
-    scope = TenantScope(tenant.id)
-    sent = AIUsage.outcome.is_in(list(COUNTED))
-    today = await scope.count(AIUsage).where(
-        sent & (AIUsage.created_at >= midnight.astimezone(UTC))
-    )
-    month = await scope.count(AIUsage).where(sent & (AIUsage.created_at >= first.astimezone(UTC)))
+    used = await replies_used(tenant.id, tenant.time_zone, now=now)
     return Usage(
         ai_tier=tenant.ai_tier,
-        ai_replies_today=today,
+        ai_replies_today=used.today,
         ai_daily_limit=tenant.ai_daily_limit,
-        ai_replies_this_month=month,
+        ai_replies_this_month=used.this_month,
         ai_monthly_limit=tenant.ai_monthly_limit,
     )
 

@@ -1,10 +1,12 @@
-"""Billing's platform settings: Stripe's keys (encrypted) and the manual-payment details.
+"""Billing's platform settings: Stripe's keys (encrypted) and the manual-payment methods.
 
 Two ``SystemSetting`` rows: ``billing.stripe`` holds the secret key and the
 webhook signing secret, each encrypted with ``SecretBox`` before it is stored
 and never shown again beyond its last four characters; ``billing.local`` holds
-the currency manual payments are made in and, per method, the instructions the
-tenant reads (account numbers, bank details). Only super admins change them.
+the currency manual payments are made in and, per method (EasyPaisa, JazzCash,
+bank transfer), whether it is on, the account title, the number or IBAN and the
+instructions the tenant reads. Only super admins change them, in the admin
+panel's billing page or ``/api/v1/admin/billing``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,17 @@ from typing import Any
 import msgspec
 
 from b2a.audit import service as audit
-from b2a.billing.rules import ManualMethod, currency_code
-from b2a.billing.schemas import LocalPayments, StripeSettingsOut
+from b2a.billing.rules import METHOD_NAMES, ManualMethod, account_number, currency_code
+from b2a.billing.schemas import (
+    BillingSettingsIn,
+    BillingSettingsOut,
+    LocalPayments,
+    ManualMethodSettings,
+    StripeSettingsOut,
+)
 from b2a.db.columns import json_value
 from b2a.db.integrity import is_unique_violation
+from b2a.db.transaction import atomic
 from b2a.errors import Conflict, Invalid
 from b2a.lib import clock
 from b2a.lib.crypto import SecretBox, mask
@@ -29,6 +38,9 @@ STRIPE = "billing.stripe"
 LOCAL = "billing.local"
 _SECRET_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
 NOT_CONFIGURED = "STRIPE_NOT_CONFIGURED"
+WEBHOOK_PATH = "/webhooks/stripe"
+OPERATOR = "the operator (whoever runs this b2a server)"
+"""Who can fix what a business cannot: named the same way on every page that says so."""
 
 
 @dataclass(frozen=True)
@@ -84,11 +96,21 @@ async def require_stripe_keys(box: SecretBox) -> StripeKeys:
     keys = await stripe_keys(box)
     if keys is None:
         raise Conflict(
-            "card payments are not set up on this appliance yet; the operator enters Stripe's "
-            "keys in the admin panel. A manual payment works meanwhile.",
+            f"card payments are not set up on this server: ask {OPERATOR} to enter Stripe's "
+            "keys in Admin → Billing.",
             code=NOT_CONFIGURED,
         )
     return keys
+
+
+async def stripe_configured() -> bool:
+    """Whether a Stripe secret key is stored (nothing is decrypted to know it)."""
+    return bool((await _value(STRIPE)).get("secret_key"))
+
+
+def webhook_url(base_url: str) -> str:
+    """The endpoint to paste into Stripe (Developers → Webhooks) for this server."""
+    return base_url.rstrip("/") + WEBHOOK_PATH
 
 
 async def stripe_settings(actor: Actor, *, box: SecretBox) -> StripeSettingsOut:
@@ -114,14 +136,14 @@ async def stripe_settings(actor: Actor, *, box: SecretBox) -> StripeSettingsOut:
 async def set_stripe_keys(
     actor: Actor, *, secret_key: str = "", webhook_secret: str = "", box: SecretBox
 ) -> StripeSettingsOut:
-    """Store Stripe's keys encrypted; a blank one keeps the stored value.
+    """Store Stripe's keys encrypted; a blank or masked one (as shown back) keeps the stored value.
 
     Raises:
         Forbidden: the actor is not a super admin.
         Invalid: a key is not one Stripe issues (``sk_…``/``rk_…``, ``whsec_…``).
     """
     actor.require()
-    secret_key, webhook_secret = secret_key.strip(), webhook_secret.strip()
+    secret_key, webhook_secret = _typed(secret_key), _typed(webhook_secret)
     if secret_key and not secret_key.startswith(_SECRET_PREFIXES):
         raise Invalid(
             "the secret key starts with sk_test_ or sk_live_ (Developers → API keys in Stripe).",
@@ -148,30 +170,110 @@ async def set_stripe_keys(
     return await stripe_settings(actor, box=box)
 
 
+def _typed(key: str) -> str:
+    """The key as typed; a masked hint sent back (``••••••••abcd``) means "keep the stored one"."""
+    key = key.strip()
+    return "" if key.startswith("•") else key
+
+
 async def local_payments() -> LocalPayments:
-    """The manual-payment currency and instructions (defaults until the super admin saves)."""
+    """The manual-payment currency and methods (none on until the super admin saves them)."""
     stored = await _value(LOCAL)
+    if "instructions" in stored and "methods" not in stored:
+        # Saved before methods had a switch and account fields: each text was an offered method.
+        stored["methods"] = {
+            method: {"enabled": True, "instructions": text}
+            for method, text in stored.pop("instructions").items()
+        }
     return msgspec.convert(stored, LocalPayments) if stored else LocalPayments()
 
 
 async def set_local_payments(actor: Actor, settings: LocalPayments) -> LocalPayments:
-    """Save the manual-payment currency and instructions; a method without them is not offered.
+    """Save the manual-payment currency and methods; a method that is on needs its account.
 
     Raises:
         Forbidden: the actor is not a super admin.
-        Invalid: an unknown currency code or payment method.
+        Invalid: an unknown currency or method, or a method on without its account title
+            or number (``field`` names it, e.g. ``methods.EASYPAISA.account_number``).
     """
     actor.require()
-    instructions = {}
-    for method, text in settings.instructions.items():
+    for method in settings.methods:
         if method not in ManualMethod.__members__:
             known = ", ".join(ManualMethod)
-            raise Invalid(f"{method!r} is not a payment method: {known}.", field="instructions")
-        if text.strip():
-            instructions[method] = text.strip()[:2000]
-    cleaned = LocalPayments(currency_code(settings.currency), instructions)
+            raise Invalid(f"{method!r} is not a payment method: {known}.", field="methods")
+    cleaned = LocalPayments(
+        currency_code(settings.currency),
+        {
+            m.value: _cleaned_method(m, settings.methods[m.value])
+            for m in ManualMethod
+            if m.value in settings.methods
+        },
+    )
     await _store(actor, LOCAL, msgspec.to_builtins(cleaned))
     await audit.record(
-        actor, "billing.local_payments.updated", currency=cleaned.currency, methods=[*instructions]
+        actor,
+        "billing.local_payments.updated",
+        currency=cleaned.currency,
+        methods=[*cleaned.offered()],
     )
     return cleaned
+
+
+def _cleaned_method(method: ManualMethod, given: ManualMethodSettings) -> ManualMethodSettings:
+    field = f"methods.{method.value}"
+    name = METHOD_NAMES[method]
+    title, number = " ".join(given.account_title.split()), given.account_number.strip()
+    if len(title) > 120:
+        raise Invalid(
+            "an account title has at most 120 characters.", field=f"{field}.account_title"
+        )
+    if given.enabled and not title:
+        raise Invalid(
+            f"{name} is on: give the account title (the name on the account businesses pay).",
+            field=f"{field}.account_title",
+        )
+    if given.enabled and not number:
+        what = "IBAN or account number" if method is ManualMethod.BANK_TRANSFER else "number"
+        raise Invalid(
+            f"{name} is on: give the {what} businesses pay to.", field=f"{field}.account_number"
+        )
+    return ManualMethodSettings(
+        enabled=given.enabled,
+        account_title=title,
+        account_number=account_number(method, number, field=f"{field}.account_number")
+        if number
+        else "",
+        instructions=given.instructions.strip()[:2000],
+    )
+
+
+async def billing_settings(actor: Actor, *, box: SecretBox, base_url: str) -> BillingSettingsOut:
+    """Everything the operator's billing page shows: masked keys, the webhook URL, the methods.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+    """
+    return BillingSettingsOut(
+        stripe=await stripe_settings(actor, box=box),
+        webhook_url=webhook_url(base_url),
+        local=await local_payments(),
+    )
+
+
+async def save_billing_settings(
+    actor: Actor, data: BillingSettingsIn, *, box: SecretBox, base_url: str
+) -> BillingSettingsOut:
+    """Change Stripe's keys and, when given, the manual methods; then what is now stored.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+        Invalid: a key or a method's detail is refused (``field`` names it).
+    """
+    async with atomic():  # a refused method leaves the keys as they were, and the reverse
+        if _typed(data.secret_key) or _typed(data.webhook_secret):
+            await set_stripe_keys(
+                actor, secret_key=data.secret_key, webhook_secret=data.webhook_secret, box=box
+            )
+        if data.local is not None:
+            await set_local_payments(actor, data.local)
+    return await billing_settings(actor, box=box, base_url=base_url)

@@ -19,12 +19,12 @@ from uuid import UUID
 from b2a.audit import service as audit
 from b2a.billing import receipts
 from b2a.billing.checkout import sellable_plan
-from b2a.billing.config import local_payments
+from b2a.billing.config import OPERATOR, local_payments, stripe_configured
 from b2a.billing.coupons import terms, usable_coupon
 from b2a.billing.periods import refuse_while_stripe_pays, start_manual_period
 from b2a.billing.plans import apply_plan, get_plan, plan_out
-from b2a.billing.rules import ManualMethod, ReviewStatus, amount_after_coupon
-from b2a.billing.schemas import ManualPaymentOut, Price, Quote
+from b2a.billing.rules import METHOD_NAMES, ManualMethod, ReviewStatus, amount_after_coupon
+from b2a.billing.schemas import LocalPayments, ManualPaymentOut, PaymentMethodOut, Price, Quote
 from b2a.billing.tables import Coupon, ManualPayment, Plan
 from b2a.db.transaction import atomic, lock_row
 from b2a.errors import Conflict, Invalid, NotFound
@@ -60,30 +60,80 @@ async def quote(actor: Actor, plan_id: UUID | str, *, coupon_code: str = "") -> 
     actor.require(Role.TENANT_ADMIN)
     plan = await sellable_plan(plan_id)
     coupon = await usable_coupon(coupon_code) if coupon_code.strip() else None
-    local = await local_payments()
-    card = None
-    if (plan.price_minor or plan.stripe_price_id) and (coupon is None or coupon.stripe_coupon_id):
-        card = _price(plan.price_minor, plan.currency, coupon)
-    manual = (
-        _price(plan.local_price_minor, local.currency, coupon) if plan.local_price_minor else None
-    )
+    return _quote(plan, coupon, await local_payments(), card_on=await stripe_configured())
+
+
+async def price_list(actor: Actor) -> list[Quote]:
+    """Every plan on sale with its card and local prices, or why it cannot be bought each way.
+
+    Raises:
+        Forbidden: the actor is not a tenant admin.
+    """
+    actor.require(Role.TENANT_ADMIN)
+    local, card_on = await local_payments(), await stripe_configured()
+    on_sale = Plan.objects().where(Plan.is_active.eq(True) & Plan.is_free.eq(False))
+    return [_quote(plan, None, local, card_on=card_on) for plan in await on_sale]
+
+
+def _quote(plan: Plan, coupon: Coupon | None, local: LocalPayments, *, card_on: bool) -> Quote:
+    card, card_note = _card_offer(plan, coupon, card_on=card_on)
+    manual, local_note = _local_offer(plan, coupon, local)
     return Quote(
         plan=plan_out(plan),
         coupon_code=coupon.code if coupon else "",
         card=card,
-        local=manual if local.instructions else None,
-        instructions=local.instructions,
+        local=manual,
+        methods=[
+            PaymentMethodOut(
+                m, METHOD_NAMES[ManualMethod(m)], s.account_title, s.account_number, s.instructions
+            )
+            for m, s in local.offered().items()
+        ]
+        if manual
+        else [],
+        card_note=card_note,
+        local_note=local_note,
     )
 
 
-def _price(amount: int, currency: str, coupon: Coupon | None) -> Price | None:
-    """The amount after the coupon, or None where the coupon's currency does not fit."""
-    try:
-        return Price(
-            amount_after_coupon(amount, currency, terms(coupon) if coupon else None), currency
+def _card_offer(plan: Plan, coupon: Coupon | None, *, card_on: bool) -> tuple[Price | None, str]:
+    """The card price after the coupon, or why there is none and who can change that."""
+    if not (plan.price_minor or plan.stripe_price_id):
+        return None, f"Not sold by card: this plan has no card price; {OPERATOR} can give it one."
+    if not card_on:
+        return None, (
+            f"Card payments are not set up on this server: ask {OPERATOR} to enter Stripe's "
+            "keys in Admin → Billing."
         )
-    except Invalid:
-        return None
+    if coupon is not None and not coupon.stripe_coupon_id:
+        return None, f"Coupon {coupon.code} is for manual payments only: remove it to pay by card."
+    return _price(plan.price_minor, plan.currency, coupon)
+
+
+def _local_offer(
+    plan: Plan, coupon: Coupon | None, local: LocalPayments
+) -> tuple[Price | None, str]:
+    """The local price after the coupon, or why there is none and who can change that."""
+    if not local.offered():
+        return None, (
+            f"Manual payments are not set up on this server: ask {OPERATOR} to turn on "
+            "EasyPaisa, JazzCash or bank transfer in Admin → Billing."
+        )
+    if not plan.local_price_minor:
+        return None, (
+            f"Not sold by manual payment: this plan has no {local.currency} price; "
+            f"{OPERATOR} can give it one."
+        )
+    return _price(plan.local_price_minor, local.currency, coupon)
+
+
+def _price(amount: int, currency: str, coupon: Coupon | None) -> tuple[Price | None, str]:
+    """The amount after the coupon, or None and why when the coupon's currency does not fit."""
+    try:
+        left = amount_after_coupon(amount, currency, terms(coupon) if coupon else None)
+    except Invalid as exc:
+        return None, f"Coupon {coupon.code if coupon else ''}: {exc.message}"
+    return Price(left, currency), ""
 
 
 async def submit_manual_payment(
@@ -143,10 +193,13 @@ async def submit_manual_payment(
 
 
 async def _offered_method(raw: str) -> ManualMethod:
-    offered = (await local_payments()).instructions
+    offered = (await local_payments()).offered()
     method = raw.strip().upper()
     if method not in offered:
-        choices = ", ".join(offered) or "none yet (the operator sets them up)"
+        choices = (
+            ", ".join(METHOD_NAMES[ManualMethod(m)] for m in offered)
+            or f"none yet ({OPERATOR} turns them on)"
+        )
         raise Invalid(f"pay with one of the offered methods: {choices}.", field="method")
     return ManualMethod(method)
 

@@ -44,6 +44,14 @@ class ManualMethod(StrEnum):
     BANK_TRANSFER = "BANK_TRANSFER"
 
 
+METHOD_NAMES = {
+    ManualMethod.EASYPAISA: "EasyPaisa",
+    ManualMethod.JAZZCASH: "JazzCash",
+    ManualMethod.BANK_TRANSFER: "Bank transfer",
+}
+"""How people write each manual method's name."""
+
+
 class ReviewStatus(StrEnum):
     """A manual payment waits for a super admin's decision."""
 
@@ -86,6 +94,8 @@ STRIPE_STATUSES = {
 }
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+_SEPARATORS = re.compile(r"[\s-]+")
 PAYMENT_OVERDUE = "PAYMENT_OVERDUE"
 """The stable code of a tenant whose AI and sending are suspended for non-payment."""
 
@@ -119,6 +129,44 @@ def currency_code(raw: str, *, field: str = "currency") -> str:
             f"{raw!r} is not a currency code; use three letters such as PKR.", field=field
         )
     return code
+
+
+def iban_adds_up(iban: str) -> bool:
+    """Whether a compact IBAN (capitals, no spaces) has a valid ISO 13616 check (mod 97 = 1)."""
+    if not _IBAN.fullmatch(iban):
+        return False
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
+
+
+def account_number(method: ManualMethod, raw: str, *, field: str) -> str:
+    """Where the money goes, tidied: a wallet's mobile number, or a bank's IBAN or account number.
+
+    An IBAN is checked digit by digit (its check digits catch a typo) and written
+    in groups of four; numbers keep the spacing the operator typed.
+
+    Raises:
+        Invalid: not a phone number (wallets), nor an IBAN or account number (banks).
+    """
+    compact = _SEPARATORS.sub("", raw).upper()
+    if method is ManualMethod.BANK_TRANSFER and compact[:2].isalpha():
+        if not iban_adds_up(compact):
+            raise Invalid(
+                "this IBAN does not add up: check it character by character "
+                "(e.g. PK36 SCBL 0000 0011 2345 6702).",
+                field=field,
+            )
+        return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    digits = compact.removeprefix("+")
+    low, high = (6, 34) if method is ManualMethod.BANK_TRANSFER else (10, 15)
+    if not (digits.isdigit() and low <= len(digits) <= high):
+        example = (
+            "an IBAN such as PK36 SCBL 0000 0011 2345 6702 or the account number"
+            if method is ManualMethod.BANK_TRANSFER
+            else f"the {METHOD_NAMES[method]} mobile number, such as 0300 1234567"
+        )
+        raise Invalid(f"write {example}.", field=field)
+    return " ".join(raw.split())
 
 
 def amount_after_coupon(amount_minor: int, currency: str, coupon: CouponTerms | None) -> int:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import msgspec
 
-from b2a.billing.rules import CouponKind, Interval
+from b2a.billing.rules import CouponKind, Interval, ManualMethod
 from b2a.tenants.rules import AITier
 
 
@@ -90,18 +90,31 @@ class Price(msgspec.Struct):
     currency: str
 
 
+class PaymentMethodOut(msgspec.Struct):
+    """A manual method the operator has switched on, and where to send the money."""
+
+    method: str
+    name: str
+    account_title: str
+    account_number: str
+    instructions: str
+
+
 class Quote(msgspec.Struct):
     """What a plan costs the tenant after a coupon, by card and by manual payment.
 
-    ``card`` is None when Stripe cannot sell the plan, ``local`` when it has no
-    local price; ``instructions`` say where to send a manual payment, per method.
+    ``card`` is None when the plan cannot be paid by card now, and ``card_note``
+    says why and who can change it; ``local`` and ``local_note`` likewise for
+    manual payments, which go to one of ``methods``.
     """
 
     plan: PlanOut
     coupon_code: str
     card: Price | None
     local: Price | None
-    instructions: dict[str, str]
+    methods: list[PaymentMethodOut]
+    card_note: str = ""
+    local_note: str = ""
 
 
 class SubscriptionOut(msgspec.Struct):
@@ -198,8 +211,50 @@ class StripeSettingsOut(msgspec.Struct):
     updated_at: datetime | None
 
 
+class ManualMethodSettings(msgspec.Struct, kw_only=True):
+    """One manual method as the operator set it up; details are kept while it is off."""
+
+    enabled: bool = False
+    account_title: str = ""
+    account_number: str = ""
+    instructions: str = ""
+
+
 class LocalPayments(msgspec.Struct):
-    """The currency of manual payments and, per method, where to send the money."""
+    """The currency of manual payments and, per method (``ManualMethod`` names), its details."""
 
     currency: str = "PKR"
-    instructions: dict[str, str] = msgspec.field(default_factory=dict)
+    methods: dict[str, ManualMethodSettings] = msgspec.field(default_factory=dict)
+
+    def offered(self) -> dict[str, ManualMethodSettings]:
+        """The methods switched on, in the order of ``ManualMethod``."""
+        return {
+            m.value: self.methods[m.value]
+            for m in ManualMethod
+            if m.value in self.methods and self.methods[m.value].enabled
+        }
+
+
+class StripeKeyCheck(msgspec.Struct):
+    """What Stripe said when asked for the account with the stored secret key."""
+
+    ok: bool
+    message: str
+    account_id: str = ""
+    live_mode: bool = False
+
+
+class BillingSettingsOut(msgspec.Struct):
+    """The operator's payment settings: Stripe (masked), the webhook URL, manual methods."""
+
+    stripe: StripeSettingsOut
+    webhook_url: str
+    local: LocalPayments
+
+
+class BillingSettingsIn(msgspec.Struct, kw_only=True):
+    """What the operator changes; blank or masked keys, and an omitted ``local``, keep theirs."""
+
+    secret_key: str = ""
+    webhook_secret: str = ""
+    local: LocalPayments | None = None

@@ -19,8 +19,11 @@ from typing import Any, NoReturn
 import httpx
 import stripe
 
-from b2a.billing.config import StripeKeys
+from b2a.billing.config import StripeKeys, stripe_keys
+from b2a.billing.schemas import StripeKeyCheck
 from b2a.errors import Invalid, Unavailable
+from b2a.lib.crypto import SecretBox
+from b2a.tenants.actor import Actor
 
 # Retries of one call on a network failure or 409/429/5xx (Stripe adds an idempotency key).
 NETWORK_RETRIES = 2
@@ -114,3 +117,64 @@ async def calling_stripe(what: str) -> AsyncIterator[None]:
             "moment.",
             code="STRIPE_UNAVAILABLE",
         ) from None
+
+
+async def verify_stripe_key(
+    keys: StripeKeys, *, api_url: str, http: httpx.AsyncClient
+) -> StripeKeyCheck:
+    """Ask Stripe for the key's own account: whether the key works, in words for the operator.
+
+    ``GET /v1/account`` changes nothing and answers any secret key, test or live.
+    """
+    client = stripe_client(keys, api_url=api_url, http=http)
+    try:
+        account = as_dict(await client.v1.accounts.retrieve_current_async())
+    except stripe.StripeError as exc:
+        return StripeKeyCheck(False, _refusal(exc))
+    profile = account.get("business_profile") or {}
+    name = profile.get("name") or account.get("email") or "without a name"
+    live = keys.secret_key.startswith(("sk_live_", "rk_live_"))
+    return StripeKeyCheck(
+        True,
+        f"Stripe accepted the key: account {name} ({account['id']}), "
+        f"{'live' if live else 'test'} mode.",
+        account_id=str(account["id"]),
+        live_mode=live,
+    )
+
+
+def _refusal(exc: stripe.StripeError) -> str:
+    """What a failed key check means and what to do, never the key itself."""
+    if isinstance(exc, stripe.AuthenticationError):
+        return (
+            "Stripe refused this secret key: it is mistyped, revoked or rolled. Copy it again "
+            "from Stripe → Developers → API keys and save it in Admin → Billing."
+        )
+    if isinstance(exc, stripe.PermissionError):
+        return (
+            "Stripe knows this restricted key but it may not read the account: give it read "
+            "access to the account, or use the secret key."
+        )
+    if isinstance(exc, stripe.APIConnectionError):
+        return (
+            "Stripe could not be reached from this server: check that it can open "
+            "https://api.stripe.com (internet access, firewall, proxy), then test again."
+        )
+    return f"Stripe answered with an error ({type(exc).__name__}); test again in a minute."
+
+
+async def check_stored_key(
+    actor: Actor, *, box: SecretBox, api_url: str, http: httpx.AsyncClient
+) -> StripeKeyCheck:
+    """The admin panel's "Test the key": the stored secret key, asked of Stripe now.
+
+    Raises:
+        Forbidden: the actor is not a super admin.
+    """
+    actor.require()
+    keys = await stripe_keys(box)
+    if keys is None:
+        return StripeKeyCheck(
+            False, "No secret key is stored yet: enter Stripe's secret key, save, then test it."
+        )
+    return await verify_stripe_key(keys, api_url=api_url, http=http)

@@ -65,6 +65,8 @@ SUBSCRIPTION_EVENTS = frozenset(
 )
 INVOICE_EVENTS = frozenset({"invoice.paid", "invoice.payment_failed"})
 CHECKOUT_COMPLETED = "checkout.session.completed"
+WEBHOOK_EVENTS = (CHECKOUT_COMPLETED, *sorted(SUBSCRIPTION_EVENTS), *sorted(INVOICE_EVENTS))
+"""The events to select on the webhook endpoint in Stripe: every one this module applies."""
 PROCESS_TASK = "process_stripe_event"
 
 

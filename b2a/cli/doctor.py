@@ -21,7 +21,10 @@ MARKS = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red
 def doctor(
     json_output: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Check config, database, schema, Redis, processes, disk and public URL; exit 1 on failure."""
+    """Check config, database, Redis, processes, disk, public URL, AI and payments.
+
+    Exits 1 on any failure.
+    """
     try:
         settings = load_settings()
     except ConfigError as exc:

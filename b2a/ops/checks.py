@@ -16,6 +16,9 @@ from piccolo.apps.migrations.tables import Migration
 from b2a.assistant.ai_settings import load_ai_settings
 from b2a.assistant.openai_compat import list_models
 from b2a.assistant.shapes import ProviderDown
+from b2a.billing.config import local_payments, stripe_keys
+from b2a.billing.rules import METHOD_NAMES, ManualMethod
+from b2a.billing.stripe_api import verify_stripe_key
 from b2a.db.diagnose import diagnose_database_error
 from b2a.db.engine import asyncpg_dsn, bind_engine, create_engine, uses_transaction_pooler
 from b2a.errors import ConfigError
@@ -234,13 +237,61 @@ async def check_ai(settings: Settings) -> list[Check]:
     return checks
 
 
+PAYMENTS_FIX = "Switch payments on in the admin panel: /admin/billing (see docs/admin-guide.md)."
+
+
+async def check_payments(settings: Settings) -> list[Check]:
+    """Whether businesses can pay, and whether Stripe accepts the stored key.
+
+    Runs once the schema check passed (the settings live in the database). No
+    way to pay is a warning: the appliance runs, but no business can buy a plan.
+    """
+    try:
+        keys = await stripe_keys(SecretBox(settings.core.encryption_key))
+    except ConfigError as exc:
+        return [Check("payments", "fail", exc.message, "Keep the old key in B2A_ENCRYPTION_KEY.")]
+    local = await local_payments()
+    ways = ["card (Stripe)"] if keys else []
+    ways += [f"{METHOD_NAMES[ManualMethod(m)]} ({local.currency})" for m in local.offered()]
+    if not ways:
+        detail = "not set up: no Stripe key and no manual method on, so no business can buy a plan"
+        return [Check("payments", "warn", detail, PAYMENTS_FIX)]
+    checks = [Check("payments", "ok", "businesses can pay by " + ", ".join(ways))]
+    if keys is None:
+        return checks
+    if not keys.webhook_secret:
+        checks.append(
+            Check(
+                "stripe webhook",
+                "fail",
+                "no webhook signing secret: Stripe's events are refused, so card payments "
+                "never give a business its plan",
+                "Add the webhook endpoint shown in /admin/billing in Stripe and save its "
+                "signing secret there.",
+            )
+        )
+    async with create_client() as http:
+        verdict = await verify_stripe_key(keys, api_url=settings.billing.stripe_api_url, http=http)
+    checks.append(Check("stripe", "ok" if verdict.ok else "fail", verdict.message))
+    return checks
+
+
 async def run_checks(settings: Settings) -> list[Check]:
-    """Every check, the independent ones concurrently; the AI check after the schema's."""
+    """Every check, the independent ones concurrently; those reading settings after the schema's."""
     database, redis, public = await asyncio.gather(
         check_database(settings), check_redis(settings), check_public_url(settings)
     )
-    ai = await check_ai(settings) if all(c.ok for c in database) else []
-    return [*database, *redis, check_disk(settings), *([public] if public else []), *ai]
+    stored = all(c.ok for c in database)
+    ai = await check_ai(settings) if stored else []
+    payments = await check_payments(settings) if stored else []
+    return [
+        *database,
+        *redis,
+        check_disk(settings),
+        *([public] if public else []),
+        *ai,
+        *payments,
+    ]
 
 
 def check_variables(environ: Mapping[str, str]) -> Check:

@@ -52,7 +52,13 @@ def smtp() -> Any:
 
 
 @pytest.fixture(scope="module")
-def stack(make_database, redis_url, smtp, tmp_path_factory) -> Any:
+def stack_env() -> dict[str, str]:
+    """Variables a test module adds to its stack (e.g. a fake's address); none by default."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def stack(make_database, redis_url, smtp, tmp_path_factory, stack_env) -> Any:
     """``b2a serve`` and ``b2a worker`` on a migrated database, sending mail to ``smtp``."""
     home = tmp_path_factory.mktemp("browser-home")
     env = {
@@ -65,6 +71,7 @@ def stack(make_database, redis_url, smtp, tmp_path_factory) -> Any:
         "B2A_SMTP_SECURITY": "none",
         # Every test logs in from 127.0.0.1; the lockout, not the IP limit, is under test here.
         "B2A_AUTH_PER_IP_LIMIT": "500",
+        **stack_env,
     }
     subprocess.run(
         [sys.executable, "-m", "b2a", "migrate"],

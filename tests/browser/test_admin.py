@@ -27,6 +27,7 @@ from b2a.tenants.api_tokens import create_api_token
 from b2a.tenants.rules import AITier, Role
 from b2a.tenants.scope import TenantScope
 from tests.browser.conftest import PASSWORD, unique_email
+from tests.integration.billing.conftest import METHODS
 
 OPERATOR = Actor.operator("browser tests")
 PNG = base64.b64decode(
@@ -61,7 +62,7 @@ async def test_an_approved_manual_payment_gives_the_tenant_its_plan(
     visitor, operator_tab, stack_db
 ):
     await config.set_local_payments(
-        OPERATOR, LocalPayments("PKR", {"EASYPAISA": "Send to EasyPaisa 0300 1234567."})
+        OPERATOR, LocalPayments("PKR", {"EASYPAISA": METHODS["EASYPAISA"]})
     )
     plan = f"Scale {uuid.uuid4().hex[:6]}"
     await plans.create_plan(

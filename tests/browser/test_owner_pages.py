@@ -28,6 +28,7 @@ from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 from b2a.whatsapp import web_relay
 from tests.browser.conftest import PASSWORD, unique_email
+from tests.integration.billing.conftest import METHODS
 
 PHONE = 375
 OPERATOR = Actor.operator("browser tests")
@@ -169,7 +170,7 @@ async def test_settings_save_hours_and_threshold_and_show_a_bad_time_zone(
 async def test_a_manual_payment_with_a_screenshot_is_pending(visitor, stack_db):
     await config.set_local_payments(
         OPERATOR,
-        LocalPayments("PKR", {"EASYPAISA": "Send to EasyPaisa 0300 1234567 (B2A Hosting)."}),
+        LocalPayments("PKR", {"EASYPAISA": METHODS["EASYPAISA"]}),
     )
     name = f"Growth {uuid.uuid4().hex[:6]}"
     await plans.create_plan(

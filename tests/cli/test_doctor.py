@@ -4,12 +4,16 @@ import pytest
 import redis as sync_redis
 
 from b2a.assistant.ai_settings import AISettings, ProviderConfig, save_ai_settings
+from b2a.billing import config
+from b2a.billing.schemas import LocalPayments
 from b2a.lib.crypto import SecretBox
 from b2a.lib.redis import heartbeat_key
-from b2a.ops.checks import check_ai
+from b2a.ops.checks import check_ai, check_payments
 from b2a.tenants.actor import Actor
 from tests.cli.helpers import b2a, operator_env
 from tests.fakes.openai_api import API_KEY, FakeOpenAI
+from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.integration.billing.conftest import METHODS
 from tests.services import free_port, start_postgres, start_redis
 
 
@@ -35,6 +39,7 @@ async def test_a_healthy_appliance_passes(healthy, redis):
     assert all(c["level"] != "fail" for c in checks.values())
     assert checks["schema"]["detail"] == "all migrations applied"
     assert checks["variables"]["level"] == "ok"
+    assert checks["payments"]["level"] == "warn" and "/admin/billing" in checks["payments"]["fix"]
 
 
 def test_a_misspelt_variable_is_a_warning_naming_it(healthy, redis_url):
@@ -130,3 +135,35 @@ async def test_an_unreachable_ai_provider_is_named_with_the_fix(db, make_setting
     await _configure_ai(f"http://127.0.0.1:{free_port()}/v1", "sk-x", make_settings)
     [check] = await check_ai(make_settings(B2A_DB_URL=db.url))
     assert check.level == "fail" and "unreachable" in check.detail
+
+
+async def test_the_payments_check_says_how_businesses_pay_and_asks_stripe_with_the_stored_key(
+    db, make_settings
+):
+    operator = Actor.operator("tests")
+    with FakeStripe() as fake:
+        settings = make_settings(B2A_DB_URL=db.url, B2A_BILLING_STRIPE_API_URL=fake.base_url)
+        box = SecretBox(settings.core.encryption_key)
+        [off] = await check_payments(settings)
+        assert off.level == "warn" and "no business can buy a plan" in off.detail
+
+        await config.set_local_payments(operator, LocalPayments("PKR", METHODS))
+        [manual] = await check_payments(settings)
+        assert manual.ok and manual.detail == (
+            "businesses can pay by EasyPaisa (PKR), Bank transfer (PKR)"
+        )
+
+        await config.set_stripe_keys(operator, secret_key="sk_test_revoked0000", box=box)
+        payments, webhook, refused = await check_payments(settings)
+        assert payments.detail.startswith("businesses can pay by card (Stripe), EasyPaisa")
+        assert webhook.level == "fail" and "/admin/billing" in webhook.fix
+        assert refused.level == "fail" and "Stripe refused this secret key" in refused.detail
+
+        await config.set_stripe_keys(
+            operator, secret_key=SECRET_KEY, webhook_secret=WEBHOOK_SECRET, box=box
+        )
+        _, accepted = await check_payments(settings)
+        assert accepted.name == "stripe" and accepted.ok
+        assert "account B2A Hosting (acct_1FakeB2aHosting), test mode" in accepted.detail
+        assert SECRET_KEY not in accepted.detail
+        assert ("GET", "/v1/account", {}) in fake.state.requests

@@ -3,7 +3,8 @@
 It reads form-encoded bodies the way Stripe does (``line_items[0][price]=…``),
 checks the bearer secret key, and answers the endpoints b2a calls with Stripe's
 objects: customers, Checkout Sessions, billing portal sessions, subscriptions
-(retrieve). Unknown ids answer 400/404 with ``resource_missing`` as Stripe does.
+(retrieve) and the key's own account (``GET /v1/account``, the key test).
+Unknown ids answer 400/404 with ``resource_missing`` as Stripe does.
 Tests play Stripe's part too: ``complete_checkout`` turns a session into a
 subscription with item-level billing periods (API 2025-03-31.basil and later),
 ``update_subscription`` moves it, ``invoice`` makes the invoice of a payment,
@@ -27,6 +28,15 @@ from urllib.parse import parse_qsl, urlsplit
 SECRET_KEY = "sk_test_51FakeKeyForB2aTests0123456789abcdef"
 WEBHOOK_SECRET = "whsec_fakeSigningSecretForB2aTests0123"
 API_VERSION = "2026-10-28.endive"
+ACCOUNT = {
+    "id": "acct_1FakeB2aHosting",
+    "object": "account",
+    "business_profile": {"name": "B2A Hosting"},
+    "email": "billing@b2a.test",
+    "country": "PK",
+    "default_currency": "usd",
+    "charges_enabled": True,
+}
 MONTH = 30 * 24 * 3600
 
 
@@ -233,6 +243,10 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         with state.lock:
             state.requests.append(("GET", path, {}))
+        if path == "/v1/account":
+            self._reply(200, ACCOUNT)
+            return
+        with state.lock:
             found = re.fullmatch(r"/v1/subscriptions/(\w+)", path)
             subscription = state.subscriptions.get(found.group(1)) if found else None
             body = json.loads(json.dumps(subscription)) if subscription else None

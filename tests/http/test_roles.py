@@ -67,6 +67,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/app/labels/{label_id:uuid}"): {"name": "VIP", "color": "#64748b"},
     ("PATCH", "/api/v1/orders/{order_id:uuid}"): {"details": {}},
     ("POST", "/api/v1/orders/{order_id:uuid}/reject"): {"note": "booked"},
+    ("PUT", "/api/v1/admin/billing"): {
+        "local": {"currency": "PKR", "methods": {"EASYPAISA": {"enabled": False}}}
+    },
+    ("POST", "/admin/billing/local"): {"currency": "PKR"},
+    ("POST", "/admin/billing/stripe"): {"secret_key": "sk_test_walk00000000"},
 }
 FILES = {
     ("POST", f"{CONVERSATION}/messages/media"): {"file": ("a.txt", b"hello", "text/plain")},

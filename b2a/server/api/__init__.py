@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from b2a.server.api.admin_ai import AdminAIController
+from b2a.server.api.admin_billing import AdminBillingController
 from b2a.server.api.admin_users import AdminUserController
 from b2a.server.api.analytics import get_analytics, get_dashboard
 from b2a.server.api.billing import BillingController
@@ -75,6 +76,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             AdminAIController,
             AdminUserController,
             TeamController,
+            AdminBillingController,
         ],
         middleware=[DefineMiddleware(ApiAuthentication)],
         guards=[tenant_member],

@@ -18,7 +18,7 @@ from litestar.datastructures import UploadFile
 from litestar.response import File
 
 from b2a.billing import account, checkout, coupons, manual, plans, receipts
-from b2a.billing.config import local_payments
+from b2a.billing.rules import METHOD_NAMES
 from b2a.billing.schemas import Quote
 from b2a.errors import B2AError
 from b2a.server.api._common import media_root
@@ -32,7 +32,6 @@ AnyRequest = Request[Any, Any, Any]
 BILLING = {"area": Area.BILLING}
 PAGE = checkout.BILLING_PAGE
 PAY_TEMPLATE = "billing/pay.html"
-METHOD_NAMES = {"EASYPAISA": "EasyPaisa", "JAZZCASH": "JazzCash", "BANK_TRANSFER": "Bank transfer"}
 RETURNS = {
     "success": "Thank you. The plan applies as soon as Stripe confirms the payment, "
     "usually within a minute.",
@@ -53,7 +52,7 @@ async def _context(request: AnyRequest, **context: Any) -> dict[str, Any]:
             actor, reminder_days=settings_of(request).billing.reminder_days
         ),
         "plans": await plans.pricing(actor),
-        "local": await local_payments(),
+        "quotes": {quote.plan.id: quote for quote in await manual.price_list(actor)},
         "manual_payments": await manual.list_manual_payments(actor),
         "history": await account.payment_history(actor),
         "method_names": METHOD_NAMES,

@@ -48,6 +48,7 @@ ADMIN_NAV: tuple[NavItem, ...] = (
     NavItem("Tenants", "/admin/tenants", Area.ADMIN, needs_tenant=False),
     NavItem("Plans", "/admin/plans", Area.ADMIN, needs_tenant=False),
     NavItem("Payments", "/admin/payments", Area.ADMIN, needs_tenant=False),
+    NavItem("Billing", "/admin/billing", Area.ADMIN, needs_tenant=False),
     NavItem("Coupons", "/admin/coupons", Area.ADMIN, needs_tenant=False),
     NavItem("AI", "/admin/ai", Area.ADMIN, needs_tenant=False),
     NavItem("AI usage", "/admin/usage", Area.ADMIN, needs_tenant=False),

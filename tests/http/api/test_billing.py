@@ -8,7 +8,7 @@ from b2a.billing.tables import ManualPayment
 from b2a.lib.crypto import SecretBox
 from b2a.tenants.actor import Actor
 from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
-from tests.integration.billing.conftest import INSTRUCTIONS, PNG, pro_plan
+from tests.integration.billing.conftest import METHODS, PNG, pro_plan
 
 OPERATOR = Actor.operator("tests")
 URL = "/api/v1/billing"
@@ -31,7 +31,7 @@ def settings(db, make_settings, tmp_path, fake_stripe):
 
 @pytest.fixture
 async def pro(cast):
-    await config.set_local_payments(OPERATOR, LocalPayments("PKR", INSTRUCTIONS))
+    await config.set_local_payments(OPERATOR, LocalPayments("PKR", METHODS))
     return await plans.create_plan(OPERATOR, pro_plan())
 
 
@@ -128,7 +128,9 @@ async def test_the_quote_shows_the_local_amount_and_where_to_pay(client, tokens,
     assert response.status_code == 200
     quote = response.json()
     assert quote["local"] == {"amount_minor": 800000, "currency": "PKR"}
-    assert set(quote["instructions"]) == {"EASYPAISA", "BANK_TRANSFER"}
+    assert [m["method"] for m in quote["methods"]] == ["EASYPAISA", "BANK_TRANSFER"]
+    assert quote["methods"][1]["account_number"] == "PK36 SCBL 0000 0011 2345 6702"
+    assert quote["card"] is None and "Stripe's keys in Admin → Billing" in quote["card_note"]
     unknown = await client.get(
         f"{URL}/quote",
         params={"plan_id": str(pro.id), "coupon_code": "NOPE"},

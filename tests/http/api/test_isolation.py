@@ -18,6 +18,7 @@ from b2a.outbox.tables import ScheduledMessage
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
 from tests.http.api.conftest import OPERATOR, sandbox_channel, seed_conversation
+from tests.integration.billing.conftest import METHODS
 
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
@@ -96,7 +97,7 @@ async def _acme(client, cast, tokens):
 
 async def _acme_payment(client, headers):
     """A manual payment with its screenshot ("secret" in its reference and sender)."""
-    await set_local_payments(OPERATOR, LocalPayments("PKR", {"EASYPAISA": "0300 1234567"}))
+    await set_local_payments(OPERATOR, LocalPayments("PKR", {"EASYPAISA": METHODS["EASYPAISA"]}))
     plan = await create_plan(OPERATOR, PlanIn(name="Pro", price_minor=2900, local_price_minor=9000))
     response = await client.post(
         "/api/v1/billing/manual-payments",

@@ -9,14 +9,14 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.tables import Tenant
 from tests.conftest import PASSWORD
 from tests.http.web._admin import log_in_operator
-from tests.integration.billing.conftest import INSTRUCTIONS, PNG, pro_plan
+from tests.integration.billing.conftest import METHODS, PNG, pro_plan
 
 OPERATOR = Actor.operator("tests")
 
 
 @pytest.fixture
 async def pro(cast):
-    await config.set_local_payments(OPERATOR, LocalPayments("PKR", INSTRUCTIONS))
+    await config.set_local_payments(OPERATOR, LocalPayments("PKR", METHODS))
     return await plans.create_plan(OPERATOR, pro_plan())
 
 

@@ -15,7 +15,7 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
 from tests.http.api.conftest import sandbox_channel, seed_conversation
 from tests.http.web._admin import log_in_operator
-from tests.integration.billing.conftest import INSTRUCTIONS, PNG, pro_plan
+from tests.integration.billing.conftest import METHODS, PNG, pro_plan
 
 OPERATOR = Actor.operator("tests")
 
@@ -38,7 +38,7 @@ async def _usage(scope, *, at, outcome="sent", reason=""):
 
 
 async def test_the_dashboard_counts_tenants_revenue_and_broken_numbers(browser, cast, settings):
-    await config.set_local_payments(OPERATOR, LocalPayments("PKR", INSTRUCTIONS))
+    await config.set_local_payments(OPERATOR, LocalPayments("PKR", METHODS))
     pro = await plans.create_plan(OPERATOR, pro_plan())
     payment = await manual.submit_manual_payment(
         cast.acme_owner.actor,

@@ -10,7 +10,7 @@ from b2a.lib.crypto import SecretBox
 from b2a.tenants.actor import Actor
 from tests.conftest import PASSWORD
 from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
-from tests.integration.billing.conftest import INSTRUCTIONS, PNG, pro_plan
+from tests.integration.billing.conftest import METHODS, PNG, pro_plan
 
 OPERATOR = Actor.operator("tests")
 
@@ -30,7 +30,7 @@ def settings(make_web_settings, fake_stripe):
 
 @pytest.fixture
 async def pro(cast):
-    await config.set_local_payments(OPERATOR, LocalPayments("PKR", INSTRUCTIONS))
+    await config.set_local_payments(OPERATOR, LocalPayments("PKR", METHODS))
     return await plans.create_plan(OPERATOR, pro_plan())
 
 
@@ -80,16 +80,29 @@ async def _pay(browser, plan, *, file=("receipt.png", PNG, "image/png"), **chang
 
 
 async def test_the_page_shows_the_plan_its_usage_the_plans_and_the_coupon_banner(
-    browser, cast, pro, eid
+    browser, cast, pro, eid, keys
 ):
     await browser.log_in(cast.acme_owner.email, PASSWORD)
     page = await browser.get("/app/billing")
     assert page.status_code == 200
     assert "Your plan" in page.text and "Free" in page.text
     assert "Today: <strong>0</strong> of 50" in page.text
-    assert "USD 29.00" in page.text and "PKR 8,000.00" in page.text
+    assert "<strong>USD 29.00</strong> a month" in page.text
+    assert "By EasyPaisa, Bank transfer" in page.text
+    assert "<strong>PKR 8,000.00</strong> a month" in page.text
     assert f'href="/app/billing/plans/{pro.id}"' in page.text
     assert "Eid sale: a quarter off every plan." in page.text and "EID25" in page.text
+
+
+async def test_a_plan_says_why_it_cannot_be_paid_by_card_and_who_can_fix_it(browser, cast, pro):
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    page = await browser.get("/app/billing")
+    assert "<strong>PKR 8,000.00</strong> a month" in page.text
+    assert "Card payments are not set up on this server: ask the operator" in page.text
+    pay = await browser.get(f"/app/billing/plans/{pro.id}")
+    assert "Stripe&#39;s keys in Admin → Billing" in pay.text
+    assert "not sold by card" not in pay.text
+    assert "PK36 SCBL 0000 0011 2345 6702" in pay.text and "B2A Hosting (Pvt) Ltd" in pay.text
 
 
 async def test_a_manual_payment_after_a_coupon_is_submitted_pending_then_reviewed(
@@ -98,7 +111,7 @@ async def test_a_manual_payment_after_a_coupon_is_submitted_pending_then_reviewe
     await browser.log_in(cast.acme_owner.email, PASSWORD)
     quote = await browser.get(f"/app/billing/plans/{pro.id}?coupon_code=eid25")
     assert "PKR 6,000.00" in quote.text and "Coupon EID25 is applied" in quote.text
-    assert INSTRUCTIONS["EASYPAISA"] in quote.text
+    assert METHODS["EASYPAISA"].instructions in quote.text
     unknown = await browser.get(f"/app/billing/plans/{pro.id}?coupon_code=NOPE")
     assert unknown.status_code == 422 and 'id="e-coupon_code"' in unknown.text
     assert "PKR 8,000.00" in unknown.text, "the price without the coupon still shows"

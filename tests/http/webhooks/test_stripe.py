@@ -20,7 +20,7 @@ from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, event, signed
 from tests.http.api.conftest import sandbox_channel, seed_conversation
-from tests.integration.billing.conftest import INSTRUCTIONS, pro_plan
+from tests.integration.billing.conftest import METHODS, pro_plan
 from tests.pipeline import eventually, running_worker
 
 OPERATOR = Actor.operator("tests")
@@ -50,7 +50,7 @@ async def pro(cast, settings):
     await config.set_stripe_keys(
         OPERATOR, secret_key=SECRET_KEY, webhook_secret=WEBHOOK_SECRET, box=box
     )
-    await config.set_local_payments(OPERATOR, LocalPayments("PKR", INSTRUCTIONS))
+    await config.set_local_payments(OPERATOR, LocalPayments("PKR", METHODS))
     return await plans.create_plan(OPERATOR, pro_plan())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from b2a.billing import config, plans, stripe_api, stripe_events
-from b2a.billing.schemas import LocalPayments, PlanIn
+from b2a.billing.schemas import LocalPayments, ManualMethodSettings, PlanIn
 from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
 from b2a.tenants.actor import Actor
@@ -15,9 +15,19 @@ from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, signe
 
 OPERATOR = Actor.operator("tests")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-INSTRUCTIONS = {
-    "EASYPAISA": "Send to EasyPaisa 0300 1234567 (B2A Hosting).",
-    "BANK_TRANSFER": "Meezan Bank, IBAN PK36MEZN0000000000000001.",
+METHODS = {
+    "EASYPAISA": ManualMethodSettings(
+        enabled=True,
+        account_title="B2A Hosting",
+        account_number="0300 1234567",
+        instructions="Send to EasyPaisa 0300 1234567 (B2A Hosting).",
+    ),
+    "BANK_TRANSFER": ManualMethodSettings(
+        enabled=True,
+        account_title="B2A Hosting (Pvt) Ltd",
+        account_number="PK36 SCBL 0000 0011 2345 6702",
+        instructions="Standard Chartered, Blue Area branch, Islamabad.",
+    ),
 }
 
 
@@ -54,7 +64,7 @@ async def pro(cast):
 
 @pytest.fixture
 async def local(cast):
-    return await config.set_local_payments(OPERATOR, LocalPayments("PKR", INSTRUCTIONS))
+    return await config.set_local_payments(OPERATOR, LocalPayments("PKR", METHODS))
 
 
 @pytest.fixture

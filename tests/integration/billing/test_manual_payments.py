@@ -42,7 +42,7 @@ async def _tenant(member):
     return await Tenant.objects().where(Tenant.id == member.tenant_id).first()
 
 
-async def test_the_quote_is_the_local_price_after_the_coupon(cast, pro, local):
+async def test_the_quote_is_the_local_price_after_the_coupon(cast, pro, local, stripe_keys):
     await coupons.create_coupon(
         OPERATOR, CouponIn(code="EID25", value=25, stripe_coupon_id="EID25")
     )
@@ -52,12 +52,33 @@ async def test_the_quote_is_the_local_price_after_the_coupon(cast, pro, local):
     plain = await manual.quote(cast.acme_owner.actor, pro.id)
     assert (plain.local.amount_minor, plain.local.currency) == (800000, "PKR")
     assert (plain.card.amount_minor, plain.card.currency) == (2900, "USD")
-    assert plain.instructions["EASYPAISA"].startswith("Send to EasyPaisa")
+    assert [m.name for m in plain.methods] == ["EasyPaisa", "Bank transfer"]
+    assert plain.methods[0].account_number == "0300 1234567"
+    assert plain.card_note == plain.local_note == ""
 
     percent = await manual.quote(cast.acme_owner.actor, pro.id, coupon_code="eid25")
     assert percent.local.amount_minor == 600000 and percent.card.amount_minor == 2175
     fixed = await manual.quote(cast.acme_owner.actor, pro.id, coupon_code="PKR500")
     assert fixed.local.amount_minor == 750000 and fixed.card is None
+    assert fixed.card_note.startswith("Coupon PKR500 is for manual payments only")
+
+
+async def test_a_plan_that_cannot_be_bought_says_why_and_who_can_fix_it(cast, pro):
+    owner = cast.acme_owner.actor
+    nothing_on = await manual.quote(owner, pro.id)
+    assert nothing_on.card is None and nothing_on.local is None and nothing_on.methods == []
+    assert nothing_on.card_note == (
+        "Card payments are not set up on this server: ask the operator (whoever runs this "
+        "b2a server) to enter Stripe's keys in Admin → Billing."
+    )
+    assert nothing_on.local_note.startswith("Manual payments are not set up on this server")
+
+    await plans.create_plan(
+        OPERATOR, pro_plan(name="Local", price_minor=0, stripe_price_id="", local_price_minor=0)
+    )
+    listed = {q.plan.name: q for q in await manual.price_list(owner)}
+    assert set(listed) == {"Pro", "Local"}, "the free plan is not on sale"
+    assert listed["Local"].card_note.startswith("Not sold by card: this plan has no card price")
 
 
 async def test_a_submitted_payment_carries_the_computed_amount_and_its_screenshot(

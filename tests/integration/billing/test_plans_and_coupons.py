@@ -7,7 +7,7 @@ import pytest
 from b2a.audit.tables import AuditEntry
 from b2a.billing import config, coupons, plans
 from b2a.billing.rules import CouponKind
-from b2a.billing.schemas import CouponIn, LocalPayments
+from b2a.billing.schemas import BillingSettingsIn, CouponIn, LocalPayments, ManualMethodSettings
 from b2a.billing.tables import Plan
 from b2a.errors import Conflict, Invalid
 from b2a.system.tables import SystemSetting
@@ -175,12 +175,88 @@ async def test_without_keys_card_payments_say_they_are_not_set_up(db, box):
     assert refused.value.code == "STRIPE_NOT_CONFIGURED"
 
 
-async def test_local_payments_keep_the_currency_and_the_offered_methods(db):
-    assert (await config.local_payments()).instructions == {}
+async def test_local_payments_keep_the_currency_and_the_methods_switched_on(db):
+    assert (await config.local_payments()).offered() == {}
     saved = await config.set_local_payments(
-        OPERATOR, LocalPayments("pkr", {"JAZZCASH": " Send to 0301 7654321 ", "EASYPAISA": " "})
+        OPERATOR,
+        LocalPayments(
+            "pkr",
+            {
+                "JAZZCASH": ManualMethodSettings(
+                    enabled=True,
+                    account_title="  B2A   Hosting ",
+                    account_number=" 0301 7654321 ",
+                    instructions=" Send from any JazzCash account. ",
+                ),
+                "EASYPAISA": ManualMethodSettings(account_title="Kept while off"),
+            },
+        ),
     )
-    assert saved == LocalPayments("PKR", {"JAZZCASH": "Send to 0301 7654321"})
+    assert saved.currency == "PKR" and list(saved.offered()) == ["JAZZCASH"]
+    assert saved.methods["JAZZCASH"] == ManualMethodSettings(
+        enabled=True,
+        account_title="B2A Hosting",
+        account_number="0301 7654321",
+        instructions="Send from any JazzCash account.",
+    )
+    assert saved.methods["EASYPAISA"].account_title == "Kept while off"
     assert await config.local_payments() == saved
+
+
+@pytest.mark.parametrize(
+    ("method", "changes", "field"),
+    [
+        ("EASYPAISA", {"account_title": ""}, "methods.EASYPAISA.account_title"),
+        ("EASYPAISA", {"account_number": ""}, "methods.EASYPAISA.account_number"),
+        ("JAZZCASH", {"account_number": "call me"}, "methods.JAZZCASH.account_number"),
+        (
+            "BANK_TRANSFER",
+            {"account_number": "PK36 SCBL 0000 0011 2345 6703"},
+            "methods.BANK_TRANSFER.account_number",
+        ),
+    ],
+)
+async def test_a_method_switched_on_needs_a_real_account(db, method, changes, field):
+    details = {"enabled": True, "account_title": "B2A Hosting", "account_number": "0300 1234567"}
+    with pytest.raises(Invalid) as refused:
+        await config.set_local_payments(
+            OPERATOR, LocalPayments("PKR", {method: ManualMethodSettings(**{**details, **changes})})
+        )
+    assert refused.value.field == field
+    with pytest.raises(Invalid) as unknown:
+        await config.set_local_payments(OPERATOR, LocalPayments("PKR", {"PAYPAL": details}))
+    assert unknown.value.field == "methods"
+    with pytest.raises(Invalid) as currency:
+        await config.set_local_payments(OPERATOR, LocalPayments("rupees"))
+    assert currency.value.field == "currency"
+
+
+async def test_methods_saved_before_the_switches_stay_offered(db):
+    old = {"currency": "PKR", "instructions": {"EASYPAISA": "Send to 0300 1234567."}}
+    await SystemSetting(key=config.LOCAL, value=old).save()
+    local = await config.local_payments()
+    assert list(local.offered()) == ["EASYPAISA"]
+    assert local.methods["EASYPAISA"].instructions == "Send to 0300 1234567."
+
+
+async def test_a_masked_key_sent_back_keeps_the_stored_one_and_a_refusal_changes_nothing(db, box):
+    await config.set_stripe_keys(
+        OPERATOR, secret_key=SECRET_KEY, webhook_secret=WEBHOOK_SECRET, box=box
+    )
+    shown = await config.billing_settings(OPERATOR, box=box, base_url="https://b2a.example.pk/")
+    assert shown.webhook_url == "https://b2a.example.pk/webhooks/stripe"
+    resent = BillingSettingsIn(
+        secret_key=shown.stripe.secret_key_hint, webhook_secret=shown.stripe.webhook_secret_hint
+    )
+    await config.save_billing_settings(OPERATOR, resent, box=box, base_url="")
+    assert (await config.stripe_keys(box)).secret_key == SECRET_KEY
+
+    bad_method = LocalPayments("PKR", {"EASYPAISA": ManualMethodSettings(enabled=True)})
     with pytest.raises(Invalid):
-        await config.set_local_payments(OPERATOR, LocalPayments("PKR", {"PAYPAL": "x"}))
+        await config.save_billing_settings(
+            OPERATOR,
+            BillingSettingsIn(secret_key="sk_test_replacement0000", local=bad_method),
+            box=box,
+            base_url="",
+        )
+    assert (await config.stripe_keys(box)).secret_key == SECRET_KEY

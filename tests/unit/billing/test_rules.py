@@ -9,11 +9,14 @@ from b2a.billing.rules import (
     CouponKind,
     CouponTerms,
     Interval,
+    ManualMethod,
     SubscriptionStatus,
+    account_number,
     add_interval,
     amount_after_coupon,
     currency_code,
     grace_end,
+    iban_adds_up,
     is_stale,
     stripe_status,
     suspension,
@@ -125,3 +128,40 @@ def test_suspension_after_grace_or_when_unpaid_only():
     assert suspension(SubscriptionStatus.UNPAID, None, NOW).code == PAYMENT_OVERDUE
     for fine in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, None):
         assert suspension(fine, None, NOW) is None
+
+
+def _iban(country: str, account: str) -> str:
+    """A real IBAN for ``account``: the check digits computed as ISO 13616 says."""
+    digits = "".join(str(int(c, 36)) for c in account + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{account}"
+
+
+BBAN = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=11, max_size=30)
+
+
+@given(st.sampled_from(["PK", "GB", "DE", "AE"]), BBAN)
+def test_an_iban_is_accepted_in_groups_of_four_however_it_was_typed(country, bban):
+    iban = _iban(country, bban)
+    typed = " ".join(iban.lower()[i : i + 3] for i in range(0, len(iban), 3))
+    shown = account_number(ManualMethod.BANK_TRANSFER, typed, field="n")
+    assert shown.replace(" ", "") == iban and all(len(g) <= 4 for g in shown.split())
+
+
+@given(st.sampled_from(["PK", "GB"]), BBAN, st.data())
+def test_one_mistyped_digit_of_an_iban_is_caught(country, bban, data):
+    iban = _iban(country, bban)
+    at = data.draw(st.sampled_from([i for i in range(2, len(iban)) if iban[i].isdigit()]))
+    wrong = data.draw(st.sampled_from("0123456789").filter(lambda c: c != iban[at]))
+    assert not iban_adds_up(iban[:at] + wrong + iban[at + 1 :])
+
+
+def test_wallets_take_a_mobile_number_and_banks_an_account_number():
+    assert account_number(ManualMethod.EASYPAISA, " 0300  1234567 ", field="n") == "0300 1234567"
+    assert (
+        account_number(ManualMethod.BANK_TRANSFER, "0112-3456-7012", field="n") == "0112-3456-7012"
+    )
+    with pytest.raises(Invalid, match="EasyPaisa mobile number"):
+        account_number(ManualMethod.EASYPAISA, "12345", field="n")
+    with pytest.raises(Invalid, match="IBAN does not add up") as wrong:
+        account_number(ManualMethod.BANK_TRANSFER, "PK00 SCBL 0000 0011 2345 6702", field="n")
+    assert wrong.value.field == "n"

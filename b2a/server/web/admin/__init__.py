@@ -12,6 +12,7 @@ from typing import Any
 from b2a.server.web.admin import (
     ai,
     audit,
+    billing,
     coupons,
     overview,
     payments,
@@ -26,6 +27,7 @@ HANDLERS: list[Any] = [
     *tenants.HANDLERS,
     *plans.HANDLERS,
     *payments.HANDLERS,
+    *billing.HANDLERS,
     *coupons.HANDLERS,
     *settings.HANDLERS,
     *usage.HANDLERS,

@@ -15,13 +15,12 @@ from litestar.response import File
 
 from b2a.billing import manual
 from b2a.billing.account import billing_overview
-from b2a.billing.rules import ReviewStatus
+from b2a.billing.rules import METHOD_NAMES, ReviewStatus
 from b2a.errors import B2AError
 from b2a.server.api._common import media_root
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.server.web.admin._common import ADMIN, AnyRequest
-from b2a.server.web.billing import METHOD_NAMES
 from b2a.server.websession import settings_of
 from b2a.tenants.service import list_tenants
 
