@@ -99,16 +99,19 @@ async def test_the_profile_and_hours_change_and_bad_values_are_refused(client, t
     h = tokens.acme_owner
     changed = await client.patch(
         PROFILE,
-        json={"time_zone": "Asia/Karachi", "currency": "pkr", "greeting_message": " Salam! "},
+        json={"time_zone": "Asia/Karachi", "currency": "usd", "greeting_message": " Salam! "},
         headers=h,
     )
     assert changed.status_code == 200
     body = changed.json()
     assert (body["time_zone"], body["currency"], body["greeting_message"]) == (
         "Asia/Karachi",
-        "PKR",
+        "USD",
         "Salam!",
     )
+    plain = await client.patch(PROFILE, json={"currency": "pkr"}, headers=h)
+    assert plain.status_code == 409 and plain.json()["code"] == "CURRENCY_NEEDS_REPRICING"
+    assert "POST /api/v1/settings/currency" in plain.json()["message"]
     assert body["name"] == "Acme" and body["hours"] == []
 
     hours = await client.put(
