@@ -144,7 +144,7 @@ async def change_currency(request: AnyRequest) -> Response[Any]:
         f"The business now prices in {done.currency}: "
         f"{count} service{'' if count == 1 else 's'} re-priced.",
     )
-    return redirect(request, "/app/catalog")
+    return redirect(request, "/app/services")
 
 
 def _prices(typed: dict[str, str]) -> dict[UUID, str]:
