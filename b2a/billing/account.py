@@ -59,7 +59,7 @@ async def billing_overview(actor: Actor, *, reminder_days: int = 7) -> BillingOv
         suspended=block is not None,
         suspension_code=block.code if block else "",
         warnings=[
-            *_warnings(subscription, block, now, reminder_days),
+            *_warnings(subscription, block, now.astimezone(_zone(tenant)), reminder_days),
             *(
                 f"The payment {p.reference} ({_money(p.amount_minor, p.currency)}) is waiting "
                 "for review."
@@ -76,6 +76,10 @@ async def _tenant(tenant_id: UUID) -> Tenant:
     return tenant
 
 
+def _zone(tenant: Tenant) -> ZoneInfo:
+    return ZoneInfo(tenant.time_zone or "UTC")
+
+
 def _money(amount_minor: int, currency: str) -> str:
     return f"{currency} {amount_minor / 100:,.2f}"
 
@@ -83,28 +87,31 @@ def _money(amount_minor: int, currency: str) -> str:
 def _warnings(
     subscription: Subscription | None, block: Suspension | None, now: datetime, reminder_days: int
 ) -> list[str]:
-    """Plain-words notices for the billing page, most urgent first."""
+    """Plain-words notices for the billing page, most urgent first; dates in ``now``'s zone."""
     if subscription is None:
         return []
+    zone = now.tzinfo
     if block is not None:
         return [block.reason]
     status, end = SubscriptionStatus(subscription.status), subscription.current_period_end
     if status is SubscriptionStatus.PAST_DUE and subscription.grace_until:
         return [
             "The last card payment failed. Update the card in the billing portal before "
-            f"{subscription.grace_until:%d %B %Y}, or AI replies and sending will pause then."
+            f"{subscription.grace_until.astimezone(zone):%d %B %Y}, or AI replies and sending "
+            "will pause then."
         ]
     if status is SubscriptionStatus.TRIALING and subscription.trial_end:
-        return [f"The free trial runs until {subscription.trial_end:%d %B %Y}."]
+        return [f"The free trial runs until {subscription.trial_end.astimezone(zone):%d %B %Y}."]
     if subscription.cancel_at_period_end and end:
         return [
-            f"The subscription ends on {end:%d %B %Y}; the business then moves to the free plan."
+            f"The subscription ends on {end.astimezone(zone):%d %B %Y}; the business then moves "
+            "to the free plan."
         ]
     manual = subscription.provider == PaymentProvider.MANUAL
     if manual and end and end - now <= timedelta(days=reminder_days):
         return [
-            f"The plan is paid until {end:%d %B %Y}. Pay again and submit the payment before "
-            "then to keep it."
+            f"The plan is paid until {end.astimezone(zone):%d %B %Y}. Pay again and submit the "
+            "payment before then to keep it."
         ]
     return []
 

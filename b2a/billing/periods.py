@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from b2a.audit import service as audit
 from b2a.billing.plans import apply_plan, ensure_free_plan, plan_out
@@ -205,6 +206,7 @@ async def _remind(subscription: Subscription, now: datetime) -> int:
     if plan is None or tenant is None or subscription.current_period_end is None:
         return 0
     ends = subscription.current_period_end
+    local = ends.astimezone(ZoneInfo(tenant.time_zone or "UTC"))
     admins = await _admin_emails(subscription.tenant)
     try:
         for email in admins:
@@ -212,8 +214,8 @@ async def _remind(subscription: Subscription, now: datetime) -> int:
                 SEND_EMAIL,
                 key=f"renewal-reminder:{subscription.id}:{ends:%Y%m%d}:{email}",
                 to=email,
-                subject=f"{tenant.name}: your {plan.name} plan ends on {ends:%d %B %Y}",
-                text=_reminder_body(tenant.name, plan.name, ends),
+                subject=f"{tenant.name}: your {plan.name} plan ends on {local:%d %B %Y}",
+                text=_reminder_body(tenant.name, plan.name, local),
             )
     except Exception:
         # Not queued: give the claim back so the next run tries again (keys drop repeats).
@@ -233,8 +235,10 @@ async def _remind(subscription: Subscription, now: datetime) -> int:
 
 
 def _reminder_body(tenant: str, plan: str, ends: datetime) -> str:
+    """The reminder's text; ``ends`` is on the business's wall clock, its zone named."""
     return (
-        f"Hello,\n\nThe {plan} plan of {tenant} is paid until {ends:%d %B %Y, %H:%M} UTC. "
+        f"Hello,\n\nThe {plan} plan of {tenant} is paid until {ends:%d %B %Y, %H:%M} "
+        f"({ends.tzinfo}). "
         "To keep it, make the next payment and submit it on the billing page before then; "
         "otherwise the business moves to the free plan (nothing is deleted).\n"
     )

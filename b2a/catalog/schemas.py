@@ -8,12 +8,12 @@ import msgspec
 
 
 class ServiceIn(msgspec.Struct):
-    """A new service; ``price`` is a decimal string in ``currency`` ("1500", "12.50")."""
+    """A new service; ``price`` is a decimal string in the business's currency ("1500", "12.50")."""
 
     name: str
     price: str
     currency: str = ""
-    """ISO 4217; empty means the tenant's own currency."""
+    """Empty, or the business's own ISO 4217 code: any other is refused (422)."""
     description: str = ""
     synonyms: list[str] = msgspec.field(default_factory=list)
     is_active: bool = True
@@ -26,7 +26,9 @@ class ServiceUpdate(msgspec.Struct):
 
     name: str | None = None
     price: str | None = None
+    """In the business's currency; a service left in another currency moves to the business's."""
     currency: str | None = None
+    """Only the business's own code: ``POST /settings/currency`` changes it for every service."""
     description: str | None = None
     synonyms: list[str] | None = None
     is_active: bool | None = None

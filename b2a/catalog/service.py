@@ -19,11 +19,12 @@ from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Max
 
 from b2a.audit import service as audit
-from b2a.catalog.money import decimal_price, format_price, normalise_currency, parse_price
+from b2a.catalog.money import decimal_price, format_price, parse_price
+from b2a.catalog.rules import check_business_currency
 from b2a.catalog.schemas import FaqIn, FaqOut, FaqUpdate, ServiceIn, ServiceOut, ServiceUpdate
 from b2a.catalog.tables import FaqEntry, Service
 from b2a.db.columns import json_value
-from b2a.db.transaction import atomic
+from b2a.db.transaction import atomic, lock_row
 from b2a.errors import Conflict, Invalid, NotFound
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
@@ -118,26 +119,30 @@ async def get_service(actor: Actor, service_id: UUID) -> ServiceOut:
 
 
 async def create_service(actor: Actor, data: ServiceIn) -> ServiceOut:
-    """Add a service to the catalogue; the currency defaults to the tenant's.
+    """Add a service to the catalogue, priced in the business's currency.
 
     Raises:
         Forbidden: the actor is not a tenant admin.
-        Invalid: a field is empty, too long, not a price or not a currency (``field`` says which).
+        Invalid: a field is empty, too long, not a price, or a currency other
+            than the business's (``field`` says which).
         Conflict: another service has this name (``SERVICE_EXISTS``).
     """
     actor.require(Role.TENANT_ADMIN)
     scope = actor.scope
-    currency = normalise_currency(data.currency or await _tenant_currency(scope))
-    row = scope.new(
-        Service,
-        name=_text(data.name, "name", longest=120),
-        description=_text(data.description, "description", longest=2000, required=False),
-        price_minor=parse_price(data.price, currency),
-        currency=currency,
-        synonyms=_synonyms(data.synonyms),
-        is_active=data.is_active,
-    )
+    name = _text(data.name, "name", longest=120)
+    description = _text(data.description, "description", longest=2000, required=False)
+    synonyms = _synonyms(data.synonyms)
     async with atomic():
+        currency = check_business_currency(data.currency, await business_currency(scope))
+        row = scope.new(
+            Service,
+            name=name,
+            description=description,
+            price_minor=parse_price(data.price, currency),
+            currency=currency,
+            synonyms=synonyms,
+            is_active=data.is_active,
+        )
         await _refuse_taken_name(scope, row.name)
         given = data.display_order
         row.display_order = (
@@ -149,23 +154,26 @@ async def create_service(actor: Actor, data: ServiceIn) -> ServiceOut:
 
 
 async def update_service(actor: Actor, service_id: UUID, data: ServiceUpdate) -> ServiceOut:
-    """Change a service; fields left as None stay. A new currency needs its price too.
+    """Change a service; fields left as None stay. A price is in the business's currency.
 
     A price change applies to the next reply and the next order request; order
-    requests already made keep the price they were made at.
+    requests already made keep the price they were made at. A service left in
+    another currency (from before the business changed its own) moves to the
+    business's currency with its new price.
 
     Raises:
         Forbidden: the actor is not a tenant admin.
         NotFound: the service is not this tenant's.
-        Invalid: a bad field (``field`` says which), or a currency change without a price.
+        Invalid: a bad field (``field`` says which), or a currency other than the business's.
         Conflict: another service has the new name (``SERVICE_EXISTS``).
     """
     actor.require(Role.TENANT_ADMIN)
     scope = actor.scope
     async with atomic():
+        currency = check_business_currency(data.currency or "", await business_currency(scope))
         row = await scope.get(Service, service_id)
         before = service_out(row)
-        _apply_service(row, data)
+        _apply_service(row, data, currency)
         if row.name.casefold() != before.name.casefold():
             await _refuse_taken_name(scope, row.name, keep=row.id)
         await row.save()
@@ -176,14 +184,10 @@ async def update_service(actor: Actor, service_id: UUID, data: ServiceUpdate) ->
     return after
 
 
-def _apply_service(row: Service, data: ServiceUpdate) -> None:
-    if data.currency is not None:
-        currency = normalise_currency(data.currency)
-        if currency != row.currency and data.price is None:
-            raise Invalid(f"give the price in {currency} too.", field="price")
-        row.currency = currency
+def _apply_service(row: Service, data: ServiceUpdate, currency: str) -> None:
     if data.price is not None:
-        row.price_minor = parse_price(data.price, row.currency)
+        row.price_minor = parse_price(data.price, currency)
+        row.currency = currency
     if data.name is not None:
         row.name = _text(data.name, "name", longest=120)
     if data.description is not None:
@@ -327,6 +331,14 @@ async def _reorder(
             await scope.update(table, {position: index}).where(table.id == row_id)
 
 
-async def _tenant_currency(scope: TenantScope) -> str:
+async def business_currency(scope: TenantScope) -> str:
+    """The business's currency, its row held until the transaction ends (call in ``atomic()``).
+
+    Every writer of a price locks the tenant row first, so a service saved
+    while the currency changes waits and then sees the new currency.
+    """
+    await lock_row(Tenant, scope.tenant_id)
     rows = await Tenant.select(Tenant.currency).where(Tenant.id == scope.tenant_id)
-    return str(rows[0]["currency"]) if rows else "USD"
+    if not rows:
+        raise NotFound("this business no longer exists.")
+    return str(rows[0]["currency"])

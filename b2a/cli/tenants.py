@@ -26,6 +26,9 @@ def create(
         "", "--admin-password", envvar="B2A_ADMIN_PASSWORD", help="Generated if omitted."
     ),
     time_zone: str = typer.Option("UTC", "--time-zone", help="IANA name, e.g. Asia/Karachi."),
+    currency: str = typer.Option(
+        "", "--currency", help="ISO 4217 code, e.g. PKR; the time zone's country's if omitted."
+    ),
 ) -> None:
     """Create a tenant and its first admin, and print how they log in."""
 
@@ -36,8 +39,10 @@ def create(
             admin_email=admin_email,
             admin_password=admin_password or None,
             time_zone=time_zone,
+            currency=currency,
         )
         console.print(f"[green]✓[/green] tenant {tenant.name} ({tenant.slug}) created: {tenant.id}")
+        console.print(f"  time zone {tenant.time_zone}, prices in {tenant.currency}")
         console.print(f"  admin login: {login.email}")
         if login.password:
             console.print(f"  password (shown once, change it after logging in): {login.password}")

@@ -16,7 +16,7 @@ import msgspec
 from b2a.audit import service as audit
 from b2a.catalog.money import normalise_currency
 from b2a.db.transaction import atomic
-from b2a.errors import Invalid
+from b2a.errors import Conflict, Invalid
 from b2a.tenants.actor import Actor
 from b2a.tenants.hours import WEEKDAY_NAMES
 from b2a.tenants.rules import Role, check_time_zone
@@ -83,9 +83,13 @@ async def business_profile(actor: Actor) -> BusinessProfile:
 async def update_profile(actor: Actor, change: ProfileIn) -> BusinessProfile:
     """Apply a change; audited with the fields it touched.
 
+    The currency may be given only as it is: a new one re-prices every service
+    (``orders.currency.change_currency``), never silently.
+
     Raises:
         Forbidden: the actor is not a tenant admin.
         Invalid: a value is wrong; ``field`` names it.
+        Conflict: a new currency (``CURRENCY_NEEDS_REPRICING``); the message says how.
     """
     actor.require(Role.TENANT_ADMIN)
     values = {
@@ -94,12 +98,27 @@ async def update_profile(actor: Actor, change: ProfileIn) -> BusinessProfile:
         if getattr(change, name) is not msgspec.UNSET
     }
     cleaned = {name: _clean(name, value) for name, value in values.items()}
+    if "currency" in cleaned:
+        await _refuse_currency_change(actor, str(cleaned.pop("currency")))
     if cleaned:
         await Tenant.update({getattr(Tenant, k): v for k, v in cleaned.items()}).where(
             Tenant.id == actor.scope.tenant_id
         )
         await audit.record(actor, "settings.profile_changed", fields=sorted(cleaned))
     return await business_profile(actor)
+
+
+async def _refuse_currency_change(actor: Actor, currency: str) -> None:
+    row = await Tenant.select(Tenant.currency).where(Tenant.id == actor.scope.tenant_id).first()
+    current = str(row["currency"]) if row else currency
+    if currency != current:
+        raise Conflict(
+            f"changing the currency from {current} to {currency} re-prices every service: "
+            "use Settings → Currency, or POST /api/v1/settings/currency with the new "
+            "currency and a price for each service.",
+            code="CURRENCY_NEEDS_REPRICING",
+            field="currency",
+        )
 
 
 async def set_working_hours(actor: Actor, days: list[DayHours]) -> BusinessProfile:

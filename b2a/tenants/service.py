@@ -15,8 +15,9 @@ from b2a.db.transaction import atomic
 from b2a.errors import Conflict, Forbidden, Invalid, NotFound
 from b2a.lib import clock
 from b2a.tenants.actor import Actor
+from b2a.tenants.locale import business_locale
 from b2a.tenants.passwords import check_strength, generate_password, hash_password
-from b2a.tenants.rules import Role, TenantStatus, check_time_zone, slugify
+from b2a.tenants.rules import Role, TenantStatus, slugify
 from b2a.tenants.sessions import close_user_sessions
 from b2a.tenants.tables import Tenant, User
 
@@ -72,20 +73,26 @@ async def create_tenant(
     admin_email: str,
     admin_password: str | None = None,
     time_zone: str = "UTC",
+    currency: str = "",
 ) -> tuple[Tenant, NewLogin]:
     """Create a tenant and its first TENANT_ADMIN.
 
-    Without ``admin_password`` a random one is generated and returned once.
+    Without ``admin_password`` a random one is generated and returned once;
+    without ``currency`` the tenant prices in its time zone's country's currency.
 
     Raises:
         Forbidden: the actor is not a super admin.
-        Invalid: bad name, email or password.
+        Invalid: bad name, email, password, time zone or currency.
         Conflict: the email already has an account.
     """
     if not actor.is_super_admin:
         raise Forbidden("only a super admin can create tenants.")
     tenant, login = await open_tenant(
-        name, admin_email=admin_email, admin_password=admin_password, time_zone=time_zone
+        name,
+        admin_email=admin_email,
+        admin_password=admin_password,
+        time_zone=time_zone,
+        currency=currency,
     )
     await audit.record(actor, "tenant.created", tenant_id=tenant.id, name=tenant.name)
     await audit.record(
@@ -100,16 +107,19 @@ async def open_tenant(
     admin_email: str,
     admin_password: str | None = None,
     time_zone: str = "UTC",
+    currency: str = "",
 ) -> tuple[Tenant, NewLogin]:
     """Store a new tenant on the free plan, and its first TENANT_ADMIN; callers check and audit.
 
+    An empty ``currency`` is the one of the time zone's country (``locale``).
+
     Raises:
-        Invalid: bad name, email, time zone or password.
+        Invalid: bad name, email, time zone, currency or password.
         Conflict: the email already has an account (``EMAIL_EXISTS``).
     """
     if not name.strip() or len(name.strip()) > 120:
         raise Invalid("a business name needs 1 to 120 characters.", field="name")
-    check_time_zone(time_zone)
+    zone, money = business_locale(time_zone, currency)
     email = normalise_email(admin_email)
     generated = admin_password is None
     secret = generate_password() if admin_password is None else admin_password
@@ -119,7 +129,9 @@ async def open_tenant(
     password_hash = await hash_password(secret)
     free = await ensure_free_plan()
     async with atomic():
-        tenant = Tenant(name=name.strip(), slug=await _unique_slug(name), time_zone=time_zone)
+        tenant = Tenant(
+            name=name.strip(), slug=await _unique_slug(name), time_zone=zone, currency=money
+        )
         await tenant.save()
         await apply_plan(tenant.id, free)
         user = await save_user(tenant.id, email, password_hash, Role.TENANT_ADMIN)

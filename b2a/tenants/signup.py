@@ -31,13 +31,18 @@ async def sign_up(
     email: str,
     password: str,
     ip: str,
+    time_zone: str = "UTC",
+    currency: str = "",
 ) -> Actor | None:
     """Create the business and its admin; who to log in (None until the address is confirmed).
+
+    The business keeps its time zone and currency (empty: the zone's country's)
+    from the first day: its prices, opening hours and every time it reads.
 
     Raises:
         LimitExceeded: the IP made too many requests.
         Forbidden: sign-up is turned off (``SIGNUP_DISABLED``).
-        Invalid: bad name, email or password.
+        Invalid: bad name, email, password, time zone or currency.
         Conflict: the email already has an account (``EMAIL_EXISTS``).
         Unavailable: confirmation is required but email is not set up.
     """
@@ -51,9 +56,21 @@ async def sign_up(
         )
     if policy.email_verification_required:
         await configured_server(settings)
-    tenant, login = await open_tenant(business, admin_email=address, admin_password=password)
+    tenant, login = await open_tenant(
+        business,
+        admin_email=address,
+        admin_password=password,
+        time_zone=time_zone,
+        currency=currency,
+    )
     actor = Actor(login.user_id, Role.TENANT_ADMIN, tenant.id, address, ip)
-    await audit.record(actor, "tenant.signed_up", name=tenant.name)
+    await audit.record(
+        actor,
+        "tenant.signed_up",
+        name=tenant.name,
+        time_zone=tenant.time_zone,
+        currency=tenant.currency,
+    )
     if not policy.email_verification_required:
         return actor
     user = await User.objects().where(User.id == login.user_id).first()

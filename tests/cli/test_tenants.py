@@ -85,3 +85,28 @@ def test_reset_password_prints_a_one_time_link_instead_when_asked(appliance):
     assert "/reset-password?token=" in made.stdout and "password (shown once)" not in made.stdout
     unknown = b2a(appliance, "user", "reset-password", "nobody@hooli.test", "--link")
     assert unknown.returncode != 0 and "no user" in unknown.stderr
+
+
+def test_a_tenant_is_created_with_its_time_zone_and_currency(appliance):
+    made = b2a(
+        appliance, "tenant", "create", "Karachi Cakes", "--admin-email", "cakes@khi.test",
+        "--time-zone", "Asia/Karachi",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "time zone Asia/Karachi, prices in PKR" in made.stdout
+    chosen = b2a(
+        appliance, "tenant", "create", "Dubai Dates", "--admin-email", "dates@dxb.test",
+        "--time-zone", "Asia/Dubai", "--currency", "usd",
+    )  # fmt: skip
+    assert chosen.returncode == 0 and "prices in USD" in chosen.stdout
+    refused = b2a(
+        appliance, "tenant", "create", "Nowhere", "--admin-email", "no@where.test",
+        "--currency", "rupees",
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "'rupees' is not an ISO 4217 currency code (e.g. PKR, USD, EUR)" in refused.stderr
+    lost = b2a(
+        appliance, "tenant", "create", "Mars", "--admin-email", "m@mars.test",
+        "--time-zone", "Mars/Olympus",
+    )  # fmt: skip
+    assert lost.returncode != 0 and "use a name like Asia/Karachi" in lost.stderr

@@ -43,7 +43,7 @@ class ServiceController(Controller):
 
     @post("/", summary="Add a service (tenant admins)", opt=TENANT_ADMINS)
     async def create_service(self, actor: Actor, data: ServiceIn) -> ServiceOut:
-        """The price is a decimal string in the currency (the tenant's when left out)."""
+        """The price is a decimal string in the business's currency; another currency is 422."""
         return await catalog.create_service(actor, data)
 
     @patch(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch, put
+from typing import Annotated
+
+from litestar import Controller, get, patch, post, put
+from litestar.params import Parameter
 
 from b2a.assistant import config
 from b2a.assistant.config import AssistantSettings, AssistantSettingsIn
+from b2a.orders import currency
+from b2a.orders.currency import CurrencyChange, CurrencyChanged, RepricingPlan
 from b2a.tenants import profile
 from b2a.tenants.actor import Actor
 from b2a.tenants.profile import BusinessProfile, DayHours, ProfileIn
@@ -26,8 +31,29 @@ class SettingsController(Controller):
 
     @patch("/profile", summary="Change the business profile")
     async def update_profile(self, actor: Actor, data: ProfileIn) -> BusinessProfile:
-        """Fields left out keep their value; an empty greeting or away message is not sent."""
+        """Fields left out keep their value; an empty greeting or away message is not sent.
+
+        ``currency`` may only repeat the current one: a new currency is 409
+        ``CURRENCY_NEEDS_REPRICING``, since it goes through ``POST /settings/currency``.
+        """
         return await profile.update_profile(actor, data)
+
+    @get("/currency", summary="What changing the currency re-prices")
+    async def repricing_plan(
+        self, actor: Actor, to: Annotated[str, Parameter(query="to")]
+    ) -> RepricingPlan:
+        """Every service with its price today (and the price kept, if already in ``to``)."""
+        return await currency.repricing_plan(actor, to)
+
+    @post("/currency", summary="Change the currency, re-pricing every service", status_code=200)
+    async def change_currency(self, actor: Actor, data: CurrencyChange) -> CurrencyChanged:
+        """All or nothing: the business, every service and every draft order move together.
+
+        ``prices`` maps each service id to its new price (a decimal string); a
+        service already in the new currency may be left out and keeps its price.
+        A missing or bad price is 422 with ``field`` = ``price-<service id>``.
+        """
+        return await currency.change_currency(actor, data)
 
     @put("/hours", summary="Replace the opening hours")
     async def set_hours(self, actor: Actor, data: list[DayHours]) -> BusinessProfile:

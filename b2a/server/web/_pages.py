@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Response
 from litestar.response import Redirect, Template
@@ -22,6 +23,7 @@ from b2a.server.web.nav import nav_for
 from b2a.server.websession import settings_of, visit
 from b2a.system.platform import Growth, growth
 from b2a.tenants.actor import Actor
+from b2a.tenants.locale import business_zone
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -41,6 +43,7 @@ async def page(
         "field": None,
         "values": {},
         "growth": Growth(),
+        "tz": await reader_zone(request),
     }
     headers: dict[str, str] = {}
     if request.route_handler.opt.get("public"):
@@ -57,6 +60,18 @@ async def page(
         status_code=status,
         headers=headers,
     )
+
+
+async def reader_zone(request: AnyRequest) -> ZoneInfo:
+    """The zone this visitor reads times in: their business's, else (the operator) UTC.
+
+    Every page and fragment with times passes it to the templates as ``tz``,
+    which the ``localtime`` filter reads.
+    """
+    actor = (await visit(request)).actor
+    if actor is None or actor.tenant_id is None:
+        return ZoneInfo("UTC")
+    return await business_zone(actor.tenant_id)
 
 
 async def form_error(request: AnyRequest, template: str, exc: B2AError, **context: Any) -> Template:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.params import Parameter
 
+from b2a.catalog.money import CURRENCIES
 from b2a.errors import B2AError, Unavailable
 from b2a.server.flash import flash
 from b2a.server.web._pages import form_data, form_error, link_base, page, redirect, safe_next
@@ -15,6 +17,7 @@ from b2a.server.websession import log_in_response, log_out_response, redis_of, s
 from b2a.system.platform import account_policy
 from b2a.tenants import login, recovery, signup
 from b2a.tenants.links import link_is_live
+from b2a.tenants.locale import ZONE_CURRENCIES, time_zones
 from b2a.tenants.rules import TokenPurpose
 
 AnyRequest = Request[Any, Any, Any]
@@ -80,12 +83,21 @@ async def logout(request: AnyRequest) -> Response[Any]:
     return redirect(request, "/login")
 
 
+def _signup_lists() -> dict[str, Any]:
+    """The sign-up form's time zones and currencies, and the zone → currency map signup.js uses."""
+    return {
+        "time_zones": time_zones(),
+        "currencies": sorted(CURRENCIES),
+        "zone_currencies": json.dumps(ZONE_CURRENCIES, separators=(",", ":")),
+    }
+
+
 @get("/signup", opt=PUBLIC, name="signup")
 async def signup_page(request: AnyRequest) -> Response[Any]:
     """The sign-up form, or a notice that sign-up is closed."""
     if not (await account_policy()).signup_enabled:
         return await page(request, "accounts/signup_closed.html", status=403)
-    return await page(request, "accounts/signup.html")
+    return await page(request, "accounts/signup.html", **_signup_lists())
 
 
 @post("/signup", opt=PUBLIC)
@@ -101,10 +113,14 @@ async def signup_submit(request: AnyRequest) -> Response[Any]:
             email=values.get("email", ""),
             password=values.get("password", ""),
             ip=(await visit(request)).ip,
+            time_zone=values.get("time_zone", "UTC"),
+            currency=values.get("currency", ""),
         )
     except B2AError as exc:
         template = "accounts/signup_closed.html" if exc.code == "SIGNUP_DISABLED" else None
-        return await form_error(request, template or "accounts/signup.html", exc, values=values)
+        return await form_error(
+            request, template or "accounts/signup.html", exc, values=values, **_signup_lists()
+        )
     if actor is None:
         return await page(request, "accounts/check_email.html", email=values.get("email", ""))
     await log_in_response(request, actor)

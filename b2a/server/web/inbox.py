@@ -27,7 +27,14 @@ from b2a.outbox.queueing import Draft
 from b2a.server.api._common import announce, media_root
 from b2a.server.csrf import csrf_token
 from b2a.server.flash import flash
-from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
+from b2a.server.web._pages import (
+    current_actor,
+    form_data,
+    form_error,
+    page,
+    reader_zone,
+    redirect,
+)
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
 
@@ -110,7 +117,13 @@ async def conversation(request: AnyRequest, conversation_id: UUID) -> Response[A
 
 async def _fragment(request: AnyRequest, template: str, **context: Any) -> Template:
     actor = await current_actor(request)
-    shared = {"csrf": await csrf_token(request), "actor": actor, "error": None, "field": None}
+    shared = {
+        "csrf": await csrf_token(request),
+        "actor": actor,
+        "error": None,
+        "field": None,
+        "tz": await reader_zone(request),
+    }
     return Template(template_name=template, context={**shared, **context})
 
 

@@ -20,7 +20,14 @@ from litestar.response import Template
 from b2a.errors import B2AError
 from b2a.inbox import simulator
 from b2a.server.csrf import csrf_token
-from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
+from b2a.server.web._pages import (
+    current_actor,
+    form_data,
+    form_error,
+    page,
+    reader_zone,
+    redirect,
+)
 from b2a.tenants.rules import Area
 
 AnyRequest = Request[Any, Any, Any]
@@ -57,7 +64,8 @@ async def chat(request: AnyRequest) -> Template:
     """The chat alone (inbox.js fetches it again on a live event)."""
     context = await _chat(request, request.query_params.get("phone", ""), "")
     return Template(
-        template_name="sandbox/_chat.html", context={**context, "csrf": await csrf_token(request)}
+        template_name="sandbox/_chat.html",
+        context={**context, "csrf": await csrf_token(request), "tz": await reader_zone(request)},
     )
 
 

@@ -60,15 +60,12 @@ async def _context(request: AnyRequest, status: str | None, **overrides: Any) ->
     actor = await current_actor(request)
     scope = actor.scope
     wanted = ScheduleStatus(status) if status in set(ScheduleStatus) else None
-    zone = await schedule.tenant_time_zone(scope)
     customers = await schedule.recipients(scope)
     context: dict[str, Any] = {
         "schedules": await schedule.list_scheduled(scope, status=wanted),
         "customers": customers,
         "names": {c.id: c.name or c.phone for c in customers},
         "templates": [t for t in await templates.list_templates(actor) if t.sendable],
-        "time_zone": zone,
-        "zone": ZoneInfo(zone),
         "current": wanted.value if wanted else "",
         "statuses": list(ScheduleStatus),
         "values": {},

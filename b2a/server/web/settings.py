@@ -9,21 +9,25 @@ shown above the assistant's form.
 
 from __future__ import annotations
 
-import functools
 import re
-import zoneinfo
 from typing import Any
+from uuid import UUID
 
 from litestar import Request, Response, get, post
 
 from b2a.assistant import config
 from b2a.assistant.config import ORDER_FIELDS, AssistantSettings, AssistantSettingsIn
 from b2a.assistant.shapes import Intent
+from b2a.catalog.money import CURRENCIES
+from b2a.catalog.service import list_services
 from b2a.errors import B2AError, Invalid
+from b2a.orders import currency
+from b2a.orders.currency import CurrencyChange
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.tenants import profile
 from b2a.tenants.hours import WEEKDAY_NAMES
+from b2a.tenants.locale import time_zones
 from b2a.tenants.profile import BusinessProfile, DayHours, ProfileIn
 from b2a.tenants.rules import Area
 
@@ -31,16 +35,11 @@ AnyRequest = Request[Any, Any, Any]
 SETTINGS = {"area": Area.SETTINGS}
 TEMPLATE = "settings/index.html"
 PAGE = "/app/settings"
-PROFILE_TEXTS = ("name", "time_zone", "currency", "greeting_message", "away_message")
+PROFILE_TEXTS = ("name", "time_zone", "greeting_message", "away_message")
+CURRENCY_TEMPLATE = "settings/currency.html"
 ASSISTANT_TEXTS = ("threshold", "fallback_text", "handoff_text", "prohibited_phrases")
 INTENTS = tuple(i.value for i in Intent if i is not Intent.UNKNOWN)
 _KEYWORD_SEPARATORS = re.compile(r"[,\n]")
-
-
-@functools.cache
-def time_zones() -> list[str]:
-    """Every IANA time zone this machine knows, for the profile's list."""
-    return sorted(zoneinfo.available_timezones())
 
 
 def _hour_rows(hours: list[DayHours]) -> list[dict[str, Any]]:
@@ -75,8 +74,12 @@ async def _context(request: AnyRequest, **overrides: Any) -> dict[str, Any]:
     actor = await current_actor(request)
     business: BusinessProfile = await profile.business_profile(actor)
     assistant = await config.assistant_settings(actor)
+    services = await list_services(actor)
     context: dict[str, Any] = {
         "profile": business,
+        "currency": business.currency,
+        "currencies": sorted(CURRENCIES),
+        "stragglers": [s for s in services if s.currency != business.currency],
         "always_open": not business.hours,
         "hour_rows": _hour_rows(business.hours),
         "assistant": _assistant_fields(assistant),
@@ -96,7 +99,7 @@ async def settings_page(request: AnyRequest) -> Response[Any]:
 
 @post(f"{PAGE}/profile", opt=SETTINGS)
 async def save_profile(request: AnyRequest) -> Response[Any]:
-    """Name, time zone, currency, greeting and away messages, group chats."""
+    """Name, time zone, greeting and away messages, group chats (the currency has its own page)."""
     values = await form_data(request)
     texts = {name: values.get(name, "") for name in PROFILE_TEXTS}
     group_chats = "allow_group_chats" in values
@@ -108,6 +111,49 @@ async def save_profile(request: AnyRequest) -> Response[Any]:
         return await form_error(request, TEMPLATE, exc, **await _context(request, profile=shown))
     await flash(request, "The business profile is saved.")
     return redirect(request, PAGE)
+
+
+@get(f"{PAGE}/currency", opt=SETTINGS, name="settings-currency")
+async def currency_page(request: AnyRequest) -> Response[Any]:
+    """Every service with its price today and a box for its price in the chosen currency."""
+    actor = await current_actor(request)
+    chosen = request.query_params.get("to", "")
+    try:
+        plan = await currency.repricing_plan(actor, chosen)
+    except B2AError as exc:
+        return await form_error(request, TEMPLATE, exc, **await _context(request))
+    typed = {str(line.id): line.new_price for line in plan.services}
+    return await page(request, CURRENCY_TEMPLATE, plan=plan, typed=typed)
+
+
+@post(f"{PAGE}/currency", opt=SETTINGS)
+async def change_currency(request: AnyRequest) -> Response[Any]:
+    """Switch the currency and every price at once; a missing price shows next to its service."""
+    actor = await current_actor(request)
+    values = await form_data(request)
+    chosen = values.get("currency", "")
+    typed = {key.removeprefix("price-"): v for key, v in values.items() if key.startswith("price-")}
+    try:
+        done = await currency.change_currency(actor, CurrencyChange(chosen, _prices(typed)))
+    except B2AError as exc:
+        plan = await currency.repricing_plan(actor, chosen)
+        return await form_error(request, CURRENCY_TEMPLATE, exc, plan=plan, typed=typed)
+    count = len(done.services)
+    await flash(
+        request,
+        f"The business now prices in {done.currency}: "
+        f"{count} service{'' if count == 1 else 's'} re-priced.",
+    )
+    return redirect(request, "/app/services")
+
+
+def _prices(typed: dict[str, str]) -> dict[UUID, str]:
+    try:
+        return {UUID(key): value for key, value in typed.items()}
+    except ValueError:
+        raise Invalid(
+            "a price on the form names no service; open the page again.", field="prices"
+        ) from None
 
 
 @post(f"{PAGE}/hours", opt=SETTINGS)
@@ -177,4 +223,4 @@ def _keywords(raw: str) -> list[str]:
     return [word.strip() for word in _KEYWORD_SEPARATORS.split(raw) if word.strip()]
 
 
-HANDLERS = [settings_page, save_profile, save_hours, save_assistant]
+HANDLERS = [settings_page, save_profile, currency_page, change_currency, save_hours, save_assistant]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
@@ -27,6 +31,25 @@ def money(amount_minor: int, currency: str) -> str:
     return f"{currency} {amount_minor / 100:,.2f}"
 
 
+@pass_context
+def localtime(
+    context: Context, value: datetime | None, fmt: str = "%d %b %Y %H:%M", zone: bool = False
+) -> str:
+    """A stored (UTC) time as the reader's wall clock: the business's time zone, ``tz`` in the page.
+
+    ``zone=True`` names the zone after it ("14:30 PKT"). A page without ``tz``
+    (the operator's panel, which spans businesses) reads UTC and always says so.
+    """
+    if value is None:
+        return ""
+    given: Any = context.get("tz")
+    shown = given if isinstance(given, ZoneInfo) else ZoneInfo("UTC")
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    local = aware.astimezone(shown)
+    text = local.strftime(fmt)
+    return f"{text} {local.strftime('%Z')}" if zone or given is None else text
+
+
 def environment() -> Environment:
     """Autoescaping everywhere; an undefined name is an error, not an empty string."""
     env = Environment(
@@ -39,6 +62,7 @@ def environment() -> Environment:
     env.globals.update(static=static_url, htmx=static_url(HTMX), version=__version__)
     env.filters["money"] = money
     env.filters["price"] = format_price
+    env.filters["localtime"] = localtime
     return env
 
 

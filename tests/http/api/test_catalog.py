@@ -3,6 +3,14 @@
 
 async def test_tenant_admins_keep_the_catalogue_and_staff_read_it(client, tokens):
     owner, agent = tokens.acme_owner, tokens.acme_agent
+    rupees = {"name": "Haircut", "price": "1500", "currency": "PKR"}
+    refused = await client.post("/api/v1/services", json=rupees, headers=owner)
+    assert refused.status_code == 422 and refused.json()["field"] == "currency"
+    assert "business's currency, USD" in refused.json()["message"]
+    switched = await client.post(
+        "/api/v1/settings/currency", json={"currency": "PKR", "prices": {}}, headers=owner
+    )
+    assert switched.status_code == 200, switched.text
     made = await client.post(
         "/api/v1/services",
         json={"name": "Haircut", "price": "1500", "currency": "PKR", "synonyms": ["cut"]},

@@ -78,3 +78,35 @@ async def test_the_assistant_answers_a_simulated_customer_with_the_catalogue_pri
     async with running_worker(settings):
         [answer] = await eventually(answered)
     assert "Chocolate cake" in answer["text"] and "2,800" in answer["text"]
+
+
+async def test_after_a_currency_change_the_assistant_quotes_the_new_currency(
+    client, tokens, settings
+):
+    owner, agent = tokens.acme_owner, tokens.acme_agent
+    made = await client.post(
+        "/api/v1/services", json={"name": "Haircut", "price": "15"}, headers=owner
+    )
+    switched = await client.post(
+        "/api/v1/settings/currency",
+        json={"currency": "PKR", "prices": {made.json()["id"]: "1500"}},
+        headers=owner,
+    )
+    assert switched.status_code == 200, switched.text
+    await client.post("/api/v1/sandbox/channel", headers=agent)
+    await client.post(
+        "/api/v1/sandbox/messages",
+        json={"phone": PHONE, "text": "haircut kitne ka hai?"},
+        headers=agent,
+    )
+
+    async def answered():
+        response = await client.get(
+            "/api/v1/sandbox/messages", params={"phone": PHONE}, headers=agent
+        )
+        return [m for m in response.json() if m["author"] == "AI" and m["state"] == "SENT"]
+
+    async with running_worker(settings):
+        [answer] = await eventually(answered)
+    assert "Haircut" in answer["text"] and "PKR 1,500" in answer["text"]
+    assert "USD" not in answer["text"]

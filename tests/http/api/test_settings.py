@@ -99,16 +99,19 @@ async def test_the_profile_and_hours_change_and_bad_values_are_refused(client, t
     h = tokens.acme_owner
     changed = await client.patch(
         PROFILE,
-        json={"time_zone": "Asia/Karachi", "currency": "pkr", "greeting_message": " Salam! "},
+        json={"time_zone": "Asia/Karachi", "currency": "usd", "greeting_message": " Salam! "},
         headers=h,
     )
     assert changed.status_code == 200
     body = changed.json()
     assert (body["time_zone"], body["currency"], body["greeting_message"]) == (
         "Asia/Karachi",
-        "PKR",
+        "USD",
         "Salam!",
     )
+    plain = await client.patch(PROFILE, json={"currency": "pkr"}, headers=h)
+    assert plain.status_code == 409 and plain.json()["code"] == "CURRENCY_NEEDS_REPRICING"
+    assert "POST /api/v1/settings/currency" in plain.json()["message"]
     assert body["name"] == "Acme" and body["hours"] == []
 
     hours = await client.put(
@@ -143,3 +146,46 @@ async def test_every_member_sees_the_dashboard_and_only_admins_the_analytics(cli
     assert month.status_code == 200 and len(month.json()["days"]) == 30
     wrong = await client.get("/api/v1/analytics", params={"days": 9}, headers=tokens.acme_owner)
     assert wrong.status_code == 422 and wrong.json()["field"] == "days"
+
+
+async def test_the_currency_changes_only_with_a_price_for_every_service(client, tokens, cast):
+    owner = tokens.acme_owner
+    made = await client.post(
+        "/api/v1/services", json={"name": "Haircut", "price": "15"}, headers=owner
+    )
+    haircut = made.json()["id"]
+    plan = await client.get("/api/v1/settings/currency", params={"to": "pkr"}, headers=owner)
+    assert plan.status_code == 200
+    assert plan.json()["currency"] == "USD" and plan.json()["new_currency"] == "PKR"
+    assert [(s["name"], s["price_display"]) for s in plan.json()["services"]] == [
+        ("Haircut", "USD 15")
+    ]
+
+    missing = await client.post(
+        "/api/v1/settings/currency", json={"currency": "PKR", "prices": {}}, headers=owner
+    )
+    assert missing.status_code == 422 and missing.json()["field"] == f"price-{haircut}"
+    assert "give Haircut a price in PKR" in missing.json()["message"]
+    for headers in (tokens.acme_agent, tokens.globex_owner):
+        other = await client.post(
+            "/api/v1/settings/currency",
+            json={"currency": "PKR", "prices": {haircut: "1500"}},
+            headers=headers,
+        )
+        assert other.status_code in (403, 422), other.text
+
+    done = await client.post(
+        "/api/v1/settings/currency",
+        json={"currency": "PKR", "prices": {haircut: "1500"}},
+        headers=owner,
+    )
+    assert done.status_code == 200, done.text
+    assert (done.json()["previous"], done.json()["currency"]) == ("USD", "PKR")
+    assert [s["price_display"] for s in done.json()["services"]] == ["PKR 1,500"]
+    assert (await client.get(PROFILE, headers=owner)).json()["currency"] == "PKR"
+    service = await client.get(f"/api/v1/services/{haircut}", headers=owner)
+    assert service.json()["price_display"] == "PKR 1,500"
+    resaved = await client.patch(
+        f"/api/v1/services/{haircut}", json={"price": "1600", "currency": "USD"}, headers=owner
+    )
+    assert resaved.status_code == 422 and resaved.json()["field"] == "currency"

@@ -6,6 +6,7 @@ from b2a.assistant.context import catalog_view
 from b2a.audit.tables import AuditEntry
 from b2a.catalog import service as catalog
 from b2a.catalog.schemas import FaqIn, FaqUpdate, ServiceIn, ServiceUpdate
+from b2a.catalog.tables import Service
 from b2a.db.columns import json_value
 from b2a.errors import Conflict, Forbidden, Invalid, NotFound
 from b2a.tenants.scope import TenantScope
@@ -22,7 +23,9 @@ async def test_a_service_is_priced_from_a_decimal_string_in_the_tenants_currency
     made = await catalog.create_service(
         owner, ServiceIn("Haircut", "1500", synonyms=["cut", " Cut ", "baal"])
     )
-    dollars = await catalog.create_service(owner, ServiceIn("Wig", "12.5", currency="usd"))
+    same = await catalog.create_service(owner, ServiceIn("Wig", "12.5", currency="pkr"))
+    with pytest.raises(Invalid) as dollars:
+        await catalog.create_service(owner, ServiceIn("Dye", "12.5", currency="usd"))
 
     assert (made.price_minor, made.currency, made.price, made.price_display) == (
         150000,
@@ -31,7 +34,9 @@ async def test_a_service_is_priced_from_a_decimal_string_in_the_tenants_currency
         "PKR 1,500",
     )
     assert made.synonyms == ["cut", "baal"] and made.is_active
-    assert (dollars.price_minor, dollars.currency, dollars.display_order) == (1250, "USD", 1)
+    assert (same.price_minor, same.currency, same.display_order) == (1250, "PKR", 1)
+    assert dollars.value.field == "currency"
+    assert "Settings → Currency" in dollars.value.message
     assert [s.name for s in await catalog.list_services(owner)] == ["Haircut", "Wig"]
 
 
@@ -84,13 +89,19 @@ async def test_edits_reach_the_assistant_and_the_audit_log(owner, cast):
     assert [s.name for s in await catalog.list_services(owner, active=False)] == ["Facial"]
 
 
-async def test_a_new_currency_needs_its_price(owner):
+async def test_a_service_moves_only_with_the_business_and_a_new_price_brings_a_straggler(
+    owner, cast
+):
     made = await catalog.create_service(owner, ServiceIn("Haircut", "1500"))
     with pytest.raises(Invalid) as info:
-        await catalog.update_service(owner, made.id, ServiceUpdate(currency="JPY"))
-    assert info.value.field == "price"
-    moved = await catalog.update_service(owner, made.id, ServiceUpdate(currency="JPY", price="800"))
-    assert (moved.price_minor, moved.price_display) == (800, "JPY 800")
+        await catalog.update_service(owner, made.id, ServiceUpdate(currency="JPY", price="800"))
+    assert info.value.field == "currency"
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await scope.update(Service, {Service.currency: "USD"}).where(Service.id == made.id)
+    renamed = await catalog.update_service(owner, made.id, ServiceUpdate(name="Cut"))
+    assert renamed.currency == "USD", "without a price there is nothing to move it with"
+    moved = await catalog.update_service(owner, made.id, ServiceUpdate(price="1600"))
+    assert (moved.price_minor, moved.price_display) == (160000, "PKR 1,600")
 
 
 async def test_reordering_puts_the_listed_first_and_keeps_the_rest_in_order(owner, cast):

@@ -14,6 +14,7 @@ from uuid import UUID
 from litestar import Response, get, post
 
 from b2a.billing.account import billing_overview
+from b2a.catalog.money import CURRENCIES
 from b2a.errors import B2AError, Invalid
 from b2a.privacy.tenants import erase_tenant
 from b2a.server.api._common import media_root
@@ -31,6 +32,7 @@ from b2a.server.websession import settings_of
 from b2a.tenants import recovery, service
 from b2a.tenants.controls import TenantControls, set_tenant_controls, tenant_controls
 from b2a.tenants.links import IssuedLink
+from b2a.tenants.locale import time_zones
 from b2a.tenants.overview import workspace
 from b2a.tenants.rules import AITier, TenantStatus
 from b2a.tenants.team import list_members
@@ -51,6 +53,8 @@ async def _list_context(request: AnyRequest) -> dict[str, Any]:
     return {
         "tenants": await service.list_tenants(include_deleted=True, search=search),
         "search": search,
+        "time_zones": time_zones(),
+        "currencies": sorted(CURRENCIES),
     }
 
 
@@ -71,6 +75,7 @@ async def create_tenant(request: AnyRequest) -> Response[Any]:
             admin_email=values.get("email", ""),
             admin_password=values.get("password") or None,
             time_zone=values.get("time_zone", "").strip() or "UTC",
+            currency=values.get("currency", ""),
         )
     except B2AError as exc:
         return await form_error(request, LIST, exc, values=values, **await _list_context(request))
