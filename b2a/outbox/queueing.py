@@ -27,6 +27,7 @@ from b2a.outbox.rules import (
     render_template,
 )
 from b2a.outbox.tables import MessageTemplate
+from b2a.tenants.locale import business_zone
 from b2a.tenants.scope import TenantScope
 
 MEDIA_KINDS = {
@@ -119,7 +120,7 @@ async def store_outbound(
     if fields["kind"] == MessageKind.TEMPLATE and fields["template"]["source"] == "local":
         fields["kind"] = MessageKind.TEXT
     if channel.transport == Transport.CLOUD and fields["kind"] != MessageKind.TEMPLATE:
-        _require_open_window(conversation)
+        await _require_window(scope, conversation.window_expires_at)
     message = scope.new(
         Message,
         conversation=conversation.id,
@@ -159,7 +160,7 @@ async def store_system_text(
     """
     content = _text_content(text)
     if transport == Transport.CLOUD:
-        _require_window(window_expires_at)
+        await _require_window(scope, window_expires_at)
     message_id, at = uuid4(), clock.now()
     await scope.execute(
         _NEW_TEXT,
@@ -216,13 +217,13 @@ async def resume_unsent(scope: TenantScope, conversation_id: UUID) -> int:
     return queued
 
 
-def _require_open_window(conversation: Conversation) -> None:
-    _require_window(conversation.window_expires_at)
-
-
-def _require_window(expires: datetime | None) -> None:
+async def _require_window(scope: TenantScope, expires: datetime | None) -> None:
     if expires is None or expires <= clock.now():
-        since = f" at {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
+        since = ""
+        if expires is not None:
+            # The business's zone is read only on refusal: the open window is the hot path.
+            zone = await business_zone(scope.tenant_id)
+            since = f" at {expires.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
         raise WindowClosed(
             "the 24-hour customer service window closed"
             f"{since}: WhatsApp only accepts an approved template until the customer writes again."

@@ -68,9 +68,11 @@ async def schedule_message(
     if request.template_id is not None:
         template = await scope.get(MessageTemplate, request.template_id)
         render_template(template.body, request.variables)
-    send_at = await _as_utc(scope, request.send_at)
+    zone = ZoneInfo(await tenant_time_zone(scope))
+    send_at = _as_utc(zone, request.send_at)
     if send_at < clock.now() - PAST_TOLERANCE:
-        raise Invalid(f"{send_at:%Y-%m-%d %H:%M} UTC is in the past.", field="send_at")
+        shown = send_at.astimezone(zone)
+        raise Invalid(f"{shown:%Y-%m-%d %H:%M} ({zone.key}) is in the past.", field="send_at")
     await _require_destination(scope, request.customer_id)
     row = scope.new(
         ScheduledMessage,
@@ -91,9 +93,9 @@ async def tenant_time_zone(scope: TenantScope) -> str:
     return tenant.time_zone if tenant else "UTC"
 
 
-async def _as_utc(scope: TenantScope, moment: datetime) -> datetime:
+def _as_utc(zone: ZoneInfo, moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(await tenant_time_zone(scope)))
+        moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
 
 

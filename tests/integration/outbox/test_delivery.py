@@ -1,6 +1,7 @@
 """Outbound: a queued message goes through the real worker and httpx to the fake Graph API."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,6 +16,7 @@ from b2a.outbox.queueing import Draft, Sender, WindowClosed, queue_message, stor
 from b2a.outbox.rules import MetaTemplateStatus, TemplateSource
 from b2a.outbox.tables import MessageTemplate
 from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
 from b2a.whatsapp.cloud_api import CloudCredentials
 from b2a.whatsapp.cloud_webhook import CloudStatus
 from b2a.worker.tasks.outbox import requeue_stranded_sends
@@ -229,3 +231,15 @@ async def test_a_message_whose_send_job_was_lost_is_found_and_sent(cast, setting
     assert message.state == DeliveryState.SENT
     assert [s["text"]["body"] for s in graph.state.sent] == ["lost job"]
     assert (await scope.get(Message, fresh.id)).state == DeliveryState.QUEUED
+
+
+async def test_the_closed_window_is_dated_in_the_business_zone(cast, settings, graph, redis):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await Tenant.update({Tenant.time_zone: "Asia/Karachi"}).where(Tenant.id == scope.tenant_id)
+    conversation = await _conversation(scope, settings, window_open=False)
+    closed = conversation.window_expires_at.astimezone(ZoneInfo("Asia/Karachi"))
+    agent = Sender(Author.AGENT, cast.acme_agent.actor.user_id)
+    async with installed_queue(settings):
+        with pytest.raises(WindowClosed) as refused:
+            await queue_message(scope, conversation.id, Draft(text="hello?"), agent)
+    assert f"closed at {closed:%Y-%m-%d %H:%M} (Asia/Karachi)" in str(refused.value)

@@ -237,3 +237,14 @@ async def test_a_customer_with_no_conversation_and_no_number_is_refused_in_plain
     assert refused.value.code == "NO_CONNECTED_NUMBER"
     assert "connect a number on the Connect WhatsApp page" in refused.value.message
     assert await scope.count(ScheduledMessage).run() == 0
+
+
+async def test_a_time_in_the_past_is_named_in_the_business_zone(cast, settings):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await Tenant.update({Tenant.time_zone: "Asia/Karachi"}).where(Tenant.id == scope.tenant_id)
+    customer = await _sandbox_customer(scope)
+    with pytest.raises(Invalid) as refused:
+        await schedule.schedule_message(
+            scope, schedule.ScheduleRequest(customer, datetime(2020, 1, 2, 10, 0), text="late")
+        )
+    assert str(refused.value) == "2020-01-02 10:00 (Asia/Karachi) is in the past."
