@@ -27,6 +27,7 @@ from b2a.billing.rules import (
 from b2a.billing.schemas import BillingOverview, PaymentRecord, Usage
 from b2a.billing.stripe_events import INVOICE_EVENTS
 from b2a.billing.tables import StripeEvent, Subscription
+from b2a.catalog.money import format_amount
 from b2a.db.columns import json_value
 from b2a.errors import NotFound
 from b2a.lib import clock
@@ -62,8 +63,8 @@ async def billing_overview(actor: Actor, *, reminder_days: int = 7) -> BillingOv
         warnings=[
             *_warnings(subscription, block, now.astimezone(_zone(tenant)), reminder_days),
             *(
-                f"The payment {p.reference} ({_money(p.amount_minor, p.currency)}) is waiting "
-                "for review."
+                f"The payment {p.reference} ({format_amount(p.amount_minor, p.currency)}) "
+                "is waiting for review."
                 for p in pending
             ),
         ],
@@ -79,10 +80,6 @@ async def _tenant(tenant_id: UUID) -> Tenant:
 
 def _zone(tenant: Tenant) -> ZoneInfo:
     return ZoneInfo(tenant.time_zone or "UTC")
-
-
-def _money(amount_minor: int, currency: str) -> str:
-    return f"{currency} {amount_minor / 100:,.2f}"
 
 
 def _warnings(

@@ -53,6 +53,15 @@ def format_price(price_minor: int, currency: str) -> str:
     return f"{currency.upper()} {sign}{amount}"
 
 
+def format_amount(amount_minor: int, currency: str) -> str:
+    """A bill's amount with every decimal place its currency has: ``PKR 8,000.00``, ``JPY 500``."""
+    places = exponent(currency)
+    whole, fraction = divmod(abs(amount_minor), 10**places)
+    sign = "-" if amount_minor < 0 else ""
+    amount = f"{whole:,}.{fraction:0{places}d}" if places else f"{whole:,}"
+    return f"{currency.upper()} {sign}{amount}"
+
+
 def decimal_price(price_minor: int, currency: str) -> str:
     """The exact decimal string of a price, with every decimal place: ``1500.00``, ``1500``."""
     places = exponent(currency)

@@ -13,7 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
 from b2a import __version__
-from b2a.catalog.money import format_price
+from b2a.catalog.money import format_amount, format_price
 
 SERVER_DIR = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = SERVER_DIR / "templates"
@@ -24,11 +24,6 @@ HTMX = "vendor/htmx-2.0.11.min.js"
 def static_url(path: str) -> str:
     """The address of a static file, versioned so a new release is never served stale."""
     return f"/static/{path}?v={__version__}"
-
-
-def money(amount_minor: int, currency: str) -> str:
-    """An amount in minor units as people write it: ``money(800000, "PKR")`` is "PKR 8,000.00"."""
-    return f"{currency} {amount_minor / 100:,.2f}"
 
 
 @pass_context
@@ -60,7 +55,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(static=static_url, htmx=static_url(HTMX), version=__version__)
-    env.filters["money"] = money
+    env.filters["money"] = format_amount
     env.filters["price"] = format_price
     env.filters["localtime"] = localtime
     return env

@@ -9,6 +9,7 @@ from b2a.catalog.money import (
     MAX_PRICE_MINOR,
     decimal_price,
     exponent,
+    format_amount,
     format_price,
     normalise_currency,
     parse_price,
@@ -64,3 +65,16 @@ def test_currencies_are_iso_codes_in_any_case():
     assert info.value.field == "currency"
     with pytest.raises(Invalid):
         normalise_currency("XXX")
+
+
+def test_a_bill_shows_every_decimal_place_its_currency_has():
+    assert format_amount(800000, "PKR") == "PKR 8,000.00"
+    assert format_amount(500, "JPY") == "JPY 500"
+    assert format_amount(1234, "KWD") == "KWD 1.234"
+    assert format_amount(-250, "usd") == "USD -2.50"
+
+
+@given(minor=st.integers(0, MAX_PRICE_MINOR), currency=st.sampled_from(sorted(CURRENCIES)))
+def test_a_bill_reads_back_as_the_amount(minor, currency):
+    shown = format_amount(minor, currency).split(" ", 1)[1].replace(",", "")
+    assert parse_price(shown, currency) == minor
