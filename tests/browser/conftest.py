@@ -58,17 +58,26 @@ def stack_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stack(make_database, redis_url, smtp, tmp_path_factory, stack_env) -> Any:
-    """``b2a serve`` and ``b2a worker`` on a migrated database, sending mail to ``smtp``."""
-    home = tmp_path_factory.mktemp("browser-home")
-    env = {
-        **harness.base_env(home, make_database(), redis_url),
+def stack_email(smtp) -> dict[str, str]:
+    """The stack's email settings: ``smtp``; a module overrides this with {} for no email."""
+    return {
         "B2A_SMTP_HOST": "127.0.0.1",
         "B2A_SMTP_PORT": str(smtp.port),
         "B2A_SMTP_USERNAME": SMTP_USERNAME,
         "B2A_SMTP_PASSWORD": SMTP_PASSWORD,
         "B2A_SMTP_FROM": "b2a <no-reply@b2a.test>",
         "B2A_SMTP_SECURITY": "none",
+    }
+
+
+@pytest.fixture(scope="module")
+def stack(make_database, redis_url, stack_email, tmp_path_factory, stack_env) -> Any:
+    """``b2a serve`` and ``b2a worker`` on a migrated database, with ``stack_email``'s mail."""
+    home = tmp_path_factory.mktemp("browser-home")
+    base = harness.base_env(home, make_database(), redis_url)
+    env = {
+        **{key: value for key, value in base.items() if not key.startswith("B2A_SMTP_")},
+        **stack_email,
         # Every test logs in from 127.0.0.1; the lockout, not the IP limit, is under test here.
         "B2A_AUTH_PER_IP_LIMIT": "500",
         **stack_env,

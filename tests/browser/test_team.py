@@ -5,14 +5,10 @@ the team page is the only way in, and visitors are told whom to ask for a reset.
 """
 
 import re
-import subprocess
-import sys
-from typing import Any
 
 import pytest
 from playwright.async_api import expect
 
-from bench import harness
 from tests.browser.conftest import local, unique_email
 
 pytestmark = pytest.mark.slow  # starts b2a serve and b2a worker, and a browser
@@ -20,22 +16,9 @@ ASK = "Ask your business's admin or the operator for a reset link."
 
 
 @pytest.fixture(scope="module")
-def stack(make_database, redis_url, tmp_path_factory) -> Any:
-    """``b2a serve`` and ``b2a worker`` as a fresh install runs them: no email."""
-    home = tmp_path_factory.mktemp("browser-team-home")
-    env = {**harness.base_env(home, make_database(), redis_url), "B2A_AUTH_PER_IP_LIMIT": "500"}
-    env = {key: value for key, value in env.items() if not key.startswith("B2A_SMTP_")}
-    subprocess.run(
-        [sys.executable, "-m", "b2a", "migrate"],
-        env=env,
-        cwd=harness.ROOT,
-        check=True,
-        capture_output=True,
-    )
-    with harness.running_stack(env, home / "logs") as running:
-        running.start("serve")
-        running.start("worker")
-        yield running
+def stack_email() -> dict[str, str]:
+    """A fresh install has no email."""
+    return {}
 
 
 async def test_the_owner_copies_an_invitation_link_and_the_colleague_lands_in_the_inbox(
