@@ -345,6 +345,7 @@ async def test_a_fresh_install_through_its_front_door(appliance, browsers):
     answer = page.locator(".bubble.theirs").filter(has_text="PKR 1,500")
     await expect(answer.first).to_contain_text("Haircut")
     await _karachi_now_shown(page.locator(".bubble time"), "%H:%M")
+    await expect(page.get_by_text("Times are in Asia/Karachi.")).to_be_visible()
     await shots.take(owner, "sandbox-quoted-in-pkr")
 
     # The inbox shows the conversation at Karachi's time too.
@@ -352,6 +353,7 @@ async def test_a_fresh_install_through_its_front_door(appliance, browsers):
     when = page.locator("time.conv-when")
     await expect(when).to_have_count(1)
     await _karachi_now_shown(when, "%d %b %H:%M")
+    await expect(page.get_by_text("Times are in Asia/Karachi.")).to_be_visible()
     await shots.take(owner, "inbox")
 
     # The plan, bought by EasyPaisa with a screenshot of the receipt.
@@ -359,8 +361,10 @@ async def test_a_fresh_install_through_its_front_door(appliance, browsers):
     card = page.get_by_role("article").filter(has_text="Growth")
     await expect(card.get_by_text("PKR 3,000.00")).to_be_visible()
     await expect(card.get_by_text("By EasyPaisa")).to_be_visible()
+    await expect(page.get_by_text("Choose a plan above to pay by EasyPaisa.")).to_be_visible()
     await shots.take(owner, "billing-plans")
     await card.get_by_role("link", name="Choose Growth").click()
+    await expect(page.get_by_role("heading", name="Pay by EasyPaisa", exact=True)).to_be_visible()
     await expect(page.get_by_text("0300 1234567")).to_be_visible()
     await page.get_by_label("Sender's name").fill("Karachi Cuts")
     await page.get_by_label("Sender's number or account").fill("0300 7654321")
@@ -375,6 +379,8 @@ async def test_a_fresh_install_through_its_front_door(appliance, browsers):
     payment = manual.get_by_role("row", name=re.compile("TID-40817"))
     await expect(payment).to_contain_text("PKT")
     await _karachi_now_shown(payment.get_by_role("cell").first, "%d %b %Y %H:%M")
+    history = page.get_by_role("region", name="Invoices and payments")
+    await expect(history.get_by_text("Growth by EasyPaisa (TID-40817)")).to_be_visible()
     await shots.take(owner, "payment-pending")
 
     # The operator approves it.
