@@ -18,6 +18,8 @@ from b2a.billing.manual import list_manual_payments
 from b2a.billing.periods import current_subscription, subscription_out
 from b2a.billing.plans import ensure_free_plan, get_plan, plan_out
 from b2a.billing.rules import (
+    METHOD_NAMES,
+    ManualMethod,
     PaymentProvider,
     ReviewStatus,
     SubscriptionStatus,
@@ -140,13 +142,19 @@ async def payment_history(actor: Actor) -> list[PaymentRecord]:
             amount_minor=p.amount_minor,
             currency=p.currency,
             status=p.status,
-            description=f"{p.plan_name} by {p.method.replace('_', ' ').lower()} ({p.reference})",
+            description=f"{p.plan_name} by {_method_in_a_sentence(p.method)} ({p.reference})",
             url="",
         )
         for p in await list_manual_payments(actor)
     ]
     records = manual + await _invoices(actor.scope)
     return sorted(records, key=lambda r: r.at, reverse=True)
+
+
+def _method_in_a_sentence(method: str) -> str:
+    """EasyPaisa and JazzCash are names; "bank transfer" is not, so it reads in lower case."""
+    name = METHOD_NAMES[ManualMethod(method)]
+    return name.lower() if method == ManualMethod.BANK_TRANSFER else name
 
 
 async def _invoices(scope: TenantScope) -> list[PaymentRecord]:
