@@ -28,10 +28,19 @@ from b2a.settings import Settings, load_settings
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
-from tests.services import postgres_server, redis_server
+from tests.services import postgres_server, redis_server, start_redis
 
-# Parallel runs on one machine each take their own database (B2A_TEST_REDIS_DB=10 …).
-TEST_REDIS_DB = int(os.environ.get("B2A_TEST_REDIS_DB", "9"))
+
+def _xdist_worker_number() -> int:
+    """0 in a serial run; n in pytest-xdist's worker ``gwn``."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
+# The Redis database every test flushes: B2A_TEST_REDIS_DB (9) in a serial run, and one more
+# per pytest-xdist worker (gw0 → 9, gw1 → 10, …), so no worker flushes another's keys.
+TEST_REDIS_DB = int(os.environ.get("B2A_TEST_REDIS_DB", "9")) + _xdist_worker_number()
+# Redis's default number of databases; a worker past the last one gets a private redis-server.
+REDIS_DATABASES = 16
 PASSWORD = "correct horse battery"
 
 
@@ -48,8 +57,12 @@ def redis_base_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_url(redis_base_url: str) -> str:
-    return f"{redis_base_url}/{TEST_REDIS_DB}"
+def redis_url(redis_base_url: str) -> Iterator[str]:
+    if TEST_REDIS_DB < REDIS_DATABASES:
+        yield f"{redis_base_url}/{TEST_REDIS_DB}"
+        return
+    with start_redis() as url:
+        yield f"{url}/0"
 
 
 def _replace_db(url: str, name: str) -> str:

@@ -92,9 +92,14 @@ def bind_engine(engine: Engine, tables: Iterable[type[Table]]) -> None:  # type:
 
 
 async def start_pool(engine: Engine, *, max_size: int = 10) -> None:  # type: ignore[type-arg]
-    """Open the PostgreSQL connection pool (SQLite has none)."""
+    """Open the PostgreSQL connection pool (SQLite has none).
+
+    One connection opens now, so a wrong URL fails at startup; the rest open when
+    the load needs them, up to ``max_size``. asyncpg's default would open ten at
+    once in every process, idle ones included, and refuse a ``max_size`` below ten.
+    """
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(max_size=max_size)
+        await engine.start_connection_pool(min_size=1, max_size=max_size)
 
 
 async def close_pool(engine: Engine) -> None:  # type: ignore[type-arg]
