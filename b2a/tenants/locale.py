@@ -14,6 +14,7 @@ import zoneinfo
 from uuid import UUID
 
 from b2a.catalog.money import normalise_currency
+from b2a.errors import NotFound
 from b2a.tenants.rules import check_time_zone
 from b2a.tenants.tables import Tenant
 
@@ -137,3 +138,11 @@ async def business_zone(tenant_id: UUID) -> zoneinfo.ZoneInfo:
     """The time zone every time this business reads is shown in (UTC if it is gone)."""
     row = await Tenant.select(Tenant.time_zone).where(Tenant.id == tenant_id).first()
     return zoneinfo.ZoneInfo(str(row["time_zone"]) if row else "UTC")
+
+
+async def currency_of(tenant_id: UUID) -> str:
+    """The currency this business's prices are in, for pages that name it (read, not held)."""
+    row = await Tenant.select(Tenant.currency).where(Tenant.id == tenant_id).first()
+    if row is None:
+        raise NotFound("this business no longer exists.")
+    return str(row["currency"])

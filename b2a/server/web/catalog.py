@@ -21,6 +21,7 @@ from b2a.errors import B2AError
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.tenants.actor import Actor
+from b2a.tenants.locale import currency_of
 from b2a.tenants.rules import Area, Role
 
 AnyRequest = Request[Any, Any, Any]
@@ -55,6 +56,7 @@ async def _context(request: AnyRequest, **overrides: Any) -> dict[str, Any]:
         "may_write": _may_write(actor),
         "service_values": {"is_active": True},
         "faq_values": {"is_active": True},
+        "currency": await currency_of(actor.scope.tenant_id),
     }
     return {**context, **overrides}
 
@@ -103,7 +105,12 @@ async def service_page(request: AnyRequest, service_id: UUID) -> Response[Any]:
         "is_active": found.is_active,
     }
     return await page(
-        request, SERVICE_TEMPLATE, service=found, values=values, may_write=_may_write(actor)
+        request,
+        SERVICE_TEMPLATE,
+        service=found,
+        values=values,
+        may_write=_may_write(actor),
+        currency=await currency_of(actor.scope.tenant_id),
     )
 
 
@@ -123,7 +130,12 @@ async def save_service(request: AnyRequest, service_id: UUID) -> Response[Any]:
         saved = await catalog.update_service(actor, service_id, change)
     except B2AError as exc:
         found = await catalog.get_service(actor, service_id)
-        context = {"service": found, "values": shown, "may_write": True}
+        context = {
+            "service": found,
+            "values": shown,
+            "may_write": True,
+            "currency": await currency_of(actor.scope.tenant_id),
+        }
         return await form_error(request, SERVICE_TEMPLATE, exc, **context)
     await flash(request, f"{saved.name} is saved ({saved.price_display}).")
     return redirect(request, PAGE)

@@ -25,6 +25,7 @@ async def test_an_admin_adds_edits_and_deactivates_a_service(browser, cast):
 
     edit = await browser.get(f"/app/services/{row.id}")
     assert 'value="1500.00"' in edit.text
+    assert "In USD, your business" in edit.text
     saved = await browser.post(f"/app/services/{row.id}", {**SERVICE, "price": "1500.50"})
     assert saved.status_code == 303
     assert "USD 1,500.50" in (await browser.get("/app/services")).text
