@@ -170,7 +170,10 @@ class DatabaseSettings:
         secret=True,
     )
     pool_max: int = setting(
-        "B2A_DB_POOL_MAX", "Largest PostgreSQL connection pool per process.", "10", _parse_int
+        "B2A_DB_POOL_MAX",
+        "Largest PostgreSQL connection pool per process; connections open as the load needs them.",
+        "10",
+        _parse_int,
     )
     statement_cache: bool = setting(
         "B2A_DB_STATEMENT_CACHE",
