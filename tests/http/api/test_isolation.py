@@ -80,7 +80,11 @@ async def _acme(client, cast, tokens):
         headers=h,
     )
     payment = await _acme_payment(client, h)
+    invited = await client.post(
+        "/api/v1/team/invitations", json={"email": "secret-hire@acme.test"}, headers=h
+    )
     return scope, {
+        "member_id": invited.json()["member"]["id"],
         "payment_id": payment["id"],
         "service_id": service.json()["id"],
         "entry_id": entry.json()["id"],
