@@ -28,8 +28,8 @@ from b2a.lib import clock
 from b2a.outbox.queueing import Draft, Sender, enqueue_send, store_outbound
 from b2a.outbox.rules import ScheduleStatus, render_template
 from b2a.outbox.tables import MessageTemplate, ScheduledMessage
+from b2a.tenants.locale import business_zone
 from b2a.tenants.scope import TenantScope
-from b2a.tenants.tables import Tenant
 
 QUEUE_ATTEMPTS = 3
 NO_NUMBER = (
@@ -68,7 +68,7 @@ async def schedule_message(
     if request.template_id is not None:
         template = await scope.get(MessageTemplate, request.template_id)
         render_template(template.body, request.variables)
-    zone = ZoneInfo(await tenant_time_zone(scope))
+    zone = await business_zone(scope.tenant_id)
     send_at = _as_utc(zone, request.send_at)
     if send_at < clock.now() - PAST_TOLERANCE:
         shown = send_at.astimezone(zone)
@@ -85,12 +85,6 @@ async def schedule_message(
     )
     await row.save()
     return row
-
-
-async def tenant_time_zone(scope: TenantScope) -> str:
-    """The time zone the tenant's schedules are written in."""
-    tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
-    return tenant.time_zone if tenant else "UTC"
 
 
 def _as_utc(zone: ZoneInfo, moment: datetime) -> datetime:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 
@@ -20,6 +19,7 @@ from b2a.outbox.rules import ScheduleStatus
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.server.web.message_templates import parse_variables
+from b2a.tenants.locale import business_zone
 from b2a.tenants.rules import Area
 
 AnyRequest = Request[Any, Any, Any]
@@ -92,7 +92,7 @@ async def add_schedule(request: AnyRequest) -> Response[Any]:
     except B2AError as exc:
         context = await _context(request, None, values=shown)
         return await form_error(request, TEMPLATE, exc, **context)
-    zone = ZoneInfo(await schedule.tenant_time_zone(actor.scope))
+    zone = await business_zone(actor.scope.tenant_id)
     await flash(request, f"Scheduled for {row.send_at.astimezone(zone):%Y-%m-%d %H:%M}.")
     return redirect(request, PAGE)
 
