@@ -66,6 +66,12 @@ _CLOUD_BY_NUMBER = Statement(
     WHERE phone_number_id = :number AND transport = :cloud AND state = :connected"""
 )
 
+_CLOUD_BY_WABA = Statement(
+    """SELECT id, tenant, phone_number_id, credentials FROM channel
+    WHERE waba_id = :waba AND transport = :cloud AND state = :connected
+    ORDER BY created_at LIMIT 1"""
+)
+
 
 async def connected_cloud_channel(scope: TenantScope) -> Channel | None:
     """The tenant's Cloud API channel if it is connected (a disconnected one is history)."""
@@ -250,6 +256,13 @@ async def find_cloud_channel(channel_id: str) -> CloudChannel:
 async def channel_for_number(phone_number_id: str) -> CloudChannel | None:
     """The connected Cloud API channel of a WhatsApp number, across tenants (webhook routing)."""
     return await _connected_cloud(_CLOUD_BY_NUMBER, number=phone_number_id)
+
+
+async def channel_for_account(waba_id: str) -> CloudChannel | None:
+    """The connected Cloud API channel of a WhatsApp Business Account (template, account news)."""
+    if not waba_id:
+        return None
+    return await _connected_cloud(_CLOUD_BY_WABA, waba=waba_id)
 
 
 async def _connected_cloud(statement: Statement, **params: object) -> CloudChannel | None:

@@ -160,13 +160,30 @@ class Direction(StrEnum):
 
 
 class MessageKind(StrEnum):
-    """Content types the inbox stores and shows."""
+    """Content types the inbox stores and shows (``Message.data`` holds each one's fields).
+
+    Reactions, edits and deletions are not messages: they change the message
+    they point at (``b2a.whatsapp.inbound.ANNOTATIONS``).
+    """
 
     TEXT = "text"
     IMAGE = "image"
     DOCUMENT = "document"
     AUDIO = "audio"
     VIDEO = "video"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    REPLY = "reply"
+    """A tapped button or list row: ``data`` has its id, title and description."""
+    FORM = "form"
+    """A WhatsApp Flow's answers or a call-permission reply, as fields."""
+    ORDER = "order"
+    """A cart from the business's WhatsApp catalogue."""
+    POLL = "poll"
+    SYSTEM = "system"
+    """A notice from WhatsApp (a changed number or identity), not the customer's words."""
+    UNSUPPORTED = "unsupported"
     TEMPLATE = "template"
 
 
@@ -188,6 +205,8 @@ class DeliveryState(StrEnum):
     SENT = "SENT"
     DELIVERED = "DELIVERED"
     READ = "READ"
+    PLAYED = "PLAYED"
+    """A voice note or video the business sent was played."""
     FAILED = "FAILED"
     DEAD = "DEAD"
 

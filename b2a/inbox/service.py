@@ -23,7 +23,7 @@ from b2a.inbox.storing import StoredInbound, Thread, conversation_for, store_inb
 from b2a.inbox.tables import InboundEvent, Message
 from b2a.lib import clock
 from b2a.tenants.scope import TenantScope
-from b2a.whatsapp.cloud_webhook import CloudStatus
+from b2a.whatsapp.cloud_webhook import CloudStatus, CloudUpdate
 from b2a.whatsapp.failures import describe_failure
 from b2a.whatsapp.inbound import InboundMessage
 
@@ -34,11 +34,13 @@ __all__ = [
     "Thread",
     "accept_inbound",
     "accept_status",
+    "accept_update",
     "apply_status",
     "conversation_for",
     "inbound_accepted",
     "store_inbound",
     "stranded_events",
+    "task_for",
 ]
 
 
@@ -108,6 +110,20 @@ async def accept_status(
     return await _accept(scope, channel_id, source, f"status:{status.dedupe_key}", payload)
 
 
+async def accept_update(
+    scope: TenantScope, channel_id: UUID, source: Transport, update: CloudUpdate
+) -> UUID | None:
+    """Persist a business-side change (templates, account, preferences); None when a repeat."""
+    payload = {
+        "field": update.field,
+        "waba_id": update.waba_id,
+        "phone_number_id": update.phone_number_id,
+        "value": update.value,
+        "at": update.at.isoformat(),
+    }
+    return await _accept(scope, channel_id, source, f"update:{update.dedupe_key}", payload)
+
+
 async def apply_status(scope: TenantScope, event_id: UUID) -> UUID | None:
     """Move a message's delivery state forward (updates arrive out of order); the message id.
 
@@ -169,6 +185,14 @@ async def _status_target(scope: TenantScope, data: dict[str, Any]) -> Message | 
     return message
 
 
+_TASKS = {"status": "apply_status", "update": "apply_update", "msg": "process_inbound"}
+
+
+def task_for(dedupe_key: str) -> str:
+    """The worker task that processes an event, by the prefix of its key."""
+    return _TASKS.get(dedupe_key.partition(":")[0], "process_inbound")
+
+
 @dataclass(frozen=True)
 class StrandedEvent:
     """An accepted event that no job has processed yet."""
@@ -195,7 +219,7 @@ async def stranded_events(*, older_than: timedelta, limit: int = 500) -> list[St
         StrandedEvent(
             tenant_id=row["tenant"],
             event_id=row["id"],
-            task="apply_status" if row["dedupe_key"].startswith("status:") else "process_inbound",
+            task=task_for(row["dedupe_key"]),
         )
         for row in rows
     ]

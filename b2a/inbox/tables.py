@@ -55,6 +55,9 @@ class Customer(TenantRecord):
     email = Varchar(length=254, default="")
     address = Text(default="")
     last_seen_at = Timestamptz(null=True, default=None)
+    marketing_opt_out_at = Timestamptz(
+        null=True, default=None, help_text="when they asked for no marketing messages"
+    )
     erased_at = Timestamptz(null=True, default=None, help_text="GDPR erasure")
 
 
@@ -93,8 +96,16 @@ class Message(TenantRecord):
     direction = Varchar(length=8, choices=Direction)
     author = Varchar(length=8, choices=Author, default=Author.CUSTOMER)
     sent_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
-    kind = Varchar(length=10, choices=MessageKind, default=MessageKind.TEXT)
+    kind = Varchar(length=16, choices=MessageKind, default=MessageKind.TEXT)
     text = Text(default="")
+    data = JSON(default={}, help_text="the kind's fields (b2a.whatsapp.inbound), referral")
+    reply_to = Varchar(length=128, default="", help_text="WhatsApp id of the quoted message")
+    reaction = Varchar(length=32, default="", help_text="the customer's reaction emoji")
+    edited_at = Timestamptz(null=True, default=None)
+    history = JSON(default=[], help_text="earlier texts of an edited message: [{text, at}]")
+    deleted_at = Timestamptz(
+        null=True, default=None, help_text="when the customer (or WhatsApp) deleted it"
+    )
     media_path = Varchar(length=300, default="", help_text="relative to the tenant's media dir")
     media_mime = Varchar(length=100, default="")
     media_size = Integer(default=0)
@@ -151,3 +162,11 @@ class InboundEvent(TenantRecord):
     dedupe_key = Varchar(length=160, help_text="wamid or status id; unique per tenant")
     payload = JSON(default={})
     processed_at = Timestamptz(null=True, default=None)
+    outcome = Varchar(
+        length=16, default="", help_text="stored, applied, orphaned, ignored (once processed)"
+    )
+    attempts = Integer(default=0, help_text="processing attempts that failed or vanished")
+    last_error = Varchar(length=500, default="")
+    dead_at = Timestamptz(
+        null=True, default=None, help_text="given up after its attempts: the dead letters"
+    )

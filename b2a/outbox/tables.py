@@ -20,6 +20,8 @@ class MessageTemplate(TenantRecord):
     variables = JSON(default=[], help_text="placeholder names, in order")
     meta_status = Varchar(length=10, choices=MetaTemplateStatus, null=True, default=None)
     meta_id = Varchar(length=40, default="")
+    quality = Varchar(length=10, default="", help_text="Meta: GREEN, YELLOW, RED, UNKNOWN")
+    status_reason = Varchar(length=300, default="", help_text="why Meta rejected or paused it")
     synced_at = Timestamptz(null=True, default=None)
 
 

@@ -42,6 +42,9 @@ class Tenant(Record):
     greeting_message = Varchar(length=1000, default="")
     away_message = Varchar(length=1000, default="")
     allow_group_chats = Boolean(default=False)
+    keep_deleted_text = Boolean(
+        default=False, help_text="the team may still read what a customer deleted"
+    )
     deleted_at = Timestamptz(null=True, default=None)
 
 
@@ -100,3 +103,17 @@ class WorkingHours(TenantRecord):
     opens = Varchar(length=5, default="09:00", help_text="HH:MM")
     closes = Varchar(length=5, default="17:00", help_text="HH:MM")
     closed = Boolean(default=False)
+
+
+class Notice(TenantRecord):
+    """Something WhatsApp told the business that it must see: a banner until it is dismissed.
+
+    Account restrictions and bans, a number's quality, a rejected or paused
+    template. The operator's panel lists the open ones of every tenant.
+    """
+
+    kind = Varchar(length=40, help_text="account_update, phone_quality, template_status …")
+    level = Varchar(length=8, default="warning", help_text="info, warning or danger")
+    text = Varchar(length=1000)
+    source_key = Varchar(length=160, default="", help_text="what it is about, to replace it")
+    dismissed_at = Timestamptz(null=True, default=None)

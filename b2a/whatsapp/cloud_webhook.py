@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,6 +88,28 @@ class CloudStatus:
         return f"{self.wamid}:{self.status}"
 
 
+@dataclass(frozen=True)
+class CloudUpdate:
+    """Any other change Meta reports: templates, the account, number quality, preferences.
+
+    ``value`` is the change exactly as Meta sent it; the worker decides what it
+    means (``b2a.inbox.updates``). Template and account changes are about the
+    business account (``waba_id``, the entry's id) and name no number.
+    """
+
+    field: str
+    waba_id: str
+    phone_number_id: str
+    value: dict[str, Any]
+    at: datetime
+
+    @property
+    def dedupe_key(self) -> str:
+        """Meta redelivers changes unchanged; the same change is accepted once."""
+        body = json.dumps([self.field, self.waba_id, self.value], sort_keys=True, default=str)
+        return f"{self.field}:{hashlib.sha256(body.encode()).hexdigest()[:32]}"
+
+
 def _when(raw: Any) -> datetime:
     try:
         return datetime.fromtimestamp(int(raw), UTC)
@@ -158,22 +181,39 @@ def _statuses(number: str, value: Mapping[str, Any]) -> Iterator[CloudStatus]:
         )
 
 
-def parse_delivery(payload: Mapping[str, Any]) -> list[CloudMessage | CloudStatus]:
-    """Every message and status in one webhook delivery, in order.
+CloudEvent = CloudMessage | CloudStatus | CloudUpdate
+
+
+def _update(
+    waba_id: str, number: str, change: Mapping[str, Any], entry: Mapping[str, Any]
+) -> CloudUpdate:
+    value = change.get("value", {})
+    return CloudUpdate(
+        field=str(change.get("field", "")),
+        waba_id=waba_id,
+        phone_number_id=number,
+        value=dict(value) if isinstance(value, Mapping) else {"value": value},
+        at=_when(entry.get("time") or value.get("timestamp")),
+    )
+
+
+def parse_delivery(payload: Mapping[str, Any]) -> list[CloudEvent]:
+    """Every message, status and other change in one webhook delivery, in order.
 
     Raises:
         Invalid: the payload is not a WhatsApp Business Account webhook.
     """
     if payload.get("object") != "whatsapp_business_account":
         raise Invalid("not a WhatsApp Business Account webhook.")
-    events: list[CloudMessage | CloudStatus] = []
+    events: list[CloudEvent] = []
     try:
         for entry in payload.get("entry", []):
             for change in entry.get("changes", []):
-                if change.get("field") != "messages":
-                    continue
                 value = change.get("value", {})
                 number = str(value.get("metadata", {}).get("phone_number_id", ""))
+                if change.get("field") != "messages":
+                    events.append(_update(str(entry.get("id", "")), number, change, entry))
+                    continue
                 events.extend(_messages(number, value))
                 events.extend(_statuses(number, value))
     except (KeyError, AttributeError, TypeError) as exc:

@@ -1,12 +1,79 @@
-"""One shape for an inbound message, whichever transport delivered it."""
+"""One shape for an inbound message, whichever transport delivered it.
+
+Every kind WhatsApp delivers has a place here, so nothing a customer sends is
+lost or garbled on its way to the inbox. ``kind`` says what it is and ``data``
+holds its fields (the same keys for the Cloud API and WhatsApp-Web); ``text``
+is what the inbox previews and searches:
+
+- text: no data; text the words.
+- image, document, audio, video: media in ``media_*``, ``filename``; text the caption.
+- sticker: ``{"animated"}``; media as above; text "".
+- location: ``{"latitude", "longitude", "name", "address", "url"}``; text
+  "📍 name, address" (never the coordinates, which read like a phone number).
+- contacts: ``{"contacts": [{"name", "org", "phones": [{"phone", "wa_id", "type"}],
+  "emails": [str]}]}``; text "👤 Ana Silva, +1 555 0100" per card.
+- reply (a tapped button or list row): ``{"id", "title", "description", "source"}``
+  with source button, list or quick_reply; text the title.
+- form: a Flow's answers ``{"name", "fields": {label: value}}``, or a call-permission
+  reply ``{"call_permission": "accept"|"reject", "expires_at"}``; text "label: value; …".
+- order: ``{"catalog_id", "note", "items": [{"product_id", "quantity", "price",
+  "currency"}]}`` (``price`` in major units, as Meta sends it); text "🛒 …".
+- poll: ``{"question", "options": [str], "selectable"}``; text the question.
+- system: ``{"type", "body", "new_wa_id", "identity"}``; text WhatsApp's words.
+- unsupported: ``{"type", "errors"}``; text a placeholder naming the type.
+- reaction: ``target_id`` names the message; text the emoji ("" removes it).
+- edit: ``target_id`` names the message; text the new words.
+- revoke: ``target_id`` names the message the customer deleted.
+
+Any kind may carry ``data["referral"]`` (the ad a customer clicked:
+``source_url``, ``source_type``, ``source_id``, ``headline``, ``body``,
+``media_type``, ``ctwa_clid``). ``reply_to`` is the id of a quoted message;
+``raw`` is what the transport delivered, kept with the event (retention).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from b2a.whatsapp.cloud_webhook import CloudMessage
+
+
+class InboundKind(StrEnum):
+    """Every kind of inbound update; the first ones are stored as messages of that kind."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    DOCUMENT = "document"
+    AUDIO = "audio"
+    VIDEO = "video"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    REPLY = "reply"
+    FORM = "form"
+    ORDER = "order"
+    POLL = "poll"
+    SYSTEM = "system"
+    UNSUPPORTED = "unsupported"
+    REACTION = "reaction"
+    EDIT = "edit"
+    REVOKE = "revoke"
+
+
+MEDIA_KINDS = frozenset(
+    (
+        InboundKind.IMAGE,
+        InboundKind.DOCUMENT,
+        InboundKind.AUDIO,
+        InboundKind.VIDEO,
+        InboundKind.STICKER,
+    )
+)
+ANNOTATIONS = frozenset((InboundKind.REACTION, InboundKind.EDIT, InboundKind.REVOKE))
+"""Kinds that change an earlier message (``target_id``) instead of adding one."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +108,10 @@ class InboundMessage:
     media_error: str = ""
     from_me: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    target_id: str = ""
+    reply_to: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict for the durable event row."""

@@ -16,6 +16,7 @@ FUNCTIONS: list[Any] = [
     maintenance.cleanup,
     inbox.process_inbound,
     inbox.apply_status,
+    inbox.apply_update,
     inbox.requeue_stranded,
     outbox.send_message,
     outbox.dispatch_scheduled,

@@ -19,6 +19,7 @@ from b2a.errors import Invalid, Unauthorized
 from b2a.inbox import service as inbox
 from b2a.inbox.channels import (
     CloudChannel,
+    channel_for_account,
     channel_for_number,
     cloud_credentials,
     find_cloud_channel,
@@ -29,6 +30,8 @@ from b2a.lib.crypto import SecretBox
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_webhook import (
     CloudMessage,
+    CloudStatus,
+    CloudUpdate,
     answer_handshake,
     parse_delivery,
     signature_is_valid,
@@ -71,12 +74,17 @@ async def receive_webhook(
         raise Invalid("the webhook body is not JSON.") from None
     accepted = 0
     routes: dict[str | None, CloudChannel | None] = {channel.phone_number_id: channel}
+    accounts: dict[str, CloudChannel | None] = {}
     for event in parse_delivery(payload):
-        target = await _route(routes, event.phone_number_id, credentials.app_secret, state)
+        if isinstance(event, CloudUpdate) and not event.phone_number_id:
+            target = await _route_account(accounts, event.waba_id, credentials.app_secret, state)
+        else:
+            target = await _route(routes, event.phone_number_id, credentials.app_secret, state)
         if target is None:
             log.warning(
-                "webhook for unknown number %s arrived on channel %s; dropped",
+                "webhook for unknown number %s (account %s) arrived on channel %s; dropped",
                 event.phone_number_id,
+                getattr(event, "waba_id", ""),
                 channel.id,
             )
             continue
@@ -86,9 +94,12 @@ async def receive_webhook(
                 scope, target.id, Transport.CLOUD, from_cloud(event)
             )
             task = "process_inbound"
-        else:
+        elif isinstance(event, CloudStatus):
             event_id = await inbox.accept_status(scope, target.id, Transport.CLOUD, event)
             task = "apply_status"
+        else:
+            event_id = await inbox.accept_update(scope, target.id, Transport.CLOUD, event)
+            task = "apply_update"
         if event_id is not None:
             accepted += 1
             await queue.enqueue(
@@ -117,3 +128,20 @@ async def _route(
         )
         routes[number] = other if same_app else None
     return routes[number]
+
+
+async def _route_account(
+    accounts: dict[str, CloudChannel | None], waba_id: str, app_secret: str, state: State
+) -> CloudChannel | None:
+    """The channel of the business account a template or account change is about.
+
+    As with numbers, a change for another tenant's account is accepted only when
+    that account's channel shares this channel's app secret.
+    """
+    if waba_id not in accounts:
+        owner = await channel_for_account(waba_id)
+        same_app = (
+            owner is not None and cloud_credentials(owner, _box(state)).app_secret == app_secret
+        )
+        accounts[waba_id] = owner if same_app else None
+    return accounts[waba_id]

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from b2a.inbox import service as inbox
+from b2a.inbox import updates
 from b2a.inbox.channels import cloud_credentials
 from b2a.inbox.media import adopt_inbound_media, save_message_media
 from b2a.inbox.rules import Transport
@@ -49,6 +50,12 @@ async def apply_status(ctx: dict[str, Any], *, tenant_id: str, event_id: str) ->
     if message_id is not None:
         await events.publish(ctx["redis"], tenant_id, "message.status", message_id=message_id)
     return {"message_id": str(message_id) if message_id else None}
+
+
+async def apply_update(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
+    """Apply a business-side change (templates, account, preferences)."""
+    outcome = await updates.apply_update(TenantScope(UUID(tenant_id)), UUID(event_id))
+    return {"outcome": outcome}
 
 
 async def requeue_stranded(ctx: dict[str, Any]) -> dict[str, int]:
