@@ -11,14 +11,27 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from b2a.errors import Forbidden, Invalid
+from b2a.whatsapp.cloud_messages import InboundMedia, items, moment, obj, read_content, string
 
-MEDIA_KINDS = ("image", "document", "audio", "video", "sticker")
+__all__ = [
+    "CloudEvent",
+    "CloudMessage",
+    "CloudStatus",
+    "CloudUpdate",
+    "InboundMedia",
+    "answer_handshake",
+    "parse_delivery",
+    "signature_is_valid",
+]
+
+log = logging.getLogger(__name__)
 
 
 def signature_is_valid(app_secret: str, body: bytes, header: str | None) -> bool:
@@ -44,18 +57,12 @@ def answer_handshake(params: Mapping[str, str], verify_token: str) -> str:
 
 
 @dataclass(frozen=True)
-class InboundMedia:
-    """Media announced by Meta; its URL must be fetched (and copied) within minutes."""
-
-    media_id: str
-    mime_type: str
-    sha256: str = ""
-    filename: str = ""
-
-
-@dataclass(frozen=True)
 class CloudMessage:
-    """A customer's message to one of our numbers."""
+    """A customer's message to one of our numbers, its content read by ``cloud_messages``.
+
+    ``wa_id`` (the phone number) is empty for a customer WhatsApp names only by a
+    business-scoped ``user_id``; ``raw`` is the message object exactly as Meta sent it.
+    """
 
     phone_number_id: str
     wamid: str
@@ -67,6 +74,9 @@ class CloudMessage:
     media: InboundMedia | None = None
     user_id: str = ""
     context_wamid: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    target_id: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,73 +121,87 @@ class CloudUpdate:
 
 
 def _when(raw: Any) -> datetime:
-    try:
-        return datetime.fromtimestamp(int(raw), UTC)
-    except (TypeError, ValueError):
-        return datetime.now(UTC)
+    return moment(raw) or datetime.now(UTC)
 
 
-def _text_of(message: Mapping[str, Any], kind: str) -> str:
-    if kind == "text":
-        return str(message.get("text", {}).get("body", ""))
-    if kind in MEDIA_KINDS:
-        return str(message.get(kind, {}).get("caption", ""))
-    if kind == "button":
-        return str(message.get("button", {}).get("text", ""))
-    if kind == "interactive":
-        reply = message.get("interactive", {})
-        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
-        return str(chosen.get("title", ""))
-    if kind == "location":
-        loc = message.get("location", {})
-        return f"📍 {loc.get('name') or ''} {loc.get('latitude')},{loc.get('longitude')}".strip()
-    return ""
+def _senders(value: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Profile names (by phone and by user id) and user ids (by phone) from ``contacts``."""
+    names: dict[str, str] = {}
+    user_ids: dict[str, str] = {}
+    for contact in map(obj, items(value.get("contacts"))):
+        wa_id, user_id = string(contact.get("wa_id")), string(contact.get("user_id"))
+        name = string(obj(contact.get("profile")).get("name"))
+        names.update({key: name for key in (wa_id, user_id) if key})
+        if wa_id and user_id:
+            user_ids[wa_id] = user_id
+    return names, user_ids
 
 
-def _media_of(message: Mapping[str, Any], kind: str) -> InboundMedia | None:
-    if kind not in MEDIA_KINDS:
+def _message(
+    number: str,
+    message: dict[str, Any],
+    senders: tuple[dict[str, str], dict[str, str]],
+    errors: list[Any],
+) -> CloudMessage | None:
+    """One message, or None (logged) when it names no message id or no sender."""
+    names, user_ids = senders
+    wamid, sender = string(message.get("id")), string(message.get("from"))
+    # A customer WhatsApp names only by a business-scoped user id has no ``from``;
+    # a changed user id names the customer by the id they had.
+    user_id = (
+        string(message.get("from_user_id"))
+        or user_ids.get(sender, "")
+        or string(obj(message.get("system")).get("previous_user_id"))
+    )
+    if not wamid or not (sender or user_id):
+        log.warning(
+            "a Cloud API message of type %r without %s was skipped",
+            string(message.get("type")),
+            "an id" if not wamid else "a sender",
+        )
         return None
-    body = message.get(kind, {})
-    return InboundMedia(
-        media_id=str(body.get("id", "")),
-        mime_type=str(body.get("mime_type", "")),
-        sha256=str(body.get("sha256", "")),
-        filename=str(body.get("filename", "")),
+    content = read_content(message, errors)
+    return CloudMessage(
+        phone_number_id=number,
+        wamid=wamid,
+        wa_id=sender,
+        profile_name=names.get(sender) or names.get(user_id, ""),
+        kind=content.kind.value,
+        text=content.text,
+        sent_at=_when(message.get("timestamp")),
+        media=content.media,
+        user_id=user_id,
+        context_wamid=string(obj(message.get("context")).get("id")),
+        data=content.data,
+        target_id=content.target_id,
+        raw=message,
     )
 
 
 def _messages(number: str, value: Mapping[str, Any]) -> Iterator[CloudMessage]:
-    names = {
-        c.get("wa_id"): c.get("profile", {}).get("name", "") for c in value.get("contacts", [])
-    }
-    user_ids = {c.get("wa_id"): c.get("user_id", "") for c in value.get("contacts", [])}
-    for message in value.get("messages", []):
-        kind = str(message.get("type", "unknown"))
-        sender = str(message.get("from", ""))
-        yield CloudMessage(
-            phone_number_id=number,
-            wamid=str(message["id"]),
-            wa_id=sender,
-            profile_name=str(names.get(sender) or ""),
-            kind="image" if kind == "sticker" else kind,
-            text=_text_of(message, kind),
-            sent_at=_when(message.get("timestamp")),
-            media=_media_of(message, kind),
-            user_id=str(user_ids.get(sender) or ""),
-            context_wamid=str(message.get("context", {}).get("id", "")),
-        )
+    senders = _senders(value)
+    errors = [error for error in items(value.get("errors")) if isinstance(error, dict)]
+    for message in map(obj, items(value.get("messages"))):
+        parsed = _message(number, message, senders, errors)
+        if parsed is not None:
+            yield parsed
 
 
 def _statuses(number: str, value: Mapping[str, Any]) -> Iterator[CloudStatus]:
-    for status in value.get("statuses", []):
+    """Every status as Meta names it (sent, delivered, read, played, failed, deleted, …)."""
+    for status in map(obj, items(value.get("statuses"))):
+        wamid = string(status.get("id"))
+        if not wamid:
+            log.warning("a Cloud API status without a message id was skipped")
+            continue
         yield CloudStatus(
             phone_number_id=number,
-            wamid=str(status["id"]),
-            status=str(status.get("status", "")),
-            recipient=str(status.get("recipient_id", "")),
+            wamid=wamid,
+            status=string(status.get("status")),
+            recipient=string(status.get("recipient_id")),
             at=_when(status.get("timestamp")),
-            errors=list(status.get("errors", [])),
-            callback_data=str(status.get("biz_opaque_callback_data", "")),
+            errors=[error for error in items(status.get("errors")) if isinstance(error, dict)],
+            callback_data=string(status.get("biz_opaque_callback_data")),
         )
 
 

@@ -6,7 +6,8 @@ holds its fields (the same keys for the Cloud API and WhatsApp-Web); ``text``
 is what the inbox previews and searches:
 
 - text: no data; text the words.
-- image, document, audio, video: media in ``media_*``, ``filename``; text the caption.
+- image, document, audio, video: media in ``media_*``, ``filename``; text the caption;
+  audio has ``{"voice"}`` (a voice note).
 - sticker: ``{"animated"}``; media as above; text "".
 - location: ``{"latitude", "longitude", "name", "address", "url"}``; text
   "📍 name, address" (never the coordinates, which read like a phone number).
@@ -19,7 +20,8 @@ is what the inbox previews and searches:
 - order: ``{"catalog_id", "note", "items": [{"product_id", "quantity", "price",
   "currency"}]}`` (``price`` in major units, as Meta sends it); text "🛒 …".
 - poll: ``{"question", "options": [str], "selectable"}``; text the question.
-- system: ``{"type", "body", "new_wa_id", "identity"}``; text WhatsApp's words.
+- system: ``{"type", "body", "new_wa_id", "new_user_id", "identity"}``; text WhatsApp's
+  words.
 - unsupported: ``{"type", "errors"}``; text a placeholder naming the type.
 - reaction: ``target_id`` names the message; text the emoji ("" removes it).
 - edit: ``target_id`` names the message; text the new words.
@@ -27,8 +29,11 @@ is what the inbox previews and searches:
 
 Any kind may carry ``data["referral"]`` (the ad a customer clicked:
 ``source_url``, ``source_type``, ``source_id``, ``headline``, ``body``,
-``media_type``, ``ctwa_clid``). ``reply_to`` is the id of a quoted message;
-``raw`` is what the transport delivered, kept with the event (retention).
+``media_type``, ``ctwa_clid``), ``data["forwarded"]`` and
+``data["frequently_forwarded"]`` (true when WhatsApp marks the message so), and
+``data["referred_product"]`` (``catalog_id``, ``product_id``: the catalogue item
+the customer asked about). ``reply_to`` is the id of a quoted message; ``raw`` is
+what the transport delivered, kept with the event (retention).
 """
 
 from __future__ import annotations
@@ -36,9 +41,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from b2a.whatsapp.cloud_webhook import CloudMessage
+if TYPE_CHECKING:
+    # Only a type: the Cloud API parser itself builds on InboundKind.
+    from b2a.whatsapp.cloud_webhook import CloudMessage
 
 
 class InboundKind(StrEnum):
@@ -132,8 +139,16 @@ class InboundMessage:
 
 
 def from_cloud(message: CloudMessage) -> InboundMessage:
-    """A Cloud API message in the common shape."""
-    identities = [Identity("wa_id", message.wa_id), Identity("phone", message.wa_id)]
+    """A Cloud API message in the common shape; its content is already read per kind.
+
+    A customer WhatsApp names only by a business-scoped user id has no phone
+    identity, only the ``bsuid`` one.
+    """
+    identities = (
+        [Identity("wa_id", message.wa_id), Identity("phone", message.wa_id)]
+        if message.wa_id
+        else []
+    )
     if message.user_id:
         identities.append(Identity("bsuid", message.user_id))
     media = message.media
@@ -142,12 +157,14 @@ def from_cloud(message: CloudMessage) -> InboundMessage:
         identities=identities,
         phone=message.wa_id,
         profile_name=message.profile_name,
-        kind=message.kind
-        if message.kind in ("text", "image", "document", "audio", "video")
-        else "text",
-        text=message.text or ("" if message.kind in ("text",) else f"[{message.kind}]"),
+        kind=message.kind,
+        text=message.text,
         sent_at=message.sent_at,
         media_id=media.media_id if media else "",
         media_mime=media.mime_type if media else "",
         filename=media.filename if media else "",
+        data=dict(message.data),
+        target_id=message.target_id,
+        reply_to=message.context_wamid,
+        raw=dict(message.raw),
     )

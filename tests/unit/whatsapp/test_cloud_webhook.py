@@ -116,11 +116,9 @@ def test_messages_and_statuses_are_parsed_with_routing_and_media():
     assert status.dedupe_key == "wamid.OUT:failed"
 
 
-def test_other_objects_and_malformed_payloads_are_refused():
+def test_other_objects_are_refused():
     with pytest.raises(Invalid):
         parse_delivery({"object": "page", "entry": []})
-    with pytest.raises(Invalid):
-        parse_delivery(delivery(messages=[{"from": "1", "type": "text"}]))
 
 
 @given(
