@@ -233,7 +233,8 @@ def _flow(body: dict[str, Any], message: dict[str, Any]) -> Content:
     """A completed WhatsApp Flow: its answers, less the token the business sent with it."""
     response = string(body.get("response_json"))
     try:
-        answers: Any = json.loads(response) if response else {}
+        # NaN and Infinity are not JSON the event row could store: read them as null.
+        answers: Any = json.loads(response, parse_constant=lambda _: None) if response else {}
     except (ValueError, RecursionError):
         answers = {"response": response}
     if not isinstance(answers, dict):
