@@ -81,7 +81,11 @@ class CloudMessage:
 
 @dataclass(frozen=True)
 class CloudStatus:
-    """A delivery update (sent, delivered, read, failed) for one of our messages."""
+    """A delivery update for one of our messages, ``status`` exactly as Meta names it.
+
+    Besides sent, delivered, read and failed, Meta sends played (a voice note was
+    listened to), deleted and warning; none is dropped or renamed here.
+    """
 
     phone_number_id: str
     wamid: str
