@@ -40,7 +40,7 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.api_tokens import create_api_token
 from b2a.tenants.rules import TokenPurpose
 from b2a.tenants.scope import TenantScope
-from b2a.tenants.tables import AccountToken, Tenant, User, WorkingHours
+from b2a.tenants.tables import AccountToken, Notice, Tenant, User, WorkingHours
 from b2a.whatsapp.inbound import Identity, InboundMessage
 
 PHONE = "923001234567"
@@ -204,6 +204,7 @@ async def _every_table_filled(member, media_root):
     await scope.new(FaqEntry, question="Cards?", answer="Yes").save()
     await scope.new(MessageTemplate, name="reminder", body="Hi {{name}}").save()
     await scope.new(WorkingHours, weekday=0).save()
+    await scope.new(Notice, kind="account_update", text="Restricted").save()
     await scope.new(AssistantConfig).save()
     await create_api_token(Actor.operator(), member.email, name="ci")
     user = await User.objects().where(User.email == member.email).first()
