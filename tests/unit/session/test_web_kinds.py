@@ -1,9 +1,12 @@
 """Every kind of WhatsApp-Web message in the shape the Cloud API gives it (b2a.whatsapp.inbound)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from b2a.session.web_kinds import media_part, unwrapped
 from b2a.session.web_messages import to_inbound
+from b2a.whatsapp.inbound import ANNOTATIONS, InboundKind, InboundMessage
 from tests.fakes.web_client import (
     Proto,
     edit,
@@ -82,3 +85,28 @@ def test_the_first_unknown_field_names_an_unsupported_message_whatever_comes_alo
     message = to_inbound(event, allow_groups=False)
     assert (message.kind, message.text) == ("unsupported", "[groupInviteMessage]")
     assert message.data == {"type": "groupInviteMessage", "errors": []}
+
+
+PARTS = [
+    (field.name, value)
+    for event in (*SAMPLES.values(), *IGNORED.values())
+    for field, value in event.Message.ListFields()
+    if field.name != "conversation"
+]
+"""Every content field of the samples, to mix: a message rarely has two, but may."""
+
+
+@given(
+    st.lists(st.sampled_from(PARTS), max_size=4),
+    st.text(max_size=5),
+    st.booleans(),
+    st.booleans(),
+)
+def test_any_mix_of_fields_reads_as_one_contract_kind_or_nothing(parts, text, grouped, from_me):
+    where = GROUP if grouped else {"chat": CUSTOMER}
+    event = message_event(id="X", text=text, from_me=from_me, parts=tuple(parts), **where)
+    message = to_inbound(event, allow_groups=True)
+    if message is not None:
+        assert message.kind in set(InboundKind)
+        assert (message.target_id != "") == (message.kind in ANNOTATIONS)
+        assert InboundMessage.from_json(message.to_json()) == message
