@@ -136,6 +136,29 @@ def content(message: Any) -> Content | None:
     return None
 
 
+def plain(message: Any) -> dict[str, Any]:
+    """A protobuf message as JSON-safe fields, kept with the event as what WhatsApp sent.
+
+    Binary fields (media keys, hashes, thumbnails) are left out: they are large, and
+    a media key opens the file on WhatsApp's servers.
+    """
+    fields = {}
+    for descriptor, value in message.ListFields():
+        if (kept := _plain_value(value)) is not None:
+            fields[descriptor.name] = kept
+    return fields
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return None
+    if isinstance(value, str | int | float | bool):
+        return value
+    if hasattr(value, "ListFields"):
+        return plain(value)
+    return [kept for item in value if (kept := _plain_value(item)) is not None]
+
+
 def _context(part: Any, kind: str, text: str, data: dict[str, Any] | None = None) -> Content:
     """Content with the quoted message and the ad the customer came from, if any."""
     data = dict(data or {})

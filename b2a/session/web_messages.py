@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from b2a.inbox.rules import IdentityKind
-from b2a.session.web_kinds import content, media_part, unwrapped
+from b2a.session.web_kinds import content, media_part, plain, unwrapped
 from b2a.whatsapp.inbound import Identity, InboundKind, InboundMessage
 
 PHONE_SERVER = "s.whatsapp.net"
@@ -189,4 +189,5 @@ def to_inbound(event: Any, *, allow_groups: bool) -> InboundMessage | None:
         data=shown.data,
         target_id=shown.target_id,
         reply_to=shown.reply_to,
+        raw=plain(event.Message),
     )

@@ -51,7 +51,24 @@ def main() -> dict:
         *(name for name, _ in web_kinds._READERS),
     ]
     ad_media = e2e.ContextInfo.ExternalAdReplyInfo.MediaType
+    keyed = pb.Message(
+        Info=pb.MessageInfo(
+            MessageSource=pb.MessageSource(Chat=pb.JID(User="1555", Server="s.whatsapp.net")),
+            ID="K1",
+        ),
+        Message=e2e.Message(
+            imageMessage=e2e.ImageMessage(
+                mimetype="image/jpeg", mediaKey=b"secret", JPEGThumbnail=b"\xff", height=9
+            ),
+            messageContextInfo=e2e.MessageContextInfo(messageSecret=b"secret"),
+        ),
+    )
     return {
+        "rows": {
+            name: json.loads(json.dumps(m.to_json())) == m.to_json() for name, m in inbound.items()
+        },
+        "raw_unknown": inbound["unknown"].raw,
+        "raw_keyed": to_inbound(keyed, allow_groups=False).raw,
         "inbound": {name: shape(m) if m else None for name, m in inbound.items()},
         "ignored": {
             name: to_inbound(real(fake, pb.Message()), allow_groups=False) is None

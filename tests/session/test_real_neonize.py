@@ -92,6 +92,15 @@ def test_every_kind_reads_the_same_from_neonizes_real_protobufs():
 
     assert probe["inbound"] == {name: expected(name) for name in SAMPLES}
     assert probe["ignored"] == {name: True for name in IGNORED}
+    assert probe["rows"] == {name: True for name in SAMPLES}, "every event row is plain JSON"
+    assert probe["raw_unknown"] == {
+        "conversation": "",
+        "eventMessage": {"name": "Tasting", "description": "Sat 5 pm"},
+    }
+    assert probe["raw_keyed"] == {
+        "imageMessage": {"mimetype": "image/jpeg", "height": 9},
+        "messageContextInfo": {},
+    }, "keys and thumbnails are not kept"
     assert probe["files"] == {"quoted_image": "image", "sticker": "sticker", "view_once": "image"}
     assert probe["unknown_fields"] == [], "every field b2a names exists in neonize's Message"
     assert probe["protocol_types"] == ["REVOKE", "MESSAGE_EDIT"]

@@ -1,6 +1,6 @@
 """The vCard reader: every card, name, number and address a customer shares, however written."""
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from b2a.session.vcard import read_cards
@@ -55,6 +55,7 @@ def write(cards: list[dict], *, width: int, newline: str, typed_lowercase: bool)
     return newline.join(physical for line in lines for physical in fold(line, width))
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(CARD, min_size=1, max_size=3),
     st.integers(min_value=1, max_value=75),
@@ -71,6 +72,7 @@ def test_cards_read_back_whatever_their_folding_escaping_and_line_ends(
     assert read_cards(text) == expected
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=300))
 def test_any_text_reads_as_cards_of_the_right_shape_without_raising(text):
     for card in read_cards(text):

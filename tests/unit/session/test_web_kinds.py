@@ -1,7 +1,7 @@
 """Every kind of WhatsApp-Web message in the shape the Cloud API gives it (b2a.whatsapp.inbound)."""
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from b2a.session.web_kinds import media_part, unwrapped
@@ -96,6 +96,7 @@ PARTS = [
 """Every content field of the samples, to mix: a message rarely has two, but may."""
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.sampled_from(PARTS), max_size=4),
     st.text(max_size=5),
@@ -110,3 +111,20 @@ def test_any_mix_of_fields_reads_as_one_contract_kind_or_nothing(parts, text, gr
         assert message.kind in set(InboundKind)
         assert (message.target_id != "") == (message.kind in ANNOTATIONS)
         assert InboundMessage.from_json(message.to_json()) == message
+
+
+def test_what_whatsapp_sent_is_kept_without_keys_or_thumbnails():
+    unknown = to_inbound(SAMPLES["unknown"], allow_groups=False)
+    assert unknown.raw == {
+        "conversation": "",
+        "eventMessage": {"name": "Tasting", "description": "Sat 5 pm"},
+    }
+    photo = Proto(mimetype="image/jpeg", directPath="/v/p", mediaKey=b"key", JPEGThumbnail=b"\xff")
+    event = message_event(id="P", chat=CUSTOMER, parts=(("imageMessage", photo),))
+    raw = to_inbound(event, allow_groups=False).raw
+    assert raw == {
+        "conversation": "",
+        "imageMessage": {"mimetype": "image/jpeg", "directPath": "/v/p"},
+    }
+    contacts = to_inbound(SAMPLES["contacts"], allow_groups=False).raw["contactsArrayMessage"]
+    assert [c["displayName"] for c in contacts["contacts"]] == ["Ana", "Bo"]
