@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from b2a.inbox.rules import IdentityKind
-from b2a.whatsapp.inbound import Identity, InboundMessage
+from b2a.session.web_kinds import content, media_part, plain, unwrapped
+from b2a.whatsapp.inbound import Identity, InboundKind, InboundMessage
 
 PHONE_SERVER = "s.whatsapp.net"
 LID_SERVER = "lid"
@@ -41,12 +42,6 @@ BAN_REASONS = {
     5: "of its broadcast lists",
 }
 MB = 1024 * 1024
-_MEDIA = (
-    ("imageMessage", "image"),
-    ("videoMessage", "video"),
-    ("audioMessage", "audio"),
-    ("documentMessage", "document"),
-)
 
 
 def jid_text(jid: Any) -> str:
@@ -95,32 +90,6 @@ def ban_reason(code: int, expire_seconds: int) -> str:
         f"WhatsApp has temporarily banned this number because {why}; "
         f"it lifts in about {hours} h. Sending less often avoids bans."
     )
-
-
-def media_part(message: Any) -> tuple[str, Any] | None:
-    """(kind, part) of a message carrying a file: its image, video, audio or document part.
-
-    The part holds what the inbox keeps (``mimetype``, a document's ``fileName``) and
-    what WhatsApp declares (``fileLength``); the whole message is what neonize downloads.
-    """
-    for field, kind in _MEDIA:
-        if message.HasField(field):
-            return kind, getattr(message, field)
-    return None
-
-
-def _content(message: Any) -> tuple[str, str] | None:
-    """(kind, text) of a message; None for what the inbox does not show (reactions, keys…)."""
-    if message.conversation:
-        return "text", message.conversation
-    if message.HasField("extendedTextMessage") and message.extendedTextMessage.text:
-        return "text", message.extendedTextMessage.text
-    part = media_part(message)
-    if part is not None:
-        kind, media = part
-        caption = getattr(media, "caption", "") or getattr(media, "fileName", "")
-        return kind, caption or f"[{kind}]"
-    return None
 
 
 def without_links(text: str) -> str:
@@ -172,10 +141,12 @@ def _person(main: Any, alt: Any) -> tuple[list[Identity], str]:
 def to_inbound(event: Any, *, allow_groups: bool) -> InboundMessage | None:
     """A neonize ``Message`` event as an inbound message; None when it is to be ignored.
 
-    Ignored: group chats and status broadcasts unless the tenant allows them, our
-    own status posts, and messages with nothing to show. A message typed on the
+    Every kind has its shape (``web_kinds``). Ignored: group chats and status
+    broadcasts unless the tenant allows them, our own status posts, and messages
+    with nothing to show (keys, sync, encrypted votes). A message typed on the
     paired phone (``IsFromMe``) becomes an echo, which the inbox counts as a human
-    reply. In a group the conversation is the group and the text names the sender.
+    reply. In a group the conversation is the group and the text names the sender
+    (not a reaction's emoji or a deletion, which change an earlier message).
     """
     info = event.Info
     source = info.MessageSource
@@ -186,16 +157,17 @@ def to_inbound(event: Any, *, allow_groups: bool) -> InboundMessage | None:
         return None
     if broadcast and source.IsFromMe:
         return None
-    content = _content(event.Message)
-    if content is None:
+    shown = content(event.Message)
+    if shown is None:
         return None
-    kind, text = content
-    part = media_part(event.Message)
+    text = shown.text
+    part = media_part(unwrapped(event.Message))
     mime = part[1].mimetype if part else ""
     filename = getattr(part[1], "fileName", "") if part else ""
     if grouped:
         identities, phone = [Identity(IdentityKind.JID, jid_text(chat))], ""
-        if not source.IsFromMe and info.Pushname:
+        named = text and shown.kind not in (InboundKind.REACTION, InboundKind.REVOKE)
+        if named and not source.IsFromMe and info.Pushname:
             text = f"{info.Pushname}: {text}"
     elif broadcast:
         identities, phone = _person(source.Sender, source.SenderAlt)
@@ -207,11 +179,15 @@ def to_inbound(event: Any, *, allow_groups: bool) -> InboundMessage | None:
         identities=identities,
         phone=phone,
         profile_name="" if source.IsFromMe or grouped else info.Pushname,
-        kind=kind,
+        kind=shown.kind,
         text=text,
         sent_at=datetime.fromtimestamp(info.Timestamp / 1000, tz=UTC),
         media_mime=mime,
         filename=filename,
         from_me=source.IsFromMe,
         extra={"chat": jid_text(chat)},
+        data=shown.data,
+        target_id=shown.target_id,
+        reply_to=shown.reply_to,
+        raw=plain(event.Message),
     )

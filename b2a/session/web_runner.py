@@ -49,12 +49,12 @@ from b2a.inbox.rules import CONNECT_SECONDS, ChannelMove, ChannelState, Transpor
 from b2a.lib import events, queue
 from b2a.session.bridge import Bridge
 from b2a.session.web_client import ClientFactory, SendFailed, WebClient
+from b2a.session.web_kinds import media_part, unwrapped
 from b2a.session.web_messages import (
     ban_reason,
     failure_reason,
     media_not_downloaded,
     media_not_saved,
-    media_part,
     media_too_large,
     to_inbound,
     unreachable_reason,
@@ -446,11 +446,12 @@ class WebSessionRunner:
         message = to_inbound(event, allow_groups=await web_session.allows_group_chats(self.scope))
         if message is None or message.wa_message_id in self._own_ids:
             return
-        part = media_part(event.Message)
+        proto = unwrapped(event.Message)
+        part = media_part(proto)
         if part is not None:
             if await inbox.inbound_accepted(self.scope, message.wa_message_id):
                 return  # a redelivery: the first delivery was kept, with its file
-            message = await self._with_media(event.Message, part, message)
+            message = await self._with_media(proto, part, message)
         event_id = await inbox.accept_inbound(self.scope, self._channel_id, Transport.WEB, message)
         if event_id is None:
             return

@@ -4,6 +4,10 @@ Events carry neonize's attribute paths (``event.Info.MessageSource.Sender.User``
 ``event.Message.conversation``, ``HasField``…); the real-neonize test checks that
 the same code reads neonize's real protobufs identically.
 
+Each builder below makes one content field of ``waE2E.Message`` with the field
+names of neonize's protobufs (the real-neonize probe rebuilds every sample from
+them with the real classes, so a wrong name fails there).
+
 Media parts name their file by ``directPath`` as WhatsApp's do; the client's
 ``media`` dict plays WhatsApp's media servers (path → bytes): a path it does not
 hold fails like an expired link, and ``download_failures`` makes the next
@@ -24,6 +28,7 @@ MEDIA_FIELDS = {
     "video": "videoMessage",
     "audio": "audioMessage",
     "document": "documentMessage",
+    "sticker": "stickerMessage",
 }
 EXPIRED_LINK = 'Get "https://mmg.whatsapp.net{path}?oh=SECRET-TOKEN&oe=1": 410 Gone'
 
@@ -37,6 +42,16 @@ class Proto:
 
     def HasField(self, name: str) -> bool:  # noqa: N802 - protobuf's spelling
         return name in self._set
+
+    def ListFields(self) -> list[tuple[Field, Any]]:  # noqa: N802 - protobuf's spelling
+        return [(Field(name), getattr(self, name)) for name in self._set]
+
+
+@dataclass(frozen=True)
+class Field:
+    """The part of a protobuf field descriptor that ``ListFields`` callers read."""
+
+    name: str
 
 
 def jid(text: str = "") -> Proto:
@@ -52,14 +67,179 @@ def media(
     caption: str = "",
     file_name: str = "",
     file_length: int = 0,
+    animated: bool = False,
+    context: Proto | None = None,
 ) -> tuple[str, Proto]:
-    """An image, video, audio or document part (``WAWebProtobufsE2E_pb2.ImageMessage``…)."""
+    """An image, video, audio, document or sticker part (``ImageMessage``…)."""
     fields: dict[str, Any] = {"mimetype": mimetype, "directPath": path, "fileLength": file_length}
-    if kind != "audio":
+    if kind not in ("audio", "sticker"):
         fields["caption"] = caption
     if kind == "document":
         fields["fileName"] = file_name
-    return MEDIA_FIELDS[kind], Proto(**fields)
+    if kind == "sticker":
+        fields["isAnimated"] = animated
+    return MEDIA_FIELDS[kind], _with_context(Proto(**fields), context)
+
+
+def _with_context(part: Proto, context: Proto | None) -> Proto:
+    if context is not None:
+        part.contextInfo = context
+        part._set.add("contextInfo")
+    return part
+
+
+def context(quoted: str = "", *, ad: Proto | None = None) -> Proto:
+    """A ``ContextInfo``: the quoted message's id and the ad the customer came from."""
+    fields: dict[str, Any] = {"stanzaID": quoted, "participant": ""}
+    if ad is not None:
+        fields["externalAdReply"] = ad
+    return Proto(**fields)
+
+
+def ad(*, headline: str, body: str, url: str, source_id: str, clid: str) -> Proto:
+    """An ``ExternalAdReplyInfo`` (a click-to-WhatsApp ad, image media)."""
+    return Proto(
+        title=headline,
+        body=body,
+        mediaType=1,
+        sourceType="ad",
+        sourceID=source_id,
+        sourceURL=url,
+        ctwaClid=clid,
+    )
+
+
+def key(target: str) -> Proto:
+    """A ``MessageKey`` naming an earlier message."""
+    return Proto(ID=target, remoteJID="", fromMe=False, participant="")
+
+
+def extended_text(text: str, *, quoted: str = "", ad: Proto | None = None) -> tuple[str, Proto]:
+    """Text with a quote or an ad attached (``ExtendedTextMessage``)."""
+    part = Proto(text=text)
+    return "extendedTextMessage", _with_context(part, context(quoted, ad=ad))
+
+
+def reaction(target: str, emoji: str) -> tuple[str, Proto]:
+    """A ``ReactionMessage``; an empty emoji takes the reaction away."""
+    return "reactionMessage", Proto(key=key(target), text=emoji, senderTimestampMS=1)
+
+
+def protocol(kind: int, target: str = "", **fields: Any) -> tuple[str, Proto]:
+    """A ``ProtocolMessage`` of a ``ProtocolMessage.Type`` (0 revoke, 14 edit, 5 history…)."""
+    return "protocolMessage", Proto(key=key(target), type=kind, **fields)
+
+
+def edit(target: str, **new: Any) -> tuple[str, Proto]:
+    """An edit: the new content, e.g. ``conversation="…"`` or an ``imageMessage``."""
+    return protocol(14, target, editedMessage=Proto(**{"conversation": "", **new}))
+
+
+def contact(display_name: str, vcard: str, *, quoted: str = "") -> tuple[str, Proto]:
+    """One shared contact card (``ContactMessage``)."""
+    part = Proto(displayName=display_name, vcard=vcard)
+    return "contactMessage", _with_context(part, context(quoted) if quoted else None)
+
+
+def contacts(display_name: str, cards: list[tuple[str, str]]) -> tuple[str, Proto]:
+    """Several shared contacts (``ContactsArrayMessage``), each (display name, vCard)."""
+    shared = [Proto(displayName=name, vcard=vcard) for name, vcard in cards]
+    return "contactsArrayMessage", Proto(displayName=display_name, contacts=shared)
+
+
+def location(
+    latitude: float, longitude: float, *, name: str = "", address: str = "", url: str = ""
+) -> tuple[str, Proto]:
+    """A ``LocationMessage``: a pin, or a named place."""
+    part = Proto(
+        degreesLatitude=latitude,
+        degreesLongitude=longitude,
+        name=name,
+        address=address,
+        URL=url,
+    )
+    return "locationMessage", part
+
+
+def live_location(latitude: float, longitude: float, caption: str = "") -> tuple[str, Proto]:
+    """A ``LiveLocationMessage``."""
+    part = Proto(degreesLatitude=latitude, degreesLongitude=longitude, caption=caption)
+    return "liveLocationMessage", part
+
+
+def poll(
+    question: str, options: list[str], *, selectable: int = 1, version: str = ""
+) -> tuple[str, Proto]:
+    """A ``PollCreationMessage`` (``version`` "V2", "V3"… for the later fields)."""
+    part = Proto(
+        name=question,
+        options=[Proto(optionName=option) for option in options],
+        selectableOptionsCount=selectable,
+    )
+    return f"pollCreationMessage{version}", part
+
+
+def poll_vote(poll_id: str) -> tuple[str, Proto]:
+    """A ``PollUpdateMessage``: the vote itself is encrypted."""
+    vote = Proto(encPayload=b"\x01\x02", encIV=b"\x03")
+    return "pollUpdateMessage", Proto(pollCreationMessageKey=key(poll_id), vote=vote)
+
+
+def order(
+    order_id: str,
+    *,
+    title: str,
+    items: int,
+    total1000: int | None,
+    currency: str,
+    note: str = "",
+) -> tuple[str, Proto]:
+    """An ``OrderMessage``: a cart from the catalogue, total in thousandths."""
+    fields: dict[str, Any] = {
+        "orderID": order_id,
+        "orderTitle": title,
+        "itemCount": items,
+        "message": note,
+        "totalCurrencyCode": currency,
+    }
+    if total1000 is not None:
+        fields["totalAmount1000"] = total1000
+    return "orderMessage", Proto(**fields)
+
+
+def button_reply(button_id: str, title: str, *, quoted: str = "") -> tuple[str, Proto]:
+    """A tapped reply button (``ButtonsResponseMessage``)."""
+    part = Proto(selectedButtonID=button_id, selectedDisplayText=title, type=1)
+    return "buttonsResponseMessage", _with_context(part, context(quoted) if quoted else None)
+
+
+def list_reply(row_id: str, title: str, description: str = "") -> tuple[str, Proto]:
+    """A chosen list row (``ListResponseMessage``)."""
+    part = Proto(
+        title=title,
+        description=description,
+        listType=1,
+        singleSelectReply=Proto(selectedRowID=row_id),
+    )
+    return "listResponseMessage", part
+
+
+def template_reply(button_id: str, title: str) -> tuple[str, Proto]:
+    """A tapped template quick-reply button (``TemplateButtonReplyMessage``)."""
+    part = Proto(selectedID=button_id, selectedDisplayText=title, selectedIndex=0)
+    return "templateButtonReplyMessage", part
+
+
+def flow_reply(name: str, params_json: str, body: str = "") -> tuple[str, Proto]:
+    """A WhatsApp Flow's answers (``InteractiveResponseMessage``)."""
+    flow = Proto(name=name, paramsJSON=params_json, version=3)
+    part = Proto(nativeFlowResponseMessage=flow, body=Proto(text=body))
+    return "interactiveResponseMessage", part
+
+
+def wrapped(wrapper: str, part: tuple[str, Proto]) -> tuple[str, Proto]:
+    """A part inside an envelope (``ephemeralMessage``, ``viewOnceMessageV2``…)."""
+    return wrapper, Proto(message=Proto(conversation="", **dict([part])))
 
 
 def message_event(
@@ -75,12 +255,15 @@ def message_event(
     sender_alt: str = "",
     recipient_alt: str = "",
     attachment: tuple[str, Proto] | None = None,
+    parts: tuple[tuple[str, Proto], ...] = (),
 ) -> Proto:
     """A ``neonize.proto.Neonize_pb2.Message`` event, by attribute path.
 
-    ``attachment`` is a part made by ``media``.
+    ``attachment`` is a part made by ``media``; ``parts`` more fields of the
+    message, made by the builders above.
     """
     content: dict[str, Any] = {"conversation": text}
+    content.update(parts)
     if attachment is not None:
         content[attachment[0]] = attachment[1]
     message = Proto(**content)

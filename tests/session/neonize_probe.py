@@ -19,7 +19,8 @@ from b2a.session.bridge import Bridge
 from b2a.session.main import SessionProcess
 from b2a.session.process import wanted_tenants, web_runners
 from b2a.session.web_client import neonize_client
-from b2a.session.web_messages import FAILURE_REASONS, media_part, to_inbound
+from b2a.session.web_kinds import media_part
+from b2a.session.web_messages import FAILURE_REASONS, to_inbound
 from b2a.settings import load_settings
 
 

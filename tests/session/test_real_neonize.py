@@ -2,7 +2,8 @@
 
 It must import, try once, leave the channel FAILED with the reason in plain
 words (never neonize's raw error), not retry a channel that never connected,
-and exit: all within a bound.
+and exit: all within a bound. And every kind of message, built with neonize's
+real protobuf classes, must read as the fake client's samples do.
 """
 
 import json
@@ -18,6 +19,7 @@ from b2a.inbox.tables import Channel
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
+from tests.fakes.web_samples import IGNORED, SAMPLES, expected
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,3 +74,34 @@ async def test_real_neonize_fails_cleanly_when_whatsapp_is_unreachable(pg, base_
     assert shapes["download_any"][:2] == ["self", "message"] and shapes["download_error"]
     assert shapes["reasons"][1] == "LOGGED_OUT" and shapes["reasons"][-1] == "SERVICE_UNAVAILABLE"
     assert shapes["pair_success"] == 2
+
+
+@pytest.mark.slow
+def test_every_kind_reads_the_same_from_neonizes_real_protobufs():
+    """The fake's samples, rebuilt with neonize's classes, give the same inbound messages."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.session.neonize_kinds_probe"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("PROBE ")]
+    assert done.returncode == 0 and lines, done.stdout[-2000:] + done.stderr[-4000:]
+    probe = json.loads(lines[-1].removeprefix("PROBE "))
+
+    assert probe["inbound"] == {name: expected(name) for name in SAMPLES}
+    assert probe["ignored"] == {name: True for name in IGNORED}
+    assert probe["rows"] == {name: True for name in SAMPLES}, "every event row is plain JSON"
+    assert probe["raw_unknown"] == {
+        "conversation": "",
+        "eventMessage": {"name": "Tasting", "description": "Sat 5 pm"},
+    }
+    assert probe["raw_keyed"] == {
+        "imageMessage": {"mimetype": "image/jpeg", "height": 9},
+        "messageContextInfo": {},
+    }, "keys and thumbnails are not kept"
+    assert probe["files"] == {"quoted_image": "image", "sticker": "sticker", "view_once": "image"}
+    assert probe["unknown_fields"] == [], "every field b2a names exists in neonize's Message"
+    assert probe["protocol_types"] == ["REVOKE", "MESSAGE_EDIT"]
+    assert probe["ad_media"] == {"IMAGE": "image", "VIDEO": "video"}

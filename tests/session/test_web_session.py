@@ -24,9 +24,11 @@ from b2a.tenants.rules import TenantStatus
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 from b2a.whatsapp import web_relay as relay
+from b2a.whatsapp.inbound import InboundMessage
 from b2a.whatsapp.transport import Outbound
 from b2a.whatsapp.web_relay import WebRelayTransport
 from tests.fakes.web_client import FakeWhatsApp, Proto, media, message_event
+from tests.fakes.web_samples import IGNORED, SAMPLES, expected, shape
 from tests.pipeline import eventually, installed_queue, running_worker
 
 CUSTOMER_JID = "923001234567@s.whatsapp.net"
@@ -338,6 +340,44 @@ async def test_group_chats_and_status_posts_are_ignored_unless_the_tenant_allows
     payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
     assert payload["text"] == "Ali: hi again"
     assert payload["identities"] == [{"kind": "jid", "value": "120363@g.us"}]
+
+
+STICKER = b"RIFF\x00\x00\x00\x00WEBPVP8 a sticker"
+
+
+async def _accepted(scope) -> dict[str, InboundMessage]:
+    rows = await scope.objects(InboundEvent)
+    payloads = [r.payload if isinstance(r.payload, dict) else json.loads(r.payload) for r in rows]
+    return {p["wa_message_id"]: InboundMessage.from_json(p) for p in payloads}
+
+
+async def test_every_kind_is_accepted_in_its_shape_and_stickers_are_kept_like_photos(
+    cast, redis, settings, tmp_path
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    fake = FakeWhatsApp()
+    await web_session.start_session(scope, redis)
+    async with installed_queue(settings), session_process(settings, redis, fake):
+        await eventually(lambda: _in_state(scope, ChannelState.CONNECTED))
+        client = fake.last(scope.tenant_id)
+        client.media.update({"/v/sticker": STICKER, "/v/cake": PHOTO, "/v/once": PHOTO})
+        for event in (*IGNORED.values(), *SAMPLES.values()):
+            client.emit("message", event)
+        client.emit("message", message_event(id="LAST", chat=CUSTOMER_JID, text="marker"))
+        await eventually(
+            lambda: scope.exists(InboundEvent).where(InboundEvent.dedupe_key == "msg:LAST")
+        )
+    accepted = await _accepted(scope)
+    assert sorted(accepted) == sorted([e.Info.ID for e in SAMPLES.values()] + ["LAST"])
+    for name, event in SAMPLES.items():
+        assert shape(accepted[event.Info.ID]) == expected(name), name
+    sticker = accepted[SAMPLES["sticker"].Info.ID]
+    tenant_dir = tmp_path / "media" / str(scope.tenant_id)
+    assert (tenant_dir / sticker.media_file).read_bytes() == STICKER
+    assert sticker.media_error == ""
+    once = accepted[SAMPLES["view_once"].Info.ID]
+    assert (tenant_dir / once.media_file).read_bytes() == PHOTO
+    assert sorted(client.downloads) == ["/v/cake", "/v/once", "/v/sticker"]
 
 
 async def test_an_unlinked_device_asks_to_pair_again_and_is_not_restarted(cast, redis, settings):
