@@ -132,7 +132,11 @@ def content(message: Any) -> Content | None:
     unknown = [f.name for f, _ in message.ListFields() if f.name not in SILENT]
     if unknown:
         data = {"type": unknown[0], "errors": []}
-        return Content(InboundKind.UNSUPPORTED, f"[{unknown[0]}]", data)
+        text = (
+            f"The customer sent a message of type “{unknown[0]}”, which b2a cannot show; "
+            "look at it on the paired phone."
+        )
+        return Content(InboundKind.UNSUPPORTED, text, data)
     return None
 
 

@@ -276,7 +276,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "view_once": {"kind": "image", "text": "[image]", "media_mime": "image/jpeg"},
     "unknown": {
         "kind": "unsupported",
-        "text": "[eventMessage]",
+        "text": "The customer sent a message of type “eventMessage”, which b2a cannot show; "
+        "look at it on the paired phone.",
         "data": {"type": "eventMessage", "errors": []},
     },
 }
