@@ -81,7 +81,7 @@ async def requeue_stranded(ctx: dict[str, Any]) -> dict[str, int]:
 async def _order_from_cart(
     ctx: dict[str, Any], scope: TenantScope, event_id: UUID, stored: StoredInbound
 ) -> None:
-    """A customer's cart becomes an order request, announced like any new one (once)."""
+    """A customer's cart becomes its order request (one per cart), announced like any new one."""
     event = await scope.get(InboundEvent, event_id)
     message = InboundMessage.from_json(dict(json_value(event.payload)))
     if message.kind != InboundKind.ORDER or message.from_me:
