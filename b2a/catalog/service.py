@@ -124,7 +124,8 @@ async def _refuse_taken_sku(scope: TenantScope, sku: str, keep: UUID | None = No
     taken = await query
     if taken:
         raise Conflict(
-            f"{taken[0]['name']!r} already has the content ID {sku!r}.",
+            f"{taken[0]['name']!r} already has the content ID {sku!r}; a content ID names "
+            "one service, so remove it there first or check the ID in Commerce Manager.",
             code="SKU_EXISTS",
             field="sku",
         )
