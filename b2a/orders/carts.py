@@ -36,6 +36,11 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
 
+MAX_CART_ITEMS = 100
+"""The most items of one cart read; WhatsApp's carts hold far fewer."""
+_SHOWN = 60
+"""The most characters of what a cart says that a flag repeats."""
+
 
 @dataclass(frozen=True)
 class Offered:
@@ -91,7 +96,7 @@ def cart_quantity(raw: Any) -> int | None:
 
 def _shown(price: Any, currency: str) -> str:
     minor = cart_minor(price, currency)
-    amount = decimal_price(minor, currency) if minor is not None else str(price)
+    amount = decimal_price(minor, currency) if minor is not None else str(price)[:_SHOWN]
     return f"{amount} {currency}".strip()
 
 
@@ -114,7 +119,7 @@ def _price_flag(item: Mapping[str, Any], service: Offered) -> str | None:
 
 
 def _unknown_flag(item: Mapping[str, Any]) -> str:
-    ref = str(item.get("product_id") or "").strip()
+    ref = str(item.get("product_id") or "").strip()[:_SHOWN]
     named = f"Item {ref}" if ref else "An item without a content ID"
     return f"{named} is not in your catalogue; it is not on the order."
 
@@ -191,8 +196,8 @@ def web_order_flag(data: Mapping[str, Any]) -> str:
     """The flag of a WhatsApp-Web cart, whose items only the customer's phone shows."""
     count = data.get("item_count")
     items = f"{count} item{'' if count == 1 else 's'}" if count not in (None, "") else "items"
-    total = f"{data.get('total', '')} {data.get('currency', '')}".strip()
-    facts = f"{items}, total {total}" if total else items
+    total, currency = data.get("total"), str(data.get("currency") or "").strip().upper()
+    facts = f"{items}, total {_shown(total, currency)}" if total not in (None, "") else items
     return (
         f"The items are only in the customer's WhatsApp order {data.get('order_id', '')} "
         f"({facts}): open it on the phone."
@@ -205,6 +210,9 @@ def cart_flags(data: Mapping[str, Any], lines: Sequence[Line], flags: Sequence[s
         return [web_order_flag(data), *flags]
     if not lines and not flags:
         return ["The cart had no items; ask the customer what they would like."]
+    listed = len(data.get("items") or [])
+    if listed > MAX_CART_ITEMS:
+        return [*flags, f"The cart has {listed} items; only the first {MAX_CART_ITEMS} were read."]
     return list(flags)
 
 
@@ -246,6 +254,7 @@ async def order_from_cart(
             return UUID(str(made[0]["id"]))
         conversation = await scope.get(Conversation, conversation_id)
         items = [item for item in data.get("items") or [] if isinstance(item, Mapping)]
+        items = items[:MAX_CART_ITEMS]
         lines, flags = read_cart(items, await _offered(scope), currency)
         note = str(data.get("note") or "")
         order = await write_request(

@@ -152,6 +152,13 @@ async def test_an_item_named_twice_is_one_line_and_at_most_99(shop):
     ]
 
 
+async def test_a_huge_cart_is_read_up_to_its_first_100_items(shop):
+    order = await shop.order(cart(*[item("HC-1", 1, 10)] * 99, item("Beard trim"), item("x")))
+
+    assert {(i.name, i.quantity) for i in order.items} == {("Haircut", 99), ("Beard trim", 1)}
+    assert order.flags == ["The cart has 101 items; only the first 100 were read."]
+
+
 async def test_a_cart_of_only_unknown_items_still_reaches_the_team(shop):
     order = await shop.order(cart(item("NOPE", 2, 4.5)))
     empty = await shop.order(cart())

@@ -78,8 +78,10 @@ def test_every_item_is_a_line_or_a_flag_and_prices_are_ours(items):
 
 
 def test_a_whatsapp_web_order_names_its_count_and_total():
-    flag = web_order_flag({"order_id": "77", "item_count": 1, "total": "9.5", "currency": "EUR"})
+    flag = web_order_flag({"order_id": "77", "item_count": 1, "total": 9.5, "currency": "eur"})
     assert flag == (
-        "The items are only in the customer's WhatsApp order 77 (1 item, total 9.5 EUR): "
+        "The items are only in the customer's WhatsApp order 77 (1 item, total 9.50 EUR): "
         "open it on the phone."
     )
+    bare = web_order_flag({"order_id": "78", "item_count": 2, "total": "", "currency": ""})
+    assert "WhatsApp order 78 (2 items): open it" in bare
