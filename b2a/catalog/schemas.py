@@ -19,6 +19,8 @@ class ServiceIn(msgspec.Struct):
     is_active: bool = True
     display_order: int | None = None
     """Position in lists; empty puts the service last."""
+    sku: str = ""
+    """Its content ID in the WhatsApp catalogue (Commerce Manager), so carts find it; optional."""
 
 
 class ServiceUpdate(msgspec.Struct):
@@ -33,6 +35,8 @@ class ServiceUpdate(msgspec.Struct):
     synonyms: list[str] | None = None
     is_active: bool | None = None
     display_order: int | None = None
+    sku: str | None = None
+    """The WhatsApp catalogue's content ID; "" removes it."""
 
 
 class ServiceOut(msgspec.Struct):
@@ -48,6 +52,8 @@ class ServiceOut(msgspec.Struct):
     synonyms: list[str]
     is_active: bool
     display_order: int
+    sku: str
+    """Its content ID in the WhatsApp catalogue; "" when it has none."""
 
 
 class FaqIn(msgspec.Struct):

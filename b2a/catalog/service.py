@@ -5,7 +5,9 @@ at which price; every member reads it. A price is typed as a decimal string and
 stored in integer minor units of its ISO 4217 currency (``money``). Services are
 deactivated, never deleted: an order item keeps pointing at the service it sold.
 Names are unique per tenant whatever their case, so the assistant never has to
-choose between two "Haircut"s at different prices.
+choose between two "Haircut"s at different prices. A service may carry the
+content ID the business's WhatsApp catalogue knows it by (``sku``), unique per
+tenant when set, so an item of a customer's cart names exactly one service.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from b2a.tenants.tables import Tenant
 
 MAX_SYNONYMS = 20
 MAX_POSITION = 1_000_000
+MAX_SKU = 100
 
 
 def service_out(row: Service) -> ServiceOut:
@@ -48,6 +51,7 @@ def service_out(row: Service) -> ServiceOut:
         synonyms=[str(s) for s in json_value(row.synonyms) or []],
         is_active=row.is_active,
         display_order=row.display_order,
+        sku=row.sku,
     )
 
 
@@ -77,6 +81,15 @@ def _synonyms(raw: Sequence[str]) -> list[str]:
     return list(kept.values())
 
 
+def _sku(raw: str) -> str:
+    sku = raw.strip()
+    if len(sku) > MAX_SKU or any(not c.isprintable() for c in sku):
+        raise Invalid(
+            f"a content ID has at most {MAX_SKU} characters, as in Commerce Manager.", field="sku"
+        )
+    return sku
+
+
 def _position(value: int) -> int:
     if not 0 <= value <= MAX_POSITION:
         raise Invalid(f"display_order is 0 to {MAX_POSITION}.", field="display_order")
@@ -99,6 +112,23 @@ async def _refuse_taken_name(scope: TenantScope, name: str, keep: UUID | None = 
                 code="SERVICE_EXISTS",
                 field="name",
             )
+
+
+async def _refuse_taken_sku(scope: TenantScope, sku: str, keep: UUID | None = None) -> None:
+    """A content ID names one service, so a cart's item never matches two."""
+    if not sku:
+        return
+    query = scope.select(Service, Service.name).where(Service.sku == sku)
+    if keep is not None:
+        query = query.where(Service.id != keep)
+    taken = await query
+    if taken:
+        raise Conflict(
+            f"{taken[0]['name']!r} already has the content ID {sku!r}; a content ID names "
+            "one service, so remove it there first or check the ID in Commerce Manager.",
+            code="SKU_EXISTS",
+            field="sku",
+        )
 
 
 async def list_services(actor: Actor, *, active: bool | None = None) -> list[ServiceOut]:
@@ -125,7 +155,8 @@ async def create_service(actor: Actor, data: ServiceIn) -> ServiceOut:
         Forbidden: the actor is not a tenant admin.
         Invalid: a field is empty, too long, not a price, or a currency other
             than the business's (``field`` says which).
-        Conflict: another service has this name (``SERVICE_EXISTS``).
+        Conflict: another service has this name (``SERVICE_EXISTS``) or
+            content ID (``SKU_EXISTS``).
     """
     actor.require(Role.TENANT_ADMIN)
     scope = actor.scope
@@ -142,8 +173,10 @@ async def create_service(actor: Actor, data: ServiceIn) -> ServiceOut:
             currency=currency,
             synonyms=synonyms,
             is_active=data.is_active,
+            sku=_sku(data.sku),
         )
         await _refuse_taken_name(scope, row.name)
+        await _refuse_taken_sku(scope, row.sku)
         given = data.display_order
         row.display_order = (
             _position(given) if given is not None else await _next_position(scope, Service)
@@ -165,7 +198,8 @@ async def update_service(actor: Actor, service_id: UUID, data: ServiceUpdate) ->
         Forbidden: the actor is not a tenant admin.
         NotFound: the service is not this tenant's.
         Invalid: a bad field (``field`` says which), or a currency other than the business's.
-        Conflict: another service has the new name (``SERVICE_EXISTS``).
+        Conflict: another service has the new name (``SERVICE_EXISTS``) or
+            content ID (``SKU_EXISTS``).
     """
     actor.require(Role.TENANT_ADMIN)
     scope = actor.scope
@@ -176,9 +210,11 @@ async def update_service(actor: Actor, service_id: UUID, data: ServiceUpdate) ->
         _apply_service(row, data, currency)
         if row.name.casefold() != before.name.casefold():
             await _refuse_taken_name(scope, row.name, keep=row.id)
+        if row.sku != before.sku:
+            await _refuse_taken_sku(scope, row.sku, keep=row.id)
         await row.save()
     after = service_out(row)
-    changes = _changes(before, after, ("name", "price", "currency", "is_active"))
+    changes = _changes(before, after, ("name", "price", "currency", "is_active", "sku"))
     if changes:
         await audit.record(actor, "service.updated", service=str(row.id), changes=changes)
     return after
@@ -198,6 +234,8 @@ def _apply_service(row: Service, data: ServiceUpdate, currency: str) -> None:
         row.is_active = data.is_active
     if data.display_order is not None:
         row.display_order = _position(data.display_order)
+    if data.sku is not None:
+        row.sku = _sku(data.sku)
 
 
 def _changes(before: Any, after: Any, names: Sequence[str]) -> dict[str, list[Any]]:

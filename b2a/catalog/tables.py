@@ -11,6 +11,11 @@ class Service(TenantRecord):
     """A product or service at a fixed price in integer minor units (cents, paisa)."""
 
     name = Varchar(length=120)
+    sku = Varchar(
+        length=100,
+        default="",
+        help_text="its content ID in the WhatsApp catalogue (Commerce Manager); unique when set",
+    )
     description = Text(default="")
     price_minor = Integer()
     currency = Varchar(length=3, default="USD")

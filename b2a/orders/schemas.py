@@ -72,7 +72,9 @@ class OrderOut(msgspec.Struct):
     """An order request with its items, total and history.
 
     ``notice`` is set when the customer could not be told of the last decision
-    (a closed 24-hour window, no conversation), and says why.
+    (a closed 24-hour window, no conversation), and says why. ``flags`` are what
+    the team must check before deciding: a WhatsApp cart's items that are not in
+    the catalogue, or whose price differs from it (the order uses the catalogue's).
     """
 
     id: UUID
@@ -89,6 +91,7 @@ class OrderOut(msgspec.Struct):
     created_by_ai: bool
     decision_note: str
     notice: str
+    flags: list[str]
     created_at: datetime
     history: list[StatusChangeOut]
 
@@ -105,6 +108,8 @@ class OrderSummary(msgspec.Struct):
     total_minor: int
     total: str
     created_by_ai: bool
+    flagged: bool
+    """The team must check something first (``OrderOut.flags``)."""
     created_at: datetime
 
 

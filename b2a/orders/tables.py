@@ -5,7 +5,7 @@ from __future__ import annotations
 from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, OnDelete, Text, Varchar
 
 from b2a.catalog.tables import Service
-from b2a.inbox.tables import Conversation, Customer
+from b2a.inbox.tables import Conversation, Customer, Message
 from b2a.orders.rules import OrderStatus
 from b2a.tenants.tables import TenantRecord, User
 
@@ -24,6 +24,14 @@ class Order(TenantRecord, tablename="customer_order"):
     decision_note = Text(default="", help_text="staff's note on the approval or rejection")
     notice = Varchar(
         length=500, default="", help_text="why the customer was not told of the last decision"
+    )
+    flags = JSON(default=[], help_text="what the team must check: a cart's unknown items, prices")
+    source_message = ForeignKey(
+        Message,
+        on_delete=OnDelete.set_null,
+        null=True,
+        default=None,
+        help_text="the customer's cart message it was made from (one order per cart)",
     )
 
 

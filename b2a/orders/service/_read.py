@@ -55,6 +55,7 @@ def _summary(row: dict[str, Any]) -> OrderSummary:
         total_minor=row["total_minor"],
         total=format_price(row["total_minor"], row["currency"]),
         created_by_ai=row["created_by_ai"],
+        flagged=bool(json_value(row["flags"])),
         created_at=row["created_at"],
     )
 
@@ -89,6 +90,7 @@ async def get_order(actor: Actor, order_id: UUID) -> OrderOut:
         created_by_ai=summary.created_by_ai,
         decision_note=row["decision_note"],
         notice=row["notice"],
+        flags=[str(flag) for flag in json_value(row["flags"]) or []],
         created_at=summary.created_at,
         history=await _history(scope, order_id),
     )

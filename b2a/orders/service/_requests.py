@@ -12,7 +12,7 @@ PENDING_APPROVAL and its lines and total never change again.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from uuid import UUID
 
 from b2a.assistant.context import known_fields
@@ -25,6 +25,7 @@ from b2a.orders.schemas import OrderCreate, OrderOut
 from b2a.orders.service._history import record_change
 from b2a.orders.service._numbers import next_number
 from b2a.orders.service._pricing import (
+    Line,
     order_total,
     price_lines,
     read_lines,
@@ -91,6 +92,26 @@ async def open_request(
         Invalid: an inactive service, a bad quantity, mixed currencies.
     """
     lines, currency = await price_lines(scope, wanted)
+    return await write_request(scope, actor, conversation, lines, currency, given, by_ai=by_ai)
+
+
+async def write_request(
+    scope: TenantScope,
+    actor: Actor,
+    conversation: Conversation,
+    lines: Sequence[Line],
+    currency: str,
+    given: Mapping[str, str],
+    *,
+    by_ai: bool = False,
+    flags: Sequence[str] = (),
+    source_message: UUID | None = None,
+) -> Order:
+    """Write an order request of lines already priced; call inside ``atomic()``.
+
+    ``flags`` are what the team must check before deciding (a cart's unknown
+    items or prices); ``source_message`` is the cart message it was made from.
+    """
     details = {**await known_fields(scope, conversation.customer), **given}
     status = _status(await required_fields(scope), details)
     order = scope.new(
@@ -103,6 +124,8 @@ async def open_request(
         currency=currency,
         details=details,
         created_by_ai=by_ai,
+        flags=list(flags),
+        source_message=source_message,
     )
     await order.save()
     await save_lines(scope, order.id, lines)

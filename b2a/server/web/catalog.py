@@ -62,7 +62,8 @@ async def _context(request: AnyRequest, **overrides: Any) -> dict[str, Any]:
 
 
 def _service_values(values: dict[str, str]) -> dict[str, Any]:
-    texts = {name: values.get(name, "") for name in ("name", "description", "price", "synonyms")}
+    names = ("name", "description", "price", "synonyms", "sku")
+    texts = {name: values.get(name, "") for name in names}
     return {**texts, "is_active": "is_active" in values}
 
 
@@ -82,6 +83,7 @@ async def add_service(request: AnyRequest) -> Response[Any]:
         description=shown["description"],
         synonyms=_synonyms(shown["synonyms"]),
         is_active=shown["is_active"],
+        sku=shown["sku"],
     )
     try:
         added = await catalog.create_service(await current_actor(request), change)
@@ -102,6 +104,7 @@ async def service_page(request: AnyRequest, service_id: UUID) -> Response[Any]:
         "description": found.description,
         "price": found.price,
         "synonyms": ", ".join(found.synonyms),
+        "sku": found.sku,
         "is_active": found.is_active,
     }
     return await page(
@@ -116,7 +119,7 @@ async def service_page(request: AnyRequest, service_id: UUID) -> Response[Any]:
 
 @post(f"{PAGE}/{{service_id:uuid}}", opt=WRITE)
 async def save_service(request: AnyRequest, service_id: UUID) -> Response[Any]:
-    """Name, description, price, synonyms and whether the assistant offers it."""
+    """Name, description, price, synonyms, content ID and whether the assistant offers it."""
     actor = await current_actor(request)
     shown = _service_values(await form_data(request))
     change = ServiceUpdate(
@@ -125,6 +128,7 @@ async def save_service(request: AnyRequest, service_id: UUID) -> Response[Any]:
         description=shown["description"],
         synonyms=_synonyms(shown["synonyms"]),
         is_active=shown["is_active"],
+        sku=shown["sku"],
     )
     try:
         saved = await catalog.update_service(actor, service_id, change)

@@ -7,23 +7,29 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from b2a.db.columns import json_value
 from b2a.inbox import service as inbox
 from b2a.inbox import updates
 from b2a.inbox.channels import cloud_credentials
 from b2a.inbox.media import adopt_inbound_media, save_message_media
 from b2a.inbox.rules import Transport
 from b2a.inbox.service import StoredInbound
-from b2a.inbox.tables import Channel, Message
+from b2a.inbox.tables import Channel, InboundEvent, Message
 from b2a.lib import events, queue
 from b2a.lib.crypto import SecretBox
+from b2a.orders.carts import order_from_cart
 from b2a.outbox.auto_replies import reply_step
 from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudApiClient
+from b2a.whatsapp.inbound import InboundKind, InboundMessage
 
 
 async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
-    """Store an accepted inbound message, publish it, then run the reply step once."""
+    """Store an accepted inbound message, publish it, then run the reply step once.
+
+    A customer's cart (kind ``order``) becomes an order request before the reply step.
+    """
     scope = TenantScope(UUID(tenant_id))
     stored = await inbox.store_inbound(scope, UUID(event_id))
     if (stored.media_id or stored.media_file) and not await _has_media(scope, stored.message_id):
@@ -36,6 +42,7 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
             conversation_id=stored.conversation_id,
             message_id=stored.message_id,
         )
+    await _order_from_cart(ctx, scope, UUID(event_id), stored)
     replies = await reply_step(scope, stored)
     return {
         "message_id": str(stored.message_id),
@@ -69,6 +76,18 @@ async def requeue_stranded(ctx: dict[str, Any]) -> dict[str, int]:
             event_id=str(event.event_id),
         )
     return {"requeued": len(stranded)}
+
+
+async def _order_from_cart(
+    ctx: dict[str, Any], scope: TenantScope, event_id: UUID, stored: StoredInbound
+) -> None:
+    """A customer's cart becomes its order request (one per cart), announced like any new one."""
+    event = await scope.get(InboundEvent, event_id)
+    message = InboundMessage.from_json(dict(json_value(event.payload)))
+    if message.kind != InboundKind.ORDER or message.from_me:
+        return
+    order_id = await order_from_cart(scope, stored.conversation_id, stored.message_id, message.data)
+    await events.publish(ctx["redis"], str(scope.tenant_id), "order.updated", order_id=order_id)
 
 
 async def _has_media(scope: TenantScope, message_id: UUID) -> bool:

@@ -95,3 +95,39 @@ async def test_another_tenants_ids_cannot_be_reordered(client, tokens):
         "/api/v1/services/reorder", json={"ids": [made.json()["id"]]}, headers=tokens.globex_owner
     )
     assert response.status_code == 404
+
+
+async def test_a_service_carries_its_whatsapp_content_id_once_per_business(client, tokens):
+    owner = tokens.acme_owner
+    made = await client.post(
+        "/api/v1/services", json={"name": "Cut", "price": "10", "sku": " HC-1 "}, headers=owner
+    )
+    assert made.status_code == 201 and made.json()["sku"] == "HC-1"
+    url = f"/api/v1/services/{made.json()['id']}"
+    plain = await client.post(
+        "/api/v1/services", json={"name": "Trim", "price": "5"}, headers=owner
+    )
+    assert plain.json()["sku"] == ""
+    other = f"/api/v1/services/{plain.json()['id']}"
+
+    taken = await client.patch(other, json={"sku": "HC-1"}, headers=owner)
+    assert taken.status_code == 409 and taken.json()["code"] == "SKU_EXISTS"
+    assert taken.json()["field"] == "sku" and "'Cut' already has" in taken.json()["message"]
+    again = await client.post(
+        "/api/v1/services", json={"name": "Wash", "price": "3", "sku": "HC-1"}, headers=owner
+    )
+    assert again.status_code == 409 and again.json()["code"] == "SKU_EXISTS"
+    too_long = await client.patch(other, json={"sku": "x" * 101}, headers=owner)
+    assert too_long.status_code == 422 and too_long.json()["field"] == "sku"
+
+    assert (await client.patch(url, json={"sku": ""}, headers=owner)).json()["sku"] == ""
+    moved = await client.patch(other, json={"sku": "HC-1"}, headers=owner)
+    assert moved.status_code == 200 and moved.json()["sku"] == "HC-1"
+    kept = await client.patch(other, json={"price": "6"}, headers=owner)
+    assert kept.json()["sku"] == "HC-1"
+    elsewhere = await client.post(
+        "/api/v1/services",
+        json={"name": "Cut", "price": "10", "sku": "HC-1"},
+        headers=tokens.globex_owner,
+    )
+    assert elsewhere.status_code == 201
