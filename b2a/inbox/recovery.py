@@ -77,8 +77,12 @@ def plain_error(error: BaseException) -> str:
     in an HTTP error must not end up in the admin panel.
     """
     words = error.message if isinstance(error, B2AError) else f"{type(error).__name__}: {error}"
-    words = _TOKEN.sub("…", _URL.sub(r"\1", words))
-    return words.strip()[:500] or type(error).__name__
+    return _clean(words) or type(error).__name__
+
+
+def _clean(words: str) -> str:
+    """Words without links' query strings or long tokens, cut to the column's 500 characters."""
+    return _TOKEN.sub("…", _URL.sub(r"\1", words)).strip()[:500]
 
 
 async def record_failure(
@@ -136,10 +140,9 @@ async def requeue_stranded(*, older_than: timedelta = STUCK_AFTER) -> SweepResul
         for event, state in zip(batch, states, strict=True):
             if state is not None and state.live:
                 continue
-            if await _requeue_or_bury(event, state):
-                requeued += 1
-            else:
-                dead += 1
+            done = await _requeue_or_bury(event, state)
+            requeued += done == "requeued"
+            dead += done == "dead"
         after = batch[-1]
     return SweepResult(requeued, dead)
 
@@ -178,8 +181,12 @@ def waiting_query(cutoff: datetime, after: _Waiting | None = None) -> Any:
     return query.order_by(InboundEvent.created_at, InboundEvent.id).limit(SWEEP_BATCH)
 
 
-async def _requeue_or_bury(event: _Waiting, state: JobState | None) -> bool:
-    """Queue a stranded event again (True), or mark it dead when its attempts are spent."""
+async def _requeue_or_bury(event: _Waiting, state: JobState | None) -> str:
+    """Queue a stranded event again, or mark it dead when its attempts are spent; which.
+
+    An event processed meanwhile (its job finished between the read and now) is
+    left alone ("").
+    """
     if state is None:
         attempts = event.attempts + 1
         error = "its job was lost (never queued, or Redis lost its data); queued again"
@@ -201,10 +208,12 @@ async def _requeue_or_bury(event: _Waiting, state: JobState | None) -> bool:
         )
         .returning(InboundEvent.id)
     )
-    if not changed or dead:
-        return False
+    if not changed:
+        return ""
+    if dead:
+        return "dead"
     await enqueue_event(event.task, event.tenant, event.id)
-    return True
+    return "requeued"
 
 
 def _ended_words(state: JobState) -> str:
@@ -214,8 +223,12 @@ def _ended_words(state: JobState) -> str:
             f"the worker stopped while processing this event on each of its {state.attempts} "
             "attempts (killed, out of memory or restarted)"
         )
+    last_line = next((line for line in reversed(state.error.splitlines()) if line.strip()), "")
     if state.status == "failed":
-        return f"processing did not finish in time on its last of {state.attempts} attempts"
+        return _clean(
+            f"its job failed on the last of its {state.attempts} attempts, outside b2a's "
+            f"handling (timed out, or the database was unreachable): {last_line.strip()}"
+        )
     return "its job finished without processing the event"
 
 
@@ -328,13 +341,18 @@ async def retry_event(actor: Actor, event_id: UUID) -> None:
     Raises:
         Forbidden: the actor is not a super admin.
         NotFound: no such event.
-        Conflict: the event is not dead (already retried or discarded).
+        Conflict: the event is not dead (already retried or discarded), or the queue
+            still holds its last job for a few seconds (try again).
     """
     event = await _dead_event(actor, event_id)
     await InboundEvent.update({InboundEvent.attempts: 0, InboundEvent.dead_at: None}).where(
         InboundEvent.id == event_id
     )
-    await enqueue_event(task_for(event.dedupe_key), event.tenant, event_id)
+    if not await enqueue_event(task_for(event.dedupe_key), event.tenant, event_id):
+        await InboundEvent.update(
+            {InboundEvent.attempts: event.attempts, InboundEvent.dead_at: event.dead_at}
+        ).where(InboundEvent.id == event_id)
+        raise Conflict("the queue still holds this event's last job; retry it again in a minute.")
     await audit.record(actor, "inbox.event_retried", tenant_id=event.tenant, event_id=str(event_id))
 
 
