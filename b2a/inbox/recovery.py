@@ -88,7 +88,7 @@ def _clean(words: str) -> str:
 async def record_failure(
     scope: TenantScope, event_id: UUID, error: BaseException, *, attempt: int, last: bool
 ) -> bool:
-    """Write a failed attempt on the event; whether it is now dead (to be retried no more).
+    """Write a failed attempt on the event; whether to retry it no more (dead, or gone).
 
     ``attempt`` is the queue's count for this job (it includes attempts whose
     worker was killed before it could write anything); ``last`` says the queue

@@ -299,7 +299,7 @@ async def check_work() -> list[Check]:
     dead = await recovery.count_dead_events()
     stuck = await recovery.count_stuck_events(older_than=STUCK_EVENTS_AFTER)
     sends, oldest_send = await count_stuck_sends(older_than=STUCK_SENDS_AFTER)
-    checks = [
+    return [
         Check("dead events", "ok", "none: every event was processed or is being retried")
         if not dead.count
         else Check(
@@ -329,7 +329,6 @@ async def check_work() -> list[Check]:
             WORKER_FIX,
         ),
     ]
-    return checks
 
 
 async def check_failed_jobs(settings: Settings) -> Check:

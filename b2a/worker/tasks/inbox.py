@@ -38,7 +38,9 @@ def _bounded(task: EventTask) -> EventTask:
         try:
             return await task(ctx, tenant_id=tenant_id, event_id=event_id)
         except Exception as error:
-            job = ctx["job"]
+            job = ctx.get("job")
+            if job is None:  # called outside the queue (a script): its caller sees the error
+                raise
             scope = TenantScope(UUID(tenant_id))
             last = not job.retryable
             if not await recovery.record_failure(
