@@ -21,7 +21,7 @@ MARKS = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red
 def doctor(
     json_output: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Check config, database, Redis, processes, disk, public URL, AI and payments.
+    """Check config, database, Redis, processes, disk, public URL, AI, payments and stuck work.
 
     Exits 1 on any failure.
     """

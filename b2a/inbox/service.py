@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -29,8 +29,8 @@ from b2a.whatsapp.inbound import InboundMessage
 
 # The worker's half lives in b2a.inbox.storing; callers reach the pipeline here.
 __all__ = [
+    "StatusApplied",
     "StoredInbound",
-    "StrandedEvent",
     "Thread",
     "accept_inbound",
     "accept_status",
@@ -39,7 +39,6 @@ __all__ = [
     "conversation_for",
     "inbound_accepted",
     "store_inbound",
-    "stranded_events",
     "task_for",
 ]
 
@@ -93,7 +92,9 @@ STATUS_RANK = {
     DeliveryState.SENT: 1,
     DeliveryState.DELIVERED: 2,
     DeliveryState.READ: 3,
+    DeliveryState.PLAYED: 4,
 }
+"""The delivery states a status can move a message to, in the only order it may move."""
 
 
 async def accept_status(
@@ -124,37 +125,96 @@ async def accept_update(
     return await _accept(scope, channel_id, source, f"update:{update.dedupe_key}", payload)
 
 
-async def apply_status(scope: TenantScope, event_id: UUID) -> UUID | None:
-    """Move a message's delivery state forward (updates arrive out of order); the message id.
+@dataclass(frozen=True)
+class StatusApplied:
+    """What a delivery update did: its message (None when b2a does not know it) and outcome."""
 
-    A failure records the WhatsApp code and its plain-words explanation for agents.
+    message_id: UUID | None
+    outcome: str
+
+
+async def apply_status(scope: TenantScope, event_id: UUID) -> StatusApplied:
+    """Apply or record one delivery update; the event is always marked processed.
+
+    ``sent`` < ``delivered`` < ``read`` < ``played`` only move the state forward
+    (updates arrive out of order); ``failed`` keeps WhatsApp's code and plain
+    words; ``deleted`` marks the message deleted. A ``warning``, and any status
+    b2a does not know, is recorded on the event (outcome "recorded"). A status
+    for a message b2a does not know is "orphaned": recorded, never retried.
     """
     event = await scope.get(InboundEvent, event_id)
     data = dict(json_value(event.payload))
     message = await _status_target(scope, data)
     if message is None:
-        return None
-    new_state = DeliveryState(data["status"].upper())
-    values: dict[Any, Any] = {Message.state: new_state, Message.state_changed_at: clock.now()}
-    if new_state is DeliveryState.FAILED:
-        error = (data.get("errors") or [{}])[0]
-        failure = describe_failure(error.get("code", "unknown"), str(error.get("title", "")))
-        values.update({Message.error_code: failure.code, Message.error_detail: failure.plain})
-        await scope.update(Message, values).where(Message.id == message.id)
+        outcome = "orphaned"
     else:
-        # One conditional UPDATE, so concurrent out-of-order updates only move forward.
-        earlier = [
-            s
-            for s in DeliveryState
-            if STATUS_RANK.get(s, 0) < STATUS_RANK.get(new_state, 0)
-            and s not in (DeliveryState.FAILED, DeliveryState.DEAD)
-        ]
-        await scope.update(Message, values).where(
-            (Message.id == message.id) & Message.state.is_in(earlier)
-        )
+        outcome = await _apply(scope, message, str(data["status"]).lower(), data)
     event.processed_at = clock.now()
-    await event.save([InboundEvent.processed_at])
-    return message.id
+    event.outcome = outcome
+    await event.save([InboundEvent.processed_at, InboundEvent.outcome])
+    return StatusApplied(message.id if message else None, outcome)
+
+
+async def _apply(scope: TenantScope, message: Message, status: str, data: dict[str, Any]) -> str:
+    """Change the message as ``status`` says; the event's outcome."""
+    now = clock.now()
+    if status == "failed":
+        failure = describe_failure(_first_error(data).get("code", "unknown"), _error_words(data))
+        values: dict[Any, Any] = {
+            Message.state: DeliveryState.FAILED,
+            Message.state_changed_at: now,
+            Message.error_code: failure.code,
+            Message.error_detail: failure.plain,
+        }
+        await scope.update(Message, values).where(Message.id == message.id)
+    elif status == "deleted":
+        await scope.update(Message, {Message.deleted_at: now}).where(
+            (Message.id == message.id) & Message.deleted_at.is_null()
+        )
+    elif status == "warning":
+        words = _error_words(data) or "no detail given"
+        detail = f"WhatsApp sent a warning about this message: {words}"[:500]
+        await scope.update(Message, {Message.error_detail: detail}).where(Message.id == message.id)
+        return "recorded"
+    elif status.upper() in STATUS_RANK:
+        await _move_forward(scope, message.id, DeliveryState(status.upper()), now)
+    else:
+        return "recorded"
+    return "applied"
+
+
+async def _move_forward(
+    scope: TenantScope, message_id: UUID, state: DeliveryState, now: datetime
+) -> None:
+    """One conditional UPDATE, so concurrent out-of-order updates only move forward."""
+    earlier = [
+        s
+        for s in DeliveryState
+        if STATUS_RANK.get(s, 0) < STATUS_RANK[state]
+        and s not in (DeliveryState.FAILED, DeliveryState.DEAD)
+    ]
+    await scope.update(Message, {Message.state: state, Message.state_changed_at: now}).where(
+        (Message.id == message_id) & Message.state.is_in(earlier)
+    )
+
+
+def _first_error(data: dict[str, Any]) -> dict[str, Any]:
+    errors = data.get("errors") or [{}]
+    return errors[0] if isinstance(errors[0], dict) else {}
+
+
+def _error_words(data: dict[str, Any]) -> str:
+    """WhatsApp's own words for an error or warning: its title, message or details."""
+    error = _first_error(data)
+    details = error.get("error_data")
+    for words in (
+        error.get("title"),
+        error.get("message"),
+        details.get("details") if isinstance(details, dict) else None,
+    ):
+        if words:
+            return str(words)
+    return ""
 
 
 async def _status_target(scope: TenantScope, data: dict[str, Any]) -> Message | None:
@@ -191,35 +251,3 @@ _TASKS = {"status": "apply_status", "update": "apply_update", "msg": "process_in
 def task_for(dedupe_key: str) -> str:
     """The worker task that processes an event, by the prefix of its key."""
     return _TASKS.get(dedupe_key.partition(":")[0], "process_inbound")
-
-
-@dataclass(frozen=True)
-class StrandedEvent:
-    """An accepted event that no job has processed yet."""
-
-    tenant_id: UUID
-    event_id: UUID
-    task: str
-
-
-async def stranded_events(*, older_than: timedelta, limit: int = 500) -> list[StrandedEvent]:
-    """Events accepted but not processed (say Redis was down at ack time), across tenants.
-
-    The sweeper re-enqueues them; job keys make that safe if a job is still queued.
-    """
-    cutoff = clock.now() - older_than
-    rows = (
-        await InboundEvent.select(InboundEvent.id, InboundEvent.tenant, InboundEvent.dedupe_key)
-        .where(InboundEvent.processed_at.is_null() & (InboundEvent.created_at < cutoff))
-        .order_by(InboundEvent.created_at)
-        .limit(limit)
-        .run()
-    )
-    return [
-        StrandedEvent(
-            tenant_id=row["tenant"],
-            event_id=row["id"],
-            task=task_for(row["dedupe_key"]),
-        )
-        for row in rows
-    ]

@@ -11,12 +11,13 @@ from __future__ import annotations
 import uuid
 
 from b2a.errors import Invalid
+from b2a.inbox import recovery
 from b2a.inbox import service as inbox
 from b2a.inbox.queries import message_out
 from b2a.inbox.rules import ChannelState, IdentityKind, Transport
 from b2a.inbox.schemas import ChannelOut, MessageOut, SimulatedAccepted
 from b2a.inbox.tables import Channel, Conversation, CustomerIdentity, Message
-from b2a.lib import clock, queue
+from b2a.lib import clock
 from b2a.lib.phone import normalise_phone
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
@@ -70,12 +71,7 @@ async def simulate_customer_message(
     )
     event_id = await inbox.accept_inbound(scope, channel.id, Transport.SANDBOX, message)
     if event_id is not None:
-        await queue.enqueue(
-            "process_inbound",
-            key=f"process_inbound:{event_id}",
-            tenant_id=str(scope.tenant_id),
-            event_id=str(event_id),
-        )
+        await recovery.enqueue_event("process_inbound", scope.tenant_id, event_id)
     return SimulatedAccepted(event_id, channel.id, number)
 
 

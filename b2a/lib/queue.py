@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+# A job in one of these states will still run (or is running): whatever it is for is
+# not stranded. SAQ's other states (complete, failed, aborted) are final.
+LIVE_STATUSES = frozenset({"new", "queued", "active", "aborting"})
 
 
 class JobQueue(Protocol):
@@ -18,6 +24,23 @@ class JobQueue(Protocol):
 
     async def enqueue(self, job_or_func: str, **kwargs: Any) -> Any:
         """Queue a job by function name; returns None when the key is already queued."""
+
+    async def jobs(self, job_keys: Iterable[str]) -> list[Any]:
+        """The jobs stored under these keys, None where there is none."""
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What the queue remembers of a job: its status and how many times it started."""
+
+    status: str
+    attempts: int
+    error: str
+
+    @property
+    def live(self) -> bool:
+        """Whether the job will still run (queued, scheduled for a retry, or running)."""
+        return self.status in LIVE_STATUSES
 
 
 _installed: JobQueue | None = None
@@ -29,6 +52,12 @@ def install(queue: JobQueue) -> None:
     _installed = queue
 
 
+def _queue() -> JobQueue:
+    if _installed is None:
+        raise RuntimeError("no job queue installed in this process; call b2a.lib.queue.install")
+    return _installed
+
+
 async def enqueue(
     name: str,
     *,
@@ -36,17 +65,45 @@ async def enqueue(
     timeout: int = 60,
     retries: int = 3,
     delay: float = 0.0,
+    retry_delay: float = 0.0,
+    retry_backoff: float = 0.0,
     **kwargs: Any,
 ) -> bool:
     """Queue task ``name`` once per ``key``; returns False when it was already queued.
 
     ``retries`` counts total attempts (SAQ's meaning), not extra ones; ``delay``
-    holds the job back that many seconds.
+    holds the job back that many seconds. A failed attempt is retried after
+    ``retry_delay`` seconds, doubling each time up to ``retry_backoff`` seconds
+    when that is set.
     """
-    if _installed is None:
-        raise RuntimeError("no job queue installed in this process; call b2a.lib.queue.install")
     scheduled = math.ceil(time.time() + delay) if delay > 0 else 0
-    job = await _installed.enqueue(
-        name, key=key, timeout=timeout, retries=retries, scheduled=scheduled, kwargs=kwargs
+    job = await _queue().enqueue(
+        name,
+        key=key,
+        timeout=timeout,
+        retries=retries,
+        scheduled=scheduled,
+        retry_delay=retry_delay,
+        retry_backoff=retry_backoff or False,
+        kwargs=kwargs,
     )
     return job is not None
+
+
+async def job_states(keys: list[str]) -> list[JobState | None]:
+    """What the queue knows of each job key (one round trip), None for a job it does not hold.
+
+    A job the queue does not hold was never queued, or finished long enough
+    ago that its record expired, or was lost with Redis's data.
+    """
+    if not keys:
+        return []
+    return [
+        None if job is None else JobState(_status(job.status), job.attempts, job.error or "")
+        for job in await _queue().jobs(keys)
+    ]
+
+
+def _status(status: Any) -> str:
+    """SAQ's status as its plain value (its enum mixes in str, whose ``str()`` names the enum)."""
+    return str(getattr(status, "value", status))

@@ -7,7 +7,9 @@ import shutil
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -22,9 +24,12 @@ from b2a.billing.stripe_api import verify_stripe_key
 from b2a.db.diagnose import diagnose_database_error
 from b2a.db.engine import asyncpg_dsn, bind_engine, create_engine, uses_transaction_pooler
 from b2a.errors import ConfigError
+from b2a.inbox import recovery
 from b2a.lib import redis as redis_lib
 from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
+from b2a.ops.queue import create_queue
+from b2a.outbox.sweep import count_stuck_sends
 from b2a.schema.migrate import pending_ids
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import Settings, unknown_variables
@@ -276,6 +281,81 @@ async def check_payments(settings: Settings) -> list[Check]:
     return checks
 
 
+EVENTS_PAGE = "/admin/events"
+STUCK_EVENTS_AFTER = timedelta(minutes=5)
+STUCK_SENDS_AFTER = timedelta(minutes=10)
+WORKER_FIX = (
+    "Make sure the worker runs and reaches Redis (systemctl status b2a-worker; its log: "
+    "journalctl -u b2a-worker); its sweep picks the work up again every minute."
+)
+
+
+def _since(when: datetime | None) -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when else "?"
+
+
+async def check_work() -> list[Check]:
+    """Dead events, events and sends stuck in the pipeline (runs once the schema check passed)."""
+    dead = await recovery.count_dead_events()
+    stuck = await recovery.count_stuck_events(older_than=STUCK_EVENTS_AFTER)
+    sends, oldest_send = await count_stuck_sends(older_than=STUCK_SENDS_AFTER)
+    return [
+        Check("dead events", "ok", "none: every event was processed or is being retried")
+        if not dead.count
+        else Check(
+            "dead events",
+            "fail",
+            f"{dead.count} event(s) failed on every attempt, "
+            f"the oldest since {_since(dead.oldest)}",
+            f"See each one's error in the admin panel ({EVENTS_PAGE}); fix the cause, then Retry "
+            "it, or Discard it.",
+        ),
+        Check("stuck events", "ok", "none waiting longer than 5 minutes")
+        if not stuck.count
+        else Check(
+            "stuck events",
+            "fail",
+            f"{stuck.count} event(s) waiting unprocessed for over 5 minutes, "
+            f"the oldest since {_since(stuck.oldest)}",
+            WORKER_FIX,
+        ),
+        Check("stuck sends", "ok", "no message waiting to be sent longer than 10 minutes")
+        if not sends
+        else Check(
+            "stuck sends",
+            "fail",
+            f"{sends} outbound message(s) QUEUED or SENDING for over 10 minutes, "
+            f"the oldest since {_since(oldest_send)}",
+            WORKER_FIX,
+        ),
+    ]
+
+
+async def check_failed_jobs(settings: Settings) -> Check:
+    """Jobs the running workers gave up on since they started (SAQ's own counters)."""
+    queue = create_queue(settings.redis)
+    try:
+        await queue.connect()
+        info = await queue.info()
+    except Exception as exc:
+        return Check("failed jobs", "warn", f"the queue could not be read ({exc})", WORKER_FIX)
+    finally:
+        await queue.disconnect()
+    stats: list[dict[str, Any]] = [
+        dict(worker.get("stats") or {}) for worker in info["workers"].values()
+    ]
+    failed = sum(s.get("failed", 0) + s.get("aborted", 0) for s in stats)
+    if not failed:
+        return Check("failed jobs", "ok", f"none failed in {len(stats)} running worker(s)")
+    return Check(
+        "failed jobs",
+        "warn",
+        f"{failed} job(s) failed or were aborted since the workers started",
+        "Read why in the worker's log (journalctl -u b2a-worker, lines 'Error processing job'); "
+        f"an event given up on is listed at {EVENTS_PAGE}.",
+    )
+
+
 async def run_checks(settings: Settings) -> list[Check]:
     """Every check, the independent ones concurrently; those reading settings after the schema's."""
     database, redis, public = await asyncio.gather(
@@ -284,6 +364,8 @@ async def run_checks(settings: Settings) -> list[Check]:
     stored = all(c.ok for c in database)
     ai = await check_ai(settings) if stored else []
     payments = await check_payments(settings) if stored else []
+    work = await check_work() if stored else []
+    jobs = [await check_failed_jobs(settings)] if redis[0].ok else []
     return [
         *database,
         *redis,
@@ -291,6 +373,8 @@ async def run_checks(settings: Settings) -> list[Check]:
         *([public] if public else []),
         *ai,
         *payments,
+        *work,
+        *jobs,
     ]
 
 

@@ -54,3 +54,21 @@ async def stranded_sends(*, older_than: timedelta, limit: int = 500) -> list[Str
         .run()
     )
     return [StrandedSend(row["tenant"], row["id"], row["state_changed_at"]) for row in rows]
+
+
+async def count_stuck_sends(*, older_than: timedelta) -> tuple[int, datetime | None]:
+    """How many outbound messages wait QUEUED or SENDING untouched, and the oldest's time."""
+    cutoff = clock.now() - older_than
+    where = (
+        Message.state.is_in([DeliveryState.QUEUED, DeliveryState.SENDING])
+        & (Message.direction == Direction.OUTBOUND)
+        & (Message.state_changed_at < cutoff)
+    )
+    count = await Message.count().where(where)
+    oldest = (
+        await Message.select(Message.state_changed_at)
+        .where(where)
+        .order_by(Message.state_changed_at)
+        .first()
+    )
+    return count, oldest["state_changed_at"] if oldest else None

@@ -42,11 +42,11 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from b2a.inbox import recovery, web_session
 from b2a.inbox import service as inbox
-from b2a.inbox import web_session
 from b2a.inbox.media import MAX_BYTES, stage_inbound_media
 from b2a.inbox.rules import CONNECT_SECONDS, ChannelMove, ChannelState, Transport
-from b2a.lib import events, queue
+from b2a.lib import events
 from b2a.session.bridge import Bridge
 from b2a.session.web_client import ClientFactory, SendFailed, WebClient
 from b2a.session.web_kinds import media_part, unwrapped
@@ -456,12 +456,7 @@ class WebSessionRunner:
         if event_id is None:
             return
         try:
-            await queue.enqueue(
-                "process_inbound",
-                key=f"process_inbound:{event_id}",
-                tenant_id=self.tenant_id,
-                event_id=str(event_id),
-            )
+            await recovery.enqueue_event("process_inbound", self.scope.tenant_id, event_id)
         except Exception as exc:  # persisted: the worker's sweep enqueues it later
             log.warning("tenant %s: inbound event queued later (%s)", self.tenant_id, exc)
 

@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 
 import pytest
 import redis as sync_redis
@@ -6,14 +7,25 @@ import redis as sync_redis
 from b2a.assistant.ai_settings import AISettings, ProviderConfig, save_ai_settings
 from b2a.billing import config
 from b2a.billing.schemas import LocalPayments
+from b2a.db.engine import bind_engine, create_engine
+from b2a.inbox.rules import Author, DeliveryState, Direction, Transport
+from b2a.inbox.tables import Channel, InboundEvent, Message
+from b2a.lib import clock
+from b2a.lib import queue as job_queue
 from b2a.lib.crypto import SecretBox
 from b2a.lib.redis import heartbeat_key
-from b2a.ops.checks import check_ai, check_payments
+from b2a.ops.checks import check_ai, check_failed_jobs, check_payments, check_work
+from b2a.schema.piccolo_app import all_tables
+from b2a.settings import load_settings, merged_environment
+from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
+from b2a.tenants.scope import TenantScope
 from tests.cli.helpers import b2a, operator_env
 from tests.fakes.openai_api import API_KEY, FakeOpenAI
 from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.http.api.conftest import seed_conversation
 from tests.integration.billing.conftest import METHODS
+from tests.pipeline import eventually, running_worker
 from tests.services import free_port, start_postgres, start_redis
 
 
@@ -167,3 +179,84 @@ async def test_the_payments_check_says_how_businesses_pay_and_asks_stripe_with_t
         assert "account B2A Hosting (acct_1FakeB2aHosting), test mode" in accepted.detail
         assert SECRET_KEY not in accepted.detail
         assert ("GET", "/v1/account", {}) in fake.state.requests
+
+
+async def _dead_and_stuck_work(scope):
+    """A dead event, an event waiting 10 minutes, and a send QUEUED for 20 minutes."""
+    channel = scope.new(Channel, transport=Transport.SANDBOX)
+    await channel.save()
+    now = clock.now()
+    events = [
+        scope.new(
+            InboundEvent,
+            channel=channel.id,
+            source=Transport.SANDBOX,
+            dedupe_key=key,
+            created_at=now - timedelta(minutes=10),
+            dead_at=dead,
+            attempts=5 if dead else 0,
+        )
+        for key, dead in (("msg:wamid.dead", now - timedelta(minutes=8)), ("msg:wamid.slow", None))
+    ]
+    await InboundEvent.insert(*events)
+    conversation = await seed_conversation(scope, channel)
+    send = scope.new(
+        Message,
+        conversation=conversation.id,
+        direction=Direction.OUTBOUND,
+        author=Author.SYSTEM,
+        text="still waiting",
+        state=DeliveryState.QUEUED,
+        state_changed_at=now - timedelta(minutes=20),
+    )
+    await send.save()
+
+
+async def test_the_work_checks_pass_when_nothing_is_stuck_and_name_dead_and_stuck_work(cast):
+    assert all(check.level == "ok" for check in await check_work())
+    await _dead_and_stuck_work(TenantScope(cast.acme_owner.tenant_id))
+    dead, stuck, sends = await check_work()
+    assert dead.level == "fail" and dead.detail.startswith("1 event(s) failed on every attempt")
+    assert "/admin/events" in dead.fix and "Retry" in dead.fix
+    assert stuck.level == "fail" and stuck.detail.startswith("1 event(s) waiting unprocessed")
+    assert sends.level == "fail" and "1 outbound message(s) QUEUED or SENDING" in sends.detail
+    assert "systemctl status b2a-worker" in stuck.fix and "systemctl status b2a-worker" in sends.fix
+
+
+async def test_failed_jobs_are_counted_from_the_running_workers(db, make_settings, redis):
+    settings = make_settings(B2A_DB_URL=db.url)
+    async with running_worker(settings) as worker:
+        assert (await check_failed_jobs(settings)).level == "ok"
+        await job_queue.enqueue("send_email", key="no-arguments", retries=1)
+        await eventually(lambda: _failed(worker))
+        await eventually(lambda: _reported(settings))
+        check = await check_failed_jobs(settings)
+    assert check.detail == "1 job(s) failed or were aborted since the workers started"
+    assert "journalctl -u b2a-worker" in check.fix
+
+
+async def _failed(worker):
+    job = await worker.queue.job("no-arguments")
+    return job is not None and job.status == "failed"
+
+
+async def _reported(settings):
+    return (await check_failed_jobs(settings)).level == "warn"
+
+
+async def test_doctor_reports_dead_events_with_the_page_to_look_at(healthy, redis):
+    await redis.set(heartbeat_key("worker", "test:1"), "1", ex=60)
+    await redis.set(heartbeat_key("whatsapp", "test:1"), "1", ex=60)
+    engine = create_engine(load_settings(merged_environment(healthy)).db)
+    bind_engine(engine, all_tables())
+    tenant, _ = await tenants.create_tenant(
+        Actor.operator("tests"), "Bakery", admin_email="owner@bakery.test"
+    )
+    await _dead_and_stuck_work(TenantScope(tenant.id))
+    code, checks = _doctor(healthy)
+    assert code == 1
+    assert (
+        checks["dead events"]["level"] == "fail" and "/admin/events" in checks["dead events"]["fix"]
+    )
+    assert checks["stuck events"]["level"] == "fail"
+    assert checks["stuck sends"]["level"] == "fail"

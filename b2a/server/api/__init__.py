@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from b2a.server.api.admin_ai import AdminAIController
 from b2a.server.api.admin_billing import AdminBillingController
+from b2a.server.api.admin_events import AdminEventController
 from b2a.server.api.admin_users import AdminUserController
 from b2a.server.api.analytics import get_analytics, get_dashboard
 from b2a.server.api.billing import BillingController
@@ -77,6 +78,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             AdminUserController,
             TeamController,
             AdminBillingController,
+            AdminEventController,
         ],
         middleware=[DefineMiddleware(ApiAuthentication)],
         guards=[tenant_member],

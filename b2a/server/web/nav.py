@@ -53,6 +53,7 @@ ADMIN_NAV: tuple[NavItem, ...] = (
     NavItem("AI", "/admin/ai", Area.ADMIN, needs_tenant=False),
     NavItem("AI usage", "/admin/usage", Area.ADMIN, needs_tenant=False),
     NavItem("Audit", "/admin/audit", Area.ADMIN, needs_tenant=False),
+    NavItem("Dead events", "/admin/events", Area.ADMIN, needs_tenant=False),
     NavItem("Settings", "/admin/settings", Area.ADMIN, needs_tenant=False),
     NavItem("My account", "/app/account", Area.ACCOUNT, needs_tenant=False),
 )

@@ -16,6 +16,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 
 from b2a.errors import Invalid, Unauthorized
+from b2a.inbox import recovery
 from b2a.inbox import service as inbox
 from b2a.inbox.channels import (
     CloudChannel,
@@ -25,7 +26,6 @@ from b2a.inbox.channels import (
     find_cloud_channel,
 )
 from b2a.inbox.rules import Transport
-from b2a.lib import queue
 from b2a.lib.crypto import SecretBox
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_webhook import (
@@ -102,12 +102,7 @@ async def receive_webhook(
             task = "apply_update"
         if event_id is not None:
             accepted += 1
-            await queue.enqueue(
-                task,
-                key=f"{task}:{event_id}",
-                tenant_id=str(target.tenant),
-                event_id=str(event_id),
-            )
+            await recovery.enqueue_event(task, target.tenant, event_id)
     return {"accepted": accepted}
 
 

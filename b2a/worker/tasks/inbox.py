@@ -1,21 +1,27 @@
-"""Inbound processing tasks: each stores one accepted event and announces it."""
+"""Inbound processing tasks: each stores one accepted event and announces it.
+
+Each event task runs inside ``_bounded``: a failure is written on the event and
+retried by the queue with backoff until its attempts run out, then the event is
+dead (``b2a.inbox.recovery``) and its job ends without a further retry.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from b2a.db.columns import json_value
+from b2a.inbox import recovery, updates
 from b2a.inbox import service as inbox
-from b2a.inbox import updates
 from b2a.inbox.channels import cloud_credentials
 from b2a.inbox.media import adopt_inbound_media, save_message_media
 from b2a.inbox.rules import Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, InboundEvent, Message
-from b2a.lib import events, queue
+from b2a.lib import events
 from b2a.lib.crypto import SecretBox
 from b2a.orders.carts import order_from_cart
 from b2a.outbox.auto_replies import reply_step
@@ -24,7 +30,32 @@ from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudApiClient
 from b2a.whatsapp.inbound import InboundKind, InboundMessage
 
+EventTask = Callable[..., Awaitable[dict[str, Any]]]
 
+
+def _bounded(task: EventTask) -> EventTask:
+    """Write a failed attempt on its event; after the last one, the event is dead, not retried."""
+
+    @wraps(task)
+    async def run(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
+        try:
+            return await task(ctx, tenant_id=tenant_id, event_id=event_id)
+        except Exception as error:
+            job = ctx.get("job")
+            if job is None:  # called outside the queue (a script): its caller sees the error
+                raise
+            scope = TenantScope(UUID(tenant_id))
+            last = not job.retryable
+            if not await recovery.record_failure(
+                scope, UUID(event_id), error, attempt=job.attempts, last=last
+            ):
+                raise
+            return {"dead": True, "error": recovery.plain_error(error)}
+
+    return run
+
+
+@_bounded
 async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
     """Store an accepted inbound message, publish it, then run the reply step once.
 
@@ -51,14 +82,19 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
     }
 
 
+@_bounded
 async def apply_status(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
     """Apply a delivery update and publish the new state."""
-    message_id = await inbox.apply_status(TenantScope(UUID(tenant_id)), UUID(event_id))
-    if message_id is not None:
-        await events.publish(ctx["redis"], tenant_id, "message.status", message_id=message_id)
-    return {"message_id": str(message_id) if message_id else None}
+    applied = await inbox.apply_status(TenantScope(UUID(tenant_id)), UUID(event_id))
+    if applied.message_id is not None:
+        await events.publish(
+            ctx["redis"], tenant_id, "message.status", message_id=applied.message_id
+        )
+    message_id = str(applied.message_id) if applied.message_id else None
+    return {"message_id": message_id, "outcome": applied.outcome}
 
 
+@_bounded
 async def apply_update(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
     """Apply a business-side change (templates, account, preferences)."""
     outcome = await updates.apply_update(TenantScope(UUID(tenant_id)), UUID(event_id))
@@ -66,16 +102,9 @@ async def apply_update(ctx: dict[str, Any], *, tenant_id: str, event_id: str) ->
 
 
 async def requeue_stranded(ctx: dict[str, Any]) -> dict[str, int]:
-    """Re-enqueue accepted events that were never processed (nothing accepted is lost)."""
-    stranded = await inbox.stranded_events(older_than=timedelta(seconds=30))
-    for event in stranded:
-        await queue.enqueue(
-            event.task,
-            key=f"{event.task}:{event.event_id}",
-            tenant_id=str(event.tenant_id),
-            event_id=str(event.event_id),
-        )
-    return {"requeued": len(stranded)}
+    """Queue again the accepted events no job will process (nothing accepted is lost)."""
+    swept = await recovery.requeue_stranded()
+    return {"requeued": swept.requeued, "dead": swept.dead}
 
 
 async def _order_from_cart(

@@ -1,7 +1,11 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from b2a.inbox import recovery
 from b2a.inbox import service as inbox
+from b2a.inbox.recovery import SweepResult
 from b2a.inbox.rules import ConversationStatus, Direction, Owner, Transport
 from b2a.inbox.tables import (
     Channel,
@@ -14,8 +18,14 @@ from b2a.inbox.tables import (
 from b2a.lib import clock
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.inbound import Identity, InboundMessage
+from tests.pipeline import installed_queue
 
 AT = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings(make_settings, db, tmp_path):
+    return make_settings(B2A_DB_URL=db.url, B2A_HOME=str(tmp_path))
 
 
 def msg(wamid, text="hi", phone="923001234567", *, from_me=False, at=AT, lid=None):
@@ -96,18 +106,22 @@ async def test_the_same_whatsapp_id_in_two_tenants_stays_apart(cast):
     assert await acme.count(Message).run() == 1 and await globex.count(Message).run() == 1
 
 
-async def test_events_accepted_but_never_processed_are_found_for_requeueing(cast):
+async def test_events_accepted_but_never_queued_are_queued_again_once(cast, settings, redis):
     scope = TenantScope(cast.acme_owner.tenant_id)
     channel = await _channel(scope)
     stranded_id = await inbox.accept_inbound(scope, channel, Transport.CLOUD, msg("wamid.s1"))
-    done_id, _ = await _receive(scope, channel, msg("wamid.s2"))
+    await _receive(scope, channel, msg("wamid.s2"))
     await scope.update(
         InboundEvent, {InboundEvent.created_at: clock.now() - timedelta(minutes=5)}
     ).run()
-    found = await inbox.stranded_events(older_than=timedelta(seconds=30))
-    assert [(e.event_id, e.task) for e in found] == [(stranded_id, "process_inbound")]
-    assert done_id not in {e.event_id for e in found}
-    assert await inbox.stranded_events(older_than=timedelta(hours=1)) == []
+    async with installed_queue(settings) as queue:
+        assert await recovery.requeue_stranded(older_than=timedelta(hours=1)) == SweepResult(0, 0)
+        assert await recovery.requeue_stranded() == SweepResult(requeued=1, dead=0)
+        assert await recovery.requeue_stranded() == SweepResult(0, 0), "its job is queued now"
+        job = await queue.job(f"process_inbound:{stranded_id}")
+    assert job.kwargs == {"tenant_id": str(scope.tenant_id), "event_id": str(stranded_id)}
+    event = await scope.get(InboundEvent, stranded_id)
+    assert event.attempts == 1 and "queued again" in event.last_error and event.dead_at is None
 
 
 async def test_two_first_messages_processed_at_once_make_one_customer_and_one_conversation(cast):
