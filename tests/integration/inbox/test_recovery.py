@@ -98,7 +98,7 @@ async def test_a_poison_event_is_dead_after_its_attempts_with_its_error(
             tenant_id=str(scope.tenant_id),
             event_id=str(poison),
         )
-        await eventually(lambda: _dead(scope, poison))
+        await eventually(lambda: _dead(scope, poison), timeout=60)
         job = await worker.queue.job(f"process_inbound:{poison}")
     event = await _event(scope, poison)
     assert event.attempts == EVENT_ATTEMPTS and event.processed_at is None
