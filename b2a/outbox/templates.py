@@ -66,6 +66,8 @@ def _out(row: MessageTemplate) -> TemplateOut:
         meta_status=row.meta_status,
         sendable=sendable,
         synced_at=row.synced_at,
+        quality=row.quality,
+        status_reason=row.status_reason,
     )
 
 

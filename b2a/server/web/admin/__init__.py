@@ -14,6 +14,7 @@ from b2a.server.web.admin import (
     audit,
     billing,
     coupons,
+    notices,
     overview,
     payments,
     plans,
@@ -33,4 +34,5 @@ HANDLERS: list[Any] = [
     *usage.HANDLERS,
     *ai.HANDLERS,
     *audit.HANDLERS,
+    *notices.HANDLERS,
 ]
