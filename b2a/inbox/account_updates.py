@@ -26,6 +26,15 @@ RESTRICTIONS = {
 }
 
 
+def _mapping(raw: Any) -> Value:
+    """A part of the value that should be an object; anything else reads as empty."""
+    return raw if isinstance(raw, Mapping) else {}
+
+
+def _mappings(raw: Any) -> list[Value]:
+    return [item for item in raw if isinstance(item, Mapping)] if isinstance(raw, list) else []
+
+
 def _words(raw: Any) -> str:
     return str(raw or "").replace("_", " ").lower()
 
@@ -44,10 +53,9 @@ def _danger(kind: str, text: str, key: str, subject: str) -> Announcement:
 
 def _restriction(value: Value) -> Announcement:
     limits = []
-    for item in value.get("restriction_info") or []:
-        what = RESTRICTIONS.get(
-            item.get("restriction_type", ""), _words(item.get("restriction_type"))
-        )
+    for item in _mappings(value.get("restriction_info")):
+        kind = str(item.get("restriction_type") or "")
+        what = RESTRICTIONS.get(kind, _words(kind))
         until = _date(item.get("expiration"))
         limits.append(f"{what} until {until}" if until else what)
     detail = "; ".join(limits) or "some actions are blocked"
@@ -58,8 +66,7 @@ def _restriction(value: Value) -> Announcement:
 
 
 def _violation(value: Value) -> Announcement:
-    info = value.get("violation_info") or {}
-    kind = _words(info.get("violation_type")) if isinstance(info, Mapping) else ""
+    kind = _words(_mapping(value.get("violation_info")).get("violation_type"))
     about = f" ({kind})" if kind else ""
     text = (
         f"WhatsApp found a policy violation{about} on this business account; more may lead to "
@@ -69,7 +76,7 @@ def _violation(value: Value) -> Announcement:
 
 
 def _ban(value: Value) -> Announcement:
-    info = value.get("ban_info") or {}
+    info = _mapping(value.get("ban_info"))
     state = str(info.get("waba_ban_state") or "").upper()
     when = _date(info.get("waba_ban_date"))
     on = f" on {when}" if when else ""

@@ -59,6 +59,11 @@ async def _customer(scope: TenantScope, wa_id: str) -> UUID | None:
     return UUID(str(row["id"])) if row is not None else None
 
 
+def _objects(raw: Any) -> list[Mapping[str, Any]]:
+    """The objects of a list in the value; anything else Meta never sends reads as none."""
+    return [item for item in raw if isinstance(item, Mapping)] if isinstance(raw, list) else []
+
+
 async def apply_preferences(scope: TenantScope, value: Mapping[str, Any]) -> str:
     """Store each marketing stop or resume on its customer; the event's outcome.
 
@@ -66,10 +71,10 @@ async def apply_preferences(scope: TenantScope, value: Mapping[str, Any]) -> str
     none of them is a customer of this business, ``ignored`` when no preference
     is about marketing.
     """
-    contacts = [c.get("wa_id") for c in value.get("contacts") or [] if isinstance(c, Mapping)]
+    contacts = [c.get("wa_id") for c in _objects(value.get("contacts"))]
     outcome = "ignored"
-    for item in value.get("user_preferences") or []:
-        if not isinstance(item, Mapping) or item.get("category") != CATEGORY:
+    for item in _objects(value.get("user_preferences")):
+        if item.get("category") != CATEGORY:
             continue
         wa_id = str(item.get("wa_id") or (contacts[0] if contacts else "") or "")
         choice = str(item.get("value") or "").lower()
