@@ -388,6 +388,9 @@ async def test_a_marketing_stop_is_stored_shown_and_respected_until_resumed(
     await browser.log_in(cast.acme_agent.email, PASSWORD)
     page = await browser.get(f"/app/inbox/{thread.id}")
     assert "Ayesha asked for no marketing messages since 15 Nov 2024" in page.text
+    form = {"template_id": str(marketing.id), "var_1": "Ayesha"}
+    typed = await browser.post(f"/app/inbox/{thread.id}/reply", form)
+    assert typed.status_code == 409 and "asked WhatsApp for no marketing messages" in typed.text
     shown = await browser.client.get(f"/api/v1/conversations/{thread.id}", headers=owner)
     assert shown.json()["customer"]["marketing_opt_out_at"].startswith("2024-11-15")
 
