@@ -24,6 +24,8 @@ class CustomerOut(msgspec.Struct):
     id: UUID
     name: str
     phone: str
+    marketing_opt_out_at: datetime | None = None
+    """When they asked WhatsApp for no marketing messages; marketing templates are refused."""
 
 
 class ConversationOut(msgspec.Struct):

@@ -23,6 +23,7 @@ from b2a.billing.enforcement import billing_suspension
 from b2a.db.columns import json_value
 from b2a.db.sql import Statement
 from b2a.errors import NotFound, TransportError
+from b2a.inbox.preferences import is_marketing
 from b2a.inbox.rules import DeliveryState, IdentityKind, MessageKind, Transport
 from b2a.inbox.tables import Message
 from b2a.lib import clock, ratelimit
@@ -35,6 +36,10 @@ from b2a.whatsapp import transport as wa
 
 # A per-number wait shorter than this is slept off in the job; longer ones reschedule it.
 SLEEP_AT_MOST = 1.0
+NO_MARKETING = (
+    "the customer asked WhatsApp for no marketing messages after this one was queued, "
+    "so it was not sent"
+)
 INTERRUPTED = (
     "the worker stopped while sending; WhatsApp may have accepted it, so it was not sent again"
 )
@@ -79,6 +84,8 @@ class Pending:
     recipient: str
     scheduled: bool
     channel: SendingChannel
+    marketing_opt_out: bool = False
+    """The customer asked for no marketing messages (``b2a.inbox.preferences``)."""
 
 
 # The recipient: Cloud sends to the wa_id, web to the JID; both fall back to the phone number.
@@ -89,6 +96,7 @@ _PENDING = Statement(
             WHERE i.tenant = m.tenant AND i.customer = c.customer
                 AND i.kind = CASE ch.transport WHEN :cloud THEN :wa_id WHEN :web THEN :jid END
             LIMIT 1), cu.phone) AS recipient,
+        cu.marketing_opt_out_at IS NOT NULL AS marketing_opt_out,
         EXISTS (SELECT 1 FROM scheduled_message s
             WHERE s.tenant = m.tenant AND s.message = m.id) AS scheduled
     FROM message m
@@ -138,6 +146,9 @@ async def deliver(
     if hold is not None:
         await _bury(scope, message, hold.code, hold.reason)
         return Outcome(Step.DONE, DeliveryState.DEAD, reason=hold.reason)
+    if _unwanted_marketing(message):
+        await _bury(scope, message, "NO_MARKETING", NO_MARKETING)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=NO_MARKETING)
     try:
         sent = await transport.send(_outbound(message))
     except TransportError as error:
@@ -184,6 +195,7 @@ async def _pending(scope: TenantScope, message_id: UUID) -> Pending:
         channel=SendingChannel(
             row["channel_id"], scope.tenant_id, row["transport"], row["credentials"]
         ),
+        marketing_opt_out=bool(row["marketing_opt_out"]),
     )
 
 
@@ -217,6 +229,14 @@ async def _claim(scope: TenantScope, message: Pending) -> int | None:
         _CLAIM, id=message.id, state=message.state, sending=DeliveryState.SENDING, at=clock.now()
     )
     return int(row["attempts"]) if row else None
+
+
+def _unwanted_marketing(message: Pending) -> bool:
+    """A marketing template queued before the customer asked WhatsApp for none."""
+    if not message.marketing_opt_out or message.kind != MessageKind.TEMPLATE:
+        return False
+    template: dict[str, Any] = dict(json_value(message.template) or {})
+    return is_marketing(str(template.get("category", "")))
 
 
 def _outbound(message: Pending) -> wa.Outbound:

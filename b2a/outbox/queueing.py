@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from b2a.db.sql import Statement
 from b2a.errors import Conflict, Invalid
 from b2a.inbox.media import save_message_media
+from b2a.inbox.preferences import refuse_marketing
 from b2a.inbox.rules import Author, DeliveryState, Direction, MessageKind, Owner, Transport
 from b2a.inbox.tables import Channel, Conversation, Message
 from b2a.lib import clock, queue
@@ -94,6 +95,7 @@ async def queue_message(
         NotFound: the conversation or template is not this tenant's.
         Invalid: empty message, template variables missing or unknown, unusable template.
         WindowClosed: a Cloud API conversation outside the 24-hour window, without a template.
+        MarketingOptedOut: a MARKETING template to a customer who asked for none.
     """
     message = await store_outbound(scope, conversation_id, draft, sender, media_root=media_root)
     await enqueue_send(scope.tenant_id, message.id)
@@ -117,6 +119,8 @@ async def store_outbound(
     conversation = await scope.get(Conversation, conversation_id)
     channel = await scope.get(Channel, conversation.channel)
     fields = await _content(scope, draft)
+    if fields["kind"] == MessageKind.TEMPLATE:
+        await refuse_marketing(scope, conversation.customer, fields["template"]["category"])
     if fields["kind"] == MessageKind.TEMPLATE and fields["template"]["source"] == "local":
         fields["kind"] = MessageKind.TEXT
     if channel.transport == Transport.CLOUD and fields["kind"] != MessageKind.TEMPLATE:
@@ -269,6 +273,7 @@ async def _template_content(
             "source": template.source,
             "name": template.name,
             "language": template.language,
+            "category": template.category,
             "params": [variables[name] for name in names],
         },
     }

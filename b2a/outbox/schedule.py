@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from b2a.db.columns import json_value
 from b2a.db.transaction import atomic
 from b2a.errors import B2AError, Conflict, Invalid
+from b2a.inbox.preferences import MarketingOptedOut, refuse_marketing
 from b2a.inbox.rules import Author, ChannelState, Transport
 from b2a.inbox.service import conversation_for
 from b2a.inbox.tables import Channel, Conversation, Customer
@@ -60,6 +61,7 @@ async def schedule_message(
         NotFound: the customer or template is not this tenant's.
         Invalid: neither or both of text and template, bad variables, a time in the past.
         Conflict: the customer has no conversation and no number is connected to start one.
+        MarketingOptedOut: a MARKETING template for a customer who asked for none.
     """
     await scope.get(Customer, request.customer_id)
     text = request.text.strip()
@@ -68,6 +70,7 @@ async def schedule_message(
     if request.template_id is not None:
         template = await scope.get(MessageTemplate, request.template_id)
         render_template(template.body, request.variables)
+        await refuse_marketing(scope, request.customer_id, template.category)
     zone = await business_zone(scope.tenant_id)
     send_at = _as_utc(zone, request.send_at)
     if send_at < clock.now() - PAST_TOLERANCE:
@@ -244,6 +247,9 @@ async def dispatch(scope: TenantScope, schedule_id: UUID) -> UUID | None:
                 raise _AlreadyTaken
     except _AlreadyTaken:
         return None
+    except MarketingOptedOut as error:  # their wish does not change within the retry minutes
+        await _attempt_failed(scope, schedule, error.message, final=True)
+        return None
     except B2AError as error:
         await _attempt_failed(scope, schedule, error.message)
         return None
@@ -294,13 +300,15 @@ def _draft(schedule: ScheduledMessage) -> Draft:
     return Draft(text=schedule.text)
 
 
-async def _attempt_failed(scope: TenantScope, schedule: ScheduledMessage, reason: str) -> None:
+async def _attempt_failed(
+    scope: TenantScope, schedule: ScheduledMessage, reason: str, *, final: bool = False
+) -> None:
     attempts = schedule.attempts + 1
     values: dict[Any, Any] = {
         ScheduledMessage.attempts: attempts,
         ScheduledMessage.last_error: reason[:500],
     }
-    if attempts >= QUEUE_ATTEMPTS:
+    if final or attempts >= QUEUE_ATTEMPTS:
         values[ScheduledMessage.status] = ScheduleStatus.FAILED
         values[ScheduledMessage.finished_at] = clock.now()
     await scope.update(ScheduledMessage, values).where(

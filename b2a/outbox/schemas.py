@@ -21,6 +21,10 @@ class TemplateOut(msgspec.Struct):
     meta_status: str | None
     sendable: bool
     synced_at: datetime | None
+    quality: str = ""
+    """Meta's quality rating: GREEN, YELLOW, RED or UNKNOWN ('' before Meta rated it)."""
+    status_reason: str = ""
+    """Why Meta rejected, paused or flagged it, in plain words."""
 
 
 class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):

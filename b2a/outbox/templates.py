@@ -66,6 +66,8 @@ def _out(row: MessageTemplate) -> TemplateOut:
         meta_status=row.meta_status,
         sendable=sendable,
         synced_at=row.synced_at,
+        quality=row.quality,
+        status_reason=row.status_reason,
     )
 
 
@@ -234,6 +236,8 @@ def _copy(row: MessageTemplate, template: MetaTemplate) -> None:
     row.body = template.body
     row.variables = json.dumps(template_variables(template.body))
     row.meta_status = _status_of(template.status)
+    if row.meta_status == MetaTemplateStatus.APPROVED:
+        row.status_reason = ""  # a reason a webhook gave for a rejection or pause is history
     row.meta_id = template.meta_id[:40]
     row.synced_at = clock.now()
 

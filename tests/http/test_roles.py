@@ -31,6 +31,7 @@ from b2a.outbox import schedule, templates
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.api_tokens import create_api_token
+from b2a.tenants.notices import Announcement, Level, raise_notice
 from b2a.tenants.rules import ACCESS, Area, Role
 from b2a.tenants.scope import TenantScope
 from tests.conftest import PASSWORD
@@ -171,6 +172,9 @@ async def seed(cast: Any) -> dict[str, str]:
         scope, schedule.ScheduleRequest(conversation.customer, later, "Hi")
     )
     extra = await tenants.create_user(owner, "extra@acme.test", password=PASSWORD)
+    notice = await raise_notice(
+        scope, Announcement("account_update", Level.WARNING, "Restricted.", "account:restriction")
+    )
     token = await create_api_token(Actor.operator("tests"), cast.acme_owner.email, name="walk")
     ids = {
         "conversation_id": conversation.id,
@@ -189,6 +193,7 @@ async def seed(cast: Any) -> dict[str, str]:
         "token_id": token.id,
         "tenant_id": cast.acme_owner.tenant_id,
         "coupon_id": coupon.id,
+        "notice_id": notice.id,
     }
     return {**{k: str(v) for k, v in ids.items()}, "action": "approve", "shortcut": "hours"}
 

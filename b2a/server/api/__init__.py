@@ -26,6 +26,7 @@ from b2a.server.api.customers import CustomerController
 from b2a.server.api.events import stream_events
 from b2a.server.api.labels import LabelController
 from b2a.server.api.messages import MessageController, download_media, list_dead_letters
+from b2a.server.api.notices import AdminNoticeController, NoticeController
 from b2a.server.api.orders import OrderController
 from b2a.server.api.sandbox import SandboxController
 from b2a.server.api.schedules import ScheduleController
@@ -79,6 +80,8 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             TeamController,
             AdminBillingController,
             AdminEventController,
+            NoticeController,
+            AdminNoticeController,
         ],
         middleware=[DefineMiddleware(ApiAuthentication)],
         guards=[tenant_member],

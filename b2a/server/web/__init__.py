@@ -27,6 +27,7 @@ from b2a.server.web import (
     dashboard,
     labels,
     message_templates,
+    notices,
     onboarding,
     orders,
     replies,
@@ -58,6 +59,7 @@ HANDLERS: list[Any] = [
     *message_templates.HANDLERS,
     *schedules.HANDLERS,
     *customers.HANDLERS,
+    *notices.HANDLERS,
     # The super admin's panel (/admin).
     *admin_panel.HANDLERS,
 ]

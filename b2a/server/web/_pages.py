@@ -24,6 +24,7 @@ from b2a.server.websession import settings_of, visit
 from b2a.system.platform import Growth, growth
 from b2a.tenants.actor import Actor
 from b2a.tenants.locale import business_zone
+from b2a.tenants.notices import NoticeOut, banners
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -44,6 +45,7 @@ async def page(
         "values": {},
         "growth": Growth(),
         "tz": await reader_zone(request),
+        "whatsapp_notices": await _banners(found.actor),
     }
     headers: dict[str, str] = {}
     if request.route_handler.opt.get("public"):
@@ -60,6 +62,13 @@ async def page(
         status_code=status,
         headers=headers,
     )
+
+
+async def _banners(actor: Actor | None) -> list[NoticeOut]:
+    """What WhatsApp said that the business must see, on every page of its panel."""
+    if actor is None or actor.tenant_id is None:
+        return []
+    return await banners(actor.scope)
 
 
 async def reader_zone(request: AnyRequest) -> ZoneInfo:

@@ -46,6 +46,7 @@ NAV: tuple[NavItem, ...] = (
 ADMIN_NAV: tuple[NavItem, ...] = (
     NavItem("Overview", "/admin", Area.ADMIN, needs_tenant=False),
     NavItem("Tenants", "/admin/tenants", Area.ADMIN, needs_tenant=False),
+    NavItem("Notices", "/admin/notices", Area.ADMIN, needs_tenant=False),
     NavItem("Plans", "/admin/plans", Area.ADMIN, needs_tenant=False),
     NavItem("Payments", "/admin/payments", Area.ADMIN, needs_tenant=False),
     NavItem("Billing", "/admin/billing", Area.ADMIN, needs_tenant=False),

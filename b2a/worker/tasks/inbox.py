@@ -97,7 +97,9 @@ async def apply_status(ctx: dict[str, Any], *, tenant_id: str, event_id: str) ->
 @_bounded
 async def apply_update(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
     """Apply a business-side change (templates, account, preferences)."""
-    outcome = await updates.apply_update(TenantScope(UUID(tenant_id)), UUID(event_id))
+    outcome = await updates.apply_update(
+        TenantScope(UUID(tenant_id)), UUID(event_id), settings=ctx["settings"]
+    )
     return {"outcome": outcome}
 
 

@@ -15,7 +15,9 @@ from b2a.inbox.tables import Conversation, ConversationLabel, Message, Note
 from b2a.lib.crypto import SecretBox
 from b2a.orders.tables import Order, OrderStatusChange
 from b2a.outbox.tables import ScheduledMessage
+from b2a.tenants.notices import Announcement, Level, raise_notice
 from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Notice
 from b2a.whatsapp.cloud_api import CloudCredentials
 from tests.http.api.conftest import OPERATOR, sandbox_channel, seed_conversation
 from tests.integration.billing.conftest import METHODS
@@ -83,7 +85,11 @@ async def _acme(client, cast, tokens):
     invited = await client.post(
         "/api/v1/team/invitations", json={"email": "secret-hire@acme.test"}, headers=h
     )
+    notice = await raise_notice(
+        scope, Announcement("account_update", Level.DANGER, "Banned.", "account:ban")
+    )
     return scope, {
+        "notice_id": notice.id,
         "member_id": invited.json()["member"]["id"],
         "payment_id": payment["id"],
         "service_id": service.json()["id"],
@@ -136,6 +142,7 @@ async def _snapshot(scope):
         await scope.select(FaqEntry, FaqEntry.answer),
         await scope.select(Order, Order.status, Order.details),
         await scope.count(OrderStatusChange),
+        await scope.select(Notice, Notice.dismissed_at),
     )
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from b2a.inbox.channels import connect_cloud_channel
 from b2a.lib.crypto import SecretBox
+from b2a.outbox.tables import MessageTemplate
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
 from tests.fakes.graph_api import TOKEN, FakeGraphApi
@@ -70,6 +71,14 @@ async def test_meta_templates_are_synced_with_their_status(client, cast, tokens,
     assert synced[("meta", "order_ready")]["meta_status"] == "PAUSED"
     assert synced[("meta", "old")]["meta_status"] == "DISABLED"
     assert len(synced) == 3
+
+    # A webhook said why it was paused; approved again at the next sync, the reason is history.
+    await scope.update(MessageTemplate, {MessageTemplate.status_reason: "customers blocked it"})
+    graph.state.templates = [
+        meta("order_ready", "APPROVED", "Hi {{1}}, order {{2}} is ready.", "m1")
+    ]
+    await client.post("/api/v1/templates/sync", headers=h)
+    assert (await _templates(client, h))[("meta", "order_ready")]["status_reason"] == ""
 
 
 async def test_local_templates_are_written_by_tenant_admins(client, tokens):

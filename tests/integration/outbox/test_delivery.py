@@ -7,12 +7,20 @@ import pytest
 
 from b2a.errors import Invalid
 from b2a.inbox.channels import connect_cloud_channel
+from b2a.inbox.preferences import MarketingOptedOut
 from b2a.inbox.rules import Author, DeliveryState, IdentityKind, Owner, Transport
 from b2a.inbox.service import accept_status, apply_status
 from b2a.inbox.tables import Channel, Conversation, Customer, CustomerIdentity, Message
 from b2a.lib import clock
 from b2a.lib.crypto import SecretBox
-from b2a.outbox.queueing import Draft, Sender, WindowClosed, queue_message, store_outbound
+from b2a.outbox.queueing import (
+    Draft,
+    Sender,
+    WindowClosed,
+    enqueue_send,
+    queue_message,
+    store_outbound,
+)
 from b2a.outbox.rules import MetaTemplateStatus, TemplateSource
 from b2a.outbox.tables import MessageTemplate
 from b2a.tenants.scope import TenantScope
@@ -243,3 +251,30 @@ async def test_the_closed_window_is_dated_in_the_business_zone(cast, settings, g
         with pytest.raises(WindowClosed) as refused:
             await queue_message(scope, conversation.id, Draft(text="hello?"), agent)
     assert f"closed at {closed:%Y-%m-%d %H:%M} (Asia/Karachi)" in str(refused.value)
+
+
+async def test_a_marketing_template_queued_before_the_customer_said_stop_is_not_sent(
+    cast, settings, graph, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope, settings, window_open=False)
+    offer = scope.new(
+        MessageTemplate,
+        source=TemplateSource.META,
+        name="spring_sale",
+        category="MARKETING",
+        body="{{1}}, 20% off today",
+        meta_status=MetaTemplateStatus.APPROVED,
+    )
+    await offer.save()
+    draft = Draft(template_id=offer.id, variables={"1": "Ayesha"})
+    queued = await store_outbound(scope, conversation.id, draft, Sender(Author.SYSTEM))
+    await scope.update(Customer, {Customer.marketing_opt_out_at: clock.now()})
+    async with running_worker(settings):
+        await enqueue_send(scope.tenant_id, queued.id)
+        message = await _final(scope, queued.id)
+    assert (message.state, message.error_code) == (DeliveryState.DEAD, "NO_MARKETING")
+    assert "asked WhatsApp for no marketing messages" in message.error_detail
+    assert graph.state.sent == []
+    with pytest.raises(MarketingOptedOut, match="send a utility template"):
+        await store_outbound(scope, conversation.id, draft, Sender(Author.SYSTEM))

@@ -15,6 +15,7 @@ from b2a.server.web.admin import (
     billing,
     coupons,
     events,
+    notices,
     overview,
     payments,
     plans,
@@ -35,4 +36,5 @@ HANDLERS: list[Any] = [
     *ai.HANDLERS,
     *audit.HANDLERS,
     *events.HANDLERS,
+    *notices.HANDLERS,
 ]

@@ -33,6 +33,7 @@ from b2a.tenants import recovery, service
 from b2a.tenants.controls import TenantControls, set_tenant_controls, tenant_controls
 from b2a.tenants.links import IssuedLink
 from b2a.tenants.locale import time_zones
+from b2a.tenants.notices import open_notices
 from b2a.tenants.overview import workspace
 from b2a.tenants.rules import AITier, TenantStatus
 from b2a.tenants.team import list_members
@@ -97,6 +98,7 @@ async def _detail_context(request: AnyRequest, tenant_id: UUID) -> dict[str, Any
             inside, reminder_days=settings_of(request).billing.reminder_days
         ),
         "users": await list_members(inside),
+        "notices": await open_notices(actor, tenant_id=tenant.id),
         "reset_link": None,
     }
 
