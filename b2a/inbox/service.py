@@ -20,7 +20,7 @@ from b2a.db.columns import json_value
 from b2a.db.sql import Statement
 from b2a.inbox.rules import DeliveryState, Transport
 from b2a.inbox.storing import StoredInbound, Thread, conversation_for, store_inbound
-from b2a.inbox.tables import InboundEvent, Message
+from b2a.inbox.tables import Conversation, Customer, InboundEvent, Message
 from b2a.lib import clock
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_webhook import CloudStatus, CloudUpdate
@@ -167,6 +167,8 @@ async def _apply(scope: TenantScope, message: Message, status: str, data: dict[s
             Message.error_detail: failure.plain,
         }
         await scope.update(Message, values).where(Message.id == message.id)
+        if failure.code == STOPPED_MARKETING:
+            await _opt_out(scope, message, now)
     elif status == "deleted":
         await scope.update(Message, {Message.deleted_at: now}).where(
             (Message.id == message.id) & Message.deleted_at.is_null()
@@ -195,6 +197,18 @@ async def _move_forward(
     ]
     await scope.update(Message, {Message.state: state, Message.state_changed_at: now}).where(
         (Message.id == message_id) & Message.state.is_in(earlier)
+    )
+
+
+STOPPED_MARKETING = "131050"
+"""WhatsApp refused a marketing template: the customer stopped marketing from this business."""
+
+
+async def _opt_out(scope: TenantScope, message: Message, at: datetime) -> None:
+    """Meta's refusal is the customer's stop as surely as a preferences webhook: remember it."""
+    conversation = await scope.get(Conversation, message.conversation)
+    await scope.update(Customer, {Customer.marketing_opt_out_at: at}).where(
+        (Customer.id == conversation.customer) & Customer.marketing_opt_out_at.is_null()
     )
 
 

@@ -1,7 +1,7 @@
 """Every status Meta sends ends processed: applied, recorded, or orphaned (no such message)."""
 
 from b2a.inbox.rules import DeliveryState
-from b2a.inbox.tables import InboundEvent, Message
+from b2a.inbox.tables import Customer, InboundEvent, Message
 from tests.http.webhooks.test_whatsapp import (  # noqa: F401 (cloud is a fixture)
     _drain,
     _event_keys,
@@ -57,3 +57,20 @@ async def test_played_deleted_warning_unknown_and_orphaned_statuses_each_end_pro
         "WhatsApp sent a warning about this message: "
         "The catalogue item in this message is no longer available"
     )
+
+
+async def test_a_marketing_template_refused_with_131050_remembers_the_customer_stopped_marketing(
+    cloud,  # noqa: F811 (the fixture imported above)
+    redis,
+):
+    settings, scope, channel = cloud
+    await _post(settings, channel, delivery([text("wamid.OUT")]))
+    await _drain(settings, await _event_keys(scope, "process_inbound", "msg:%"))
+    stopped = {"code": 131050, "title": "Unable to deliver the message"}
+    await _post(settings, channel, delivery(statuses=[_status("failed", errors=[stopped])]))
+    await _drain(settings, await _event_keys(scope, "apply_status", "status:%"))
+
+    message = await scope.objects(Message).first()
+    assert message.state == DeliveryState.FAILED and message.error_code == "131050"
+    customer = await scope.objects(Customer).first()
+    assert customer.marketing_opt_out_at is not None
