@@ -9,6 +9,7 @@ from uuid import UUID
 
 from b2a.inbox import service as inbox
 from b2a.inbox import updates
+from b2a.inbox.annotations import Annotation
 from b2a.inbox.channels import cloud_credentials
 from b2a.inbox.media import adopt_inbound_media, save_message_media
 from b2a.inbox.rules import Transport
@@ -16,16 +17,22 @@ from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
 from b2a.lib import events, queue
 from b2a.lib.crypto import SecretBox
-from b2a.outbox.auto_replies import reply_step
+from b2a.outbox.auto_replies import hand_over_reason, reply_step
 from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudApiClient
 
 
 async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
-    """Store an accepted inbound message, publish it, then run the reply step once."""
+    """Store an accepted inbound message, publish it, then run the reply step once.
+
+    A reaction, edit or deletion only changes the message it names: the open
+    thread is told to refresh, and nothing automatic follows.
+    """
     scope = TenantScope(UUID(tenant_id))
     stored = await inbox.store_inbound(scope, UUID(event_id))
+    if isinstance(stored, Annotation):
+        return await _annotated(ctx, tenant_id, stored)
     if (stored.media_id or stored.media_file) and not await _has_media(scope, stored.message_id):
         await _keep_media(ctx, scope, stored)
     if not stored.duplicate:
@@ -37,11 +44,27 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
             message_id=stored.message_id,
         )
     replies = await reply_step(scope, stored)
+    if hand_over_reason(stored.kind, stored.text):
+        await events.publish(
+            ctx["redis"], tenant_id, "conversation.updated", conversation_id=stored.conversation_id
+        )
     return {
         "message_id": str(stored.message_id),
         "duplicate": stored.duplicate,
         "replies": [str(r) for r in replies],
     }
+
+
+async def _annotated(ctx: dict[str, Any], tenant_id: str, done: Annotation) -> dict[str, Any]:
+    if done.message_id is not None:
+        await events.publish(
+            ctx["redis"],
+            tenant_id,
+            "message.updated",
+            conversation_id=done.conversation_id,
+            message_id=done.message_id,
+        )
+    return {"kind": done.kind, "outcome": done.outcome, "message_id": str(done.message_id or "")}
 
 
 async def apply_status(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
