@@ -1,4 +1,8 @@
-"""A customer's data from their conversation: downloaded whole, or erased (tenant admins).
+"""Customers from the inbox: a shared contact card added as one, a customer exported or erased.
+
+Any member adds the person on a contact card (``inbox.contact_cards``, as
+``/api/v1/customers/from-contact-card``); only tenant admins download or erase
+a customer's data.
 
 The same ``privacy.customers`` functions as ``/api/v1/customers/{id}``. Erasing
 cannot be undone, so the form asks for the word ERASE typed out; anything else
@@ -14,6 +18,9 @@ from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import File
 
+from b2a.errors import B2AError
+from b2a.inbox import contact_cards
+from b2a.inbox.contact_cards import ContactCardIn
 from b2a.inbox.tables import Customer
 from b2a.privacy import customers
 from b2a.server.flash import flash
@@ -60,4 +67,22 @@ async def erase_customer(request: AnyRequest, customer_id: UUID) -> Response[Any
     return redirect(request, "/app/inbox")
 
 
-HANDLERS: list[Any] = [export_customer, erase_customer]
+@post(
+    "/app/inbox/messages/{message_id:uuid}/contacts/{card:int}/customer",
+    opt={"area": Area.CUSTOMERS},
+)
+async def add_from_card(request: AnyRequest, message_id: UUID, card: int) -> Response[Any]:
+    """The card's person as a customer (or the one already known): their conversation opens."""
+    actor = await current_actor(request)
+    try:
+        added = await contact_cards.add_card_as_customer(actor, ContactCardIn(message_id, card))
+    except B2AError as exc:
+        await flash(request, f"Nobody was added: {exc}", "error")
+        return redirect(request, "/app/inbox")
+    who = added.name or f"+{added.phone}"
+    done = "is now a customer" if added.created else "was already a customer"
+    await flash(request, f"{who} {done}: write to them here.")
+    return redirect(request, f"/app/inbox/{added.conversation_id}")
+
+
+HANDLERS: list[Any] = [export_customer, erase_customer, add_from_card]
