@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from b2a.db.columns import json_value
 from b2a.inbox import service as inbox
 from b2a.inbox.annotations import Annotation
@@ -229,3 +232,54 @@ async def test_a_kind_this_version_does_not_know_is_kept_as_unsupported(cast):
     stored = await _receive(scope, channel, inbound("w.x", "hologram", "[hologram]"))
     message = await scope.get(Message, stored.message_id)
     assert (message.kind, message.text) == ("unsupported", "[hologram]")
+
+
+annotations = st.lists(
+    st.one_of(
+        st.tuples(st.just("reaction"), st.sampled_from(["👍", "❤️", "😂", ""])),
+        st.tuples(st.just("edit"), st.integers(min_value=1, max_value=30)),
+        st.tuples(st.just("revoke"), st.just("")),
+        st.tuples(st.just("retry"), st.just("")),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=annotations)
+async def test_any_run_of_annotations_leaves_one_message_showing_the_newest_words(cast, steps):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await scope.delete(InboundEvent)
+    await scope.delete(Message)
+    existing = await scope.objects(Channel).first()
+    channel = existing.id if existing else await _channel(scope)
+    await _receive(scope, channel, inbound("w.m", text="original"))
+    newest, reaction, deleted, last_event = None, "", False, None
+    for n, (kind, value) in enumerate(steps):
+        if kind == "retry":
+            if last_event is not None:
+                await inbox.store_inbound(scope, last_event)  # a job retried after its commit
+            continue
+        at = AT + timedelta(minutes=value) if kind == "edit" else AT
+        text = f"edit at {value}" if kind == "edit" else value
+        message = inbound(f"w.a{n}", kind, text, target_id="w.m", at=at)
+        last_event = await inbox.accept_inbound(scope, channel, Transport.CLOUD, message)
+        await inbox.store_inbound(scope, last_event)
+        if kind == "reaction":
+            reaction = value
+        elif kind == "revoke":
+            deleted = True
+        elif not deleted and (newest is None or value > newest):
+            newest = value
+    shown = await _message(scope, "w.m")
+    assert await scope.count(Message).run() == 1
+    assert shown.reaction == reaction
+    assert (shown.deleted_at is not None) == deleted
+    if deleted:
+        assert shown.text == ""
+    else:
+        assert shown.text == ("original" if newest is None else f"edit at {newest}")
+    assert await scope.count(InboundEvent).where(InboundEvent.processed_at.is_null()).run() == 0
