@@ -75,6 +75,7 @@ class StoredInbound:
     received_at: datetime
     """When the message row was written (the reply step's "said before it" cut-off)."""
     kind: str
+    """The kind as stored (``MessageKind``): the reply step decides by it."""
     text: str
 
 
@@ -200,7 +201,7 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound | A
         from_me=message.from_me,
         window_expires_at=touched["window_expires_at"],
         received_at=received_at,
-        kind=message.kind,
+        kind=_stored_kind(message.kind),
         text=message.text,
     )
 

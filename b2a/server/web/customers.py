@@ -18,10 +18,10 @@ from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import File
 
-from b2a.errors import B2AError
+from b2a.errors import Invalid, NotFound
 from b2a.inbox import contact_cards
 from b2a.inbox.contact_cards import ContactCardIn
-from b2a.inbox.tables import Customer
+from b2a.inbox.tables import Customer, Message
 from b2a.privacy import customers
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, redirect
@@ -67,18 +67,23 @@ async def erase_customer(request: AnyRequest, customer_id: UUID) -> Response[Any
     return redirect(request, "/app/inbox")
 
 
-@post(
-    "/app/inbox/messages/{message_id:uuid}/contacts/{card:int}/customer",
-    opt={"area": Area.CUSTOMERS},
-)
-async def add_from_card(request: AnyRequest, message_id: UUID, card: int) -> Response[Any]:
-    """The card's person as a customer (or the one already known): their conversation opens."""
+@post("/app/inbox/messages/{message_id:uuid}/add-contact", opt={"area": Area.CUSTOMERS})
+async def add_from_card(request: AnyRequest, message_id: UUID) -> Response[Any]:
+    """The card's person as a customer (or the one already known): their conversation opens.
+
+    Another business's message is a 404 like any other; a card WhatsApp cannot
+    reach comes back to the conversation with why.
+    """
     actor = await current_actor(request)
+    message = await actor.scope.get(Message, message_id)
+    values = await form_data(request)
+    card = values.get("card", "0")
     try:
-        added = await contact_cards.add_card_as_customer(actor, ContactCardIn(message_id, card))
-    except B2AError as exc:
+        choice = ContactCardIn(message_id, int(card) if card.isdigit() else -1)
+        added = await contact_cards.add_card_as_customer(actor, choice)
+    except (Invalid, NotFound) as exc:
         await flash(request, f"Nobody was added: {exc}", "error")
-        return redirect(request, "/app/inbox")
+        return redirect(request, f"/app/inbox/{message.conversation}")
     who = added.name or f"+{added.phone}"
     done = "is now a customer" if added.created else "was already a customer"
     await flash(request, f"{who} {done}: write to them here.")
