@@ -13,7 +13,7 @@ from uuid import UUID
 from b2a.assistant.shapes import CatalogItem, CatalogView, FaqItem, Turn
 from b2a.catalog.tables import FaqEntry, Service
 from b2a.db.columns import json_value
-from b2a.inbox.rules import Direction
+from b2a.inbox.rules import Direction, MessageKind
 from b2a.inbox.tables import Customer, Message
 from b2a.tenants.scope import TenantScope
 
@@ -48,7 +48,11 @@ async def catalog_view(scope: TenantScope, business_name: str) -> CatalogView:
 
 
 async def history(scope: TenantScope, conversation_id: UUID, before: Message) -> tuple[Turn, ...]:
-    """The messages before ``before``, oldest first, within both bounds."""
+    """The messages before ``before``, oldest first, within both bounds.
+
+    What the customer deleted and WhatsApp's own notices are not part of the
+    conversation the assistant answers, even when the team may still read them.
+    """
     rows = (
         await scope.select(Message, Message.direction, Message.text)
         .where(
@@ -56,6 +60,8 @@ async def history(scope: TenantScope, conversation_id: UUID, before: Message) ->
             & (Message.id != before.id)
             & (Message.created_at <= before.created_at)
             & (Message.text != "")
+            & Message.deleted_at.is_null()
+            & (Message.kind != MessageKind.SYSTEM)
         )
         .order_by(Message.created_at, ascending=False)
         .limit(HISTORY_MESSAGES)

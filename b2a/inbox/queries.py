@@ -19,6 +19,7 @@ from uuid import UUID
 from piccolo.columns.combination import Combinable, Where
 from piccolo.query import Select
 
+from b2a.db.columns import json_value
 from b2a.db.keyset import DEFAULT_LIMIT, after, checked_limit, contains, page_of
 from b2a.errors import Invalid, NotFound
 from b2a.inbox.media import tenant_media_dir
@@ -29,9 +30,11 @@ from b2a.inbox.schemas import (
     CustomerOut,
     DeadLetterOut,
     DeadLetterPage,
+    EarlierText,
     LabelOut,
     MessageOut,
     MessagePage,
+    QuotedOut,
 )
 from b2a.inbox.tables import Conversation, ConversationLabel, Message
 from b2a.tenants.actor import Actor
@@ -220,9 +223,10 @@ def _conversation_out(row: dict[str, Any], labels: list[LabelOut]) -> Conversati
     )
 
 
-def message_out(row: dict[str, Any]) -> MessageOut:
+def message_out(row: dict[str, Any], quoted: QuotedOut | None = None) -> MessageOut:
     """A message row (as selected with ``load_json``) in its API shape."""
-    template = row["template"] if isinstance(row["template"], dict) else {}
+    template = _loaded(row["template"], {})
+    history = _loaded(row["history"], [])
     return MessageOut(
         id=row["id"],
         conversation_id=row["conversation"],
@@ -241,7 +245,44 @@ def message_out(row: dict[str, Any]) -> MessageOut:
         attempts=row["attempts"],
         created_at=row["created_at"],
         state_changed_at=row["state_changed_at"],
+        data=_loaded(row["data"], {}),
+        reply_to=row["reply_to"],
+        reaction=row["reaction"],
+        edited_at=row["edited_at"],
+        history=[EarlierText(str(v.get("text", "")), str(v.get("at", ""))) for v in history],
+        deleted_at=row["deleted_at"],
+        quoted=quoted,
     )
+
+
+def _loaded(value: Any, empty: Any) -> Any:
+    """A JSON column's value as loaded, or ``empty`` when it holds something else."""
+    value = json_value(value)
+    return value if isinstance(value, type(empty)) else empty
+
+
+async def _quoted(
+    scope: TenantScope, conversation_id: UUID, rows: list[dict[str, Any]]
+) -> dict[str, QuotedOut]:
+    """The messages this page quotes, by WhatsApp id, found in the same conversation only."""
+    ids = sorted({row["reply_to"] for row in rows if row["reply_to"]})
+    if not ids:
+        return {}
+    found = await scope.select(
+        Message,
+        Message.id,
+        Message.wa_message_id,
+        Message.kind,
+        Message.text,
+        Message.direction,
+        Message.deleted_at,
+    ).where((Message.conversation == conversation_id) & Message.wa_message_id.is_in(ids))
+    return {
+        q["wa_message_id"]: QuotedOut(
+            q["id"], q["kind"], q["text"], q["direction"], q["deleted_at"] is not None
+        )
+        for q in found
+    }
 
 
 async def list_messages(
@@ -262,7 +303,9 @@ async def list_messages(
     await scope.get(Conversation, conversation_id)
     query = scope.select(Message).where(Message.conversation == conversation_id)
     page, next_cursor = await _newest_messages(query, cursor, limit)
-    return MessagePage([message_out(row) for row in page], next_cursor)
+    quoted = await _quoted(scope, conversation_id, page)
+    items = [message_out(row, quoted.get(row["reply_to"])) for row in page]
+    return MessagePage(items, next_cursor)
 
 
 async def list_dead_letters(

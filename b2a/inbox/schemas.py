@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -46,8 +47,35 @@ class ConversationOut(msgspec.Struct):
     labels: list[LabelOut]
 
 
+class EarlierText(msgspec.Struct):
+    """Words an edited message showed before, and when they were written."""
+
+    text: str
+    at: str
+
+
+class QuotedOut(msgspec.Struct):
+    """The message a customer quoted, as far as this conversation holds it."""
+
+    id: UUID
+    kind: str
+    text: str
+    direction: str
+    deleted: bool
+
+
 class MessageOut(msgspec.Struct):
-    """One message with its delivery state; failures carry WhatsApp's code and plain words."""
+    """One message with its delivery state; failures carry WhatsApp's code and plain words.
+
+    ``data`` holds the kind's fields as WhatsApp sent them (a location's
+    coordinates, contact cards, a tapped button, form answers, an order, the ad a
+    customer came from under ``referral``; a document's ``filename``), see
+    ``b2a.whatsapp.inbound``. ``reaction`` is the customer's emoji on this
+    message; an edited message has ``edited_at`` and its earlier words in
+    ``history``; one the customer deleted has ``deleted_at`` (its words are
+    kept only if the business chose to). ``reply_to`` is the WhatsApp id of a
+    quoted message and ``quoted`` that message when this conversation holds it.
+    """
 
     id: UUID
     conversation_id: UUID
@@ -66,6 +94,13 @@ class MessageOut(msgspec.Struct):
     attempts: int
     created_at: datetime
     state_changed_at: datetime | None
+    data: dict[str, Any] = {}
+    reply_to: str = ""
+    reaction: str = ""
+    edited_at: datetime | None = None
+    history: list[EarlierText] = []
+    deleted_at: datetime | None = None
+    quoted: QuotedOut | None = None
 
 
 class DeadLetterOut(msgspec.Struct):

@@ -13,7 +13,13 @@ for a first message from a new customer, seven statements.
 4. Insert the message; its unique (tenant, WhatsApp id) makes a retried job a
    duplicate that stores nothing twice.
 5. Touch the conversation (last message, unread count, 24-hour window, reopen;
-   a phone echo hands it to humans).
+   a phone echo hands it to humans; a system notice only moves the preview).
+
+Every kind is stored as given (``MessageKind``) with its ``data`` and the quoted
+``reply_to``. A system notice is WhatsApp's word, not the customer's (author
+SYSTEM); a changed number also moves the customer to the new one. Reactions,
+edits and deletions add no message: ``b2a.inbox.annotations`` applies them to
+the message they name.
 
 It all commits together, so a job killed half-way leaves nothing behind and its
 retry starts over; one killed after the commit finds the message stored.
@@ -21,6 +27,7 @@ retry starts over; one killed after the commit finds the message stored.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -30,17 +37,21 @@ from b2a.db.columns import json_value
 from b2a.db.sql import Row, Statement
 from b2a.db.transaction import atomic
 from b2a.errors import NotFound
+from b2a.inbox.annotations import Annotation, annotate
 from b2a.inbox.media import MEDIA_NOT_SAVED
+from b2a.inbox.previews import preview_of
 from b2a.inbox.rules import (
     Author,
     ConversationStatus,
     DeliveryState,
     Direction,
+    IdentityKind,
+    MessageKind,
     Owner,
 )
 from b2a.lib import clock
 from b2a.tenants.scope import TenantScope
-from b2a.whatsapp.inbound import Identity, InboundMessage
+from b2a.whatsapp.inbound import ANNOTATIONS, Identity, InboundMessage
 
 SERVICE_WINDOW = timedelta(hours=24)
 ECHO_REASON = "a reply was typed on the paired phone"
@@ -63,6 +74,9 @@ class StoredInbound:
     window_expires_at: datetime | None
     received_at: datetime
     """When the message row was written (the reply step's "said before it" cut-off)."""
+    kind: str
+    """The kind as stored (``MessageKind``): the reply step decides by it."""
+    text: str
 
 
 @dataclass(frozen=True)
@@ -75,9 +89,10 @@ class Thread:
 
 
 # Marked processed first: it commits with everything else, or not at all.
+# An annotation corrects the outcome ("applied" or "orphaned") in the same transaction.
 _EVENT = Statement(
-    """UPDATE inbound_event SET processed_at = :at WHERE tenant = :tenant AND id = :id
-    RETURNING payload, channel"""
+    """UPDATE inbound_event SET processed_at = :at, outcome = :outcome
+    WHERE tenant = :tenant AND id = :id RETURNING payload, channel"""
 )
 _NEW_CUSTOMER = Statement(
     """INSERT INTO customer (id, created_at, tenant, name, phone)
@@ -99,9 +114,9 @@ _NEW_THREAD = Statement(
 )
 _NEW_MESSAGE = Statement(
     """INSERT INTO message (id, created_at, tenant, conversation, direction, author, kind, text,
-        media_mime, wa_message_id, state, error_code, error_detail)
+        data, reply_to, media_mime, wa_message_id, state, error_code, error_detail)
     VALUES (:id, :at, :tenant, :conversation, :direction, :author, :kind, :text,
-        :media_mime, :wa_message_id, :state, :error_code, :error_detail)
+        :data, :reply_to, :media_mime, :wa_message_id, :state, :error_code, :error_detail)
     ON CONFLICT (tenant, wa_message_id) DO NOTHING RETURNING id"""
 )
 _STORED_MESSAGE = Statement(
@@ -119,6 +134,12 @@ _TOUCH_ECHO = Statement(
         owner = :owner, owner_reason = :reason
     WHERE tenant = :tenant AND id = :id RETURNING owner, window_expires_at"""
 )
+# A notice from WhatsApp: the list shows it, but nobody has to read or answer it.
+_TOUCH_SYSTEM = Statement(
+    """UPDATE conversation SET last_message_at = :at, last_message_preview = :preview
+    WHERE tenant = :tenant AND id = :id RETURNING owner, window_expires_at"""
+)
+_NEW_PHONE = Statement("UPDATE customer SET phone = :phone WHERE tenant = :tenant AND id = :id")
 _WINDOW = Statement(
     "SELECT owner, window_expires_at FROM conversation WHERE tenant = :tenant AND id = :id"
 )
@@ -143,18 +164,25 @@ def _add_identities(count: int) -> Statement:
     )
 
 
-async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
+async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound | Annotation:
     """Store an accepted event as customer, conversation and message (idempotent).
+
+    A reaction, edit or deletion changes the message it names instead
+    (``Annotation``); the event's ``outcome`` says which happened.
 
     Raises:
         NotFound: the event does not exist for this tenant.
     """
     async with atomic():
-        event = await scope.fetchrow(_EVENT, id=event_id, at=clock.now())
+        event = await scope.fetchrow(_EVENT, id=event_id, at=clock.now(), outcome="stored")
         if event is None:
             raise NotFound("InboundEvent not found.")
         message = InboundMessage.from_json(dict(json_value(event["payload"])))
+        if message.kind in ANNOTATIONS:
+            return await annotate(scope, event_id, message)
         customer_id, new_customer = await customer_for(scope, message)
+        if message.kind == MessageKind.SYSTEM:
+            await _follow_new_number(scope, customer_id, message)
         thread = await conversation_for(
             scope, event["channel"], customer_id, new_customer=new_customer
         )
@@ -173,6 +201,8 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound:
         from_me=message.from_me,
         window_expires_at=touched["window_expires_at"],
         received_at=received_at,
+        kind=_stored_kind(message.kind),
+        text=message.text,
     )
 
 
@@ -201,6 +231,21 @@ async def customer_for(scope: TenantScope, message: InboundMessage) -> tuple[UUI
     await scope.execute(_DROP_CUSTOMER, id=customer)
     await _add(scope, winner, identities)
     return winner, False
+
+
+async def _follow_new_number(scope: TenantScope, customer: UUID, message: InboundMessage) -> None:
+    """A customer who changed their number is reached on the new one from now on.
+
+    Their old identities stay theirs, so a late message from the old number
+    still lands in the same conversation; a new number another customer
+    already holds stays with that customer.
+    """
+    new_number = str(message.data.get("new_wa_id") or "").strip()
+    if not new_number:
+        return
+    ordered = (Identity(IdentityKind.PHONE, new_number), Identity(IdentityKind.WA_ID, new_number))
+    await _add(scope, customer, [i for i in ordered if i not in set(message.identities)])
+    await scope.execute(_NEW_PHONE, id=customer, phone=new_number[:20])
 
 
 async def _known(scope: TenantScope, identities: list[Identity]) -> dict[Identity, UUID]:
@@ -267,15 +312,18 @@ async def _store_message(
 ) -> tuple[UUID, datetime, bool]:
     """Insert the message; its id, when it was written, and whether it was there already."""
     at = clock.now()
+    data = {**message.data, "filename": message.filename} if message.filename else message.data
     row = await scope.fetchrow(
         _NEW_MESSAGE,
         id=uuid4(),
         at=at,
         conversation=conversation_id,
         direction=Direction.OUTBOUND if message.from_me else Direction.INBOUND,
-        author=Author.AGENT if message.from_me else Author.CUSTOMER,
-        kind=message.kind,
+        author=_author(message),
+        kind=_stored_kind(message.kind),
         text=message.text,
+        data=json.dumps(data),
+        reply_to=message.reply_to[:128],
         media_mime=message.media_mime,
         wa_message_id=message.wa_message_id,
         state=DeliveryState.SENT if message.from_me else DeliveryState.RECEIVED,
@@ -290,21 +338,41 @@ async def _store_message(
     return stored["id"], stored["created_at"], True
 
 
+def _stored_kind(kind: str) -> MessageKind:
+    """The kind as given; one this version does not know is kept as unsupported, not refused."""
+    try:
+        return MessageKind(kind)
+    except ValueError:
+        return MessageKind.UNSUPPORTED
+
+
+def _author(message: InboundMessage) -> Author:
+    if message.from_me:
+        return Author.AGENT
+    return Author.SYSTEM if message.kind == MessageKind.SYSTEM else Author.CUSTOMER
+
+
 async def _touch(
     scope: TenantScope, conversation_id: UUID, message: InboundMessage, duplicate: bool
 ) -> Row:
     """Last message, unread count, 24-hour window; reopen; a phone echo hands over to humans.
 
-    A duplicate changes nothing: the conversation is only read.
+    A duplicate changes nothing: the conversation is only read. A system notice
+    is no customer message: no unread, no window, no reopening.
     """
+    preview = preview_of(message.kind, message.text, message.data, message.filename)
     if duplicate:
         row = await scope.fetchrow(_WINDOW, id=conversation_id)
+    elif message.kind == MessageKind.SYSTEM:
+        row = await scope.fetchrow(
+            _TOUCH_SYSTEM, id=conversation_id, at=message.sent_at, preview=preview
+        )
     elif message.from_me:
         row = await scope.fetchrow(
             _TOUCH_ECHO,
             id=conversation_id,
             at=message.sent_at,
-            preview=message.text[:200],
+            preview=preview,
             owner=Owner.HUMAN,
             reason=ECHO_REASON,
         )
@@ -313,7 +381,7 @@ async def _touch(
             _TOUCH_INBOUND,
             id=conversation_id,
             at=message.sent_at,
-            preview=message.text[:200],
+            preview=preview,
             window=message.sent_at + SERVICE_WINDOW,
             resolved=ConversationStatus.RESOLVED,
             closed=ConversationStatus.CLOSED,

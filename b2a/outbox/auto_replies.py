@@ -5,6 +5,14 @@ conditional UPDATE of ``replied_at``, so a redelivered webhook or a retried job
 never greets or answers twice. Conversations owned by humans get nothing
 automatic: the assistant and the automatic messages stay silent until handed back.
 
+What the customer sent decides how far it goes (``hand_over_reason``): the
+assistant takes a turn only for words it can read (text, a tapped button, a
+caption). A location, a contact card, a form, an order, a poll, a file without
+words or a message WhatsApp could not show needs a person: the conversation is
+handed to humans quietly (no hand-off text to the customer), after the greeting
+and away message rules. A sticker or a notice from WhatsApp gets nothing
+automatic at all; reactions, edits and deletions never reach this step.
+
 It runs for every customer message, so it reads what storing the message already
 learnt (``StoredInbound``: the conversation's window, whether it is new) and, in
 one statement, the conversation's owner, its channel's transport, the tenant's
@@ -19,9 +27,10 @@ from datetime import timedelta
 from uuid import UUID
 
 from b2a.assistant.hook import on_customer_message
+from b2a.audit import service as audit
 from b2a.db.sql import Row, Statement
 from b2a.db.transaction import atomic
-from b2a.inbox.rules import Author, Direction, Owner
+from b2a.inbox.rules import Author, Direction, MessageKind, Owner
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Message
 from b2a.lib import clock
@@ -31,14 +40,37 @@ from b2a.outbox.queueing import (
     resume_unsent,
     store_system_text,
 )
+from b2a.tenants.actor import Actor
 from b2a.tenants.hours import is_open, opening_days
+from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
+from b2a.whatsapp.inbound import ANNOTATIONS
 
 log = logging.getLogger(__name__)
 
 # One away message per conversation per this long, however often the customer writes.
 AWAY_EVERY = timedelta(hours=12)
 
+SILENT = frozenset((MessageKind.STICKER, MessageKind.SYSTEM, *ANNOTATIONS))
+"""Kinds that get nothing automatic: no greeting, no away message, no turn, no hand-over."""
+_READABLE = frozenset((MessageKind.TEXT, MessageKind.REPLY))
+_CAPTIONED = frozenset((MessageKind.IMAGE, MessageKind.DOCUMENT, MessageKind.VIDEO))
+_NEEDS_A_PERSON: dict[str, str] = {
+    MessageKind.IMAGE: "the customer sent a photo",
+    MessageKind.DOCUMENT: "the customer sent a document",
+    MessageKind.AUDIO: "the customer sent a voice message",
+    MessageKind.VIDEO: "the customer sent a video",
+    MessageKind.LOCATION: "the customer sent a location",
+    MessageKind.CONTACTS: "the customer sent a contact card",
+    MessageKind.FORM: "the customer filled in a form",
+    MessageKind.ORDER: "the customer sent an order from the catalogue",
+    MessageKind.POLL: "the customer sent a poll",
+    MessageKind.UNSUPPORTED: "the customer sent a message WhatsApp could not show",
+}
+_HAND_OVER = Statement(
+    """UPDATE conversation SET owner = :owner, owner_reason = :reason
+    WHERE tenant = :tenant AND id = :id"""
+)
 _CLAIM = Statement(
     """UPDATE message SET replied_at = :at
     WHERE tenant = :tenant AND id = :id AND replied_at IS NULL RETURNING id"""
@@ -70,8 +102,9 @@ async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
     finds the message claimed and queues both again (keyed, and each claims its
     own row, so nothing goes twice); the stranded-send sweep is the last resort.
     """
-    if stored.from_me:
+    if stored.from_me or stored.kind in SILENT:
         return []
+    reason = hand_over_reason(stored.kind, stored.text)
     queued: list[UUID] = []
     async with atomic():
         claimed = await scope.fetchrow(_CLAIM, id=stored.message_id, at=clock.now())
@@ -79,14 +112,39 @@ async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
         ai_owns = context is not None and context["owner"] != Owner.HUMAN
         if claimed and context is not None and ai_owns:
             queued = await _automatic_replies(scope, stored, context)
+            if reason:
+                await _hand_over(scope, stored.conversation_id, reason)
     if not claimed:
         # A retried job: the step committed; its replies may still lack a send job.
         await resume_unsent(scope, stored.conversation_id)
     for message_id in queued:
         await enqueue_send(scope.tenant_id, message_id)
-    if context is not None and ai_owns and _assistant_on(context):
+    if context is not None and ai_owns and not reason and _assistant_on(context):
         await on_customer_message(scope, stored.conversation_id, stored.message_id)
     return queued
+
+
+def hand_over_reason(kind: str, text: str) -> str:
+    """Why a person must answer a message of this kind; "" when the assistant can, or none must.
+
+    Words are what the assistant reads: a text, a tapped button's title, a
+    file's caption. A silent kind needs nobody (it is not a question).
+    """
+    if kind in _READABLE or kind in SILENT or (kind in _CAPTIONED and text.strip()):
+        return ""
+    return _NEEDS_A_PERSON.get(kind, f"the customer sent a {kind} message")
+
+
+async def _hand_over(scope: TenantScope, conversation_id: UUID, reason: str) -> None:
+    """Humans answer from now on, without a word to the customer; the inbox shows why."""
+    await scope.execute(_HAND_OVER, id=conversation_id, owner=Owner.HUMAN, reason=reason)
+    await audit.record(
+        Actor(None, Role.STAFF, scope.tenant_id, label="assistant"),
+        "assistant.handoff",
+        conversation=str(conversation_id),
+        outcome="needs_a_person",
+        reason=reason,
+    )
 
 
 def _assistant_on(context: Row) -> bool:

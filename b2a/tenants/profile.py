@@ -45,6 +45,8 @@ class BusinessProfile(msgspec.Struct):
     away_message: str
     allow_group_chats: bool
     hours: list[DayHours]
+    keep_deleted_text: bool = False
+    """The team may still read (struck through) what a customer deleted."""
 
 
 class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,6 +58,7 @@ class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
     greeting_message: str | msgspec.UnsetType = msgspec.UNSET
     away_message: str | msgspec.UnsetType = msgspec.UNSET
     allow_group_chats: bool | msgspec.UnsetType = msgspec.UNSET
+    keep_deleted_text: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 async def business_profile(actor: Actor) -> BusinessProfile:
@@ -76,6 +79,7 @@ async def business_profile(actor: Actor) -> BusinessProfile:
         greeting_message=tenant.greeting_message,
         away_message=tenant.away_message,
         allow_group_chats=tenant.allow_group_chats,
+        keep_deleted_text=tenant.keep_deleted_text,
         hours=[DayHours(r["weekday"], r["opens"], r["closes"], bool(r["closed"])) for r in rows],
     )
 

@@ -22,7 +22,7 @@ from b2a.server.api.billing import BillingController
 from b2a.server.api.canned import CannedReplyController
 from b2a.server.api.catalog import FaqController, ServiceController
 from b2a.server.api.conversations import ConversationController
-from b2a.server.api.customers import CustomerController
+from b2a.server.api.customers import ContactCardController, CustomerController
 from b2a.server.api.events import stream_events
 from b2a.server.api.labels import LabelController
 from b2a.server.api.messages import MessageController, download_media, list_dead_letters
@@ -57,6 +57,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             *public,
             ConversationController,
             CustomerController,
+            ContactCardController,
             MessageController,
             LabelController,
             CannedReplyController,

@@ -1,4 +1,8 @@
-"""A customer's data from their conversation: downloaded whole, or erased (tenant admins).
+"""Customers from the inbox: a shared contact card added as one, a customer exported or erased.
+
+Any member adds the person on a contact card (``inbox.contact_cards``, as
+``/api/v1/customers/from-contact-card``); only tenant admins download or erase
+a customer's data.
 
 The same ``privacy.customers`` functions as ``/api/v1/customers/{id}``. Erasing
 cannot be undone, so the form asks for the word ERASE typed out; anything else
@@ -14,7 +18,10 @@ from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import File
 
-from b2a.inbox.tables import Customer
+from b2a.errors import Invalid, NotFound
+from b2a.inbox import contact_cards
+from b2a.inbox.contact_cards import ContactCardIn
+from b2a.inbox.tables import Customer, Message
 from b2a.privacy import customers
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, redirect
@@ -60,4 +67,27 @@ async def erase_customer(request: AnyRequest, customer_id: UUID) -> Response[Any
     return redirect(request, "/app/inbox")
 
 
-HANDLERS: list[Any] = [export_customer, erase_customer]
+@post("/app/inbox/messages/{message_id:uuid}/add-contact", opt={"area": Area.CUSTOMERS})
+async def add_from_card(request: AnyRequest, message_id: UUID) -> Response[Any]:
+    """The card's person as a customer (or the one already known): their conversation opens.
+
+    Another business's message is a 404 like any other; a card WhatsApp cannot
+    reach comes back to the conversation with why.
+    """
+    actor = await current_actor(request)
+    message = await actor.scope.get(Message, message_id)
+    values = await form_data(request)
+    card = values.get("card", "0")
+    try:
+        choice = ContactCardIn(message_id, int(card) if card.isdigit() else -1)
+        added = await contact_cards.add_card_as_customer(actor, choice)
+    except (Invalid, NotFound) as exc:
+        await flash(request, f"Nobody was added: {exc}", "error")
+        return redirect(request, f"/app/inbox/{message.conversation}")
+    who = added.name or f"+{added.phone}"
+    done = "is now a customer" if added.created else "was already a customer"
+    await flash(request, f"{who} {done}: write to them here.")
+    return redirect(request, f"/app/inbox/{added.conversation_id}")
+
+
+HANDLERS: list[Any] = [export_customer, erase_customer, add_from_card]

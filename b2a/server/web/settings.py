@@ -13,6 +13,7 @@ import re
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from litestar import Request, Response, get, post
 
 from b2a.assistant import config
@@ -36,6 +37,7 @@ SETTINGS = {"area": Area.SETTINGS}
 TEMPLATE = "settings/index.html"
 PAGE = "/app/settings"
 PROFILE_TEXTS = ("name", "time_zone", "greeting_message", "away_message")
+PROFILE_SWITCHES = ("allow_group_chats", "keep_deleted_text")
 CURRENCY_TEMPLATE = "settings/currency.html"
 ASSISTANT_TEXTS = ("threshold", "fallback_text", "handoff_text", "prohibited_phrases")
 INTENTS = tuple(i.value for i in Intent if i is not Intent.UNKNOWN)
@@ -99,15 +101,15 @@ async def settings_page(request: AnyRequest) -> Response[Any]:
 
 @post(f"{PAGE}/profile", opt=SETTINGS)
 async def save_profile(request: AnyRequest) -> Response[Any]:
-    """Name, time zone, greeting and away messages, group chats (the currency has its own page)."""
+    """Name, zone, greeting and away messages, group chats, deleted messages (not the currency)."""
     values = await form_data(request)
     texts = {name: values.get(name, "") for name in PROFILE_TEXTS}
-    group_chats = "allow_group_chats" in values
-    change = ProfileIn(**texts, allow_group_chats=group_chats)
+    switches = {name: name in values for name in PROFILE_SWITCHES}
+    change = msgspec.convert({**texts, **switches}, ProfileIn)
     try:
         await profile.update_profile(await current_actor(request), change)
     except B2AError as exc:
-        shown = {**texts, "allow_group_chats": group_chats}
+        shown = {**texts, **switches}
         return await form_error(request, TEMPLATE, exc, **await _context(request, profile=shown))
     await flash(request, "The business profile is saved.")
     return redirect(request, PAGE)

@@ -16,19 +16,19 @@ from uuid import UUID
 from b2a.db.columns import json_value
 from b2a.inbox import recovery, updates
 from b2a.inbox import service as inbox
+from b2a.inbox.annotations import Annotation
 from b2a.inbox.channels import cloud_credentials
 from b2a.inbox.media import adopt_inbound_media, save_message_media
-from b2a.inbox.rules import Transport
+from b2a.inbox.rules import MessageKind, Transport
 from b2a.inbox.service import StoredInbound
-from b2a.inbox.tables import Channel, InboundEvent, Message
+from b2a.inbox.tables import Channel, Message
 from b2a.lib import events
 from b2a.lib.crypto import SecretBox
 from b2a.orders.carts import order_from_cart
-from b2a.outbox.auto_replies import reply_step
+from b2a.outbox.auto_replies import hand_over_reason, reply_step
 from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudApiClient
-from b2a.whatsapp.inbound import InboundKind, InboundMessage
 
 EventTask = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -59,10 +59,14 @@ def _bounded(task: EventTask) -> EventTask:
 async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
     """Store an accepted inbound message, publish it, then run the reply step once.
 
-    A customer's cart (kind ``order``) becomes an order request before the reply step.
+    A customer's cart (kind ``order``) becomes an order request before the reply
+    step. A reaction, edit or deletion only changes the message it names: the
+    open thread is told to refresh, and nothing automatic follows.
     """
     scope = TenantScope(UUID(tenant_id))
     stored = await inbox.store_inbound(scope, UUID(event_id))
+    if isinstance(stored, Annotation):
+        return await _annotated(ctx, tenant_id, stored)
     if (stored.media_id or stored.media_file) and not await _has_media(scope, stored.message_id):
         await _keep_media(ctx, scope, stored)
     if not stored.duplicate:
@@ -73,13 +77,29 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
             conversation_id=stored.conversation_id,
             message_id=stored.message_id,
         )
-    await _order_from_cart(ctx, scope, UUID(event_id), stored)
+    await _order_from_cart(ctx, scope, stored)
     replies = await reply_step(scope, stored)
+    if hand_over_reason(stored.kind, stored.text):
+        await events.publish(
+            ctx["redis"], tenant_id, "conversation.updated", conversation_id=stored.conversation_id
+        )
     return {
         "message_id": str(stored.message_id),
         "duplicate": stored.duplicate,
         "replies": [str(r) for r in replies],
     }
+
+
+async def _annotated(ctx: dict[str, Any], tenant_id: str, done: Annotation) -> dict[str, Any]:
+    if done.message_id is not None:
+        await events.publish(
+            ctx["redis"],
+            tenant_id,
+            "message.updated",
+            conversation_id=done.conversation_id,
+            message_id=done.message_id,
+        )
+    return {"kind": done.kind, "outcome": done.outcome, "message_id": str(done.message_id or "")}
 
 
 @_bounded
@@ -109,15 +129,12 @@ async def requeue_stranded(ctx: dict[str, Any]) -> dict[str, int]:
     return {"requeued": swept.requeued, "dead": swept.dead}
 
 
-async def _order_from_cart(
-    ctx: dict[str, Any], scope: TenantScope, event_id: UUID, stored: StoredInbound
-) -> None:
+async def _order_from_cart(ctx: dict[str, Any], scope: TenantScope, stored: StoredInbound) -> None:
     """A customer's cart becomes its order request (one per cart), announced like any new one."""
-    event = await scope.get(InboundEvent, event_id)
-    message = InboundMessage.from_json(dict(json_value(event.payload)))
-    if message.kind != InboundKind.ORDER or message.from_me:
+    if stored.kind != MessageKind.ORDER or stored.from_me:
         return
-    order_id = await order_from_cart(scope, stored.conversation_id, stored.message_id, message.data)
+    cart = dict(json_value((await scope.get(Message, stored.message_id)).data))
+    order_id = await order_from_cart(scope, stored.conversation_id, stored.message_id, cart)
     await events.publish(ctx["redis"], str(scope.tenant_id), "order.updated", order_id=order_id)
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from b2a.assistant import context
 from b2a.catalog.tables import FaqEntry, Service
-from b2a.inbox.rules import Direction, Transport
+from b2a.inbox.rules import Direction, MessageKind, Transport
 from b2a.inbox.tables import Channel, Conversation, Customer, Message
 from b2a.lib import clock
 from b2a.tenants.scope import TenantScope
@@ -71,6 +71,20 @@ async def test_history_keeps_the_last_ten_messages_and_two_thousand_characters(c
     turns = await context.history(scope, conversation.id, latest)
     assert [t.text[0] for t in turns] == ["y"]
     assert sum(len(t.text) for t in turns) <= context.HISTORY_CHARS
+
+
+async def test_history_leaves_out_deleted_messages_and_whatsapps_notices(cast, db):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope)
+    start = clock.now() - timedelta(hours=1)
+    await _say(scope, conversation, "salam", at=start)
+    deleted = await _say(scope, conversation, "my card is 4111", at=start + timedelta(seconds=1))
+    await scope.update(Message, {Message.deleted_at: clock.now()}).where(Message.id == deleted.id)
+    notice = await _say(scope, conversation, "number changed", at=start + timedelta(seconds=2))
+    await scope.update(Message, {Message.kind: MessageKind.SYSTEM}).where(Message.id == notice.id)
+    current = await _say(scope, conversation, "price?", at=start + timedelta(seconds=3))
+    turns = await context.history(scope, conversation.id, current)
+    assert [t.text for t in turns] == ["salam"]
 
 
 async def test_details_the_customer_gives_never_overwrite_what_staff_entered(cast, db):

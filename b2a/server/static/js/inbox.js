@@ -2,7 +2,13 @@
 // (/api/v1/events, the session cookie authenticates it); on each change the page fetches its
 // live parts again ([data-live-url]: the conversation list, the open thread, the sandbox chat)
 // and htmx swaps them in. Also: a saved reply picked from the list goes into the reply box.
-const LIVE_EVENTS = ["message.created", "message.status", "conversation.updated", "note.created"];
+const LIVE_EVENTS = [
+  "message.created",
+  "message.updated",
+  "message.status",
+  "conversation.updated",
+  "note.created",
+];
 const DEBOUNCE_MS = 150;
 let pending = null;
 
