@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from b2a.db.columns import json_value
+from b2a.db.columns import json_value, storable
 from b2a.db.sql import Statement
 from b2a.inbox.rules import DeliveryState, Transport
 from b2a.inbox.storing import StoredInbound, Thread, conversation_for, store_inbound
@@ -76,6 +76,7 @@ async def _accept(
     scope: TenantScope, channel_id: UUID, source: Transport, key: str, payload: dict[str, Any]
 ) -> UUID | None:
     """Insert the event; None when its dedupe key was already accepted."""
+    key, payload = storable(key), storable(payload)
     row = await scope.fetchrow(
         _ACCEPT,
         id=uuid4(),
