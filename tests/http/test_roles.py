@@ -24,7 +24,8 @@ import pytest
 from b2a.billing.tables import Coupon, ManualPayment, Plan
 from b2a.catalog import service as catalog
 from b2a.catalog.schemas import FaqIn, ServiceIn
-from b2a.inbox.tables import CannedReply, Label, Message
+from b2a.inbox.rules import Transport
+from b2a.inbox.tables import CannedReply, InboundEvent, Label, Message
 from b2a.orders import service as orders
 from b2a.orders.schemas import OrderCreate, OrderItemIn
 from b2a.outbox import schedule, templates
@@ -176,6 +177,16 @@ async def seed(cast: Any) -> dict[str, str]:
         scope, Announcement("account_update", Level.WARNING, "Restricted.", "account:restriction")
     )
     token = await create_api_token(Actor.operator("tests"), cast.acme_owner.email, name="walk")
+    dead = scope.new(
+        InboundEvent,
+        source=Transport.SANDBOX,
+        dedupe_key="msg:wamid.walk",
+        payload={},
+        attempts=5,
+        last_error="RuntimeError: walked",
+        dead_at=datetime.now(UTC),
+    )
+    await dead.save()
     ids = {
         "conversation_id": conversation.id,
         "customer_id": conversation.customer,
@@ -194,6 +205,7 @@ async def seed(cast: Any) -> dict[str, str]:
         "tenant_id": cast.acme_owner.tenant_id,
         "coupon_id": coupon.id,
         "notice_id": notice.id,
+        "event_id": dead.id,
     }
     return {**{k: str(v) for k, v in ids.items()}, "action": "approve", "shortcut": "hours"}
 
