@@ -18,7 +18,7 @@ from b2a.inbox import recovery, updates
 from b2a.inbox import service as inbox
 from b2a.inbox.annotations import Annotation
 from b2a.inbox.channels import cloud_credentials
-from b2a.inbox.media import adopt_inbound_media, save_message_media
+from b2a.inbox.media import adopt_inbound_media, forget_media, save_message_media
 from b2a.inbox.rules import MessageKind, Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
@@ -91,6 +91,9 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
 
 
 async def _annotated(ctx: dict[str, Any], tenant_id: str, done: Annotation) -> dict[str, Any]:
+    if done.forgotten_file:
+        settings: Settings = ctx["settings"]
+        await forget_media(settings.core.media_root, UUID(tenant_id), done.forgotten_file)
     if done.message_id is not None:
         await events.publish(
             ctx["redis"],

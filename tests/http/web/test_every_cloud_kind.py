@@ -93,6 +93,12 @@ async def _all_processed(scope):
     raise AssertionError("the worker left events unprocessed")
 
 
+async def _file_of(scope, settings, wamid):
+    message = await scope.objects(Message).where(Message.wa_message_id == wamid).first()
+    assert message.media_path, f"{wamid} has its file"
+    return settings.core.media_root / str(scope.tenant_id) / message.media_path
+
+
 async def _the_business_said(scope, wamid):
     """The message the customer reacts to: one the business sent in the conversation."""
     conversation = await scope.objects(Conversation).first()
@@ -126,6 +132,15 @@ async def test_every_kind_posted_signed_is_stored_shown_and_listed(browser, cast
         again["entry"][0]["changes"][0]["value"]["messages"] = [{**add, "id": "wamid.reaction.2"}]
         await _post(browser, channel.id, again)
         await _all_processed(scope)
+        sticker = await _file_of(scope, settings, "wamid.sticker.static")
+        assert sticker.read_bytes() == b"bytes of 8675309867530"
+        deleting = _fixture("revoke")
+        [revoke] = deleting["entry"][0]["changes"][0]["value"]["messages"]
+        revoke.update({"id": "wamid.revoke.sticker"})
+        revoke["revoke"]["original_message_id"] = "wamid.sticker.static"
+        await _post(browser, channel.id, deleting)
+        await _all_processed(scope)
+    assert not sticker.exists(), "a deleted file the business does not keep is removed"
 
     dead = await scope.count(InboundEvent).where(InboundEvent.dead_at.is_not_null()).run()
     assert dead == 0
@@ -146,7 +161,7 @@ async def test_every_kind_posted_signed_is_stored_shown_and_listed(browser, cast
     files = await scope.select(Message, Message.wa_message_id, Message.media_path).where(
         Message.media_path != ""
     )
-    assert {row["wa_message_id"] for row in files} >= {"wamid.image.1", "wamid.sticker.static"}
+    assert {row["wa_message_id"] for row in files} >= {"wamid.image.1", "wamid.sticker.animated"}
     business = (
         await scope.objects(Message).where(Message.wa_message_id == "wamid.business.quote").first()
     )
@@ -191,3 +206,6 @@ async def test_every_kind_posted_signed_is_stored_shown_and_listed(browser, cast
     assert by_id["wamid.text.forwarded"]["deleted_at"] is not None
     assert by_id["wamid.business.quote"]["reaction"] == "👍"
     assert by_id["wamid.reply.list"]["data"]["description"] == "Pick-up at the Clifton shop"
+    gone = by_id["wamid.sticker.static"]
+    assert gone["deleted_at"] is not None
+    assert (await browser.get(f"/api/v1/messages/{gone['id']}/media")).status_code == 404
