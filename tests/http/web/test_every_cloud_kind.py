@@ -7,10 +7,12 @@ Graph API), then what an agent sees: the stored rows, the thread page and the AP
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
 
+from b2a.catalog.tables import Service
 from b2a.db.columns import json_value
 from b2a.inbox.channels import connect_cloud_channel
 from b2a.inbox.rules import Author, DeliveryState, Direction
@@ -56,7 +58,13 @@ MEDIA_IDS = {
 
 
 def _fixture(kind):
-    return json.loads((FIXTURES / f"{kind}.json").read_text())
+    """The fixture as if sent just now: the 24-hour window is open for the answers."""
+    payload = json.loads((FIXTURES / f"{kind}.json").read_text())
+    for entry in payload["entry"]:
+        for change in entry["changes"]:
+            for message in change["value"].get("messages", []):
+                message["timestamp"] = str(int(time.time()))
+    return payload
 
 
 @pytest.fixture
@@ -119,6 +127,9 @@ async def test_every_kind_posted_signed_is_stored_shown_and_listed(browser, cast
     channel = await connect_cloud_channel(
         scope, credentials, SecretBox(settings.core.encryption_key)
     )
+    await scope.new(
+        Service, name="Chocolate cake 1 kg", price_minor=450000, currency="USD", sku="CAKE-CHOC-1KG"
+    ).save()
     async with running_worker(settings):
         for kind in ORDER:
             if kind == "edit":
@@ -169,7 +180,9 @@ async def test_every_kind_posted_signed_is_stored_shown_and_listed(browser, cast
     customer = await scope.objects(Customer).where(Customer.phone == "923009998877").first()
     assert customer is not None, "the number change moved the customer"
     [order] = await scope.objects(Order)
-    assert "CAKE-CHOC-1KG" in json.dumps(json_value(order.flags))
+    assert "CUPCAKE-BOX-6" in json.dumps(json_value(order.flags)), "not in the catalogue"
+    told = await scope.select(Message, Message.text).where(Message.author == Author.SYSTEM)
+    assert any(row["text"].startswith(f"Order request #{order.number}:") for row in told)
 
     thread = await scope.objects(Conversation).where(Conversation.customer == customer.id).first()
     await browser.log_in(cast.acme_agent.email, PASSWORD)
