@@ -19,6 +19,7 @@ from b2a.assistant.shapes import Intent
 from b2a.assistant.tables import AssistantConfig
 from b2a.audit import service as audit
 from b2a.db.columns import json_value
+from b2a.db.integrity import is_unique_violation
 from b2a.errors import Invalid
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
@@ -57,11 +58,26 @@ class AssistantSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     required_order_fields: list[str] | msgspec.UnsetType = msgspec.UNSET
 
 
-async def _row(scope: TenantScope) -> AssistantConfig:
+async def config_row(scope: TenantScope) -> AssistantConfig:
+    """The tenant's assistant settings, created with the defaults on first use.
+
+    Two first turns at once (a customer's burst) both find none: the unique
+    tenant index lets one insert, and the other reads what it wrote. Call it
+    outside a transaction: PostgreSQL aborts one on the refused insert.
+    """
     config = await scope.objects(AssistantConfig).first()
-    if config is None:
+    if config is not None:
+        return config
+    try:
         config = scope.new(AssistantConfig)
         await config.save()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        written = await scope.objects(AssistantConfig).first()
+        if written is None:
+            raise
+        return written
     return config
 
 
@@ -85,7 +101,7 @@ async def assistant_settings(actor: Actor) -> AssistantSettings:
         Forbidden: the actor is not a tenant admin.
     """
     actor.require(Role.TENANT_ADMIN)
-    return _out(await _row(actor.scope))
+    return _out(await config_row(actor.scope))
 
 
 async def assistant_notices(actor: Actor) -> list[str]:
@@ -117,13 +133,13 @@ async def update_assistant_settings(actor: Actor, change: AssistantSettingsIn) -
         if getattr(change, name) is not msgspec.UNSET
     }
     cleaned = {name: _CLEAN[name](value) for name, value in values.items()}
-    config = await _row(actor.scope)
+    config = await config_row(actor.scope)
     if cleaned:
         await actor.scope.update(
             AssistantConfig, {getattr(AssistantConfig, k): v for k, v in cleaned.items()}
         ).where(AssistantConfig.id == config.id)
         await audit.record(actor, "settings.assistant_changed", fields=sorted(cleaned))
-    return _out(await _row(actor.scope))
+    return _out(await config_row(actor.scope))
 
 
 def _threshold(value: float) -> float:

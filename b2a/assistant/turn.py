@@ -33,6 +33,7 @@ import httpx
 
 from b2a.assistant import context, governance, selection
 from b2a.assistant.catalog_provider import CatalogAssistant
+from b2a.assistant.config import config_row
 from b2a.assistant.grounding import review
 from b2a.assistant.shapes import AssistantRequest, Intent, ItemRef, Provider, ProviderReply
 from b2a.assistant.tables import AssistantConfig
@@ -99,15 +100,6 @@ class Decision:
     """The catalogue services the reply names, checked by grounding (an order's lines)."""
 
 
-async def assistant_config(scope: TenantScope) -> AssistantConfig:
-    """The tenant's assistant settings, created with the defaults on first use."""
-    config = await scope.objects(AssistantConfig).first()
-    if config is None:
-        config = scope.new(AssistantConfig)
-        await config.save()
-    return config
-
-
 async def take_turn(
     scope: TenantScope,
     conversation_id: UUID,
@@ -135,7 +127,7 @@ async def take_turn(
     tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
     if conversation.owner == Owner.HUMAN or tenant is None:
         return None
-    config = await assistant_config(scope)
+    config = await config_row(scope)
     if not config.enabled:
         return None
     days = await opening_days(scope)

@@ -42,6 +42,8 @@ class Annotation:
     outcome: str
     conversation_id: UUID | None = None
     message_id: UUID | None = None
+    forgotten_file: str = ""
+    """A deleted message's file the business does not keep: the worker removes it after commit."""
 
 
 _OUTCOME = Statement(
@@ -49,7 +51,7 @@ _OUTCOME = Statement(
 )
 _TARGET = Statement(
     """SELECT m.id, m.conversation, m.created_at, m.kind, m.text, m.data, m.history,
-        m.edited_at, m.deleted_at, t.keep_deleted_text
+        m.edited_at, m.deleted_at, m.media_path, t.keep_deleted_text
     FROM message m
     JOIN conversation c ON c.id = m.conversation
     JOIN tenant t ON t.id = m.tenant
@@ -68,7 +70,8 @@ _REVOKE = Statement(
     AND deleted_at IS NULL"""
 )
 _REVOKE_AND_BLANK = Statement(
-    """UPDATE message SET deleted_at = :at, text = '', history = :history, data = :data
+    """UPDATE message SET deleted_at = :at, text = '', history = :history, data = :data,
+        media_path = ''
     WHERE tenant = :tenant AND id = :id AND deleted_at IS NULL"""
 )
 # The list's line follows the message only while it is the conversation's last one.
@@ -92,10 +95,11 @@ async def annotate(scope: TenantScope, event_id: UUID, message: InboundMessage) 
         await scope.execute(_REACT, id=target["id"], reaction=message.text.strip()[:32])
     elif message.kind == InboundKind.EDIT:
         await _edit(scope, target, message.text, message.sent_at)
-    else:
-        await _revoke(scope, target, message.sent_at)
+    forgotten = ""
+    if message.kind == InboundKind.REVOKE:
+        forgotten = await _revoke(scope, target, message.sent_at)
     await scope.execute(_OUTCOME, id=event_id, outcome="applied")
-    return Annotation(message.kind, "applied", target["conversation"], target["id"])
+    return Annotation(message.kind, "applied", target["conversation"], target["id"], forgotten)
 
 
 async def _target(scope: TenantScope, message: InboundMessage) -> Row | None:
@@ -126,12 +130,17 @@ async def _edit(scope: TenantScope, target: Row, text: str, at: datetime) -> Non
     await _preview(scope, target, preview_of(target["kind"], text, data))
 
 
-async def _revoke(scope: TenantScope, target: Row, at: datetime) -> None:
+async def _revoke(scope: TenantScope, target: Row, at: datetime) -> str:
+    """Mark the message deleted; unless the business keeps it, blank it: the file to remove."""
+    forgotten = ""
     if target["keep_deleted_text"]:
         await scope.execute(_REVOKE, id=target["id"], at=at)
     else:
+        if target["deleted_at"] is None:
+            forgotten = str(target["media_path"] or "")
         await scope.execute(_REVOKE_AND_BLANK, id=target["id"], at=at, history="[]", data="{}")
     await _preview(scope, target, DELETED)
+    return forgotten
 
 
 async def _preview(scope: TenantScope, target: Row, preview: str) -> None:

@@ -9,6 +9,7 @@ the message's place once the row exists.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import mimetypes
@@ -33,6 +34,14 @@ log = logging.getLogger("b2a.inbox")
 def tenant_media_dir(media_root: Path, tenant_id: UUID) -> Path:
     """The one directory holding a tenant's files (erasing the tenant removes it)."""
     return media_root / str(tenant_id)
+
+
+async def forget_media(media_root: Path, tenant_id: UUID, relative: str) -> None:
+    """Remove a file no message refers to any more (a deletion the business does not keep)."""
+    base = tenant_media_dir(media_root, tenant_id).resolve()
+    path = (base / relative).resolve()
+    if relative and path.is_relative_to(base):
+        await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
 def _check_size(content: bytes) -> None:

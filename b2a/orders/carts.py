@@ -13,6 +13,11 @@ team reads before deciding.
 A cart from WhatsApp-Web carries no items at all (only WhatsApp's order id,
 the item count and total); its request has no lines and a flag telling the
 team to open the order on the phone.
+
+The customer is told at once, like after ordering through the assistant: the
+request's number and total, and what details it still waits for. A cart none of
+whose items are ours gets no such line (a total of nothing would mislead); the
+team, to whom the conversation passes, answers it.
 """
 
 from __future__ import annotations
@@ -23,15 +28,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
-from b2a.catalog.money import decimal_price, exponent
+from b2a.catalog.money import decimal_price, exponent, format_price
 from b2a.catalog.service import business_currency
 from b2a.catalog.tables import Service
+from b2a.db.columns import json_value
 from b2a.db.transaction import atomic
 from b2a.inbox.tables import Conversation
-from b2a.orders.rules import MAX_QUANTITY
+from b2a.orders.rules import MAX_QUANTITY, OrderStatus, missing_fields, request_line
+from b2a.orders.service._notify import SYSTEM
 from b2a.orders.service._pricing import Line
+from b2a.orders.service._read import required_fields
 from b2a.orders.service._requests import clean_details, write_request
 from b2a.orders.tables import Order
+from b2a.outbox.queueing import Draft, WindowClosed, store_outbound
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
@@ -234,10 +243,21 @@ async def _offered(scope: TenantScope) -> list[Offered]:
     return [Offered(**row) for row in rows]
 
 
+@dataclass(frozen=True)
+class CartOrder:
+    """The order request a cart made, and the QUEUED message telling the customer (to send)."""
+
+    order_id: UUID
+    told: UUID | None = None
+
+
 async def order_from_cart(
     scope: TenantScope, conversation_id: UUID, message_id: UUID, data: Mapping[str, Any]
-) -> UUID:
+) -> CartOrder:
     """The order request made from the cart message ``message_id``; made once, whatever retries.
+
+    Only the call that makes it queues the line for the customer; send it after
+    the commit (``enqueue_send``).
 
     ``data`` is the ``order`` message's data (b2a.whatsapp.inbound). The
     tenant's row is held while the cart is read, so a retried job waits for the
@@ -251,7 +271,7 @@ async def order_from_cart(
         currency = await business_currency(scope)
         made = await scope.select(Order, Order.id).where(Order.source_message == message_id)
         if made:
-            return UUID(str(made[0]["id"]))
+            return CartOrder(UUID(str(made[0]["id"])))
         conversation = await scope.get(Conversation, conversation_id)
         items = [item for item in data.get("items") or [] if isinstance(item, Mapping)]
         items = items[:MAX_CART_ITEMS]
@@ -267,4 +287,18 @@ async def order_from_cart(
             flags=cart_flags(data, lines, flags),
             source_message=message_id,
         )
-    return order.id
+        told = await _tell_customer(scope, order) if lines else None
+    return CartOrder(order.id, told)
+
+
+async def _tell_customer(scope: TenantScope, order: Order) -> UUID | None:
+    """Queue the request's line for the customer; None when the conversation cannot take it."""
+    details = {str(k): str(v) for k, v in (json_value(order.details) or {}).items()}
+    missing = missing_fields(await required_fields(scope), details)
+    total = format_price(order.total_minor, order.currency)
+    text = request_line(OrderStatus(order.status), order.number, total, missing)
+    try:
+        message = await store_outbound(scope, order.conversation, Draft(text=text), SYSTEM)
+    except WindowClosed:
+        return None
+    return message.id

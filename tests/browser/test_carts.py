@@ -46,7 +46,7 @@ async def _cart_from_customer(business):
         wa_message_id=f"wamid.{uuid.uuid4().hex}",
     )
     await message.save()
-    return await order_from_cart(scope, conversation.id, message.id, CART)
+    return (await order_from_cart(scope, conversation.id, message.id, CART)).order_id
 
 
 async def test_content_ids_are_kept_on_services_and_a_cart_shows_what_to_check(visitor, stack_db):

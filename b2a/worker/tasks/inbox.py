@@ -18,7 +18,7 @@ from b2a.inbox import recovery, updates
 from b2a.inbox import service as inbox
 from b2a.inbox.annotations import Annotation
 from b2a.inbox.channels import cloud_credentials
-from b2a.inbox.media import adopt_inbound_media, save_message_media
+from b2a.inbox.media import adopt_inbound_media, forget_media, save_message_media
 from b2a.inbox.rules import MessageKind, Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
@@ -26,6 +26,7 @@ from b2a.lib import events
 from b2a.lib.crypto import SecretBox
 from b2a.orders.carts import order_from_cart
 from b2a.outbox.auto_replies import hand_over_reason, reply_step
+from b2a.outbox.queueing import enqueue_send
 from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudApiClient
@@ -91,6 +92,9 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
 
 
 async def _annotated(ctx: dict[str, Any], tenant_id: str, done: Annotation) -> dict[str, Any]:
+    if done.forgotten_file:
+        settings: Settings = ctx["settings"]
+        await forget_media(settings.core.media_root, UUID(tenant_id), done.forgotten_file)
     if done.message_id is not None:
         await events.publish(
             ctx["redis"],
@@ -134,8 +138,12 @@ async def _order_from_cart(ctx: dict[str, Any], scope: TenantScope, stored: Stor
     if stored.kind != MessageKind.ORDER or stored.from_me:
         return
     cart = dict(json_value((await scope.get(Message, stored.message_id)).data))
-    order_id = await order_from_cart(scope, stored.conversation_id, stored.message_id, cart)
-    await events.publish(ctx["redis"], str(scope.tenant_id), "order.updated", order_id=order_id)
+    made = await order_from_cart(scope, stored.conversation_id, stored.message_id, cart)
+    if made.told is not None:
+        await enqueue_send(scope.tenant_id, made.told)
+    await events.publish(
+        ctx["redis"], str(scope.tenant_id), "order.updated", order_id=made.order_id
+    )
 
 
 async def _has_media(scope: TenantScope, message_id: UUID) -> bool:

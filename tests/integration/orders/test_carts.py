@@ -9,8 +9,8 @@ import pytest
 from b2a.audit.tables import AuditEntry
 from b2a.catalog.tables import Service
 from b2a.inbox import service as inbox
-from b2a.inbox.rules import Transport
-from b2a.inbox.tables import Channel
+from b2a.inbox.rules import Direction, Transport
+from b2a.inbox.tables import Channel, Message
 from b2a.lib import clock
 from b2a.orders import service as orders
 from b2a.orders.carts import order_from_cart
@@ -43,8 +43,8 @@ class Shop:
 
     async def order(self, data, phone=PHONE):
         conversation_id, message_id = await self.cart(data, phone)
-        order_id = await order_from_cart(self.scope, conversation_id, message_id, data)
-        return await orders.get_order(_reader(self.scope), order_id)
+        made = await order_from_cart(self.scope, conversation_id, message_id, data)
+        return await orders.get_order(_reader(self.scope), made.order_id)
 
 
 def _reader(scope):
@@ -164,6 +164,8 @@ async def test_a_cart_of_only_unknown_items_still_reaches_the_team(shop):
     empty = await shop.order(cart())
 
     assert order.items == [] and order.total_minor == 0
+    told = await shop.scope.count(Message).where(Message.direction == Direction.OUTBOUND)
+    assert told == 0, "a total of nothing is not told to the customer"
     assert order.flags == ["Item NOPE is not in your catalogue; it is not on the order."]
     assert empty.flags == ["The cart had no items; ask the customer what they would like."]
 
@@ -178,7 +180,9 @@ async def test_one_cart_message_makes_one_order_however_often_its_job_runs(shop)
         *(order_from_cart(shop.scope, conversation_id, message_id, data) for _ in range(3))
     )
 
-    assert {first, retried, *raced} == {first}
+    assert {first.order_id, retried.order_id, *(r.order_id for r in raced)} == {first.order_id}
+    assert first.told is not None, "the customer is told the request's number and total"
+    assert [retried.told, *(r.told for r in raced)] == [None] * 4, "and only once"
     assert await shop.scope.count(Order) == 1
     assert await shop.scope.count(OrderItem) == 1
     created = await shop.scope.count(AuditEntry).where(AuditEntry.event == "order.created")
@@ -192,7 +196,8 @@ async def test_two_carts_at_once_make_two_orders_with_their_own_numbers(shop):
         *(order_from_cart(shop.scope, c, m, cart(item("HC-1", 1))) for c, m in sent)
     )
 
-    numbers = await shop.scope.select(Order, Order.number).where(Order.id.is_in(made))
+    ids = [m.order_id for m in made]
+    numbers = await shop.scope.select(Order, Order.number).where(Order.id.is_in(ids))
     assert sorted(r["number"] for r in numbers) == [1, 2, 3]
 
 
@@ -224,6 +229,8 @@ async def test_a_whatsapp_web_cart_points_the_team_to_the_phone(shop):
     order = await shop.order(data)
 
     assert order.items == [] and order.total_minor == 0
+    told = await shop.scope.count(Message).where(Message.direction == Direction.OUTBOUND)
+    assert told == 0, "a total of nothing is not told to the customer"
     assert order.flags == [
         "The items are only in the customer's WhatsApp order 1234567890 "
         "(3 items, total 27.50 USD): open it on the phone."
