@@ -69,7 +69,9 @@ async def inbound_accepted(scope: TenantScope, wa_message_id: str) -> bool:
 
 
 def _message_key(wa_message_id: str) -> str:
-    return f"msg:{wa_message_id}"
+    """The event key of a message, as ``_accept`` stores it (NUL characters dropped)."""
+    key: str = storable(f"msg:{wa_message_id}")
+    return key
 
 
 async def _accept(

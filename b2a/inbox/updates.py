@@ -57,6 +57,7 @@ def _notice(field: str) -> Handler:
     return handle
 
 
+# The fields this module gives a meaning to; the others are kept and marked ignored.
 HANDLERS: dict[str, Handler] = {
     "message_template_status_update": template_updates.apply_template_status,
     "message_template_quality_update": _template_quality,
@@ -64,8 +65,6 @@ HANDLERS: dict[str, Handler] = {
     "user_preferences": _preferences,
     **{field: _notice(field) for field in ANNOUNCERS},
 }
-HANDLED: frozenset[str] = frozenset(HANDLERS)
-"""The fields this module gives a meaning to; the others are kept and marked ignored."""
 
 
 async def apply_update(

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from b2a.inbox.rules import ChannelState, IdentityKind, Transport
 from b2a.inbox.service import accept_update
 from b2a.inbox.tables import Channel, Customer, CustomerIdentity, InboundEvent
-from b2a.inbox.updates import HANDLED, apply_update
+from b2a.inbox.updates import HANDLERS, apply_update
 from b2a.outbox.rules import MetaTemplateStatus, TemplateSource
 from b2a.outbox.tables import MessageTemplate
 from b2a.tenants.scope import TenantScope
@@ -78,7 +78,7 @@ async def _business(scope: TenantScope) -> Channel:
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    field=st.sampled_from([*sorted(HANDLED), "calls", "flows", "security"]),
+    field=st.sampled_from([*sorted(HANDLERS), "calls", "flows", "security"]),
     value=st.dictionaries(KEYS, VALUES, max_size=5),
 )
 async def test_a_random_change_is_applied_orphaned_or_ignored_and_never_raises(cast, field, value):
