@@ -40,10 +40,19 @@ async def catalog_view(scope: TenantScope, business_name: str) -> CatalogView:
                 currency=row["currency"],
                 description=row["description"],
                 synonyms=tuple(str(s) for s in json_value(row["synonyms"]) or ()),
+                duration_minutes=row["duration_minutes"],
             )
             for row in services
         ),
-        faq=tuple(FaqItem(row["id"], row["question"], row["answer"]) for row in faq),
+        faq=tuple(
+            FaqItem(
+                row["id"],
+                row["question"],
+                row["answer"],
+                tuple(str(s) for s in json_value(row["synonyms"]) or ()),
+            )
+            for row in faq
+        ),
     )
 
 

@@ -9,9 +9,12 @@ These shapes hold plain values only, so every part can be tested without a datab
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
+
+from b2a.tenants.hours import Day
 
 
 class Intent(StrEnum):
@@ -39,15 +42,18 @@ class CatalogItem:
     currency: str
     description: str = ""
     synonyms: tuple[str, ...] = ()
+    duration_minutes: int | None = None
+    """How long the service takes, when the business said."""
 
 
 @dataclass(frozen=True)
 class FaqItem:
-    """A question the tenant answered once."""
+    """A question the tenant answered once, and other ways customers ask it."""
 
     id: UUID
     question: str
     answer: str
+    synonyms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,31 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class OrderLine:
+    """One service on the order in progress, at the price it was priced at."""
+
+    service_id: UUID
+    name: str
+    quantity: int
+    unit_price_minor: int
+
+
+@dataclass(frozen=True)
+class OrderInProgress:
+    """The conversation's open order request, as the customer would read it."""
+
+    number: int
+    status: str
+    lines: tuple[OrderLine, ...]
+    total_minor: int
+    currency: str
+    requested_at: datetime | None = None
+    """The time asked for (aware, UTC), for businesses whose orders need one."""
+    missing: tuple[str, ...] = ()
+    """What the request still needs before the team can approve it ("name", "time" …)."""
+
+
+@dataclass(frozen=True)
 class AssistantRequest:
     """Everything a provider needs to answer one customer message."""
 
@@ -88,6 +119,16 @@ class AssistantRequest:
     """Opening hours in words ("Mon-Fri 09:00-17:00; Sat, Sun closed"), for hours questions."""
     humans_back: str = ""
     """When the team is back ("Monday 09:00") while closed; empty while open."""
+    now: datetime | None = None
+    """The moment of the customer's message (aware); relative times ("kal 5 baje") count from it."""
+    time_zone: str = "UTC"
+    """The business's zone: every time the customer says or reads is in it."""
+    opening: tuple[Day, ...] = ()
+    """The weekly opening hours as values; empty when the business set none (always open)."""
+    orders_need: str = "address"
+    """``orders.rules.OrdersNeed``: what an order request needs besides its items."""
+    order: OrderInProgress | None = None
+    """The conversation's order request still open (DRAFT or waiting for approval)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +153,8 @@ class ProviderReply:
     confidence: float
     items: tuple[ItemRef, ...] = ()
     fields: dict[str, str] = field(default_factory=dict)
+    requested_at: datetime | None = None
+    """A time the customer asked for (aware), for an order that needs one."""
     evidence: float = 0.0
     provider: str = "catalog"
     model: str = ""

@@ -44,7 +44,7 @@ from b2a.inbox.rules import Author, Owner
 from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock, events
 from b2a.lib.crypto import SecretBox
-from b2a.orders.service import take_order
+from b2a.orders.service import order_in_progress, take_order
 from b2a.outbox.queueing import (
     Draft,
     Sender,
@@ -54,7 +54,7 @@ from b2a.outbox.queueing import (
     store_outbound,
 )
 from b2a.tenants.actor import Actor
-from b2a.tenants.hours import describe, humans_back, opening_days
+from b2a.tenants.hours import Day, describe, humans_back, opening_days
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
@@ -134,7 +134,7 @@ async def take_turn(
     back = humans_back(days, tenant.time_zone, now)
     admission = await governance.admit(redis, await governance.load_policy(tenant.id), now=now)
     if admission.allowed:
-        request = await _request(scope, tenant, config, conversation, message, describe(days), back)
+        request = await _request(scope, tenant, config, conversation, message, days, now)
         decision = await _decide(
             request, config, await _provider(tenant, provider, box, http, redis)
         )
@@ -165,10 +165,13 @@ async def _request(
     config: AssistantConfig,
     conversation: Conversation,
     message: Message,
-    hours: str,
-    back: str,
+    days: list[Day],
+    now: datetime,
 ) -> AssistantRequest:
-    """What the provider sees: the catalogue, the bounded history, the customer, the hours."""
+    """Everything the provider sees: catalogue, bounded history, customer, hours, open order.
+
+    Times are the business's: its zone, its weekly hours and the moment of the message.
+    """
     return AssistantRequest(
         catalog=await context.catalog_view(scope, tenant.name),
         message=message.text,
@@ -179,8 +182,13 @@ async def _request(
             str(intent): tuple(str(w) for w in words)
             for intent, words in (json_value(config.intent_keywords) or {}).items()
         },
-        hours=hours,
-        humans_back=back,
+        hours=describe(days),
+        humans_back=humans_back(days, tenant.time_zone, now),
+        now=now,
+        time_zone=tenant.time_zone,
+        opening=tuple(days),
+        orders_need=tenant.orders_need,
+        order=await order_in_progress(scope, conversation.id),
     )
 
 

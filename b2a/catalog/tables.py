@@ -20,6 +20,7 @@ class Service(TenantRecord):
     price_minor = Integer()
     currency = Varchar(length=3, default="USD")
     synonyms = JSON(default=[], help_text="other words customers use for it")
+    duration_minutes = Integer(null=True, default=None, help_text="how long it takes, if set")
     is_active = Boolean(default=True, index=True)
     display_order = Integer(default=0)
 
@@ -29,5 +30,6 @@ class FaqEntry(TenantRecord):
 
     question = Text()
     answer = Text()
+    synonyms = JSON(default=[], help_text="other ways customers ask it")
     is_active = Boolean(default=True)
     display_order = Integer(default=0)

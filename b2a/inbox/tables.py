@@ -117,6 +117,9 @@ class Message(TenantRecord):
     attempts = Integer(default=0)
     ai_confidence = Float(null=True, default=None)
     state_changed_at = Timestamptz(null=True, default=None)
+    held_until = Timestamptz(
+        null=True, default=None, help_text="outbound: waiting for the sending limit until then"
+    )
     replied_at = Timestamptz(
         null=True, default=None, help_text="inbound: when the reply step claimed it (once)"
     )

@@ -17,6 +17,18 @@ class OrderStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class OrdersNeed(StrEnum):
+    """What an order request needs besides the items: a delivery address, a time, or neither.
+
+    A business chooses it for its catalogue (``Tenant.orders_need``): a shop
+    delivers, a salon books appointments, a tutor may need neither.
+    """
+
+    ADDRESS = "address"
+    TIME = "time"
+    NONE = "none"
+
+
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.DRAFT: frozenset({OrderStatus.PENDING_APPROVAL, OrderStatus.CANCELLED}),
     OrderStatus.PENDING_APPROVAL: frozenset({OrderStatus.APPROVED, OrderStatus.REJECTED}),

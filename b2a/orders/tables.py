@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, OnDelete, Text, Varchar
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 
 from b2a.catalog.tables import Service
 from b2a.inbox.tables import Conversation, Customer, Message
@@ -20,6 +30,9 @@ class Order(TenantRecord, tablename="customer_order"):
     total_minor = BigInt(default=0, help_text="sum of the items at the prices they were priced at")
     currency = Varchar(length=3, default="USD")
     details = JSON(default={}, help_text="collected fields: name, phone, address …")
+    requested_at = Timestamptz(
+        null=True, default=None, help_text="the time the customer asked for (appointments), UTC"
+    )
     created_by_ai = Boolean(default=False)
     decision_note = Text(default="", help_text="staff's note on the approval or rejection")
     notice = Varchar(

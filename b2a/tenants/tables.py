@@ -45,6 +45,11 @@ class Tenant(Record):
     keep_deleted_text = Boolean(
         default=False, help_text="the team may still read what a customer deleted"
     )
+    orders_need = Varchar(
+        length=8,
+        default="address",
+        help_text="what an order request needs: address (delivery), time (appointment) or none",
+    )
     deleted_at = Timestamptz(null=True, default=None)
 
 

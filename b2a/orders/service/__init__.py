@@ -7,7 +7,7 @@ assistant's turn asks for (``_assistant``), staff's decisions
 rows (``_history``) and reading (``_read``).
 """
 
-from b2a.orders.service._assistant import TakenOrder, take_order
+from b2a.orders.service._assistant import TakenOrder, order_in_progress, take_order
 from b2a.orders.service._read import get_order, list_orders, required_fields
 from b2a.orders.service._requests import add_details, create_order
 from b2a.orders.service._transitions import (
@@ -28,6 +28,7 @@ __all__ = [
     "create_order",
     "get_order",
     "list_orders",
+    "order_in_progress",
     "reject_order",
     "required_fields",
     "take_order",

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from b2a.assistant.shapes import Intent, ItemRef
+from b2a.assistant.shapes import Intent, ItemRef, OrderInProgress, OrderLine
 from b2a.catalog.money import format_price
 from b2a.db.columns import json_value
 from b2a.db.transaction import lock_row
@@ -24,7 +24,7 @@ from b2a.orders.rules import OrderStatus, missing_fields, request_line
 from b2a.orders.service._history import assistant_actor
 from b2a.orders.service._read import required_fields
 from b2a.orders.service._requests import amend_draft, clean_details, open_request
-from b2a.orders.tables import Order
+from b2a.orders.tables import Order, OrderItem
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 
@@ -102,3 +102,47 @@ async def _taken(scope: TenantScope, order: Order) -> TakenOrder:
     missing = missing_fields(await required_fields(scope), details)
     total = format_price(order.total_minor, order.currency)
     return TakenOrder(request_line(status, order.number, total, missing), order.id, status)
+
+
+async def order_in_progress(scope: TenantScope, conversation_id: UUID) -> OrderInProgress | None:
+    """The conversation's newest order request still before the team's decision, with its lines.
+
+    A DRAFT still collects items and details; one waiting for approval can only
+    be talked about. Later orders are the team's business, not the assistant's.
+    """
+    order = (
+        await scope.objects(Order)
+        .where(
+            (Order.conversation == conversation_id)
+            & Order.status.is_in([OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL])
+        )
+        .order_by(Order.created_at, ascending=False)
+        .first()
+    )
+    if order is None:
+        return None
+    items = (
+        await scope.select(
+            OrderItem,
+            OrderItem.service,
+            OrderItem.name,
+            OrderItem.quantity,
+            OrderItem.unit_price_minor,
+        )
+        .where(OrderItem.order == order.id)
+        .order_by(OrderItem.created_at)
+    )
+    details = {str(k): str(v) for k, v in (json_value(order.details) or {}).items()}
+    draft = order.status == OrderStatus.DRAFT
+    return OrderInProgress(
+        number=order.number,
+        status=order.status,
+        lines=tuple(
+            OrderLine(row["service"], row["name"], row["quantity"], row["unit_price_minor"])
+            for row in items
+        ),
+        total_minor=order.total_minor,
+        currency=order.currency,
+        requested_at=order.requested_at,
+        missing=tuple(missing_fields(await required_fields(scope), details)) if draft else (),
+    )

@@ -1,0 +1,44 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-12-07T09:00:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = (
+    "An assistant people can talk to: service durations, FAQ synonyms, orders for a time, "
+    "replies held by the sending limit"
+)
+
+# (table, column, PostgreSQL type, SQLite type)
+COLUMNS = (
+    ("service", "duration_minutes", "integer NULL", "INTEGER NULL"),
+    ("faq_entry", "synonyms", "json NOT NULL DEFAULT '[]'", "JSON NOT NULL DEFAULT '[]'"),
+    (
+        "tenant",
+        "orders_need",
+        "varchar(8) NOT NULL DEFAULT 'address'",
+        "VARCHAR NOT NULL DEFAULT 'address'",
+    ),
+    ("customer_order", "requested_at", "timestamptz NULL", "TIMESTAMPTZ NULL"),
+    ("message", "held_until", "timestamptz NULL", "TIMESTAMPTZ NULL"),
+)
+
+
+async def _forwards_sql():
+    engine = engine_finder()
+    postgres = engine.engine_type == "postgres"
+    for table, column, pg_type, sqlite_type in COLUMNS:
+        kind = pg_type if postgres else sqlite_type
+        await engine.run_ddl(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+async def _backwards_sql():
+    engine = engine_finder()
+    for table, column, _pg, _sqlite in reversed(COLUMNS):
+        await engine.run_ddl(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="b2a", description=DESCRIPTION)
+    manager.add_raw(_forwards_sql)
+    manager.add_raw_backwards(_backwards_sql)
+    return manager
