@@ -46,7 +46,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from uuid import NAMESPACE_URL, uuid5
 
 from rich.console import Console
 from rich.table import Table
@@ -54,32 +53,15 @@ from rich.table import Table
 from b2a.assistant.catalog_provider import CatalogAssistant
 from b2a.assistant.grounding import review
 from b2a.assistant.guardrails import check
-from b2a.assistant.shapes import (
-    AssistantRequest,
-    CatalogItem,
-    CatalogView,
-    FaqItem,
-    Intent,
-    Provider,
-)
+from b2a.assistant.shapes import AssistantRequest, Intent, Provider
+from bench.assistant_businesses import DATA, Business, load_businesses
+from bench.assistant_helpfulness import evaluate_helpfulness, load_help_cases, render_helpfulness
 
-DATA = Path(__file__).resolve().parent / "data"
-BUSINESSES = DATA / "assistant_businesses.json"
 CASES = DATA / "assistant_eval.json"
 THRESHOLD = 0.85
 """The tenant default (``AssistantConfig.threshold``)."""
 INTENT_TARGET = 0.90
 VIOLATIONS_TARGET = 0
-
-
-@dataclass(frozen=True)
-class Business:
-    """A demo tenant: what the assistant may sell and the settings grounding reads."""
-
-    catalog: CatalogView
-    hours: str
-    humans_back: str
-    prohibited: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -165,36 +147,6 @@ class Report:
         if len(self.grounding_violations) > VIOLATIONS_TARGET:
             missed.append(f"{len(self.grounding_violations)} grounding violations")
         return missed
-
-
-def load_businesses(path: Path = BUSINESSES) -> dict[str, Business]:
-    """The demo businesses, with ids derived from their names so runs compare."""
-    raw = json.loads(path.read_text())
-    return {key: _business(key, spec) for key, spec in raw.items()}
-
-
-def _business(key: str, spec: dict) -> Business:
-    services = tuple(
-        CatalogItem(
-            uuid5(NAMESPACE_URL, f"{key}/service/{s['name']}"),
-            s["name"],
-            s["price_minor"],
-            s["currency"],
-            s.get("description", ""),
-            tuple(s.get("synonyms", ())),
-        )
-        for s in spec["services"]
-    )
-    faq = tuple(
-        FaqItem(uuid5(NAMESPACE_URL, f"{key}/faq/{f['question']}"), f["question"], f["answer"])
-        for f in spec["faq"]
-    )
-    return Business(
-        CatalogView(spec["name"], services, faq),
-        spec.get("hours", ""),
-        spec.get("humans_back", ""),
-        tuple(spec.get("prohibited", ())),
-    )
 
 
 def load_cases(path: Path = CASES) -> list[Case]:
@@ -321,10 +273,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list every message gotten wrong")
     parser.add_argument("--threshold", type=float, default=THRESHOLD, help="confidence to send")
     args = parser.parse_args(argv)
-    report = asyncio.run(evaluate(load_cases(), load_businesses(), threshold=args.threshold))
+    businesses = load_businesses()
+    report = asyncio.run(evaluate(load_cases(), businesses, threshold=args.threshold))
+    helpfulness = asyncio.run(
+        evaluate_helpfulness(load_help_cases(), businesses, threshold=args.threshold)
+    )
     console = Console(width=160)
     render(report, console, misses=args.misses)
-    shortfalls = report.shortfalls()
+    render_helpfulness(helpfulness, console, misses=args.misses)
+    shortfalls = report.shortfalls() + helpfulness.shortfalls()
     for shortfall in shortfalls:
         console.print(f"[red]target missed:[/red] {shortfall}")
     return 1 if args.check and shortfalls else 0
