@@ -287,7 +287,7 @@ class Conversation:
             reply, business.catalog, threshold=self.threshold, prohibited=business.prohibited
         )
         escalated = not verdict.send or reply.intent is Intent.HUMAN
-        text, violations = verdict.text, ()
+        text, violations = verdict.text, tuple[str, ...]()
         if not escalated:
             violations = tuple(
                 str(v) for v in check(verdict.text, business.catalog, business.prohibited)
