@@ -1,11 +1,15 @@
 """Evaluation: the offline catalog assistant on labelled customer messages.
 
 Run from the project root (tests/unit/assistant/test_evaluation.py runs the same
-``evaluate`` and asserts the targets):
+``evaluate`` and ``evaluate_helpfulness`` and asserts the targets):
 
     .venv/bin/python -m bench.assistant_eval            # the figures
-    .venv/bin/python -m bench.assistant_eval --misses   # and every message it got wrong
+    .venv/bin/python -m bench.assistant_eval --misses   # and every case it got wrong
     .venv/bin/python -m bench.assistant_eval --check    # exit 1 below the targets
+
+Two sets: the intent set below, and the helpfulness set of
+``bench/assistant_helpfulness.py`` (conversations labelled with what a good
+reply must say; its module docstring gives the rules and targets).
 
 Data: ``bench/data/assistant_businesses.json`` holds three demo businesses (a
 salon in PKR, an online tutor in USD, a print shop in PKR) with services,

@@ -33,6 +33,7 @@ recall 1.0, no violation.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -411,20 +412,30 @@ def _judge(exchange: Exchange) -> list[str]:
         return [f"{step.text!r}: {wanted} was needed"]
     if exchange.escalated:
         return []
-    said = exchange.text.casefold()
+    said = exchange.text
     problems = [
         f"{step.text!r}: lacks {' / '.join(words)}"
         for words in step.must
-        if not any(w.casefold() in said for w in words)
+        if not any(says(said, w) for w in words)
     ]
-    problems += [f"{step.text!r}: says {w!r}" for w in step.must_not if w.casefold() in said]
+    problems += [f"{step.text!r}: says {w!r}" for w in step.must_not if says(said, w)]
     return problems
+
+
+def says(text: str, words: str) -> bool:
+    """Whether ``text`` holds ``words`` from a word's start, ignoring case.
+
+    An amount must end where the reply's does: "PKR 50" is not in "PKR 500",
+    "2,700" not in "12,700"; words may go on ("walk-in" is in "walk-ins").
+    """
+    pattern = rf"(?<!\w){re.escape(words.casefold())}(?!\d|[.,]\d)"
+    return re.search(pattern, text.casefold()) is not None
 
 
 def render_helpfulness(report: HelpReport, console: Console, *, misses: bool = False) -> None:
     """The figures, helpfulness by topic and, with ``misses``, every unhelpful case."""
     orders = sum(d.case.order is not None for d in report.dialogues)
-    figures = Table(title=f"Helpfulness, {report.total} labelled cases ({orders} with orders)")
+    figures = Table(title=f"Helpfulness, {report.total} labelled cases")
     for column in ("measure", "value", "target"):
         figures.add_column(column, justify="left" if column == "measure" else "right")
     figures.add_row("helpfulness", f"{report.helpfulness:.3f}", f"≥ {HELPFUL_TARGET}")
@@ -433,6 +444,7 @@ def render_helpfulness(report: HelpReport, console: Console, *, misses: bool = F
     )
     figures.add_row("escalation recall", f"{report.escalation_recall:.3f}", f"{RECALL_TARGET}")
     figures.add_row("grounding violations", str(len(report.grounding_violations)), "0")
+    figures.add_row("cases ending in an order request", str(orders), "")
     console.print(figures)
     console.print(_by_topic(report))
     for exchange in report.grounding_violations:

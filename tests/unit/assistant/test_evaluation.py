@@ -18,6 +18,7 @@ from bench.assistant_helpfulness import (
     Step,
     evaluate_helpfulness,
     load_help_cases,
+    says,
 )
 
 
@@ -98,6 +99,13 @@ def test_the_helpfulness_set_covers_questions_and_bookings_of_every_business():
         if case.order:
             names = {s.name for s in businesses[case.business].catalog.services}
             assert set(case.order.items) <= names, case
+
+
+def test_a_label_matches_amounts_whole_and_words_from_their_start():
+    assert says("Manicure: PKR 1,200.", "pkr 1,200")
+    assert not says("PKR 5,000", "PKR 500") and not says("PKR 500", "PKR 50")
+    assert not says("PKR 12,700 in total", "2,700") and not says("USD 12.50", "USD 12")
+    assert says("Walk-ins are welcome", "walk-in") and not says("which one", "hi")
 
 
 class Clerk:
