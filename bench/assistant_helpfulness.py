@@ -37,7 +37,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -60,7 +60,7 @@ from b2a.assistant.shapes import (
 from b2a.catalog.money import format_price
 from b2a.orders.rules import OrdersNeed, OrderStatus, missing_fields, request_line
 from b2a.orders.service._requests import clean_details
-from b2a.tenants.hours import humans_back
+from b2a.tenants.hours import humans_back, is_open
 from bench.assistant_businesses import DATA, Business
 
 CASES = DATA / "assistant_helpfulness.json"
@@ -263,6 +263,13 @@ class Conversation:
         self.known = {"phone": PHONE, **known}
         self.history: list[Turn] = []
         self.orders: list[Draft] = []
+        # As ``orders.service.required_fields``: the ticked details, then what orders are for.
+        need = business.orders_need
+        ticked = tuple(f for f in business.required_fields if f not in ("address", "time"))
+        self.required = ticked + (("address",) if need is OrdersNeed.ADDRESS else ())
+        """The details an order request needs (its time is ``requested_at``, no detail)."""
+        self.asked = self.required + (("time",) if need is OrdersNeed.TIME else ())
+        """What the assistant is told an order needs (``AssistantRequest.required_fields``)."""
 
     async def hold(self, provider: Provider, case: HelpCase) -> Dialogue:
         """Send the case's messages one by one until a reply hands the chat to humans."""
@@ -306,7 +313,7 @@ class Conversation:
             message,
             history=tuple(self.history[-HISTORY_MESSAGES:]),
             known_fields=dict(self.known),
-            required_fields=business.required_fields,
+            required_fields=self.asked,
             hours=business.hours,
             humans_back=humans_back(business.opening, business.time_zone, now),
             now=now,
@@ -325,12 +332,11 @@ class Conversation:
     def _take_order(self, reply: ProviderReply, wanted: dict[UUID, int]) -> str | None:
         """As ``orders.service.take_order``: open or complete the request; the line it adds.
 
-        An ORDER naming services adds them to the open DRAFT or opens one; DETAILS,
-        or a requested time for a business that books times, complete the DRAFT.
+        An ORDER naming services adds them to the open DRAFT or opens one; DETAILS
+        complete the DRAFT. A requested time is kept when the business is open then.
         """
-        timed = reply.requested_at is not None and self.business.orders_need is OrdersNeed.TIME
         ordering = reply.intent is Intent.ORDER and bool(wanted)
-        if not ordering and reply.intent is not Intent.DETAILS and not timed:
+        if not ordering and reply.intent is not Intent.DETAILS:
             return None
         draft = next((o for o in reversed(self.orders) if o.status is OrderStatus.DRAFT), None)
         if draft is None and not wanted:
@@ -349,24 +355,29 @@ class Conversation:
             **draft.details,
             **clean_details(reply.fields, strict=False),
         }
-        draft.requested_at = reply.requested_at or draft.requested_at
+        draft.requested_at = self._kept_time(reply.requested_at) or draft.requested_at
         missing = self._missing(draft)
         draft.status = OrderStatus.DRAFT if missing else OrderStatus.PENDING_APPROVAL
         total = format_price(draft.total_minor, draft.currency)
         return request_line(draft.status, draft.number, total, missing)
+
+    def _kept_time(self, at: datetime | None) -> datetime | None:
+        """A requested time inside the opening hours, in UTC; None for one outside them."""
+        business = self.business
+        if at is None or not is_open(business.opening, business.time_zone, at):
+            return None
+        return at.astimezone(UTC)
 
     def _currency(self, wanted: dict[UUID, int]) -> str:
         items = [self.business.catalog.service(s) for s in wanted]
         return next((i.currency for i in items if i is not None), "")
 
     def _missing(self, draft: Draft) -> list[str]:
-        """What the request still needs: the required details and what the orders need."""
-        need = self.business.orders_need
-        required = list(self.business.required_fields)
-        if need is not OrdersNeed.NONE and need.value not in required:
-            required.append(need.value)
-        stamped = draft.requested_at.isoformat() if draft.requested_at else ""
-        return missing_fields(required, {**draft.details, OrdersNeed.TIME.value: stamped})
+        """What the request still needs: the required details, then an address or a time."""
+        missing = missing_fields(self.required, draft.details)
+        if self.business.orders_need is OrdersNeed.TIME and draft.requested_at is None:
+            missing.append(OrdersNeed.TIME.value)
+        return missing
 
     def _in_progress(self) -> OrderInProgress | None:
         """As ``orders.service.order_in_progress``: the newest request not yet decided."""
