@@ -322,8 +322,10 @@ def _allowed_amounts(text: str, catalog: CatalogView) -> set[tuple[Decimal, str]
         allowed.add((price * quantity, item.currency))
         totals[item.currency] = totals.get(item.currency, Decimal(0)) + price * quantity
     allowed.update((total, code) for code, total in totals.items())
+    # Read the FAQ with the reply's default currency, so a quoted answer's "at 12" is itself.
+    currency = catalog.services[0].currency if catalog.services else ""
     for entry in catalog.faq:
-        for amount in find_amounts(entry.answer, next(iter(totals), "")):
+        for amount in find_amounts(entry.answer, currency):
             allowed.update((amount.value, code) for code in amount.currencies or ("",))
     return allowed
 

@@ -88,6 +88,7 @@ RESCHEDULE = "Can I reschedule or change my class time?"
     ("business", "message", "question"),
     [
         ("salon", "home service milti hai?", "Do you offer home service?"),
+        ("salon", "where are you located", "Where is the salon located?"),  # "at 12-B …"
         ("salon", "walk in kar sakte hain ya appointment zaroori hai?", WALK_IN),
         ("salon", "ladies ke liye alag section hai?", "Is there a separate ladies section?"),
         ("salon", "parkng available?", "Is parking available?"),
