@@ -183,7 +183,7 @@ class FaqMatch:
 
 
 def best(catalog: CatalogView, message: str) -> FaqMatch | None:
-    """The entry ``message`` asks, best first; None when no entry shares anything with it."""
+    """The entry ``message`` most likely asks; None when no entry shares anything with it."""
     found = rank(catalog, message, limit=1)
     return found[0] if found else None
 
