@@ -91,7 +91,9 @@ def departures(
     """
     if limit <= 0:
         return [max(0.0, first)] * count
-    free = sorted(max(0.0, window - age) for age in ages)[:limit]
+    # The window holds at most ``limit`` live slots; older ones have already freed.
+    live = sorted(window - age for age in ages if age < window)
+    free = live[max(0, len(live) - limit) :]
     free += [0.0] * (limit - len(free))
     heapq.heapify(free)
     leaving: list[float] = []
