@@ -160,8 +160,7 @@ async def _take_turn(
     """Holding the conversation's turn: send the message if it heads the queue."""
     queue = await ordering.waiting(scope, message.conversation, ordering.ESTIMATED)
     if not queue or queue[0].id != message.id:
-        state = (await scope.get(Message, message.id)).state
-        return Outcome(Step.BEHIND if state in WAITING else Step.DONE, state)
+        return await _behind(scope, redis, message, queue, pacing)
     message = replace(message, state=queue[0].state)
     transport = await transports.for_channel(message.channel)
     if message.state == DeliveryState.SENDING and not transport.resend_is_safe:
@@ -169,9 +168,31 @@ async def _take_turn(
         return Outcome(Step.DONE, DeliveryState.DEAD, reason=INTERRUPTED, left=True)
     wait = await _pace(redis, scope, message.channel, message.recipient, pacing)
     if wait:
-        await _hold(scope, redis, message, queue, wait, pacing)
+        await _estimate(scope, redis, message.recipient, queue, wait, pacing)
+        # Touched, so the stranded-send sweep knows a job still looks after it.
+        await scope.update(Message, {Message.state_changed_at: clock.now()}).where(
+            (Message.id == message.id) & (Message.state == message.state)
+        )
         return Outcome(Step.LATER, message.state, delay=wait)
     return await _send(scope, message, transport, pacing)
+
+
+async def _behind(
+    scope: TenantScope,
+    redis: Any,
+    message: Pending,
+    queue: list[ordering.Waiting],
+    pacing: SendingSettings,
+) -> Outcome:
+    """Not the head: wait to be woken; behind a held head, with an estimate of when it leaves."""
+    state = (await scope.get(Message, message.id)).state
+    if state not in WAITING:
+        return Outcome(Step.DONE, state)
+    held = queue[0].held_until if queue else None
+    if held is not None and held > clock.now():
+        first = (held - clock.now()).total_seconds()
+        await _estimate(scope, redis, message.recipient, queue, first, pacing)
+    return Outcome(Step.BEHIND, state)
 
 
 async def _send(
@@ -267,30 +288,24 @@ def _customer_limit(scope: TenantScope, recipient: str, pacing: SendingSettings)
     return ratelimit.Limit(key, pacing.per_customer, pacing.customer_window_seconds)
 
 
-async def _hold(
+async def _estimate(
     scope: TenantScope,
     redis: Any,
-    message: Pending,
+    recipient: str,
     queue: list[ordering.Waiting],
-    wait: float,
+    first: float,
     pacing: SendingSettings,
 ) -> None:
-    """The limit holds the head: say when it and the messages behind it should leave.
-
-    The head is touched too, so the stranded-send sweep knows a job still looks after it.
-    """
-    customer = _customer_limit(scope, message.recipient, pacing)
+    """The limit holds the head ``first`` seconds: say when it and those behind should leave."""
+    customer = _customer_limit(scope, recipient, pacing)
     leaving = departures(
         await ratelimit.taken(redis, customer),
         limit=customer.limit,
         window=customer.window,
         count=len(queue),
-        first=wait,
+        first=first,
     )
     await ordering.hold(scope, queue, leaving)
-    await scope.update(Message, {Message.state_changed_at: clock.now()}).where(
-        (Message.id == message.id) & (Message.state == message.state)
-    )
 
 
 async def _claim(scope: TenantScope, message: Pending) -> int | None:

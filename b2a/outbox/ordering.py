@@ -23,7 +23,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -40,6 +40,7 @@ TURN_SECONDS = 90
 BUSY_RETRY = 1.0
 # How many of a conversation's waiting messages get an estimate of when they leave.
 ESTIMATED = 50
+SAME_ESTIMATE = timedelta(seconds=1)
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -48,7 +49,7 @@ end
 return 0
 """
 _WAITING = Statement(
-    """SELECT id, state FROM message
+    """SELECT id, state, held_until FROM message
     WHERE tenant = :tenant AND conversation = :conversation AND direction = :outbound
         AND state IN (:queued, :sending)
     ORDER BY created_at, id LIMIT :limit"""
@@ -69,6 +70,7 @@ class Waiting:
 
     id: UUID
     state: str
+    held_until: datetime | None = None
 
 
 async def waiting(scope: TenantScope, conversation_id: UUID, limit: int) -> list[Waiting]:
@@ -81,7 +83,7 @@ async def waiting(scope: TenantScope, conversation_id: UUID, limit: int) -> list
         sending=DeliveryState.SENDING,
         limit=limit,
     )
-    return [Waiting(row["id"], row["state"]) for row in rows]
+    return [Waiting(row["id"], row["state"], row["held_until"]) for row in rows]
 
 
 @contextlib.asynccontextmanager
