@@ -15,9 +15,11 @@ from b2a.inbox.rules import Author, DeliveryState, IdentityKind
 from b2a.inbox.tables import Conversation, Customer, CustomerIdentity, Message
 from b2a.lib import clock
 from b2a.lib.crypto import SecretBox
-from b2a.outbox.queueing import Draft, Sender, enqueue_send, queue_message
+from b2a.outbox.queueing import Draft, Sender, enqueue_send, queue_message, store_outbound
+from b2a.outbox.sweep import stranded_sends
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
+from b2a.worker.tasks.outbox import requeue_stranded_sends
 from tests.fakes.graph_api import TOKEN
 from tests.pipeline import eventually, running_worker
 
@@ -161,3 +163,23 @@ async def test_jobs_racing_for_one_conversation_send_each_reply_once(cast, setti
     assert _bodies(graph) == ["x0", "x1", "x2", "x3"]
     rows = await scope.select(Message, Message.state, Message.attempts).where(Message.id.is_in(ids))
     assert all(r["state"] == DeliveryState.SENT and r["attempts"] == 1 for r in rows)
+
+
+async def test_the_sweep_wakes_a_stalled_queue_at_its_head(cast, settings, graph, redis):
+    """Both replies lost their jobs (a crash); the sweep gives one to the head, the rest follow."""
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope, await _channel(scope, settings), "923007777777")
+    long_ago = clock.now() - timedelta(minutes=30)
+    ids = []
+    for n in range(3):
+        stored = await store_outbound(scope, conversation.id, Draft(text=f"s{n}"), SYSTEM)
+        at = long_ago + timedelta(seconds=n)
+        await scope.update(Message, {Message.state_changed_at: at, Message.created_at: at}).where(
+            Message.id == stored.id
+        )
+        ids.append(stored.id)
+    assert [s.message_id for s in await stranded_sends(older_than=timedelta(minutes=5))] == [ids[0]]
+    async with running_worker(settings):
+        assert await requeue_stranded_sends({"settings": settings}) == {"requeued": 1}
+        await eventually(lambda: _all_left(scope, ids), timeout=60)
+    assert _bodies(graph) == ["s0", "s1", "s2"]
