@@ -48,11 +48,25 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+
+def waiting_sql(alias: str) -> str:
+    """SQL saying the ``message`` row ``alias`` is an outbound message still waiting to go.
+
+    The values are written into the SQL, not bound: only then can PostgreSQL's
+    generic plan of a prepared statement use the partial index of waiting
+    messages (``ix_message_send_queue``).
+    """
+    return (
+        f"{alias}.direction = '{Direction.OUTBOUND}' "
+        f"AND {alias}.state IN ('{DeliveryState.QUEUED}', '{DeliveryState.SENDING}')"
+    )
+
+
 _WAITING = Statement(
-    """SELECT id, state, held_until FROM message
-    WHERE tenant = :tenant AND conversation = :conversation AND direction = :outbound
-        AND state IN (:queued, :sending)
-    ORDER BY created_at, id LIMIT :limit"""
+    f"""SELECT m.id, m.state, m.held_until FROM message m
+    WHERE m.tenant = :tenant AND m.conversation = :conversation AND {waiting_sql("m")}
+    ORDER BY m.created_at, m.id LIMIT :limit"""
 )
 _HELD = Statement(
     """UPDATE message SET held_until = :until
@@ -75,14 +89,7 @@ class Waiting:
 
 async def waiting(scope: TenantScope, conversation_id: UUID, limit: int) -> list[Waiting]:
     """The first ``limit`` messages of the conversation's queue, head first."""
-    rows = await scope.fetch(
-        _WAITING,
-        conversation=conversation_id,
-        outbound=Direction.OUTBOUND,
-        queued=DeliveryState.QUEUED,
-        sending=DeliveryState.SENDING,
-        limit=limit,
-    )
+    rows = await scope.fetch(_WAITING, conversation=conversation_id, limit=limit)
     return [Waiting(row["id"], row["state"], row["held_until"]) for row in rows]
 
 

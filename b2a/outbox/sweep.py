@@ -19,8 +19,8 @@ from uuid import UUID
 
 from b2a.db import sql
 from b2a.db.sql import Statement
-from b2a.inbox.rules import DeliveryState, Direction
 from b2a.lib import clock
+from b2a.outbox.ordering import waiting_sql
 from b2a.settings import SendingSettings
 
 # Never call a message stranded sooner than this, whatever the settings allow.
@@ -36,10 +36,9 @@ def stranded_after(pacing: SendingSettings) -> timedelta:
 
 # A waiting outbound message that heads its conversation's queue (``b2a.outbox.ordering``):
 # the ones behind it wait for it, not for a job of their own.
-_HEAD = """m.direction = :outbound AND m.state IN (:queued, :sending)
+_HEAD = f"""{waiting_sql("m")}
     AND NOT EXISTS (SELECT 1 FROM message e
-        WHERE e.conversation = m.conversation AND e.direction = :outbound
-            AND e.state IN (:queued, :sending)
+        WHERE e.conversation = m.conversation AND {waiting_sql("e")}
             AND (e.created_at < m.created_at OR (e.created_at = m.created_at AND e.id < m.id)))"""
 _STRANDED = Statement(
     f"""SELECT m.id, m.tenant, m.state_changed_at FROM message m
@@ -49,11 +48,6 @@ _STRANDED = Statement(
 _STUCK = Statement(
     f"""SELECT COUNT(*) AS stuck FROM message m WHERE m.state_changed_at < :cutoff AND {_HEAD}"""
 )
-_STATES = {
-    "outbound": Direction.OUTBOUND,
-    "queued": DeliveryState.QUEUED,
-    "sending": DeliveryState.SENDING,
-}
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ class StrandedSend:
 
 async def stranded_sends(*, older_than: timedelta, limit: int = 500) -> list[StrandedSend]:
     """Heads of conversations' queues untouched for ``older_than``, across tenants."""
-    rows = await sql.fetch(_STRANDED, cutoff=clock.now() - older_than, limit=limit, **_STATES)
+    rows = await sql.fetch(_STRANDED, cutoff=clock.now() - older_than, limit=limit)
     return [StrandedSend(row["tenant"], row["id"], row["state_changed_at"]) for row in rows]
 
 
@@ -77,6 +71,6 @@ async def count_stuck_sends(*, older_than: timedelta) -> tuple[int, datetime | N
     Messages behind a head wait for it; a stuck head is one stuck conversation.
     """
     cutoff = clock.now() - older_than
-    row = await sql.fetchrow(_STUCK, cutoff=cutoff, **_STATES)
-    oldest = await sql.fetchrow(_STRANDED, cutoff=cutoff, limit=1, **_STATES)
+    row = await sql.fetchrow(_STUCK, cutoff=cutoff)
+    oldest = await sql.fetchrow(_STRANDED, cutoff=cutoff, limit=1)
     return (int(row["stuck"]) if row else 0), (oldest["state_changed_at"] if oldest else None)
