@@ -20,8 +20,9 @@ from b2a.db.columns import json_value
 from b2a.db.transaction import lock_row
 from b2a.errors import Invalid, NotFound
 from b2a.inbox.tables import Conversation
-from b2a.orders.rules import OrderStatus, missing_fields, request_line
+from b2a.orders.rules import OrderStatus, missing_fields, request_line, request_summary
 from b2a.orders.service._history import assistant_actor
+from b2a.orders.service._pricing import read_lines
 from b2a.orders.service._read import required_fields
 from b2a.orders.service._requests import amend_draft, clean_details, open_request
 from b2a.orders.tables import Order, OrderItem
@@ -101,7 +102,20 @@ async def _taken(scope: TenantScope, order: Order) -> TakenOrder:
     details = {str(k): str(v) for k, v in (json_value(order.details) or {}).items()}
     missing = missing_fields(await required_fields(scope), details)
     total = format_price(order.total_minor, order.currency)
-    return TakenOrder(request_line(status, order.number, total, missing), order.id, status)
+    line = request_line(status, order.number, total, missing)
+    return TakenOrder(await _summary(scope, order, line), order.id, status)
+
+
+async def _summary(scope: TenantScope, order: Order, line: str) -> str:
+    """The request line after every line of the order, each at the price it was requested at."""
+    lines = (await read_lines(scope, order.id)).values()
+    return request_summary(
+        [
+            (item.name, item.quantity, format_price(item.unit_price_minor, order.currency))
+            for item in lines
+        ],
+        line,
+    )
 
 
 async def order_in_progress(scope: TenantScope, conversation_id: UUID) -> OrderInProgress | None:
