@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from b2a.assistant.shapes import Intent, ItemRef, OrderInProgress, OrderLine
@@ -94,7 +94,7 @@ async def take_order(
         return TakenOrder(UNABLE, problem=f"The order request could not be made: {exc.message}")
     if order is None:
         return None
-    return await _taken(scope, order)
+    return await _summary(scope, order, await _taken(scope, order))
 
 
 async def _taken(scope: TenantScope, order: Order) -> TakenOrder:
@@ -102,20 +102,7 @@ async def _taken(scope: TenantScope, order: Order) -> TakenOrder:
     details = {str(k): str(v) for k, v in (json_value(order.details) or {}).items()}
     missing = missing_fields(await required_fields(scope), details)
     total = format_price(order.total_minor, order.currency)
-    line = request_line(status, order.number, total, missing)
-    return TakenOrder(await _summary(scope, order, line), order.id, status)
-
-
-async def _summary(scope: TenantScope, order: Order, line: str) -> str:
-    """The request line after every line of the order, each at the price it was requested at."""
-    lines = (await read_lines(scope, order.id)).values()
-    return request_summary(
-        [
-            (item.name, item.quantity, format_price(item.unit_price_minor, order.currency))
-            for item in lines
-        ],
-        line,
-    )
+    return TakenOrder(request_line(status, order.number, total, missing), order.id, status)
 
 
 async def order_in_progress(scope: TenantScope, conversation_id: UUID) -> OrderInProgress | None:
@@ -160,3 +147,13 @@ async def order_in_progress(scope: TenantScope, conversation_id: UUID) -> OrderI
         requested_at=order.requested_at,
         missing=tuple(missing_fields(await required_fields(scope), details)) if draft else (),
     )
+
+
+async def _summary(scope: TenantScope, order: Order, taken: TakenOrder) -> TakenOrder:
+    """The request line after every line of the order, each at the price it was requested at."""
+    lines = (await read_lines(scope, order.id)).values()
+    listed = [
+        (item.name, item.quantity, format_price(item.unit_price_minor, order.currency))
+        for item in lines
+    ]
+    return replace(taken, line=request_summary(listed, taken.line))
