@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from uuid import UUID
 
 from b2a.assistant.shapes import Intent, ItemRef, OrderInProgress, OrderLine
@@ -156,4 +156,4 @@ async def _summary(scope: TenantScope, order: Order, taken: TakenOrder) -> Taken
         (item.name, item.quantity, format_price(item.unit_price_minor, order.currency))
         for item in lines
     ]
-    return replace(taken, line=request_summary(listed, taken.line))
+    return TakenOrder(request_summary(listed, taken.line), taken.order_id, taken.status)
