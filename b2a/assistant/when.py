@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from b2a.tenants.hours import Day, is_open
+from b2a.tenants.hours import Day, is_open, wall_clock
 
 PARTS_OF_DAY = ("morning", "afternoon", "evening", "night")
 
@@ -290,7 +290,7 @@ def _moment(text: str, local_now: datetime) -> tuple[datetime, tuple[int, int]] 
         unit = found["unit"] or found["unit2"]
         hours = unit.startswith(("h", "g"))
         delta = timedelta(hours=amount) if hours else timedelta(minutes=amount)
-        return _normal(local_now + delta, local_now.tzinfo), found.span()
+        return (local_now.astimezone(UTC) + delta).astimezone(local_now.tzinfo), found.span()
     alone = _NOW.search(text)
     if alone and not _has_other_time(_blank(text, alone.span())):
         return local_now, alone.span()
@@ -299,12 +299,6 @@ def _moment(text: str, local_now: datetime) -> tuple[datetime, tuple[int, int]] 
 
 def _has_other_time(text: str) -> bool:
     return _day(text)[0] is not None or _clock(text)[0] is not None
-
-
-def _normal(local: datetime, zone: object) -> datetime:
-    """A wall-clock datetime made real: gaps move forward, repeats take the first."""
-    assert isinstance(zone, ZoneInfo)
-    return local.replace(fold=0).astimezone(UTC).astimezone(zone)
 
 
 # --- the day -----------------------------------------------------------------------------
@@ -549,6 +543,5 @@ def _resolve(reading: _Reading, day_spec: _DaySpec | None, local_now: datetime) 
 
 def _at(day: date, reading: _Reading, zone: object) -> datetime:
     hour, minute, later = reading
-    wall = datetime.combine(day + timedelta(days=later), time(hour, minute))
     assert isinstance(zone, ZoneInfo)
-    return _normal(wall.replace(tzinfo=zone), zone)
+    return wall_clock(day + timedelta(days=later), time(hour, minute), zone)
