@@ -182,6 +182,8 @@ _DAY_FIRST = re.compile(
 _MONTH_FIRST = re.compile(
     r"\b(?P<mon>"
     + _alternation(k for k in _MONTHS if k != "may")
+    # "may 2 people come?" is not a date: "may" first only before a day that ends the phrase
+    + r"|may(?=\s+[0-3]?\d(?:st|nd|rd|th)?(?:\s*(?:[,?.!]|$|at\b|on\b|ko\b|\d)))"
     + r")\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?![:.]\d)(?!\s*(?:[ap]\.?m\b|baje|bje))"
     + r"(?:,?\s*(?P<y>20\d\d)\b)?"
 )
@@ -323,7 +325,7 @@ def _explicit_date(text: str) -> _DaySpec | None:
         if spec:
             return spec
     for found in _NUMERIC_DATE.finditer(text):
-        if found.group().strip() in _FRACTIONS_NOT_DATES:
+        if _fraction(found.group().strip(), _blank(text, found.span())):
             continue
         month = found["mo"] or found["mo2"]
         if month is None:
@@ -332,6 +334,11 @@ def _explicit_date(text: str) -> _DaySpec | None:
         if spec:
             return spec
     return None
+
+
+def _fraction(said: str, rest: str) -> bool:
+    """Not a date: "24/7", "1/2" (kg), unless a clock says it is one ("1/2 at 5pm")."""
+    return said in _FRACTIONS_NOT_DATES and _clock(rest)[0] is None
 
 
 def _dated(day: int, month: int, year: str | None, span: tuple[int, int]) -> _DaySpec | None:
