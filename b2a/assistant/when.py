@@ -119,7 +119,8 @@ _RELATIVE = {
     "day after tomorrow": 2, "overmorrow": 2, "parson": 2, "parso": 2, "parsun": 2,
     "parsoon": 2, "parsön": 2, "aaj": 0, "aj": 0, "today": 0, "2day": 0, "tonight": 0,
     "tonite": 0, "kal": 1, "kl": 1, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomorow": 1,
-    "tommorow": 1, "tommorrow": 1, "tomoro": 1, "tomm": 1,
+    "tommorow": 1, "tommorrow": 1, "tomoro": 1, "tomm": 1, "2moro": 1, "2morrow": 1,
+    "this morning": 0, "this afternoon": 0, "this evening": 0,
 }  # fmt: skip
 
 
@@ -171,6 +172,15 @@ _AT_HOUR = re.compile(
     + _NOT_BEFORE_DIGIT
     + _NO_QUANTITY
 )
+_AFTER_DAY = re.compile(
+    r"\s+(?:(?:ko|at|on)\s+)?(?P<h>\d{1,2})" + _MINUTES + r"(?![\d/:.,\-%])"
+    r"(?=\s*(?:$|[?.!,]|(?:ko|pe|par|tak|please|plz|pls|thik|theek|ok|okay|chalega|chalay|sahi"
+    r"|aa|aaun|aau|aaon|ajaun|aajaun|available|free|slot|book|booking|appointment|se|ke|baad"
+    r"|ho|hai|mil|milega|for|is)\b))"
+)
+"""An hour right after a day that ends the phrase ("kal 5", "Saturday 4?"); never "kal 5 cakes"."""
+_PAST = re.compile(r"\b(?P<q>half|quarter)\s+(?P<dir>past|to)\s+" + _HOUR + r"\b(?![:.]\d)")
+_TIME_FOLLOWS = re.compile(r"\s*(?:\d|at\b|@|morning|afternoon|evening|night)")
 _NOON = re.compile(r"\b(?:12\s*)?(?P<word>noon|midday|midnight)\b")
 
 _DAY_FIRST = re.compile(
@@ -234,6 +244,8 @@ def find_time(
         return Asked(at.date(), at, "", _words(message, [span]))
     day_spec, text = _day(text)
     clock, text = _clock(text)
+    if clock is None and day_spec is not None:
+        clock = _hour_after_day(text, day_spec.span[1])
     part, part_span = _part_of_day(lowered)
     if clock is None:
         return _without_clock(message, local_now, day_spec, part, part_span)
@@ -405,7 +417,8 @@ def _relative_day(text: str) -> _DaySpec | None:
 def _weekday(text: str) -> _DaySpec | None:
     for found in _WEEKDAY.finditer(text):
         name, modifier = found["wd"], found["mod"]
-        if name in _WEEKDAYS_IN_CONTEXT and not (modifier or found["ko"]):
+        said_as_day = modifier or found["ko"] or _TIME_FOLLOWS.match(text, found.end())
+        if name in _WEEKDAYS_IN_CONTEXT and not said_as_day:
             continue
         weekday = _WEEKDAYS[name]
         strictly_next = modifier in ("next", "agle", "agla", "agli", "agly", "aglay")
@@ -442,11 +455,23 @@ def _clock(text: str) -> tuple[_Clock | None, str]:
             clock = _read(found)
             if clock is not None:
                 return clock, _blank(text, _hour_span(found))
+    past = _PAST.search(text)
+    if past:
+        hour = _hour_and_minute(past["h"], None, None)[0] or 12
+        if hour <= 12:
+            minute = 30 if past["q"] == "half" else 15 if past["dir"] == "past" else 45
+            hour = hour if past["dir"] == "past" else (hour - 1) % 12 or 12
+            return _Clock(_readings(hour, minute), past.span()), _blank(text, past.span())
     noon = _NOON.search(text)
     if noon:
         reading = (0, 0, 1) if noon["word"] == "midnight" else (12, 0, 0)
         return _Clock((reading,), noon.span()), _blank(text, noon.span())
     return None, text
+
+
+def _hour_after_day(text: str, end: int) -> _Clock | None:
+    found = _AFTER_DAY.match(text, end)
+    return _read(found) if found else None
 
 
 def _hour_span(found: re.Match[str]) -> tuple[int, int]:

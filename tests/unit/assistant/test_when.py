@@ -72,6 +72,16 @@ EXAMPLES = [
     ("kal raat 2 baje", DAY_AFTER, (DAY_AFTER, 2, 0), "", "kal raat 2 baje"),
     ("tomorrow at 7 in the evening", TOMORROW, (TOMORROW, 19, 0), "", None),
     ("5th January", date(2027, 1, 5), None, "", "5th January"),
+    ("kal 5?", TOMORROW, (TOMORROW, 17, 0), "", "kal 5"),
+    ("Saturday 4 theek hai?", SATURDAY, (SATURDAY, 16, 0), "", "Saturday 4"),
+    ("kal 5 pe aa jaun", TOMORROW, (TOMORROW, 17, 0), "", "kal 5"),
+    ("half past 5", None, (TODAY, 17, 30), "", "half past 5"),
+    ("quarter to 6 tomorrow", TOMORROW, (TOMORROW, 17, 45), "", "quarter to 6 tomorrow"),
+    ("Sat 4pm", SATURDAY, (SATURDAY, 16, 0), "", "Sat 4pm"),
+    ("this evening", TODAY, None, "evening", "this evening"),
+    ("2moro 3pm", TOMORROW, (TOMORROW, 15, 0), "", "2moro 3pm"),
+    ("May 5", date(2027, 5, 5), None, "", "May 5"),
+    ("1/2 at 5pm", date(2027, 2, 1), (date(2027, 2, 1), 17, 0), "", "1/2 at 5pm"),
 ]
 
 
@@ -110,6 +120,17 @@ def test_it_reads_the_day_and_time_a_customer_asks_for(message, day, clock, part
 )
 def test_numbers_that_are_not_times_are_not_read_as_times(message):
     assert asked(message) is None
+
+
+@pytest.mark.parametrize("message", ["kal 5 cakes", "kal 5 log aayenge", "kal 5 aur 6 ke beech"])
+def test_a_number_after_a_day_that_counts_something_is_not_an_hour(message):
+    found = asked(message)
+    assert found == Asked(TOMORROW, None, "", "kal")
+
+
+def test_may_as_a_word_is_not_the_month():
+    assert asked("may 2 people come?") is None
+    assert asked("I may come") is None
 
 
 def test_a_bare_hour_takes_the_reading_inside_opening_hours():
