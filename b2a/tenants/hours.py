@@ -106,7 +106,7 @@ def span_text(day: Day) -> str:
     return f"{day.opens:%H:%M}\u2013{day.closes:%H:%M}"
 
 
-def hours_on(days: Iterable[Day], on: date) -> str:
+def day_in_words(days: Iterable[Day], on: date) -> str:
     """The hours of one local date in words: "Saturday 10:00–20:00" or "closed on Sunday".
 
     Empty when no hours are set (the business is always open). A weekday the
