@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from b2a.tenants.scope import TenantScope
@@ -159,7 +159,8 @@ def wall_clock(on: date, at: time, zone: ZoneInfo) -> datetime:
 
     A repeated time (the hour a fall-back change runs twice) is its first occurrence.
     """
-    return datetime.combine(on, at, tzinfo=zone).astimezone(UTC).astimezone(zone)
+    # Through the instant (PEP 495: fold=0 reads a gap with the offset before it) and back.
+    return datetime.fromtimestamp(datetime.combine(on, at, tzinfo=zone).timestamp(), zone)
 
 
 def _within(day: Day, now: time, *, same_day: bool) -> bool:
