@@ -20,6 +20,7 @@ from b2a.assistant.when._vocabulary import (
     WEEKDAY,
     WEEKDAYS,
     WEEKDAYS_IN_CONTEXT,
+    WEEKDAYS_WITH_KO,
 )
 
 
@@ -132,7 +133,9 @@ def _weekday(text: str) -> DaySpec | None:
     for found in WEEKDAY.finditer(text):
         name, modifier = found["wd"], found["mod"]
         said_as_day = modifier or found["ko"] or TIME_FOLLOWS.match(text, found.end())
-        if name in WEEKDAYS_IN_CONTEXT and not said_as_day:
+        if (name in WEEKDAYS_IN_CONTEXT and not said_as_day) or (
+            name in WEEKDAYS_WITH_KO and not found["ko"]
+        ):
             continue
         weekday = WEEKDAYS[name]
         strictly_next = modifier in ("next", "agle", "agla", "agli", "agly", "aglay")

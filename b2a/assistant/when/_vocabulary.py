@@ -41,15 +41,19 @@ MONTHS = {
     "dec": 12, "december": 12,
 }  # fmt: skip
 WEEKDAYS = {
-    "monday": 0, "mon": 0, "somwar": 0, "peer": 0, "pir": 0, "tuesday": 1, "tue": 1,
-    "tues": 1, "mangal": 1, "wednesday": 2, "wed": 2, "budh": 2, "thursday": 3, "thu": 3,
-    "thur": 3, "thurs": 3, "jumerat": 3, "jumeraat": 3, "friday": 4, "fri": 4, "juma": 4,
-    "jumma": 4, "jummah": 4, "jumah": 4, "saturday": 5, "sat": 5, "hafta": 5, "haftay": 5,
-    "sunday": 6, "sun": 6, "itwar": 6, "itwaar": 6, "etwar": 6, "atwar": 6,
+    "monday": 0, "mon": 0, "somwar": 0, "somvar": 0, "peer": 0, "pir": 0, "tuesday": 1,
+    "tue": 1, "tues": 1, "mangal": 1, "wednesday": 2, "wed": 2, "budh": 2, "budhwar": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "jumerat": 3, "jumeraat": 3,
+    "friday": 4, "fri": 4, "juma": 4, "jumma": 4, "jummah": 4, "jumah": 4,
+    "jummay": 4, "jumme": 4, "jumay": 4, "jumey": 4, "saturday": 5, "sat": 5, "hafta": 5,
+    "haftay": 5, "hafte": 5, "sunday": 6, "sun": 6, "itwar": 6, "itwaar": 6, "itvar": 6,
+    "etwar": 6, "atwar": 6,
 }  # fmt: skip
-WEEKDAYS_IN_CONTEXT = frozenset(("peer", "pir", "sat", "sun", "hafta", "haftay", "mangal"))
+WEEKDAYS_IN_CONTEXT = frozenset(("peer", "pir", "sat", "sun", "mangal"))
 """Weekday names that are also ordinary words ("sun lo", "sat log", "peer"): only with
-"on", "next", "this" before them or "ko" after them."""
+"on", "next", "this" before them, "ko" after them or a time after them."""
+WEEKDAYS_WITH_KO = frozenset(("hafta", "haftay", "hafte"))
+"""Saturday or "week" ("agle hafte" is next week): Saturday only as "hafte ko"."""
 
 RELATIVE = {
     "day after tomorrow": 2, "overmorrow": 2, "parson": 2, "parso": 2, "parsun": 2,

@@ -82,6 +82,14 @@ EXAMPLES = [
     ("2moro 3pm", TOMORROW, (TOMORROW, 15, 0), "", "2moro 3pm"),
     ("May 5", date(2027, 5, 5), None, "", "May 5"),
     ("1/2 at 5pm", date(2027, 2, 1), (date(2027, 2, 1), 17, 0), "", "1/2 at 5pm"),
+    ("agle jummay ko", date(2026, 12, 11), None, "", "agle jummay"),
+    ("hafte ko 4 baje", SATURDAY, (SATURDAY, 16, 0), "", "hafte ko 4 baje"),
+    ("budhwar 5 baje", TODAY, (TODAY, 17, 0), "", "budhwar 5 baje"),
+    ("Can I get an appointment on Friday at 3?", DAY_AFTER, (DAY_AFTER, 15, 0), "", None),
+    ("facial for 2 people at 4pm tomorrow", TOMORROW, (TOMORROW, 16, 0), "", "4pm tomorrow"),
+    ("bridal makeup 20 dec ko chahiye", date(2026, 12, 20), None, "", "20 dec"),
+    ("tomorrow at midnight", DAY_AFTER, (DAY_AFTER, 0, 0), "", "tomorrow at midnight"),
+    ("within an hour", TODAY, (TODAY, 16, 0), "", "within an hour"),
 ]
 
 
@@ -115,6 +123,11 @@ def test_it_reads_the_day_and_time_a_customer_asks_for(message, day, clock, part
         "aaj kal kya rate hai?",
         "3 kg at 500",
         "at 2 people",
+        "agle hafte",
+        "is hafte ka rate",
+        "hair colour ka time kitna lagta hai?",
+        "order #10 status?",
+        "Rs. 2,500 for 3 hours",
         "",
     ],
 )
