@@ -318,6 +318,7 @@ def test_a_future_moment_written_many_ways_reads_back_as_itself(moment, data):
     assert found.at == target, message
     assert found.at.utcoffset() == target.utcoffset(), message
     assert found.at.tzinfo.key == local_now.tzinfo.key
+    assert found.words and found.words in message
 
 
 NOT_TIMES = st.one_of(
@@ -345,3 +346,33 @@ NOT_TIMES = st.one_of(
 @given(st.lists(NOT_TIMES, min_size=1, max_size=4).map(" ".join))
 def test_prices_quantities_and_phone_numbers_are_never_times(message):
     assert find_time(message, WEDNESDAY_3PM, KARACHI, SALON) is None, message
+
+
+EVERY_DAY_10_TO_20 = tuple(Day(d, time(10), time(20)) for d in range(7))
+
+
+def bare_hours(target: datetime, local_now: datetime) -> list[str]:
+    """Hours without am/pm or a cue, which the opening hours 10–20 settle."""
+    day, clock = target.date(), target.time()
+    ahead = (day - local_now.date()).days
+    hour = clock.hour % 12 or 12
+    said = f"{hour}:{clock.minute:02d}" if clock.minute else f"{hour}"
+    forms = [f"{day.day} {MONTHS[day.month - 1]} {said} baje", f"{day.day}/{day.month} at {said}"]
+    if ahead == 1:
+        forms += [f"kal {said} baje", f"tomorrow at {said}", f"kal {said}?"]
+    if ahead < 7:
+        forms += [f"{WEEKDAYS[day.weekday()]} {said}", f"{WEEKDAYS[day.weekday()]} ko {said} baje"]
+    return forms
+
+
+@settings(max_examples=300)
+@given(now_and_target(), st.data())
+def test_a_bare_hour_inside_the_opening_hours_reads_back_as_itself(moment, data):
+    local_now, target = moment
+    assume(time(10) <= target.time() < time(20))
+    message = data.draw(st.sampled_from(bare_hours(target, local_now)))
+    found = find_time(message, local_now, local_now.tzinfo.key, EVERY_DAY_10_TO_20)
+    assert found is not None, message
+    assert found.at == target, message
+    assert found.day == target.date(), message
+    assert found.words and found.words in message
