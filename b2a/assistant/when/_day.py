@@ -21,6 +21,7 @@ from b2a.assistant.when._vocabulary import (
     WEEKDAYS,
     WEEKDAYS_IN_CONTEXT,
     WEEKDAYS_WITH_KO,
+    YESTERDAY,
 )
 
 
@@ -122,11 +123,15 @@ def _ordinal_day(text: str) -> DaySpec | None:
 
 
 def _relative_day(text: str) -> DaySpec | None:
-    found = RELATIVE_DAY.search(text)
-    if found is None:
-        return None
-    ahead = RELATIVE[found["rel"]]
-    return DaySpec(lambda local_now, _r: local_now.date() + timedelta(days=ahead), found.span())
+    for found in RELATIVE_DAY.finditer(text):
+        if found["rel"] in ("kal", "kl") and YESTERDAY.match(text, found.end()):
+            continue
+        return DaySpec(_days_from_today(RELATIVE[found["rel"]]), found.span())
+    return None
+
+
+def _days_from_today(ahead: int) -> Callable[[datetime, Reading | None], date]:
+    return lambda local_now, _reading: local_now.date() + timedelta(days=ahead)
 
 
 def _weekday(text: str) -> DaySpec | None:

@@ -147,6 +147,11 @@ FRACTIONS_NOT_DATES = frozenset(("1/2", "1/3", "2/3", "1/4", "3/4", "24/7"))
 
 RELATIVE_DAY = re.compile(r"\b(?P<rel>" + _alternation(RELATIVE) + r")\b")
 NOWADAYS = re.compile(r"\b(?:aaj|aj)\s*(?:kal|kl)\b")
+YESTERDAY = re.compile(
+    r"(?:\s+\w+){0,3}?\s+(?:tha|thi|thay|the|gaya|gayi|gai|gaye|aya|aaya|ayi|aayi|aaye|hua|hui"
+    r"|huwa|kiya|kia|ki\s+thi|liya|li\s+thi|diya|di\s+thi|bataya|bola|kaha)\b"
+)
+"""A past tense within three words after "kal" ("kal aaya tha"): yesterday, not tomorrow."""
 WEEKDAY = re.compile(
     r"\b(?:(?P<mod>next|agle|agla|agli|agly|aglay|this|is|coming|upcoming|on)\s+)?"
     r"(?P<wd>" + _alternation(WEEKDAYS) + r")\b\.?(?P<ko>\s+ko\b)?"

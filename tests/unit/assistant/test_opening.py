@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from b2a.assistant.catalog_provider import answer
+from b2a.assistant.guardrails import check
 from b2a.assistant.opening import answer_hours
 from b2a.assistant.shapes import AssistantRequest, CatalogView, Intent
 from b2a.tenants.hours import Day, describe
@@ -94,6 +95,7 @@ def test_a_question_about_one_day_or_moment_is_answered_exactly(message, now, ex
     assert reply.intent is Intent.HOURS
     assert reply.text.startswith(expected)
     assert reply.confidence >= 0.85
+    assert check(reply.text, CatalogView("Glow Salon")) == []
 
 
 def test_a_question_about_the_hours_in_general_still_gets_the_week():

@@ -141,6 +141,12 @@ def test_a_number_after_a_day_that_counts_something_is_not_an_hour(message):
     assert found == Asked(TOMORROW, None, "", "kal")
 
 
+def test_kal_in_the_past_tense_is_yesterday_and_not_asked_for():
+    assert asked("kal message kiya tha, koi jawab nahi") is None
+    found = asked("main kal aaya tha, aaj 5 baje aa jaun?")
+    assert found == Asked(TODAY, local(TODAY, 17), "", "aaj 5 baje")
+
+
 def test_may_as_a_word_is_not_the_month():
     assert asked("may 2 people come?") is None
     assert asked("I may come") is None
