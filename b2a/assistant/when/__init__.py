@@ -14,11 +14,11 @@ production. What is asked is read as lying ahead of ``now``:
    itself. A bare hour 1–12 is read by a Roman Urdu cue (subah, dopahar,
    shaam, raat), else by whichever reading lies ahead of ``now``, then inside
    the opening hours (a salon open 10–20 hears "5 baje" as 17:00), else as
-   afternoon for 1–7 and morning for 8–12.
+   afternoon for 1–7, morning for 8–11 and noon for 12.
 3. A part of day without a clock ("tomorrow evening") keeps ``part_of_day``
    and leaves ``at`` None: which hour of the evening is the customer's to say.
 
-Local times follow PEP 495 (``fold=0``) and are normalised through UTC: a
+Local times follow PEP 495 (``fold=0``, ``tenants.hours.wall_clock``): a
 local time that does not exist (skipped by a spring-forward change) moves
 forward by the gap (02:30 on a New York spring-forward day is 03:30 EDT), and
 an ambiguous one (repeated by a fall-back change) is the first occurrence.
@@ -47,8 +47,6 @@ from b2a.assistant.when._clock import (
 from b2a.assistant.when._day import DaySpec, read_day
 from b2a.assistant.when._vocabulary import IN_A_WHILE, NOW, NOWADAYS
 from b2a.tenants.hours import Day, is_open
-
-PARTS_OF_DAY = ("morning", "afternoon", "evening", "night")
 
 
 @dataclass(frozen=True)
