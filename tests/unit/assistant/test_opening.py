@@ -87,7 +87,15 @@ def ask(message, now=WEDNESDAY_3PM, opening=SALON):
             "No, we are closed tomorrow at 09:00. Tomorrow we are open 10:00–20:00.",
         ),
         ("open on 25 Dec?", WEDNESDAY_3PM, "Yes, on Friday 25 Dec we are open 10:00–20:00."),
-        ("jumma ko band hai?", WEDNESDAY_3PM, "Yes, on Friday we are open 10:00–20:00."),
+        ("jumma ko band hai?", WEDNESDAY_3PM, "No, on Friday we are open 10:00–20:00."),
+        ("Sunday ko chutti hai?", WEDNESDAY_3PM, "Yes, we are closed on Sunday."),
+        ("are you closed on Sunday?", WEDNESDAY_3PM, "Yes, we are closed on Sunday."),
+        (
+            "closed at 9pm today?",
+            WEDNESDAY_3PM,
+            "Yes, we are closed today at 21:00. We open again tomorrow at 10:00.",
+        ),
+        ("kal 5 baje band hai?", WEDNESDAY_3PM, "No, we are open tomorrow at 17:00, until 20:00."),
     ],
 )
 def test_a_question_about_one_day_or_moment_is_answered_exactly(message, now, expected):
