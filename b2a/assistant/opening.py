@@ -35,8 +35,9 @@ _CLOSING = re.compile(
 _OPENING = re.compile(
     _WHAT_TIME + r".*\b(?:open|opens|opening|khul\w*)\b|\b(?:opening|khul\w*)\b.*" + _WHAT_TIME
 )
-_CLOSED = re.compile(r"\b(?:closed|close|band|chutti|chhutti|chuti|off)\b")
+_CLOSED = re.compile(r"\b(?:closed|close|band|chutti|chhutti|chuti)\b")
 """A yes/no question about being closed ("jumma ko band hai?"): yes means closed."""
+_OPEN = re.compile(r"\b(?:open|khul\w*)\b")
 _MOMENT_SLACK = timedelta(minutes=1)
 
 
@@ -72,7 +73,7 @@ def _wants(text: str) -> str:
         return "close"
     if _OPENING.search(text):
         return "open"
-    return "closed?" if _CLOSED.search(text) else ""
+    return "closed?" if _CLOSED.search(text) and not _OPEN.search(text) else ""
 
 
 def _yes_no(wants: str) -> tuple[str, str]:

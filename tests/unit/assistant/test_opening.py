@@ -89,6 +89,7 @@ def ask(message, now=WEDNESDAY_3PM, opening=SALON):
         ("open on 25 Dec?", WEDNESDAY_3PM, "Yes, on Friday 25 Dec we are open 10:00–20:00."),
         ("jumma ko band hai?", WEDNESDAY_3PM, "No, on Friday we are open 10:00–20:00."),
         ("Sunday ko chutti hai?", WEDNESDAY_3PM, "Yes, we are closed on Sunday."),
+        ("Sunday ko open ho ya band?", WEDNESDAY_3PM, "No, we are closed on Sunday."),
         ("are you closed on Sunday?", WEDNESDAY_3PM, "Yes, we are closed on Sunday."),
         (
             "closed at 9pm today?",
