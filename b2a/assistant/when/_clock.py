@@ -99,7 +99,8 @@ def _read(found: re.Match[str]) -> Clock | None:
         return Clock(((hour % 12 + (12 if ampm == "p" else 0), minute, 0),), found.span())
     if hour > 23:
         return None
-    if hour == 0 or hour > 12 or (found.re is COLON and found["h"].startswith("0")):
+    # "17:00", "09:30", "10:30": two digits before a colon are the 24-hour clock.
+    if hour == 0 or hour > 12 or (found.re is COLON and len(found["h"]) == 2):
         return Clock(((hour, minute, 0),), found.span())
     return Clock(_readings(hour, minute), found.span())
 
