@@ -229,6 +229,14 @@ def test_local_times_skipped_by_daylight_saving_move_forward():
     assert found.at.utcoffset().total_seconds() == -4 * 3600
 
 
+def test_a_time_skipped_today_that_has_passed_on_the_wall_clock_is_tomorrows():
+    new_york = "America/New_York"
+    after_the_jump = datetime(2027, 3, 14, 3, 0, tzinfo=ZoneInfo(new_york))
+    found = find_time("2:05am", after_the_jump, new_york)
+    assert found is not None
+    assert found.at == datetime(2027, 3, 15, 2, 5, tzinfo=ZoneInfo(new_york))
+
+
 def test_repeated_local_times_take_the_first_occurrence():
     new_york = "America/New_York"
     before = datetime(2027, 11, 6, 12, 0, tzinfo=ZoneInfo(new_york))
