@@ -124,6 +124,19 @@ def test_overnight_hours_are_answered_across_midnight():
     )
 
 
+def test_a_business_open_round_the_clock_is_open_all_day_without_an_until():
+    always = tuple(Day(d, time(0), time(0)) for d in range(7))
+    assert answer_hours("Sunday?", WEDNESDAY_3PM, "Asia/Karachi", always) == (
+        "Yes, on Sunday we are open all day."
+    )
+    assert answer_hours("abhi khula hai?", WEDNESDAY_3PM, "Asia/Karachi", always) == (
+        "Yes, we are open now."
+    )
+    assert answer_hours("when do you close today?", WEDNESDAY_3PM, "Asia/Karachi", always) == (
+        "Today (Wednesday) we are open all day."
+    )
+
+
 def test_without_hours_or_a_moment_there_is_no_exact_answer():
     assert answer_hours("Sunday?", WEDNESDAY_3PM, "Asia/Karachi", ()) is None
     assert answer_hours("Sunday?", None, "Asia/Karachi", SALON) is None
