@@ -136,6 +136,7 @@ def test_it_reads_the_day_and_time_a_customer_asks_for(message, day, clock, part
         "3 kg at 500",
         "at 2 people",
         "agle hafte",
+        "abhi tak jawab nahi aaya",
         "3-5 people",
         "2-3 haircuts",
         "Rs 500-600",
