@@ -25,12 +25,12 @@ from b2a.tenants.hours import (
     wall_clock,
 )
 
-_WHAT_TIME = (
-    r"(?:what\s+time|which\s+time|when|till\s+when|until\s+when|kitne\s+baje|kitny\s+baje"
-    r"|kis\s+time|kab)"
-)
+_WHAT_TIME = r"\b(?:what\s+time|which\s+time|when|kitne\s+baje|kitny\s+baje|kis\s+time|kab)\b"
 _CLOSING = re.compile(
-    _WHAT_TIME + r".*\b(?:close|closes|closing|band)\b|\b(?:close|closing|band)\b.*" + _WHAT_TIME
+    _WHAT_TIME
+    + r".*\b(?:close|closes|closing|band)\b|\b(?:close|closing|band)\b.*"
+    + _WHAT_TIME
+    + r"|\b(?:till\s+when|until\s+when|kab\s+tak|how\s+late)\b"
 )
 _OPENING = re.compile(
     _WHAT_TIME + r".*\b(?:open|opens|opening|khul\w*)\b|\b(?:opening|khul\w*)\b.*" + _WHAT_TIME

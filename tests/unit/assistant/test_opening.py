@@ -68,6 +68,16 @@ def ask(message, now=WEDNESDAY_3PM, opening=SALON):
         ),
         ("abhi khula hai?", WEDNESDAY_3PM, "Yes, we are open now, until 20:00."),
         (
+            "aaj kab tak khula hai?",
+            WEDNESDAY_3PM,
+            "Today (Wednesday) we close at 20:00 (we are open 10:00–20:00).",
+        ),
+        (
+            "how late are you open on Saturday?",
+            WEDNESDAY_3PM,
+            "On Saturday we close at 20:00 (we are open 10:00–20:00).",
+        ),
+        (
             "are you open now?",
             WEDNESDAY_9PM,
             "No, we are closed now. We open again tomorrow at 10:00.",
