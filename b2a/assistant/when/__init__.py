@@ -55,7 +55,11 @@ class Asked:
     """The date and time a message asks for, in the business's zone."""
 
     day: date | None
-    """The local date asked for, or None when only a time (or part of day) was said."""
+    """The local date asked for, or None when only a time (or part of day) was said.
+
+    With a clock time it is ``at``'s date: "kal raat 2 baje" is the night after tomorrow,
+    02:00 the day after.
+    """
     at: datetime | None
     """Aware, in the business zone, when a clock time was said."""
     part_of_day: str = ""
