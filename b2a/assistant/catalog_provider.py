@@ -14,9 +14,10 @@ what the reply talks about.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from uuid import UUID
 
-from b2a.assistant import retrieval
+from b2a.assistant import retrieval, service_answers
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_quantities
 from b2a.assistant.intents import Detection, detect, keyword_words
@@ -66,7 +67,8 @@ def answer(request: AssistantRequest) -> ProviderReply:
     """The catalog assistant's reply, computed without I/O."""
     detection = detect(request.message, request.keywords)
     if detection.out_of_scope:
-        return _reply(Intent.UNKNOWN, PASS_ON, 0.05)
+        compared = service_answers.comparison(request)
+        return compared or _reply(Intent.UNKNOWN, PASS_ON, 0.05)
     found = retrieval.analyse(request.catalog, request.message)
     said = keyword_words(request.keywords)
     found = retrieval.Retrieval(found.matches, [w for w in found.unknown if w not in said])
@@ -74,6 +76,10 @@ def answer(request: AssistantRequest) -> ProviderReply:
     faq = _faq(request.catalog, found.matches)
     intent, certainty = _settle(request.catalog, detection, request.message, services, faq)
     fields = detection.fields
+    if intent is Intent.QUESTION or detection.intent is Intent.UNKNOWN:
+        about = service_answers.answer(request, certainty, services, faq)
+        if about is not None:
+            return replace(about, fields=dict(fields))
     if intent is Intent.QUESTION:
         return _question(request, certainty, found, services, faq, fields)
     if intent is Intent.ORDER:
