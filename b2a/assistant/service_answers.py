@@ -47,6 +47,7 @@ from b2a.assistant.shapes import (
     Turn,
 )
 from b2a.catalog.money import format_price
+from b2a.catalog.rules import duration_display
 
 MATCH = 0.5
 """Retrieval score from which a phrase names a service (as in ``catalog_provider``)."""
@@ -162,14 +163,6 @@ def comparison(request: AssistantRequest) -> ProviderReply | None:
     )
 
 
-def duration_words(minutes: int) -> str:
-    """``45 min``, ``2 h``, ``1 h 30 min``: how a person reads a duration."""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
-
-
 def _total(named: Sequence[Named], certainty: float) -> ProviderReply:
     lines = []
     total = 0
@@ -195,7 +188,7 @@ def _duration(services: Sequence[tuple[CatalogItem, float]], certainty: float) -
     unknown = False
     for item, _ in services:
         if item.duration_minutes:
-            took = duration_words(item.duration_minutes)
+            took = duration_display(item.duration_minutes)
             lines.append(f"{item.name} takes about {took}. It is {_price(item.price_minor, item)}.")
         else:
             unknown = True

@@ -16,9 +16,9 @@ from b2a.assistant.catalog_provider import answer
 from b2a.assistant.grounding import review
 from b2a.assistant.guardrails import check
 from b2a.assistant.openai_compat import parse_reply
-from b2a.assistant.service_answers import duration_words
 from b2a.assistant.shapes import AssistantRequest, CatalogView, Intent, ItemRef, ProviderReply, Turn
 from b2a.catalog.money import exponent, format_price
+from b2a.catalog.rules import duration_display
 from bench.assistant_eval import load_businesses
 
 BUSINESSES = load_businesses()
@@ -87,7 +87,7 @@ def test_a_service_without_a_duration_is_handed_over_and_no_duration_is_invented
 
 
 def test_durations_read_as_people_write_them():
-    assert [duration_words(m) for m in (45, 60, 90, 120, 1440)] == [
+    assert [duration_display(m) for m in (45, 60, 90, 120, 1440)] == [
         "45 min", "1 h", "1 h 30 min", "2 h", "24 h"
     ]  # fmt: skip
 
