@@ -137,12 +137,16 @@ def comparison(request: AssistantRequest) -> ProviderReply | None:
     """Both prices and the lower one, when an out-of-scope message only compares two services.
 
     None for anything else, which stays out of scope: bargaining ("sasta kar
-    do", "make it cheaper", "discount"), or a comparison that does not name
-    exactly two catalogue services.
+    do", "make it cheaper", "discount"), a comparison that does not name
+    exactly two catalogue services, or one whose word the business itself
+    listed as out of scope (its "unknown" keywords).
     """
     said = t.fold(request.message)
     if not (_COMPARE.search(said) and _EITHER.search(said)) or _HAGGLE.search(said):
         return None
+    theirs = {t.fold(word).strip() for word in request.keywords.get(Intent.UNKNOWN.value, ())}
+    if theirs & set(_COMPARE.findall(said)):
+        return None  # the business itself made this word out of scope
     if detect(_COMPARE.sub(" ", said), request.keywords).out_of_scope:
         return None
     named = _named(request)

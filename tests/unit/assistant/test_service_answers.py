@@ -256,3 +256,9 @@ def test_a_remote_model_reply_with_a_made_up_total_is_blocked():
         forged = model(f"Manicure: PKR 1,200\n2 x Haircut: PKR 3,000\n{lie}")
         verdict = review(forged, SALON, threshold=0.0)
         assert verdict.blocked and "amount" in {v.rule for v in verdict.violations}
+
+
+def test_a_comparison_word_the_business_made_out_of_scope_stays_out_of_scope():
+    reply = ask("manicure sasta hai ya pedicure?", keywords={"unknown": ("sasta",)})
+    assert reply.intent is Intent.UNKNOWN and sent(reply) is None
+    assert sent(ask("manicure sasta hai ya pedicure?", keywords={"unknown": ("refund",)}))
