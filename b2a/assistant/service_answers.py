@@ -40,7 +40,6 @@ from b2a.assistant.intents import detect
 from b2a.assistant.shapes import (
     AssistantRequest,
     CatalogItem,
-    FaqItem,
     Intent,
     ItemRef,
     ProviderReply,
@@ -102,16 +101,16 @@ def answer(
     request: AssistantRequest,
     certainty: float,
     services: Sequence[tuple[CatalogItem, float]],
-    faq: tuple[FaqItem, float] | None,
+    faq_first: bool,
 ) -> ProviderReply | None:
     """A reply about the services asked of, or None to leave the message to the plain answers.
 
-    ``services`` and ``faq`` are the catalogue assistant's matches for the
-    whole message; an FAQ entry that matches better than any service keeps the
-    question ("How long does printing take?" is the FAQ's to answer).
+    ``services`` are the catalogue assistant's matches for the whole message;
+    ``faq_first`` says an FAQ entry answers it rather than a service ("How long
+    does printing take?" is the FAQ's to answer), and then this module keeps out.
     """
     said = t.fold(request.message)
-    if faq and (not services or faq[1] >= services[0][1]):
+    if faq_first:
         return None
     if _COMPARE.search(said):
         return comparison(request)
@@ -237,11 +236,7 @@ def _named(request: AssistantRequest) -> list[Named]:
     """
     found: dict[object, Named] = {}
     for phrase in _SEPARATOR.split(t.fold(request.message)):
-        matches = [
-            m
-            for m in retrieval.rank(request.catalog, phrase, limit=3)
-            if m.kind == "service" and m.score >= MATCH
-        ]
+        matches = [m for m in retrieval.rank(request.catalog, phrase, limit=3) if m.score >= MATCH]
         if not matches:
             continue
         if len(matches) > 1 and matches[1].score >= matches[0].score:
@@ -258,11 +253,7 @@ def _recent(history: Sequence[Turn], request: AssistantRequest) -> list[tuple[Ca
     """The service the last customer messages named: "hair colour?", then "kitni dair lagti hai"."""
     customer = [turn.text for turn in history if turn.from_customer][-HISTORY_TURNS:]
     for text in reversed(customer):
-        matches = [
-            m
-            for m in retrieval.rank(request.catalog, text, limit=3)
-            if m.kind == "service" and m.score >= MATCH
-        ]
+        matches = [m for m in retrieval.rank(request.catalog, text, limit=3) if m.score >= MATCH]
         if matches and (item := request.catalog.service(matches[0].id)):
             return [(item, matches[0].score * 0.9)]
     return []

@@ -283,6 +283,18 @@ def test_a_total_is_read_from_the_referenced_items_never_from_the_text():
     assert check("Haircut and Facial: PKR 4,000 in total", catalog, items=three) != []
 
 
+def test_a_quoted_faq_answer_is_grounded_with_its_numbers_and_what_it_offers():
+    answer = "We are at 12-B Main Boulevard; we have a separate ladies section."
+    catalog = CatalogView(
+        "Salon",
+        (CatalogItem(uuid.uuid4(), "Haircut", 150000, "PKR"),),
+        (FaqItem(uuid.uuid4(), "Where are you?", answer),),
+    )
+    assert check(answer, catalog) == []
+    without = CatalogView("Salon", catalog.services)
+    assert {v.rule for v in check(answer, without)} == {"amount", "unknown_service"}
+
+
 @pytest.mark.parametrize(
     "provider_text",
     [
