@@ -298,7 +298,8 @@ class Conversation:
         text, violations = verdict.text, tuple[str, ...]()
         if not escalated:
             violations = tuple(
-                str(v) for v in check(verdict.text, business.catalog, business.prohibited)
+                str(v)
+                for v in check(verdict.text, business.catalog, business.prohibited, verdict.items)
             )
             self._remember(reply.fields)
             line = self._take_order(reply, {i.service_id: i.quantity for i in verdict.items})

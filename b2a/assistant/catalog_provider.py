@@ -15,13 +15,15 @@ what the reply talks about.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from uuid import UUID
 
 from b2a.assistant import faq as faqs
-from b2a.assistant import retrieval
+from b2a.assistant import retrieval, service_answers
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_quantities
 from b2a.assistant.intents import Detection, detect, keyword_words
+from b2a.assistant.opening import answer_hours
 from b2a.assistant.shapes import (
     AssistantRequest,
     CatalogItem,
@@ -69,7 +71,8 @@ def answer(request: AssistantRequest) -> ProviderReply:
     """The catalog assistant's reply, computed without I/O."""
     detection = detect(request.message, request.keywords)
     if detection.out_of_scope:
-        return _reply(Intent.UNKNOWN, PASS_ON, 0.05)
+        compared = service_answers.comparison(request)
+        return compared or _reply(Intent.UNKNOWN, PASS_ON, 0.05)
     found = retrieval.analyse(request.catalog, request.message)
     said = keyword_words(request.keywords)
     found = retrieval.Retrieval(found.matches, [w for w in found.unknown if w not in said])
@@ -77,6 +80,10 @@ def answer(request: AssistantRequest) -> ProviderReply:
     faq = _faq(request.catalog, request.message)
     intent, certainty = _settle(request.catalog, detection, request.message, services, faq)
     fields = detection.fields
+    if intent is Intent.QUESTION or detection.intent is Intent.UNKNOWN:
+        about = service_answers.answer(request, certainty, services, _faq_first(faq, services))
+        if about is not None:
+            return replace(about, fields=dict(fields))
     if intent is Intent.QUESTION:
         return _question(request, certainty, found, services, faq, fields)
     if intent is Intent.ORDER:
@@ -151,7 +158,7 @@ def _question(
     parts = []
     best = 0.0
     sure = 1.0
-    if faq and (not services or faq.confidence >= min(FAQ_SURE, services[0][1])):
+    if faq and _faq_first(faq, services):
         parts.append(faq.entry.answer)
         best, sure = faq.score, faq.confidence
         services = [(item, score) for item, score in services if score >= faq.score]
@@ -263,6 +270,9 @@ def _greeting(request: AssistantRequest) -> ProviderReply:
 
 
 def _hours(request: AssistantRequest, fields: dict[str, str]) -> ProviderReply:
+    exact = answer_hours(request.message, request.now, request.time_zone, request.opening)
+    if exact:
+        return _reply(Intent.HOURS, exact, 0.95, fields=fields)
     if not request.hours:
         return _reply(Intent.HOURS, "Let me ask our team to tell you our timings.", 0.3)
     back = f" Our team is back {request.humans_back}." if request.humans_back else ""
@@ -280,6 +290,11 @@ def _services(
         return []
     top = found[0][1]
     return [(item, score) for item, score in found if score >= CLOSE * top][:MOST_NAMED]
+
+
+def _faq_first(faq: faqs.FaqMatch | None, services: list[tuple[CatalogItem, float]]) -> bool:
+    """Whether the FAQ entry, rather than a service, answers the question."""
+    return faq is not None and (not services or faq.confidence >= min(FAQ_SURE, services[0][1]))
 
 
 def _faq(catalog: CatalogView, message: str) -> faqs.FaqMatch | None:
