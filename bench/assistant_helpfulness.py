@@ -58,7 +58,13 @@ from b2a.assistant.shapes import (
     Turn,
 )
 from b2a.catalog.money import format_price
-from b2a.orders.rules import OrdersNeed, OrderStatus, missing_fields, request_line
+from b2a.orders.rules import (
+    OrdersNeed,
+    OrderStatus,
+    missing_fields,
+    request_line,
+    request_summary,
+)
 from b2a.orders.service._requests import clean_details
 from b2a.tenants.hours import humans_back, is_open
 from bench.assistant_businesses import DATA, Business
@@ -335,6 +341,7 @@ class Conversation:
 
         An ORDER naming services adds them to the open DRAFT or opens one; DETAILS
         complete the DRAFT. A requested time is kept when the business is open then.
+        The line lists every item of the request, then where it stands.
         """
         ordering = reply.intent is Intent.ORDER and bool(wanted)
         if not ordering and reply.intent is not Intent.DETAILS:
@@ -360,7 +367,12 @@ class Conversation:
         missing = self._missing(draft)
         draft.status = OrderStatus.DRAFT if missing else OrderStatus.PENDING_APPROVAL
         total = format_price(draft.total_minor, draft.currency)
-        return request_line(draft.status, draft.number, total, missing)
+        listed = [
+            (line.name, line.quantity, format_price(line.unit_price_minor, draft.currency))
+            for line in draft.lines.values()
+        ]
+        sentence = request_line(draft.status, draft.number, total, missing)
+        return request_summary(listed, sentence)
 
     def _kept_time(self, at: datetime | None) -> datetime | None:
         """A requested time inside the opening hours, in UTC; None for one outside them."""

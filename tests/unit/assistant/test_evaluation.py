@@ -146,6 +146,7 @@ async def test_a_booking_runs_as_the_products_turns_and_ends_pending_approval():
     dialogue = await Conversation(salon, {}, 0.85).hold(Clerk(salon), case)
     assert dialogue.problems == ()
     assert dialogue.exchanges[-1].text.endswith(
+        "In this request:\nManicure, quantity 1: PKR 1,200 each\n"
         "Order request #1: PKR 1,200 in total, now waiting for our team's approval. "
         "We will tell you here once they decide."
     )
