@@ -44,7 +44,7 @@ from b2a.inbox.rules import Author, Owner
 from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock, events
 from b2a.lib.crypto import SecretBox
-from b2a.orders.service import order_in_progress, take_order
+from b2a.orders.service import order_in_progress, required_fields, take_order
 from b2a.outbox.queueing import (
     Draft,
     Sender,
@@ -177,7 +177,7 @@ async def _request(
         message=message.text,
         history=await context.history(scope, conversation.id, message),
         known_fields=await context.known_fields(scope, conversation.customer),
-        required_fields=tuple(str(f) for f in json_value(config.required_order_fields) or ()),
+        required_fields=await required_fields(scope),
         keywords={
             str(intent): tuple(str(w) for w in words)
             for intent, words in (json_value(config.intent_keywords) or {}).items()

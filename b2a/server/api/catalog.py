@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, get, patch, post, put
 from litestar.params import Parameter
 
 from b2a.catalog import service as catalog
@@ -17,6 +17,8 @@ from b2a.catalog.schemas import (
     ServiceOut,
     ServiceUpdate,
 )
+from b2a.orders import service as orders
+from b2a.orders.schemas import OrdersNeedIn, OrdersNeedOut
 from b2a.server.auth import TENANT_ADMINS
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
@@ -105,3 +107,21 @@ class FaqController(Controller):
     async def reorder_faq(self, actor: Actor, data: ReorderIn) -> list[FaqOut]:
         """The listed ids first, in this order; the rest after them."""
         return await catalog.reorder_faq(actor, data.ids)
+
+
+class OrdersNeedController(Controller):
+    """What the catalogue's order requests need: an address, a time, or neither."""
+
+    path = "/catalog/orders-need"
+    opt = {"area": Area.CATALOG}
+    tags = ["catalogue"]
+
+    @get("/", summary="What order requests need")
+    async def read_orders_need(self, actor: Actor) -> OrdersNeedOut:
+        """``address`` (deliveries), ``time`` (appointments) or ``none``."""
+        return await orders.read_orders_need(actor)
+
+    @put("/", summary="Choose what order requests need (tenant admins)", opt=TENANT_ADMINS)
+    async def set_orders_need(self, actor: Actor, data: OrdersNeedIn) -> OrdersNeedOut:
+        """The next customer message obeys; the change is in the audit log."""
+        return await orders.set_orders_need(actor, data.orders_need)
