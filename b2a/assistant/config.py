@@ -26,7 +26,7 @@ from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
 
 ORDER_FIELDS = ("name", "phone", "email")
-"""Details an order may require; an address or a time is the catalogue's choice (``orders_need``)."""
+"""Details an order may require; an address or a time is the catalogue's (``orders_need``)."""
 MAX_PHRASES = 200
 MAX_PHRASE = 100
 MAX_KEYWORDS = 100
