@@ -14,9 +14,10 @@ what the reply talks about.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
-from b2a.assistant import retrieval
+from b2a.assistant import booking, retrieval
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_quantities
 from b2a.assistant.intents import Detection, detect, keyword_words
@@ -67,6 +68,9 @@ def answer(request: AssistantRequest) -> ProviderReply:
     detection = detect(request.message, request.keywords)
     if detection.out_of_scope:
         return _reply(Intent.UNKNOWN, PASS_ON, 0.05)
+    slots = booking.fill_slots(request, detection.intent, weak=detection.weak)
+    if slots is not None:
+        return slots
     found = retrieval.analyse(request.catalog, request.message)
     said = keyword_words(request.keywords)
     found = retrieval.Retrieval(found.matches, [w for w in found.unknown if w not in said])
@@ -210,12 +214,8 @@ def _order(
         for ref in items
         if (item := request.catalog.service(ref.service_id))
     ]
-    missing = _missing(request, fields)
-    closing = (
-        f"To send it, please share your {_words_list(missing)}."
-        if missing
-        else "Our team will review it and reply here."
-    )
+    step = booking.next_step(request, fields)
+    closing = step.text or "Our team will review it and reply here."
     text = "\n".join(["Noted:", *lines, "Your request goes to our team for approval.", closing])
     return _reply(
         Intent.ORDER,
@@ -224,6 +224,7 @@ def _order(
         items=tuple(items),
         evidence=evidence,
         fields=fields,
+        requested_at=step.requested_at,
     )
 
 
@@ -375,6 +376,7 @@ def _reply(
     items: tuple[ItemRef, ...] = (),
     evidence: float = 0.0,
     fields: dict[str, str] | None = None,
+    requested_at: datetime | None = None,
 ) -> ProviderReply:
     return ProviderReply(
         intent=intent,
@@ -382,6 +384,7 @@ def _reply(
         confidence=round(confidence, 3),
         items=items,
         fields=dict(fields or {}),
+        requested_at=requested_at,
         evidence=evidence,
         provider=CatalogAssistant.name,
     )

@@ -98,6 +98,8 @@ class Decision:
     intent: Intent | None = None
     items: tuple[ItemRef, ...] = ()
     """The catalogue services the reply names, checked by grounding (an order's lines)."""
+    requested_at: datetime | None = None
+    """The time the reply's order request is for (the provider's ``requested_at``)."""
 
 
 async def take_turn(
@@ -223,6 +225,7 @@ async def _decide(
         decision.reason = f"{decision.reason} (offline assistant: {reply.fallback_reason})"
     decision.usage = usage
     decision.fields = reply.fields
+    decision.requested_at = reply.requested_at
     decision.intent, decision.items = reply.intent, verdict.items
     return decision
 
@@ -290,7 +293,12 @@ async def _take_order(scope: TenantScope, conversation_id: UUID, decision: Decis
     if decision.hand_over or decision.intent is None:
         return None
     taken = await take_order(
-        scope, conversation_id, decision.intent, decision.items, decision.fields
+        scope,
+        conversation_id,
+        decision.intent,
+        decision.items,
+        decision.fields,
+        requested_at=decision.requested_at,
     )
     if taken is None:
         return None
