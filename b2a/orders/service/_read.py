@@ -163,8 +163,9 @@ async def list_orders(
     status: OrderStatus | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
+    conversation_id: UUID | None = None,
 ) -> OrderPage:
-    """Orders newest first, one keyset page at a time; ``status`` narrows them.
+    """Orders newest first, one keyset page at a time; ``status`` or a conversation narrows them.
 
     Raises:
         Invalid: a cursor this server did not hand out, or a limit outside 1-100.
@@ -173,6 +174,8 @@ async def list_orders(
     query = actor.scope.select(Order, *_COLUMNS)
     if status is not None:
         query = query.where(Order.status == status)
+    if conversation_id is not None:
+        query = query.where(Order.conversation == conversation_id)
     if cursor:
         query = query.where(after(Order.created_at, Order.id, cursor))
     rows = await (
