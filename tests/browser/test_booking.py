@@ -57,7 +57,7 @@ async def test_a_customer_books_a_manicure_for_tomorrow_at_five_and_staff_see_th
     await page.get_by_label("Price").fill("1200")
     await page.get_by_role("button", name="Add the service").click()
     await page.get_by_label("Appointments — we need a time").check()
-    await page.get_by_role("button", name="Save", exact=True).click()
+    await page.get_by_role("button", name="Save what orders need").click()
     await expect(page.get_by_text("Orders are for: Appointments — we need a time.")).to_be_visible()
     await expect(page.get_by_label("Appointments — we need a time")).to_be_checked()
     await visitor.shot("booking-catalogue-orders-need")

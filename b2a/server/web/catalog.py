@@ -221,19 +221,6 @@ async def delete_faq(request: AnyRequest, entry_id: UUID) -> Response[Any]:
     return redirect(request, f"{PAGE}#faq")
 
 
-HANDLERS = [
-    services_page,
-    add_service,
-    service_page,
-    save_service,
-    set_active,
-    add_faq,
-    faq_page,
-    save_faq,
-    delete_faq,
-]
-
-
 @post(f"{PAGE}/orders-need", opt=WRITE)
 async def save_orders_need(request: AnyRequest) -> Response[Any]:
     """What order requests need: an address (delivery), a time (appointments) or neither."""
@@ -247,3 +234,17 @@ async def save_orders_need(request: AnyRequest) -> Response[Any]:
     words = dict(NEEDS)[chosen.orders_need.value]
     await flash(request, f"Orders are for: {words}.")
     return redirect(request, f"{PAGE}#orders-need")
+
+
+HANDLERS = [
+    services_page,
+    add_service,
+    service_page,
+    save_service,
+    set_active,
+    add_faq,
+    faq_page,
+    save_faq,
+    delete_faq,
+    save_orders_need,
+]
