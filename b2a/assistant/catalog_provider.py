@@ -21,6 +21,7 @@ from b2a.assistant import booking, retrieval
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_quantities
 from b2a.assistant.intents import Detection, detect, keyword_words
+from b2a.assistant.opening import answer_hours
 from b2a.assistant.shapes import (
     AssistantRequest,
     CatalogItem,
@@ -250,6 +251,9 @@ def _greeting(request: AssistantRequest) -> ProviderReply:
 
 
 def _hours(request: AssistantRequest, fields: dict[str, str]) -> ProviderReply:
+    exact = answer_hours(request.message, request.now, request.time_zone, request.opening)
+    if exact:
+        return _reply(Intent.HOURS, exact, 0.95, fields=fields)
     if not request.hours:
         return _reply(Intent.HOURS, "Let me ask our team to tell you our timings.", 0.3)
     back = f" Our team is back {request.humans_back}." if request.humans_back else ""

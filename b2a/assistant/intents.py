@@ -77,7 +77,7 @@ STRONG: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.HOURS: (
         "timing", "timings", "hours", "open", "opening", "close", "closing", "closed",
-        "khulte", "khulta", "khulti", "khula", "khuli", "khulega", "khulegi", "band hai",
+        "khulte", "khulta", "khulti", "khula", "khuli", "khulega", "khulegi", "khule", "band hai",
         "band hota", "band hoti", "band ho", "kitne baje", "kitny baje", "kis time", "what time",
         "available on", "available at", "office time", "working days",
     ),

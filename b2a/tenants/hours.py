@@ -92,6 +92,77 @@ def humans_back(days: Iterable[Day], time_zone: str, at: datetime) -> str:
     return f"{when} {opening:%H:%M}"
 
 
+def day_hours(days: Iterable[Day], on: date) -> Day | None:
+    """The hours the business opens on the local date ``on``; None when closed that day.
+
+    With no hours set at all there is nothing to say (always open): also None.
+    """
+    day = next((d for d in days if d.weekday == on.weekday()), None)
+    return None if day is None or day.closed else day
+
+
+def span_text(day: Day) -> str:
+    """A day's hours as customers read them: "10:00–20:00" (an overnight day "22:00–02:00")."""
+    return f"{day.opens:%H:%M}\u2013{day.closes:%H:%M}"
+
+
+def day_in_words(days: Iterable[Day], on: date) -> str:
+    """The hours of one local date in words: "Saturday 10:00–20:00" or "closed on Sunday".
+
+    Empty when no hours are set (the business is always open). A weekday the
+    business did not configure is closed, as ``is_open`` reads it.
+    """
+    days = list(days)
+    if not days:
+        return ""
+    name = WEEKDAY_NAMES[on.weekday()]
+    day = day_hours(days, on)
+    return f"{name} {span_text(day)}" if day else f"closed on {name}"
+
+
+@dataclass(frozen=True)
+class Span:
+    """One stretch of opening, as aware datetimes in the business's zone (``closes`` exclusive)."""
+
+    opens: datetime
+    closes: datetime
+
+
+def open_spans(days: Iterable[Day], time_zone: str, after: datetime, count: int = 3) -> list[Span]:
+    """The next ``count`` stretches of opening that end after ``after``, soonest first.
+
+    What to suggest when a requested time falls outside the hours. While open
+    at ``after``, the current stretch comes first (its ``opens`` is in the
+    past). Empty when no hours are set: the business is always open. Local
+    times that a daylight-saving change skips move forward, as
+    ``assistant.when`` reads them.
+    """
+    days = list(days)
+    zone = ZoneInfo(time_zone)
+    local = after.astimezone(zone)
+    spans: list[Span] = []
+    # Yesterday's overnight stretch may still run; a week with one open day needs 7 days a span.
+    for ahead in range(-1, 7 * count + 1):
+        on = local.date() + timedelta(days=ahead)
+        day = day_hours(days, on)
+        if day is None or len(spans) == count:
+            continue
+        ends_on = on + timedelta(days=1) if day.closes <= day.opens else on
+        span = Span(wall_clock(on, day.opens, zone), wall_clock(ends_on, day.closes, zone))
+        if span.closes > local:
+            spans.append(span)
+    return spans
+
+
+def wall_clock(on: date, at: time, zone: ZoneInfo) -> datetime:
+    """``on`` at ``at`` in ``zone``: a time skipped by a DST change moves forward (PEP 495).
+
+    A repeated time (the hour a fall-back change runs twice) is its first occurrence.
+    """
+    # Through the instant (PEP 495: fold=0 reads a gap with the offset before it) and back.
+    return datetime.fromtimestamp(datetime.combine(on, at, tzinfo=zone).timestamp(), zone)
+
+
 def _within(day: Day, now: time, *, same_day: bool) -> bool:
     if day.opens < day.closes:
         return same_day and day.opens <= now < day.closes

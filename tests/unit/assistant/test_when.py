@@ -1,12 +1,14 @@
 """The customer's words for a day and a time, read in the business's zone."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from b2a.assistant.when import Asked, find_time
-from b2a.tenants.hours import Day
+from b2a.tenants.hours import Day, wall_clock
 
 KARACHI = "Asia/Karachi"
 WEDNESDAY_3PM = datetime(2026, 12, 9, 15, 0, tzinfo=ZoneInfo(KARACHI))
@@ -70,6 +72,24 @@ EXAMPLES = [
     ("kal raat 2 baje", DAY_AFTER, (DAY_AFTER, 2, 0), "", "kal raat 2 baje"),
     ("tomorrow at 7 in the evening", TOMORROW, (TOMORROW, 19, 0), "", None),
     ("5th January", date(2027, 1, 5), None, "", "5th January"),
+    ("kal 5?", TOMORROW, (TOMORROW, 17, 0), "", "kal 5"),
+    ("Saturday 4 theek hai?", SATURDAY, (SATURDAY, 16, 0), "", "Saturday 4"),
+    ("kal 5 pe aa jaun", TOMORROW, (TOMORROW, 17, 0), "", "kal 5"),
+    ("half past 5", None, (TODAY, 17, 30), "", "half past 5"),
+    ("quarter to 6 tomorrow", TOMORROW, (TOMORROW, 17, 45), "", "quarter to 6 tomorrow"),
+    ("Sat 4pm", SATURDAY, (SATURDAY, 16, 0), "", "Sat 4pm"),
+    ("this evening", TODAY, None, "evening", "this evening"),
+    ("2moro 3pm", TOMORROW, (TOMORROW, 15, 0), "", "2moro 3pm"),
+    ("May 5", date(2027, 5, 5), None, "", "May 5"),
+    ("1/2 at 5pm", date(2027, 2, 1), (date(2027, 2, 1), 17, 0), "", "1/2 at 5pm"),
+    ("agle jummay ko", date(2026, 12, 11), None, "", "agle jummay"),
+    ("hafte ko 4 baje", SATURDAY, (SATURDAY, 16, 0), "", "hafte ko 4 baje"),
+    ("budhwar 5 baje", TODAY, (TODAY, 17, 0), "", "budhwar 5 baje"),
+    ("Can I get an appointment on Friday at 3?", DAY_AFTER, (DAY_AFTER, 15, 0), "", None),
+    ("facial for 2 people at 4pm tomorrow", TOMORROW, (TOMORROW, 16, 0), "", "4pm tomorrow"),
+    ("bridal makeup 20 dec ko chahiye", date(2026, 12, 20), None, "", "20 dec"),
+    ("tomorrow at midnight", DAY_AFTER, (DAY_AFTER, 0, 0), "", "tomorrow at midnight"),
+    ("within an hour", TODAY, (TODAY, 16, 0), "", "within an hour"),
 ]
 
 
@@ -103,11 +123,33 @@ def test_it_reads_the_day_and_time_a_customer_asks_for(message, day, clock, part
         "aaj kal kya rate hai?",
         "3 kg at 500",
         "at 2 people",
+        "agle hafte",
+        "is hafte ka rate",
+        "hair colour ka time kitna lagta hai?",
+        "order #10 status?",
+        "Rs. 2,500 for 3 hours",
         "",
     ],
 )
 def test_numbers_that_are_not_times_are_not_read_as_times(message):
     assert asked(message) is None
+
+
+@pytest.mark.parametrize("message", ["kal 5 cakes", "kal 5 log aayenge", "kal 5 aur 6 ke beech"])
+def test_a_number_after_a_day_that_counts_something_is_not_an_hour(message):
+    found = asked(message)
+    assert found == Asked(TOMORROW, None, "", "kal")
+
+
+def test_kal_in_the_past_tense_is_yesterday_and_not_asked_for():
+    assert asked("kal message kiya tha, koi jawab nahi") is None
+    found = asked("main kal aaya tha, aaj 5 baje aa jaun?")
+    assert found == Asked(TODAY, local(TODAY, 17), "", "aaj 5 baje")
+
+
+def test_may_as_a_word_is_not_the_month():
+    assert asked("may 2 people come?") is None
+    assert asked("I may come") is None
 
 
 def test_a_bare_hour_takes_the_reading_inside_opening_hours():
@@ -180,3 +222,163 @@ def test_repeated_local_times_take_the_first_occurrence():
     assert found.at is not None
     assert (found.at.hour, found.at.minute, found.at.fold) == (1, 30, 0)
     assert found.at.utcoffset().total_seconds() == -4 * 3600
+
+
+# --- properties ----------------------------------------------------------------------------
+
+ZONES = ["Asia/Karachi", "Europe/London", "America/New_York"]
+TRANSITIONS = [
+    datetime(2027, 3, 14, 2),  # New York springs forward
+    datetime(2027, 11, 7, 1),  # New York falls back
+    datetime(2027, 3, 28, 1),  # London springs forward
+    datetime(2027, 10, 31, 1),  # London falls back
+]
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def twelve_hour(at: time) -> str:
+    hour = at.hour % 12 or 12
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{hour}{minutes}{'pm' if at.hour >= 12 else 'am'}"
+
+
+def roman_urdu(at: time) -> str | None:
+    """The hour with its Roman Urdu part of day ("shaam 5 baje"), when one says it exactly."""
+    if at.hour == 0:
+        return None
+    part = (
+        "subah"
+        if at.hour < 12
+        else "dopahar"
+        if at.hour < 16
+        else "shaam"
+        if at.hour < 20
+        else "raat"
+    )
+    hour = at.hour % 12 or 12
+    if at.minute == 30:
+        return f"{part} saade {hour} baje"
+    if at.minute == 15:
+        return f"{part} sawa {hour} baje"
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{part} {hour}{minutes} baje"
+
+
+def renderings(target: datetime, local_now: datetime) -> list[str]:
+    """Ways a customer writes ``target``, each only where it names exactly that moment."""
+    day, clock = target.date(), target.time()
+    ahead = (day - local_now.date()).days
+    forms = [
+        f"{day.day} {MONTHS[day.month - 1]} {clock:%H:%M}",
+        f"{day.day}/{day.month} at {twelve_hour(clock)}",
+        f"{MONTHS[day.month - 1]} {day.day}, {twelve_hour(clock)}",
+        f"{day.day} {MONTHS[day.month - 1]} {day.year} at {clock:%H:%M}",
+    ]
+    if ahead < 7:
+        forms.append(f"{WEEKDAYS[day.weekday()]} {twelve_hour(clock)}")
+    if 1 <= ahead <= 7:
+        forms.append(f"next {WEEKDAYS[day.weekday()]} at {clock:%H:%M}")
+    urdu = roman_urdu(clock)
+    if ahead == 1:
+        forms.append(f"tomorrow at {twelve_hour(clock)}")
+        if urdu:
+            forms.append(f"kal {urdu}")
+    if ahead == 2 and urdu:
+        forms.append(f"parson {urdu}")
+    if ahead == 0:
+        forms.append(f"today {clock:%H:%M}")
+        if urdu:
+            forms.append(f"aaj {urdu}")
+    if ahead == 0 or (ahead == 1 and clock <= local_now.time()):
+        forms.append(twelve_hour(clock))
+    return forms
+
+
+@st.composite
+def now_and_target(draw):
+    """A moment in a zone and a later local time within 30 days, often across a DST change."""
+    zone = ZoneInfo(draw(st.sampled_from(ZONES)))
+    if draw(st.booleans()):
+        change = draw(st.sampled_from(TRANSITIONS))
+        base = change + timedelta(minutes=draw(st.integers(-3 * 24 * 60, 12 * 60)))
+        day = change.date() + timedelta(days=draw(st.integers(0, 1)))
+    else:
+        base = draw(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 1)))
+        day = base.date() + timedelta(days=draw(st.integers(0, 30)))
+    local_now = wall_clock(base.date(), base.time().replace(second=0, microsecond=0), zone)
+    clock = time(draw(st.integers(0, 23)), draw(st.sampled_from([0, 5, 15, 30, 45, 59])))
+    target = wall_clock(day, clock, zone)
+    assume(target.time() == clock)  # skipped by a DST change: no customer says it
+    assume(local_now < target and (target.date() - local_now.date()).days <= 30)
+    return local_now, target
+
+
+@settings(max_examples=400)
+@given(now_and_target(), st.data())
+def test_a_future_moment_written_many_ways_reads_back_as_itself(moment, data):
+    local_now, target = moment
+    message = data.draw(st.sampled_from(renderings(target, local_now)))
+    found = find_time(message, local_now, local_now.tzinfo.key)
+    assert found is not None, message
+    assert found.at == target, message
+    assert found.at.utcoffset() == target.utcoffset(), message
+    assert found.at.tzinfo.key == local_now.tzinfo.key
+    assert found.words and found.words in message
+
+
+NOT_TIMES = st.one_of(
+    st.integers(0, 10**7).map(lambda n: f"Rs {n:,}"),
+    st.integers(0, 10**7).map(lambda n: f"PKR {n}"),
+    st.integers(0, 10**7).map(str),
+    st.integers(1, 99).map(lambda n: f"{n} haircuts"),
+    st.integers(1, 99).map(lambda n: f"{n} kg cake"),
+    st.integers(1, 20).map(lambda n: f"mujhe {n} chahiye"),
+    st.integers(1, 99).map(lambda n: f"{n}% off"),
+    st.integers(300, 349).flatmap(
+        lambda p: st.integers(10**6, 10**7 - 1).map(lambda n: f"0{p}-{n}")
+    ),
+    st.integers(300, 349).flatmap(
+        lambda p: st.integers(10**6, 10**7 - 1).map(lambda n: f"+92 {p} {n}")
+    ),
+    st.integers(1, 9999).map(lambda n: f"{n / 100:.2f}"),
+    st.sampled_from(
+        ["24/7", "1/2 kg", "3/4", "price", "kitne ka hai", "total kya hoga", "shukriya"]
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(NOT_TIMES, min_size=1, max_size=4).map(" ".join))
+def test_prices_quantities_and_phone_numbers_are_never_times(message):
+    assert find_time(message, WEDNESDAY_3PM, KARACHI, SALON) is None, message
+
+
+EVERY_DAY_10_TO_20 = tuple(Day(d, time(10), time(20)) for d in range(7))
+
+
+def bare_hours(target: datetime, local_now: datetime) -> list[str]:
+    """Hours without am/pm or a cue, which the opening hours 10–20 settle."""
+    day, clock = target.date(), target.time()
+    ahead = (day - local_now.date()).days
+    hour = clock.hour % 12 or 12
+    said = f"{hour}:{clock.minute:02d}" if clock.minute else f"{hour}"
+    forms = [f"{day.day} {MONTHS[day.month - 1]} {said} baje", f"{day.day}/{day.month} at {said}"]
+    if ahead == 1:
+        forms += [f"kal {said} baje", f"tomorrow at {said}", f"kal {said}?"]
+    if ahead < 7:
+        forms += [f"{WEEKDAYS[day.weekday()]} {said}", f"{WEEKDAYS[day.weekday()]} ko {said} baje"]
+    return forms
+
+
+@settings(max_examples=300)
+@given(now_and_target(), st.data())
+def test_a_bare_hour_inside_the_opening_hours_reads_back_as_itself(moment, data):
+    local_now, target = moment
+    assume(time(10) <= target.time() < time(20))
+    message = data.draw(st.sampled_from(bare_hours(target, local_now)))
+    found = find_time(message, local_now, local_now.tzinfo.key, EVERY_DAY_10_TO_20)
+    assert found is not None, message
+    assert found.at == target, message
+    assert found.day == target.date(), message
+    assert found.words and found.words in message
