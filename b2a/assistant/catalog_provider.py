@@ -1,10 +1,11 @@
 """The built-in offline assistant: answers from the catalogue and FAQ, nothing else.
 
-No key, no network: intent rules (``intents``) and ranked retrieval
-(``retrieval``) decide, and every sentence is built here from catalogue values,
-so a price in a reply is always ``format_price`` of the service it names. What
-the catalogue does not hold (a service it lacks, a discount, new rules) gets a
-neutral sentence at low confidence, which grounding turns into a hand-off.
+No key, no network: intent rules (``intents``), ranked retrieval of services
+(``retrieval``) and of FAQ entries (``faq``) decide, and every sentence is
+built here from catalogue values, so a price in a reply is always
+``format_price`` of the service it names. What the catalogue does not hold (a
+service it lacks, a discount, new rules) gets a neutral sentence at low
+confidence, which grounding turns into a hand-off.
 
 Confidence is the rule's own certainty (how clearly the intent was said, how
 well the named services matched); ``evidence`` is the best retrieval score of
@@ -18,6 +19,7 @@ from datetime import datetime
 from uuid import UUID
 
 from b2a.assistant import booking, retrieval
+from b2a.assistant import faq as faqs
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_quantities
 from b2a.assistant.intents import Detection, detect, keyword_words
@@ -26,7 +28,6 @@ from b2a.assistant.shapes import (
     AssistantRequest,
     CatalogItem,
     CatalogView,
-    FaqItem,
     Intent,
     ItemRef,
     ProviderReply,
@@ -35,7 +36,9 @@ from b2a.assistant.shapes import (
 from b2a.catalog.money import format_price
 
 MATCH = 0.5
-"""Retrieval score from which a service or FAQ entry counts as what the customer meant."""
+"""Retrieval score from which a service, or confidence from which an FAQ entry, counts."""
+FAQ_SURE = 0.85
+"""FAQ confidence from which the entry answers the message, whatever intent rules say."""
 NEAR = 0.3
 """Below ``MATCH``, a service this close is offered as a "which one?" choice."""
 CLOSE = 0.75
@@ -76,7 +79,7 @@ def answer(request: AssistantRequest) -> ProviderReply:
     said = keyword_words(request.keywords)
     found = retrieval.Retrieval(found.matches, [w for w in found.unknown if w not in said])
     services = _services(request.catalog, found.matches)
-    faq = _faq(request.catalog, found.matches)
+    faq = _faq(request.catalog, request.message)
     intent, certainty = _settle(request.catalog, detection, request.message, services, faq)
     fields = detection.fields
     if intent is Intent.QUESTION:
@@ -103,15 +106,18 @@ def _settle(
     detection: Detection,
     message: str,
     services: list[tuple[CatalogItem, float]],
-    faq: tuple[FaqItem, float] | None,
+    faq: faqs.FaqMatch | None,
 ) -> tuple[Intent, float]:
     """The intent, and how surely, once the catalogue has had its say.
 
-    A message that only names a service ("facial", "3x banner") asks about it
-    or orders it; a weak cue ("I need …") that the catalogue backs is as good
-    as a strong one; a vague "what …?" that names nothing we hold is not a
-    question we can answer.
+    A message an FAQ entry answers surely is a question, unless it asks for a
+    person or says outright it orders; a message that only names a service
+    ("facial", "3x banner") asks about it or orders it; a weak cue ("I need …")
+    that the catalogue backs is as good as a strong one; a vague "what …?" that
+    names nothing we hold is not a question we can answer.
     """
+    if faq and faq.confidence >= FAQ_SURE and not _decided(detection, message, services):
+        return Intent.QUESTION, faq.confidence
     backed = bool(services or faq)
     if detection.intent is Intent.UNKNOWN and backed:
         counted = _quantities(catalog, message)
@@ -125,12 +131,22 @@ def _settle(
     return detection.intent, detection.confidence
 
 
+def _decided(detection: Detection, message: str, services: list[tuple[CatalogItem, float]]) -> bool:
+    """A person asked for, or an order said outright: no FAQ entry overrules these.
+
+    An order word in a question about no service ("appointment zaroori hai?")
+    does not order anything.
+    """
+    ordered = detection.intent is Intent.ORDER and not detection.weak
+    return detection.intent is Intent.HUMAN or (ordered and (bool(services) or "?" not in message))
+
+
 def _question(
     request: AssistantRequest,
     certainty: float,
     found: retrieval.Retrieval,
     services: list[tuple[CatalogItem, float]],
-    faq: tuple[FaqItem, float] | None,
+    faq: faqs.FaqMatch | None,
     fields: dict[str, str],
 ) -> ProviderReply:
     if not services and not faq:
@@ -139,16 +155,18 @@ def _question(
         return _menu(request.catalog, found, certainty, fields)
     parts = []
     best = 0.0
-    if faq and (not services or faq[1] >= services[0][1]):
-        parts.append(faq[0].answer)
-        best = faq[1]
+    sure = 1.0
+    if faq and (not services or faq.confidence >= min(FAQ_SURE, services[0][1])):
+        parts.append(faq.entry.answer)
+        best, sure = faq.score, faq.confidence
+        services = [(item, score) for item, score in services if score >= faq.score]
     if services:
         parts.extend(_priced(item) for item, _ in services)
-        best = max(best, services[0][1])
+        best, sure = max(best, services[0][1]), min(sure, _matched(services[0][1]))
     return _reply(
         Intent.QUESTION,
         "\n".join(parts),
-        min(certainty, _matched(best)),
+        min(certainty, sure),
         items=tuple(ItemRef(item.id) for item, _ in services),
         evidence=best,
         fields=fields,
@@ -166,11 +184,7 @@ def _menu(
     "makeup price?" in a salon with bridal and party makeup lists both; "price
     kya hai?" lists the catalogue's first services.
     """
-    near = [
-        item
-        for m in found.matches
-        if m.kind == "service" and m.score >= NEAR and (item := catalog.service(m.id))
-    ]
+    near = [item for m in found.matches if m.score >= NEAR and (item := catalog.service(m.id))]
     if near:
         text = "\n".join(
             [*(_priced(item) for item in near[:MOST_NAMED]), "Which one would you like?"]
@@ -265,9 +279,7 @@ def _services(
 ) -> list[tuple[CatalogItem, float]]:
     """The services the message is about: good matches close to the best one."""
     found = [
-        (item, m.score)
-        for m in matches
-        if m.kind == "service" and m.score >= MATCH and (item := catalog.service(m.id))
+        (item, m.score) for m in matches if m.score >= MATCH and (item := catalog.service(m.id))
     ]
     if not found:
         return []
@@ -275,13 +287,10 @@ def _services(
     return [(item, score) for item, score in found if score >= CLOSE * top][:MOST_NAMED]
 
 
-def _faq(catalog: CatalogView, matches: Sequence[retrieval.Match]) -> tuple[FaqItem, float] | None:
+def _faq(catalog: CatalogView, message: str) -> faqs.FaqMatch | None:
     """The best FAQ entry, when the message asks it well enough."""
-    entries = {f.id: f for f in catalog.faq}
-    return next(
-        ((entries[m.id], m.score) for m in matches if m.kind == "faq" and m.score >= MATCH),
-        None,
-    )
+    found = faqs.best(catalog, message)
+    return found if found and found.confidence >= MATCH else None
 
 
 def _quantities(catalog: CatalogView, message: str) -> dict[UUID, tuple[int, float]]:

@@ -322,8 +322,10 @@ def _allowed_amounts(text: str, catalog: CatalogView) -> set[tuple[Decimal, str]
         allowed.add((price * quantity, item.currency))
         totals[item.currency] = totals.get(item.currency, Decimal(0)) + price * quantity
     allowed.update((total, code) for code, total in totals.items())
+    # Read the FAQ with the reply's default currency, so a quoted answer's "at 12" is itself.
+    currency = catalog.services[0].currency if catalog.services else ""
     for entry in catalog.faq:
-        for amount in find_amounts(entry.answer, next(iter(totals), "")):
+        for amount in find_amounts(entry.answer, currency):
             allowed.update((amount.value, code) for code in amount.currencies or ("",))
     return allowed
 
@@ -342,7 +344,11 @@ def _offers(text: str, catalog: CatalogView) -> list[Violation]:
     violations = []
     for match in _OFFER.finditer(_fold(text)):
         thing = match.group("thing")
-        if not named_services(thing, catalog) and not _generic(thing):
+        if (
+            not named_services(thing, catalog)
+            and not _generic(thing)
+            and not _faq_says(thing, catalog)
+        ):
             violations.append(
                 Violation(
                     "unknown_service", f'offers "{thing.strip()}", which is not in the catalogue'
@@ -358,6 +364,11 @@ _GENERIC = re.compile(
     r"and|of|for|you|it|that|this|them|what you need|questions?|help)\b[\s,]*)+$",
     re.IGNORECASE,
 )
+
+
+def _faq_says(thing: str, catalog: CatalogView) -> bool:
+    """The tenant's own FAQ answer offers it ("we have a separate ladies section"): grounded."""
+    return any(thing.strip() in _fold(entry.answer) for entry in catalog.faq)
 
 
 def _generic(thing: str) -> bool:

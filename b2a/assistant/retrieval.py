@@ -1,11 +1,11 @@
-"""Which services and FAQ entries a customer message is about, ranked.
+"""Which services a customer message is about, ranked (FAQ entries: ``faq``).
 
 The catalogue is turned once into a small index (cached per catalogue value, so
-the worker rebuilds it only after the tenant edits a service or an FAQ):
+the worker rebuilds it only after the tenant edits a service):
 
 1. Each service contributes *phrases* (its name without the parenthesised
-   unit, each synonym) and a *body* (description, the unit); each FAQ entry a
-   question and an answer. All words go through ``text.canonical``.
+   unit, each synonym) and a *body* (description, the unit). All words go
+   through ``text.canonical``.
 2. A word's weight is its inverse document frequency, so "makeup", shared by
    two services, counts less than "bridal"; digits and one- or two-letter
    words ("a5", "o") count a quarter.
@@ -21,10 +21,6 @@ the worker rebuilds it only after the tenant edits a service or an FAQ):
    of "bridal makeup" the message said), and 0.6 × how much of the message its
    body covers, where a word shared by many entries can never cover much (a
    description that mentions "massage" is a hint, not a name).
-5. An FAQ entry scores the geometric mean of how much of the message its
-   question and answer explain (answer words at 0.8) and how much of its
-   question the message said: both must agree, so "cake" alone is not the
-   question "Can you bake an eggless cake?".
 """
 
 from __future__ import annotations
@@ -34,7 +30,6 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
 from uuid import UUID
 
 from b2a.assistant import text as t
@@ -45,14 +40,12 @@ TYPO_SIMILARITY = 0.9
 
 _UNIT = re.compile(r"\([^)]*\)")
 _BODY_WEIGHT = 0.6
-_ANSWER_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)
 class Match:
-    """A service or FAQ entry a message is about, and how surely (0 to 1)."""
+    """A service a message is about, and how surely (0 to 1)."""
 
-    kind: Literal["service", "faq"]
     id: UUID
     score: float
 
@@ -68,14 +61,12 @@ class Retrieval:
 
 @dataclass
 class _Entry:
-    kind: Literal["service", "faq"]
     id: UUID
     phrases: list[list[str]] = field(default_factory=list)
     body: set[str] = field(default_factory=set)
-    answer: set[str] = field(default_factory=set)
 
     def words(self) -> set[str]:
-        return {w for p in self.phrases for w in p} | self.body | self.answer
+        return {w for p in self.phrases for w in p} | self.body
 
 
 @dataclass
@@ -99,7 +90,7 @@ def _shape(word: str) -> float:
 
 
 def rank(catalog: CatalogView, text: str, *, limit: int = 5) -> list[Match]:
-    """The services and FAQ entries ``text`` is about, best first, each scored in [0, 1]."""
+    """The services ``text`` is about, best first, each scored in [0, 1]."""
     return analyse(catalog, text, limit=limit).matches
 
 
@@ -120,11 +111,11 @@ def analyse(catalog: CatalogView, text: str, *, limit: int = 5) -> Retrieval:
     unknown = [w for w in tokens if w not in said and not w.isdigit()]
     candidates = {i for term in best_of for i in index.postings[term]}
     scored = [
-        Match(entry.kind, entry.id, round(score, 4))
+        Match(entry.id, round(score, 4))
         for entry in (index.entries[i] for i in candidates)
         if (score := _score(index, entry, tokens, similar, best_of)) > 0
     ]
-    scored.sort(key=lambda m: (-m.score, m.kind, str(m.id)))
+    scored.sort(key=lambda m: (-m.score, str(m.id)))
     return Retrieval(scored[:limit], unknown)
 
 
@@ -136,27 +127,7 @@ def _score(
     best_of: dict[str, float],
 ) -> float:
     phrase = max((_coverage(index, p, best_of) for p in entry.phrases), default=0.0)
-    if entry.kind == "service":
-        return max(phrase, _BODY_WEIGHT * _message_coverage(index, tokens, similar, entry.body))
-    question = set(entry.phrases[0]) if entry.phrases else set()
-    return math.sqrt(_asked(index, tokens, similar, question, entry.answer) * phrase)
-
-
-def _asked(
-    index: _Index,
-    tokens: list[str],
-    similar: dict[str, dict[str, float]],
-    question: set[str],
-    answer: set[str],
-) -> float:
-    """How much of the message (by weight) an FAQ entry's question and answer explain."""
-    total = sum(index.weight(w) for w in tokens)
-    said = 0.0
-    for word in tokens:
-        in_question = (s for term, s in similar[word].items() if term in question)
-        in_answer = (s * _ANSWER_WEIGHT for term, s in similar[word].items() if term in answer)
-        said += index.weight(word) * max([*in_question, *in_answer], default=0.0)
-    return said / total if total else 0.0
+    return max(phrase, _BODY_WEIGHT * _message_coverage(index, tokens, similar, entry.body))
 
 
 def _coverage(index: _Index, phrase: list[str], best_of: dict[str, float]) -> float:
@@ -210,7 +181,6 @@ def _trigrams(word: str) -> set[str]:
 @lru_cache(maxsize=256)
 def _index(catalog: CatalogView) -> _Index:
     entries = [_service_entry(s.id, s.name, s.synonyms, s.description) for s in catalog.services]
-    entries += [_faq_entry(f.id, f.question, f.answer) for f in catalog.faq]
     postings: dict[str, set[int]] = defaultdict(set)
     for i, entry in enumerate(entries):
         for word in entry.words():
@@ -230,11 +200,7 @@ def _service_entry(id: UUID, name: str, synonyms: tuple[str, ...], description: 
     phrases = [p for p in phrases if p]
     phrases += [_joined(p) for p in phrases if len(p) > 1]
     body = set(t.content_words(f"{description} {units}"))
-    return _Entry("service", id, phrases, body)
-
-
-def _faq_entry(id: UUID, question: str, answer: str) -> _Entry:
-    return _Entry("faq", id, [t.content_words(question)], set(), set(t.content_words(answer)))
+    return _Entry(id, phrases, body)
 
 
 def _joined(phrase: list[str]) -> list[str]:

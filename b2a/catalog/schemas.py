@@ -61,6 +61,8 @@ class FaqIn(msgspec.Struct):
 
     question: str
     answer: str
+    synonyms: list[str] = msgspec.field(default_factory=list)
+    """Other ways customers ask it ("shop ka address?"), matched like the question."""
     is_active: bool = True
     display_order: int | None = None
 
@@ -70,6 +72,7 @@ class FaqUpdate(msgspec.Struct):
 
     question: str | None = None
     answer: str | None = None
+    synonyms: list[str] | None = None
     is_active: bool | None = None
     display_order: int | None = None
 
@@ -80,6 +83,7 @@ class FaqOut(msgspec.Struct):
     id: UUID
     question: str
     answer: str
+    synonyms: list[str]
     is_active: bool
     display_order: int
 

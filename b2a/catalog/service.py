@@ -57,7 +57,8 @@ def service_out(row: Service) -> ServiceOut:
 
 def faq_out(row: FaqEntry) -> FaqOut:
     """The API shape of an FAQ row."""
-    return FaqOut(row.id, row.question, row.answer, row.is_active, row.display_order)
+    synonyms = [str(s) for s in json_value(row.synonyms) or []]
+    return FaqOut(row.id, row.question, row.answer, synonyms, row.is_active, row.display_order)
 
 
 def _text(raw: str, field: str, *, longest: int, required: bool = True) -> str:
@@ -69,16 +70,22 @@ def _text(raw: str, field: str, *, longest: int, required: bool = True) -> str:
     return text
 
 
-def _synonyms(raw: Sequence[str]) -> list[str]:
+def _synonyms(raw: Sequence[str], *, owner: str = "a service", longest: int = 60) -> list[str]:
+    """The synonyms trimmed, each once (case aside), within the limits of their ``owner``."""
     kept: dict[str, str] = {}
     for word in raw:
         cleaned = word.strip()
-        if not 1 <= len(cleaned) <= 60:
-            raise Invalid("each synonym has 1 to 60 characters.", field="synonyms")
+        if not 1 <= len(cleaned) <= longest:
+            raise Invalid(f"each synonym has 1 to {longest} characters.", field="synonyms")
         kept.setdefault(cleaned.casefold(), cleaned)
     if len(kept) > MAX_SYNONYMS:
-        raise Invalid(f"a service has at most {MAX_SYNONYMS} synonyms.", field="synonyms")
+        raise Invalid(f"{owner} has at most {MAX_SYNONYMS} synonyms.", field="synonyms")
     return list(kept.values())
+
+
+def _faq_synonyms(raw: Sequence[str]) -> list[str]:
+    """An FAQ entry's other wordings: whole questions, so longer than a service's names."""
+    return _synonyms(raw, owner="an FAQ entry", longest=200)
 
 
 def _sku(raw: str) -> str:
@@ -290,6 +297,7 @@ async def create_faq_entry(actor: Actor, data: FaqIn) -> FaqOut:
         FaqEntry,
         question=_text(data.question, "question", longest=500),
         answer=_text(data.answer, "answer", longest=2000),
+        synonyms=_faq_synonyms(data.synonyms),
         is_active=data.is_active,
     )
     async with atomic():
@@ -316,6 +324,8 @@ async def update_faq_entry(actor: Actor, entry_id: UUID, data: FaqUpdate) -> Faq
         row.question = _text(data.question, "question", longest=500)
     if data.answer is not None:
         row.answer = _text(data.answer, "answer", longest=2000)
+    if data.synonyms is not None:
+        row.synonyms = json.dumps(_faq_synonyms(data.synonyms))
     if data.is_active is not None:
         row.is_active = data.is_active
     if data.display_order is not None:

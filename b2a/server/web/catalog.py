@@ -167,7 +167,7 @@ async def set_active(request: AnyRequest, service_id: UUID) -> Response[Any]:
 
 
 def _faq_values(values: dict[str, str]) -> dict[str, Any]:
-    texts = {name: values.get(name, "") for name in ("question", "answer")}
+    texts = {name: values.get(name, "") for name in ("question", "answer", "synonyms")}
     return {**texts, "is_active": "is_active" in values}
 
 
@@ -175,7 +175,12 @@ def _faq_values(values: dict[str, str]) -> dict[str, Any]:
 async def add_faq(request: AnyRequest) -> Response[Any]:
     """A question and the answer the assistant gives to it."""
     shown = _faq_values(await form_data(request))
-    entry = FaqIn(question=shown["question"], answer=shown["answer"], is_active=shown["is_active"])
+    entry = FaqIn(
+        question=shown["question"],
+        answer=shown["answer"],
+        synonyms=_synonyms(shown["synonyms"]),
+        is_active=shown["is_active"],
+    )
     try:
         await catalog.create_faq_entry(await current_actor(request), entry)
     except B2AError as exc:
@@ -190,18 +195,26 @@ async def faq_page(request: AnyRequest, entry_id: UUID) -> Response[Any]:
     """One FAQ entry's edit form."""
     actor = await current_actor(request)
     found = await catalog.get_faq_entry(actor, entry_id)
-    values = {"question": found.question, "answer": found.answer, "is_active": found.is_active}
+    values = {
+        "question": found.question,
+        "answer": found.answer,
+        "synonyms": ", ".join(found.synonyms),
+        "is_active": found.is_active,
+    }
     may_write = _may_write(actor)
     return await page(request, FAQ_TEMPLATE, entry=found, values=values, may_write=may_write)
 
 
 @post("/app/faq/{entry_id:uuid}", opt=WRITE)
 async def save_faq(request: AnyRequest, entry_id: UUID) -> Response[Any]:
-    """The question, its answer, whether the assistant uses it."""
+    """The question, its answer, other ways customers ask it, whether the assistant uses it."""
     actor = await current_actor(request)
     shown = _faq_values(await form_data(request))
     change = FaqUpdate(
-        question=shown["question"], answer=shown["answer"], is_active=shown["is_active"]
+        question=shown["question"],
+        answer=shown["answer"],
+        synonyms=_synonyms(shown["synonyms"]),
+        is_active=shown["is_active"],
     )
     try:
         await catalog.update_faq_entry(actor, entry_id, change)

@@ -131,3 +131,30 @@ async def test_a_service_carries_its_whatsapp_content_id_once_per_business(clien
         headers=tokens.globex_owner,
     )
     assert elsewhere.status_code == 201
+
+
+async def test_an_faq_entry_keeps_the_other_ways_customers_ask_it(client, tokens):
+    owner = tokens.acme_owner
+    made = await client.post(
+        "/api/v1/faq",
+        json={
+            "question": "Where are you?",
+            "answer": "Shop 12, Main Boulevard, Gulberg, Lahore.",
+            "synonyms": [" shop ka address? ", "Shop ka address?", "where is the branch"],
+        },
+        headers=owner,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["synonyms"] == ["shop ka address?", "where is the branch"]
+    url = f"/api/v1/faq/{made.json()['id']}"
+    changed = await client.patch(url, json={"synonyms": ["pin location"]}, headers=owner)
+    assert changed.json()["synonyms"] == ["pin location"]
+    kept = await client.patch(url, json={"answer": "Shop 14."}, headers=owner)
+    assert kept.json()["synonyms"] == ["pin location"]
+    assert (await client.get(url, headers=tokens.acme_agent)).json()["synonyms"] == ["pin location"]
+    too_long = await client.patch(url, json={"synonyms": ["x" * 201]}, headers=owner)
+    assert too_long.status_code == 422 and too_long.json()["field"] == "synonyms"
+    staff = await client.patch(url, json={"synonyms": []}, headers=tokens.acme_agent)
+    assert staff.status_code == 403
+    outsider = await client.patch(url, json={"synonyms": []}, headers=tokens.globex_owner)
+    assert outsider.status_code == 404

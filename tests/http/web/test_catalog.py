@@ -64,13 +64,21 @@ async def test_an_admin_adds_edits_and_deletes_an_faq_entry(browser, cast):
     assert added.status_code == 303
     entry = await FaqEntry.objects().first()
     saved = await browser.submit(
-        f"/app/faq/{entry.id}", {"question": "Open on Sundays?", "answer": "Closed on Sundays."}
+        f"/app/faq/{entry.id}",
+        {
+            "question": "Open on Sundays?",
+            "answer": "Closed on Sundays.",
+            "synonyms": "itwar ko khula hai, sunday open",
+        },
     )
     assert saved.status_code == 303
     stored = await FaqEntry.objects().first()
     assert (stored.question, stored.is_active) == ("Open on Sundays?", False)
     page = await browser.get("/app/services")
     assert "Closed on Sundays." in page.text and "not used" in page.text
+    assert "Also: itwar ko khula hai, sunday open" in page.text
+    form = await browser.get(f"/app/faq/{entry.id}")
+    assert 'value="itwar ko khula hai, sunday open"' in form.text
     deleted = await browser.post(f"/app/faq/{entry.id}/delete", {})
     assert deleted.status_code == 303 and await FaqEntry.count() == 0
 

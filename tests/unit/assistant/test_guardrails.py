@@ -267,6 +267,18 @@ def test_quantities_totals_and_the_faq_own_amounts_are_grounded():
     assert [v.rule for v in check("Haircut: $15", catalog)] == ["amount"]
 
 
+def test_a_quoted_faq_answer_is_grounded_with_its_numbers_and_what_it_offers():
+    answer = "We are at 12-B Main Boulevard; we have a separate ladies section."
+    catalog = CatalogView(
+        "Salon",
+        (CatalogItem(uuid.uuid4(), "Haircut", 150000, "PKR"),),
+        (FaqItem(uuid.uuid4(), "Where are you?", answer),),
+    )
+    assert check(answer, catalog) == []
+    without = CatalogView("Salon", catalog.services)
+    assert {v.rule for v in check(answer, without)} == {"amount", "unknown_service"}
+
+
 @pytest.mark.parametrize(
     "provider_text",
     [
