@@ -35,6 +35,9 @@ _CLOSING = re.compile(
 _OPENING = re.compile(
     _WHAT_TIME + r".*\b(?:open|opens|opening|khul\w*)\b|\b(?:opening|khul\w*)\b.*" + _WHAT_TIME
 )
+_CLOSED = re.compile(r"\b(?:closed|close|band|chutti|chhutti|chuti)\b")
+"""A yes/no question about being closed ("jumma ko band hai?"): yes means closed."""
+_OPEN = re.compile(r"\b(?:open|khul\w*)\b")
 _MOMENT_SLACK = timedelta(minutes=1)
 
 
@@ -50,19 +53,32 @@ def answer_hours(
     if not opening or now is None:
         return None
     local_now = now.astimezone(ZoneInfo(time_zone))
-    text = message.lower()
-    wants = "close" if _CLOSING.search(text) else "open" if _OPENING.search(text) else ""
+    wants = _wants(message.lower())
     asked = find_time(message, now, time_zone, opening)
-    if asked is not None and asked.at is not None and not wants:
-        return _about_moment(asked.at, local_now, time_zone, opening)
+    if asked is not None and asked.at is not None and wants not in ("open", "close"):
+        return _about_moment(asked.at, local_now, wants, time_zone, opening)
     day = asked.day if asked is not None else None
     if day is None and asked is not None and asked.at is not None:
         day = asked.at.date()
     if day is None:
-        if not wants:
+        if wants not in ("open", "close"):
             return None
         day = local_now.date()
     return _about_day(day, wants, local_now, time_zone, opening)
+
+
+def _wants(text: str) -> str:
+    """What the question asks: the "close" or "open" time, "closed?" or (empty) "open?"."""
+    if _CLOSING.search(text):
+        return "close"
+    if _OPENING.search(text):
+        return "open"
+    return "closed?" if _CLOSED.search(text) and not _OPEN.search(text) else ""
+
+
+def _yes_no(wants: str) -> tuple[str, str]:
+    """The answer words for "open" and for "closed": a question about closing flips them."""
+    return ("No", "Yes") if wants == "closed?" else ("Yes", "No")
 
 
 def _about_day(
@@ -70,30 +86,34 @@ def _about_day(
 ) -> str:
     label = _label(day, local_now.date())
     hours = day_hours(opening, day)
+    is_open_word, closed_word = _yes_no(wants)
     if hours is None:
-        head = "We are" if wants else "No, we are"
+        head = "We are" if wants in ("open", "close") else f"{closed_word}, we are"
         return f"{head} closed {label}. {_next(opening, time_zone, day, local_now.date())}"
     closes = hours.closes
     finished = closes > hours.opens and local_now.time() >= closes
     if day == local_now.date() and finished:
         today = f"Today we were open {span_text(hours)}; we are closed now."
         return f"{today} {_next(opening, time_zone, day, local_now.date())}"
-    if wants:
+    if wants in ("open", "close"):
         said = f"close at {closes:%H:%M}" if wants == "close" else f"open at {hours.opens:%H:%M}"
         return f"{_capital(label)} we {said} (we are open {span_text(hours)})."
-    return f"Yes, {label} we are open {span_text(hours)}."
+    return f"{is_open_word}, {label} we are open {span_text(hours)}."
 
 
-def _about_moment(at: datetime, local_now: datetime, time_zone: str, opening: Sequence[Day]) -> str:
+def _about_moment(
+    at: datetime, local_now: datetime, wants: str, time_zone: str, opening: Sequence[Day]
+) -> str:
     said_now = abs(at - local_now) < _MOMENT_SLACK
     when = (
         "now" if said_now else f"{_label(at.date(), local_now.date(), weekday=False)} at {at:%H:%M}"
     )
     spans = open_spans(opening, time_zone, at, 1)
+    is_open_word, closed_word = _yes_no(wants)
     if is_open(opening, time_zone, at):
         until = f", until {spans[0].closes:%H:%M}" if spans else ""
-        return f"Yes, we are open {when}{until}."
-    answer = f"No, we are closed {when}."
+        return f"{is_open_word}, we are open {when}{until}."
+    answer = f"{closed_word}, we are closed {when}."
     hours = day_hours(opening, at.date())
     if hours is not None and at.time() < hours.opens:
         label = _label(at.date(), local_now.date(), weekday=False)

@@ -22,6 +22,7 @@ from b2a.assistant.when._vocabulary import (
     PART_HOUR,
     PART_WORDS,
     PAST,
+    RANGE,
     URDU_NUMBERS,
 )
 from b2a.tenants.hours import wall_clock
@@ -55,6 +56,11 @@ def local_at(day: date, reading: Reading, zone: object) -> datetime:
 
 def read_clock(text: str) -> tuple[Clock | None, str]:
     """The clock time the text says, strongest cue first, and the text with it blanked."""
+    span = RANGE.search(text)
+    if span and (span["start"] or span["ampm"] or span["baje"]):
+        clock = _read_range(span)
+        if clock is not None:
+            return clock, blank(text, span.span())
     for pattern in (AMPM, BAJE, COLON, PART_HOUR, AT_HOUR):
         for found in pattern.finditer(text):
             clock = _read(found)
@@ -72,6 +78,19 @@ def read_clock(text: str) -> tuple[Clock | None, str]:
         reading = (0, 0, 1) if noon["word"] == "midnight" else (12, 0, 0)
         return Clock((reading,), noon.span()), blank(text, noon.span())
     return None, text
+
+
+def _read_range(found: re.Match[str]) -> Clock | None:
+    """The start of "5-6pm" (17:00), "11-1pm" (11:00), "11-12pm" (11:00), "from 3 to 5"."""
+    hour, minute, end = int(found["h"]), int(found["m"] or 0), int(found["h2"])
+    if not (1 <= hour <= 12 and 1 <= end <= 12):
+        return None if hour > 23 or end > 24 else Clock(((hour, minute, 0),), found.span())
+    if not found["ampm"]:
+        return Clock(_readings(hour, minute), found.span())
+    afternoon = found["ampm"] == "p"
+    if hour != 12 and (hour > end or end == 12):
+        afternoon = not afternoon  # the span crosses noon: "11-1pm" starts in the morning
+    return Clock(((hour % 12 + (12 if afternoon else 0), minute, 0),), found.span())
 
 
 def hour_after_day(text: str, end: int) -> Clock | None:
@@ -99,7 +118,8 @@ def _read(found: re.Match[str]) -> Clock | None:
         return Clock(((hour % 12 + (12 if ampm == "p" else 0), minute, 0),), found.span())
     if hour > 23:
         return None
-    if hour == 0 or hour > 12 or (found.re is COLON and found["h"].startswith("0")):
+    # "17:00", "09:30", "10:30": two digits before a colon are the 24-hour clock.
+    if hour == 0 or hour > 12 or (found.re is COLON and len(found["h"]) == 2):
         return Clock(((hour, minute, 0),), found.span())
     return Clock(_readings(hour, minute), found.span())
 

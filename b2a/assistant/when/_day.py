@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -10,6 +11,7 @@ from b2a.assistant.when._clock import Reading, blank, local_at, read_clock
 from b2a.assistant.when._vocabulary import (
     DAY_FIRST,
     FRACTIONS_NOT_DATES,
+    ISO_DATE,
     MONTH_FIRST,
     MONTHS,
     NUMERIC_DATE,
@@ -44,24 +46,25 @@ def read_day(text: str) -> tuple[DaySpec | None, str]:
 
 
 def _explicit_date(text: str) -> DaySpec | None:
-    for found in DAY_FIRST.finditer(text):
-        spec = _dated(int(found["d"]), MONTHS[found["mon"]], found["y"], found.span())
-        if spec:
-            return spec
-    for found in MONTH_FIRST.finditer(text):
-        spec = _dated(int(found["d"]), MONTHS[found["mon"]], found["y"], found.span())
-        if spec:
-            return spec
-    for found in NUMERIC_DATE.finditer(text):
-        if _fraction(found.group().strip(), blank(text, found.span())):
-            continue
-        month = found["mo"] or found["mo2"]
-        if month is None:
-            continue
-        spec = _dated(int(found["d"]), int(month), found["y"] or found["y2"], found.span())
-        if spec:
-            return spec
+    for pattern in (ISO_DATE, DAY_FIRST, MONTH_FIRST, NUMERIC_DATE):
+        for found in pattern.finditer(text):
+            spec = _date_of(found, text)
+            if spec:
+                return spec
     return None
+
+
+def _date_of(found: re.Match[str], text: str) -> DaySpec | None:
+    """The date a pattern matched, unless it is a fraction or no calendar date."""
+    groups = found.groupdict()
+    if groups.get("mon"):
+        month = MONTHS[found["mon"]]
+    else:
+        said = groups.get("mo") or groups.get("mo2")
+        if said is None or _fraction(found.group().strip(), blank(text, found.span())):
+            return None
+        month = int(said)
+    return _dated(int(found["d"]), month, groups.get("y") or groups.get("y2"), found.span())
 
 
 def _fraction(said: str, rest: str) -> bool:
@@ -106,7 +109,7 @@ def _ordinal_day(text: str) -> DaySpec | None:
     found = ORDINAL.search(text)
     if found is None:
         return None
-    day = int(found["d"] or found["d2"] or found["d3"])
+    day = int(found["d"] or found["d2"] or found["d3"] or found["d4"])
     if not 1 <= day <= 31:
         return None
 

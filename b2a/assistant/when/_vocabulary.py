@@ -31,7 +31,9 @@ PART_WORDS = {
     "dophar": "afternoon", "dopher": "afternoon", "dupahar": "afternoon", "dupehar": "afternoon",
     "dopaher": "afternoon", "evening": "evening", "shaam": "evening", "sham": "evening",
     "shām": "evening", "night": "night", "raat": "night", "rat": "night", "tonight": "night",
-    "tonite": "night",
+    "tonite": "night", "nite": "night", "evng": "evening", "eve": "evening", "mrng": "morning",
+    "morng": "morning", "morn": "morning", "sbh": "morning", "dopehr": "afternoon",
+    "dophr": "afternoon",
 }  # fmt: skip
 
 MONTHS = {
@@ -57,7 +59,7 @@ WEEKDAYS_WITH_KO = frozenset(("hafta", "haftay", "hafte"))
 
 RELATIVE = {
     "day after tomorrow": 2, "overmorrow": 2, "parson": 2, "parso": 2, "parsun": 2,
-    "parsoon": 2, "parsön": 2, "aaj": 0, "aj": 0, "today": 0, "2day": 0, "tonight": 0,
+    "parsoon": 2, "parsön": 2, "aaj": 0, "aj": 0, "ajj": 0, "today": 0, "2day": 0, "tonight": 0,
     "tonite": 0, "kal": 1, "kl": 1, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomorow": 1,
     "tommorow": 1, "tommorrow": 1, "tomoro": 1, "tomm": 1, "2moro": 1, "2morrow": 1,
     "this morning": 0, "this afternoon": 0, "this evening": 0,
@@ -75,6 +77,15 @@ NO_QUANTITY = (
 )
 PART = r"(?P<part>" + _alternation(PART_WORDS) + r")"
 
+RANGE = re.compile(
+    r"\b(?:(?P<start>from|between)\s+)?"
+    + NOT_AFTER_DIGIT
+    + r"(?P<h>\d{1,2})"
+    + MINUTES
+    + r"\s*(?:-|\u2013|to|se|till|until|and)\s*(?P<h2>\d{1,2})(?:[:.][0-5]\d)?(?![\d/:.\-])"
+    + r"(?:\s*(?:(?P<ampm>[ap])\.?\s?m\b\.?|(?P<baje>baje|bje|bajay|bjy)\b))?"
+)
+"""A span of hours ("5-6pm", "from 3 to 5", "11 se 1 baje"): its start is the time asked."""
 AMPM = re.compile(
     r"\b" + FRACTION + NOT_AFTER_DIGIT + HOUR + MINUTES + r"\s*(?P<ampm>[ap])\.?\s?m\b\.?"
 )
@@ -138,8 +149,10 @@ NUMERIC_DATE = re.compile(
     + r"\b(?P<d>[0-3]?\d)(?:/(?P<mo>[01]?\d)(?:/(?P<y>(?:20)?\d\d))?"
     + r"|(?P<sep>[\-.])(?P<mo2>[01]?\d)(?P=sep)(?P<y2>(?:20)?\d\d))(?![\d/:\-]|[.,]\d)"
 )
+ISO_DATE = re.compile(r"(?<![\d/.\-])\b(?P<y>20\d\d)-(?P<mo>[01]?\d)-(?P<d>[0-3]?\d)\b(?![\d/:\-])")
 ORDINAL = re.compile(
     r"\bon\s+(?:the\s+)?(?P<d>[0-3]?\d)(?:st|nd|rd|th)\b"
+    r"|(?<=day\s)(?:the\s+)?(?P<d4>[0-3]?\d)(?:st|nd|rd|th)\b"
     r"|\b(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:ko\s+)?(?:tareekh|tarikh|tarik|tareek)\b"
     r"|\b(?P<d3>[0-3]?\d)(?:st|nd|rd|th)\s+ko\b"
 )

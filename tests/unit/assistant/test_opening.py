@@ -1,15 +1,17 @@
 """Hours questions about one day or one moment get a yes or a no, from the weekly hours."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from b2a.assistant.catalog_provider import answer
 from b2a.assistant.guardrails import check
 from b2a.assistant.opening import answer_hours
 from b2a.assistant.shapes import AssistantRequest, CatalogView, Intent
-from b2a.tenants.hours import Day, describe
+from b2a.tenants.hours import Day, day_hours, describe, is_open
 
 KARACHI = ZoneInfo("Asia/Karachi")
 SALON = tuple(Day(d, time(10), time(20)) for d in range(6)) + (
@@ -87,7 +89,16 @@ def ask(message, now=WEDNESDAY_3PM, opening=SALON):
             "No, we are closed tomorrow at 09:00. Tomorrow we are open 10:00–20:00.",
         ),
         ("open on 25 Dec?", WEDNESDAY_3PM, "Yes, on Friday 25 Dec we are open 10:00–20:00."),
-        ("jumma ko band hai?", WEDNESDAY_3PM, "Yes, on Friday we are open 10:00–20:00."),
+        ("jumma ko band hai?", WEDNESDAY_3PM, "No, on Friday we are open 10:00–20:00."),
+        ("Sunday ko chutti hai?", WEDNESDAY_3PM, "Yes, we are closed on Sunday."),
+        ("Sunday ko open ho ya band?", WEDNESDAY_3PM, "No, we are closed on Sunday."),
+        ("are you closed on Sunday?", WEDNESDAY_3PM, "Yes, we are closed on Sunday."),
+        (
+            "closed at 9pm today?",
+            WEDNESDAY_3PM,
+            "Yes, we are closed today at 21:00. We open again tomorrow at 10:00.",
+        ),
+        ("kal 5 baje band hai?", WEDNESDAY_3PM, "No, we are open tomorrow at 17:00, until 20:00."),
     ],
 )
 def test_a_question_about_one_day_or_moment_is_answered_exactly(message, now, expected):
@@ -125,3 +136,33 @@ def test_the_day_is_read_in_the_business_zone():
     text = answer_hours("aaj khule ho?", karachi_sunday_1am, "Asia/Karachi", SALON)
     assert text is not None
     assert text.startswith("No, we are closed today (Sunday).")
+
+
+_clock = st.builds(time, st.integers(0, 23), st.sampled_from([0, 30]))
+_week = st.lists(
+    st.builds(Day, st.integers(0, 6), _clock, _clock, st.booleans()),
+    min_size=1,
+    max_size=7,
+    unique_by=lambda day: day.weekday,
+)
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+@given(days=_week, weekday=st.integers(0, 6), ahead=st.integers(0, 60 * 24 * 6))
+def test_yes_to_a_day_exactly_when_that_day_has_hours(days, weekday, ahead):
+    now = WEDNESDAY_3PM + timedelta(minutes=ahead)
+    text = answer_hours(f"Are you open on {WEEKDAYS[weekday]}?", now, "Asia/Karachi", days)
+    assert text is not None
+    asked_day = now.date() + timedelta(days=(weekday - now.weekday()) % 7)
+    has_hours = day_hours(days, asked_day) is not None
+    finished_today = asked_day == now.date() and text.startswith("Today we were open")
+    assert text.startswith("Yes") == (has_hours and not finished_today), text
+
+
+@given(days=_week, hours_ahead=st.integers(1, 24 * 6), minute=st.sampled_from([0, 15, 30, 45]))
+def test_yes_to_a_moment_exactly_when_the_business_is_open_then(days, hours_ahead, minute):
+    at = (WEDNESDAY_3PM + timedelta(hours=hours_ahead)).replace(minute=minute)
+    question = f"open on {at.day} Dec at {at:%H:%M}?"
+    text = answer_hours(question, WEDNESDAY_3PM, "Asia/Karachi", days)
+    assert text is not None
+    assert text.startswith("Yes") == is_open(days, "Asia/Karachi", at), (question, text)
