@@ -75,12 +75,15 @@ def next_step(request: AssistantRequest, fields: dict[str, str]) -> Step:
     return Step(" ".join(s for s in (said, question) if s), at, dict(fields))
 
 
-def fill_slots(request: AssistantRequest, intent: Intent, *, weak: bool) -> ProviderReply | None:
+def fill_slots(
+    request: AssistantRequest, intent: Intent, *, weak: bool, faq: bool = False
+) -> ProviderReply | None:
     """The reply to a message that answers what the open DRAFT still needs; None when it does not.
 
-    Only a DRAFT still missing something, and only a message that orders
-    nothing new, asks no clear question and wants no person: those take their
-    usual path.
+    Only a DRAFT still missing something, and only a message that names no
+    service (the caller checks), asks no clear question and wants no person:
+    those take their usual path. A message an FAQ entry answers is never asked
+    again as "not caught" (``faq``): unless it answers the question, the FAQ does.
     """
     order = request.order
     if order is None or order.status != OrderStatus.DRAFT or not order.missing:
@@ -92,7 +95,7 @@ def fill_slots(request: AssistantRequest, intent: Intent, *, weak: bool) -> Prov
     given = {**extract_fields(request.message), **_bare_answers(request)}
     asked = _asked(request)
     if not given and (asked is None or TIME not in order.missing):
-        if not _short(request.message) or not _last_said(request):
+        if faq or not _short(request.message) or not _last_said(request):
             return None
         again = next_step(request, {}).text
         return _reply(f"Sorry, I did not catch that. {again}", {}, None)

@@ -72,14 +72,15 @@ def answer(request: AssistantRequest) -> ProviderReply:
     detection = detect(request.message, request.keywords)
     if detection.out_of_scope:
         return _reply(Intent.UNKNOWN, PASS_ON, 0.05)
-    slots = booking.fill_slots(request, detection.intent, weak=detection.weak)
-    if slots is not None:
-        return slots
     found = retrieval.analyse(request.catalog, request.message)
     said = keyword_words(request.keywords)
     found = retrieval.Retrieval(found.matches, [w for w in found.unknown if w not in said])
     services = _services(request.catalog, found.matches)
     faq = _faq(request.catalog, request.message)
+    if not services:
+        slots = booking.fill_slots(request, detection.intent, weak=detection.weak, faq=bool(faq))
+        if slots is not None:
+            return slots
     intent, certainty = _settle(request.catalog, detection, request.message, services, faq)
     fields = detection.fields
     if intent is Intent.QUESTION:

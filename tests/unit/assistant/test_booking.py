@@ -7,6 +7,7 @@ from b2a.assistant.catalog_provider import answer
 from b2a.assistant.shapes import (
     AssistantRequest,
     CatalogView,
+    FaqItem,
     Intent,
     OrderInProgress,
     OrderLine,
@@ -133,3 +134,28 @@ def test_a_name_is_no_name_with_digits_or_filler():
     for message in ("Room 5", "yes please"):
         reply = salon(message, history=history, order=draft(["name"], local(8, 17)))
         assert "name" not in reply.fields, message
+
+
+def test_more_services_while_details_are_asked_add_to_the_order_not_a_slot():
+    asked = "Please share your name."
+    history = [Turn(True, BOOK), Turn(False, asked)]
+    reply = salon("1 haircut bhi", history=history, order=draft(["name"], local(8, 17)))
+    assert reply.intent is Intent.ORDER and len(reply.items) == 1
+
+
+def test_a_question_the_faq_answers_mid_booking_is_answered_not_asked_again():
+    where = FaqItem(MANICURE.id, "Where are you?", "Shop 12, Main Boulevard, Gulberg, Lahore")
+    history = [Turn(True, BOOK), Turn(False, ASKED_TIME)]
+    request = AssistantRequest(
+        CatalogView("Glow Salon", SALON.services, (where,)),
+        "where are you?",
+        history=tuple(history),
+        required_fields=("name", "time"),
+        now=NOW,
+        time_zone=KARACHI,
+        opening=OPENING,
+        orders_need="time",
+        order=draft(["time", "name"]),
+    )
+    reply = answer(request)
+    assert "Main Boulevard" in reply.text and "did not catch" not in reply.text
