@@ -26,6 +26,8 @@ from tests.browser.conftest import Visitor, unique_email
 pytestmark = pytest.mark.slow  # starts b2a serve and b2a worker, and a browser
 
 ZONE = ZoneInfo("Asia/Karachi")
+REPLY = 20_000
+"""Milliseconds to wait for the assistant's answer: the live worker runs beside other tests."""
 
 
 async def _say(tab: Visitor, text: str) -> None:
@@ -68,18 +70,20 @@ async def test_a_customer_books_a_manicure_for_tomorrow_at_five_and_staff_see_th
     answers = page.locator(".bubble.theirs")
     await _say(visitor, "I want to book a manicure tomorrow")
     await expect(answers.filter(has_text="What time tomorrow?").first).to_contain_text(
-        "We are open 10:00–20:00."
+        "We are open 10:00–20:00.", timeout=REPLY
     )
     await _say(visitor, "5 baje")
     await expect(answers.filter(has_text="Please share your name").first).to_contain_text(
-        "17:00 tomorrow works."
+        "17:00 tomorrow works.", timeout=REPLY
     )
     await _say(visitor, "Sana Tariq")
     tomorrow = datetime.now(UTC).astimezone(ZONE).date() + timedelta(days=1)
     at = datetime.combine(tomorrow, time(17), tzinfo=ZONE)
     spoken = f"{at:%A} {at.day} {at:%B} at 17:00"
     waiting = answers.filter(has_text="Thank you, Sana Tariq.")
-    await expect(waiting).to_contain_text(f"for {spoken}, now waiting for our team's approval")
+    await expect(waiting).to_contain_text(
+        f"for {spoken}, now waiting for our team's approval", timeout=REPLY
+    )
     await visitor.shot("booking-sandbox-chat")
 
     await nav.get_by_role("link", name="Orders").click()
@@ -96,6 +100,6 @@ async def test_a_customer_books_a_manicure_for_tomorrow_at_five_and_staff_see_th
     await page.get_by_role("link", name="Open the conversation").click()
     await expect(page.locator(".conversation-orders")).to_contain_text(f"{at:%a %d %b} 17:00")
     approval = page.get_by_text("approved your order request").first
-    await expect(approval).to_contain_text(f"for {spoken}.")
+    await expect(approval).to_contain_text(f"for {spoken}.", timeout=REPLY)
     await visitor.shot("booking-inbox")
     assert visitor.problems == []
