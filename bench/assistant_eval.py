@@ -182,6 +182,7 @@ def _business(key: str, spec: dict) -> Business:
             s["currency"],
             s.get("description", ""),
             tuple(s.get("synonyms", ())),
+            s.get("duration_minutes"),
         )
         for s in spec["services"]
     )
@@ -235,7 +236,11 @@ async def _run(provider: Provider, case: Case, business: Business, threshold: fl
     reply = await provider.reply(request)
     seconds = time.perf_counter() - started
     verdict = review(reply, business.catalog, threshold=threshold, prohibited=business.prohibited)
-    violations = check(verdict.text, business.catalog, business.prohibited) if verdict.send else []
+    violations = (
+        check(verdict.text, business.catalog, business.prohibited, verdict.items)
+        if verdict.send
+        else []
+    )
     names = tuple(
         item.name for ref in reply.items if (item := business.catalog.service(ref.service_id))
     )

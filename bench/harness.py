@@ -6,7 +6,8 @@ runs as separate processes the way systemd runs them: ``b2a serve``,
 ``b2a worker`` and ``b2a whatsapp``, with the fake Graph API as the far end.
 Each inbound message comes from a new customer of a tenant with a greeting, so
 each one is answered by the greeting; with the assistant on (the reliability
-test), also by the assistant's answer from a small catalogue. The benchmark
+test), the greeting leads the assistant's answer from a small catalogue, in one
+message (one reply per turn). The benchmark
 keeps the assistant off, so it measures the pipeline: one send per message.
 """
 

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_fields
+from b2a.assistant.intents import Detection
 from b2a.assistant.shapes import AssistantRequest, Intent, ProviderReply
 from b2a.assistant.when import Asked, find_time
 from b2a.orders.rules import TIME, OrderStatus
@@ -76,20 +77,22 @@ def next_step(request: AssistantRequest, fields: dict[str, str]) -> Step:
 
 
 def fill_slots(
-    request: AssistantRequest, intent: Intent, *, weak: bool, faq: bool = False
+    request: AssistantRequest, detection: Detection, *, services: bool, faq: bool
 ) -> ProviderReply | None:
     """The reply to a message that answers what the open DRAFT still needs; None when it does not.
 
     Only a DRAFT still missing something, and only a message that names no
-    service (the caller checks), asks no clear question and wants no person:
-    those take their usual path. A message an FAQ entry answers is never asked
-    again as "not caught" (``faq``): unless it answers the question, the FAQ does.
+    service (``services``: more services go to the order), asks no clear
+    question and wants no person: those take their usual path. A message an FAQ
+    entry answers is never asked again as "not caught" (``faq``): unless it
+    answers the question, the FAQ does.
     """
     order = request.order
-    if order is None or order.status != OrderStatus.DRAFT or not order.missing:
+    if services or order is None or order.status != OrderStatus.DRAFT or not order.missing:
         return None
+    intent = detection.intent
     if intent in (Intent.HUMAN, Intent.ORDER) or (
-        intent in (Intent.QUESTION, Intent.HOURS) and not weak
+        intent in (Intent.QUESTION, Intent.HOURS) and not detection.weak
     ):
         return None
     given = {**extract_fields(request.message), **_bare_answers(request)}

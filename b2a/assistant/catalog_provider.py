@@ -15,10 +15,11 @@ what the reply talks about.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from b2a.assistant import booking, retrieval
+from b2a.assistant import booking, retrieval, service_answers
 from b2a.assistant import faq as faqs
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_quantities
@@ -71,18 +72,22 @@ def answer(request: AssistantRequest) -> ProviderReply:
     """The catalog assistant's reply, computed without I/O."""
     detection = detect(request.message, request.keywords)
     if detection.out_of_scope:
-        return _reply(Intent.UNKNOWN, PASS_ON, 0.05)
+        compared = service_answers.comparison(request)
+        return compared or _reply(Intent.UNKNOWN, PASS_ON, 0.05)
     found = retrieval.analyse(request.catalog, request.message)
     said = keyword_words(request.keywords)
     found = retrieval.Retrieval(found.matches, [w for w in found.unknown if w not in said])
     services = _services(request.catalog, found.matches)
     faq = _faq(request.catalog, request.message)
-    if not services:
-        slots = booking.fill_slots(request, detection.intent, weak=detection.weak, faq=bool(faq))
-        if slots is not None:
-            return slots
+    slots = booking.fill_slots(request, detection, services=bool(services), faq=bool(faq))
+    if slots is not None:
+        return slots
     intent, certainty = _settle(request.catalog, detection, request.message, services, faq)
     fields = detection.fields
+    if intent is Intent.QUESTION or detection.intent is Intent.UNKNOWN:
+        about = service_answers.answer(request, certainty, services, _faq_first(faq, services))
+        if about is not None:
+            return replace(about, fields=dict(fields))
     if intent is Intent.QUESTION:
         return _question(request, certainty, found, services, faq, fields)
     if intent is Intent.ORDER:
@@ -157,7 +162,7 @@ def _question(
     parts = []
     best = 0.0
     sure = 1.0
-    if faq and (not services or faq.confidence >= min(FAQ_SURE, services[0][1])):
+    if faq and _faq_first(faq, services):
         parts.append(faq.entry.answer)
         best, sure = faq.score, faq.confidence
         services = [(item, score) for item, score in services if score >= faq.score]
@@ -286,6 +291,11 @@ def _services(
         return []
     top = found[0][1]
     return [(item, score) for item, score in found if score >= CLOSE * top][:MOST_NAMED]
+
+
+def _faq_first(faq: faqs.FaqMatch | None, services: list[tuple[CatalogItem, float]]) -> bool:
+    """Whether the FAQ entry, rather than a service, answers the question."""
+    return faq is not None and (not services or faq.confidence >= min(FAQ_SURE, services[0][1]))
 
 
 def _faq(catalog: CatalogView, message: str) -> faqs.FaqMatch | None:

@@ -103,7 +103,7 @@ def review(
     violations += validate_items(reply.items, catalog)
     if not text.strip():
         violations.append(Violation("empty", "the draft has no text"))
-    violations += check(text, catalog, prohibited)
+    violations += check(text, catalog, prohibited, reply.items)
     if violations:
         return Verdict(
             send=False,

@@ -2,9 +2,12 @@
 
 A text fails when it:
 
-- states an amount that is not the catalogue price of a service it names (or a
-  quantity times that price, or the total of the named quantities), or an amount
-  the tenant's own FAQ states;
+- states an amount that is not the catalogue price of a service it names, nor
+  an amount the tenant's own FAQ states, nor a sum over the items the reply
+  references (``ProviderReply.items``): one item's price × its quantity, or
+  the total of price × quantity over all of them. A total is never read from
+  the text ("2 haircuts … PKR 3,000" passes only when the reply references two
+  haircuts), so a made-up total blocks whatever the text claims;
 - offers or prices something that is not in the catalogue;
 - speaks of discounts, free gifts, guarantees, or says an order is confirmed;
 - contains one of the tenant's prohibited phrases, however disguised.
@@ -30,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from b2a.assistant.shapes import CatalogItem, CatalogView
+from b2a.assistant.shapes import CatalogItem, CatalogView, ItemRef
 from b2a.catalog.money import exponent
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
@@ -176,7 +179,6 @@ _OFFER = re.compile(
     r"try our|you can (?:also )?(?:get|order|book))\s+(?P<thing>[^.,!?\n;:]{3,60})",
     re.IGNORECASE,
 )
-_QUANTITY = re.compile(r"(\d{1,2})\s*(?:x|×|pcs|pieces?)?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -251,11 +253,21 @@ def named_services(text: str, catalog: CatalogView) -> list[CatalogItem]:
     return named
 
 
-def check(text: str, catalog: CatalogView, prohibited: Sequence[str] = ()) -> list[Violation]:
-    """Every reason ``text`` may not be sent to a customer; empty when it may."""
+def check(
+    text: str,
+    catalog: CatalogView,
+    prohibited: Sequence[str] = (),
+    items: Sequence[ItemRef] = (),
+) -> list[Violation]:
+    """Every reason ``text`` may not be sent to a customer; empty when it may.
+
+    ``items`` are the services the reply references with their quantities:
+    the only source of an amount that is not one catalogue price (a line of
+    several, a total).
+    """
     violations = _language(text)
     violations += _prohibited(text, prohibited)
-    violations += _amounts(text, catalog)
+    violations += _amounts(text, catalog, items)
     violations += _offers(text, catalog)
     return violations
 
@@ -288,12 +300,12 @@ def _prohibited(text: str, phrases: Sequence[str]) -> list[Violation]:
     return hits
 
 
-def _amounts(text: str, catalog: CatalogView) -> list[Violation]:
+def _amounts(text: str, catalog: CatalogView, items: Sequence[ItemRef]) -> list[Violation]:
     currency = catalog.services[0].currency if catalog.services else ""
     amounts = find_amounts(text, currency)
     if not amounts:
         return []
-    allowed = _allowed_amounts(text, catalog)
+    allowed = _allowed_amounts(text, catalog, items)
     violations = []
     for amount in amounts:
         ok = any(
@@ -310,17 +322,21 @@ def _amounts(text: str, catalog: CatalogView) -> list[Violation]:
     return violations
 
 
-def _allowed_amounts(text: str, catalog: CatalogView) -> set[tuple[Decimal, str]]:
-    """Prices of the named services, quantity multiples, their total, and the FAQ's own amounts."""
-    allowed: set[tuple[Decimal, str]] = set()
+def _allowed_amounts(
+    text: str, catalog: CatalogView, items: Sequence[ItemRef]
+) -> set[tuple[Decimal, str]]:
+    """Prices of the named services, the referenced items' sums, and the FAQ's own amounts."""
+    allowed = {
+        (_major(item.price_minor, item), item.currency) for item in named_services(text, catalog)
+    }
     totals: dict[str, Decimal] = {}
-    plain = _fold(text)
-    for item in named_services(text, catalog):
-        price = Decimal(item.price_minor) / (10 ** exponent(item.currency))
-        allowed.add((price, item.currency))
-        quantity = _quantity_before(plain, item)
-        allowed.add((price * quantity, item.currency))
-        totals[item.currency] = totals.get(item.currency, Decimal(0)) + price * quantity
+    for ref in items:
+        item = catalog.service(ref.service_id)
+        if item is None:
+            continue
+        line = _major(item.price_minor * ref.quantity, item)
+        allowed.update({(_major(item.price_minor, item), item.currency), (line, item.currency)})
+        totals[item.currency] = totals.get(item.currency, Decimal(0)) + line
     allowed.update((total, code) for code, total in totals.items())
     # Read the FAQ with the reply's default currency, so a quoted answer's "at 12" is itself.
     currency = catalog.services[0].currency if catalog.services else ""
@@ -330,14 +346,8 @@ def _allowed_amounts(text: str, catalog: CatalogView) -> set[tuple[Decimal, str]
     return allowed
 
 
-def _quantity_before(plain: str, item: CatalogItem) -> int:
-    """The quantity written next to the service ("2 x Haircut", "Haircut, quantity 2")."""
-    name = re.escape(_fold(item.name))
-    after = re.search(rf"{name}\w*,?\s*(?:quantity|qty|x|×)\s*(\d{{1,2}})\b", plain)
-    if after:
-        return int(after.group(1))
-    before = re.search(rf"(\d{{1,2}})\s*(?:x|×)?\s*{name}", plain)
-    return int(before.group(1)) if before else 1
+def _major(amount_minor: int, item: CatalogItem) -> Decimal:
+    return Decimal(amount_minor) / (10 ** exponent(item.currency))
 
 
 def _offers(text: str, catalog: CatalogView) -> list[Violation]:

@@ -1,7 +1,8 @@
 """Where the inbound pipeline hands a customer message to the assistant.
 
 The pipeline calls this hook only for conversations the assistant owns, of
-tenants whose assistant is on, after the greeting and away replies. The turn
+tenants whose assistant is on, after the greeting and away rules (whose texts
+wait on the message for the turn to say first: ``lead``). The turn
 itself runs as its own job (``assistant_reply``): an AI provider may take many
 seconds, and inbound processing must not wait for it. The job is keyed by the message, and the turn
 claims the message, so the assistant answers each message at most once.

@@ -1,10 +1,15 @@
 """A provider for any OpenAI-compatible chat-completions endpoint (OpenAI, OpenRouter, Ollama …).
 
-The system prompt carries everything the model may use (the catalogue with ids
-and prices, the FAQ, the hours, the customer's known details) and the rules it
-must keep; the model answers one JSON object (``response_format`` json_object)
-that ``parse_reply`` reads strictly. Nothing it says is trusted: the turn's
-grounding review checks every draft like the offline assistant's.
+The system prompt carries everything the model may use, the same context the
+offline assistant reads: the catalogue with ids, prices, durations and
+descriptions, the FAQ with the other ways customers ask it, the opening hours,
+the business's local date, weekday, time and zone, what an order needs, the
+order in progress and the customer's known details, then the rules it must
+keep; the chat after it is the bounded history (``context.history``). The
+model answers one JSON object (``response_format`` json_object) that
+``parse_reply`` reads strictly, a requested time included. Nothing it says is
+trusted: the turn's grounding review checks every draft like the offline
+assistant's.
 
 Transient failures (connect or read timeouts, 5xx, 429) are retried with
 backoff, a 429 after its ``Retry-After`` when that is short enough; any other
@@ -16,22 +21,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from b2a.assistant.ai_settings import ProviderConfig
 from b2a.assistant.shapes import (
     AssistantRequest,
+    CatalogItem,
+    FaqItem,
     Intent,
     ItemRef,
+    OrderInProgress,
     ProviderDown,
     ProviderReply,
 )
 from b2a.catalog.money import format_price
+from b2a.orders.rules import OrdersNeed
 
 ATTEMPTS = 3
 BACKOFF = 0.5
@@ -51,6 +63,9 @@ RULES = """Rules you must always keep:
 - If the customer asks for a person, or the catalogue and FAQ do not answer, use intent "human".
 - Collect the customer's name, phone, email and address only as the customer gives them.
 - Answer in the customer's language, briefly, as a WhatsApp message.
+- A time the customer asks for ("kal 5 baje", "Saturday 4pm") counts from the business's
+  current local time above; give it in "requested_time" as a local date-time in the
+  business's time zone, and ask for another when it falls outside the opening hours.
 
 Answer with one JSON object only, no other text:
 {"intent": one of "greeting", "question", "order", "details", "human", "hours", "thanks",
@@ -58,18 +73,24 @@ Answer with one JSON object only, no other text:
  "reply": "the message to send",
  "items": [{"service_id": "<id from the catalogue>", "quantity": 1}],
  "fields": {"name": "...", "phone": "...", "email": "...", "address": "..."},
+ "requested_time": "YYYY-MM-DDTHH:MM" (local, in the business's time zone) or null,
  "confidence": a number from 0 to 1 for how sure you are}"""
+
+NEEDS: dict[str, str] = {
+    OrdersNeed.ADDRESS: "a delivery address",
+    OrdersNeed.TIME: "a requested time (an appointment)",
+    OrdersNeed.NONE: "nothing besides the services",
+}
+_LOCAL_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?"
+)
 
 
 def system_prompt(request: AssistantRequest) -> str:
-    """What the model is told: the business, its catalogue, FAQ, hours, the customer, the rules."""
+    """What the model is told: the business, catalogue, FAQ, hours, time, order, customer, rules."""
     catalog = request.catalog
-    services = "\n".join(
-        f"- id={s.id} | {s.name} | {format_price(s.price_minor, s.currency)}"
-        + (f" | {s.description}" if s.description else "")
-        for s in catalog.services
-    )
-    faq = "\n".join(f"- Q: {f.question}\n  A: {f.answer}" for f in catalog.faq)
+    services = "\n".join(_service(s) for s in catalog.services)
+    faq = "\n".join(_faq(f) for f in catalog.faq)
     known = ", ".join(f"{k}: {v}" for k, v in request.known_fields.items()) or "nothing yet"
     parts = [
         f"You are the WhatsApp assistant of {catalog.business_name}.",
@@ -77,14 +98,56 @@ def system_prompt(request: AssistantRequest) -> str:
         f"FAQ:\n{faq or '- (none)'}",
         f"Opening hours: {request.hours or 'always open'}.",
     ]
+    if request.now is not None:
+        parts.append(_now(request.now, request.time_zone))
     if request.humans_back:
         parts.append(f"The team is away now and back {request.humans_back}.")
+    need = NEEDS.get(request.orders_need, request.orders_need)
     parts.append(
-        f"Known customer details: {known}. An order request needs: "
-        f"{', '.join(request.required_fields)}."
+        f"Known customer details: {known}. Orders here need {need}; an order request needs: "
+        f"{', '.join(request.required_fields) or 'nothing more'}."
     )
+    if request.order is not None:
+        parts.append(_order(request.order, request.time_zone))
     parts.append(RULES)
     return "\n\n".join(parts)
+
+
+def _service(item: CatalogItem) -> str:
+    minutes = f" | takes {item.duration_minutes} min" if item.duration_minutes else ""
+    about = f" | {item.description}" if item.description else ""
+    price = format_price(item.price_minor, item.currency)
+    return f"- id={item.id} | {item.name} | {price}{minutes}{about}"
+
+
+def _faq(entry: FaqItem) -> str:
+    also = f" (also asked as: {'; '.join(entry.synonyms)})" if entry.synonyms else ""
+    return f"- Q: {entry.question}{also}\n  A: {entry.answer}"
+
+
+def _local(at: datetime, time_zone: str) -> str:
+    local = at.astimezone(ZoneInfo(time_zone))
+    return f"{local:%Y-%m-%dT%H:%M} ({local:%A} {local.day} {local:%B %Y}, {local:%H:%M})"
+
+
+def _now(now: datetime, time_zone: str) -> str:
+    return f"Now at the business: {_local(now, time_zone)}, time zone {time_zone}."
+
+
+def _order(order: OrderInProgress, time_zone: str) -> str:
+    """The open order request as the customer would read it; its lines are already priced."""
+    lines = "\n".join(
+        f"- {line.name}, quantity {line.quantity}: "
+        f"{format_price(line.unit_price_minor, order.currency)} each"
+        for line in order.lines
+    )
+    when = _local(order.requested_at, time_zone) if order.requested_at else "not yet"
+    missing = ", ".join(order.missing) or "nothing"
+    return (
+        f"The customer's open order request #{order.number} ({order.status}):\n{lines}\n"
+        f"Total: {format_price(order.total_minor, order.currency)}. Requested time: {when}. "
+        f"Still missing: {missing}."
+    )
 
 
 def messages(request: AssistantRequest) -> list[dict[str, str]]:
@@ -98,8 +161,8 @@ def messages(request: AssistantRequest) -> list[dict[str, str]]:
     return chat
 
 
-def parse_reply(content: str) -> ProviderReply:
-    """The model's JSON answer as an unverified draft.
+def parse_reply(content: str, time_zone: str = "UTC") -> ProviderReply:
+    """The model's JSON answer as an unverified draft; ``time_zone`` reads its requested time.
 
     Raises:
         ProviderDown: the content is not a JSON object of the expected shape.
@@ -123,7 +186,31 @@ def parse_reply(content: str) -> ProviderReply:
         confidence=_confidence(data.get("confidence")),
         items=_items(data.get("items", [])),
         fields=_fields(data.get("fields", {})),
+        requested_at=_requested_at(data.get("requested_time"), time_zone),
     )
+
+
+def _requested_at(value: Any, time_zone: str) -> datetime | None:
+    """An ISO 8601 local date-time in the business's zone (an explicit offset also reads), aware.
+
+    Anything else, a date without a time or a local time the zone skips (a DST
+    gap) included, is malformed output.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _LOCAL_TIME.fullmatch(value.strip()):
+        raise ProviderDown("the model's requested time is not an ISO 8601 date-time")
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ProviderDown("the model's requested time is not a real date-time") from None
+    if at.tzinfo is not None:
+        return at.astimezone(UTC)
+    zone = ZoneInfo(time_zone)
+    local = at.replace(tzinfo=zone)
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != at:
+        raise ProviderDown("the model's requested time does not exist in the business's zone")
+    return local.astimezone(UTC)
 
 
 def _confidence(value: Any) -> float:
@@ -199,13 +286,14 @@ class OpenAICompatProvider:
             completion = int(usage.get("completion_tokens", 0))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError):
             raise ProviderDown("the endpoint's answer is not a chat completion") from None
-        draft = parse_reply(content)
+        draft = parse_reply(content, request.time_zone)
         return ProviderReply(
             intent=draft.intent,
             text=draft.text,
             confidence=draft.confidence,
             items=draft.items,
             fields=draft.fields,
+            requested_at=draft.requested_at,
             provider=self.name,
             model=self.model,
             prompt_tokens=prompt,

@@ -25,12 +25,12 @@ from b2a.tenants.hours import (
     wall_clock,
 )
 
-_WHAT_TIME = (
-    r"(?:what\s+time|which\s+time|when|till\s+when|until\s+when|kitne\s+baje|kitny\s+baje"
-    r"|kis\s+time|kab)"
-)
+_WHAT_TIME = r"\b(?:what\s+time|which\s+time|when|kitne\s+baje|kitny\s+baje|kis\s+time|kab)\b"
 _CLOSING = re.compile(
-    _WHAT_TIME + r".*\b(?:close|closes|closing|band)\b|\b(?:close|closing|band)\b.*" + _WHAT_TIME
+    _WHAT_TIME
+    + r".*\b(?:close|closes|closing|band)\b|\b(?:close|closing|band)\b.*"
+    + _WHAT_TIME
+    + r"|\b(?:till\s+when|until\s+when|kab\s+tak|how\s+late)\b"
 )
 _OPENING = re.compile(
     _WHAT_TIME + r".*\b(?:open|opens|opening|khul\w*)\b|\b(?:opening|khul\w*)\b.*" + _WHAT_TIME
@@ -95,6 +95,8 @@ def _about_day(
     if day == local_now.date() and finished:
         today = f"Today we were open {span_text(hours)}; we are closed now."
         return f"{today} {_next(opening, time_zone, day, local_now.date())}"
+    if wants in ("open", "close") and span_text(hours) == "all day":
+        return f"{_capital(label)} we are open all day."
     if wants in ("open", "close"):
         said = f"close at {closes:%H:%M}" if wants == "close" else f"open at {hours.opens:%H:%M}"
         return f"{_capital(label)} we {said} (we are open {span_text(hours)})."
@@ -108,10 +110,12 @@ def _about_moment(
     when = (
         "now" if said_now else f"{_label(at.date(), local_now.date(), weekday=False)} at {at:%H:%M}"
     )
-    spans = open_spans(opening, time_zone, at, 1)
+    spans = open_spans(opening, time_zone, at, 2)
     is_open_word, closed_word = _yes_no(wants)
     if is_open(opening, time_zone, at):
-        until = f", until {spans[0].closes:%H:%M}" if spans else ""
+        # No "until" when the next day's hours start as these end (open round the clock).
+        continuous = len(spans) == 2 and spans[1].opens == spans[0].closes
+        until = f", until {spans[0].closes:%H:%M}" if spans and not continuous else ""
         return f"{is_open_word}, we are open {when}{until}."
     answer = f"{closed_word}, we are closed {when}."
     hours = day_hours(opening, at.date())

@@ -4,7 +4,8 @@ The order of checks is the product's promise (SPEC §5):
 
 1. Nothing happens for a message already answered, a conversation a human
    owns, or a tenant that switched its assistant off (``AssistantConfig.enabled``:
-   humans answer everything; the away message still goes).
+   humans answer everything; the greeting and away notice left for the turn
+   still go, on their own: ``lead.release``).
 2. Governance decides before any provider is asked (kill switches, limits).
    Refused: the customer gets the tenant's fallback text and humans take over,
    with the reason shown in the inbox.
@@ -17,7 +18,8 @@ The order of checks is the product's promise (SPEC §5):
    together or not at all. A job killed before the commit is retried and drafts
    again; one killed after it finds the message claimed and only makes sure the
    reply it stored has its send job. So every message is answered at most once
-   and, once the job has run to its end, exactly once.
+   and, once the job has run to its end, exactly once. The reply says the
+   reply step's greeting and away notice first (``lead``): one message per turn.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from uuid import UUID
 
 import httpx
 
-from b2a.assistant import context, governance, selection
+from b2a.assistant import context, governance, lead, selection
 from b2a.assistant.catalog_provider import CatalogAssistant
 from b2a.assistant.config import config_row
 from b2a.assistant.grounding import review
@@ -127,16 +129,18 @@ async def take_turn(
         return None
     conversation = await scope.get(Conversation, conversation_id)
     tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
-    if conversation.owner == Owner.HUMAN or tenant is None:
-        return None
     config = await config_row(scope)
-    if not config.enabled:
+    if conversation.owner == Owner.HUMAN or tenant is None or not config.enabled:
+        # No answer after all: the greeting and away notice left for it still go.
+        await lead.release(scope, message)
         return None
+    said = lead.Lead.of(message)
     days = await opening_days(scope)
-    back = humans_back(days, tenant.time_zone, now)
+    # An away notice said first already tells when the team is back.
+    back = "" if said.away else humans_back(days, tenant.time_zone, now)
     admission = await governance.admit(redis, await governance.load_policy(tenant.id), now=now)
     if admission.allowed:
-        request = await _request(scope, tenant, config, conversation, message, days, now)
+        request = await _request(scope, tenant, config, conversation, message, days, back, now)
         decision = await _decide(
             request, config, await _provider(tenant, provider, box, http, redis)
         )
@@ -144,7 +148,7 @@ async def take_turn(
         decision = Decision(config.fallback_text, Outcome.REFUSED, admission.reason, True)
     if decision.hand_over and back:
         decision.text = f"{decision.text.strip()} Our team is back {back}."
-    return await _commit(scope, conversation, message_id, decision, redis, now)
+    return await _commit(scope, conversation, message_id, decision, redis, now, said)
 
 
 async def _provider(
@@ -168,6 +172,7 @@ async def _request(
     conversation: Conversation,
     message: Message,
     days: list[Day],
+    back: str,
     now: datetime,
 ) -> AssistantRequest:
     """Everything the provider sees: catalogue, bounded history, customer, hours, open order.
@@ -185,7 +190,7 @@ async def _request(
             for intent, words in (json_value(config.intent_keywords) or {}).items()
         },
         hours=describe(days),
-        humans_back=humans_back(days, tenant.time_zone, now),
+        humans_back=back,
         now=now,
         time_zone=tenant.time_zone,
         opening=tuple(days),
@@ -250,13 +255,18 @@ async def _commit(
     decision: Decision,
     redis: Any,
     now: datetime,
+    said: lead.Lead,
 ) -> TurnResult | None:
-    """Claim the message and write the turn's outcome in one transaction; then send."""
+    """Claim the message and write the turn's outcome in one transaction; then send.
+
+    The reply says the reply step's greeting and away notice first (``lead``).
+    """
     async with atomic():
-        if not await _claim(scope, message_id, now):
+        if not await lead.claim(scope, message_id, now):
             return None
         await context.remember_fields(scope, conversation.customer, decision.fields)
         order_id = await _take_order(scope, conversation.id, decision)
+        decision.text = said.compose(decision.text)
         reply_id = await _store_reply(scope, conversation.id, decision)
         if decision.hand_over:
             await _hand_over(scope, conversation.id, decision)
@@ -336,12 +346,3 @@ async def _hand_over(scope: TenantScope, conversation_id: UUID, decision: Decisi
         outcome=decision.outcome,
         reason=decision.reason,
     )
-
-
-async def _claim(scope: TenantScope, message_id: UUID, now: datetime) -> bool:
-    rows = (
-        await scope.update(Message, {Message.assisted_at: now})
-        .where((Message.id == message_id) & Message.assisted_at.is_null())
-        .returning(Message.id)
-    )
-    return bool(rows)

@@ -79,3 +79,34 @@ def reprice(
         else:
             raise Invalid(f"give {service.name} a price in {currency}.", field=field)
     return new
+
+
+LONGEST_DURATION = 24 * 60
+"""A service takes at most a day: longer is a typing slip (minutes typed as seconds)."""
+
+
+def check_duration(minutes: int | None, *, removable: bool = False) -> int | None:
+    """A service's duration in whole minutes, None when not set (0 means "remove" if ``removable``).
+
+    Raises:
+        Invalid: not 1 to 1440 minutes (``field`` is ``duration_minutes``).
+    """
+    if minutes is None or (removable and minutes == 0):
+        return None
+    if isinstance(minutes, bool) or not 1 <= minutes <= LONGEST_DURATION:
+        raise Invalid(
+            f"a duration is a whole number of minutes from 1 to {LONGEST_DURATION} "
+            f"(24 hours), not {minutes}.",
+            field="duration_minutes",
+        )
+    return minutes
+
+
+def duration_display(minutes: int | None) -> str:
+    """``45 min``, ``2 h``, ``1 h 30 min``; "" when the service has no duration."""
+    if not minutes:
+        return ""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"

@@ -21,6 +21,8 @@ class ServiceIn(msgspec.Struct):
     """Position in lists; empty puts the service last."""
     sku: str = ""
     """Its content ID in the WhatsApp catalogue (Commerce Manager), so carts find it; optional."""
+    duration_minutes: int | None = None
+    """How long it takes, in whole minutes from 1 to 1440; null when the business does not say."""
 
 
 class ServiceUpdate(msgspec.Struct):
@@ -37,6 +39,8 @@ class ServiceUpdate(msgspec.Struct):
     display_order: int | None = None
     sku: str | None = None
     """The WhatsApp catalogue's content ID; "" removes it."""
+    duration_minutes: int | None = None
+    """Whole minutes from 1 to 1440; 0 removes the duration."""
 
 
 class ServiceOut(msgspec.Struct):
@@ -54,6 +58,10 @@ class ServiceOut(msgspec.Struct):
     display_order: int
     sku: str
     """Its content ID in the WhatsApp catalogue; "" when it has none."""
+    duration_minutes: int | None = None
+    """How long it takes in minutes; null when not set."""
+    duration_display: str = ""
+    """The duration as people read it ("45 min", "1 h 30 min"); "" when not set."""
 
 
 class FaqIn(msgspec.Struct):
@@ -92,3 +100,12 @@ class ReorderIn(msgspec.Struct):
     """Ids in their new order; ids left out keep their order after the listed ones."""
 
     ids: list[UUID]
+
+
+class ServiceImportOut(msgspec.Struct):
+    """What a catalogue import did: every row was valid, so all of them were applied."""
+
+    added: int
+    updated: int
+    services: list[ServiceOut]
+    """The whole catalogue after the import, in display order."""

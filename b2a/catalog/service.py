@@ -22,7 +22,7 @@ from piccolo.query.functions.aggregate import Max
 
 from b2a.audit import service as audit
 from b2a.catalog.money import decimal_price, format_price, parse_price
-from b2a.catalog.rules import check_business_currency
+from b2a.catalog.rules import check_business_currency, check_duration, duration_display
 from b2a.catalog.schemas import FaqIn, FaqOut, FaqUpdate, ServiceIn, ServiceOut, ServiceUpdate
 from b2a.catalog.tables import FaqEntry, Service
 from b2a.db.columns import json_value
@@ -52,6 +52,8 @@ def service_out(row: Service) -> ServiceOut:
         is_active=row.is_active,
         display_order=row.display_order,
         sku=row.sku,
+        duration_minutes=row.duration_minutes,
+        duration_display=duration_display(row.duration_minutes),
     )
 
 
@@ -181,6 +183,7 @@ async def create_service(actor: Actor, data: ServiceIn) -> ServiceOut:
             synonyms=synonyms,
             is_active=data.is_active,
             sku=_sku(data.sku),
+            duration_minutes=check_duration(data.duration_minutes),
         )
         await _refuse_taken_name(scope, row.name)
         await _refuse_taken_sku(scope, row.sku)
@@ -221,7 +224,9 @@ async def update_service(actor: Actor, service_id: UUID, data: ServiceUpdate) ->
             await _refuse_taken_sku(scope, row.sku, keep=row.id)
         await row.save()
     after = service_out(row)
-    changes = _changes(before, after, ("name", "price", "currency", "is_active", "sku"))
+    changes = _changes(
+        before, after, ("name", "price", "currency", "is_active", "sku", "duration_minutes")
+    )
     if changes:
         await audit.record(actor, "service.updated", service=str(row.id), changes=changes)
     return after
@@ -243,6 +248,8 @@ def _apply_service(row: Service, data: ServiceUpdate, currency: str) -> None:
         row.display_order = _position(data.display_order)
     if data.sku is not None:
         row.sku = _sku(data.sku)
+    if data.duration_minutes is not None:
+        row.duration_minutes = check_duration(data.duration_minutes, removable=True)
 
 
 def _changes(before: Any, after: Any, names: Sequence[str]) -> dict[str, list[Any]]:

@@ -252,6 +252,7 @@ def message_out(row: dict[str, Any], quoted: QuotedOut | None = None) -> Message
         history=[EarlierText(str(v.get("text", "")), str(v.get("at", ""))) for v in history],
         deleted_at=row["deleted_at"],
         quoted=quoted,
+        held_until=row["held_until"] if row["state"] == DeliveryState.QUEUED else None,
     )
 
 

@@ -101,6 +101,8 @@ class MessageOut(msgspec.Struct):
     history: list[EarlierText] = []
     deleted_at: datetime | None = None
     quoted: QuotedOut | None = None
+    held_until: datetime | None = None
+    """A QUEUED outbound message the sending limit holds: about when it leaves."""
 
 
 class DeadLetterOut(msgspec.Struct):

@@ -126,6 +126,12 @@ class Message(TenantRecord):
     assisted_at = Timestamptz(
         null=True, default=None, help_text="inbound: when the assistant took its turn (once)"
     )
+    lead_greeting = Text(
+        default="", help_text="inbound: the greeting the assistant's turn says first (lead)"
+    )
+    lead_away = Text(
+        default="", help_text="inbound: the away notice the assistant's turn says first (lead)"
+    )
 
 
 class Label(TenantRecord):

@@ -2,28 +2,51 @@
 
 ``reserve`` either takes a slot in the window (returns 0) or says how long to
 wait before one frees up, atomically in one Lua call, so concurrent workers
-can never exceed the limit together.
+can never exceed the limit together. ``reserve_all`` does the same for several
+limits at once and takes a slot in every one or in none, so a message held by
+one limit never spends a slot of another. ``taken`` reads a window's slots, for
+estimating when waiting messages will leave.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from b2a.lib.redis import PREFIX
 
-_RESERVE = """
-local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) < limit then
-    redis.call('ZADD', key, now, ARGV[4])
-    redis.call('PEXPIRE', key, math.ceil(window * 1000))
-    return '0'
+# KEYS: one per limit; ARGV: now, member, then a (window, limit) pair per key.
+_RESERVE_ALL = """
+local now, member = tonumber(ARGV[1]), ARGV[2]
+local wait = 0
+for i, key in ipairs(KEYS) do
+    local window, limit = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+    if redis.call('ZCARD', key) >= limit then
+        local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+        wait = math.max(wait, tonumber(oldest[2]) + window - now)
+    end
 end
-local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return tostring(tonumber(oldest[2]) + window - now)
+if wait > 0 then
+    return tostring(wait)
+end
+for i, key in ipairs(KEYS) do
+    redis.call('ZADD', key, now, member)
+    redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[1 + 2 * i]) * 1000))
+end
+return '0'
 """
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``limit`` slots per ``window`` seconds under ``key``; a limit of 0 is none."""
+
+    key: str
+    limit: int
+    window: float
 
 
 def limit_key(*parts: str) -> str:
@@ -33,10 +56,24 @@ def limit_key(*parts: str) -> str:
 
 async def reserve(redis: Any, key: str, *, limit: int, window: float) -> float:
     """Take one slot of ``limit`` per ``window`` seconds; 0, or the seconds to wait for one."""
-    if limit <= 0:
+    return await reserve_all(redis, [Limit(key, limit, window)])
+
+
+async def reserve_all(redis: Any, limits: list[Limit]) -> float:
+    """Take a slot of every limit, or of none: 0, or the seconds until all have one free."""
+    active = [limit for limit in limits if limit.limit > 0]
+    if not active:
         return 0.0
-    script = redis.register_script(_RESERVE)
-    wait = await script(
-        keys=[key], args=[f"{time.time():.6f}", str(window), str(limit), uuid.uuid4().hex]
-    )
+    script = redis.register_script(_RESERVE_ALL)
+    args: list[str] = [f"{time.time():.6f}", uuid.uuid4().hex]
+    for limit in active:
+        args += [str(limit.window), str(limit.limit)]
+    wait = await script(keys=[limit.key for limit in active], args=args)
     return max(0.0, float(wait))
+
+
+async def taken(redis: Any, limit: Limit) -> list[float]:
+    """Seconds ago each slot still in the window was taken (Unix time, oldest first)."""
+    now = time.time()
+    members = await redis.zrangebyscore(limit.key, now - limit.window, "+inf", withscores=True)
+    return [now - float(score) for _member, score in members]

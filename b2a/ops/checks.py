@@ -324,7 +324,8 @@ async def check_work() -> list[Check]:
         else Check(
             "stuck sends",
             "fail",
-            f"{sends} outbound message(s) QUEUED or SENDING for over 10 minutes, "
+            f"{sends} conversation(s) whose next outbound message has waited QUEUED or SENDING "
+            f"untouched for over 10 minutes (later ones wait behind it), "
             f"the oldest since {_since(oldest_send)}",
             WORKER_FIX,
         ),

@@ -123,3 +123,13 @@ def decision_message(status: OrderStatus, number: int, total: str, when: str = "
             "Reply here if you have any questions."
         )
     return None
+
+
+def request_summary(lines: Sequence[tuple[str, int, str]], sentence: str) -> str:
+    """Every line of an order request (name, quantity, unit price in words), then its sentence.
+
+    The customer reads the whole request with its total, not only what their
+    last message added.
+    """
+    listed = [f"{name}, quantity {quantity}: {price} each" for name, quantity, price in lines]
+    return "\n".join(["In this request:", *listed, sentence]) if listed else sentence

@@ -18,6 +18,12 @@ learnt (``StoredInbound``: the conversation's window, whether it is new) and, in
 one statement, the conversation's owner, its channel's transport, the tenant's
 automatic texts and whether the tenant's assistant is on (a tenant that switched
 it off gets no assistant job at all; the turn still checks the switch itself).
+
+One reply per turn: when the assistant will take a turn for the message, the
+greeting and away message are not stored on their own but left on the customer's
+message (``lead_greeting``, ``lead_away``) in the claiming transaction; the turn
+says them first in its one reply, or ``assistant.lead.release`` sends them when no
+turn answers after all (``b2a.assistant.lead``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from b2a.assistant.hook import on_customer_message
+from b2a.assistant.lead import release
 from b2a.audit import service as audit
 from b2a.db.sql import Row, Statement
 from b2a.db.transaction import atomic
@@ -84,6 +91,10 @@ _CONTEXT = Statement(
     LEFT JOIN assistant_config a ON a.tenant = c.tenant
     WHERE c.tenant = :tenant AND c.id = :id"""
 )
+_LEAD = Statement(
+    """UPDATE message SET lead_greeting = :greeting, lead_away = :away
+    WHERE tenant = :tenant AND id = :id"""
+)
 # Anything said in the conversation before this message: an earlier message, or ours.
 _SAID_BEFORE = Statement(
     """SELECT id FROM message
@@ -110,16 +121,20 @@ async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
         claimed = await scope.fetchrow(_CLAIM, id=stored.message_id, at=clock.now())
         context = await scope.fetchrow(_CONTEXT, id=stored.conversation_id)
         ai_owns = context is not None and context["owner"] != Owner.HUMAN
+        turn = context is not None and ai_owns and not reason and _assistant_on(context)
         if claimed and context is not None and ai_owns:
-            queued = await _automatic_replies(scope, stored, context)
+            queued = await _automatic_replies(scope, stored, context, lead=turn)
             if reason:
                 await _hand_over(scope, stored.conversation_id, reason)
     if not claimed:
-        # A retried job: the step committed; its replies may still lack a send job.
+        # A retried job: the step committed; its replies may still lack a send job,
+        # and a lead left for a turn that will no longer come still waits.
         await resume_unsent(scope, stored.conversation_id)
+        if not turn and context is not None:
+            await release(scope, await scope.get(Message, stored.message_id))
     for message_id in queued:
         await enqueue_send(scope.tenant_id, message_id)
-    if context is not None and ai_owns and not reason and _assistant_on(context):
+    if turn:
         await on_customer_message(scope, stored.conversation_id, stored.message_id)
     return queued
 
@@ -153,18 +168,26 @@ def _assistant_on(context: Row) -> bool:
     return enabled is None or bool(enabled)
 
 
-async def _automatic_replies(scope: TenantScope, stored: StoredInbound, context: Row) -> list[UUID]:
-    queued: list[UUID | None] = []
+async def _automatic_replies(
+    scope: TenantScope, stored: StoredInbound, context: Row, *, lead: bool
+) -> list[UUID]:
+    """The greeting and away message due; left on the message when a turn will say them (lead)."""
     greeting = context["greeting_message"].strip()
-    if greeting and await _opens_conversation(scope, stored):
-        queued.append(await _store(scope, stored, context["transport"], greeting))
+    if greeting and not await _opens_conversation(scope, stored):
+        greeting = ""
     away = context["away_message"].strip()
-    if (
-        away
-        and not is_open(await opening_days(scope), context["time_zone"], clock.now())
-        and not await _sent_recently(scope, stored.conversation_id, away)
+    if away and (
+        is_open(await opening_days(scope), context["time_zone"], clock.now())
+        or await _sent_recently(scope, stored.conversation_id, away)
     ):
-        queued.append(await _store(scope, stored, context["transport"], away))
+        away = ""
+    if lead:
+        if greeting or away:
+            await scope.execute(_LEAD, id=stored.message_id, greeting=greeting, away=away)
+        return []
+    queued = [
+        await _store(scope, stored, context["transport"], text) for text in (greeting, away) if text
+    ]
     return [message_id for message_id in queued if message_id is not None]
 
 
@@ -205,12 +228,18 @@ async def _store(
 
 
 async def _sent_recently(scope: TenantScope, conversation_id: UUID, text: str) -> bool:
+    """Whether the away message went lately: on its own, or as the lead of a turn's reply."""
     return bool(
         await scope.exists(Message).where(
             (Message.conversation == conversation_id)
-            & (Message.direction == Direction.OUTBOUND)
-            & (Message.author == Author.SYSTEM)
-            & (Message.text == text)
             & (Message.created_at > clock.now() - AWAY_EVERY)
+            & (
+                (
+                    (Message.direction == Direction.OUTBOUND)
+                    & (Message.author == Author.SYSTEM)
+                    & (Message.text == text)
+                )
+                | (Message.lead_away == text)
+            )
         )
     )

@@ -1,7 +1,11 @@
-"""Sending one queued message, at most once, paced, with retries and dead letters.
+"""Sending one queued message, at most once, paced, in order, with retries and dead letters.
 
 The send job calls ``deliver``; the outcome tells it whether to stop, come back
-later (pacing) or retry (a transient failure). The message row is the source of
+later (pacing) or retry (a transient failure). A conversation's messages leave
+in the order they were made: only the head of its queue is sent, the others
+wait to be woken (``b2a.outbox.ordering``). A head in retry backoff keeps its
+place, so nothing overtakes a reply WhatsApp has not taken yet; a dead one
+releases the queue. The message row is the source of
 truth: QUEUED → SENDING (claimed by one conditional UPDATE) → SENT, or DEAD with
 the reason. A job that finds its message still SENDING was interrupted mid-send
 (the worker died): it resends only through a transport that drops duplicates
@@ -14,7 +18,7 @@ its messages go to the dead letters with the reason.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
@@ -27,13 +31,16 @@ from b2a.inbox.preferences import is_marketing
 from b2a.inbox.rules import DeliveryState, IdentityKind, MessageKind, Transport
 from b2a.inbox.tables import Message
 from b2a.lib import clock, ratelimit
-from b2a.outbox.rules import ScheduleStatus
+from b2a.outbox import ordering
+from b2a.outbox.rules import ScheduleStatus, departures
 from b2a.outbox.tables import ScheduledMessage
 from b2a.outbox.transports import SendingChannel
 from b2a.settings import SendingSettings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp import transport as wa
 
+# Still waiting to go: in the queue of its conversation.
+WAITING = (DeliveryState.QUEUED, DeliveryState.SENDING)
 # A per-number wait shorter than this is slept off in the job; longer ones reschedule it.
 SLEEP_AT_MOST = 1.0
 NO_MARKETING = (
@@ -58,6 +65,8 @@ class Step(StrEnum):
     DONE = "DONE"
     LATER = "LATER"
     RETRY = "RETRY"
+    BEHIND = "BEHIND"
+    """An earlier message of the conversation goes first; this one is woken when it heads."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,8 @@ class Outcome:
     state: str
     delay: float = 0.0
     reason: str = ""
+    left: bool = False
+    """This attempt took the message out of its conversation's queue (sent or dead)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,7 @@ class Pending:
     """A message as its send job reads it, with its channel and recipient, in one statement."""
 
     id: UUID
+    conversation: UUID
     state: str
     kind: str
     text: str
@@ -90,7 +102,7 @@ class Pending:
 
 # The recipient: Cloud sends to the wa_id, web to the JID; both fall back to the phone number.
 _PENDING = Statement(
-    """SELECT m.id, m.state, m.kind, m.text, m.media_path, m.media_mime, m.template,
+    """SELECT m.id, m.conversation, m.state, m.kind, m.text, m.media_path, m.media_mime, m.template,
         ch.id AS channel_id, ch.transport, ch.credentials,
         COALESCE((SELECT i.value FROM customer_identity i
             WHERE i.tenant = m.tenant AND i.customer = c.customer
@@ -106,7 +118,8 @@ _PENDING = Statement(
     WHERE m.tenant = :tenant AND m.id = :id"""
 )
 _CLAIM = Statement(
-    """UPDATE message SET state = :sending, attempts = attempts + 1, state_changed_at = :at
+    """UPDATE message SET state = :sending, attempts = attempts + 1, state_changed_at = :at,
+        held_until = NULL
     WHERE tenant = :tenant AND id = :id AND state = :state RETURNING attempts"""
 )
 _SENT = Statement(
@@ -124,31 +137,78 @@ async def deliver(
     redis: Any,
     pacing: SendingSettings,
 ) -> Outcome:
-    """Send the message if it is still waiting to go; see the module docstring."""
+    """Send the message if it is its conversation's next to go; see the module docstring."""
     message = await _pending(scope, message_id)
+    if message.state not in WAITING:
+        return Outcome(Step.DONE, message.state)
+    async with ordering.turn(redis, scope.tenant_id, message.conversation) as mine:
+        if not mine:
+            return Outcome(Step.LATER, message.state, delay=ordering.BUSY_RETRY)
+        outcome = await _take_turn(scope, message, transports, redis, pacing)
+    if outcome.left:
+        await ordering.wake_next(scope, message.conversation)
+    return outcome
+
+
+async def _take_turn(
+    scope: TenantScope,
+    message: Pending,
+    transports: TransportSource,
+    redis: Any,
+    pacing: SendingSettings,
+) -> Outcome:
+    """Holding the conversation's turn: send the message if it heads the queue."""
+    queue = await ordering.waiting(scope, message.conversation, ordering.ESTIMATED)
+    if not queue or queue[0].id != message.id:
+        return await _behind(scope, redis, message, queue, pacing)
+    message = replace(message, state=queue[0].state)
     transport = await transports.for_channel(message.channel)
     if message.state == DeliveryState.SENDING and not transport.resend_is_safe:
         await _bury(scope, message, "INTERRUPTED", INTERRUPTED)
-        return Outcome(Step.DONE, DeliveryState.DEAD, reason=INTERRUPTED)
-    if message.state not in (DeliveryState.QUEUED, DeliveryState.SENDING):
-        return Outcome(Step.DONE, message.state)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=INTERRUPTED, left=True)
     wait = await _pace(redis, scope, message.channel, message.recipient, pacing)
     if wait:
-        # Touched, so the stranded-send sweep knows a job is still looking after it.
+        await _estimate(scope, redis, message.recipient, queue, wait, pacing)
+        # Touched, so the stranded-send sweep knows a job still looks after it.
         await scope.update(Message, {Message.state_changed_at: clock.now()}).where(
             (Message.id == message.id) & (Message.state == message.state)
         )
         return Outcome(Step.LATER, message.state, delay=wait)
+    return await _send(scope, message, transport, pacing)
+
+
+async def _behind(
+    scope: TenantScope,
+    redis: Any,
+    message: Pending,
+    queue: list[ordering.Waiting],
+    pacing: SendingSettings,
+) -> Outcome:
+    """Not the head: wait to be woken; behind a held head, with an estimate of when it leaves."""
+    state = (await scope.get(Message, message.id)).state
+    if state not in WAITING:
+        return Outcome(Step.DONE, state)
+    held = queue[0].held_until if queue else None
+    if held is not None and held > clock.now():
+        first = (held - clock.now()).total_seconds()
+        await _estimate(scope, redis, message.recipient, queue, first, pacing)
+    return Outcome(Step.BEHIND, state)
+
+
+async def _send(
+    scope: TenantScope, message: Pending, transport: wa.Transport, pacing: SendingSettings
+) -> Outcome:
+    """Claim the message, check it may still go, and hand it to the transport."""
     attempts = await _claim(scope, message)
     if attempts is None:
-        return Outcome(Step.DONE, (await scope.get(Message, message_id)).state)
+        return Outcome(Step.DONE, (await scope.get(Message, message.id)).state)
     hold = await billing_suspension(scope.tenant_id)
     if hold is not None:
         await _bury(scope, message, hold.code, hold.reason)
-        return Outcome(Step.DONE, DeliveryState.DEAD, reason=hold.reason)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=hold.reason, left=True)
     if _unwanted_marketing(message):
         await _bury(scope, message, "NO_MARKETING", NO_MARKETING)
-        return Outcome(Step.DONE, DeliveryState.DEAD, reason=NO_MARKETING)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=NO_MARKETING, left=True)
     try:
         sent = await transport.send(_outbound(message))
     except TransportError as error:
@@ -163,7 +223,7 @@ async def deliver(
     )
     if message.scheduled:
         await _finish_schedule(scope, message.id, ScheduleStatus.SENT, "")
-    return Outcome(Step.DONE, DeliveryState.SENT)
+    return Outcome(Step.DONE, DeliveryState.SENT, left=True)
 
 
 async def _pending(scope: TenantScope, message_id: UUID) -> Pending:
@@ -184,6 +244,7 @@ async def _pending(scope: TenantScope, message_id: UUID) -> Pending:
         raise NotFound("Message not found.")
     return Pending(
         id=row["id"],
+        conversation=row["conversation"],
         state=row["state"],
         kind=row["kind"],
         text=row["text"],
@@ -206,21 +267,45 @@ async def _pace(
     recipient: str,
     pacing: SendingSettings,
 ) -> float:
-    """Seconds until this message may go: per-customer limit, then the number's throughput."""
-    wait = await ratelimit.reserve(
-        redis,
-        ratelimit.limit_key("customer", str(scope.tenant_id), recipient),
-        limit=pacing.per_customer,
-        window=pacing.customer_window_seconds,
-    )
-    if wait or channel.transport != Transport.CLOUD:
-        return wait
-    number = ratelimit.limit_key("number", str(channel.id))
+    """Seconds until this message may go: a slot of the customer's and the number's limits.
+
+    Both slots are taken together or not at all, so a message the number's
+    throughput holds keeps no slot of the customer's limit it cannot use.
+    """
+    limits = [_customer_limit(scope, recipient, pacing)]
+    if channel.transport == Transport.CLOUD:
+        number = ratelimit.limit_key("number", str(channel.id))
+        limits.append(ratelimit.Limit(number, pacing.per_number_per_second, 1))
     while True:
-        wait = await ratelimit.reserve(redis, number, limit=pacing.per_number_per_second, window=1)
+        wait = await ratelimit.reserve_all(redis, limits)
         if wait == 0 or wait > SLEEP_AT_MOST:
             return wait
         await asyncio.sleep(wait)
+
+
+def _customer_limit(scope: TenantScope, recipient: str, pacing: SendingSettings) -> ratelimit.Limit:
+    key = ratelimit.limit_key("customer", str(scope.tenant_id), recipient)
+    return ratelimit.Limit(key, pacing.per_customer, pacing.customer_window_seconds)
+
+
+async def _estimate(
+    scope: TenantScope,
+    redis: Any,
+    recipient: str,
+    queue: list[ordering.Waiting],
+    first: float,
+    pacing: SendingSettings,
+) -> None:
+    """The limit holds the head ``first`` seconds: say when it and those behind should leave."""
+    customer = _customer_limit(scope, recipient, pacing)
+    leaving = departures(
+        await ratelimit.taken(redis, customer),
+        limit=customer.limit,
+        window=customer.window,
+        count=len(queue),
+        first=first,
+    )
+    await ordering.hold(scope, queue, leaving)
 
 
 async def _claim(scope: TenantScope, message: Pending) -> int | None:
@@ -275,11 +360,11 @@ async def _failed(
     if error.maybe_sent and not resend_is_safe:
         reason = f"{error.message} Not sent again, so the customer cannot get it twice."
         await _bury(scope, message, code, reason)
-        return Outcome(Step.DONE, DeliveryState.DEAD, reason=reason)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=reason, left=True)
     if error.permanent or attempts >= pacing.attempts:
         reason = error.message if error.permanent else f"{error.message} (gave up after {attempts})"
         await _bury(scope, message, code, reason)
-        return Outcome(Step.DONE, DeliveryState.DEAD, reason=reason)
+        return Outcome(Step.DONE, DeliveryState.DEAD, reason=reason, left=True)
     await scope.update(
         Message,
         {
@@ -302,6 +387,7 @@ async def _bury(scope: TenantScope, message: Pending, code: str, reason: str) ->
             Message.error_code: code[:16],
             Message.error_detail: reason[:500],
             Message.state_changed_at: clock.now(),
+            Message.held_until: None,
         },
     ).where((Message.id == message.id) & (Message.state == DeliveryState.SENDING))
     if message.scheduled:

@@ -1,7 +1,8 @@
-"""States of templates and scheduled messages."""
+"""States of templates and scheduled messages; when paced messages will leave."""
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Mapping
 from enum import StrEnum
@@ -75,3 +76,30 @@ def render_template(body: str, values: Mapping[str, str]) -> str:
             parts.append(f"not in the template: {', '.join(unknown)}")
         raise Invalid(f"template variables {'; '.join(parts)}.", field="variables")
     return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), body)
+
+
+def departures(
+    ages: list[float], *, limit: int, window: float, count: int, first: float
+) -> list[float]:
+    """Seconds from now until each of ``count`` queued messages leaves, first in line first.
+
+    ``ages`` says how long ago each slot still in the limit's window was taken;
+    a slot frees ``window`` seconds after it was taken and is taken again at
+    once by the next message in line, which leaves no earlier than the one
+    before it. ``first`` is the head's own wait (another limit may hold it
+    longer). An estimate: it assumes nothing else takes the slots meanwhile.
+    """
+    if limit <= 0:
+        return [max(0.0, first)] * count
+    # The window holds at most ``limit`` live slots; older ones have already freed.
+    live = sorted(window - age for age in ages if age < window)
+    free = live[max(0, len(live) - limit) :]
+    free += [0.0] * (limit - len(free))
+    heapq.heapify(free)
+    leaving: list[float] = []
+    previous = max(0.0, first)
+    for _ in range(count):
+        previous = max(heapq.heappop(free), previous)
+        leaving.append(previous)
+        heapq.heappush(free, previous + window)
+    return leaving

@@ -102,7 +102,13 @@ def day_hours(days: Iterable[Day], on: date) -> Day | None:
 
 
 def span_text(day: Day) -> str:
-    """A day's hours as customers read them: "10:00–20:00" (an overnight day "22:00–02:00")."""
+    """A day's hours as customers read them: "10:00–20:00", "22:00–02:00" (overnight).
+
+    Opening and closing at the same time is 24 hours from the opening: "all day" when that
+    is midnight.
+    """
+    if day.opens == day.closes == time(0):
+        return "all day"
     return f"{day.opens:%H:%M}\u2013{day.closes:%H:%M}"
 
 

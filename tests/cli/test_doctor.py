@@ -182,7 +182,7 @@ async def test_the_payments_check_says_how_businesses_pay_and_asks_stripe_with_t
 
 
 async def _dead_and_stuck_work(scope):
-    """A dead event, an event waiting 10 minutes, and a send QUEUED for 20 minutes."""
+    """A dead event, an event waiting 10 minutes, a send QUEUED 20 minutes and one behind it."""
     channel = scope.new(Channel, transport=Transport.SANDBOX)
     await channel.save()
     now = clock.now()
@@ -208,8 +208,20 @@ async def _dead_and_stuck_work(scope):
         text="still waiting",
         state=DeliveryState.QUEUED,
         state_changed_at=now - timedelta(minutes=20),
+        created_at=now - timedelta(minutes=20),
     )
     await send.save()
+    behind = scope.new(
+        Message,
+        conversation=conversation.id,
+        direction=Direction.OUTBOUND,
+        author=Author.SYSTEM,
+        text="waiting behind it",
+        state=DeliveryState.QUEUED,
+        state_changed_at=now - timedelta(minutes=19),
+        created_at=now - timedelta(minutes=19),
+    )
+    await behind.save()
 
 
 async def test_the_work_checks_pass_when_nothing_is_stuck_and_name_dead_and_stuck_work(cast):
@@ -219,7 +231,7 @@ async def test_the_work_checks_pass_when_nothing_is_stuck_and_name_dead_and_stuc
     assert dead.level == "fail" and dead.detail.startswith("1 event(s) failed on every attempt")
     assert "/admin/events" in dead.fix and "Retry" in dead.fix
     assert stuck.level == "fail" and stuck.detail.startswith("1 event(s) waiting unprocessed")
-    assert sends.level == "fail" and "1 outbound message(s) QUEUED or SENDING" in sends.detail
+    assert sends.level == "fail" and sends.detail.startswith("1 conversation(s) whose next")
     assert "systemctl status b2a-worker" in stuck.fix and "systemctl status b2a-worker" in sends.fix
 
 

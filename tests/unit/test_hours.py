@@ -108,6 +108,7 @@ def test_the_hours_of_one_date_are_said_in_words():
     )
     assert day_in_words([Day(4, time(22), time(2))], SATURDAY) == "closed on Saturday"
     assert day_in_words([], SUNDAY) == ""
+    assert day_in_words([Day(6, time(0), time(0))], SUNDAY) == "Sunday all day"
     assert day_hours(SALON, SATURDAY) == SALON[5]
     assert day_hours(SALON, SUNDAY) is None
 

@@ -41,6 +41,7 @@ from b2a.assistant.when._clock import (
     cued,
     hour_after_day,
     local_at,
+    passed_today,
     read_clock,
     read_part_of_day,
 )
@@ -54,7 +55,11 @@ class Asked:
     """The date and time a message asks for, in the business's zone."""
 
     day: date | None
-    """The local date asked for, or None when only a time (or part of day) was said."""
+    """The local date asked for, or None when only a time (or part of day) was said.
+
+    With a clock time it is ``at``'s date: "kal raat 2 baje" is the night after tomorrow,
+    02:00 the day after.
+    """
     at: datetime | None
     """Aware, in the business zone, when a clock time was said."""
     part_of_day: str = ""
@@ -170,7 +175,5 @@ def _choose(
 def _resolve(reading: Reading, day_spec: DaySpec | None, local_now: datetime) -> datetime:
     if day_spec is not None:
         return local_at(day_spec.pick(local_now, reading), reading, local_now.tzinfo)
-    today = local_at(local_now.date(), reading, local_now.tzinfo)
-    if today > local_now:
-        return today
-    return local_at(local_now.date() + timedelta(days=1), reading, local_now.tzinfo)
+    ahead = 1 if passed_today(local_now, reading) else 0
+    return local_at(local_now.date() + timedelta(days=ahead), reading, local_now.tzinfo)

@@ -54,6 +54,17 @@ def local_at(day: date, reading: Reading, zone: object) -> datetime:
     return wall_clock(day + timedelta(days=later), time(hour, minute), zone)
 
 
+def passed_today(local_now: datetime, reading: Reading) -> bool:
+    """Whether today's ``reading`` is over, on the wall clock.
+
+    By the wall clock, not the instant: 02:05 on a spring-forward day (skipped,
+    so 03:05) has passed at 03:00, and the customer means the next 02:05.
+    """
+    hour, minute, later = reading
+    wall = datetime.combine(local_now.date() + timedelta(days=later), time(hour, minute))
+    return wall <= local_now.replace(tzinfo=None)
+
+
 def read_clock(text: str) -> tuple[Clock | None, str]:
     """The clock time the text says, strongest cue first, and the text with it blanked."""
     span = RANGE.search(text)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from b2a.assistant.when._clock import Reading, blank, local_at, read_clock
+from b2a.assistant.when._clock import Reading, blank, passed_today, read_clock
 from b2a.assistant.when._vocabulary import (
     DAY_FIRST,
     FRACTIONS_NOT_DATES,
@@ -165,6 +165,4 @@ def _weekday(text: str) -> DaySpec | None:
 
 def _passed(local_now: datetime, reading: Reading | None) -> bool:
     """Whether today's ``reading`` is already over (no reading: the day is still on)."""
-    if reading is None:
-        return False
-    return local_at(local_now.date(), reading, local_now.tzinfo) <= local_now
+    return reading is not None and passed_today(local_now, reading)

@@ -177,4 +177,5 @@ IN_A_WHILE = re.compile(
     r"(?P<unit2>ghante|ghanta|ghantay|ghantey|ghanton|minute|minat|mint|mins?)\s*"
     r"(?:mein|me|main|mai|mn|baad|bad)\b"
 )
-NOW = re.compile(r"\b(?:right\s+now|abhi|abi|abhie|now|isi\s+waqt|filhal)\b")
+NOW = re.compile(r"\b(?:right\s+now|abhi|abi|abhie|now|isi\s+waqt|filhal)\b(?!\s+tak\b)")
+"""The moment itself ("abhi khula hai?"); "abhi tak" is "so far", not a time asked for."""

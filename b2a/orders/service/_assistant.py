@@ -21,8 +21,9 @@ from b2a.db.columns import json_value
 from b2a.db.transaction import lock_row
 from b2a.errors import Invalid, NotFound
 from b2a.inbox.tables import Conversation
-from b2a.orders.rules import OrderStatus, missing_fields, request_line
+from b2a.orders.rules import OrderStatus, missing_fields, request_line, request_summary
 from b2a.orders.service._history import assistant_actor
+from b2a.orders.service._pricing import read_lines
 from b2a.orders.service._read import required_fields
 from b2a.orders.service._requests import amend_draft, checked_time, clean_details, open_request
 from b2a.orders.tables import Order, OrderItem
@@ -104,7 +105,7 @@ async def take_order(
         return TakenOrder(UNABLE, problem=f"The order request could not be made: {exc.message}")
     if order is None:
         return None
-    return await _taken(scope, order)
+    return await _summary(scope, order, await _taken(scope, order))
 
 
 async def _kept_time(scope: TenantScope, requested_at: datetime | None) -> datetime | None:
@@ -176,3 +177,13 @@ async def order_in_progress(scope: TenantScope, conversation_id: UUID) -> OrderI
         if draft
         else (),
     )
+
+
+async def _summary(scope: TenantScope, order: Order, taken: TakenOrder) -> TakenOrder:
+    """The request line after every line of the order, each at the price it was requested at."""
+    lines = (await read_lines(scope, order.id)).values()
+    listed = [
+        (item.name, item.quantity, format_price(item.unit_price_minor, order.currency))
+        for item in lines
+    ]
+    return TakenOrder(request_summary(listed, taken.line), taken.order_id, taken.status)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get, patch, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.datastructures import UploadFile
 from litestar.params import Parameter
 
 from b2a.catalog import service as catalog
+from b2a.catalog import transfer
 from b2a.catalog.schemas import (
     FaqIn,
     FaqOut,
     FaqUpdate,
     ReorderIn,
+    ServiceImportOut,
     ServiceIn,
     ServiceOut,
     ServiceUpdate,
 )
+from b2a.errors import Invalid
 from b2a.orders import service as orders
 from b2a.orders.schemas import OrdersNeedIn, OrdersNeedOut
 from b2a.server.auth import TENANT_ADMINS
@@ -24,6 +29,23 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
 
 ACTIVE = Parameter(default=None, description="true: active only; false: inactive only.")
+MULTIPART_SLACK = 64_000
+"""Room for the multipart envelope around an import file of the largest size."""
+
+
+async def uploaded_csv(request: Request[Any, Any, Any]) -> bytes:
+    """The CSV sent: the ``file`` field of a multipart form, or else the raw body.
+
+    Raises:
+        Invalid: a multipart form without a ``file`` field.
+    """
+    content_type, _ = request.content_type
+    if content_type != "multipart/form-data":
+        return await request.body()
+    upload = (await request.form()).get("file")
+    if not isinstance(upload, UploadFile):
+        raise Invalid("choose a CSV file to import.", field="file")
+    return await upload.read()
 
 
 class ServiceController(Controller):
@@ -58,6 +80,34 @@ class ServiceController(Controller):
     ) -> ServiceOut:
         """Fields left out stay; ``{"is_active": false}`` takes it off the catalogue."""
         return await catalog.update_service(actor, service_id, data)
+
+    @post(
+        "/import",
+        status_code=200,
+        summary="Import services from a CSV file (tenant admins)",
+        opt=TENANT_ADMINS,
+        request_max_body_size=transfer.MAX_BYTES + MULTIPART_SLACK,
+    )
+    async def import_services(
+        self, actor: Actor, request: Request[Any, Any, Any]
+    ) -> ServiceImportOut:
+        """A ``text/csv`` body or a multipart ``file``: header row, then one service per row.
+
+        Columns: name, price (required), description, duration_minutes,
+        synonyms (separated by "|"), sku. All rows or none: any wrong row is a
+        422 naming each row and column. A name already in the catalogue
+        updates that service.
+        """
+        return await transfer.import_services(actor, await uploaded_csv(request))
+
+    @get("/export", summary="Download the services as CSV", media_type="text/csv")
+    async def export_services(self, actor: Actor) -> Response[str]:
+        """Every service, offered or not, in the columns the import reads."""
+        return Response(
+            await transfer.export_services(actor),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="services.csv"'},
+        )
 
     @post(
         "/reorder", status_code=200, summary="Reorder services (tenant admins)", opt=TENANT_ADMINS

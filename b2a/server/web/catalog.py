@@ -16,10 +16,12 @@ from uuid import UUID
 from litestar import Request, Response, get, post
 
 from b2a.catalog import service as catalog
+from b2a.catalog import transfer
 from b2a.catalog.schemas import FaqIn, FaqUpdate, ServiceIn, ServiceUpdate
 from b2a.errors import B2AError, Invalid
 from b2a.orders import service as orders
 from b2a.orders.rules import OrdersNeed
+from b2a.server.api.catalog import MULTIPART_SLACK, uploaded_csv
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.tenants.actor import Actor
@@ -47,6 +49,23 @@ def typed_price(raw: str) -> str:
     return text.replace(",", "") if _GROUPED.match(text) else text
 
 
+def typed_minutes(raw: str) -> int | None:
+    """``"45"`` → 45; empty → None. Whole minutes only, so "1.5" is not read as 1 or 90.
+
+    Raises:
+        Invalid: anything but digits (``field`` is ``duration_minutes``).
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise Invalid(
+            f"type the duration in whole minutes, e.g. 45 or 90, not {text!r}.",
+            field="duration_minutes",
+        )
+    return int(text)
+
+
 def _synonyms(raw: str) -> list[str]:
     return [word.strip() for word in re.split(r"[,\n]", raw) if word.strip()]
 
@@ -71,7 +90,7 @@ async def _context(request: AnyRequest, **overrides: Any) -> dict[str, Any]:
 
 
 def _service_values(values: dict[str, str]) -> dict[str, Any]:
-    names = ("name", "description", "price", "synonyms", "sku")
+    names = ("name", "description", "price", "synonyms", "sku", "duration_minutes")
     texts = {name: values.get(name, "") for name in names}
     return {**texts, "is_active": "is_active" in values}
 
@@ -86,15 +105,16 @@ async def services_page(request: AnyRequest) -> Response[Any]:
 async def add_service(request: AnyRequest) -> Response[Any]:
     """A new service at a fixed price in the tenant's currency."""
     shown = _service_values(await form_data(request))
-    change = ServiceIn(
-        name=shown["name"],
-        price=typed_price(shown["price"]),
-        description=shown["description"],
-        synonyms=_synonyms(shown["synonyms"]),
-        is_active=shown["is_active"],
-        sku=shown["sku"],
-    )
     try:
+        change = ServiceIn(
+            name=shown["name"],
+            price=typed_price(shown["price"]),
+            description=shown["description"],
+            synonyms=_synonyms(shown["synonyms"]),
+            is_active=shown["is_active"],
+            sku=shown["sku"],
+            duration_minutes=typed_minutes(shown["duration_minutes"]),
+        )
         added = await catalog.create_service(await current_actor(request), change)
     except B2AError as exc:
         context = await _context(request, service_values=shown)
@@ -114,6 +134,7 @@ async def service_page(request: AnyRequest, service_id: UUID) -> Response[Any]:
         "price": found.price,
         "synonyms": ", ".join(found.synonyms),
         "sku": found.sku,
+        "duration_minutes": "" if found.duration_minutes is None else str(found.duration_minutes),
         "is_active": found.is_active,
     }
     return await page(
@@ -131,15 +152,16 @@ async def save_service(request: AnyRequest, service_id: UUID) -> Response[Any]:
     """Name, description, price, synonyms, content ID and whether the assistant offers it."""
     actor = await current_actor(request)
     shown = _service_values(await form_data(request))
-    change = ServiceUpdate(
-        name=shown["name"],
-        price=typed_price(shown["price"]),
-        description=shown["description"],
-        synonyms=_synonyms(shown["synonyms"]),
-        is_active=shown["is_active"],
-        sku=shown["sku"],
-    )
     try:
+        change = ServiceUpdate(
+            name=shown["name"],
+            price=typed_price(shown["price"]),
+            description=shown["description"],
+            synonyms=_synonyms(shown["synonyms"]),
+            is_active=shown["is_active"],
+            sku=shown["sku"],
+            duration_minutes=typed_minutes(shown["duration_minutes"]) or 0,
+        )
         saved = await catalog.update_service(actor, service_id, change)
     except B2AError as exc:
         found = await catalog.get_service(actor, service_id)
@@ -164,6 +186,33 @@ async def set_active(request: AnyRequest, service_id: UUID) -> Response[Any]:
     state = "back in the catalogue" if active else "deactivated: the assistant no longer offers it"
     await flash(request, f"{saved.name} is {state}.")
     return redirect(request, PAGE)
+
+
+@post(
+    f"{PAGE}/import",
+    opt=WRITE,
+    request_max_body_size=transfer.MAX_BYTES + MULTIPART_SLACK,
+)
+async def import_services(request: AnyRequest) -> Response[Any]:
+    """A CSV file of services, applied whole or not at all (``catalog.transfer``)."""
+    try:
+        done = await transfer.import_services(
+            await current_actor(request), await uploaded_csv(request)
+        )
+    except B2AError as exc:
+        return await form_error(request, TEMPLATE, exc, **await _context(request))
+    await flash(request, f"Imported: {done.added} added, {done.updated} updated.")
+    return redirect(request, PAGE)
+
+
+@get(f"{PAGE}/export", opt=READ)
+async def export_services(request: AnyRequest) -> Response[str]:
+    """The services as a CSV file, in the columns the import reads."""
+    return Response(
+        await transfer.export_services(await current_actor(request)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="services.csv"'},
+    )
 
 
 def _faq_values(values: dict[str, str]) -> dict[str, Any]:
@@ -255,6 +304,8 @@ HANDLERS = [
     service_page,
     save_service,
     set_active,
+    import_services,
+    export_services,
     add_faq,
     faq_page,
     save_faq,

@@ -17,7 +17,11 @@ from b2a.tenants.scope import TenantScope
 
 
 async def send_message(ctx: dict[str, Any], *, tenant_id: str, message_id: str) -> dict[str, Any]:
-    """Send one message; reschedule it when pacing says wait or a transient error may pass."""
+    """Send one message; reschedule it when pacing says wait or a transient error may pass.
+
+    A message behind others of its conversation is not rescheduled: the job that
+    sends (or buries) the one before it wakes it (``b2a.outbox.ordering``).
+    """
     settings: Settings = ctx["settings"]
     outcome = await deliver(
         TenantScope(UUID(tenant_id)),
@@ -26,7 +30,7 @@ async def send_message(ctx: dict[str, Any], *, tenant_id: str, message_id: str) 
         redis=ctx["redis"],
         pacing=settings.sending,
     )
-    if outcome.step is not Step.DONE:
+    if outcome.step in (Step.LATER, Step.RETRY):
         # A fresh key: this job still holds the message's current one.
         await enqueue_send(
             UUID(tenant_id),

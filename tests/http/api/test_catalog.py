@@ -133,6 +133,80 @@ async def test_a_service_carries_its_whatsapp_content_id_once_per_business(clien
     assert elsewhere.status_code == 201
 
 
+async def test_a_duration_is_whole_minutes_from_1_to_1440_or_a_clear_422(client, tokens):
+    owner = tokens.acme_owner
+    made = await client.post(
+        "/api/v1/services",
+        json={"name": "Facial", "price": "30", "duration_minutes": 90},
+        headers=owner,
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["duration_minutes"], made.json()["duration_display"]) == (90, "1 h 30 min")
+    url = f"/api/v1/services/{made.json()['id']}"
+    zero = await client.post(
+        "/api/v1/services",
+        json={"name": "Wax", "price": "1", "duration_minutes": 0},
+        headers=owner,
+    )
+    too_long = await client.patch(url, json={"duration_minutes": 1441}, headers=owner)
+    negative = await client.patch(url, json={"duration_minutes": -1}, headers=owner)
+    for refused in (zero, too_long, negative):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == "duration_minutes"
+        assert "1 to 1440" in refused.json()["message"]
+    for not_whole in (45.5, "forty-five", [45]):
+        refused = await client.patch(url, json={"duration_minutes": not_whole}, headers=owner)
+        assert refused.status_code == 422, (not_whole, refused.text)
+        assert refused.json()["field"] == "duration_minutes"
+    cleared = await client.patch(url, json={"duration_minutes": 0}, headers=owner)
+    assert (cleared.json()["duration_minutes"], cleared.json()["duration_display"]) == (None, "")
+
+
+IMPORT = (
+    "name,price,description,duration_minutes,synonyms,sku\n"
+    "Haircut,15,Wash and cut,45,hair cut|trim,\n"
+    "Facial,30,,60,,\n"
+)
+
+
+async def test_services_are_imported_from_csv_and_exported_back(client, tokens):
+    owner, agent = tokens.acme_owner, tokens.acme_agent
+    as_text = await client.post(
+        "/api/v1/services/import",
+        content=IMPORT.encode(),
+        headers={**owner, "Content-Type": "text/csv"},
+    )
+    assert as_text.status_code == 200, as_text.text
+    assert (as_text.json()["added"], as_text.json()["updated"]) == (2, 0)
+
+    exported = await client.get("/api/v1/services/export", headers=agent)
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    assert "Haircut,15.00,Wash and cut,45,hair cut|trim," in exported.text
+
+    edited = exported.text.replace("Haircut,15.00", "Haircut,18.00")
+    as_file = await client.post(
+        "/api/v1/services/import",
+        files={"file": ("services.csv", edited.encode(), "text/csv")},
+        headers=owner,
+    )
+    assert as_file.status_code == 200, as_file.text
+    assert (as_file.json()["added"], as_file.json()["updated"]) == (0, 2)
+    prices = {s["name"]: s["price_display"] for s in as_file.json()["services"]}
+    assert prices == {"Haircut": "USD 18", "Facial": "USD 30"}
+
+    refused = await client.post(
+        "/api/v1/services/import", content=b"name,price\nCut,x\n", headers=owner
+    )
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "file"
+    assert "row 2, price:" in refused.json()["message"]
+    staff = await client.post("/api/v1/services/import", content=IMPORT.encode(), headers=agent)
+    assert staff.status_code == 403
+    assert len((await client.get("/api/v1/services", headers=agent)).json()) == 2
+
+
 async def test_an_faq_entry_keeps_the_other_ways_customers_ask_it(client, tokens):
     owner = tokens.acme_owner
     made = await client.post(

@@ -1,10 +1,14 @@
 """The customer simulator goes through the real pipeline: accept, worker, reply step, send."""
 
+from saq import Status
+
+from b2a.assistant.tables import AssistantConfig
 from b2a.catalog.tables import Service
-from b2a.inbox.rules import Transport
-from b2a.inbox.tables import Channel, InboundEvent
+from b2a.inbox.rules import Direction, Transport
+from b2a.inbox.tables import Channel, InboundEvent, Message
+from b2a.lib import queue as job_queue
 from b2a.tenants.scope import TenantScope
-from b2a.tenants.tables import Tenant
+from b2a.tenants.tables import Tenant, WorkingHours
 from tests.pipeline import eventually, running_worker
 
 PHONE = "+92 300 1234567"
@@ -32,14 +36,14 @@ async def test_a_simulated_customer_is_greeted_through_the_worker(client, cast, 
     async def chat():
         response = await client.get("/api/v1/sandbox/messages", params={"phone": PHONE}, headers=h)
         items = response.json()
-        greeted = [m for m in items if m["author"] == "SYSTEM" and m["state"] == "SENT"]
+        greeted = [m for m in items if m["direction"] == "OUTBOUND" and m["state"] == "SENT"]
         return (items[0], greeted[0]) if greeted else None
 
     async with running_worker(settings):
         customer, greeting = await eventually(chat)
     assert customer["direction"] == "INBOUND" and customer["text"] == "cake ka price?"
-    assert greeting["author"] == "SYSTEM"
-    assert greeting["text"] == "Assalam o alaikum! How can we help?"
+    assert greeting["author"] == "AI", "the greeting leads the assistant's one reply"
+    assert greeting["text"].startswith("Assalam o alaikum! How can we help?\n\n")
 
     inbox = (await client.get("/api/v1/conversations", headers=h)).json()["items"]
     assert [c["customer"]["name"] for c in inbox] == ["Ayesha"]
@@ -110,3 +114,127 @@ async def test_after_a_currency_change_the_assistant_quotes_the_new_currency(
         [answer] = await eventually(answered)
     assert "Haircut" in answer["text"] and "PKR 1,500" in answer["text"]
     assert "USD" not in answer["text"]
+
+
+GREETING = "Assalam o alaikum! Welcome to Acme."
+AWAY = "We are closed right now; our team is back at 9."
+
+
+async def _closed_with_greeting_and_away(cast):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await Tenant.update({Tenant.greeting_message: GREETING, Tenant.away_message: AWAY}).where(
+        Tenant.id == scope.tenant_id
+    )
+    for weekday in range(7):
+        await scope.new(WorkingHours, weekday=weekday, closed=True).save()
+    return scope
+
+
+async def _say(client, h, text):
+    sent = await client.post(
+        "/api/v1/sandbox/messages", json={"phone": PHONE, "name": "Ayesha", "text": text}, headers=h
+    )
+    assert sent.status_code == 202, sent.text
+
+
+async def _outbound(client, h, *, sent_only=True):
+    response = await client.get("/api/v1/sandbox/messages", params={"phone": PHONE}, headers=h)
+    return [
+        m
+        for m in response.json()
+        if m["direction"] == "OUTBOUND" and (m["state"] == "SENT" or not sent_only)
+    ]
+
+
+async def _settled(worker, *keys):
+    """Wait until every job named is complete."""
+
+    async def done():
+        jobs = [await worker.queue.job(key) for key in keys]
+        return all(job is not None and job.status == Status.COMPLETE for job in jobs)
+
+    await eventually(done)
+
+
+async def test_hi_outside_hours_gets_one_message_greeting_away_and_answer_even_when_retried(
+    client, cast, tokens, settings
+):
+    scope = await _closed_with_greeting_and_away(cast)
+    h = tokens.acme_agent
+    await client.post("/api/v1/sandbox/channel", headers=h)
+    await _say(client, h, "hi")
+
+    async with running_worker(settings) as worker:
+        [reply] = await eventually(lambda: _outbound(client, h))
+        # A redelivered event and a retried turn, once all is done, say nothing again.
+        event = await scope.objects(InboundEvent).first()
+        [message] = await scope.select(Message, Message.id, Message.conversation).where(
+            Message.direction == Direction.INBOUND
+        )
+        again = {"tenant_id": str(scope.tenant_id)}
+        await job_queue.enqueue("process_inbound", key="again-in", event_id=str(event.id), **again)
+        await job_queue.enqueue(
+            "assistant_reply",
+            key="again-turn",
+            conversation_id=str(message["conversation"]),
+            message_id=str(message["id"]),
+            **again,
+        )
+        await _settled(worker, "again-in", "again-turn")
+
+    assert reply["author"] == "AI"
+    greeting, away, answer = reply["text"].split("\n\n", 2)
+    assert (greeting, away) == (GREETING, AWAY)
+    assert answer.startswith("Hello! Welcome to")
+    assert "Our team is back" not in answer
+    assert len(await _outbound(client, h, sent_only=False)) == 1
+
+
+async def test_with_the_assistant_off_greeting_and_away_go_as_before(
+    client, cast, tokens, settings
+):
+    scope = await _closed_with_greeting_and_away(cast)
+    await scope.new(AssistantConfig, enabled=False).save()
+    h = tokens.acme_agent
+    await client.post("/api/v1/sandbox/channel", headers=h)
+    await _say(client, h, "hi")
+
+    async def both():
+        sent = await _outbound(client, h)
+        return sent if len(sent) == 2 else None
+
+    async with running_worker(settings):
+        sent = await eventually(both)
+
+    assert [(m["author"], m["text"]) for m in sent] == [("SYSTEM", GREETING), ("SYSTEM", AWAY)]
+
+
+async def test_an_order_built_over_three_messages_lists_every_item_with_the_total(
+    client, cast, tokens, settings
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    for name, price in (("Bridal Makeup", 4000000), ("Manicure", 650000), ("Hair Colour", 650000)):
+        await scope.new(Service, name=name, price_minor=price, currency="PKR").save()
+    h = tokens.acme_agent
+    await client.post("/api/v1/sandbox/channel", headers=h)
+
+    async with running_worker(settings):
+        for count, text in enumerate(
+            ("I want to book bridal makeup", "also book a manicure", "and book a hair colour"),
+            start=1,
+        ):
+            await _say(client, h, text)
+
+            async def answered(count=count):
+                sent = await _outbound(client, h)
+                return sent if len(sent) == count else None
+
+            *_, last = await eventually(answered)
+
+    *summary, last = last["text"].split("In this request:\n", 1)[1].splitlines()
+    assert summary == [
+        "Bridal Makeup, quantity 1: PKR 40,000 each",
+        "Hair Colour, quantity 1: PKR 6,500 each",
+        "Manicure, quantity 1: PKR 6,500 each",
+    ]
+    assert last.startswith("Order request #1: PKR 53,000 in total")

@@ -137,3 +137,61 @@ async def test_staff_read_what_orders_need_but_cannot_choose_it(browser, cast):
     assert "Orders are for: Appointments — we need a time." in read.text
     refused = await browser.post("/app/services/orders-need", {"orders_need": "none"})
     assert refused.status_code == 403
+
+
+async def test_a_duration_is_typed_in_minutes_and_listed_as_people_read_it(browser, cast):
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    added = await browser.submit("/app/services", {**SERVICE, "duration_minutes": "90"})
+    assert added.status_code == 303
+    row = await Service.objects().first()
+    assert row.duration_minutes == 90
+    assert "1 h 30 min" in (await browser.get("/app/services")).text
+    edit = await browser.get(f"/app/services/{row.id}")
+    assert 'name="duration_minutes" type="text" value="90"' in edit.text
+
+    refused = await browser.post(f"/app/services/{row.id}", {**SERVICE, "duration_minutes": "1.5"})
+    assert refused.status_code == 422
+    assert 'id="e-duration_minutes"' in refused.text and "whole minutes" in refused.text
+    cleared = await browser.post(f"/app/services/{row.id}", {**SERVICE, "duration_minutes": ""})
+    assert cleared.status_code == 303
+    assert (await Service.objects().first()).duration_minutes is None
+
+
+async def test_an_admin_imports_a_csv_file_on_the_page_and_downloads_it(browser, cast):
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    await browser.get("/app/services")
+    good = b"name,price,duration_minutes,synonyms\nHaircut,15,45,cut|trim\nFacial,30,,\n"
+    imported = await browser.client.post(
+        "/app/services/import",
+        data={"_csrf": browser.csrf},
+        files={"file": ("services.csv", good, "text/csv")},
+        headers={"Accept": "text/html"},
+    )
+    assert imported.status_code == 303, imported.text
+    listed = await browser.get("/app/services")
+    assert "Imported: 2 added, 0 updated." in listed.text and "45 min" in listed.text
+
+    bad = b"name,price\nManicure,twelve\n"
+    refused = await browser.client.post(
+        "/app/services/import",
+        data={"_csrf": browser.csrf},
+        files={"file": ("services.csv", bad, "text/csv")},
+        headers={"Accept": "text/html"},
+    )
+    assert refused.status_code == 422
+    assert 'id="e-file"' in refused.text and "row 2, price:" in refused.text
+    assert await Service.count() == 2
+
+    exported = await browser.get("/app/services/export")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.text.splitlines()[1] == "Haircut,15.00,,45,cut|trim,"
+
+
+async def test_staff_see_durations_but_no_import_form(browser, cast):
+    await catalog.create_service(
+        cast.acme_owner.actor, ServiceIn(name="Facial", price="30", duration_minutes=60)
+    )
+    await browser.log_in(cast.acme_agent.email, PASSWORD)
+    page = await browser.get("/app/services")
+    assert "1 h" in page.text and "Import services" not in page.text
+    assert "Download the services as CSV" in page.text

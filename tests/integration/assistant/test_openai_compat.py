@@ -1,6 +1,8 @@
 """The OpenAI-compatible provider against a fake endpoint: retries, failures, breaker, fallback."""
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -8,7 +10,14 @@ from b2a.assistant.ai_settings import ModelPrice, ProviderConfig
 from b2a.assistant.breaker import OPEN, PROBE, Breaker, WithFallback
 from b2a.assistant.catalog_provider import CatalogAssistant
 from b2a.assistant.openai_compat import OpenAICompatProvider
-from b2a.assistant.shapes import AssistantRequest, Intent, ProviderDown
+from b2a.assistant.shapes import (
+    AssistantRequest,
+    Intent,
+    OrderInProgress,
+    OrderLine,
+    ProviderDown,
+    Turn,
+)
 from b2a.lib.http import create_client
 from tests.fakes.openai_api import API_KEY, Behaviour, FakeOpenAI
 from tests.unit.assistant.conftest import BAKERY
@@ -164,3 +173,63 @@ async def test_the_breaker_is_shared_by_workers_and_recovers_through_a_probe(
     assert recovered.provider == "fake" and not recovered.fallback_reason
     fake.state.then(ANSWER)
     assert (await first.reply(REQUEST)).provider == "fake"
+
+
+async def test_the_model_gets_the_same_context_and_its_requested_time_reaches_the_draft(
+    remote, fake
+):
+    cake = replace(CAKE, duration_minutes=45)
+    faq = replace(BAKERY.faq[0], synonyms=("home delivery hai?", "ghar pe bhejte ho"))
+    catalog = replace(BAKERY, services=(cake, *BAKERY.services[1:]), faq=(faq, *BAKERY.faq[1:]))
+    order = OrderInProgress(
+        number=7,
+        status="DRAFT",
+        lines=(OrderLine(cake.id, cake.name, 2, cake.price_minor),),
+        total_minor=2 * cake.price_minor,
+        currency="PKR",
+        requested_at=datetime(2026, 12, 8, 12, 0, tzinfo=UTC),
+        missing=("name",),
+    )
+    request = AssistantRequest(
+        catalog=catalog,
+        message="kal 5 baje de dena",
+        history=(Turn(True, "2 chocolate cake chahiye"), Turn(False, "Noted.")),
+        known_fields={"phone": "+923001234567"},
+        required_fields=("name", "time"),
+        hours="Mon-Sat 09:00-18:00; Sun closed",
+        now=datetime(2026, 12, 7, 9, 30, tzinfo=UTC),
+        time_zone="Asia/Karachi",
+        orders_need="time",
+        order=order,
+    )
+    fake.state.then({**ANSWER, "intent": "order", "requested_time": "2026-12-08T17:00"})
+
+    reply = await remote.provider().reply(request)
+
+    assert reply.requested_at == datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
+    chat = fake.state.requests[0]["messages"]
+    prompt = chat[0]["content"]
+    assert f"id={cake.id} | Chocolate Cake (1 kg) | PKR 2,800 | takes 45 min" in prompt
+    assert "Moist chocolate sponge with ganache." in prompt
+    assert "Do you deliver? (also asked as: home delivery hai?; ghar pe bhejte ho)" in prompt
+    assert "Yes, anywhere in Lahore." in prompt
+    assert "Opening hours: Mon-Sat 09:00-18:00; Sun closed." in prompt
+    assert "2026-12-07T14:30 (Monday 7 December 2026, 14:30), time zone Asia/Karachi" in prompt
+    assert "Orders here need a requested time (an appointment)" in prompt
+    assert "open order request #7 (DRAFT)" in prompt
+    assert "Chocolate Cake (1 kg), quantity 2: PKR 2,800 each" in prompt
+    assert "Total: PKR 5,600. Requested time: 2026-12-08T17:00" in prompt
+    assert "Still missing: name." in prompt
+    assert "phone: +923001234567" in prompt
+    assert '"requested_time"' in prompt
+    assert [(m["role"], m["content"]) for m in chat[1:]] == [
+        ("user", "2 chocolate cake chahiye"),
+        ("assistant", "Noted."),
+        ("user", "kal 5 baje de dena"),
+    ]
+
+
+async def test_a_malformed_requested_time_falls_back_like_other_malformed_output(remote, fake):
+    fake.state.then({**ANSWER, "requested_time": "kal 5 baje"})
+    with pytest.raises(ProviderDown):
+        await remote.provider().reply(REQUEST)

@@ -235,3 +235,73 @@ async def test_a_retried_turn_gives_a_stored_reply_without_a_job_its_send(salon)
     assert await salon.queue.job(f"send:{reply.id}:first") is not None
     assert (await salon.scope.get(Message, reply.id)).state == DeliveryState.QUEUED
     assert len(await salon.replies()) == 1
+
+
+async def _with_lead(salon, text, greeting="Welcome!", away=""):
+    stored = await salon.customer_says(text)
+    await salon.scope.update(
+        Message, {Message.lead_greeting: greeting, Message.lead_away: away}
+    ).where(Message.id == stored.message_id)
+    return stored
+
+
+async def _outbound(salon):
+    return await salon.scope.select(Message, Message.author, Message.text).where(
+        Message.direction == Direction.OUTBOUND
+    )
+
+
+async def test_the_reply_says_the_greeting_and_away_notice_first_in_one_message(salon):
+    stored = await _with_lead(salon, "haircut price?", away="We are closed now.")
+
+    result = await salon.turn(stored)
+    assert await salon.turn(stored) is None  # retried: nothing twice
+
+    [reply] = await _outbound(salon)
+    assert reply["author"] == Author.AI and reply["text"].startswith(
+        "Welcome!\n\nWe are closed now.\n\n"
+    )
+    assert "Haircut" in reply["text"] and "1,500" in reply["text"]
+    assert result.reply_id is not None
+
+
+async def test_a_refused_turn_says_the_lead_with_the_fallback(salon):
+    await Tenant.update({Tenant.ai_daily_limit: 0}).where(Tenant.id == salon.scope.tenant_id)
+    stored = await _with_lead(salon, "haircut price?")
+
+    assert (await salon.turn(stored)).outcome == Outcome.REFUSED
+
+    [reply] = await _outbound(salon)
+    assert reply["text"] == f"Welcome!\n\n{FALLBACK}"
+
+
+async def test_a_hand_off_after_an_away_notice_says_when_the_team_is_back_once(salon):
+    for weekday in range(7):
+        await salon.scope.new(WorkingHours, weekday=weekday, closed=weekday != 0).save()
+    stored = await _with_lead(
+        salon, "mujhe kisi insaan se baat karni hai", greeting="", away="Closed; back Monday 9."
+    )
+
+    assert (await salon.turn(stored)).outcome == Outcome.HANDOFF
+
+    [reply] = await _outbound(salon)
+    assert reply["text"].startswith("Closed; back Monday 9.\n\n")
+    assert "Our team is back" not in reply["text"] and "09:00" not in reply["text"]
+
+
+@pytest.mark.parametrize("why", ["human", "off"])
+async def test_without_an_answer_after_all_the_lead_goes_alone_once(salon, why):
+    stored = await _with_lead(salon, "haircut price?", away="We are closed now.")
+    if why == "human":
+        await salon.scope.update(Conversation, {Conversation.owner: Owner.HUMAN}).where(
+            Conversation.id == stored.conversation_id
+        )
+    else:
+        await salon.scope.new(AssistantConfig, enabled=False).save()
+
+    assert await salon.turn(stored) is None
+    assert await salon.turn(stored) is None
+
+    [lead] = await _outbound(salon)
+    assert lead["author"] == Author.SYSTEM and lead["text"] == "Welcome!\n\nWe are closed now."
+    assert await salon.usage() == []

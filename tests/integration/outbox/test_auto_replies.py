@@ -1,4 +1,8 @@
-"""The reply step: a greeting once per new conversation, an away message outside hours."""
+"""The reply step: a greeting once per new conversation, an away message outside hours.
+
+With the assistant on they are the lead of its turn (one reply per turn); with it
+off, or when no turn runs, they go as system messages of their own.
+"""
 
 from datetime import timedelta
 
@@ -29,7 +33,9 @@ def _message(wamid, *, from_me=False):
     )
 
 
-async def _setup(scope, *, greeting="", away="", closed_all_week=False):
+async def _setup(scope, *, greeting="", away="", closed_all_week=False, assistant=False):
+    if not assistant:
+        await scope.new(AssistantConfig, enabled=False).save()
     await Tenant.update({Tenant.greeting_message: greeting, Tenant.away_message: away}).where(
         Tenant.id == scope.tenant_id
     )
@@ -112,7 +118,7 @@ async def test_the_assistant_gets_a_turn_unless_the_tenant_switched_it_off(
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope)
+    channel = await _setup(scope, assistant=True)
     async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
         first = await _receive(scope, channel, "w1")
         await reply_step(scope, first)
@@ -134,5 +140,58 @@ async def test_a_step_retried_after_its_commit_queues_the_lost_send_and_turn_aga
         await redis.flushdb()  # the worker died after the commit, before queueing the jobs
         assert await reply_step(scope, stored) == []
         assert await queue.job(f"send:{greeting}:first") is not None
-        assert await queue.job(f"assistant_reply:{stored.message_id}") is not None
     assert await _automatic_texts(scope) == ["Welcome to Acme!"]
+
+
+async def test_a_step_retried_after_its_commit_queues_the_lost_turn_again_with_its_lead(
+    cast, make_settings, db, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(scope, greeting="Welcome to Acme!", assistant=True)
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
+        stored = await _receive(scope, channel, "w1")
+        assert await reply_step(scope, stored) == []
+        await redis.flushdb()  # the worker died after the commit, before queueing the turn
+        assert await reply_step(scope, stored) == []
+        assert await queue.job(f"assistant_reply:{stored.message_id}") is not None
+    assert await _automatic_texts(scope) == []
+    assert await _lead(scope, stored) == ("Welcome to Acme!", "")
+
+
+async def _lead(scope, stored):
+    message = await scope.get(Message, stored.message_id)
+    return message.lead_greeting, message.lead_away
+
+
+async def test_with_a_turn_to_come_greeting_and_away_wait_on_the_message_as_its_lead(
+    cast, make_settings, db, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(
+        scope, greeting="Welcome!", away="We are closed.", closed_all_week=True, assistant=True
+    )
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
+        first = await _receive(scope, channel, "w1")
+        assert await reply_step(scope, first) == []
+        assert await queue.job(f"assistant_reply:{first.message_id}") is not None
+        second = await _receive(scope, channel, "w2")
+        await reply_step(scope, second)
+    assert await _automatic_texts(scope) == []
+    assert await _lead(scope, first) == ("Welcome!", "We are closed.")
+    assert await _lead(scope, second) == ("", ""), "greeted and told once: the lead counts"
+
+
+async def test_a_step_retried_after_the_assistant_was_switched_off_sends_the_lead_alone(
+    cast, make_settings, db, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(scope, greeting="Welcome!", assistant=True)
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
+        stored = await _receive(scope, channel, "w1")
+        await reply_step(scope, stored)
+        await redis.flushdb()  # the worker died after the commit, before queueing the turn
+        await scope.new(AssistantConfig, enabled=False).save()
+        assert await reply_step(scope, stored) == []
+        assert await reply_step(scope, stored) == []
+        assert await queue.job(f"assistant_reply:{stored.message_id}") is None
+    assert await _automatic_texts(scope) == ["Welcome!"]

@@ -61,3 +61,13 @@ async def test_the_third_message_to_one_customer_waits_for_the_window(
         "m1": DeliveryState.SENT,
         "m2": DeliveryState.QUEUED,
     }
+
+
+async def test_reserving_several_limits_takes_a_slot_of_each_or_of_none(redis):
+    customer = ratelimit.Limit(ratelimit.limit_key("test", "customer"), 5, 60)
+    number = ratelimit.Limit(ratelimit.limit_key("test", "number"), 2, 60)
+    waits = [await ratelimit.reserve_all(redis, [customer, number]) for _ in range(3)]
+    assert waits[:2] == [0, 0] and 55 < waits[2] <= 60
+    assert len(await ratelimit.taken(redis, customer)) == 2, "the held one kept no slot"
+    assert await ratelimit.reserve_all(redis, [customer]) == 0
+    assert await ratelimit.reserve_all(redis, [ratelimit.Limit("unused", 0, 60)]) == 0

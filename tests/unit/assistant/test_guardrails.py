@@ -250,21 +250,37 @@ def test_ordinary_shop_talk_passes(text):
 
 
 def test_quantities_totals_and_the_faq_own_amounts_are_grounded():
+    haircut = CatalogItem(uuid.uuid4(), "Haircut", 150000, "PKR")
+    facial = CatalogItem(uuid.uuid4(), "Facial", 250000, "PKR")
     catalog = CatalogView(
         "Salon",
-        (
-            CatalogItem(uuid.uuid4(), "Haircut", 150000, "PKR"),
-            CatalogItem(uuid.uuid4(), "Facial", 250000, "PKR"),
-        ),
+        (haircut, facial),
         (FaqItem(uuid.uuid4(), "Home service?", "Home service costs PKR 500 extra."),),
     )
-    assert check("2 x Haircut = PKR 3,000", catalog) == []
+    two_haircuts = (ItemRef(haircut.id, 2),)
+    both = (ItemRef(haircut.id), ItemRef(facial.id))
+    assert check("2 x Haircut = PKR 3,000", catalog, items=two_haircuts) == []
     assert check("Haircut, quantity 2: PKR 1,500 each; Facial PKR 2,500", catalog) == []
-    assert check("Haircut and Facial: PKR 4,000 in total", catalog) == []
+    assert check("Haircut and Facial: PKR 4,000 in total", catalog, items=both) == []
     assert check("Home service is Rs. 500", catalog) == []
     assert [v.rule for v in check("Haircut is PKR 1,499", catalog)] == ["amount"]
     assert [v.rule for v in check("Facial for 999 only", catalog)] == ["amount"]
     assert [v.rule for v in check("Haircut: $15", catalog)] == ["amount"]
+
+
+def test_a_total_is_read_from_the_referenced_items_never_from_the_text():
+    haircut = CatalogItem(uuid.uuid4(), "Haircut", 150000, "PKR")
+    facial = CatalogItem(uuid.uuid4(), "Facial", 250000, "PKR")
+    catalog = CatalogView("Salon", (haircut, facial))
+    # The text claims two haircuts, the reply references one: PKR 3,000 is made up.
+    assert [v.rule for v in check("2 x Haircut = PKR 3,000", catalog)] == ["amount"]
+    one_each = (ItemRef(haircut.id), ItemRef(facial.id))
+    assert check("Haircut and Facial: PKR 4,000 in total", catalog) != []
+    made_up = "Haircut: PKR 1,500\nFacial: PKR 2,500\nTotal: PKR 3,500"
+    assert [v.rule for v in check(made_up, catalog, items=one_each)] == ["amount"]
+    # A sum over only some of the referenced items is no total of the reply.
+    three = (ItemRef(haircut.id), ItemRef(facial.id, 2))
+    assert check("Haircut and Facial: PKR 4,000 in total", catalog, items=three) != []
 
 
 def test_a_quoted_faq_answer_is_grounded_with_its_numbers_and_what_it_offers():

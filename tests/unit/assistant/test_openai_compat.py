@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
@@ -56,6 +57,38 @@ def test_a_well_formed_answer_becomes_a_draft():
     assert reply.intent is Intent.ORDER and reply.confidence == 0.9
     assert reply.items[0].service_id == CAKE.id and reply.items[0].quantity == 2
     assert reply.fields == {"name": "Ali"}
+
+
+def _with_time(value):
+    return json.dumps(
+        {"intent": "order", "reply": "Noted.", "confidence": 0.9, "requested_time": value}
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "zone", "expected"),
+    [
+        ("2026-12-08T17:00", "Asia/Karachi", datetime(2026, 12, 8, 12, 0, tzinfo=UTC)),
+        ("2026-12-08 17:00:00", "Asia/Karachi", datetime(2026, 12, 8, 12, 0, tzinfo=UTC)),
+        ("2026-07-04T10:30", "Europe/Berlin", datetime(2026, 7, 4, 8, 30, tzinfo=UTC)),
+        ("2026-12-08T17:00+05:00", "UTC", datetime(2026, 12, 8, 12, 0, tzinfo=UTC)),
+        (None, "Asia/Karachi", None),
+    ],
+)
+def test_a_requested_time_is_read_as_local_time_in_the_business_zone(value, zone, expected):
+    reply = parse_reply(_with_time(value), zone)
+    assert reply.requested_at == expected
+    assert reply.requested_at is None or reply.requested_at.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["tomorrow 5pm", "2026-12-08", "17:00", "2026-13-01T10:00", "2026-12-08T25:00", 5, [], True,
+     "2026-03-29T02:30"],  # the last one: Berlin skips 02:00-03:00 that night
+)  # fmt: skip
+def test_a_malformed_requested_time_is_a_provider_failure(value):
+    with pytest.raises(ProviderDown):
+        parse_reply(_with_time(value), "Europe/Berlin")
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,16 @@ def ask(message, now=WEDNESDAY_3PM, opening=SALON):
         ),
         ("abhi khula hai?", WEDNESDAY_3PM, "Yes, we are open now, until 20:00."),
         (
+            "aaj kab tak khula hai?",
+            WEDNESDAY_3PM,
+            "Today (Wednesday) we close at 20:00 (we are open 10:00–20:00).",
+        ),
+        (
+            "how late are you open on Saturday?",
+            WEDNESDAY_3PM,
+            "On Saturday we close at 20:00 (we are open 10:00–20:00).",
+        ),
+        (
             "are you open now?",
             WEDNESDAY_9PM,
             "No, we are closed now. We open again tomorrow at 10:00.",
@@ -121,6 +131,19 @@ def test_overnight_hours_are_answered_across_midnight():
     assert text == "Yes, we are open tomorrow at 01:00, until 02:00."
     assert answer_hours("Friday?", friday_11pm, "Asia/Karachi", bar) == (
         "Yes, today (Friday) we are open 22:00–02:00."
+    )
+
+
+def test_a_business_open_round_the_clock_is_open_all_day_without_an_until():
+    always = tuple(Day(d, time(0), time(0)) for d in range(7))
+    assert answer_hours("Sunday?", WEDNESDAY_3PM, "Asia/Karachi", always) == (
+        "Yes, on Sunday we are open all day."
+    )
+    assert answer_hours("abhi khula hai?", WEDNESDAY_3PM, "Asia/Karachi", always) == (
+        "Yes, we are open now."
+    )
+    assert answer_hours("when do you close today?", WEDNESDAY_3PM, "Asia/Karachi", always) == (
+        "Today (Wednesday) we are open all day."
     )
 
 

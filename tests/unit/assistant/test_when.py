@@ -136,6 +136,7 @@ def test_it_reads_the_day_and_time_a_customer_asks_for(message, day, clock, part
         "3 kg at 500",
         "at 2 people",
         "agle hafte",
+        "abhi tak jawab nahi aaya",
         "3-5 people",
         "2-3 haircuts",
         "Rs 500-600",
@@ -227,6 +228,14 @@ def test_local_times_skipped_by_daylight_saving_move_forward():
     assert found.at is not None
     assert (found.at.hour, found.at.minute) == (3, 30)
     assert found.at.utcoffset().total_seconds() == -4 * 3600
+
+
+def test_a_time_skipped_today_that_has_passed_on_the_wall_clock_is_tomorrows():
+    new_york = "America/New_York"
+    after_the_jump = datetime(2027, 3, 14, 3, 0, tzinfo=ZoneInfo(new_york))
+    found = find_time("2:05am", after_the_jump, new_york)
+    assert found is not None
+    assert found.at == datetime(2027, 3, 15, 2, 5, tzinfo=ZoneInfo(new_york))
 
 
 def test_repeated_local_times_take_the_first_occurrence():

@@ -13,6 +13,7 @@ from b2a.orders.rules import (
     decision_message,
     missing_fields,
     request_line,
+    request_summary,
 )
 
 statuses = st.sampled_from(list(OrderStatus))
@@ -71,3 +72,17 @@ def test_the_customer_hears_of_approvals_rejections_and_cancellations_only():
         OrderStatus.PENDING_APPROVAL,
         OrderStatus.COMPLETED,
     }
+
+
+def test_a_request_summary_lists_every_line_before_the_total():
+    line = request_line(OrderStatus.DRAFT, 10, "PKR 53,000", ["name"])
+    summary = request_summary(
+        [("Bridal Makeup", 1, "PKR 40,000"), ("Manicure", 2, "PKR 6,500")], line
+    )
+    assert summary.splitlines() == [
+        "In this request:",
+        "Bridal Makeup, quantity 1: PKR 40,000 each",
+        "Manicure, quantity 2: PKR 6,500 each",
+        "Order request #10: PKR 53,000 in total, waiting for your name.",
+    ]
+    assert request_summary([], line) == line
