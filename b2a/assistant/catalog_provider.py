@@ -263,11 +263,12 @@ def _details(request: AssistantRequest, fields: dict[str, str]) -> ProviderReply
 
 
 def _greeting(request: AssistantRequest) -> ProviderReply:
+    """Hello in kind, what we sell, and an offer to help; no second hello after the business's."""
     salam = _SALAM.intersection(t.spellings(request.message))
     hello = "Wa alaikum assalam!" if salam else "Hello!"
-    have = f" We have {_some_names(request.catalog, 3)}." if request.catalog.services else ""
-    text = f"{hello} Welcome to {request.catalog.business_name}.{have} How can I help you?"
-    return _reply(Intent.GREETING, text, 0.95)
+    welcome = "" if request.greeted else f"{hello} Welcome to {request.catalog.business_name}. "
+    have = f"We have {_some_names(request.catalog, 3)}. " if request.catalog.services else ""
+    return _reply(Intent.GREETING, f"{welcome}{have}How can I help you?", 0.95)
 
 
 def _hours(request: AssistantRequest, fields: dict[str, str]) -> ProviderReply:
@@ -310,7 +311,7 @@ def _quantities(catalog: CatalogView, message: str) -> dict[UUID, tuple[int, flo
     for amount, phrase in extract_quantities(message):
         named = _services(catalog, retrieval.rank(catalog, phrase, limit=3))
         if named and named[0][0].id not in counted:
-            counted[named[0][0].id] = (amount, named[0][1])
+            counted[named[0][0].id] = (named[0][0].packs(amount), named[0][1])
     return counted
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -141,6 +141,7 @@ async def take_turn(
     admission = await governance.admit(redis, await governance.load_policy(tenant.id), now=now)
     if admission.allowed:
         request = await _request(scope, tenant, config, conversation, message, days, back, now)
+        request = replace(request, greeted=bool(said.greeting))
         decision = await _decide(
             request, config, await _provider(tenant, provider, box, http, redis)
         )
