@@ -42,6 +42,10 @@ FAQ_SURE = 0.85
 """FAQ confidence from which the entry answers the message, whatever intent rules say."""
 NEAR = 0.3
 """Below ``MATCH``, a service this close is offered as a "which one?" choice."""
+SURE_ONE = 0.6
+"""Below this, a service matched alone among others as near is one choice, not the answer."""
+LISTING = 0.85
+"""A list of choices with their catalogue prices claims nothing: it is sent at the default gate."""
 CLOSE = 0.75
 """Services within this share of the best score are named together ("makeup": both kinds)."""
 MOST_NAMED = 3
@@ -159,6 +163,9 @@ def _question(
         if found.unknown:
             return _reply(Intent.QUESTION, NOT_LISTED, 0.2, evidence=_best(found), fields=fields)
         return _menu(request.catalog, found, certainty, fields)
+    vague = bool(services) and services[0][1] < SURE_ONE and not found.unknown
+    if not faq and vague and len(_near(request.catalog, found)) > 1:
+        return _menu(request.catalog, found, certainty, fields)
     parts = []
     best = 0.0
     sure = 1.0
@@ -190,7 +197,7 @@ def _menu(
     "makeup price?" in a salon with bridal and party makeup lists both; "price
     kya hai?" lists the catalogue's first services.
     """
-    near = [item for m in found.matches if m.score >= NEAR and (item := catalog.service(m.id))]
+    near = _near(catalog, found)
     if near:
         text = "\n".join(
             [*(_priced(item) for item in near[:MOST_NAMED]), "Which one would you like?"]
@@ -198,7 +205,7 @@ def _menu(
         return _reply(
             Intent.QUESTION,
             text,
-            min(certainty, _matched(found.matches[0].score)),
+            min(certainty, max(LISTING, _matched(found.matches[0].score))),
             items=tuple(ItemRef(item.id) for item in near[:MOST_NAMED]),
             evidence=found.matches[0].score,
             fields=fields,
@@ -212,6 +219,11 @@ def _menu(
         items=tuple(ItemRef(item.id) for item in listed),
         fields=fields,
     )
+
+
+def _near(catalog: CatalogView, found: retrieval.Retrieval) -> list[CatalogItem]:
+    """Services the message comes close to naming: the choices to offer."""
+    return [item for m in found.matches if m.score >= NEAR and (item := catalog.service(m.id))]
 
 
 def _order(
