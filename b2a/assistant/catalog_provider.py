@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from uuid import UUID
 
+from b2a.assistant import booking, retrieval, service_answers
 from b2a.assistant import faq as faqs
-from b2a.assistant import retrieval, service_answers
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_quantities
 from b2a.assistant.intents import Detection, detect, keyword_words
@@ -41,6 +42,10 @@ FAQ_SURE = 0.85
 """FAQ confidence from which the entry answers the message, whatever intent rules say."""
 NEAR = 0.3
 """Below ``MATCH``, a service this close is offered as a "which one?" choice."""
+SURE_ONE = 0.6
+"""Below this, a service matched alone among others as near is one choice, not the answer."""
+LISTING = 0.85
+"""A list of choices with their catalogue prices claims nothing: it is sent at the default gate."""
 CLOSE = 0.75
 """Services within this share of the best score are named together ("makeup": both kinds)."""
 MOST_NAMED = 3
@@ -78,6 +83,9 @@ def answer(request: AssistantRequest) -> ProviderReply:
     found = retrieval.Retrieval(found.matches, [w for w in found.unknown if w not in said])
     services = _services(request.catalog, found.matches)
     faq = _faq(request.catalog, request.message)
+    slots = booking.fill_slots(request, detection, services=bool(services), faq=bool(faq))
+    if slots is not None:
+        return slots
     intent, certainty = _settle(request.catalog, detection, request.message, services, faq)
     fields = detection.fields
     if intent is Intent.QUESTION or detection.intent is Intent.UNKNOWN:
@@ -155,6 +163,9 @@ def _question(
         if found.unknown:
             return _reply(Intent.QUESTION, NOT_LISTED, 0.2, evidence=_best(found), fields=fields)
         return _menu(request.catalog, found, certainty, fields)
+    vague = bool(services) and services[0][1] < SURE_ONE and not found.unknown
+    if not faq and vague and len(_near(request.catalog, found)) > 1:
+        return _menu(request.catalog, found, certainty, fields)
     parts = []
     best = 0.0
     sure = 1.0
@@ -186,7 +197,7 @@ def _menu(
     "makeup price?" in a salon with bridal and party makeup lists both; "price
     kya hai?" lists the catalogue's first services.
     """
-    near = [item for m in found.matches if m.score >= NEAR and (item := catalog.service(m.id))]
+    near = _near(catalog, found)
     if near:
         text = "\n".join(
             [*(_priced(item) for item in near[:MOST_NAMED]), "Which one would you like?"]
@@ -194,7 +205,7 @@ def _menu(
         return _reply(
             Intent.QUESTION,
             text,
-            min(certainty, _matched(found.matches[0].score)),
+            min(certainty, max(LISTING, _matched(found.matches[0].score))),
             items=tuple(ItemRef(item.id) for item in near[:MOST_NAMED]),
             evidence=found.matches[0].score,
             fields=fields,
@@ -208,6 +219,11 @@ def _menu(
         items=tuple(ItemRef(item.id) for item in listed),
         fields=fields,
     )
+
+
+def _near(catalog: CatalogView, found: retrieval.Retrieval) -> list[CatalogItem]:
+    """Services the message comes close to naming: the choices to offer."""
+    return [item for m in found.matches if m.score >= NEAR and (item := catalog.service(m.id))]
 
 
 def _order(
@@ -231,12 +247,8 @@ def _order(
         for ref in items
         if (item := request.catalog.service(ref.service_id))
     ]
-    missing = _missing(request, fields)
-    closing = (
-        f"To send it, please share your {_words_list(missing)}."
-        if missing
-        else "Our team will review it and reply here."
-    )
+    step = booking.next_step(request, fields)
+    closing = step.text or "Our team will review it and reply here."
     text = "\n".join(["Noted:", *lines, "Your request goes to our team for approval.", closing])
     return _reply(
         Intent.ORDER,
@@ -245,6 +257,7 @@ def _order(
         items=tuple(items),
         evidence=evidence,
         fields=fields,
+        requested_at=step.requested_at,
     )
 
 
@@ -262,11 +275,12 @@ def _details(request: AssistantRequest, fields: dict[str, str]) -> ProviderReply
 
 
 def _greeting(request: AssistantRequest) -> ProviderReply:
+    """Hello in kind, what we sell, and an offer to help; no second hello after the business's."""
     salam = _SALAM.intersection(t.spellings(request.message))
     hello = "Wa alaikum assalam!" if salam else "Hello!"
-    have = f" We have {_some_names(request.catalog, 3)}." if request.catalog.services else ""
-    text = f"{hello} Welcome to {request.catalog.business_name}.{have} How can I help you?"
-    return _reply(Intent.GREETING, text, 0.95)
+    welcome = "" if request.greeted else f"{hello} Welcome to {request.catalog.business_name}. "
+    have = f"We have {_some_names(request.catalog, 3)}. " if request.catalog.services else ""
+    return _reply(Intent.GREETING, f"{welcome}{have}How can I help you?", 0.95)
 
 
 def _hours(request: AssistantRequest, fields: dict[str, str]) -> ProviderReply:
@@ -309,7 +323,7 @@ def _quantities(catalog: CatalogView, message: str) -> dict[UUID, tuple[int, flo
     for amount, phrase in extract_quantities(message):
         named = _services(catalog, retrieval.rank(catalog, phrase, limit=3))
         if named and named[0][0].id not in counted:
-            counted[named[0][0].id] = (amount, named[0][1])
+            counted[named[0][0].id] = (named[0][0].packs(amount), named[0][1])
     return counted
 
 
@@ -399,6 +413,7 @@ def _reply(
     items: tuple[ItemRef, ...] = (),
     evidence: float = 0.0,
     fields: dict[str, str] | None = None,
+    requested_at: datetime | None = None,
 ) -> ProviderReply:
     return ProviderReply(
         intent=intent,
@@ -406,6 +421,7 @@ def _reply(
         confidence=round(confidence, 3),
         items=items,
         fields=dict(fields or {}),
+        requested_at=requested_at,
         evidence=evidence,
         provider=CatalogAssistant.name,
     )

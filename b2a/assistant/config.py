@@ -25,7 +25,8 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
 
-ORDER_FIELDS = ("name", "phone", "email", "address")
+ORDER_FIELDS = ("name", "phone", "email")
+"""Details an order may require; an address or a time is the catalogue's (``orders_need``)."""
 MAX_PHRASES = 200
 MAX_PHRASE = 100
 MAX_KEYWORDS = 100
@@ -90,7 +91,9 @@ def _out(config: AssistantConfig) -> AssistantSettings:
         handoff_text=config.handoff_text,
         prohibited_phrases=[str(p) for p in json_value(config.prohibited_phrases) or ()],
         intent_keywords={str(k): [str(w) for w in v] for k, v in dict(keywords).items()},
-        required_order_fields=[str(f) for f in json_value(config.required_order_fields) or ()],
+        required_order_fields=[
+            str(f) for f in json_value(config.required_order_fields) or () if f in ORDER_FIELDS
+        ],
     )
 
 
@@ -203,7 +206,8 @@ def _fields(value: list[str]) -> list[str]:
     unknown = [f for f in value if f not in ORDER_FIELDS]
     if unknown:
         raise Invalid(
-            f"order fields are among {', '.join(ORDER_FIELDS)}; not {', '.join(unknown)}.",
+            f"order fields are among {', '.join(ORDER_FIELDS)}; not {', '.join(unknown)} "
+            "(whether orders need an address or a time is chosen for the catalogue).",
             field="required_order_fields",
         )
     return [f for f in ORDER_FIELDS if f in value]

@@ -102,6 +102,8 @@ def system_prompt(request: AssistantRequest) -> str:
         parts.append(_now(request.now, request.time_zone))
     if request.humans_back:
         parts.append(f"The team is away now and back {request.humans_back}.")
+    if request.greeted:
+        parts.append("The business's own greeting is sent just before your reply: do not greet.")
     need = NEEDS.get(request.orders_need, request.orders_need)
     parts.append(
         f"Known customer details: {known}. Orders here need {need}; an order request needs: "

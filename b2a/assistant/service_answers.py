@@ -244,7 +244,7 @@ def _named(request: AssistantRequest) -> list[Named]:
         item = request.catalog.service(matches[0].id)
         if item is None or item.id in found:
             continue
-        quantity = next((amount for amount, _ in extract_quantities(phrase)), 1)
+        quantity = item.packs(next((amount for amount, _ in extract_quantities(phrase)), 1))
         found[item.id] = Named(item, quantity, matches[0].score)
     return list(found.values())
 

@@ -8,6 +8,7 @@ These shapes hold plain values only, so every part can be tested without a datab
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -15,6 +16,9 @@ from typing import Protocol
 from uuid import UUID
 
 from b2a.tenants.hours import Day
+
+_PACK = re.compile(r"\((\d{1,3}(?:,\d{3})*|\d+)\s*[a-z. ]*\)", re.IGNORECASE)
+"""A pack size written in a service's name: "(100 pcs)", "(1,000 cards)"."""
 
 
 class Intent(StrEnum):
@@ -44,6 +48,16 @@ class CatalogItem:
     synonyms: tuple[str, ...] = ()
     duration_minutes: int | None = None
     """How long the service takes, when the business said."""
+
+    def packs(self, count: int) -> int:
+        """How many of this service ``count`` pieces are: "200 flyers" of "Flyers (100 pcs)" is 2.
+
+        Customers count pieces where the catalogue sells packs; a count that is
+        not a whole number of packs stays as written, for the team to see.
+        """
+        found = _PACK.search(self.name)
+        size = int(found.group(1).replace(",", "")) if found else 1
+        return count // size if size > 1 and count >= size and count % size == 0 else count
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,8 @@ class AssistantRequest:
     """``orders.rules.OrdersNeed``: what an order request needs besides its items."""
     order: OrderInProgress | None = None
     """The conversation's order request still open (DRAFT or waiting for approval)."""
+    greeted: bool = False
+    """The business's own greeting message leads this reply: the answer must not greet again."""
 
 
 @dataclass(frozen=True)

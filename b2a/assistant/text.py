@@ -47,6 +47,7 @@ kharcha kharch qeemat keemat kimat budget list menu info information detail deta
 service services offer offers provide available availability order orders book booking
 appointment want need like would interested package packages total each per piece pieces
 pcs lagega lagay lagta lagti milega milegi milta milti milte sakta sakti sakte hoga hogi
+structure subject subjects teach sell kind kinds type types option options range
 """
 
 
@@ -96,9 +97,20 @@ FILLER = STOPWORDS | _canonical_set(_SHOPPING_WORDS)
 they say what the customer wants to do, never which service."""
 
 
+_PLURAL_NOUNS = frozenset(("books",))
+"""Plurals that name a thing where the singular is a verb of buying ("print books", "book a …")."""
+
+
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that can name a service or a topic."""
-    return [w for w in words(text) if w not in FILLER]
+    found = []
+    for raw in _WORD.findall(fold(text)):
+        word = canonical(raw)
+        if raw in _PLURAL_NOUNS:
+            found.append(raw)
+        elif word not in FILLER:
+            found.append(word)
+    return found
 
 
 def distance(a: str, b: str, limit: int) -> int:

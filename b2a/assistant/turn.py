@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -46,7 +46,7 @@ from b2a.inbox.rules import Author, Owner
 from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock, events
 from b2a.lib.crypto import SecretBox
-from b2a.orders.service import order_in_progress, take_order
+from b2a.orders.service import order_in_progress, required_fields, take_order
 from b2a.outbox.queueing import (
     Draft,
     Sender,
@@ -100,6 +100,8 @@ class Decision:
     intent: Intent | None = None
     items: tuple[ItemRef, ...] = ()
     """The catalogue services the reply names, checked by grounding (an order's lines)."""
+    requested_at: datetime | None = None
+    """The time the reply's order request is for (the provider's ``requested_at``)."""
 
 
 async def take_turn(
@@ -139,6 +141,7 @@ async def take_turn(
     admission = await governance.admit(redis, await governance.load_policy(tenant.id), now=now)
     if admission.allowed:
         request = await _request(scope, tenant, config, conversation, message, days, back, now)
+        request = replace(request, greeted=bool(said.greeting))
         decision = await _decide(
             request, config, await _provider(tenant, provider, box, http, redis)
         )
@@ -182,7 +185,7 @@ async def _request(
         message=message.text,
         history=await context.history(scope, conversation.id, message),
         known_fields=await context.known_fields(scope, conversation.customer),
-        required_fields=tuple(str(f) for f in json_value(config.required_order_fields) or ()),
+        required_fields=await required_fields(scope),
         keywords={
             str(intent): tuple(str(w) for w in words)
             for intent, words in (json_value(config.intent_keywords) or {}).items()
@@ -228,6 +231,7 @@ async def _decide(
         decision.reason = f"{decision.reason} (offline assistant: {reply.fallback_reason})"
     decision.usage = usage
     decision.fields = reply.fields
+    decision.requested_at = reply.requested_at
     decision.intent, decision.items = reply.intent, verdict.items
     return decision
 
@@ -300,7 +304,12 @@ async def _take_order(scope: TenantScope, conversation_id: UUID, decision: Decis
     if decision.hand_over or decision.intent is None:
         return None
     taken = await take_order(
-        scope, conversation_id, decision.intent, decision.items, decision.fields
+        scope,
+        conversation_id,
+        decision.intent,
+        decision.items,
+        decision.fields,
+        requested_at=decision.requested_at,
     )
     if taken is None:
         return None

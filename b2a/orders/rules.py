@@ -50,12 +50,23 @@ OPEN = frozenset({OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL, OrderStatus.A
 MAX_QUANTITY = 99
 """The most of one service an order line holds (the assistant's grounding uses the same)."""
 
-_FIELD_WORDS = {"phone": "phone number"}
+_FIELD_WORDS = {"phone": "phone number", "time": "preferred time"}
 
 
-def missing_fields(required: Sequence[str], details: Mapping[str, str]) -> list[str]:
-    """The required fields the order's details still lack, in the tenant's order."""
-    return [f for f in required if not str(details.get(f, "")).strip()]
+TIME = "time"
+"""The required "field" that is no detail but ``Order.requested_at``."""
+
+
+def missing_fields(
+    required: Sequence[str], details: Mapping[str, str], *, has_time: bool = False
+) -> list[str]:
+    """The required fields the order still lacks, in the tenant's order.
+
+    "time" is the requested time (``has_time``), every other field a detail.
+    """
+    return [
+        f for f in required if (not has_time if f == TIME else not str(details.get(f, "")).strip())
+    ]
 
 
 def allowed_next(current: OrderStatus) -> str:
@@ -71,25 +82,34 @@ def _words(fields: Sequence[str]) -> str:
     return words[0] if len(words) < 2 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def request_line(status: OrderStatus, number: int, total: str, missing: Sequence[str]) -> str:
+def request_line(
+    status: OrderStatus, number: int, total: str, missing: Sequence[str], when: str = ""
+) -> str:
     """The sentence the assistant's reply ends with after an order request changed.
 
     Never says the order is confirmed (SPEC §5): a request waits for the
-    customer's details, then for the team's approval.
+    customer's details, then for the team's approval. ``when`` is the requested
+    time in words, repeated so the customer can check it.
     """
+    at = f" for {when}" if when else ""
     if status is OrderStatus.DRAFT and missing:
-        return f"Order request #{number}: {total} in total, waiting for your {_words(missing)}."
+        return f"Order request #{number}: {total} in total{at}, waiting for your {_words(missing)}."
     return (
-        f"Order request #{number}: {total} in total, now waiting for our team's approval. "
+        f"Order request #{number}: {total} in total{at}, now waiting for our team's approval. "
         "We will tell you here once they decide."
     )
 
 
-def decision_message(status: OrderStatus, number: int, total: str) -> str | None:
-    """What the customer is told when staff move their order, or None when nothing is said."""
+def decision_message(status: OrderStatus, number: int, total: str, when: str = "") -> str | None:
+    """What the customer is told when staff move their order, or None when nothing is said.
+
+    ``when`` is the requested time in the business's words ("Tuesday 8 December
+    at 17:00"): an approved appointment repeats it, so the customer knows which.
+    """
     if status is OrderStatus.APPROVED:
+        at = f" for {when}" if when else ""
         return (
-            f"Good news: our team approved your order request #{number} ({total}). "
+            f"Good news: our team approved your order request #{number} ({total}){at}. "
             "We will be in touch here about the next steps."
         )
     if status is OrderStatus.REJECTED:

@@ -7,6 +7,8 @@ from uuid import UUID
 
 import msgspec
 
+from b2a.orders.rules import OrdersNeed
+
 
 class OrderItemIn(msgspec.Struct):
     """A catalogue service and how many of it."""
@@ -25,12 +27,17 @@ class OrderCreate(msgspec.Struct):
     conversation_id: UUID
     items: list[OrderItemIn]
     details: dict[str, str] = msgspec.field(default_factory=dict)
+    requested_at: datetime | None = None
+    """The time asked for (with its offset), for businesses whose orders need one; inside the
+    opening hours."""
 
 
 class OrderDetailsIn(msgspec.Struct):
-    """Details added to a DRAFT order (name, phone, address …)."""
+    """Details added to a DRAFT order (name, phone, address …), and the time it is for."""
 
-    details: dict[str, str]
+    details: dict[str, str] = msgspec.field(default_factory=dict)
+    requested_at: datetime | None = None
+    """Sets (or moves) the requested time; it must carry an offset and fall inside the hours."""
 
 
 class OrderNoteIn(msgspec.Struct):
@@ -87,6 +94,8 @@ class OrderOut(msgspec.Struct):
     total: str
     items: list[OrderItemOut]
     details: dict[str, str]
+    requested_at: datetime | None
+    """The time the customer asked for (UTC); the business reads it in its own zone."""
     missing_fields: list[str]
     created_by_ai: bool
     decision_note: str
@@ -110,6 +119,8 @@ class OrderSummary(msgspec.Struct):
     created_by_ai: bool
     flagged: bool
     """The team must check something first (``OrderOut.flags``)."""
+    requested_at: datetime | None
+    """The time the customer asked for (UTC), for appointments."""
     created_at: datetime
 
 
@@ -118,3 +129,19 @@ class OrderPage(msgspec.Struct):
 
     items: list[OrderSummary]
     next_cursor: str | None
+
+
+class OrdersNeedOut(msgspec.Struct):
+    """What an order request needs besides its items.
+
+    ``address``: deliveries (the assistant asks where to); ``time``: appointments
+    (it asks when, inside the opening hours); ``none``: neither.
+    """
+
+    orders_need: OrdersNeed
+
+
+class OrdersNeedIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The choice for the catalogue: ``address``, ``time`` or ``none``."""
+
+    orders_need: OrdersNeed

@@ -194,3 +194,36 @@ async def opening_days(scope: TenantScope) -> list[Day]:
         Day(row["weekday"], _parse(row["opens"]), _parse(row["closes"]), bool(row["closed"]))
         for row in rows
     ]
+
+
+def spoken(at: datetime, time_zone: str) -> str:
+    """A moment as the business says it: "Tuesday 8 December at 17:00", in its zone."""
+    local = at.astimezone(ZoneInfo(time_zone))
+    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+
+
+def hours_on(days: Iterable[Day], on: date) -> str:
+    """One date's hours in words ("10:00–20:00", "closed"); empty when no hours are set."""
+    by_weekday = {day.weekday: day for day in days}
+    if not by_weekday:
+        return ""
+    day = by_weekday.get(on.weekday())
+    if day is None or day.closed:
+        return "closed"
+    return f"{day.opens:%H:%M}–{day.closes:%H:%M}"
+
+
+def outside_hours(days: Iterable[Day], time_zone: str, at: datetime) -> str:
+    """Why ``at`` cannot be booked, naming that day's hours; empty when the business is open then.
+
+    "Sunday 13 December at 17:00 is outside our opening hours: we are closed
+    on Sundays." or "… hours: Tuesday 10:00–20:00."
+    """
+    days = list(days)
+    if is_open(days, time_zone, at):
+        return ""
+    local = at.astimezone(ZoneInfo(time_zone))
+    hours = hours_on(days, local.date())
+    name = WEEKDAY_NAMES[local.weekday()]
+    said = "we are closed on " + name + "s" if hours == "closed" else f"{name} {hours}"
+    return f"{spoken(at, time_zone)} is outside our opening hours: {said}."

@@ -7,11 +7,14 @@ import pytest
 from piccolo.apps.migrations.commands.backwards import run_backwards
 from piccolo.engine.postgres import PostgresEngine
 
+from b2a.assistant.tables import AssistantConfig
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.schema.migrate import apply_pending, migration_ids, pending_ids
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import load_settings
+from b2a.tenants.tables import Tenant
 
+ORDERS_NEED = "2026-12-07T13:00:00:000000"
 HOT_PATH_INDEXES = {
     "ix_conversation_inbox",
     "ix_message_wamid_unique",
@@ -58,3 +61,26 @@ async def test_the_chain_runs_backwards_to_an_empty_database(empty_engine):
         assert not await table.table_exists().run(), table._meta.tablename
     assert not HOT_PATH_INDEXES & await _index_names(empty_engine)
     assert await pending_ids() == migration_ids()
+
+
+async def test_what_orders_need_comes_from_whether_the_assistant_required_an_address(
+    empty_engine,
+):
+    await apply_pending()
+    with contextlib.redirect_stdout(io.StringIO()):
+        back = await run_backwards("b2a", migration_id=ORDERS_NEED, auto_agree=True)
+    assert back.success, back.message
+    shop, salon, untouched = (Tenant(name=n, slug=n) for n in ("shop", "salon", "untouched"))
+    for tenant in (shop, salon, untouched):
+        await tenant.save()
+    await AssistantConfig(tenant=shop.id, required_order_fields=["name", "address"]).save()
+    await AssistantConfig(tenant=salon.id, required_order_fields=["name", "phone"]).save()
+
+    assert (await pending_ids())[0] == ORDERS_NEED
+    await apply_pending()
+    needs = {
+        r["name"]: r["orders_need"] for r in await Tenant.select(Tenant.name, Tenant.orders_need)
+    }
+    # The assistant's default fields included the address: a business that never changed them
+    # keeps delivering.
+    assert needs == {"shop": "address", "salon": "none", "untouched": "address"}

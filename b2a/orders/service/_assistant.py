@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from b2a.assistant.shapes import Intent, ItemRef, OrderInProgress, OrderLine
@@ -24,8 +25,10 @@ from b2a.orders.rules import OrderStatus, missing_fields, request_line, request_
 from b2a.orders.service._history import assistant_actor
 from b2a.orders.service._pricing import read_lines
 from b2a.orders.service._read import required_fields
-from b2a.orders.service._requests import amend_draft, clean_details, open_request
+from b2a.orders.service._requests import amend_draft, checked_time, clean_details, open_request
 from b2a.orders.tables import Order, OrderItem
+from b2a.tenants.hours import spoken
+from b2a.tenants.locale import business_zone
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 
@@ -54,6 +57,8 @@ async def take_order(
     intent: Intent,
     items: Sequence[ItemRef],
     fields: Mapping[str, str],
+    *,
+    requested_at: datetime | None = None,
 ) -> TakenOrder | None:
     """Open or complete the conversation's order request; None when the reply makes none.
 
@@ -65,12 +70,16 @@ async def take_order(
     3. A request that cannot be made (a service deactivated a moment ago,
        services in two currencies) is no error for the customer: the reply
        says the team will look at it, and humans take over with the reason.
+    4. A ``requested_at`` is kept when it falls inside the opening hours; one
+       outside them (a remote model's slip) is left out, so the request still
+       waits for a time.
 
     Call inside the turn's ``atomic()``.
     """
     wanted = {item.service_id: item.quantity for item in items}
     if not (intent is Intent.ORDER and wanted) and intent is not Intent.DETAILS:
         return None
+    at = await _kept_time(scope, requested_at)
     await lock_row(Tenant, scope.tenant_id)
     draft = (
         await scope.objects(Order)
@@ -86,9 +95,11 @@ async def take_order(
     try:
         if draft is None:
             conversation = await scope.get(Conversation, conversation_id)
-            order = await open_request(scope, actor, conversation, wanted, given, by_ai=True)
+            order = await open_request(
+                scope, actor, conversation, wanted, given, by_ai=True, requested_at=at
+            )
         else:
-            order = await amend_draft(scope, actor, draft, wanted, given)
+            order = await amend_draft(scope, actor, draft, wanted, given, at)
     except (Invalid, NotFound) as exc:
         log.info("conversation %s: no order request: %s", conversation_id, exc.message)
         return TakenOrder(UNABLE, problem=f"The order request could not be made: {exc.message}")
@@ -97,12 +108,25 @@ async def take_order(
     return await _summary(scope, order, await _taken(scope, order))
 
 
+async def _kept_time(scope: TenantScope, requested_at: datetime | None) -> datetime | None:
+    if requested_at is None:
+        return None
+    try:
+        return await checked_time(scope, requested_at)
+    except Invalid as exc:
+        log.info("requested time left out: %s", exc.message)
+        return None
+
+
 async def _taken(scope: TenantScope, order: Order) -> TakenOrder:
     status = OrderStatus(order.status)
     details = {str(k): str(v) for k, v in (json_value(order.details) or {}).items()}
-    missing = missing_fields(await required_fields(scope), details)
+    at = order.requested_at
+    missing = missing_fields(await required_fields(scope), details, has_time=at is not None)
     total = format_price(order.total_minor, order.currency)
-    return TakenOrder(request_line(status, order.number, total, missing), order.id, status)
+    when = spoken(at, (await business_zone(scope.tenant_id)).key) if at else ""
+    line = request_line(status, order.number, total, missing, when)
+    return TakenOrder(line, order.id, status)
 
 
 async def order_in_progress(scope: TenantScope, conversation_id: UUID) -> OrderInProgress | None:
@@ -145,7 +169,13 @@ async def order_in_progress(scope: TenantScope, conversation_id: UUID) -> OrderI
         total_minor=order.total_minor,
         currency=order.currency,
         requested_at=order.requested_at,
-        missing=tuple(missing_fields(await required_fields(scope), details)) if draft else (),
+        missing=tuple(
+            missing_fields(
+                await required_fields(scope), details, has_time=order.requested_at is not None
+            )
+        )
+        if draft
+        else (),
     )
 
 

@@ -11,6 +11,8 @@ from b2a.orders.rules import OrderStatus, decision_message
 from b2a.orders.tables import Order
 from b2a.outbox.queueing import Draft, Sender, WindowClosed, store_outbound
 from b2a.tenants.actor import Actor
+from b2a.tenants.hours import spoken
+from b2a.tenants.locale import business_zone
 from b2a.tenants.scope import TenantScope
 
 SYSTEM = Sender(Author.SYSTEM)
@@ -28,7 +30,10 @@ async def tell_customer(
     (``Order.notice``) and as an internal note in the conversation, so staff
     can reach the customer another way; the decision stands either way.
     """
-    text = decision_message(status, order.number, format_price(order.total_minor, order.currency))
+    at = order.requested_at
+    when = spoken(at, (await business_zone(scope.tenant_id)).key) if at else ""
+    total = format_price(order.total_minor, order.currency)
+    text = decision_message(status, order.number, total, when)
     reason, message_id = "", None
     if text is not None and order.conversation is None:
         reason = "the order has no conversation left to write in."

@@ -10,7 +10,7 @@ from b2a.catalog.money import format_price
 from b2a.db.columns import json_value
 from b2a.db.keyset import DEFAULT_LIMIT, after, checked_limit, page_of
 from b2a.errors import NotFound
-from b2a.orders.rules import OrderStatus, missing_fields
+from b2a.orders.rules import TIME, OrdersNeed, OrderStatus, missing_fields
 from b2a.orders.schemas import (
     OrderCustomer,
     OrderItemOut,
@@ -22,8 +22,10 @@ from b2a.orders.schemas import (
 from b2a.orders.tables import Order, OrderItem, OrderStatusChange
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
 
-DEFAULT_REQUIRED = ("name", "phone", "address")
+DEFAULT_REQUIRED = ("name", "phone")
+_BY_NEED = {OrdersNeed.ADDRESS: ("address",), OrdersNeed.TIME: (TIME,), OrdersNeed.NONE: ()}
 _CUSTOMER: Any = Order.customer
 _COLUMNS = (
     *Order.all_columns(),
@@ -33,11 +35,27 @@ _COLUMNS = (
 
 
 async def required_fields(scope: TenantScope) -> tuple[str, ...]:
-    """The customer details an order request needs (``AssistantConfig.required_order_fields``)."""
+    """What an order request needs before the team can decide on it.
+
+    The customer details the assistant settings tick (name, phone, email:
+    ``AssistantConfig.required_order_fields``), then what the catalogue's
+    orders are for (``Tenant.orders_need``): "address" for deliveries, "time"
+    for appointments. An "address" still stored among the ticked fields (from
+    before the catalogue chose) is not a choice there any more and is ignored.
+    """
     rows = await scope.select(AssistantConfig, AssistantConfig.required_order_fields)
-    if not rows:
-        return DEFAULT_REQUIRED
-    return tuple(str(f) for f in json_value(rows[0]["required_order_fields"]) or ())
+    ticked = (
+        tuple(str(f) for f in json_value(rows[0]["required_order_fields"]) or ())
+        if rows
+        else DEFAULT_REQUIRED
+    )
+    return (*(f for f in ticked if f not in ("address", TIME)), *_BY_NEED[await orders_need(scope)])
+
+
+async def orders_need(scope: TenantScope) -> OrdersNeed:
+    """What the business's orders are for: a delivery address, a time, or neither."""
+    row = await Tenant.select(Tenant.orders_need).where(Tenant.id == scope.tenant_id).first()
+    return OrdersNeed(row["orders_need"]) if row else OrdersNeed.ADDRESS
 
 
 def _customer(row: dict[str, Any]) -> OrderCustomer:
@@ -56,6 +74,7 @@ def _summary(row: dict[str, Any]) -> OrderSummary:
         total=format_price(row["total_minor"], row["currency"]),
         created_by_ai=row["created_by_ai"],
         flagged=bool(json_value(row["flags"])),
+        requested_at=row["requested_at"],
         created_at=row["created_at"],
     )
 
@@ -73,7 +92,13 @@ async def get_order(actor: Actor, order_id: UUID) -> OrderOut:
     row = rows[0]
     details = {str(k): str(v) for k, v in (json_value(row["details"]) or {}).items()}
     draft = row["status"] == OrderStatus.DRAFT
-    missing = missing_fields(await required_fields(scope), details) if draft else []
+    missing = (
+        missing_fields(
+            await required_fields(scope), details, has_time=row["requested_at"] is not None
+        )
+        if draft
+        else []
+    )
     summary = _summary(row)
     return OrderOut(
         id=summary.id,
@@ -86,6 +111,7 @@ async def get_order(actor: Actor, order_id: UUID) -> OrderOut:
         total=summary.total,
         items=await _items(scope, order_id),
         details=details,
+        requested_at=row["requested_at"],
         missing_fields=missing,
         created_by_ai=summary.created_by_ai,
         decision_note=row["decision_note"],
@@ -137,8 +163,9 @@ async def list_orders(
     status: OrderStatus | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
+    conversation_id: UUID | None = None,
 ) -> OrderPage:
-    """Orders newest first, one keyset page at a time; ``status`` narrows them.
+    """Orders newest first, one keyset page at a time; ``status`` or a conversation narrows them.
 
     Raises:
         Invalid: a cursor this server did not hand out, or a limit outside 1-100.
@@ -147,6 +174,8 @@ async def list_orders(
     query = actor.scope.select(Order, *_COLUMNS)
     if status is not None:
         query = query.where(Order.status == status)
+    if conversation_id is not None:
+        query = query.where(Order.conversation == conversation_id)
     if cursor:
         query = query.where(after(Order.created_at, Order.id, cursor))
     rows = await (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 from b2a.assistant.context import known_fields
@@ -35,6 +36,8 @@ from b2a.orders.service._pricing import (
 from b2a.orders.service._read import get_order, required_fields
 from b2a.orders.tables import Order
 from b2a.tenants.actor import Actor
+from b2a.tenants.hours import opening_days, outside_hours
+from b2a.tenants.locale import business_zone
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
 
@@ -72,8 +75,30 @@ def clean_details(raw: Mapping[str, str], *, strict: bool = True) -> dict[str, s
     return cleaned
 
 
-def _status(required: tuple[str, ...], details: Mapping[str, str]) -> OrderStatus:
-    return OrderStatus.DRAFT if missing_fields(required, details) else OrderStatus.PENDING_APPROVAL
+def _status(
+    required: tuple[str, ...], details: Mapping[str, str], requested_at: datetime | None
+) -> OrderStatus:
+    missing = missing_fields(required, details, has_time=requested_at is not None)
+    return OrderStatus.DRAFT if missing else OrderStatus.PENDING_APPROVAL
+
+
+async def checked_time(scope: TenantScope, at: datetime) -> datetime:
+    """A requested time as stored (UTC), once it is known to fall inside the opening hours.
+
+    Raises:
+        Invalid: a time without its offset, or one outside that day's hours
+            (the message names them).
+    """
+    if at.tzinfo is None:
+        raise Invalid(
+            "a time needs its offset (2026-12-08T17:00:00+05:00, or Z for UTC).",
+            field="requested_at",
+        )
+    zone = await business_zone(scope.tenant_id)
+    outside = outside_hours(await opening_days(scope), zone.key, at)
+    if outside:
+        raise Invalid(outside, field="requested_at")
+    return at.astimezone(UTC)
 
 
 async def open_request(
@@ -84,6 +109,7 @@ async def open_request(
     given: Mapping[str, str],
     *,
     by_ai: bool,
+    requested_at: datetime | None = None,
 ) -> Order:
     """Write a new order request; call inside ``atomic()``.
 
@@ -92,7 +118,9 @@ async def open_request(
         Invalid: an inactive service, a bad quantity, mixed currencies.
     """
     lines, currency = await price_lines(scope, wanted)
-    return await write_request(scope, actor, conversation, lines, currency, given, by_ai=by_ai)
+    return await write_request(
+        scope, actor, conversation, lines, currency, given, by_ai=by_ai, requested_at=requested_at
+    )
 
 
 async def write_request(
@@ -106,14 +134,16 @@ async def write_request(
     by_ai: bool = False,
     flags: Sequence[str] = (),
     source_message: UUID | None = None,
+    requested_at: datetime | None = None,
 ) -> Order:
     """Write an order request of lines already priced; call inside ``atomic()``.
 
     ``flags`` are what the team must check before deciding (a cart's unknown
-    items or prices); ``source_message`` is the cart message it was made from.
+    items or prices); ``source_message`` is the cart message it was made from;
+    ``requested_at`` a time already checked (``checked_time``).
     """
     details = {**await known_fields(scope, conversation.customer), **given}
-    status = _status(await required_fields(scope), details)
+    status = _status(await required_fields(scope), details, requested_at)
     order = scope.new(
         Order,
         number=await next_number(scope),
@@ -123,6 +153,7 @@ async def write_request(
         total_minor=order_total(lines),
         currency=currency,
         details=details,
+        requested_at=requested_at,
         created_by_ai=by_ai,
         flags=list(flags),
         source_message=source_message,
@@ -141,11 +172,13 @@ async def amend_draft(
     order: Order,
     wanted: Mapping[UUID, int],
     given: Mapping[str, str],
+    requested_at: datetime | None = None,
 ) -> Order | None:
-    """Add services and details to a DRAFT; None when it stopped being one meanwhile.
+    """Add services, details and a time to a DRAFT; None when it stopped being one meanwhile.
 
     A service named again takes its new quantity; only new or changed lines are
-    priced (one query), the others keep their price. Call inside ``atomic()``.
+    priced (one query), the others keep their price; a ``requested_at``
+    (already checked) replaces the one asked before. Call inside ``atomic()``.
 
     Raises:
         NotFound: a service is not this tenant's.
@@ -162,11 +195,18 @@ async def amend_draft(
         **(json_value(order.details) or {}),
         **given,
     }
-    status = _status(await required_fields(scope), details)
+    at = requested_at or order.requested_at
+    status = _status(await required_fields(scope), details, at)
     total = order_total(lines.values())
     moved = (
         await scope.update(
-            Order, {Order.status: status, Order.total_minor: total, Order.details: details}
+            Order,
+            {
+                Order.status: status,
+                Order.total_minor: total,
+                Order.details: details,
+                Order.requested_at: at,
+            },
         )
         .where((Order.id == order.id) & (Order.status == OrderStatus.DRAFT))
         .returning(Order.id)
@@ -175,6 +215,7 @@ async def amend_draft(
         return None
     await save_lines(scope, order.id, fresh)
     order.status, order.total_minor, order.details = status, total, details
+    order.requested_at = at
     if status is OrderStatus.PENDING_APPROVAL:
         await record_change(scope, actor, order, OrderStatus.DRAFT, status)
     return order
@@ -198,28 +239,38 @@ async def create_order(actor: Actor, data: OrderCreate) -> OrderOut:
     conversation = await scope.get(Conversation, data.conversation_id)
     wanted = wanted_items([(item.service_id, item.quantity) for item in data.items])
     given = clean_details(data.details)
+    at = await checked_time(scope, data.requested_at) if data.requested_at else None
     async with atomic():
-        order = await open_request(scope, actor, conversation, wanted, given, by_ai=False)
+        order = await open_request(
+            scope, actor, conversation, wanted, given, by_ai=False, requested_at=at
+        )
     return await get_order(actor, order.id)
 
 
-async def add_details(actor: Actor, order_id: UUID, details: Mapping[str, str]) -> OrderOut:
-    """Staff add details to a DRAFT; complete, it moves to PENDING_APPROVAL.
+async def add_details(
+    actor: Actor,
+    order_id: UUID,
+    details: Mapping[str, str],
+    *,
+    requested_at: datetime | None = None,
+) -> OrderOut:
+    """Staff add details or the requested time to a DRAFT; complete, it moves to PENDING_APPROVAL.
 
     Raises:
         Forbidden: the actor is not STAFF or TENANT_ADMIN.
         NotFound: the order is not this tenant's.
-        Invalid: a bad detail (``field`` says which).
+        Invalid: a bad detail, or a time outside the opening hours (``field`` says which).
         Conflict: the order is no longer a DRAFT (``ORDER_LOCKED``).
     """
     actor.require(Role.STAFF, Role.TENANT_ADMIN)
     scope = actor.scope
     given = clean_details(details)
+    at = await checked_time(scope, requested_at) if requested_at else None
     async with atomic():
         order = await scope.get(Order, order_id)
         amended = None
         if order.status == OrderStatus.DRAFT:
-            amended = await amend_draft(scope, actor, order, {}, given)
+            amended = await amend_draft(scope, actor, order, {}, given, at)
         if amended is None:
             raise Conflict(
                 f"order #{order.number} is no longer a DRAFT; its details no longer change.",

@@ -20,7 +20,7 @@ from b2a.server.api.admin_users import AdminUserController
 from b2a.server.api.analytics import get_analytics, get_dashboard
 from b2a.server.api.billing import BillingController
 from b2a.server.api.canned import CannedReplyController
-from b2a.server.api.catalog import FaqController, ServiceController
+from b2a.server.api.catalog import FaqController, OrdersNeedController, ServiceController
 from b2a.server.api.conversations import ConversationController
 from b2a.server.api.customers import ContactCardController, CustomerController
 from b2a.server.api.events import stream_events
@@ -69,6 +69,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
             WhatsAppCloudController,
             BillingController,
             ServiceController,
+            OrdersNeedController,
             FaqController,
             OrderController,
             download_media,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import UploadFile
 from litestar.params import Parameter
 
@@ -22,6 +22,8 @@ from b2a.catalog.schemas import (
     ServiceUpdate,
 )
 from b2a.errors import Invalid
+from b2a.orders import service as orders
+from b2a.orders.schemas import OrdersNeedIn, OrdersNeedOut
 from b2a.server.auth import TENANT_ADMINS
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
@@ -155,3 +157,21 @@ class FaqController(Controller):
     async def reorder_faq(self, actor: Actor, data: ReorderIn) -> list[FaqOut]:
         """The listed ids first, in this order; the rest after them."""
         return await catalog.reorder_faq(actor, data.ids)
+
+
+class OrdersNeedController(Controller):
+    """What the catalogue's order requests need: an address, a time, or neither."""
+
+    path = "/catalog/orders-need"
+    opt = {"area": Area.CATALOG}
+    tags = ["catalogue"]
+
+    @get("/", summary="What order requests need")
+    async def read_orders_need(self, actor: Actor) -> OrdersNeedOut:
+        """``address`` (deliveries), ``time`` (appointments) or ``none``."""
+        return await orders.read_orders_need(actor)
+
+    @put("/", summary="Choose what order requests need (tenant admins)", opt=TENANT_ADMINS)
+    async def set_orders_need(self, actor: Actor, data: OrdersNeedIn) -> OrdersNeedOut:
+        """The next customer message obeys; the change is in the audit log."""
+        return await orders.set_orders_need(actor, data.orders_need)

@@ -49,12 +49,17 @@ class OrderController(Controller):
         await announce(state, actor, UPDATED, order_id=out.id, status=out.status)
         return out
 
-    @patch("/{order_id:uuid}", summary="Add details to a DRAFT")
+    @patch("/{order_id:uuid}", summary="Add details or the requested time to a DRAFT")
     async def add_details(
         self, actor: Actor, state: State, order_id: UUID, data: OrderDetailsIn
     ) -> OrderOut:
-        """Complete, it moves to PENDING_APPROVAL; 409 ORDER_LOCKED once it is not a DRAFT."""
-        out = await orders.add_details(actor, order_id, data.details)
+        """Complete, it moves to PENDING_APPROVAL; 409 ORDER_LOCKED once it is not a DRAFT.
+
+        A ``requested_at`` outside the opening hours is refused (422, naming that day's hours).
+        """
+        out = await orders.add_details(
+            actor, order_id, data.details, requested_at=data.requested_at
+        )
         await announce(state, actor, UPDATED, order_id=out.id, status=out.status)
         return out
 

@@ -19,6 +19,8 @@ from b2a.catalog import service as catalog
 from b2a.catalog import transfer
 from b2a.catalog.schemas import FaqIn, FaqUpdate, ServiceIn, ServiceUpdate
 from b2a.errors import B2AError, Invalid
+from b2a.orders import service as orders
+from b2a.orders.rules import OrdersNeed
 from b2a.server.api.catalog import MULTIPART_SLACK, uploaded_csv
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
@@ -33,6 +35,11 @@ PAGE = "/app/services"
 TEMPLATE = "catalog/index.html"
 SERVICE_TEMPLATE = "catalog/service.html"
 FAQ_TEMPLATE = "catalog/faq.html"
+NEEDS = (
+    (OrdersNeed.ADDRESS.value, "Delivery — we need an address"),
+    (OrdersNeed.TIME.value, "Appointments — we need a time"),
+    (OrdersNeed.NONE.value, "Neither"),
+)
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
@@ -76,6 +83,8 @@ async def _context(request: AnyRequest, **overrides: Any) -> dict[str, Any]:
         "service_values": {"is_active": True},
         "faq_values": {"is_active": True},
         "currency": await currency_of(actor.scope.tenant_id),
+        "orders_need": (await orders.read_orders_need(actor)).orders_need.value,
+        "needs": NEEDS,
     }
     return {**context, **overrides}
 
@@ -274,6 +283,21 @@ async def delete_faq(request: AnyRequest, entry_id: UUID) -> Response[Any]:
     return redirect(request, f"{PAGE}#faq")
 
 
+@post(f"{PAGE}/orders-need", opt=WRITE)
+async def save_orders_need(request: AnyRequest) -> Response[Any]:
+    """What order requests need: an address (delivery), a time (appointments) or neither."""
+    raw = (await form_data(request)).get("orders_need", "")
+    try:
+        if raw not in {need.value for need in OrdersNeed}:
+            raise Invalid("choose delivery, appointments or neither.", field="orders_need")
+        chosen = await orders.set_orders_need(await current_actor(request), OrdersNeed(raw))
+    except B2AError as exc:
+        return await form_error(request, TEMPLATE, exc, **await _context(request))
+    words = dict(NEEDS)[chosen.orders_need.value]
+    await flash(request, f"Orders are for: {words}.")
+    return redirect(request, f"{PAGE}#orders-need")
+
+
 HANDLERS = [
     services_page,
     add_service,
@@ -286,4 +310,5 @@ HANDLERS = [
     faq_page,
     save_faq,
     delete_faq,
+    save_orders_need,
 ]

@@ -23,6 +23,7 @@ from b2a.errors import B2AError, Invalid
 from b2a.inbox import actions, canned, labels, queries, views
 from b2a.inbox.queries import ConversationFilter
 from b2a.inbox.rules import ConversationStatus, Owner
+from b2a.orders import service as orders
 from b2a.outbox.queueing import Draft
 from b2a.server.api._common import announce, media_root
 from b2a.server.csrf import csrf_token
@@ -100,7 +101,12 @@ async def _read(request: AnyRequest, actor: Actor, conversation_id: UUID) -> vie
 async def _inbox_page(request: AnyRequest, conversation_id: UUID | None = None) -> dict[str, Any]:
     actor = await current_actor(request)
     thread = await _read(request, actor, conversation_id) if conversation_id else None
-    return {**await _list_context(request, actor), "thread": thread}
+    asked = (
+        (await orders.list_orders(actor, conversation_id=conversation_id, limit=5)).items
+        if conversation_id
+        else []
+    )
+    return {**await _list_context(request, actor), "thread": thread, "orders": asked}
 
 
 @get(PAGE, opt=INBOX, name="inbox")

@@ -9,8 +9,10 @@ lines, total, the customer's details and history, and offers only the moves
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 
@@ -20,7 +22,14 @@ from b2a.orders.rules import TRANSITIONS, OrderStatus
 from b2a.orders.schemas import OrderOut, OrderSummary
 from b2a.server.api._common import announce
 from b2a.server.flash import flash
-from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
+from b2a.server.web._pages import (
+    current_actor,
+    form_data,
+    form_error,
+    page,
+    reader_zone,
+    redirect,
+)
 from b2a.tenants.rules import Area
 
 AnyRequest = Request[Any, Any, Any]
@@ -93,7 +102,12 @@ async def order_page(request: AnyRequest, order_id: UUID) -> Response[Any]:
 
 @post(f"{PAGE}/{{order_id:uuid}}/{{action:str}}", opt=ORDERS)
 async def decide(request: AnyRequest, order_id: UUID, action: str) -> Response[Any]:
-    """Approve, reject (a note is required), complete or cancel; the customer is told."""
+    """Approve, reject (a note is required), complete or cancel; the customer is told.
+
+    ``time`` sets the time a DRAFT is asked for (typed in the business's zone).
+    """
+    if action == "time":
+        return await _set_time(request, order_id)
     move = _MOVES.get(action)
     values = await form_data(request)
     actor = await current_actor(request)
@@ -111,3 +125,26 @@ async def decide(request: AnyRequest, order_id: UUID, action: str) -> Response[A
 
 
 HANDLERS = [orders_page, order_page, decide]
+
+
+async def _set_time(request: AnyRequest, order_id: UUID) -> Response[Any]:
+    """The time a DRAFT is for, as typed in the business's zone; outside the hours it says why."""
+    values = await form_data(request)
+    actor = await current_actor(request)
+    try:
+        at = _typed_time(values.get("requested_at", ""), await reader_zone(request))
+        out = await orders.add_details(actor, order_id, {}, requested_at=at)
+    except B2AError as exc:
+        context = await _order_context(request, order_id, values=values)
+        return await form_error(request, ORDER_TEMPLATE, exc, **context)
+    await announce(request.app.state, actor, "order.updated", order_id=out.id, status=out.status)
+    await flash(request, f"Order #{out.number} is for the time you set.")
+    return redirect(request, f"{PAGE}/{out.id}#time")
+
+
+def _typed_time(raw: str, zone: ZoneInfo) -> datetime:
+    """``2026-12-08T17:00`` from a datetime-local field, read on the business's wall clock."""
+    try:
+        return datetime.fromisoformat(raw.strip()).replace(tzinfo=zone)
+    except ValueError:
+        raise Invalid("type a date and a time.", field="requested_at") from None

@@ -33,7 +33,7 @@ async def test_assistant_settings_start_at_the_defaults_and_change_field_by_fiel
     h = tokens.acme_owner
     defaults = (await client.get(ASSISTANT, headers=h)).json()
     assert defaults["enabled"] is True and defaults["threshold"] == 0.85
-    assert defaults["required_order_fields"] == ["name", "phone", "address"]
+    assert defaults["required_order_fields"] == ["name", "phone"]
 
     changed = await client.patch(
         ASSISTANT,
@@ -41,7 +41,7 @@ async def test_assistant_settings_start_at_the_defaults_and_change_field_by_fiel
             "threshold": 0.9,
             "prohibited_phrases": ["  free   delivery ", "Free delivery", "guaranteed"],
             "intent_keywords": {"order": ["Bhej do", "bhej do"]},
-            "required_order_fields": ["address", "name"],
+            "required_order_fields": ["email", "name"],
         },
         headers=h,
     )
@@ -51,7 +51,7 @@ async def test_assistant_settings_start_at_the_defaults_and_change_field_by_fiel
     assert body["threshold"] == 0.9 and body["fallback_text"] == defaults["fallback_text"]
     assert body["prohibited_phrases"] == ["free delivery", "guaranteed"]
     assert body["intent_keywords"] == {"order": ["bhej do"]}
-    assert body["required_order_fields"] == ["name", "address"]
+    assert body["required_order_fields"] == ["name", "email"]
     assert (await client.get(ASSISTANT, headers=tokens.globex_owner)).json()["threshold"] == 0.85
 
 
@@ -62,6 +62,7 @@ async def test_wrong_assistant_settings_name_the_field(client, tokens):
         ({"fallback_text": "   "}, "fallback_text"),
         ({"intent_keywords": {"discount": ["sasta"]}}, "intent_keywords"),
         ({"required_order_fields": ["cnic"]}, "required_order_fields"),
+        ({"required_order_fields": ["address"]}, "required_order_fields"),
         ({"prohibited_phrases": ["- - -"]}, "prohibited_phrases"),
     ):
         response = await client.patch(ASSISTANT, json=body, headers=h)

@@ -3,6 +3,9 @@
 from b2a.catalog import service as catalog
 from b2a.catalog.schemas import FaqIn, ServiceIn
 from b2a.catalog.tables import FaqEntry, Service
+from b2a.orders import service as orders
+from b2a.orders.rules import OrdersNeed
+from b2a.tenants.scope import TenantScope
 from tests.conftest import PASSWORD
 
 SERVICE = {
@@ -109,6 +112,31 @@ async def test_another_tenants_service_and_faq_answer_404(browser, cast):
     assert (await browser.post(f"/app/services/{service.id}", SERVICE)).status_code == 404
     assert (await browser.post(f"/app/faq/{entry.id}/delete", {})).status_code == 404
     assert await FaqEntry.count() == 1
+
+
+async def test_an_admin_chooses_what_orders_need_and_staff_only_read_it(browser, cast):
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    page = await browser.get("/app/services")
+    assert 'value="address" checked' in page.text and "Appointments — we need a time" in page.text
+    wrong = await browser.post("/app/services/orders-need", {"orders_need": "car"})
+    assert wrong.status_code == 422 and "choose delivery, appointments or neither" in wrong.text
+    chosen = await browser.post("/app/services/orders-need", {"orders_need": "time"})
+    assert chosen.status_code == 303
+    assert 'value="time" checked' in (await browser.get("/app/services")).text
+    assert await orders.required_fields(TenantScope(cast.acme_owner.tenant_id)) == (
+        "name",
+        "phone",
+        "time",
+    )
+
+
+async def test_staff_read_what_orders_need_but_cannot_choose_it(browser, cast):
+    await orders.set_orders_need(cast.acme_owner.actor, OrdersNeed.TIME)
+    await browser.log_in(cast.acme_agent.email, PASSWORD)
+    read = await browser.get("/app/services")
+    assert "Orders are for: Appointments — we need a time." in read.text
+    refused = await browser.post("/app/services/orders-need", {"orders_need": "none"})
+    assert refused.status_code == 403
 
 
 async def test_a_duration_is_typed_in_minutes_and_listed_as_people_read_it(browser, cast):

@@ -1,11 +1,15 @@
 """The orders pages: pending requests first, only the moves the state machine allows, 404s."""
 
+from datetime import UTC, datetime
+
 from b2a.catalog import service as catalog
 from b2a.catalog.schemas import ServiceIn
 from b2a.inbox.rules import Author
 from b2a.inbox.tables import Message
 from b2a.orders import service as orders
+from b2a.orders.rules import OrdersNeed
 from b2a.orders.schemas import OrderCreate, OrderItemIn
+from b2a.tenants.profile import DayHours, ProfileIn, set_working_hours, update_profile
 from b2a.tenants.scope import TenantScope
 from tests.conftest import PASSWORD
 from tests.http.api.conftest import sandbox_channel, seed_conversation
@@ -81,3 +85,34 @@ async def test_another_tenants_order_answers_404(browser, cast):
     await browser.get("/app/orders")
     assert (await browser.post(f"/app/orders/{order.id}/approve", {})).status_code == 404
     assert (await orders.get_order(cast.globex_owner.actor, order.id)).status == "PENDING_APPROVAL"
+
+
+async def test_staff_set_a_drafts_time_on_its_page_inside_the_hours_in_the_business_zone(
+    browser, cast
+):
+    owner = cast.acme_owner
+    await orders.set_orders_need(owner.actor, OrdersNeed.TIME)
+    await update_profile(owner.actor, ProfileIn(time_zone="Asia/Karachi"))
+    await set_working_hours(owner.actor, [DayHours(d, "10:00", "20:00") for d in range(6)])
+    draft = await make_order(owner, address="")
+    await browser.log_in(cast.acme_agent.email, PASSWORD)
+    page = await browser.get(f"/app/orders/{draft.id}")
+    assert "No time yet" in page.text and 'type="datetime-local"' in page.text
+
+    sunday = await browser.post(
+        f"/app/orders/{draft.id}/time", {"requested_at": "2030-01-06T12:00"}
+    )
+    assert sunday.status_code == 422
+    assert "we are closed on Sundays" in sunday.text
+    late = await browser.post(f"/app/orders/{draft.id}/time", {"requested_at": "2030-01-08T21:00"})
+    assert late.status_code == 422 and "Tuesday 10:00–20:00" in late.text
+
+    saved = await browser.post(f"/app/orders/{draft.id}/time", {"requested_at": "2030-01-08T17:00"})
+    assert saved.status_code == 303
+    shown = await browser.get(f"/app/orders/{draft.id}")
+    assert "Tuesday 08 January 2030 at 17:00 PKT" in shown.text
+    assert "pending approval" in shown.text
+    stored = await orders.get_order(owner.actor, draft.id)
+    assert stored.requested_at == datetime(2030, 1, 8, 12, 0, tzinfo=UTC)
+    listed = await browser.get("/app/orders")
+    assert "Tue 08 Jan 2030 17:00 PKT" in listed.text

@@ -1,0 +1,161 @@
+"""The offline assistant books a time and fills the order's slots from natural answers."""
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from b2a.assistant.catalog_provider import answer
+from b2a.assistant.shapes import (
+    AssistantRequest,
+    CatalogView,
+    FaqItem,
+    Intent,
+    OrderInProgress,
+    OrderLine,
+    Turn,
+)
+from b2a.tenants.hours import Day, describe
+from tests.unit.assistant.conftest import item
+
+KARACHI = "Asia/Karachi"
+ZONE = ZoneInfo(KARACHI)
+# Monday 7 December 2026, 11:00 in Lahore.
+NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+OPENING = (*(Day(d, time(10), time(20)) for d in range(6)), Day(6, time(10), time(20), True))
+MANICURE = item("Manicure", 120000)
+SALON = CatalogView("Glow Salon", services=(MANICURE, item("Haircut", 150000)))
+ASKED_TIME = (
+    "Noted:\nManicure, quantity 1: PKR 1,200 each\nYour request goes to our team for approval.\n"
+    "What time tomorrow? We are open 10:00–20:00.\n"
+    "Order request #12: PKR 1,200 in total, waiting for your preferred time and name."
+)
+BOOK = "I want to book a manicure tomorrow"
+
+
+def salon(message, *, history=(), order=None, required=("name", "time"), known=None):
+    return answer(
+        AssistantRequest(
+            SALON,
+            message,
+            history=tuple(history),
+            known_fields=known or {},
+            required_fields=required,
+            hours=describe(OPENING),
+            now=NOW,
+            time_zone=KARACHI,
+            opening=OPENING,
+            orders_need="time",
+            order=order,
+        )
+    )
+
+
+def draft(missing, requested_at=None):
+    line = OrderLine(MANICURE.id, "Manicure", 1, 120000)
+    return OrderInProgress(12, "DRAFT", (line,), 120000, "PKR", requested_at, tuple(missing))
+
+
+def local(day, hour):
+    return datetime(2026, 12, day, hour, 0, tzinfo=ZONE)
+
+
+def test_a_booking_for_tomorrow_keeps_the_day_and_asks_the_time_inside_its_hours():
+    reply = salon(BOOK)
+    assert reply.intent is Intent.ORDER and reply.items[0].service_id == MANICURE.id
+    assert reply.requested_at is None
+    assert reply.text.endswith("What time tomorrow? We are open 10:00–20:00.")
+
+
+def test_a_bare_hour_on_the_day_said_before_is_stored_and_the_rest_asked_in_one_question():
+    history = [Turn(True, BOOK), Turn(False, ASKED_TIME)]
+    reply = salon("5 baje", history=history, order=draft(["time", "name"]))
+    assert reply.intent is Intent.DETAILS and reply.confidence >= 0.85
+    assert reply.requested_at == local(8, 17)
+    assert reply.text == "17:00 tomorrow works. Please share your name."
+
+
+def test_a_time_outside_that_days_hours_is_refused_with_them_and_asked_again():
+    history = [Turn(True, BOOK), Turn(False, ASKED_TIME)]
+    reply = salon("raat 9 baje", history=history, order=draft(["time", "name"]))
+    assert reply.requested_at is None
+    assert "outside our opening hours: Tuesday 10:00–20:00" in reply.text
+    assert reply.text.endswith("What time tomorrow? We are open 10:00–20:00.")
+
+
+def test_a_closed_day_asks_for_another_day():
+    reply = salon("I want to book a manicure on Sunday")
+    assert reply.requested_at is None
+    assert "We are closed on Sundays. Which other day suits you?" in reply.text
+
+
+def test_a_day_and_time_said_at_once_is_taken_with_the_order():
+    reply = salon("manicure book kar do kal 5 baje")
+    assert reply.intent is Intent.ORDER
+    assert reply.requested_at == local(8, 17)
+    assert reply.text.endswith("17:00 tomorrow works. Please share your name.")
+
+
+def test_a_bare_name_answers_the_name_asked_for():
+    asked = (
+        "17:00 tomorrow works. Please share your name.\nOrder request #12: waiting for your name."
+    )
+    history = [Turn(True, BOOK), Turn(False, ASKED_TIME), Turn(True, "5 baje"), Turn(False, asked)]
+    reply = salon("Sana Tariq", history=history, order=draft(["name"], local(8, 17)))
+    assert reply.intent is Intent.DETAILS and reply.confidence >= 0.85
+    assert reply.fields == {"name": "Sana Tariq"}
+    assert reply.text == "Thank you, Sana Tariq. That is everything we need."
+
+
+def test_several_answers_in_the_order_asked_and_an_address_said_in_roman_urdu():
+    asked = "Please share your name and address."
+    history = [Turn(True, "2 haircuts chahiye"), Turn(False, asked)]
+    order = draft(["name", "address"])
+    reply = salon("sana tariq, Gulberg mein", history=history, order=order, required=())
+    assert reply.fields == {"name": "Sana Tariq", "address": "Gulberg"}
+
+
+def test_a_short_reply_that_fits_nothing_gets_the_question_again_not_a_hand_off():
+    history = [Turn(True, BOOK), Turn(False, ASKED_TIME)]
+    reply = salon("hmm ok", history=history, order=draft(["time", "name"]))
+    assert reply.intent is Intent.DETAILS and reply.confidence >= 0.85
+    assert reply.text == "Sorry, I did not catch that. What time tomorrow? We are open 10:00–20:00."
+
+
+def test_a_question_or_a_person_asked_for_takes_its_usual_path():
+    history = [Turn(True, BOOK), Turn(False, ASKED_TIME)]
+    price = salon("haircut kitne ka hai?", history=history, order=draft(["time", "name"]))
+    assert price.intent is Intent.QUESTION and "PKR 1,500" in price.text
+    person = salon("I want to talk to a person", history=history, order=draft(["time"]))
+    assert person.intent is Intent.HUMAN
+
+
+def test_a_name_is_no_name_with_digits_or_filler():
+    asked = "Please share your name."
+    history = [Turn(True, BOOK), Turn(False, asked)]
+    for message in ("Room 5", "yes please"):
+        reply = salon(message, history=history, order=draft(["name"], local(8, 17)))
+        assert "name" not in reply.fields, message
+
+
+def test_more_services_while_details_are_asked_add_to_the_order_not_a_slot():
+    asked = "Please share your name."
+    history = [Turn(True, BOOK), Turn(False, asked)]
+    reply = salon("1 haircut bhi", history=history, order=draft(["name"], local(8, 17)))
+    assert reply.intent is Intent.ORDER and len(reply.items) == 1
+
+
+def test_a_question_the_faq_answers_mid_booking_is_answered_not_asked_again():
+    where = FaqItem(MANICURE.id, "Where are you?", "Shop 12, Main Boulevard, Gulberg, Lahore")
+    history = [Turn(True, BOOK), Turn(False, ASKED_TIME)]
+    request = AssistantRequest(
+        CatalogView("Glow Salon", SALON.services, (where,)),
+        "where are you?",
+        history=tuple(history),
+        required_fields=("name", "time"),
+        now=NOW,
+        time_zone=KARACHI,
+        opening=OPENING,
+        orders_need="time",
+        order=draft(["time", "name"]),
+    )
+    reply = answer(request)
+    assert "Main Boulevard" in reply.text and "did not catch" not in reply.text
