@@ -66,7 +66,7 @@ from b2a.orders.rules import (
     request_summary,
 )
 from b2a.orders.service._requests import clean_details
-from b2a.tenants.hours import humans_back, is_open
+from b2a.tenants.hours import humans_back, is_open, spoken
 from bench.assistant_businesses import DATA, Business
 
 CASES = DATA / "assistant_helpfulness.json"
@@ -371,7 +371,9 @@ class Conversation:
             (line.name, line.quantity, format_price(line.unit_price_minor, draft.currency))
             for line in draft.lines.values()
         ]
-        sentence = request_line(draft.status, draft.number, total, missing)
+        at = draft.requested_at
+        when = spoken(at, self.business.time_zone) if at else ""
+        sentence = request_line(draft.status, draft.number, total, missing, when)
         return request_summary(listed, sentence)
 
     def _kept_time(self, at: datetime | None) -> datetime | None:

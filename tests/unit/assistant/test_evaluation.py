@@ -147,7 +147,8 @@ async def test_a_booking_runs_as_the_products_turns_and_ends_pending_approval():
     assert dialogue.problems == ()
     assert dialogue.exchanges[-1].text.endswith(
         "In this request:\nManicure, quantity 1: PKR 1,200 each\n"
-        "Order request #1: PKR 1,200 in total, now waiting for our team's approval. "
+        "Order request #1: PKR 1,200 in total for Tuesday 8 December at 17:00, "
+        "now waiting for our team's approval. "
         "We will tell you here once they decide."
     )
     assert dialogue.order is not None and dialogue.order.details["name"] == "Sana Tariq"
