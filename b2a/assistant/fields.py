@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from b2a.assistant import text as t
+from b2a.assistant.when import time_spans
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d\s().-]{7,20}\d(?![\w])")
@@ -116,8 +117,12 @@ def extract_quantities(message: str) -> list[tuple[int, str]]:
     The words after the number (up to three, to the next "and"/"aur"/comma) are
     returned for the caller to match against the catalogue; a number word
     followed by a stopword ("do you …") is no quantity, nor is a phone number,
-    a time or a date ("0300 …", "5:30", "12/05").
+    a time or a date ("0300 …", "5:30", "12/05"): every number the time reader
+    takes as part of a day or clock ("kal 3 baje", "shaam 6", "at 11") is left
+    out before the quantities are read, and ends the words that follow a number.
     """
+    for start, end in sorted(time_spans(message), reverse=True):
+        message = f"{message[:start]} , {message[end:]}"
     tokens = _TOKEN.findall(t.fold(message))
     found: list[tuple[int, str]] = []
     for i, token in enumerate(tokens):

@@ -99,6 +99,26 @@ def find_time(
     return Asked(day, at, "", _words(message, spans))
 
 
+def time_spans(message: str) -> list[tuple[int, int]]:
+    """Where ``message`` says a day, a clock time or a moment, as offsets into ``message``.
+
+    For readers of other numbers (quantities): the 3 of "kal 3 baje" is read
+    here as a time, so it is never also "3 of something". The same readers as
+    ``find_time``; no clock or zone is needed to know where a time is said.
+    """
+    lowered = _lower(message)
+    text = NOWADAYS.sub(lambda m: " " * len(m.group()), lowered)
+    moment = IN_A_WHILE.search(text)
+    if moment:
+        text = blank(text, moment.span())
+    day_spec, text = read_day(text)
+    clock, text = read_clock(text)
+    if clock is None and day_spec is not None:
+        clock = hour_after_day(text, day_spec.span[1])
+    found = [moment.span()] if moment else []
+    return found + [s.span for s in (day_spec, clock) if s is not None]
+
+
 def _lower(message: str) -> str:
     """Lower case, one character for one character, so match offsets index ``message``."""
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in message)

@@ -70,3 +70,21 @@ def test_it_takes_nothing_that_was_not_clearly_given(text):
 )
 def test_quantities_come_with_the_words_that_follow_them(text, quantities):
     assert extract_quantities(text) == quantities
+
+
+@pytest.mark.parametrize(
+    ("text", "quantities"),
+    [
+        ("kal 3 baje beard trim book kar dein", []),
+        ("parson subah 11 baje bridal makeup ki booking karni hai", []),
+        ("kal raat 10 baje haircut", []),
+        ("theek hai kal 2 baje book kar do", []),
+        ("manicure aur pedicure dono kal shaam 6 baje", []),
+        ("2 haircuts at 5pm", [(2, "haircuts at")]),
+        ("2 facials tomorrow evening", [(2, "facials")]),
+        ("3 facials kal 5 baje", [(3, "facials")]),
+        ("12 dec ko 2 facial", [(2, "facial")]),
+    ],
+)
+def test_ISSUE_15_a_number_read_as_a_day_or_clock_time_is_no_quantity(text, quantities):
+    assert extract_quantities(text) == quantities
