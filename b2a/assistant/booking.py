@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_fields
-from b2a.assistant.intents import Detection
+from b2a.assistant.intents import Detection, keyword_words
 from b2a.assistant.shapes import AssistantRequest, Intent, ProviderReply
 from b2a.assistant.when import Asked, find_time
 from b2a.orders.rules import TIME, OrderStatus
@@ -61,10 +61,31 @@ class Step:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-def next_step(request: AssistantRequest, fields: dict[str, str]) -> Step:
-    """After an order or details: take the time the message says, then ask what is missing."""
-    needed = [f for f in _needed(request) if f not in fields]
+WHICH_SERVICE = "Which service would you like?"
+"""The question an order that names no service gets; the bare service answering it orders it."""
+
+
+def orders(request: AssistantRequest) -> bool:
+    """Whether a message that only names services ("haircut") orders them rather than asks.
+
+    It does when it answers "Which service would you like?", or, in a business
+    that books times, when it says the day or time wanted ("manicure aur
+    pedicure kal shaam 6 baje").
+    """
+    if WHICH_SERVICE in _last_said(request):
+        return True
     asked = _asked(request)
+    return request.orders_need == TIME and asked is not None and asked.at is not None
+
+
+def next_step(request: AssistantRequest, fields: dict[str, str]) -> Step:
+    """After an order or details: take the time the message says, then ask what is missing.
+
+    A new order request that says no time takes the one said just before
+    ("kal 12 baje ka appointment chahiye", then "haircut").
+    """
+    needed = [f for f in _needed(request) if f not in fields]
+    asked = _asked(request) or _said_before(request)
     at, day, said = None, _known_day(request, asked), ""
     if TIME in needed and asked is not None:
         at, said = _taken_time(request, asked, day)
@@ -91,12 +112,16 @@ def fill_slots(
     if services or order is None or order.status != OrderStatus.DRAFT or not order.missing:
         return None
     intent = detection.intent
-    if intent in (Intent.HUMAN, Intent.ORDER) or (
-        intent in (Intent.QUESTION, Intent.HOURS) and not detection.weak
+    asked = _asked(request)
+    bare = _bare_answers(request)
+    timed = TIME in order.missing and asked is not None and asked.at is not None
+    if (
+        (intent is Intent.HUMAN and not _a_name_not_a_person(request, bare))
+        or (intent is Intent.ORDER and not timed)
+        or (intent in (Intent.QUESTION, Intent.HOURS) and not detection.weak)
     ):
         return None
-    given = {**extract_fields(request.message), **_bare_answers(request)}
-    asked = _asked(request)
+    given = {**extract_fields(request.message), **bare}
     if not given and (asked is None or TIME not in order.missing):
         if faq or not _short(request.message) or not _last_said(request):
             return None
@@ -106,6 +131,21 @@ def fill_slots(
     thanks = _thanks(given)
     closing = step.text or "That is everything we need."
     return _reply(f"{thanks} {closing}".strip(), given, step.requested_at)
+
+
+def _a_name_not_a_person(request: AssistantRequest, bare: dict[str, str]) -> bool:
+    """A bare name answering "your name" whose later word only is a person word ("Sadia Malik").
+
+    "malik" (owner), "banda" … are surnames too; a name that starts with such
+    a word ("manager bulao") or holds two of them ("real person") still asks
+    for a person.
+    """
+    if "name" not in bare:
+        return False
+    said = keyword_words(request.keywords)
+    words = [t.canonical(w) for w in t.spellings(request.message)]
+    cues = [i for i, w in enumerate(words) if w in said]
+    return len(cues) == 1 and cues[0] > 0
 
 
 def _reply(text: str, fields: dict[str, str], at: datetime | None) -> ProviderReply:
@@ -126,6 +166,18 @@ def _asked(request: AssistantRequest) -> Asked | None:
     if request.now is None:
         return None
     return find_time(request.message, request.now, request.time_zone, request.opening)
+
+
+def _said_before(request: AssistantRequest) -> Asked | None:
+    """The clock time of the customer's previous message, when no order request is open yet."""
+    if request.order is not None or request.now is None:
+        return None
+    earlier = [turn.text for turn in request.history if turn.from_customer][-1:]
+    for text in earlier:
+        asked = find_time(text, request.now, request.time_zone, request.opening)
+        if asked is not None and asked.at is not None:
+            return asked
+    return None
 
 
 def _local(request: AssistantRequest, at: datetime) -> datetime:
@@ -251,10 +303,17 @@ def _fit(name: str, value: str) -> str:
 
 
 def _name(value: str) -> str:
-    """One to four words of letters, none of them filler ("ok", "yes"), capitalised."""
+    """One to four words of letters, none of them filler ("ok", "yes"), capitalised.
+
+    Typed capitalised, two or more words are a name even when the first one
+    is also a filler word ("Zara Ahmed"), never when another is ("Theek Hai").
+    """
     words = value.split()
-    plain = [w for w in words if _NAME_WORD.match(w) and t.canonical(w.lower()) not in t.FILLER]
-    if not 1 <= len(words) <= 4 or len(plain) != len(words):
+    if not 1 <= len(words) <= 4 or not all(_NAME_WORD.match(w) for w in words):
+        return ""
+    filler = [i for i, w in enumerate(words) if t.canonical(w.lower()) in t.FILLER]
+    capitalised = len(words) > 1 and all(w[:1].isupper() for w in words)
+    if filler and not (capitalised and filler == [0]):
         return ""
     return " ".join(w[:1].upper() + w[1:] for w in words)
 

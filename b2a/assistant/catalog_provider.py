@@ -86,9 +86,12 @@ def answer(request: AssistantRequest) -> ProviderReply:
     slots = booking.fill_slots(request, detection, services=bool(services), faq=bool(faq))
     if slots is not None:
         return slots
-    intent, certainty = _settle(request.catalog, detection, request.message, services, faq)
+    ordering = booking.orders(request)
+    intent, certainty = _settle(
+        request.catalog, detection, request.message, services, faq, ordering
+    )
     fields = detection.fields
-    if intent is Intent.QUESTION or detection.intent is Intent.UNKNOWN:
+    if intent is Intent.QUESTION or (detection.intent is Intent.UNKNOWN and not ordering):
         about = service_answers.answer(request, certainty, services, _faq_first(faq, services))
         if about is not None:
             return replace(about, fields=dict(fields))
@@ -117,12 +120,14 @@ def _settle(
     message: str,
     services: list[tuple[CatalogItem, float]],
     faq: faqs.FaqMatch | None,
+    ordering: bool,
 ) -> tuple[Intent, float]:
     """The intent, and how surely, once the catalogue has had its say.
 
     A message an FAQ entry answers surely is a question, unless it asks for a
     person or says outright it orders; a message that only names a service
-    ("facial", "3x banner") asks about it or orders it; a weak cue ("I need …")
+    ("facial", "3x banner") asks about it or orders it (``booking.orders``:
+    with a time wanted, or answering "which service?"); a weak cue ("I need …")
     that the catalogue backs is as good as a strong one; a vague "what …?" that
     names nothing we hold is not a question we can answer.
     """
@@ -131,7 +136,7 @@ def _settle(
     backed = bool(services or faq)
     if detection.intent is Intent.UNKNOWN and backed:
         counted = _quantities(catalog, message)
-        return (Intent.ORDER if counted else Intent.QUESTION), 0.9
+        return (Intent.ORDER if counted or ordering else Intent.QUESTION), 0.9
     if detection.weak and not backed and detection.intent is Intent.QUESTION:
         return Intent.UNKNOWN, 0.5
     if detection.weak and not backed and detection.fields:
@@ -240,7 +245,7 @@ def _order(
         if found.unknown:
             return _reply(Intent.ORDER, NOT_LISTED, 0.2, evidence=_best(found), fields=fields)
         names = _some_names(request.catalog, LISTED)
-        text = f"Happy to help! Which service would you like? We have {names}."
+        text = f"Happy to help! {booking.WHICH_SERVICE} We have {names}."
         return _reply(Intent.ORDER, text, min(certainty, 0.85), fields=fields)
     lines = [
         f"{item.name}, quantity {ref.quantity}: {_price(item)} each"

@@ -159,3 +159,49 @@ def test_a_question_the_faq_answers_mid_booking_is_answered_not_asked_again():
     )
     reply = answer(request)
     assert "Main Boulevard" in reply.text and "did not catch" not in reply.text
+
+
+NAME_ASKED = "11:00 on Wednesday 9 December works. Please share your name."
+
+
+def test_ISSUE_15_a_surname_that_is_a_word_for_the_owner_is_a_name_not_a_person_asked_for():
+    history = [Turn(True, BOOK), Turn(False, NAME_ASKED)]
+    reply = salon("Sadia Malik", history=history, order=draft(["name"], local(9, 11)))
+    assert reply.intent is Intent.DETAILS and reply.fields == {"name": "Sadia Malik"}
+    for message in ("malik se baat karao", "manager bulao", "real person"):
+        person = salon(message, history=history, order=draft(["name"], local(9, 11)))
+        assert person.intent is Intent.HUMAN, message
+
+
+def test_ISSUE_15_a_capitalised_name_may_hold_a_filler_word_but_not_only_filler():
+    history = [Turn(True, BOOK), Turn(False, NAME_ASKED)]
+    reply = salon("Zara Ahmed", history=history, order=draft(["name"], local(9, 11)))
+    assert reply.fields == {"name": "Zara Ahmed"}
+    reply = salon("Theek Hai", history=history, order=draft(["name"], local(9, 11)))
+    assert "name" not in reply.fields
+
+
+def test_ISSUE_15_an_order_cue_with_the_time_the_draft_waits_for_says_that_time():
+    history = [Turn(True, "kal raat 10 baje manicure"), Turn(False, ASKED_TIME)]
+    reply = salon("theek hai 7 baje kar dein", history=history, order=draft(["time", "name"]))
+    assert reply.intent is Intent.DETAILS and reply.confidence >= 0.85
+    assert reply.requested_at == local(8, 19) and not reply.items
+    assert reply.text == "19:00 tomorrow works. Please share your name."
+
+
+def test_ISSUE_15_services_and_a_time_wanted_are_an_order_in_a_business_that_books_times():
+    reply = salon("manicure aur haircut dono kal shaam 6 baje")
+    assert reply.intent is Intent.ORDER and len(reply.items) == 2
+    assert all(ref.quantity == 1 for ref in reply.items)
+    assert reply.requested_at == local(8, 18)
+
+
+def test_ISSUE_15_the_service_answering_which_service_is_ordered_for_the_time_said_before():
+    first = salon("kal 12 baje ka appointment chahiye")
+    assert first.intent is Intent.ORDER and "Which service would you like?" in first.text
+    history = [Turn(True, "kal 12 baje ka appointment chahiye"), Turn(False, first.text)]
+    reply = salon("haircut", history=history)
+    assert reply.intent is Intent.ORDER and reply.confidence >= 0.85
+    assert [ref.quantity for ref in reply.items] == [1]
+    assert reply.requested_at == local(8, 12)
+    assert reply.text.endswith("12:00 tomorrow works. Please share your name.")
