@@ -49,6 +49,12 @@ _PLACE_TAIL = re.compile(
     re.IGNORECASE,
 )
 _PARTS = re.compile(r"\s*[,;\n]\s*")
+_STREET = re.compile(
+    r"\b(?:house|h\s*no|flat|apartment|apt|plot|street|st|road|rd|lane|gali|block|phase|sector"
+    r"|town|colony|society|mohalla|floor|building|plaza|avenue)\b\.?\s*#?\s*\d",
+    re.IGNORECASE,
+)
+"""A numbered house, street or block: a reply with commas that is one address, not two answers."""
 
 
 @dataclass(frozen=True)
@@ -271,8 +277,10 @@ def _bare_answers(request: AssistantRequest) -> dict[str, str]:
     """Details given without a cue, read as the answer to the question just asked.
 
     "Sana Tariq" answers "Please share your name."; "Sana Tariq, Gulberg mein"
-    answers "… your name and address?". A part that does not fit its detail
-    (digits in a name, a question) makes the whole reply no answer.
+    answers "… your name and address?"; "House 12, Street 5, DHA Phase 6"
+    (a numbered house, street or block) is the address alone. A part that does
+    not fit its detail (digits in a name, a question) makes the whole reply no
+    answer.
     """
     wanted = _asked_fields(request)
     text = request.message.strip()
@@ -280,7 +288,8 @@ def _bare_answers(request: AssistantRequest) -> dict[str, str]:
         return {}
     parts = _PARTS.split(text) if len(wanted) > 1 else [text]
     if len(parts) != len(wanted):
-        return {}
+        whole = "address" in wanted and _STREET.search(text) and _fit("address", text)
+        return {"address": whole} if whole else {}
     found: dict[str, str] = {}
     for name, part in zip(wanted, parts, strict=True):
         value = _fit(name, part.strip(" .!"))

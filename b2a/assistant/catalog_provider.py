@@ -238,9 +238,17 @@ def _order(
     services: list[tuple[CatalogItem, float]],
     fields: dict[str, str],
 ) -> ProviderReply:
+    """The order request for the services named, else those the customer just asked about.
+
+    Services named only weakly ("join", in the Trial Lesson's description)
+    give way to the one asked about before, and any order cue then orders it
+    surely ("physics ki fees kitni hai", then "ok join karna hai").
+    """
     items, evidence = _order_items(request.catalog, request.message, services)
-    if not items:
-        items, evidence = _from_history(request.catalog, request.history, request.message)
+    if _matched(evidence) < LISTING:
+        earlier, before = _from_history(request.catalog, request.history, request.message)
+        if before > evidence:
+            items, evidence, certainty = earlier, before, max(certainty, 0.9)
     if not items:
         if found.unknown:
             return _reply(Intent.ORDER, NOT_LISTED, 0.2, evidence=_best(found), fields=fields)

@@ -109,6 +109,7 @@ WEAK: dict[Intent, tuple[str, ...]] = {
         "chahiye", "chahie", "chaiye", "chahye", "chahiyay", "want", "need", "would like",
         "id like", "lena hai", "lena", "karwana", "karwani", "krwana", "karwane", "banwana",
         "banwani", "kar do", "kar dein", "kardo", "de do", "de dein", "karna hai",
+        "bana do", "bana dein", "bana den", "banwa do", "banwa dein",
     ),
     Intent.HOURS: (
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",

@@ -205,3 +205,35 @@ def test_ISSUE_15_the_service_answering_which_service_is_ordered_for_the_time_sa
     assert [ref.quantity for ref in reply.items] == [1]
     assert reply.requested_at == local(8, 12)
     assert reply.text.endswith("12:00 tomorrow works. Please share your name.")
+
+
+def test_ISSUE_15_a_numbered_address_with_commas_answers_the_address_alone():
+    history = [Turn(True, "2 haircuts chahiye"), Turn(False, "Please share your name and address.")]
+    order = draft(["name", "address"])
+    text = "House 12, Street 5, DHA Phase 6 Karachi"
+    reply = salon(text, history=history, order=order, required=())
+    assert reply.intent is Intent.DETAILS and reply.confidence >= 0.85
+    assert reply.fields == {"address": text}
+    assert reply.text.endswith("Please share your name.")
+
+
+def test_ISSUE_15_an_order_cue_after_a_price_question_orders_the_service_just_asked_about():
+    history = [Turn(True, "manicure kitne ka hai"), Turn(False, "Manicure: PKR 1,200")]
+    reply = salon("ok 2 set bana dein", history=history)
+    assert reply.intent is Intent.ORDER and reply.confidence >= 0.85
+    assert [(ref.service_id, ref.quantity) for ref in reply.items] == [(MANICURE.id, 2)]
+
+
+def test_ISSUE_15_a_service_matched_only_by_an_order_word_gives_way_to_the_one_asked_about():
+    trial = item(
+        "Trial Lesson",
+        1250,
+        description="One lesson to meet the tutor before you join.",
+        currency="USD",
+    )
+    physics = item("A Level Physics (monthly)", 15000, ("physics",), currency="USD")
+    tutor = CatalogView("Tutor", services=(trial, physics))
+    history = (Turn(True, "physics ki fees kitni hai"), Turn(False, "A Level Physics: USD 150"))
+    reply = answer(AssistantRequest(tutor, "ok join karna hai", history=history))
+    assert reply.intent is Intent.ORDER and reply.confidence >= 0.85
+    assert [ref.service_id for ref in reply.items] == [physics.id]
