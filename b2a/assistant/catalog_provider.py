@@ -148,7 +148,9 @@ def _decided(detection: Detection, message: str, services: list[tuple[CatalogIte
     does not order anything.
     """
     ordered = detection.intent is Intent.ORDER and not detection.weak
-    return detection.intent is Intent.HUMAN or (ordered and (bool(services) or "?" not in message))
+    return detection.intent is Intent.HUMAN or (
+        ordered and (bool(services) or not faqs.asks(message))
+    )
 
 
 def _question(
