@@ -88,8 +88,10 @@ def answer(request: AssistantRequest) -> ProviderReply:
         return slots
     intent, certainty = _settle(request.catalog, detection, request.message, services, faq)
     fields = detection.fields
-    if intent is Intent.QUESTION or detection.intent is Intent.UNKNOWN:
-        about = service_answers.answer(request, certainty, services, _faq_first(faq, services))
+    asked = bool(services) and service_answers.asks_whether(request.message)
+    if intent is Intent.QUESTION or detection.intent is Intent.UNKNOWN or asked:
+        sure = max(certainty, 0.9) if asked else certainty
+        about = service_answers.answer(request, sure, services, _faq_first(faq, services))
         if about is not None:
             return replace(about, fields=dict(fields))
     if intent is Intent.QUESTION:
