@@ -164,7 +164,7 @@ def test_the_calibration_gives_the_precision_and_recall_the_docstring_states():
     scored = score_all()
     precision, recall = precision_recall(scored, THRESHOLD)
     assert precision == 1.0
-    assert recall >= 0.93
+    assert recall >= 0.98
     assert len(scored) >= 200 and "precision 1.0" in (faq.__doc__ or "")
 
 
