@@ -91,8 +91,11 @@ def answer(request: AssistantRequest) -> ProviderReply:
         request.catalog, detection, request.message, services, faq, ordering
     )
     fields = detection.fields
-    if intent is Intent.QUESTION or (detection.intent is Intent.UNKNOWN and not ordering):
-        about = service_answers.answer(request, certainty, services, _faq_first(faq, services))
+    asked = bool(services) and service_answers.asks_whether(request.message)
+    unsaid = detection.intent is Intent.UNKNOWN and not ordering
+    if intent is Intent.QUESTION or unsaid or asked:
+        sure = max(certainty, 0.9) if asked else certainty
+        about = service_answers.answer(request, sure, services, _faq_first(faq, services))
         if about is not None:
             return replace(about, fields=dict(fields))
     if intent is Intent.QUESTION:
@@ -153,7 +156,9 @@ def _decided(detection: Detection, message: str, services: list[tuple[CatalogIte
     does not order anything.
     """
     ordered = detection.intent is Intent.ORDER and not detection.weak
-    return detection.intent is Intent.HUMAN or (ordered and (bool(services) or "?" not in message))
+    return detection.intent is Intent.HUMAN or (
+        ordered and (bool(services) or not faqs.asks(message))
+    )
 
 
 def _question(

@@ -38,6 +38,11 @@ _NEXT_FIELD = re.compile(
     re.IGNORECASE,
 )
 _NAME_END = {"hai", "he", "h", "hu", "hun", "hoon", "and", "aur", "or", "from", "here", "class"}
+_ASKED_FOR = re.compile(
+    r"(?:send|bhej\w*|share|bata\w*|de|dein|do|dijiye|dijye|please|plz|pls|kya|kia|what|chahiye)\b",
+    re.IGNORECASE,
+)
+"""Words after "address" that ask for ours ("adress send kr dein plz"), not give theirs."""
 _ADDRESS_TRAILER = re.compile(r"\s*(?:\bhai\b|\bhe\b)?\s*[.!]*\s*$", re.IGNORECASE)
 
 _NUMBER_WORDS = {
@@ -103,7 +108,7 @@ def _clean_name(value: str) -> str:
 
 def _address(message: str) -> str:
     found = _ADDRESS.search(message)
-    if not found:
+    if not found or (found.group("a") and _ASKED_FOR.match(found.group("a"))):
         return ""
     value = _NEXT_FIELD.sub("", found.group("a") or found.group("b") or "")
     value = _ADDRESS_TRAILER.sub("", value).strip(" ,;:-")

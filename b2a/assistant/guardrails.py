@@ -265,11 +265,26 @@ def check(
     the only source of an amount that is not one catalogue price (a line of
     several, a total).
     """
-    violations = _language(text)
+    violations = _language(_unquoted(text, catalog))
     violations += _prohibited(text, prohibited)
     violations += _amounts(text, catalog, items)
     violations += _offers(text, catalog)
     return violations
+
+
+def _unquoted(text: str, catalog: CatalogView) -> str:
+    """The text without the tenant's own service descriptions quoted in it, for the language rules.
+
+    A description the business wrote ("frizz-free hair for up to four months")
+    is grounded as the FAQ's answers are (``_faq_says``); a "free" the reply
+    adds around it is still read.
+    """
+    folded = _fold(text)
+    for item in catalog.services:
+        quoted = _fold(item.description).strip().rstrip(".").strip()
+        if quoted:
+            folded = folded.replace(quoted, " | ")
+    return folded
 
 
 def _language(text: str) -> list[Violation]:

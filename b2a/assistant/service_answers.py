@@ -55,26 +55,60 @@ UNSURE = 0.3
 """Confidence of a reply that lacks what was asked (no duration set): below any threshold."""
 
 _TOTAL = re.compile(
-    r"\b(total|totl|together|altogether|combined|in all|dono|donon|teeno|tenon|sab mila ke|"
-    r"mila ke|milake|mila kar|mil ke|sum)\b"
+    r"\b(total|totl|together|altogether|combined|in all|both|dono|donon|teeno|tenon|sab mila ke|"
+    r"sab ka|sabka|mila ke|milake|mila kar|mil ke|sum)\b"
 )
 _PRICE_WORDS = re.compile(r"\b(how much|kitne|kitna|kitni|price|cost|rate|charges|fees?)\b")
 _DURATION = re.compile(
     r"\b(how long|how much time|how many (?:minutes|mins|hours)|duration|take long|"
     r"kitna (?:time|waqt|tym)|(?:time|waqt|tym) kitna|kitni (?:der|dair|dayr|dir|deir)|"
     r"(?:time|waqt|tym|der|dair) (?:lagta|lagti|lagega|lagay|lage|lagegi|lgta|lagte)|"
-    r"kitne (?:minute|minutes|ghante|ghantay|ghanta))\b"
+    r"kitne (?:minute|minutes|ghante|ghantay|ghanta|time|waqt|tym|der|dair)|"
+    r"(?:kitne|kitni) (?:time|waqt|tym) (?:ka|ki|ke))\b"
 )
 _INCLUDED = re.compile(
     r"\b(includ\w*|whats in|what is in|what do you do in|what comes with|kya kya|"
     r"(?:mein|me|main|mai|men) kya|describe|details? (?:of|about)|tell me about|"
     r"what does .{1,40} (?:involve|include|contain|cover))\b"
 )
+_DETAIL = re.compile(
+    r"\b(kaisa|kaisi|kaise|kis (?:paper|cheez|chiz|material|type|qisam|kism)|paper|material|"
+    r"quality|kitne (?:din|dino|hafte|haftay|mahine|mahinay|weeks?|days?|months?)|"
+    r"(?:kitni|kitne) classes|how many (?:classes|sessions|days|weeks|months)|"
+    r"(?:hafte|haftay|week) (?:mein|me|main|mai)|per week|a week|chalta|chalti|chalega|"
+    r"last|lasts|lasting|come with|comes with|(?:ke|ki|k) (?:sath|saath))\b"
+)
+_DO = r"(?:do|have|offer|provide|make|sell|teach|print|take|give)"
 _AVAILABLE = re.compile(
-    r"\b(do (?:you|u) (?:do|have|offer|provide|make|sell)|have you got|can i get|is there|"
-    r"(?:karte|karti|krte|krti) (?:ho|hain|hai|hen)|(?:hota|hoti|milta|milti) hai|"
+    rf"\b(do (?:you|u|yall) {_DO}|(?:are|r) (?:you|u) (?:doing|offering|teaching)|"
+    r"have you got|can i get|is there|"
+    r"(?:karte|karti|krte|krti|karwate|karwati|krwate|krwati|karate|karati|parhate|parhati|"
+    r"padhate|padhati|parhatay|sikhate|sikhati|banate|banati|bana dete|bana deti|bana lete|"
+    r"chhapte|chapte|print karte|dete|deti) (?:ho|hain|hai|hen|hein|hn)|"
+    r"(?:hota|hoti|hote|milta|milti|milte) (?:hai|hain|hen)|"
     r"milega|milegi|available)\b"
 )
+_ASKS_IF = re.compile(r"\b(?:hai|hain|hen|hein)\s*\?")
+"""A bare "… hain?" asks whether it is there, unless it asks what, which or how much."""
+_WHICH = re.compile(
+    r"\b(kya|kia|kaun|kon|konsa|konsi|kab|kahan|kidhar|kitn\w*|what|which|when|where)\b"
+)
+_STRONG_AVAILABLE = re.compile(
+    rf"\b(do (?:you|u|yall) {_DO}|(?:karte|karti|krte|krti|karwate|karwati|krwate|krwati|"
+    r"parhate|parhati|padhate|padhati|sikhate|sikhati|bana dete|bana deti) "
+    r"(?:ho|hain|hai|hen|hein))\b"
+)
+"""An availability question even when another cue misleads ("trimming" reads as "timings")."""
+_WHAT = re.compile(r"\b(what|wat|wht|which)\b")
+""""What do you print?" asks for the list, not whether one thing is done."""
+_PLAIN = frozenset(
+    re.findall(
+        r"\w+",
+        "with your from before that this have will what each both full only also just they them "
+        "their then when more most very into than",
+    )
+)
+"""Words too plain to say a message asks about a description ("with", "your")."""
 _COMPARE = re.compile(
     r"\b(cheaper|cheapest|less expensive|more expensive|costlier|expensive|sasta|sasti|saste|"
     r"mehnga|mehngi|mehenga|mehanga|mehnge)\b"
@@ -116,6 +150,9 @@ def answer(
         return comparison(request)
     if _TOTAL.search(said) or _PRICE_WORDS.search(said):
         named = _named(request)
+        if _TOTAL.search(said) and len(named) < 2 and len(services) > 1:
+            # "manicure pedicure dono": no "and" to split at, the whole message names both
+            named = [Named(item, 1, score) for item, score in _in_order(said, services)]
         counted = any(n.quantity > 1 for n in named)
         if counted or (len(named) > 1 and _TOTAL.search(said)):
             return _total(named, certainty)
@@ -125,11 +162,51 @@ def answer(
         return None
     if _DURATION.search(said):
         return _duration(services, certainty)
-    if _INCLUDED.search(said):
-        return _included(services, certainty)
-    if _AVAILABLE.search(said):
+    asks_if = _ASKS_IF.search(said) and not (_PRICE_WORDS.search(said) or _WHICH.search(said))
+    available = bool(_AVAILABLE.search(said) or asks_if) and not _WHAT.search(said)
+    described = _describes(said, services)
+    if _INCLUDED.search(said) or _DETAIL.search(said) or described:
+        # "haircut mein wash bhi hai?": the description names it, so the answer is yes
+        return _included(services, certainty, yes=available and described)
+    if available:
         return _available(services, certainty)
     return None
+
+
+def asks_whether(message: str) -> bool:
+    """Whether the message plainly asks if a service is done ("do you do …", "parhate hain").
+
+    Such a message is a question whatever else it resembles: "do you do beard
+    trimming" is not about the opening hours, "sat ki tayari karwate ho" orders nothing.
+    """
+    said = t.fold(message)
+    return bool(_STRONG_AVAILABLE.search(said)) and not _WHAT.search(said)
+
+
+def _in_order(
+    said: str, services: Sequence[tuple[CatalogItem, float]]
+) -> list[tuple[CatalogItem, float]]:
+    """The services in the order the message names them, so the lines read as it was asked."""
+
+    def at(item: CatalogItem) -> int:
+        spots = [said.find(t.fold(name)) for name in (item.name, *item.synonyms)]
+        return min((spot for spot in spots if spot >= 0), default=len(said))
+
+    return sorted(services, key=lambda found: at(found[0]))
+
+
+def _describes(said: str, services: Sequence[tuple[CatalogItem, float]]) -> bool:
+    """Whether the message asks about a word of a service's own description ("wash", "eyelets").
+
+    Words of the service's name and synonyms do not count: they only name it.
+    """
+    words = {word for word in re.findall(r"[a-z0-9-]+", said) if len(word) > 3}
+    for item, _ in services:
+        naming = set(re.findall(r"[a-z0-9-]+", t.fold(" ".join((item.name, *item.synonyms)))))
+        described = set(re.findall(r"[a-z0-9-]+", t.fold(item.description or "")))
+        if (words & described) - naming - _PLAIN:
+            return True
+    return False
 
 
 def comparison(request: AssistantRequest) -> ProviderReply | None:
@@ -202,7 +279,9 @@ def _duration(services: Sequence[tuple[CatalogItem, float]], certainty: float) -
     return _reply("\n".join(lines), confidence, _refs(services), services[0][1])
 
 
-def _included(services: Sequence[tuple[CatalogItem, float]], certainty: float) -> ProviderReply:
+def _included(
+    services: Sequence[tuple[CatalogItem, float]], certainty: float, yes: bool = False
+) -> ProviderReply:
     lines = []
     unknown = False
     for item, _ in services:
@@ -214,6 +293,8 @@ def _included(services: Sequence[tuple[CatalogItem, float]], certainty: float) -
             lines.append(f"{item.name} is {price}.")
     if unknown:
         lines.append("I will ask our team what it includes; they will reply here.")
+    if yes and not unknown:
+        lines[0] = f"Yes — {lines[0]}"
     confidence = UNSURE if unknown else min(certainty, _matched(services[0][1]))
     return _reply("\n".join(lines), confidence, _refs(services), services[0][1])
 

@@ -7,7 +7,7 @@ make (DRAFT until the customer's details are complete, then waiting for the
 team's approval), priced only from our catalogue: our fixed prices win over
 whatever the cart said. What does not fit is never dropped silently: an
 unknown or inactive item, a price or currency other than ours, a quantity that
-is not a whole number from 1 to 99 each become a flag on the order that the
+is not a whole number from 1 to 9,999 each become a flag on the order that the
 team reads before deciding.
 
 A cart from WhatsApp-Web carries no items at all (only WhatsApp's order id,
@@ -93,7 +93,7 @@ def cart_minor(price: Any, currency: str) -> int | None:
 
 
 def cart_quantity(raw: Any) -> int | None:
-    """A quantity from 1 to 99, as an integer or its digits; None for anything else."""
+    """A quantity from 1 to 9,999, as an integer or its digits; None for anything else."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, str) and raw.strip().isdigit():
@@ -148,7 +148,7 @@ def _refusal(service: Offered, currency: str) -> str | None:
 def _quantity_flag(raw: Any, service: Offered) -> str:
     return (
         f"The cart asks for {raw!r} of {service.name}; a quantity is a whole number "
-        f"from 1 to {MAX_QUANTITY}, so it is not on the order."
+        f"from 1 to {MAX_QUANTITY:,}, so it is not on the order."
     )
 
 
@@ -157,7 +157,7 @@ def read_cart(
 ) -> tuple[list[Line], list[str]]:
     """The order's lines at our prices, and the flags for the team, from a cart's items.
 
-    An item named twice is one line with the quantities added (at most 99).
+    An item named twice is one line with the quantities added (at most ``MAX_QUANTITY``).
     """
     quantities: dict[UUID, int] = {}
     found: dict[UUID, Offered] = {}
@@ -186,14 +186,14 @@ def read_cart(
 def _lines(
     quantities: Mapping[UUID, int], found: Mapping[UUID, Offered], flags: list[str]
 ) -> list[Line]:
-    """One line per service; a total over 99 is cut to 99 with a flag."""
+    """One line per service; a total over ``MAX_QUANTITY`` is cut to it with a flag."""
     lines = []
     for service_id, quantity in quantities.items():
         service = found[service_id]
         if quantity > MAX_QUANTITY:
             flags.append(
                 f"The cart asks for {quantity} of {service.name} in all; the order has the most "
-                f"one line holds, {MAX_QUANTITY}."
+                f"one line holds, {MAX_QUANTITY:,}."
             )
         lines.append(
             Line(service_id, service.name, min(quantity, MAX_QUANTITY), service.price_minor)

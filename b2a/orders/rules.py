@@ -47,8 +47,11 @@ def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
 OPEN = frozenset({OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED})
 """Orders still waiting for something; the others are final."""
 
-MAX_QUANTITY = 99
-"""The most of one service an order line holds (the assistant's grounding uses the same)."""
+MAX_QUANTITY = 9999
+"""The most of one service an order line holds (the assistant's grounding uses the same).
+
+A print shop sells wedding cards by the card, 100 or 500 at a time; the bound only keeps a
+typo or a hostile cart from making an absurd line."""
 
 _FIELD_WORDS = {"phone": "phone number", "time": "preferred time"}
 

@@ -37,7 +37,7 @@ def wanted_items(items: Sequence[tuple[UUID, int]]) -> dict[UUID, int]:
     """Service id → quantity, for a request that names each service once.
 
     Raises:
-        Invalid: no items, a service listed twice, or a quantity outside 1-99.
+        Invalid: no items, a service listed twice, or a quantity outside 1-9,999.
     """
     if not items:
         raise Invalid("an order request needs at least one service.", field="items")
@@ -59,7 +59,7 @@ async def price_lines(
 
     Raises:
         NotFound: a service is not this tenant's.
-        Invalid: a service is inactive, a quantity is outside 1-99, or the
+        Invalid: a service is inactive, a quantity is outside 1-9,999, or the
             services are priced in different currencies.
     """
     for quantity in wanted.values():

@@ -132,23 +132,23 @@ async def test_unknown_inactive_and_bad_quantities_are_flagged_and_left_off(shop
         "Item ABC is not in your catalogue; it is not on the order.",
         "Old colour is inactive in your catalogue; it is not on the order.",
         "An item without a content ID is not in your catalogue; it is not on the order.",
-        "The cart asks for 0 of Haircut; a quantity is a whole number from 1 to 99, "
+        "The cart asks for 0 of Haircut; a quantity is a whole number from 1 to 9,999, "
         "so it is not on the order.",
-        "The cart asks for -2 of Haircut; a quantity is a whole number from 1 to 99, "
+        "The cart asks for -2 of Haircut; a quantity is a whole number from 1 to 9,999, "
         "so it is not on the order.",
-        "The cart asks for 1.5 of Haircut; a quantity is a whole number from 1 to 99, "
+        "The cart asks for 1.5 of Haircut; a quantity is a whole number from 1 to 9,999, "
         "so it is not on the order.",
-        "The cart asks for 'two' of Haircut; a quantity is a whole number from 1 to 99, "
+        "The cart asks for 'two' of Haircut; a quantity is a whole number from 1 to 9,999, "
         "so it is not on the order.",
     ]
 
 
-async def test_an_item_named_twice_is_one_line_and_at_most_99(shop):
-    order = await shop.order(cart(item("HC-1", 60), item("Haircut", 50)))
+async def test_an_item_named_twice_is_one_line_and_at_most_9999(shop):
+    order = await shop.order(cart(item("HC-1", 6000), item("Haircut", 5000)))
 
-    assert [(i.name, i.quantity) for i in order.items] == [("Haircut", 99)]
+    assert [(i.name, i.quantity) for i in order.items] == [("Haircut", 9999)]
     assert order.flags == [
-        "The cart asks for 110 of Haircut in all; the order has the most one line holds, 99."
+        "The cart asks for 11000 of Haircut in all; the order has the most one line holds, 9,999."
     ]
 
 

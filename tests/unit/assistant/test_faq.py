@@ -103,6 +103,15 @@ RESCHEDULE = "Can I reschedule or change my class time?"
         ("print", "urgent chahiye aj hi, ho jayega?", "Can you print urgent jobs on the same day?"),
         ("print", "file kis format mein bhejun", "What file format should I send?"),
         ("print", "dukan kahan hai", "Where is your shop?"),
+        ("salon", "gaari wahan park ho jayegi?", "Is parking available?"),  # "there" says nothing
+        ("salon", "aaj walk in ho sakta hai?", WALK_IN),  # nor does "today"
+        ("salon", "appointment lena zaroori hai kya", WALK_IN),  # "kya" at the end asks
+        ("tutor", "can I attend physically?", "Are the classes online or in person?"),
+        ("tutor", "private tuition milti hai?", "How many students are in a class?"),
+        ("tutor", "agar main absent hun to?", RESCHEDULE),
+        ("print", "PNG file bhej dun?", "What file format should I send?"),
+        ("print", "Gulshan tak deliver karoge?", "Do you deliver?"),  # "anywhere in Karachi"
+        ("salon", "address bhej dein", "Where is the salon located?"),
     ],
 )  # fmt: skip
 def test_paraphrases_across_the_demo_businesses_are_answered(business, message, question):
@@ -129,12 +138,21 @@ def test_service_questions_are_not_answered_from_the_faq(business, message):
     assert sent(message, catalog) not in {f.answer for f in catalog.faq}
 
 
+def test_an_area_is_answered_only_by_an_answer_that_covers_every_area():
+    delivery = next(f for f in BUSINESSES["print"].faq if f.question == "Do you deliver?")
+    only_saddar = FaqItem(delivery.id, delivery.question, "Yes, by rider within Saddar.")
+    catalog = CatalogView("PrintPoint", BUSINESSES["print"].services, (only_saddar,))
+    assert sent("do you deliver to Clifton?", BUSINESSES["print"]) == delivery.answer
+    assert sent("do you deliver to Clifton?", catalog) is None
+    assert sent("do you deliver fish?", BUSINESSES["print"]) is None  # a thing, not a place
+
+
 def test_a_synonym_the_business_adds_is_matched_like_the_question():
     formats = next(f for f in BUSINESSES["print"].faq if f.question.startswith("What file"))
-    assert sent("pdf chalegi?", BUSINESSES["print"]) is None
-    with_synonym = FaqItem(formats.id, formats.question, formats.answer, ("pdf chalegi",))
+    assert sent("screenshot chalega?", BUSINESSES["print"]) is None
+    with_synonym = FaqItem(formats.id, formats.question, formats.answer, ("screenshot chalega",))
     catalog = CatalogView("PrintPoint", BUSINESSES["print"].services, (with_synonym,))
-    assert sent("PDF chalay gi??", catalog) == formats.answer
+    assert sent("Screenshot chalay ga??", catalog) == formats.answer
 
 
 def test_an_answer_sent_alongside_a_service_keeps_both():
@@ -146,7 +164,7 @@ def test_the_calibration_gives_the_precision_and_recall_the_docstring_states():
     scored = score_all()
     precision, recall = precision_recall(scored, THRESHOLD)
     assert precision == 1.0
-    assert recall >= 0.93
+    assert recall >= 0.98
     assert len(scored) >= 200 and "precision 1.0" in (faq.__doc__ or "")
 
 

@@ -42,6 +42,8 @@ def test_it_extracts_what_the_customer_gave(text, fields):
     [
         "what is your address?",
         "bakery ka address kya hai",
+        "adress send kr dein plz",  # asking for our address
+        "address share kar dein",
         "I am interested in cupcakes",
         "aap ka naam kya hai",
         "order 2 cakes for 5:30",

@@ -295,6 +295,18 @@ def test_a_quoted_faq_answer_is_grounded_with_its_numbers_and_what_it_offers():
     assert {v.rule for v in check(answer, without)} == {"amount", "unknown_service"}
 
 
+def test_words_quoted_from_the_tenants_own_description_pass_but_an_added_free_is_caught():
+    described = "Smoothing treatment for frizz-free hair for up to four months."
+    keratin = CatalogItem(uuid.uuid4(), "Keratin Treatment", 1200000, "PKR", description=described)
+    catalog = CatalogView("Salon", (keratin,))
+    quoted = "Keratin Treatment: Smoothing treatment for frizz-free hair for up to four months."
+    assert check(quoted, catalog) == []
+    assert [v.rule for v in check(f"{quoted} The wash is free.", catalog)] == ["free_gift"]
+    assert [v.rule for v in check("Keratin Treatment with frizz-free hair", catalog)] == [
+        "free_gift"
+    ]
+
+
 @pytest.mark.parametrize(
     "provider_text",
     [

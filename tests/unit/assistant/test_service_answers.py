@@ -24,6 +24,7 @@ from bench.assistant_eval import load_businesses
 BUSINESSES = load_businesses()
 SALON = BUSINESSES["salon"].catalog
 TUTOR = BUSINESSES["tutor"].catalog
+PRINT = BUSINESSES["print"].catalog
 THRESHOLD = 0.85
 
 
@@ -97,6 +98,74 @@ def test_durations_read_as_people_write_them():
 )
 def test_do_you_do_it_is_yes_and_the_price(message):
     assert sent(ask(message)) == "Yes — Keratin Treatment is PKR 12,000."
+
+
+@pytest.mark.parametrize(
+    ("message", "catalog", "expected"),
+    [
+        ("do you do beard trimming", SALON, "Yes — Beard Trim is PKR 500."),
+        ("do you teach physics", TUTOR, "Yes — A Level Physics (monthly) is USD 150."),
+        ("spoken english ki classes hain?", TUTOR, "Yes — Spoken English"),
+        ("chemistry parhate hain matric ki?", TUTOR, "Yes — Matric Chemistry (monthly) is USD 60."),
+        ("sat ki tayari karwate ho", TUTOR, "Yes — SAT Math Prep is USD 250."),
+        ("stickers bana dete ho", PRINT, "Yes — Stickers (50 pcs) is PKR 800."),
+    ],
+)
+def test_asking_whether_a_service_is_done_is_answered_yes_however_it_is_said(
+    message, catalog, expected
+):
+    reply = ask(message, catalog)
+    assert reply.intent is Intent.QUESTION
+    assert (sent(reply, catalog) or "").startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("message", "catalog"),
+    [("sat prep chahiye", TUTOR), ("kal 3 baje beard trim book kar do", SALON)],
+)
+def test_a_real_order_is_not_read_as_a_do_you_do_question(message, catalog):
+    reply = ask(message, catalog)
+    assert reply.intent is Intent.ORDER
+    assert not reply.text.startswith("Yes")
+
+
+def test_what_do_you_print_lists_rather_than_saying_yes_to_one_service():
+    assert not ask("What do you print?", PRINT).text.startswith("Yes")
+
+
+@pytest.mark.parametrize(
+    ("message", "catalog", "words"),
+    [
+        ("haircut mein wash bhi hai?", SALON, ["Yes — Haircut", "Wash", "blow-dry", "PKR 1,500"]),
+        ("does the haircut include wash?", SALON, ["Wash", "blow-dry"]),
+        ("keratin kitne din chalta hai", SALON, ["frizz-free", "four months"]),
+        ("o level maths mein hafte mein kitni classes", TUTOR, ["Three online maths classes"]),
+        ("essay review kitne din mein milta hai", TUTOR, ["within two days", "USD 25"]),
+        ("sat prep kitne hafte ka hai", TUTOR, ["Six-week"]),
+        ("business cards kis paper pe hote hain", PRINT, ["350gsm"]),
+        ("wedding card ke sath envelope bhi hai?", PRINT, ["Yes — ", "envelope"]),
+        ("flex mein eyelets lagte hain?", PRINT, ["eyelets"]),
+        ("mug kaisa hota hai", PRINT, ["ceramic mug", "PKR 900"]),
+    ],
+)
+def test_a_question_about_a_detail_is_answered_with_the_description(message, catalog, words):
+    text = sent(ask(message, catalog), catalog)
+    assert text is not None
+    for word in words:
+        assert word in text
+
+
+def test_how_long_one_class_takes_in_roman_urdu():
+    text = sent(ask("maths ki ek class kitne time ki hoti hai", TUTOR), TUTOR)
+    assert text == "O Level Maths (monthly) takes about 1 h. It is USD 120."
+
+
+@pytest.mark.parametrize(
+    "message", ["manicure pedicure dono kitne ke", "manicure pedicure both how much"]
+)
+def test_a_total_without_and_between_the_services(message):
+    lines = ["Manicure: PKR 1,200", "Pedicure: PKR 1,800", "Total: PKR 3,000"]
+    assert sent(ask(message)) == "\n".join(lines)
 
 
 @pytest.mark.parametrize("message", ["do you do nail extensions?", "hair transplant karte ho?"])
