@@ -49,6 +49,8 @@ _PLACE_TAIL = re.compile(
     re.IGNORECASE,
 )
 _PARTS = re.compile(r"\s*[,;\n]\s*")
+_PLACE = re.compile(r"\S\s+(?:mein|main|mai|me|pe|par|per)\s*[.!]*$", re.IGNORECASE)
+"""A place said as Roman Urdu says where ("Gulberg mein", "Clifton block 5 pe")."""
 _STREET = re.compile(
     r"\b(?:house|h\s*no|flat|apartment|apt|plot|street|st|road|rd|lane|gali|block|phase|sector"
     r"|town|colony|society|mohalla|floor|building|plaza|avenue)\b\.?\s*#?\s*\d",
@@ -277,10 +279,9 @@ def _bare_answers(request: AssistantRequest) -> dict[str, str]:
     """Details given without a cue, read as the answer to the question just asked.
 
     "Sana Tariq" answers "Please share your name."; "Sana Tariq, Gulberg mein"
-    answers "… your name and address?"; "House 12, Street 5, DHA Phase 6"
-    (a numbered house, street or block) is the address alone. A part that does
-    not fit its detail (digits in a name, a question) makes the whole reply no
-    answer.
+    answers "… your name and address?"; one of them said alone is that one
+    (``_one_of``). A part that does not fit its detail (digits in a name, a
+    question) makes the whole reply no answer.
     """
     wanted = _asked_fields(request)
     text = request.message.strip()
@@ -288,8 +289,7 @@ def _bare_answers(request: AssistantRequest) -> dict[str, str]:
         return {}
     parts = _PARTS.split(text) if len(wanted) > 1 else [text]
     if len(parts) != len(wanted):
-        whole = "address" in wanted and _STREET.search(text) and _fit("address", text)
-        return {"address": whole} if whole else {}
+        return _one_of(wanted, text, parts)
     found: dict[str, str] = {}
     for name, part in zip(wanted, parts, strict=True):
         value = _fit(name, part.strip(" .!"))
@@ -297,6 +297,19 @@ def _bare_answers(request: AssistantRequest) -> dict[str, str]:
             return {}
         found[name] = value
     return found
+
+
+def _one_of(wanted: list[str], text: str, parts: list[str]) -> dict[str, str]:
+    """One of several details asked for, said alone: a place is the address, else a name the name.
+
+    "House 12, Street 5, DHA Phase 6" (a numbered house, street or block) and
+    "Gulberg mein" (a place word) are the address; "Kamran Ali" the name.
+    """
+    if "address" in wanted and (_STREET.search(text) or _PLACE.search(text)):
+        place = _fit("address", text)
+        return {"address": place} if place else {}
+    name = _name(text.strip(" .!")) if "name" in wanted and len(parts) == 1 else ""
+    return {"name": name} if name else {}
 
 
 def _fit(name: str, value: str) -> str:

@@ -237,3 +237,14 @@ def test_ISSUE_15_a_service_matched_only_by_an_order_word_gives_way_to_the_one_a
     reply = answer(AssistantRequest(tutor, "ok join karna hai", history=history))
     assert reply.intent is Intent.ORDER and reply.confidence >= 0.85
     assert [ref.service_id for ref in reply.items] == [physics.id]
+
+
+def test_ISSUE_15_one_of_two_details_asked_said_alone_is_that_detail():
+    history = [Turn(True, "2 haircuts chahiye"), Turn(False, "Please share your name and address.")]
+    order = draft(["name", "address"])
+    place = salon("Gulberg mein", history=history, order=order, required=())
+    assert place.fields == {"address": "Gulberg"}
+    assert place.text.endswith("Please share your name.")
+    name = salon("Kamran Ali", history=history, order=order, required=())
+    assert name.fields == {"name": "Kamran Ali"}
+    assert name.text.endswith("Please share your address.")
