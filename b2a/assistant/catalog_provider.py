@@ -260,14 +260,16 @@ def _order(
         names = _some_names(request.catalog, LISTED)
         text = f"Happy to help! {booking.WHICH_SERVICE} We have {names}."
         return _reply(Intent.ORDER, text, min(certainty, 0.85), fields=fields)
-    lines = [
-        f"{item.name}, quantity {ref.quantity}: {_price(item)} each"
+    # Names only: the request's summary, with every line's price and the total, follows the reply.
+    names = [
+        item.name if ref.quantity == 1 else f"{ref.quantity} × {item.name}"
         for ref in items
         if (item := request.catalog.service(ref.service_id))
     ]
     step = booking.next_step(request, fields)
     closing = step.text or "Our team will review it and reply here."
-    text = "\n".join(["Noted:", *lines, "Your request goes to our team for approval.", closing])
+    noted = f"Noted: {_words_list(names)}. Your request goes to our team for approval."
+    text = "\n".join([noted, closing])
     return _reply(
         Intent.ORDER,
         text,
