@@ -261,14 +261,14 @@ def _order(
         text = f"Happy to help! {booking.WHICH_SERVICE} We have {names}."
         return _reply(Intent.ORDER, text, min(certainty, 0.85), fields=fields)
     # Names only: the request's summary, with every line's price and the total, follows the reply.
-    names = [
+    wanted = [
         item.name if ref.quantity == 1 else f"{ref.quantity} × {item.name}"
         for ref in items
         if (item := request.catalog.service(ref.service_id))
     ]
     step = booking.next_step(request, fields)
     closing = step.text or "Our team will review it and reply here."
-    noted = f"Noted: {_words_list(names)}. Your request goes to our team for approval."
+    noted = f"Noted: {_words_list(wanted)}. Your request goes to our team for approval."
     text = "\n".join([noted, closing])
     return _reply(
         Intent.ORDER,

@@ -113,9 +113,36 @@ async def test_two_interleaved_conversations_each_keep_their_order_and_do_not_wa
         await eventually(lambda: _all_left(scope, ids), timeout=90)
     assert _bodies(graph, "923002222222") == [f"a{n}" for n in range(6)]
     assert _bodies(graph, "923003333333") == [f"b{n}" for n in range(6)]
-    order = _bodies(graph)
-    # Each customer's fourth reply waits for its own window, not for the other customer's.
-    assert order.index("b2") < order.index("a3") and order.index("a2") < order.index("b3")
+
+
+async def test_a_conversation_held_by_the_limit_does_not_hold_another(
+    cast, make_settings, db, graph, tmp_path, redis
+):
+    # An hour's window: what the limit holds stays held for the whole test, whatever the load.
+    settings = make_settings(
+        B2A_DB_URL=db.url,
+        B2A_HOME=str(tmp_path),
+        B2A_WHATSAPP_GRAPH_URL=graph.base_url,
+        B2A_SEND_PER_CUSTOMER="2",
+        B2A_SEND_CUSTOMER_WINDOW_SECONDS="3600",
+    )
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _channel(scope, settings)
+    ayesha = await _conversation(scope, channel, "923002222222")
+    bilal = await _conversation(scope, channel, "923003333333")
+    async with running_worker(settings):
+        held = [
+            (await queue_message(scope, ayesha.id, Draft(text=f"a{n}"), SYSTEM)).id
+            for n in range(3)
+        ]
+        free = [
+            (await queue_message(scope, bilal.id, Draft(text=f"b{n}"), SYSTEM)).id for n in range(2)
+        ]
+        await eventually(lambda: _all_left(scope, [*held[:2], *free]), timeout=60)
+    assert _bodies(graph, "923002222222") == ["a0", "a1"]
+    assert _bodies(graph, "923003333333") == ["b0", "b1"]
+    third = await scope.get(Message, held[2])
+    assert third.state == DeliveryState.QUEUED and third.held_until is not None
 
 
 async def test_a_reply_in_retry_backoff_keeps_its_place(cast, settings, graph, redis):
