@@ -112,20 +112,6 @@ def span_text(day: Day) -> str:
     return f"{day.opens:%H:%M}\u2013{day.closes:%H:%M}"
 
 
-def day_in_words(days: Iterable[Day], on: date) -> str:
-    """The hours of one local date in words: "Saturday 10:00–20:00" or "closed on Sunday".
-
-    Empty when no hours are set (the business is always open). A weekday the
-    business did not configure is closed, as ``is_open`` reads it.
-    """
-    days = list(days)
-    if not days:
-        return ""
-    name = WEEKDAY_NAMES[on.weekday()]
-    day = day_hours(days, on)
-    return f"{name} {span_text(day)}" if day else f"closed on {name}"
-
-
 @dataclass(frozen=True)
 class Span:
     """One stretch of opening, as aware datetimes in the business's zone (``closes`` exclusive)."""
@@ -203,14 +189,15 @@ def spoken(at: datetime, time_zone: str) -> str:
 
 
 def hours_on(days: Iterable[Day], on: date) -> str:
-    """One date's hours in words ("10:00–20:00", "closed"); empty when no hours are set."""
-    by_weekday = {day.weekday: day for day in days}
-    if not by_weekday:
+    """One date's hours in words ("10:00–20:00", "all day", "closed"); empty when none are set.
+
+    A weekday the business did not configure is closed, as ``is_open`` reads it.
+    """
+    days = list(days)
+    if not days:
         return ""
-    day = by_weekday.get(on.weekday())
-    if day is None or day.closed:
-        return "closed"
-    return f"{day.opens:%H:%M}–{day.closes:%H:%M}"
+    day = day_hours(days, on)
+    return span_text(day) if day else "closed"
 
 
 def outside_hours(days: Iterable[Day], time_zone: str, at: datetime) -> str:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from b2a.tenants.hours import (
     Day,
     day_hours,
-    day_in_words,
     describe,
+    hours_on,
     humans_back,
     is_open,
     next_opening,
@@ -101,14 +101,12 @@ SATURDAY, SUNDAY = date(2026, 12, 12), date(2026, 12, 13)
 
 
 def test_the_hours_of_one_date_are_said_in_words():
-    assert day_in_words(SALON, SATURDAY) == "Saturday 10:00\u201320:00"
-    assert day_in_words(SALON, SUNDAY) == "closed on Sunday"
-    assert (
-        day_in_words([Day(4, time(22), time(2))], date(2026, 12, 11)) == "Friday 22:00\u201302:00"
-    )
-    assert day_in_words([Day(4, time(22), time(2))], SATURDAY) == "closed on Saturday"
-    assert day_in_words([], SUNDAY) == ""
-    assert day_in_words([Day(6, time(0), time(0))], SUNDAY) == "Sunday all day"
+    assert hours_on(SALON, SATURDAY) == "10:00\u201320:00"
+    assert hours_on(SALON, SUNDAY) == "closed"
+    assert hours_on([Day(4, time(22), time(2))], date(2026, 12, 11)) == "22:00\u201302:00"
+    assert hours_on([Day(4, time(22), time(2))], SATURDAY) == "closed"
+    assert hours_on([], SUNDAY) == ""
+    assert hours_on([Day(6, time(0), time(0))], SUNDAY) == "all day"
     assert day_hours(SALON, SATURDAY) == SALON[5]
     assert day_hours(SALON, SUNDAY) is None
 
