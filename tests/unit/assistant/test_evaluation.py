@@ -165,10 +165,7 @@ async def test_a_booking_runs_as_the_products_turns_and_ends_pending_approval():
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# ISSUE 15 TARGETS: fails until the FAQ, services, when, booking and turn work has landed.
-# ---------------------------------------------------------------------------------------------
-async def test_ISSUE_15_the_offline_assistant_is_helpful():  # noqa: N802
+async def test_the_offline_assistant_is_helpful_on_the_issue_15_set():
     report = await evaluate_helpfulness(load_help_cases(), load_businesses())
     unhelpful = [d.case.title for d in report.unhelpful()]
     assert report.grounding_violations == []
