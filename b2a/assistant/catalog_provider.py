@@ -52,7 +52,13 @@ MOST_NAMED = 3
 LISTED = 6
 HISTORY_TURNS = 3
 
-FIELD_WORDS = {"name": "name", "phone": "phone number", "email": "email", "address": "address"}
+FIELD_WORDS = {
+    "name": "name",
+    "phone": "phone number",
+    "email": "email",
+    "address": "address",
+    "time": "preferred time",
+}
 PASS_ON = "Let me pass this to our team; they will reply here."
 NOT_LISTED = "I could not find that in our list of services, so I will ask our team to reply."
 
@@ -380,11 +386,18 @@ def _from_history(
 
 
 def _missing(request: AssistantRequest, fields: dict[str, str]) -> list[str]:
-    return [
-        FIELD_WORDS.get(f, f)
-        for f in request.required_fields
-        if f not in request.known_fields and f not in fields
-    ]
+    """What is still to ask: the open request's gaps, else the customer details an order needs.
+
+    A time belongs to a request: with none open there is no time to ask for, and once the
+    request waits for the team's approval nothing is missing.
+    """
+    if request.order is not None:
+        needed = list(request.order.missing)
+    else:
+        needed = [
+            f for f in request.required_fields if f != "time" and f not in request.known_fields
+        ]
+    return [FIELD_WORDS.get(f, f) for f in needed if f not in fields]
 
 
 def _some_names(catalog: CatalogView, count: int) -> str:

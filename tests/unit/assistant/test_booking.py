@@ -164,7 +164,7 @@ def test_a_question_the_faq_answers_mid_booking_is_answered_not_asked_again():
 NAME_ASKED = "11:00 on Wednesday 9 December works. Please share your name."
 
 
-def test_ISSUE_15_a_surname_that_is_a_word_for_the_owner_is_a_name_not_a_person_asked_for():
+def test_a_surname_that_is_a_word_for_the_owner_is_a_name_not_a_person_asked_for():
     history = [Turn(True, BOOK), Turn(False, NAME_ASKED)]
     reply = salon("Sadia Malik", history=history, order=draft(["name"], local(9, 11)))
     assert reply.intent is Intent.DETAILS and reply.fields == {"name": "Sadia Malik"}
@@ -173,7 +173,7 @@ def test_ISSUE_15_a_surname_that_is_a_word_for_the_owner_is_a_name_not_a_person_
         assert person.intent is Intent.HUMAN, message
 
 
-def test_ISSUE_15_a_capitalised_name_may_hold_a_filler_word_but_not_only_filler():
+def test_a_capitalised_name_may_hold_a_filler_word_but_not_only_filler():
     history = [Turn(True, BOOK), Turn(False, NAME_ASKED)]
     reply = salon("Zara Ahmed", history=history, order=draft(["name"], local(9, 11)))
     assert reply.fields == {"name": "Zara Ahmed"}
@@ -181,7 +181,7 @@ def test_ISSUE_15_a_capitalised_name_may_hold_a_filler_word_but_not_only_filler(
     assert "name" not in reply.fields
 
 
-def test_ISSUE_15_an_order_cue_with_the_time_the_draft_waits_for_says_that_time():
+def test_an_order_cue_with_the_time_the_draft_waits_for_says_that_time():
     history = [Turn(True, "kal raat 10 baje manicure"), Turn(False, ASKED_TIME)]
     reply = salon("theek hai 7 baje kar dein", history=history, order=draft(["time", "name"]))
     assert reply.intent is Intent.DETAILS and reply.confidence >= 0.85
@@ -189,14 +189,14 @@ def test_ISSUE_15_an_order_cue_with_the_time_the_draft_waits_for_says_that_time(
     assert reply.text == "19:00 tomorrow works. Please share your name."
 
 
-def test_ISSUE_15_services_and_a_time_wanted_are_an_order_in_a_business_that_books_times():
+def test_services_and_a_time_wanted_are_an_order_in_a_business_that_books_times():
     reply = salon("manicure aur haircut dono kal shaam 6 baje")
     assert reply.intent is Intent.ORDER and len(reply.items) == 2
     assert all(ref.quantity == 1 for ref in reply.items)
     assert reply.requested_at == local(8, 18)
 
 
-def test_ISSUE_15_the_service_answering_which_service_is_ordered_for_the_time_said_before():
+def test_the_service_answering_which_service_is_ordered_for_the_time_said_before():
     first = salon("kal 12 baje ka appointment chahiye")
     assert first.intent is Intent.ORDER and "Which service would you like?" in first.text
     history = [Turn(True, "kal 12 baje ka appointment chahiye"), Turn(False, first.text)]
@@ -207,7 +207,7 @@ def test_ISSUE_15_the_service_answering_which_service_is_ordered_for_the_time_sa
     assert reply.text.endswith("12:00 tomorrow works. Please share your name.")
 
 
-def test_ISSUE_15_a_numbered_address_with_commas_answers_the_address_alone():
+def test_a_numbered_address_with_commas_answers_the_address_alone():
     history = [Turn(True, "2 haircuts chahiye"), Turn(False, "Please share your name and address.")]
     order = draft(["name", "address"])
     text = "House 12, Street 5, DHA Phase 6 Karachi"
@@ -217,14 +217,14 @@ def test_ISSUE_15_a_numbered_address_with_commas_answers_the_address_alone():
     assert reply.text.endswith("Please share your name.")
 
 
-def test_ISSUE_15_an_order_cue_after_a_price_question_orders_the_service_just_asked_about():
+def test_an_order_cue_after_a_price_question_orders_the_service_just_asked_about():
     history = [Turn(True, "manicure kitne ka hai"), Turn(False, "Manicure: PKR 1,200")]
     reply = salon("ok 2 set bana dein", history=history)
     assert reply.intent is Intent.ORDER and reply.confidence >= 0.85
     assert [(ref.service_id, ref.quantity) for ref in reply.items] == [(MANICURE.id, 2)]
 
 
-def test_ISSUE_15_a_service_matched_only_by_an_order_word_gives_way_to_the_one_asked_about():
+def test_a_service_matched_only_by_an_order_word_gives_way_to_the_one_asked_about():
     trial = item(
         "Trial Lesson",
         1250,
@@ -239,7 +239,7 @@ def test_ISSUE_15_a_service_matched_only_by_an_order_word_gives_way_to_the_one_a
     assert [ref.service_id for ref in reply.items] == [physics.id]
 
 
-def test_ISSUE_15_one_of_two_details_asked_said_alone_is_that_detail():
+def test_one_of_two_details_asked_said_alone_is_that_detail():
     history = [Turn(True, "2 haircuts chahiye"), Turn(False, "Please share your name and address.")]
     order = draft(["name", "address"])
     place = salon("Gulberg mein", history=history, order=order, required=())
@@ -248,3 +248,15 @@ def test_ISSUE_15_one_of_two_details_asked_said_alone_is_that_detail():
     name = salon("Kamran Ali", history=history, order=order, required=())
     assert name.fields == {"name": "Kamran Ali"}
     assert name.text.endswith("Please share your address.")
+
+
+def test_details_after_the_request_is_complete_ask_for_nothing_more():
+    waiting = OrderInProgress(12, "PENDING_APPROVAL", (), 120000, "PKR", local(8, 17), ())
+    reply = salon("0300 1234567", order=waiting, known={"name": "Sana Tariq"})
+    assert reply.fields == {"phone": "03001234567"}
+    assert "time" not in reply.text and "Please also" not in reply.text
+
+
+def test_details_with_no_request_open_never_ask_for_a_time():
+    reply = salon("mera naam Sana hai", required=("name", "phone", "time"))
+    assert reply.text == "Thank you, I have noted your name. Please also share your phone number."

@@ -88,5 +88,5 @@ def test_quantities_come_with_the_words_that_follow_them(text, quantities):
         ("12 dec ko 2 facial", [(2, "facial")]),
     ],
 )
-def test_ISSUE_15_a_number_read_as_a_day_or_clock_time_is_no_quantity(text, quantities):
+def test_a_number_read_as_a_day_or_clock_time_is_no_quantity(text, quantities):
     assert extract_quantities(text) == quantities
