@@ -95,7 +95,9 @@ async def record_failure(
     has no attempt left for the job.
     """
     event = await scope.objects(InboundEvent).where(InboundEvent.id == event_id).first()
-    if event is None:
+    if event is None or event.dead_at is not None:
+        # Gone, or dead already: a second run of the last attempt (the queue took the job
+        # again) neither counts once more nor brings the event back.
         return True
     attempts = max(event.attempts + 1, attempt)
     dead = last or attempts >= EVENT_ATTEMPTS
