@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -46,7 +46,7 @@ from b2a.inbox.rules import Author, Owner
 from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock, events
 from b2a.lib.crypto import SecretBox
-from b2a.orders.service import order_in_progress, required_fields, take_order
+from b2a.orders.service import needed_fields, order_in_progress, take_order
 from b2a.outbox.queueing import (
     Draft,
     Sender,
@@ -140,8 +140,17 @@ async def take_turn(
     back = "" if said.away else humans_back(days, tenant.time_zone, now)
     admission = await governance.admit(redis, await governance.load_policy(tenant.id), now=now)
     if admission.allowed:
-        request = await _request(scope, tenant, config, conversation, message, days, back, now)
-        request = replace(request, greeted=bool(said.greeting))
+        request = await _request(
+            scope,
+            tenant,
+            config,
+            conversation,
+            message,
+            days,
+            back,
+            now,
+            greeted=bool(said.greeting),
+        )
         decision = await _decide(
             request, config, await _provider(tenant, provider, box, http, redis)
         )
@@ -175,17 +184,21 @@ async def _request(
     days: list[Day],
     back: str,
     now: datetime,
+    *,
+    greeted: bool,
 ) -> AssistantRequest:
     """Everything the provider sees: catalogue, bounded history, customer, hours, open order.
 
     Times are the business's: its zone, its weekly hours and the moment of the message.
+    What an order needs comes from the settings and tenant rows the turn read already.
     """
+    required = needed_fields(json_value(config.required_order_fields) or (), tenant.orders_need)
     return AssistantRequest(
         catalog=await context.catalog_view(scope, tenant.name),
         message=message.text,
         history=await context.history(scope, conversation.id, message),
         known_fields=await context.known_fields(scope, conversation.customer),
-        required_fields=await required_fields(scope),
+        required_fields=required,
         keywords={
             str(intent): tuple(str(w) for w in words)
             for intent, words in (json_value(config.intent_keywords) or {}).items()
@@ -196,7 +209,8 @@ async def _request(
         time_zone=tenant.time_zone,
         opening=tuple(days),
         orders_need=tenant.orders_need,
-        order=await order_in_progress(scope, conversation.id),
+        order=await order_in_progress(scope, conversation.id, required),
+        greeted=greeted,
     )
 
 

@@ -26,7 +26,7 @@ from b2a.orders.service._history import assistant_actor
 from b2a.orders.service._pricing import read_lines
 from b2a.orders.service._read import required_fields
 from b2a.orders.service._requests import amend_draft, checked_time, clean_details, open_request
-from b2a.orders.tables import Order, OrderItem
+from b2a.orders.tables import Order
 from b2a.tenants.hours import spoken
 from b2a.tenants.locale import business_zone
 from b2a.tenants.scope import TenantScope
@@ -129,11 +129,14 @@ async def _taken(scope: TenantScope, order: Order) -> TakenOrder:
     return TakenOrder(line, order.id, status)
 
 
-async def order_in_progress(scope: TenantScope, conversation_id: UUID) -> OrderInProgress | None:
+async def order_in_progress(
+    scope: TenantScope, conversation_id: UUID, required: Sequence[str]
+) -> OrderInProgress | None:
     """The conversation's newest order request still before the team's decision, with its lines.
 
-    A DRAFT still collects items and details; one waiting for approval can only
-    be talked about. Later orders are the team's business, not the assistant's.
+    A DRAFT still collects items and details (``required``: ``required_fields``,
+    which the caller has read already); one waiting for approval can only be
+    talked about. Later orders are the team's business, not the assistant's.
     """
     order = (
         await scope.objects(Order)
@@ -146,34 +149,20 @@ async def order_in_progress(scope: TenantScope, conversation_id: UUID) -> OrderI
     )
     if order is None:
         return None
-    items = (
-        await scope.select(
-            OrderItem,
-            OrderItem.service,
-            OrderItem.name,
-            OrderItem.quantity,
-            OrderItem.unit_price_minor,
-        )
-        .where(OrderItem.order == order.id)
-        .order_by(OrderItem.created_at)
-    )
+    lines = (await read_lines(scope, order.id)).values()
     details = {str(k): str(v) for k, v in (json_value(order.details) or {}).items()}
     draft = order.status == OrderStatus.DRAFT
     return OrderInProgress(
         number=order.number,
         status=order.status,
         lines=tuple(
-            OrderLine(row["service"], row["name"], row["quantity"], row["unit_price_minor"])
-            for row in items
+            OrderLine(line.service_id, line.name, line.quantity, line.unit_price_minor)
+            for line in lines
         ),
         total_minor=order.total_minor,
         currency=order.currency,
         requested_at=order.requested_at,
-        missing=tuple(
-            missing_fields(
-                await required_fields(scope), details, has_time=order.requested_at is not None
-            )
-        )
+        missing=tuple(missing_fields(required, details, has_time=order.requested_at is not None))
         if draft
         else (),
     )

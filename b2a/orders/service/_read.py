@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -44,12 +45,14 @@ async def required_fields(scope: TenantScope) -> tuple[str, ...]:
     before the catalogue chose) is not a choice there any more and is ignored.
     """
     rows = await scope.select(AssistantConfig, AssistantConfig.required_order_fields)
-    ticked = (
-        tuple(str(f) for f in json_value(rows[0]["required_order_fields"]) or ())
-        if rows
-        else DEFAULT_REQUIRED
-    )
-    return (*(f for f in ticked if f not in ("address", TIME)), *_BY_NEED[await orders_need(scope)])
+    ticked = json_value(rows[0]["required_order_fields"]) if rows else DEFAULT_REQUIRED
+    return needed_fields(ticked, await orders_need(scope))
+
+
+def needed_fields(ticked: Sequence[object], need: str) -> tuple[str, ...]:
+    """``required_fields`` from values already read: the ticked details, then the need's field."""
+    kept = (str(f) for f in ticked or () if str(f) not in ("address", TIME))
+    return (*kept, *_BY_NEED[OrdersNeed(need)])
 
 
 async def orders_need(scope: TenantScope) -> OrdersNeed:
