@@ -74,3 +74,11 @@ def test_the_nginx_site_is_valid(tmp_path):
 def test_the_nginx_site_streams_events_unbuffered():
     site = (DEPLOY / "nginx" / "b2a.conf").read_text()
     assert "proxy_buffering off" in site and "client_max_body_size" in site
+
+
+def test_backup_runs_nightly_and_keeps_two_weeks():
+    timer = (DEPLOY / "systemd" / "b2a-backup.timer").read_text()
+    assert "OnCalendar=*-*-* 02:30:00" in timer and "Persistent=true" in timer
+    service = (DEPLOY / "systemd" / "b2a-backup.service").read_text()
+    assert "ExecStart=/opt/b2a/venv/bin/b2a backup --keep 14" in service
+    assert "ReadWritePaths=/var/lib/b2a" in service and "UMask=0077" in service

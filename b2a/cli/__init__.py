@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from b2a.cli import cleanup, doctor, init, run, tenants, tokens, users
+from b2a.cli import backup, cleanup, doctor, init, run, tenants, tokens, users
 from b2a.cli._runtime import err_console
 from b2a.errors import B2AError, ConfigError, Conflict, Invalid, NotFound, Unavailable
 
@@ -25,6 +25,8 @@ app.command("init")(init.init)
 app.command("migrate")(init.migrate)
 app.command("doctor")(doctor.doctor)
 app.command("cleanup")(cleanup.cleanup)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 app.command("serve")(run.serve)
 app.command("worker")(run.worker)
 app.command("whatsapp")(run.whatsapp)
