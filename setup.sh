@@ -177,7 +177,7 @@ setup_production() {
   install -m 0644 "$HERE"/deploy/systemd/b2a-*.service "$HERE"/deploy/systemd/b2a-*.timer /etc/systemd/system/
   if [ -d /run/systemd/system ]; then
     systemctl daemon-reload
-    systemctl enable --now b2a-server b2a-worker b2a-whatsapp b2a-cleanup.timer
+    systemctl enable --now b2a-server b2a-worker b2a-whatsapp b2a-cleanup.timer b2a-backup.timer
     nginx -t && systemctl reload nginx
   else
     say "no systemd running here: units installed but not started"
