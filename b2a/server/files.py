@@ -16,8 +16,10 @@ HTML. ``docs/decisions.md`` ("Served files") has the reasoning.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Literal
+from unicodedata import combining
 from urllib.parse import quote
 
 from litestar.response import File
@@ -39,8 +41,10 @@ _FALLBACK_SAFE = frozenset(
 
 def content_disposition(disposition: str, filename: str) -> str:
     """``inline`` or ``attachment`` with ``filename`` encoded as RFC 6266 (and 5987) say."""
-    plain = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = "".join(ch if ch in _FALLBACK_SAFE else "_" for ch in plain).strip() or "file"
+    # Accents fall away (café → cafe); any other character becomes one "_" per run.
+    letters = unicodedata.normalize("NFKD", filename)
+    plain = "".join(ch if ch in _FALLBACK_SAFE else "_" for ch in letters if not combining(ch))
+    fallback = re.sub("_+", "_", plain).strip() or "file"
     header = f'{disposition}; filename="{fallback}"'
     if fallback != filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"
