@@ -5,8 +5,9 @@ image JPEG or PNG up to 5 MB; video MP4 or 3GPP; audio AAC, AMR, MP3, MP4 audio
 or Ogg with the Opus codec; a document as PDF, plain text, Word, Excel or
 PowerPoint (old and new formats); stickers are WebP, which agents do not send.
 An agent's file is sniffed (``b2a.lib.filetypes``) and stored with the type it
-is; the claim only chooses between the Office formats, which share one
-container per generation (OLE2 for .doc/.xls/.ppt, ZIP for .docx/.xlsx/.pptx).
+is (an Ogg file only with the Opus codec, stored as ``audio/ogg``); the claim only
+chooses between the Office formats, which share one container per generation
+(OLE2 for .doc/.xls/.ppt, ZIP for .docx/.xlsx/.pptx).
 """
 
 from __future__ import annotations
@@ -79,4 +80,5 @@ def sendable_type(content: bytes, claimed: str) -> str:
         raise Invalid(
             f"WhatsApp sends files of this kind ({sniffed}) up to {limit // MB} MB.", field="file"
         )
-    return sniffed
+    # Meta lists Opus voice notes as plain audio/ogg (its media upload takes no parameters).
+    return "audio/ogg" if sniffed == filetypes.OGG_OPUS else sniffed

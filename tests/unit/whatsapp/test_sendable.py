@@ -17,7 +17,7 @@ WHATSAPP_SENDS = {
     "audio/amr",
     "audio/mpeg",
     "audio/mp4",
-    "audio/ogg; codecs=opus",
+    "audio/ogg",
     "application/pdf",
     "text/plain",
 }
@@ -30,7 +30,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         (samples.PNG, "image/png", "image/png"),
         (samples.JPEG, "image/png", "image/jpeg"),
         (samples.PDF, "image/jpeg", "application/pdf"),
-        (samples.OGG_OPUS, "application/octet-stream", "audio/ogg; codecs=opus"),
+        (samples.OGG_OPUS, "application/octet-stream", "audio/ogg"),
         (b"\x00\x00\x00\x18ftypisom\x00\x00\x00\x00", "video/quicktime", "video/mp4"),
         (b"Order 17: 2 cakes\n", "application/octet-stream", "text/plain"),
         (samples.HTML, "image/png", "text/plain"),
