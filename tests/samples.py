@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import struct
 
+from hypothesis import strategies as st
 from PIL import Image
 
 SCRIPT = b"document.title = 'pwned';"
@@ -101,3 +102,36 @@ REAL = {
     "ogg": (OGG_OPUS, "audio/ogg; codecs=opus"),
 }
 """Real files and the type they are served as."""
+
+# An EBML header naming its DocType "webm", as every WebM file starts.
+WEBM_HEAD = (
+    b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08"
+    b"\x42\x82\x84webm"
+)
+# The first bytes of each kind sniff() names, for strategies that build look-alikes.
+SIGNATURES = [
+    b"\xff\xd8\xff",
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF89a",
+    b"%PDF-",
+    b"ID3",
+    b"#!AMR\n",
+    b"PK\x03\x04",
+    b"RIFF\x00\x00\x00\x00WEBP",
+    b"RIFF\x00\x00\x00\x00WAVE",
+    b"\x00\x00\x00\x18ftypisom",
+    b"\x00\x00\x00\x18ftypM4A ",
+    b"\x00\x00\x00\x18ftyp3gp5",
+    b"\x00\x00\x00\x18ftypqt  ",
+    OGG_OPUS[:40],
+    WEBM_HEAD,
+    b"\xff\xfb\x90\x64",
+    b"\xff\xf1\x50\x80",
+    b"<svg",
+    b"<html>",
+]
+bodies = st.one_of(
+    st.binary(max_size=700),
+    st.builds(lambda head, tail: head + tail, st.sampled_from(SIGNATURES), st.binary(max_size=80)),
+    st.sampled_from(list(HOSTILE.values())),
+)

@@ -9,35 +9,8 @@ from hypothesis import strategies as st
 from b2a.lib import filetypes
 from b2a.lib.filetypes import DOWNLOAD, INLINE, safe_filename, serve_as, sniff
 from tests import samples
+from tests.samples import bodies
 
-# The first bytes of each kind sniff() names, for strategies that build look-alikes.
-SIGNATURES = [
-    b"\xff\xd8\xff",
-    b"\x89PNG\r\n\x1a\n",
-    b"GIF89a",
-    b"%PDF-",
-    b"ID3",
-    b"#!AMR\n",
-    b"PK\x03\x04",
-    b"RIFF\x00\x00\x00\x00WEBP",
-    b"RIFF\x00\x00\x00\x00WAVE",
-    b"\x00\x00\x00\x18ftypisom",
-    b"\x00\x00\x00\x18ftypM4A ",
-    b"\x00\x00\x00\x18ftyp3gp5",
-    b"\x00\x00\x00\x18ftypqt  ",
-    samples.OGG_OPUS[:40],
-    b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08"
-    b"\x42\x82\x84webm",
-    b"\xff\xfb\x90\x64",
-    b"\xff\xf1\x50\x80",
-    b"<svg",
-    b"<html>",
-]
-bodies = st.one_of(
-    st.binary(max_size=700),
-    st.builds(lambda head, tail: head + tail, st.sampled_from(SIGNATURES), st.binary(max_size=80)),
-    st.sampled_from(list(samples.HOSTILE.values())),
-)
 names = st.one_of(
     st.text(max_size=300),
     st.sampled_from(["x.html", "../../etc/passwd", 'a"; b=c.svg', "ok.png", "..", "a\r\nb.js"]),
@@ -61,7 +34,7 @@ names = st.one_of(
         (b"\xff\xfb\x90\x64\x00", "audio/mpeg"),
         (b"\xff\xf1\x50\x80\x00", "audio/aac"),
         (b"RIFF\x24\x00\x00\x00WAVEfmt ", "audio/wav"),
-        (SIGNATURES[14] + b"\x00", "video/webm"),
+        (samples.WEBM_HEAD + b"\x00", "video/webm"),
     ],
 )
 def test_each_allowed_kind_is_known_by_its_bytes_and_shown_inline(content, expected):

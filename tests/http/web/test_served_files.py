@@ -28,7 +28,7 @@ from tests.conftest import PASSWORD
 from tests.http.api.conftest import bearer, sandbox_channel, seed_conversation
 from tests.http.web._admin import log_in_operator
 from tests.integration.billing.conftest import METHODS, pro_plan
-from tests.unit.test_filetypes import bodies
+from tests.samples import bodies
 
 OPERATOR = Actor.operator("tests")
 # What each hostile body claims to be when it arrives.
