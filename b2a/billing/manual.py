@@ -29,6 +29,7 @@ from b2a.billing.tables import Coupon, ManualPayment, Plan
 from b2a.db.transaction import atomic, lock_row
 from b2a.errors import Conflict, Invalid, NotFound
 from b2a.lib import clock
+from b2a.lib.filetypes import Served
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.tables import Tenant
@@ -264,8 +265,8 @@ async def get_manual_payment(actor: Actor, payment_id: UUID) -> ManualPaymentOut
     return (await _outs([await _payment(actor, payment_id)]))[0]
 
 
-async def receipt_file(actor: Actor, payment_id: UUID, *, media_root: Path) -> tuple[Path, str]:
-    """The screenshot of a payment and its media type, for its tenant's admins and super admins.
+async def receipt_file(actor: Actor, payment_id: UUID, *, media_root: Path) -> Served:
+    """The screenshot of a payment and how it is served, for its tenant's admins and super admins.
 
     Raises:
         Forbidden: the actor is neither a tenant admin nor a super admin.

@@ -1,10 +1,11 @@
 """Proofs of manual payments (screenshots or PDFs), kept in the tenant's media directory.
 
-A receipt's type is read from its first bytes, never from its name or the
-type the browser claims: PNG, JPEG, WebP or PDF, at most 5 MB. It is stored
-as ``<tenant>/billing/<payment id><ext>`` (mode 0640), so erasing the tenant
-erases it, and it is never served by a public route: ``manual.receipt_file``
-hands it only to the tenant's admins and to super admins.
+A receipt's type is read from its first bytes (``b2a.lib.filetypes``), never from
+its name or the type the browser claims: PNG, JPEG, WebP or PDF, at most 5 MB. It
+is stored as ``<tenant>/billing/<payment id><ext>`` (mode 0640), so erasing the
+tenant erases it, and it is never served by a public route: ``manual.receipt_file``
+hands it only to the tenant's admins and to super admins, served as its bytes
+are sniffed again then (``filetypes.served_file``), like every stored file.
 """
 
 from __future__ import annotations
@@ -16,28 +17,21 @@ from uuid import UUID
 
 from b2a.errors import Invalid, NotFound
 from b2a.inbox.media import tenant_media_dir
+from b2a.lib import filetypes
 
 MAX_BYTES = 5 * 1024 * 1024
 FOLDER = "billing"
 _KINDS = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".webp": "image/webp",
-    ".pdf": "application/pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
 }
 
 
 def sniff(content: bytes) -> str | None:
     """The extension of a PNG, JPEG, WebP or PDF file by its magic bytes, else None."""
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ".png"
-    if content.startswith(b"\xff\xd8\xff"):
-        return ".jpg"
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return ".webp"
-    if content.startswith(b"%PDF-"):
-        return ".pdf"
-    return None
+    return _KINDS.get(filetypes.sniff(content[: filetypes.HEAD_BYTES]) or "")
 
 
 def check_receipt(content: bytes) -> str:
@@ -83,14 +77,13 @@ def remove_receipt(media_root: Path, tenant_id: UUID, relative: str) -> None:
         (tenant_media_dir(media_root, tenant_id) / relative).unlink()
 
 
-def receipt_path(media_root: Path, tenant_id: UUID, relative: str) -> tuple[Path, str]:
-    """The file of a stored receipt and its media type.
+def receipt_path(media_root: Path, tenant_id: UUID, relative: str) -> filetypes.Served:
+    """The file of a stored receipt and how it is served (by what its bytes are).
 
     Raises:
         NotFound: the payment has no receipt on this server.
     """
     path = tenant_media_dir(media_root, tenant_id) / relative
-    media_type = _KINDS.get(path.suffix)
-    if not relative.startswith(f"{FOLDER}/") or media_type is None or not path.is_file():
+    if not relative.startswith(f"{FOLDER}/") or not path.is_file():
         raise NotFound("this payment has no screenshot on this server.")
-    return path, media_type
+    return filetypes.served_file(path)

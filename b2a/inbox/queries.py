@@ -10,6 +10,7 @@ digits and message text. It works the same on PostgreSQL and SQLite (where
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from b2a.inbox.schemas import (
     QuotedOut,
 )
 from b2a.inbox.tables import Conversation, ConversationLabel, Message
+from b2a.lib.filetypes import Served, served_file
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
 
@@ -339,8 +341,12 @@ async def list_dead_letters(
     return DeadLetterPage(items, next_cursor)
 
 
-async def message_media(actor: Actor, message_id: UUID, media_root: Path) -> tuple[Path, str]:
-    """The stored file of a message and its MIME type; only the tenant's own users get it.
+async def message_media(actor: Actor, message_id: UUID, media_root: Path) -> Served:
+    """The stored file of a message and how it is served; only the tenant's own users get it.
+
+    The type served is what the bytes are (sniffed now, so files stored before
+    sniffing existed are served safely too), never the type the sender claimed:
+    see ``b2a.lib.filetypes``. A document keeps the file name it was sent with.
 
     Raises:
         NotFound: no such message in this tenant, or it has no stored file.
@@ -349,4 +355,5 @@ async def message_media(actor: Actor, message_id: UUID, media_root: Path) -> tup
     path = tenant_media_dir(media_root, actor.scope.tenant_id) / message.media_path
     if not message.media_path or not path.is_file():
         raise NotFound("this message has no stored media.")
-    return path, message.media_mime or "application/octet-stream"
+    data = json_value(message.data) or {}
+    return await asyncio.to_thread(served_file, path, str(data.get("filename") or ""))

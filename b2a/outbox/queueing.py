@@ -8,7 +8,7 @@ shows each message's delivery state from the start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from b2a.outbox.rules import (
 from b2a.outbox.tables import MessageTemplate
 from b2a.tenants.locale import business_zone
 from b2a.tenants.scope import TenantScope
+from b2a.whatsapp.sendable import sendable_type
 
 MEDIA_KINDS = {
     "image": MessageKind.IMAGE,
@@ -93,7 +94,8 @@ async def queue_message(
 
     Raises:
         NotFound: the conversation or template is not this tenant's.
-        Invalid: empty message, template variables missing or unknown, unusable template.
+        Invalid: empty message, template variables missing or unknown, unusable template,
+            a file WhatsApp cannot send (judged by its content, not its claimed type).
         WindowClosed: a Cloud API conversation outside the 24-hour window, without a template.
         MarketingOptedOut: a MARKETING template to a customer who asked for none.
     """
@@ -118,6 +120,8 @@ async def store_outbound(
     """
     conversation = await scope.get(Conversation, conversation_id)
     channel = await scope.get(Channel, conversation.channel)
+    if draft.media:
+        draft = replace(draft, media_mime=sendable_type(draft.media, draft.media_mime))
     fields = await _content(scope, draft)
     if fields["kind"] == MessageKind.TEMPLATE:
         await refuse_marketing(scope, conversation.customer, fields["template"]["category"])

@@ -38,6 +38,7 @@ from b2a.billing.stripe_api import stripe_client
 from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
 from b2a.server.api._common import media_root
+from b2a.server.files import file_response
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
 
@@ -180,5 +181,6 @@ class BillingController(Controller):
     @get("/manual-payments/{payment_id:uuid}/screenshot", summary="A payment's screenshot")
     async def download_screenshot(self, actor: Actor, state: State, payment_id: UUID) -> File:
         """Served only to the tenant's admins (and super admins in the admin panel)."""
-        path, mime = await manual.receipt_file(actor, payment_id, media_root=media_root(state))
-        return File(path=path, media_type=mime, filename=path.name)
+        return file_response(
+            await manual.receipt_file(actor, payment_id, media_root=media_root(state))
+        )

@@ -18,6 +18,7 @@ from b2a.inbox.contact_cards import ContactCardIn, CustomerFromCard
 from b2a.privacy import customers
 from b2a.server.api._common import announce, media_root
 from b2a.server.auth import TENANT_ADMINS
+from b2a.server.files import download_headers
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
 
@@ -33,10 +34,12 @@ class CustomerController(Controller):
     async def export_customer(self, actor: Actor, state: State, customer_id: UUID) -> File:
         """customer.json (details, ids, conversations, notes, orders, schedules) and media/."""
         path = await customers.export_customer(actor, customer_id, media_root=media_root(state))
+        name = f"customer-{customer_id}.zip"
         return File(
             path=path,
-            filename=f"customer-{customer_id}.zip",
+            filename=name,
             media_type="application/zip",
+            headers=download_headers(name),
             background=BackgroundTask(path.unlink, missing_ok=True),
         )
 

@@ -18,6 +18,7 @@ from b2a.inbox import actions, queries
 from b2a.inbox.schemas import DeadLetterPage, MessageOut, MessagePage, ReplyIn
 from b2a.outbox.queueing import Draft
 from b2a.server.api._common import announce, media_root
+from b2a.server.files import file_response
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
 
@@ -84,7 +85,13 @@ class MessageController(Controller):
         conversation_id: UUID,
         data: Annotated[MediaReply, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> MessageOut:
-        """A multipart upload of at most 16 MB; larger bodies are ``413 PAYLOAD_TOO_LARGE``."""
+        """A multipart upload of at most 16 MB; larger bodies are ``413 PAYLOAD_TOO_LARGE``.
+
+        The file is judged by its content, not the type it claims: it is stored and
+        sent as what it is (an image claimed as PNG that is a JPEG goes as a JPEG), and a
+        kind WhatsApp cannot send (GIF, WebP, WAV, WebM, HTML, archives, programs, an
+        image over 5 MB) is ``422`` with ``field`` ``file`` saying what goes.
+        """
         content = await data.file.read()
         if not content:
             raise Invalid("the file is empty.", field="file")
@@ -112,9 +119,14 @@ class MessageController(Controller):
     opt={"area": Area.INBOX},
 )
 async def download_media(actor: Actor, state: State, message_id: UUID) -> File:
-    """Served only to users of the tenant that owns the message."""
-    path, mime = await queries.message_media(actor, message_id, media_root(state))
-    return File(path=path, media_type=mime, filename=path.name)
+    """Served only to users of the tenant that owns the message.
+
+    Only a JPEG, PNG, GIF or WebP image, a PDF, or audio or video of a kind browsers play
+    is served as itself (inline), judged by its bytes, whatever type it was sent with;
+    anything else is ``application/octet-stream`` to download. Either way with
+    ``X-Content-Type-Options: nosniff`` and a sandboxing ``Content-Security-Policy``.
+    """
+    return file_response(await queries.message_media(actor, message_id, media_root(state)))
 
 
 @get(

@@ -23,6 +23,7 @@ from b2a.billing.schemas import Quote
 from b2a.errors import B2AError
 from b2a.server.api._common import media_root
 from b2a.server.api.billing import MULTIPART_SLACK, stripe_for
+from b2a.server.files import file_response
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.server.websession import settings_of
@@ -168,10 +169,10 @@ async def submit_manual_payment(request: AnyRequest, plan_id: UUID) -> Response[
 @get(f"{PAGE}/manual-payments/{{payment_id:uuid}}/screenshot", opt=BILLING)
 async def screenshot(request: AnyRequest, payment_id: UUID) -> File:
     """A payment's screenshot, for the business's admins only."""
-    path, mime = await manual.receipt_file(
+    served = await manual.receipt_file(
         await current_actor(request), payment_id, media_root=media_root(request.app.state)
     )
-    return File(path=path, media_type=mime, filename=path.name, content_disposition_type="inline")
+    return file_response(served)
 
 
 HANDLERS = [billing_page, pay_page, start_checkout, open_portal, submit_manual_payment, screenshot]

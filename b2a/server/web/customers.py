@@ -23,6 +23,7 @@ from b2a.inbox import contact_cards
 from b2a.inbox.contact_cards import ContactCardIn
 from b2a.inbox.tables import Customer, Message
 from b2a.privacy import customers
+from b2a.server.files import download_headers
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, redirect
 from b2a.server.websession import settings_of
@@ -40,10 +41,12 @@ async def export_customer(request: AnyRequest, customer_id: UUID) -> File:
     path = await customers.export_customer(
         await current_actor(request), customer_id, media_root=settings_of(request).core.media_root
     )
+    name = f"customer-{customer_id}.zip"
     return File(
         path=path,
-        filename=f"customer-{customer_id}.zip",
+        filename=name,
         media_type="application/zip",
+        headers=download_headers(name),
         background=BackgroundTask(path.unlink, missing_ok=True),
     )
 

@@ -33,7 +33,7 @@ def _bodies(globex_user, label_id):
         "/labels": {"json": {"label_id": str(label_id)}},
         "/notes": {"json": {"text": "peeking"}},
         "/messages": {"json": {"text": "hello from globex"}},
-        "/messages/media": {"files": {"file": ("x.png", b"\x89PNG", "image/png")}},
+        "/messages/media": {"files": {"file": ("x.png", b"\x89PNG\r\n\x1a\n", "image/png")}},
         "/canned-replies/{reply_id:uuid}": {"json": {"shortcut": "stolen", "text": "x"}},
         "/labels/{label_id:uuid}": {"json": {"name": "stolen"}},
         "/services/{service_id:uuid}": {"json": {"price": "1", "is_active": False}},
@@ -52,7 +52,9 @@ async def _acme(client, cast, tokens):
     await client.post(f"{url}/labels", json={"label_id": label["id"]}, headers=h)
     await client.post(f"{url}/notes", json={"text": "secret note"}, headers=h)
     media = await client.post(
-        f"{url}/messages/media", files={"file": ("a.png", b"\x89PNG", "image/png")}, headers=h
+        f"{url}/messages/media",
+        files={"file": ("a.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+        headers=h,
     )
     canned = await client.post(
         "/api/v1/canned-replies", json={"shortcut": "hours", "text": "9-5"}, headers=h

@@ -11,6 +11,7 @@ from b2a.outbox.tables import MessageTemplate
 from b2a.server.api.messages import MEDIA_LIMIT
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
+from tests import samples
 from tests.fakes.graph_api import TOKEN
 from tests.http.api.conftest import sandbox_channel, seed_conversation
 from tests.pipeline import eventually, running_worker
@@ -163,3 +164,33 @@ async def test_dead_letters_show_the_reason(client, cast, tokens):
     assert letter["customer"]["name"] == "Ayesha"
     other = (await client.get("/api/v1/dead-letters", headers=tokens.globex_owner)).json()
     assert other["items"] == []
+
+
+async def test_an_upload_is_stored_as_what_it_is_and_a_kind_whatsapp_cannot_send_is_422(
+    client, cast, tokens
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await seed_conversation(scope, await sandbox_channel(scope))
+    url = f"/api/v1/conversations/{conversation.id}/messages/media"
+
+    async def upload(name, content, claimed):
+        return await client.post(
+            url, files={"file": (name, content, claimed)}, headers=tokens.acme_agent
+        )
+
+    jpeg = (await upload("cake.png", samples.JPEG, "image/png")).json()
+    assert (jpeg["kind"], jpeg["media_mime"]) == ("image", "image/jpeg")
+    page = (await upload("menu.png", samples.HTML, "image/png")).json()
+    assert (page["kind"], page["media_mime"]) == ("document", "text/plain")
+    served = await client.get(f"/api/v1/messages/{page['id']}/media", headers=tokens.acme_agent)
+    assert served.headers["content-type"] == "application/octet-stream"
+    assert served.headers["content-disposition"].startswith("attachment;")
+
+    gif = await upload("dance.gif", samples.GIF, "image/gif")
+    assert gif.status_code == 422 and gif.json()["field"] == "file"
+    assert gif.json()["message"].startswith("WhatsApp cannot send a GIF image (send it as JPEG")
+    program = await upload("setup.png", b"MZ\x90\x00\x03\x00\x00\x00\x04", "image/png")
+    assert program.status_code == 422
+    assert "WhatsApp sends JPEG or PNG images" in program.json()["message"]
+    outbound = await scope.count(Message).where(Message.direction == Direction.OUTBOUND)
+    assert outbound == 2

@@ -91,10 +91,10 @@ async def test_a_submitted_payment_carries_the_computed_amount_and_its_screensho
     assert (payment.method, payment.plan_name, payment.coupon_code) == ("EASYPAISA", "Pro", "EID25")
     stored = settings.core.media_root / str(cast.acme_owner.tenant_id) / "billing"
     assert (stored / f"{payment.id}.png").read_bytes() == PNG
-    path, mime = await manual.receipt_file(
+    served = await manual.receipt_file(
         cast.acme_owner.actor, payment.id, media_root=settings.core.media_root
     )
-    assert path == stored / f"{payment.id}.png" and mime == "image/png"
+    assert served.path == stored / f"{payment.id}.png" and served.media_type == "image/png"
     assert [p.id for p in await manual.list_manual_payments(cast.acme_owner.actor)] == [payment.id]
     with pytest.raises(Conflict) as repeated:
         await _submit(cast.acme_owner, pro, settings)
@@ -225,8 +225,8 @@ async def test_another_tenants_payment_and_screenshot_are_not_found(cast, pro, l
     with pytest.raises(NotFound):
         await manual.receipt_file(globex, payment.id, media_root=settings.core.media_root)
     assert await manual.list_manual_payments(globex) == []
-    path, _ = await manual.receipt_file(OPERATOR, payment.id, media_root=settings.core.media_root)
-    assert path.read_bytes() == PNG
+    served = await manual.receipt_file(OPERATOR, payment.id, media_root=settings.core.media_root)
+    assert served.path.read_bytes() == PNG
 
 
 async def test_no_manual_payment_while_stripe_bills_the_tenant(cast, pro, local, settings):

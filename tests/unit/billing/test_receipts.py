@@ -45,9 +45,10 @@ def test_a_receipt_is_stored_under_the_tenants_billing_folder(tmp_path):
     tenant, payment = uuid.uuid4(), uuid.uuid4()
     relative = store_receipt(tmp_path, tenant, payment, PDF)
     assert relative == f"billing/{payment}.pdf"
-    path, mime = receipt_path(tmp_path, tenant, relative)
+    served = receipt_path(tmp_path, tenant, relative)
+    path = served.path
     assert path == tmp_path / str(tenant) / "billing" / f"{payment}.pdf"
-    assert path.read_bytes() == PDF and mime == "application/pdf"
+    assert path.read_bytes() == PDF and served.media_type == "application/pdf" and served.inline
     assert oct(path.stat().st_mode & 0o777) == "0o640"
     with pytest.raises(NotFound):
         receipt_path(tmp_path, uuid.uuid4(), relative)

@@ -18,6 +18,7 @@ from b2a.billing.account import billing_overview
 from b2a.billing.rules import METHOD_NAMES, ReviewStatus
 from b2a.errors import B2AError
 from b2a.server.api._common import media_root
+from b2a.server.files import file_response
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.server.web.admin._common import ADMIN, AnyRequest
@@ -56,10 +57,10 @@ async def payments_page(request: AnyRequest) -> Response[Any]:
 @get(f"{PAGE}/{{payment_id:uuid}}/screenshot", opt=ADMIN)
 async def screenshot(request: AnyRequest, payment_id: UUID) -> File:
     """The screenshot the tenant sent with the payment."""
-    path, mime = await manual.receipt_file(
+    served = await manual.receipt_file(
         await current_actor(request), payment_id, media_root=media_root(request.app.state)
     )
-    return File(path=path, media_type=mime, filename=path.name, content_disposition_type="inline")
+    return file_response(served)
 
 
 @post(f"{PAGE}/{{payment_id:uuid}}/approve", opt=ADMIN)
