@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -27,6 +28,7 @@ from b2a.billing.enforcement import billing_suspension
 from b2a.db.columns import json_value
 from b2a.db.sql import Statement
 from b2a.errors import NotFound, TransportError
+from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.preferences import is_marketing
 from b2a.inbox.rules import DeliveryState, IdentityKind, MessageKind, Transport
 from b2a.inbox.tables import Message
@@ -93,6 +95,7 @@ class Pending:
     media_path: str
     media_mime: str
     template: Any
+    data: Any
     recipient: str
     scheduled: bool
     channel: SendingChannel
@@ -103,7 +106,7 @@ class Pending:
 # The recipient: Cloud sends to the wa_id, web to the JID; both fall back to the phone number.
 _PENDING = Statement(
     """SELECT m.id, m.conversation, m.state, m.kind, m.text, m.media_path, m.media_mime, m.template,
-        ch.id AS channel_id, ch.transport, ch.credentials,
+        m.data, ch.id AS channel_id, ch.transport, ch.credentials,
         COALESCE((SELECT i.value FROM customer_identity i
             WHERE i.tenant = m.tenant AND i.customer = c.customer
                 AND i.kind = CASE ch.transport WHEN :cloud THEN :wa_id WHEN :web THEN :jid END
@@ -136,9 +139,10 @@ async def deliver(
     transports: TransportSource,
     redis: Any,
     pacing: SendingSettings,
+    media_root: Path,
 ) -> Outcome:
     """Send the message if it is its conversation's next to go; see the module docstring."""
-    message = await _pending(scope, message_id)
+    message = await _pending(scope, message_id, media_root)
     if message.state not in WAITING:
         return Outcome(Step.DONE, message.state)
     async with ordering.turn(redis, scope.tenant_id, message.conversation) as mine:
@@ -226,7 +230,7 @@ async def _send(
     return Outcome(Step.DONE, DeliveryState.SENT, left=True)
 
 
-async def _pending(scope: TenantScope, message_id: UUID) -> Pending:
+async def _pending(scope: TenantScope, message_id: UUID, media_root: Path) -> Pending:
     """The message, its channel and its recipient.
 
     Raises:
@@ -248,9 +252,13 @@ async def _pending(scope: TenantScope, message_id: UUID) -> Pending:
         state=row["state"],
         kind=row["kind"],
         text=row["text"],
-        media_path=row["media_path"],
+        # Stored relative to the tenant's media directory; the transport reads the file.
+        media_path=str(tenant_media_dir(media_root, scope.tenant_id) / row["media_path"])
+        if row["media_path"]
+        else "",
         media_mime=row["media_mime"],
         template=row["template"],
+        data=row["data"],
         recipient=str(row["recipient"]),
         scheduled=bool(row["scheduled"]),
         channel=SendingChannel(
@@ -344,6 +352,7 @@ def _outbound(message: Pending) -> wa.Outbound:
         text=message.text,
         media_path=message.media_path,
         media_mime=message.media_mime,
+        filename=str(dict(json_value(message.data) or {}).get("filename") or ""),
         ref=str(message.id),
     )
 

@@ -21,6 +21,7 @@ from b2a.inbox.preferences import refuse_marketing
 from b2a.inbox.rules import Author, DeliveryState, Direction, MessageKind, Owner, Transport
 from b2a.inbox.tables import Channel, Conversation, Message
 from b2a.lib import clock, queue
+from b2a.lib.filetypes import safe_filename
 from b2a.outbox.rules import (
     MetaTemplateStatus,
     TemplateSource,
@@ -123,6 +124,8 @@ async def store_outbound(
     if draft.media:
         draft = replace(draft, media_mime=sendable_type(draft.media, draft.media_mime))
     fields = await _content(scope, draft)
+    if fields["kind"] == MessageKind.DOCUMENT and draft.filename:
+        fields["data"] = {"filename": safe_filename(draft.filename)}
     if fields["kind"] == MessageKind.TEMPLATE:
         await refuse_marketing(scope, conversation.customer, fields["template"]["category"])
     if fields["kind"] == MessageKind.TEMPLATE and fields["template"]["source"] == "local":

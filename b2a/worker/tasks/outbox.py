@@ -29,6 +29,7 @@ async def send_message(ctx: dict[str, Any], *, tenant_id: str, message_id: str) 
         transports=Transports(settings, ctx["http"], ctx["redis"]),
         redis=ctx["redis"],
         pacing=settings.sending,
+        media_root=settings.core.media_root,
     )
     if outcome.step in (Step.LATER, Step.RETRY):
         # A fresh key: this job still holds the message's current one.

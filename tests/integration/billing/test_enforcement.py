@@ -46,6 +46,7 @@ async def _deliver(scope, settings, redis, message):
             transports=Transports(settings, http, redis),
             redis=redis,
             pacing=settings.sending,
+            media_root=settings.core.media_root,
         )
 
 

@@ -28,6 +28,7 @@ from b2a.tenants.tables import Tenant
 from b2a.whatsapp.cloud_api import CloudCredentials
 from b2a.whatsapp.cloud_webhook import CloudStatus
 from b2a.worker.tasks.outbox import requeue_stranded_sends
+from tests import samples
 from tests.fakes.graph_api import TOKEN
 from tests.pipeline import eventually, installed_queue, running_worker
 
@@ -279,3 +280,27 @@ async def test_a_marketing_template_queued_before_the_customer_said_stop_is_not_
     assert graph.state.sent == []
     with pytest.raises(MarketingOptedOut, match="send a utility template"):
         await store_outbound(scope, conversation.id, draft, Sender(Author.SYSTEM))
+
+
+async def test_an_agents_document_reaches_the_customer_under_the_name_it_was_given(
+    cast, settings, graph, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    conversation = await _conversation(scope, settings)
+    agent = Sender(Author.AGENT, cast.acme_agent.actor.user_id)
+    draft = Draft(
+        text="Our prices",
+        media=samples.PDF,
+        media_mime="application/pdf",
+        filename="../Prices Dec.pdf",
+    )
+    async with running_worker(settings):
+        queued = await queue_message(
+            scope, conversation.id, draft, agent, media_root=settings.core.media_root
+        )
+        message = await _final(scope, queued.id)
+    assert message.state == DeliveryState.SENT
+    [sent] = graph.state.sent
+    assert sent["type"] == "document"
+    assert sent["document"]["filename"] == "Prices Dec.pdf"
+    assert sent["document"]["caption"] == "Our prices"
