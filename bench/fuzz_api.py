@@ -242,8 +242,9 @@ async def main(args: argparse.Namespace) -> int:
                 operations=args.only,
             )
         print(report(result))
-        if result.failures:
-            print(f"server log: {home}/logs/serve.log (removed on exit)", file=sys.stderr)
+        if result.failures:  # the log goes with the home directory: show its end now
+            log = (home / "logs" / "serve.log").read_text(errors="replace")
+            print("the server's log ends:\n" + log[-8000:], file=sys.stderr)
     return 1 if result.failures or result.server_errors else 0
 
 

@@ -229,3 +229,33 @@ async def test_every_error_status_is_declared_in_one_shape(document):
                 assert "404" in responses, (method, template)
             if "requestBody" in operation:
                 assert {"400", "413", "422"} <= set(responses), (method, template)
+
+
+async def test_a_nul_in_an_imported_csv_is_a_422_naming_its_row(client, tokens):
+    csv = b"name,price\nHaircut,1500\nFa\x00cial,2500\n"
+    response = await client.post(
+        "/api/v1/services/import",
+        content=csv,
+        headers={**tokens.acme_owner, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "file"
+    assert response.json()["message"].startswith("row 3 holds a control character")
+    # A file's name is text too (written raw: clients escape it).
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="file"; filename="ser\x00vices.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\nname,price\nHaircut,1500\n\r\n--x--\r\n"
+    )
+    upload = await client.post(
+        "/api/v1/services/import",
+        content=body,
+        headers={**tokens.acme_owner, "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert upload.status_code == 422, upload.text
+    assert upload.json()["field"] == "file"
+
+
+async def test_webhooks_are_left_to_their_own_checks(client):
+    # What Meta or Stripe delivers is checked by its signature and kept, never refused here.
+    response = await client.post("/webhooks/stripe", params={"x": "\x00"}, content=b"{}")
+    assert response.status_code != 422 and response.status_code < 500, response.text
