@@ -40,6 +40,18 @@ class Unauthorized(B2AError):
     code = "UNAUTHORIZED"
 
 
+class BadRequest(B2AError):
+    """The request cannot be read at all (a body that is not JSON, or nests too deeply)."""
+
+    code = "BAD_REQUEST"
+
+
+class PayloadTooLarge(B2AError):
+    """The request's body is larger than the route takes."""
+
+    code = "PAYLOAD_TOO_LARGE"
+
+
 class Conflict(B2AError):
     """The request clashes with existing state (duplicate email, invalid transition)."""
 

@@ -20,6 +20,7 @@ import msgspec
 from b2a.audit import service as audit
 from b2a.errors import Invalid, NotFound
 from b2a.lib.crypto import SecretBox, mask
+from b2a.lib.text import is_token
 from b2a.system.platform import read_setting, write_setting
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import AITier, Role
@@ -128,6 +129,12 @@ def _check_provider(p: ProviderConfig) -> None:
         raise Invalid(
             f"provider {p.name}: the base URL must start with http:// or https://.",
             field="base_url",
+        )
+    if p.api_key and not p.api_key.startswith(MASK) and not is_token(p.api_key):
+        raise Invalid(
+            f"provider {p.name}: paste the API key as the provider shows it (letters, digits "
+            "and punctuation, no spaces).",
+            field="api_key",
         )
     if not 0 < p.timeout <= MAX_TIMEOUT:
         raise Invalid(

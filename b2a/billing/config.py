@@ -31,6 +31,7 @@ from b2a.db.transaction import atomic
 from b2a.errors import Conflict, Invalid
 from b2a.lib import clock
 from b2a.lib.crypto import SecretBox, mask
+from b2a.lib.text import is_token
 from b2a.system.tables import SystemSetting
 from b2a.tenants.actor import Actor
 
@@ -144,12 +145,12 @@ async def set_stripe_keys(
     """
     actor.require()
     secret_key, webhook_secret = _typed(secret_key), _typed(webhook_secret)
-    if secret_key and not secret_key.startswith(_SECRET_PREFIXES):
+    if secret_key and not (secret_key.startswith(_SECRET_PREFIXES) and is_token(secret_key)):
         raise Invalid(
             "the secret key starts with sk_test_ or sk_live_ (Developers → API keys in Stripe).",
             field="secret_key",
         )
-    if webhook_secret and not webhook_secret.startswith("whsec_"):
+    if webhook_secret and not (webhook_secret.startswith("whsec_") and is_token(webhook_secret)):
         raise Invalid(
             "the webhook signing secret starts with whsec_ (Developers → Webhooks → your "
             "endpoint → Signing secret).",

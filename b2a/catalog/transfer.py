@@ -33,6 +33,7 @@ from b2a.catalog import service as catalog
 from b2a.catalog.schemas import ServiceImportOut, ServiceIn, ServiceOut, ServiceUpdate
 from b2a.db.transaction import atomic
 from b2a.errors import B2AError, Invalid
+from b2a.lib.text import first_unusable
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 
@@ -69,7 +70,7 @@ def read_csv(data: bytes) -> list[Row]:
     """The rows of an uploaded file, each with its cells stripped.
 
     Raises:
-        Invalid: not UTF-8 text, too large, no header, a required column
+        Invalid: not UTF-8 text, a control character, too large, no header, a required column
             missing, an unknown or repeated column, no rows, or a row with more
             cells than the header (``field`` is ``file``).
     """
@@ -79,6 +80,13 @@ def read_csv(data: bytes) -> list[Row]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid("the file is not UTF-8 text; save it as CSV UTF-8.", field="file") from None
+    bad = first_unusable(text)
+    if bad is not None:
+        raise Invalid(
+            f"row {text.count(chr(10), 0, bad) + 1} holds a control character (such as NUL) "
+            "that text may not contain; save the file again as CSV UTF-8.",
+            field="file",
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [cell.strip().lower() for cell in next(reader)]

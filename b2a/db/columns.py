@@ -27,19 +27,3 @@ class Record(Table):
 def json_value(raw: Any) -> Any:
     """A JSON column's value: Piccolo hands it back as text unless the query asked to load it."""
     return json.loads(raw) if isinstance(raw, str) else raw
-
-
-def storable(value: Any) -> Any:
-    """``value`` with every NUL character removed from its strings, keys included.
-
-    PostgreSQL's text cannot hold NUL (SQLite's can), and WhatsApp passes on
-    whatever a customer's phone sent; without this one such message would fail
-    its event on PostgreSQL only.
-    """
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(item) for item in value]
-    return value

@@ -32,6 +32,7 @@ from b2a.inbox.rules import ChannelMove, ChannelState, Transport, moved
 from b2a.inbox.tables import Channel
 from b2a.lib import clock
 from b2a.lib.crypto import SecretBox, mask
+from b2a.lib.text import is_token
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
@@ -169,20 +170,24 @@ def _cleaned(credentials: CloudCredentials) -> CloudCredentials:
             field="waba_id",
         )
     token = cleaned.access_token
-    if not 8 <= len(token) <= 1000 or any(c.isspace() for c in token):
+    if not 8 <= len(token) <= 1000 or not is_token(token):
         raise Invalid(
             "paste the whole access token (a System User token from Meta Business Settings "
             "lasts; the temporary one from API Setup expires within a day).",
             field="access_token",
         )
-    if not 8 <= len(cleaned.app_secret) <= 200:
+    if not 8 <= len(cleaned.app_secret) <= 200 or not is_token(cleaned.app_secret):
         raise Invalid(
             "the app secret is in App settings → Basic of the Meta app; it proves webhooks "
             "come from Meta.",
             field="app_secret",
         )
-    if len(cleaned.verify_token) > 200:
-        raise Invalid("the verify token has at most 200 characters.", field="verify_token")
+    if len(cleaned.verify_token) > 200 or not is_token(cleaned.verify_token):
+        raise Invalid(
+            "the verify token has at most 200 characters: letters, digits and punctuation "
+            "(no spaces).",
+            field="verify_token",
+        )
     return cleaned
 
 

@@ -16,12 +16,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from b2a.db.columns import json_value, storable
+from b2a.db.columns import json_value
 from b2a.db.sql import Statement
 from b2a.inbox.rules import DeliveryState, Transport
 from b2a.inbox.storing import StoredInbound, Thread, conversation_for, store_inbound
 from b2a.inbox.tables import Conversation, Customer, InboundEvent, Message
 from b2a.lib import clock
+from b2a.lib.text import readable
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_webhook import CloudStatus, CloudUpdate
 from b2a.whatsapp.failures import describe_failure
@@ -69,16 +70,22 @@ async def inbound_accepted(scope: TenantScope, wa_message_id: str) -> bool:
 
 
 def _message_key(wa_message_id: str) -> str:
-    """The event key of a message, as ``_accept`` stores it (NUL characters dropped)."""
-    key: str = storable(f"msg:{wa_message_id}")
+    """The event key of a message, as ``_accept`` stores it (unusable characters replaced)."""
+    key: str = readable(f"msg:{wa_message_id}")
     return key
 
 
 async def _accept(
     scope: TenantScope, channel_id: UUID, source: Transport, key: str, payload: dict[str, Any]
 ) -> UUID | None:
-    """Insert the event; None when its dedupe key was already accepted."""
-    key, payload = storable(key), storable(payload)
+    """Insert the event; None when its dedupe key was already accepted.
+
+    Whatever a phone sent is kept: a character text cannot hold (NUL, another
+    control character, a lone surrogate) is replaced by U+FFFD in the key and
+    everywhere in the payload (``b2a.lib.text``), never dropped, so the message,
+    its sender's name and its file name are stored as they came, that excepted.
+    """
+    key, payload = readable(key), readable(payload)
     row = await scope.fetchrow(
         _ACCEPT,
         id=uuid4(),

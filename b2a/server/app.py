@@ -22,10 +22,12 @@ from b2a.lib import redis as redis_lib
 from b2a.ops.queue import create_queue
 from b2a.schema.piccolo_app import all_tables
 from b2a.server.api import SECURITY_COMPONENTS, create_api_router
+from b2a.server.edge import HostileInput
 from b2a.server.errors import EXCEPTION_HANDLERS
 from b2a.server.head import answer_head
 from b2a.server.headers import add_security_headers
 from b2a.server.health import health, ready
+from b2a.server.openapi import declare_errors
 from b2a.server.web import create_web_router
 from b2a.server.web.templates import STATIC_DIR, template_config
 from b2a.server.webhooks.stripe import receive_stripe_webhook
@@ -101,6 +103,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         on_startup=[open_connections],
         on_shutdown=[close_connections],
+        middleware=[HostileInput],
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_security_headers, write_cookies],
         template_config=template_config(),
@@ -118,5 +121,6 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(configure_root_logger=False),
         debug=False,
     )
+    declare_errors(app.openapi_schema)  # the document is built once, here, and served as is
     app.asgi_handler = answer_head(app.asgi_handler)
     return app

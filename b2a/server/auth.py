@@ -76,7 +76,9 @@ def tenant_member(
     domain checks roles again. ``Area.ADMIN`` routes (``/api/v1/admin``) are for
     super admins only.
     """
-    if handler.opt.get("exclude_from_auth"):
+    if handler.opt.get("exclude_from_auth") or connection.scope.get("method") == "OPTIONS":
+        # Litestar answers OPTIONS itself (204 and Allow, no data), as the authentication
+        # middleware lets it through: there is no actor, and nothing to guard.
         return
     actor: Actor = connection.user
     area = handler.opt.get("area")

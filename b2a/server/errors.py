@@ -19,12 +19,14 @@ from litestar.types import ExceptionHandlersMap
 
 from b2a.errors import (
     B2AError,
+    BadRequest,
     ConfigError,
     Conflict,
     Forbidden,
     Invalid,
     LimitExceeded,
     NotFound,
+    PayloadTooLarge,
     TransportError,
     Unauthorized,
     Unavailable,
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
 
 STATUS: dict[type[B2AError], int] = {
+    BadRequest: 400,
+    PayloadTooLarge: 413,
     NotFound: 404,
     Forbidden: 403,
     Unauthorized: 401,
@@ -120,6 +124,8 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if isinstance(exc, ValidationException):
         field = _invalid_field(exc.extra)
         return _answer(request, 422, _body("VALIDATION_ERROR", "the request is not valid.", field))
+    if exc.status_code >= 500:  # the framework's own mistake: its words are internals
+        return unexpected_error(request, exc)
     code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     return _answer(request, exc.status_code, _body(code, str(exc.detail)))
 

@@ -58,6 +58,7 @@ async def tenant_events(
     "/events",
     tags=["live"],
     summary="Stream the tenant's live events (SSE)",
+    media_type="text/event-stream",
     opt={"area": Area.INBOX},
 )
 async def stream_events(actor: Actor, state: State) -> ServerSentEvent:

@@ -23,9 +23,18 @@ class SandboxController(Controller):
         """Created, connected, on first use."""
         return await simulator.ensure_sandbox_channel(actor)
 
-    @post("/messages", status_code=202, summary="Send a message as the simulated customer")
+    @post(
+        "/messages",
+        status_code=202,
+        summary="Send a message as the simulated customer",
+        opt={"inbound_text": True},
+    )
     async def send_as_customer(self, actor: Actor, data: SimulatedMessageIn) -> SimulatedAccepted:
-        """Accepted like a webhook delivery; the worker stores it and runs the reply step."""
+        """Accepted like a webhook delivery; the worker stores it and runs the reply step.
+
+        The words are a customer's: a control character (NUL and the like) is
+        stored replaced by U+FFFD, as one from WhatsApp is, not refused.
+        """
         return await simulator.simulate_customer_message(
             actor, phone=data.phone, text=data.text, name=data.name
         )

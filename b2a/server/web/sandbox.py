@@ -69,9 +69,13 @@ async def chat(request: AnyRequest) -> Template:
     )
 
 
-@post(f"{PAGE}/send", opt=SANDBOX)
+@post(f"{PAGE}/send", opt={**SANDBOX, "inbound_text": True})
 async def send(request: AnyRequest) -> Response[Any]:
-    """Send a message as the customer; the business answers as it would on WhatsApp."""
+    """Send a message as the customer; the business answers as it would on WhatsApp.
+
+    The words are a customer's (``inbound_text``): a control character is kept
+    replaced, as WhatsApp's would be, not refused (``server/edge.py``).
+    """
     values = await form_data(request)
     phone, name = values.get("phone", ""), values.get("name", "")
     try:
