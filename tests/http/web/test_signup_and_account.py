@@ -170,3 +170,14 @@ async def test_changing_my_password_signs_out_my_other_browsers(browser, other_b
 async def test_pages_behind_login_send_visitors_to_the_login_page(browser, db, path):
     response = await browser.get(path)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+async def test_my_new_password_is_judged_by_the_same_rule_and_the_reason_shown(browser, cast):
+    await browser.log_in(cast.acme_agent.email, PASSWORD)
+    await browser.get("/app/account")
+    mine = await browser.post(
+        "/app/account/password", {"current": PASSWORD, "new": "Agent@Acme.test"}
+    )
+    assert mine.status_code == 422 and 'id="e-new"' in mine.text
+    assert "made from your email address" in mine.text
+    await browser.log_in(cast.acme_agent.email, PASSWORD)  # unchanged
