@@ -23,7 +23,7 @@ from b2a.errors import Conflict, Forbidden, Invalid, NotFound
 from b2a.lib import clock
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role, TenantStatus
-from b2a.tenants.service import normalise_email
+from b2a.tenants.service import find_account, normalise_email
 from b2a.tenants.tables import ApiToken, User
 
 TOKEN_START = "b2a_"
@@ -61,7 +61,7 @@ def hash_token(token: str) -> str:
 
 
 async def _user(email: str) -> User:
-    user = await User.objects().where(User.email == normalise_email(email)).first()
+    user = await find_account(normalise_email(email))
     if user is None:
         raise NotFound(f"no user {email!r}.")
     return user

@@ -8,12 +8,16 @@ from b2a.tenants.links import LIFETIME, issue_link_token, lifetime_words, link_u
 from b2a.tenants.rules import TokenPurpose
 from b2a.tenants.tables import User
 
-SUBJECTS = {
+# An invitation to an address that already has an account (another business, the operator):
+# its owner is told why it cannot be used, and gets no link.
+INVITE_ELSEWHERE = "INVITE_ELSEWHERE"
+SUBJECTS: dict[str, str] = {
     TokenPurpose.RESET: "Reset your b2a password",
     TokenPurpose.INVITE: "You are invited to {tenant} on b2a",
     TokenPurpose.VERIFY: "Confirm your email address for b2a",
+    INVITE_ELSEWHERE: "You are invited to {tenant} on b2a",
 }
-BODIES = {
+BODIES: dict[str, str] = {
     TokenPurpose.RESET: (
         "Someone (we hope you) asked to reset the password of {email} on b2a.\n\n"
         "Open this link within {lifetime} to choose a new password:\n{url}\n\n"
@@ -29,6 +33,13 @@ BODIES = {
         "Please confirm that {email} is your address.\n\n"
         "Open this link within {lifetime}:\n{url}\n\n"
         "If you did not create a b2a account, ignore this email."
+    ),
+    INVITE_ELSEWHERE: (
+        "{inviter} invited {email} to work on {tenant} in b2a.\n\n"
+        "This address already has a b2a account, and an address belongs to one account "
+        "only, so the invitation cannot be used with it. To join {tenant}, ask {inviter} to "
+        "invite another address of yours.\n\n"
+        "Your account is unchanged. If you did not expect this, ignore this email."
     ),
 }
 
@@ -56,7 +67,7 @@ async def send_link(
 async def email_link(
     settings: Settings,
     user: User,
-    purpose: TokenPurpose,
+    purpose: TokenPurpose | str,
     url: str,
     *,
     tenant: str = "",
@@ -70,7 +81,9 @@ async def email_link(
     values = {
         "email": user.email,
         "url": url,
-        "lifetime": lifetime_words(LIFETIME[purpose]),
+        "lifetime": lifetime_words(
+            LIFETIME[TokenPurpose(purpose) if purpose in LIFETIME else TokenPurpose.INVITE]
+        ),
         "tenant": tenant,
         "inviter": inviter or "Your team",
     }

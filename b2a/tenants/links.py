@@ -123,6 +123,21 @@ async def redeem_link_token(token: str, purpose: TokenPurpose) -> UUID:
     return UUID(str(rows[0]["user"]))
 
 
+async def link_user(token: str, purpose: TokenPurpose) -> UUID | None:
+    """The user a live token belongs to, without using it (None: unknown, used or expired)."""
+    row = (
+        await AccountToken.select(AccountToken.user)
+        .where(
+            (AccountToken.token_hash == _hash(token))
+            & (AccountToken.purpose == purpose)
+            & AccountToken.used_at.is_null()
+            & (AccountToken.expires_at > clock.now())
+        )
+        .first()
+    )
+    return UUID(str(row["user"])) if row else None
+
+
 async def link_is_live(token: str, purpose: TokenPurpose) -> bool:
     """Whether the token would redeem now (to show its form, or say it expired, up front)."""
     return bool(

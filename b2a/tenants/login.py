@@ -17,7 +17,7 @@ from b2a.tenants import lockout
 from b2a.tenants.actor import Actor
 from b2a.tenants.passwords import hash_password, verify_password
 from b2a.tenants.rules import Role, TenantStatus
-from b2a.tenants.service import normalise_email
+from b2a.tenants.service import find_account, normalise_email
 from b2a.tenants.tables import Tenant, User
 
 IP_WINDOW_SECONDS = 15 * 60
@@ -86,7 +86,7 @@ async def log_in(redis: Any, email: str, password: str, *, ip: str, per_ip_limit
     if until is not None:
         await _refuse_locked(address, ip, until)
     try:
-        user = await User.objects().where(User.email == normalise_email(address)).first()
+        user = await find_account(normalise_email(address))
     except Invalid:
         user = None
     matches = await _password_matches(user, password)

@@ -1,4 +1,4 @@
-"""Password hashing with argon2id, kept off the event loop (~100 ms a hash)."""
+"""Password hashing with argon2id, off the event loop (~100 ms a hash), and the policy check."""
 
 from __future__ import annotations
 
@@ -9,19 +9,22 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from b2a.errors import Invalid
+from b2a.tenants.password_policy import MIN_LENGTH, password_problem
+
+__all__ = ["MIN_LENGTH", "check_strength", "generate_password", "hash_password", "verify_password"]
 
 _hasher = PasswordHasher()
-MIN_LENGTH = 10
 
 
-def check_strength(password: str) -> None:
-    """Refuse passwords too short to resist guessing.
+def check_strength(password: str, *, email: str = "", field: str = "password") -> None:
+    """Refuse a password that is easy to guess for the account of ``email`` (``password_policy``).
 
     Raises:
-        Invalid: the password is shorter than the minimum.
+        Invalid: the reason in plain words (``WEAK_PASSWORD``, naming ``field``).
     """
-    if len(password) < MIN_LENGTH:
-        raise Invalid(f"passwords need at least {MIN_LENGTH} characters.", field="password")
+    problem = password_problem(password, email=email)
+    if problem is not None:
+        raise Invalid(problem, code="WEAK_PASSWORD", field=field)
 
 
 async def hash_password(password: str) -> str:

@@ -9,6 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from b2a.errors import Invalid
 
+# The password hash of an invited member who has not joined yet: not an argon2 hash, so no
+# password matches it. Only joined accounts (any other hash) hold their address uniquely.
+NO_PASSWORD = "!invited"
+
 
 class TenantStatus(StrEnum):
     """Lifecycle of a tenant; DELETED is a soft delete that keeps the data."""

@@ -17,7 +17,7 @@ from b2a.lib import clock
 from b2a.tenants.actor import Actor
 from b2a.tenants.locale import business_locale
 from b2a.tenants.passwords import check_strength, generate_password, hash_password
-from b2a.tenants.rules import Role, TenantStatus, slugify
+from b2a.tenants.rules import NO_PASSWORD, Role, TenantStatus, slugify
 from b2a.tenants.sessions import close_user_sessions
 from b2a.tenants.tables import Tenant, User
 
@@ -55,6 +55,28 @@ def normalise_email(email: str) -> str:
     if not EMAIL.match(cleaned):
         raise Invalid(f"{email!r} is not an email address.", field="email")
     return cleaned
+
+
+def business_name(name: str) -> str:
+    """A business's name, trimmed.
+
+    Raises:
+        Invalid: empty, or longer than 120 characters.
+    """
+    if not name.strip() or len(name.strip()) > 120:
+        raise Invalid("a business name needs 1 to 120 characters.", field="name")
+    return name.strip()
+
+
+async def find_account(address: str) -> User | None:
+    """The account that signs in with ``address`` (normalised), if any.
+
+    Invited members who have not joined are not accounts: the same address may
+    be invited by several businesses while it has no account, or has one elsewhere.
+    """
+    return await (
+        User.objects().where((User.email == address) & (User.password_hash != NO_PASSWORD)).first()
+    )
 
 
 async def _unique_slug(name: str) -> str:
@@ -117,20 +139,19 @@ async def open_tenant(
         Invalid: bad name, email, time zone, currency or password.
         Conflict: the email already has an account (``EMAIL_EXISTS``).
     """
-    if not name.strip() or len(name.strip()) > 120:
-        raise Invalid("a business name needs 1 to 120 characters.", field="name")
+    cleaned = business_name(name)
     zone, money = business_locale(time_zone, currency)
     email = normalise_email(admin_email)
     generated = admin_password is None
     secret = generate_password() if admin_password is None else admin_password
-    check_strength(secret)
-    if await User.exists().where(User.email == email).run():
+    check_strength(secret, email=email)
+    if await find_account(email) is not None:
         raise Conflict(f"{email} already has an account.", code="EMAIL_EXISTS")
     password_hash = await hash_password(secret)
     free = await ensure_free_plan()
     async with atomic():
         tenant = Tenant(
-            name=name.strip(), slug=await _unique_slug(name), time_zone=zone, currency=money
+            name=cleaned, slug=await _unique_slug(cleaned), time_zone=zone, currency=money
         )
         await tenant.save()
         await apply_plan(tenant.id, free)
@@ -234,7 +255,7 @@ async def create_user(
     address = normalise_email(email)
     generated = password is None
     secret = generate_password() if password is None else password
-    check_strength(secret)
+    check_strength(secret, email=address)
     user = await save_user(tenant_id, address, await hash_password(secret), role, name)
     await audit.record(actor, "user.created", tenant_id=tenant_id, email=address, role=role.value)
     return NewLogin(user_id=user.id, email=address, password=secret if generated else None)
@@ -253,11 +274,11 @@ async def reset_password(
     if not actor.is_super_admin:
         raise Forbidden("only a super admin can reset passwords from here.")
     address = normalise_email(email)
-    user = await User.objects().where(User.email == address).first()
+    user = await find_account(address)
     if user is None:
         raise NotFound(f"no user with email {address}.")
     secret = generate_password() if password is None else password
-    check_strength(secret)
+    check_strength(secret, email=address)
     user.password_hash = await hash_password(secret)
     await user.save([User.password_hash])
     await close_user_sessions(redis, user.id)

@@ -65,7 +65,8 @@ class User(Record, tablename="app_user"):
     """A person who logs in: a super admin (no tenant) or a member of one tenant."""
 
     tenant = ForeignKey(Tenant, on_delete=OnDelete.cascade, null=True, index=True)
-    email = Varchar(length=254, unique=True)
+    # Unique among joined accounts (a partial index): several businesses may invite one address.
+    email = Varchar(length=254)
     name = Varchar(length=120, default="")
     password_hash = Varchar(length=200, secret=True)
     role = Varchar(length=16, choices=Role, default=Role.STAFF)

@@ -19,20 +19,18 @@ from typing import Any
 from uuid import UUID
 
 from b2a.audit import service as audit
+from b2a.db.integrity import save_unique
 from b2a.db.transaction import atomic, lock_row
 from b2a.errors import Conflict, Forbidden
 from b2a.settings import Settings
 from b2a.system.email import email_ready
 from b2a.tenants.actor import Actor
-from b2a.tenants.emails import email_link
+from b2a.tenants.emails import INVITE_ELSEWHERE, email_link
 from b2a.tenants.links import IssuedLink, issue_link
-from b2a.tenants.rules import TENANT_ROLES, Area, Role, TokenPurpose
-from b2a.tenants.service import normalise_email, save_user
+from b2a.tenants.rules import NO_PASSWORD, TENANT_ROLES, Area, Role, TokenPurpose
+from b2a.tenants.service import find_account, normalise_email
 from b2a.tenants.sessions import close_user_sessions
 from b2a.tenants.tables import Tenant, User
-
-# Not an argon2 hash, so no password matches it until the invitation is used.
-NO_PASSWORD = "!invited"
 
 
 @dataclass(frozen=True)
@@ -90,17 +88,30 @@ async def invite_member(
     """Add a member without a password, with a one-time link to set one.
 
     The link is returned for the inviter to pass on (a fresh install has no
-    email), and emailed as well when an SMTP server is set up.
+    email), and emailed as well when an SMTP server is set up. An address that
+    has an account elsewhere (another business, the operator) is invited like
+    any other: the inviter learns nothing about it, and the link can never
+    take that account over (``recovery.accept_invite`` refuses it).
 
     Raises:
         Forbidden: the actor may not manage the team, or the role is not a tenant role.
         Invalid: the address is not an email address.
-        Conflict: the address already has an account (``EMAIL_EXISTS``).
+        Conflict: the address is already in this team (``EMAIL_EXISTS``).
     """
     actor.require_area(Area.TEAM)
     granted = _tenant_role(role)
     address = normalise_email(email)
-    user = await save_user(actor.scope.tenant_id, address, NO_PASSWORD, granted, name.strip()[:120])
+    in_team = Conflict(f"{address} is already in your team.", code="EMAIL_EXISTS")
+    if await actor.scope.exists(User).where(User.email == address):
+        raise in_team
+    user = User(
+        tenant=actor.scope.tenant_id,
+        email=address,
+        name=name.strip()[:120],
+        role=granted,
+        password_hash=NO_PASSWORD,
+    )
+    await save_unique(user, in_team)
     invitation = await _new_invitation(actor, settings, base_url, user)
     await audit.record(
         actor, "user.invited", email=address, role=granted.value, emailed=invitation.emailed
@@ -115,10 +126,13 @@ async def _new_invitation(
     emailed = await email_ready(settings)
     if emailed:
         tenant = await Tenant.select(Tenant.name).where(Tenant.id == actor.scope.tenant_id).first()
+        # Only the address's owner reads which email went: the inviter sees the same either way.
+        elsewhere = await find_account(user.email) is not None
+        purpose = INVITE_ELSEWHERE if elsewhere else TokenPurpose.INVITE
         await email_link(
             settings,
             user,
-            TokenPurpose.INVITE,
+            purpose,
             link.url,
             tenant=tenant["name"] if tenant else "",
             inviter=actor.label,

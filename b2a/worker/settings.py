@@ -10,7 +10,7 @@ from saq.types import PartialTimersDict
 from b2a.ops.queue import create_queue
 from b2a.settings import Settings
 from b2a.worker import hooks
-from b2a.worker.tasks import assistant, billing, email, inbox, maintenance, outbox
+from b2a.worker.tasks import accounts, assistant, billing, email, inbox, maintenance, outbox
 
 FUNCTIONS: list[Any] = [
     maintenance.cleanup,
@@ -23,6 +23,8 @@ FUNCTIONS: list[Any] = [
     outbox.requeue_stranded_sends,
     assistant.assistant_reply,
     email.send_email,
+    accounts.answer_sign_up,
+    accounts.answer_reset_request,
     billing.process_stripe_event,
     billing.requeue_stripe_events,
     billing.billing_periods,

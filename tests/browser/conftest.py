@@ -120,9 +120,11 @@ async def chromium() -> AsyncIterator[Any]:
 class Visitor:
     """One person's browser tab on the stack, failing the test on any CSP violation."""
 
-    def __init__(self, page: Any, base_url: str) -> None:
+    def __init__(self, page: Any, base_url: str, stack: Any = None, mailbox: Any = None) -> None:
         self.page = page
         self.base_url = base_url
+        self.stack = stack
+        self.mailbox = mailbox  # the SMTP server the stack's emails go to, if it has one
         self.problems: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(str(error)))
@@ -139,11 +141,42 @@ class Visitor:
         await self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     async def sign_up(self, business: str, email: str, password: str = PASSWORD) -> None:
+        """Sign up as a person does: the form, the link in the email, the password, the panel.
+
+        Without email (a fresh install) the operator makes the business from the
+        command line instead, and its owner logs in.
+        """
+        if self.mailbox is None:
+            await self._made_by_the_operator(business, email, password)
+            return
         await self.goto("/signup")
         await self.page.get_by_label("Business name").fill(business)
         await self.page.get_by_label("Your email").fill(email)
-        await self.page.get_by_label("Password").fill(password)
         await self.page.get_by_role("button", name="Create account").click()
+        await self.page.get_by_role("heading", name="Check your email").wait_for()
+        await self.finish_sign_up(email, password)
+        await self.page.wait_for_url("**/app")
+
+    async def finish_sign_up(self, email: str, password: str) -> None:
+        """Open the newest sign-up link emailed to ``email`` and choose ``password``."""
+        assert self.mailbox is not None
+        mails = await self.mailbox.wait_for(email)
+        link = next(url for url in mails[-1].links if "/signup/finish" in url)
+        await self.goto(local(link, self.base_url))
+        await self.page.get_by_label("Password").fill(password)
+        await self.page.get_by_role("button", name="Create my business").click()
+
+    async def _made_by_the_operator(self, business: str, email: str, password: str) -> None:
+        assert self.stack is not None
+        made = subprocess.run(
+            [sys.executable, "-m", "b2a", "tenant", "create", business, "--admin-email", email],
+            env={**self.stack.env, "B2A_ADMIN_PASSWORD": password},
+            cwd=harness.ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert made.returncode == 0, made.stderr
+        await self.log_in(email, password)
         await self.page.wait_for_url("**/app")
 
     async def log_in(self, email: str, password: str) -> None:
@@ -158,24 +191,30 @@ class Visitor:
 
 
 @pytest.fixture
-async def visitor(chromium, stack) -> AsyncIterator[Visitor]:
+def mailbox(smtp, stack_email) -> Any:
+    """Where the stack's emails can be read: ``smtp``, or None when the stack has no email."""
+    return smtp if stack_email else None
+
+
+@pytest.fixture
+async def visitor(chromium, stack, mailbox) -> AsyncIterator[Visitor]:
     """A fresh browser (no cookies) at desktop width."""
     context = await chromium.new_context(viewport={"width": 1280, "height": 900})
-    tab = Visitor(await context.new_page(), stack.base_url)
+    tab = Visitor(await context.new_page(), stack.base_url, stack, mailbox)
     yield tab
     await context.close()
     assert tab.problems == [], tab.problems
 
 
 @pytest.fixture
-async def new_visitor(chromium, stack) -> AsyncIterator[Any]:
+async def new_visitor(chromium, stack, mailbox) -> AsyncIterator[Any]:
     """Open more browsers (a colleague, a phone) within one test."""
     contexts: list[Any] = []
 
     async def open_one(width: int = 1280) -> Visitor:
         context = await chromium.new_context(viewport={"width": width, "height": 900})
         contexts.append(context)
-        return Visitor(await context.new_page(), stack.base_url)
+        return Visitor(await context.new_page(), stack.base_url, stack, mailbox)
 
     yield open_one
     for context in contexts:

@@ -24,6 +24,45 @@ async def test_sign_up_lands_on_the_dashboard(visitor):
     await visitor.shot("dashboard")
 
 
+async def test_sign_up_says_why_a_password_is_refused_and_answers_a_taken_address_alike(
+    visitor, new_visitor
+):
+    email = unique_email("owner")
+    await visitor.goto("/signup")
+    await visitor.page.get_by_label("Business name").fill("Weak Words")
+    await visitor.page.get_by_label("Your email").fill(email)
+    await visitor.page.get_by_role("button", name="Create account").click()
+    await expect(visitor.page.get_by_role("heading", name="Check your email")).to_be_visible()
+    answer_new = (await visitor.page.locator("main").inner_text()).replace(email, "ADDRESS")
+
+    await visitor.finish_sign_up(email, "passwordpassword")
+    error = visitor.page.locator("#e-password")
+    await expect(error).to_have_text(
+        "a password made of one word or pattern repeated is easy to guess; choose another."
+    )
+    await visitor.shot("signup-password-refused")
+    await visitor.page.get_by_label("Password").fill(email)
+    await visitor.page.get_by_role("button", name="Create my business").click()
+    await expect(error).to_contain_text("made from your email address")
+    await visitor.page.get_by_label("Password").fill("1234567890")
+    await visitor.page.get_by_role("button", name="Create my business").click()
+    await expect(error).to_contain_text("one of the 10,000 most used")
+    await visitor.page.get_by_label("Password").fill(PASSWORD)
+    await visitor.page.get_by_role("button", name="Create my business").click()
+    await expect(visitor.page.get_by_role("heading", name="Weak Words")).to_be_visible()
+
+    stranger = await new_visitor()
+    await stranger.goto("/signup")
+    await stranger.page.get_by_label("Business name").fill("Weak Words")
+    await stranger.page.get_by_label("Your email").fill(email)
+    await stranger.page.get_by_role("button", name="Create account").click()
+    await expect(stranger.page.get_by_role("heading", name="Check your email")).to_be_visible()
+    answer_taken = (await stranger.page.locator("main").inner_text()).replace(email, "ADDRESS")
+    assert answer_taken == answer_new
+    mails = await visitor.mailbox.wait_for(email, count=2)
+    assert mails[-1].subject == "Someone tried to sign up on b2a with your address"
+
+
 async def test_five_bad_passwords_lock_the_account(visitor):
     email = unique_email("locked")
     await visitor.sign_up("Lock Shop", email)
@@ -46,7 +85,7 @@ async def test_a_forgotten_password_is_reset_through_the_emailed_link(visitor, s
     await visitor.shot("forgot-password")
     await visitor.page.get_by_role("button", name="Send the link").click()
     await expect(visitor.page.get_by_role("heading", name="Check your email")).to_be_visible()
-    mail = (await smtp.wait_for(email))[-1]
+    mail = (await smtp.wait_for(email, count=2))[-1]  # after the sign-up link
     assert mail.subject == "Reset your b2a password"
     await visitor.goto(local(mail.links[0], stack.base_url))
     await visitor.page.get_by_label("New password").fill("my brand new password")

@@ -5,14 +5,16 @@ init`` on an empty home prints the super admin's one-time password, ``b2a up``
 runs the web server, the worker and the WhatsApp session process on the
 embedded SQLite database. The environment holds only what an operator would
 set: the home, the Redis to use, and where Stripe's and Meta's APIs are (the
-local fakes). No SMTP, and no network: WhatsApp-Web fails here as it would on a
+local fakes). No SMTP until the operator sets one up in the admin panel (a local
+server that records mail), and no network: WhatsApp-Web fails here as it would on a
 server that cannot reach WhatsApp.
 
-Nothing is set up behind the browser's back: the operator switches Stripe and
-EasyPaisa on and creates a plan priced in PKR; a business in Karachi signs up
-in PKR, writes its catalogue, invites a colleague by a copied link, tries
-WhatsApp-Web, drops it for the Cloud API, is quoted in PKR in the sandbox and
-buys the plan by EasyPaisa; the operator approves; the business has its plan.
+Nothing is set up behind the browser's back: the operator sets up email, switches
+Stripe and EasyPaisa on and creates a plan priced in PKR; a business in Karachi
+signs up in PKR by the link emailed to it, writes its catalogue, invites a
+colleague by a copied link, tries WhatsApp-Web, drops it for the Cloud API, is
+quoted in PKR in the sandbox and buys the plan by EasyPaisa; the operator
+approves; the business has its plan.
 Every time the business reads is Karachi time. Each step's screenshot goes to
 front-door-NN-<step>.png in the browser artifacts; with B2A_DOCS_SCREENSHOTS=1
 into docs/img, where the user and admin guides show it (that is how the guides'
@@ -42,6 +44,9 @@ from playwright.async_api import expect
 from bench import harness
 from tests.browser.conftest import ARTIFACTS, Visitor, local
 from tests.fakes.graph_api import TOKEN
+from tests.fakes.smtp import PASSWORD as SMTP_PASSWORD
+from tests.fakes.smtp import USERNAME as SMTP_USERNAME
+from tests.fakes.smtp import FakeSmtp
 from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
 
 pytestmark = pytest.mark.slow  # installs and runs the whole appliance, and a browser
@@ -60,6 +65,13 @@ RECEIPT = (
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
     b"\x00\x00\x00IEND\xaeB`\x82"
 )
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[FakeSmtp]:
+    """The operator's mail server, which the admin panel is pointed at."""
+    with FakeSmtp() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +230,7 @@ async def _say(tab: Visitor, text: str) -> None:
     await tab.page.get_by_role("button", name="Send").click()
 
 
-async def test_a_fresh_install_through_its_front_door(appliance, browsers):
+async def test_a_fresh_install_through_its_front_door(appliance, browsers, mailbox):
     shots = Shots()
 
     # The operator: first login with the password `b2a init` printed.
@@ -231,6 +243,23 @@ async def test_a_fresh_install_through_its_front_door(appliance, browsers):
     await admin.get_by_role("button", name="Log in").click()
     await admin.wait_for_url("**/admin")
     await shots.take(operator, "admin-dashboard")
+
+    # Email: businesses sign up by a link sent to their address, so the operator sets it up.
+    await admin.get_by_role("navigation").get_by_role("link", name="Settings").click()
+    await admin.wait_for_url("**/admin/settings")
+    await admin.get_by_label("Host").fill("127.0.0.1")
+    await admin.get_by_label("Port").fill(str(mailbox.port))
+    await admin.get_by_label("Username").fill(SMTP_USERNAME)
+    await admin.get_by_label("Password", exact=True).fill(SMTP_PASSWORD)
+    await admin.get_by_label("From address").fill("b2a <no-reply@front-door.test>")
+    await admin.get_by_label("Security").select_option("none")
+    await admin.get_by_role("button", name="Save email server").click()
+    await expect(admin.get_by_text("The email server is saved")).to_be_visible()
+    await admin.get_by_role("button", name="Send test email").click()
+    await expect(
+        admin.get_by_text(f"A test email to {OPERATOR_EMAIL} is on its way")
+    ).to_be_visible()
+    await mailbox.wait_for(OPERATOR_EMAIL)
 
     # Payments on: Stripe's keys, tested against Stripe (the fake), and EasyPaisa.
     await admin.get_by_role("navigation").get_by_role("link", name="Billing").click()
@@ -276,9 +305,11 @@ async def test_a_fresh_install_through_its_front_door(appliance, browsers):
     await expect(page.get_by_label("Currency")).to_have_value("PKR")
     await page.get_by_label("Business name").fill("Karachi Cuts")
     await page.get_by_label("Your email").fill("owner@karachi-cuts.test")
-    await page.get_by_label("Password").fill("a long owner password")
     await shots.take(owner, "signup")
     await page.get_by_role("button", name="Create account").click()
+    await expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    owner.mailbox = mailbox
+    await owner.finish_sign_up("owner@karachi-cuts.test", "a long owner password")
     await page.wait_for_url("**/app")
     nav = page.get_by_role("navigation", name="Main")
 
@@ -291,7 +322,7 @@ async def test_a_fresh_install_through_its_front_door(appliance, browsers):
     await expect(page.get_by_role("cell", name="PKR 1,500")).to_be_visible()
     await shots.take(owner, "services")
 
-    # A colleague joins by a copied link: no SMTP here.
+    # A colleague joins by a copied link (it is emailed too).
     await nav.get_by_role("link", name="Team", exact=True).click()
     colleague_email = "sana@karachi-cuts.test"  # a fresh install: no one else has it
     await page.get_by_label("Email").fill(colleague_email)

@@ -9,12 +9,16 @@ from piccolo.engine.postgres import PostgresEngine
 
 from b2a.assistant.tables import AssistantConfig
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.db.integrity import is_unique_violation
+from b2a.lib import clock
 from b2a.schema.migrate import apply_pending, migration_ids, pending_ids
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import load_settings
-from b2a.tenants.tables import Tenant
+from b2a.tenants.rules import NO_PASSWORD
+from b2a.tenants.tables import AccountToken, Tenant, User
 
 ORDERS_NEED = "2026-12-07T13:00:00:000000"
+JOINED_EMAILS = "2026-12-07T18:00:00:000000"
 HOT_PATH_INDEXES = {
     "ix_conversation_inbox",
     "ix_message_wamid_unique",
@@ -84,3 +88,33 @@ async def test_what_orders_need_comes_from_whether_the_assistant_required_an_add
     # The assistant's default fields included the address: a business that never changed them
     # keeps delivering.
     assert needs == {"shop": "address", "salon": "none", "untouched": "address"}
+
+
+async def test_addresses_become_unique_among_joined_accounts_and_users_keep_their_links(
+    empty_engine,
+):
+    await apply_pending()
+    with contextlib.redirect_stdout(io.StringIO()):
+        back = await run_backwards("b2a", migration_id=JOINED_EMAILS, auto_agree=True)
+    assert back.success, back.message
+    shop = Tenant(name="shop", slug="shop")
+    await shop.save()
+    owner = User(tenant=shop.id, email="owner@shop.test", password_hash="$argon2id$x")
+    await owner.save()
+    await AccountToken(
+        user=owner.id, purpose="RESET", token_hash="h" * 64, expires_at=clock.now()
+    ).save()
+
+    await apply_pending()  # on SQLite, app_user is rebuilt without its column UNIQUE
+    assert await AccountToken.count().where(AccountToken.user == owner.id) == 1
+    other = Tenant(name="other", slug="other")
+    await other.save()
+    await User(tenant=other.id, email="owner@shop.test", password_hash=NO_PASSWORD).save()
+    with pytest.raises(Exception) as taken:
+        await User(tenant=other.id, email="owner@shop.test", password_hash="$argon2id$y").save()
+    assert is_unique_violation(taken.value)
+    with pytest.raises(Exception) as twice:
+        await User(tenant=shop.id, email="owner@shop.test", password_hash=NO_PASSWORD).save()
+    assert is_unique_violation(twice.value)
+    await Tenant.delete().where(Tenant.id == shop.id)
+    assert not await AccountToken.exists(), "foreign keys still cascade from the rebuilt table"

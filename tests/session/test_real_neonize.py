@@ -27,7 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 async def test_real_neonize_fails_cleanly_when_whatsapp_is_unreachable(pg, base_env, tmp_path):
     tenant, _ = await tenants.create_tenant(
-        Actor.operator("tests"), "Acme", admin_email="owner@acme.test", admin_password="x" * 12
+        Actor.operator("tests"),
+        "Acme",
+        admin_email="owner@acme.test",
+        admin_password="a long acme passphrase",
     )
     scope = TenantScope(tenant.id)
     await scope.new(Channel, transport=Transport.WEB, wants_session=True).save()

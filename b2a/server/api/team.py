@@ -31,7 +31,7 @@ class TeamController(Controller):
     async def invite(
         self, actor: Actor, state: State, request: Request[Any, Any, Any], data: InvitationIn
     ) -> team.Invitation:
-        """The link is also emailed when SMTP is set up (``emailed``); 409 EMAIL_EXISTS."""
+        """Emailed too when SMTP is set up (``emailed``); 409 EMAIL_EXISTS if in this team."""
         return await team.invite_member(
             actor,
             state.settings,

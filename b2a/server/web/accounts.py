@@ -14,7 +14,6 @@ from b2a.errors import B2AError, Unavailable
 from b2a.server.flash import flash
 from b2a.server.web._pages import form_data, form_error, link_base, page, redirect, safe_next
 from b2a.server.websession import log_in_response, log_out_response, redis_of, settings_of, visit
-from b2a.system.platform import account_policy
 from b2a.tenants import login, recovery, signup
 from b2a.tenants.links import link_is_live
 from b2a.tenants.locale import ZONE_CURRENCIES, time_zones
@@ -24,6 +23,7 @@ AnyRequest = Request[Any, Any, Any]
 PUBLIC = {"public": True}
 Next = Annotated[str | None, Parameter(query="next", required=False)]
 Token = Annotated[str, Parameter(query="token", default="")]
+FINISH = "accounts/signup_finish.html"
 
 
 async def _reset_by_email(request: AnyRequest) -> dict[str, bool]:
@@ -94,24 +94,23 @@ def _signup_lists() -> dict[str, Any]:
 
 @get("/signup", opt=PUBLIC, name="signup")
 async def signup_page(request: AnyRequest) -> Response[Any]:
-    """The sign-up form, or a notice that sign-up is closed."""
-    if not (await account_policy()).signup_enabled:
+    """The sign-up form, or a notice that sign-up is closed (off, or no email to confirm with)."""
+    if not await signup.sign_up_offered(settings_of(request)):
         return await page(request, "accounts/signup_closed.html", status=403)
     return await page(request, "accounts/signup.html", **_signup_lists())
 
 
 @post("/signup", opt=PUBLIC)
 async def signup_submit(request: AnyRequest) -> Response[Any]:
-    """Create the business and its admin; log them in unless the address must be confirmed."""
+    """Queue the emailed answer; the page is the same whether or not the address has an account."""
     values = await form_data(request)
     try:
-        actor = await signup.sign_up(
+        await signup.request_sign_up(
             redis_of(request),
             settings_of(request),
             link_base(request),
             business=values.get("business", ""),
             email=values.get("email", ""),
-            password=values.get("password", ""),
             ip=(await visit(request)).ip,
             time_zone=values.get("time_zone", "UTC"),
             currency=values.get("currency", ""),
@@ -121,8 +120,33 @@ async def signup_submit(request: AnyRequest) -> Response[Any]:
         return await form_error(
             request, template or "accounts/signup.html", exc, values=values, **_signup_lists()
         )
-    if actor is None:
-        return await page(request, "accounts/check_email.html", email=values.get("email", ""))
+    return await page(request, "accounts/signup_sent.html", email=values.get("email", "").strip())
+
+
+@get(signup.FINISH_PATH, opt=PUBLIC, name="signup_finish")
+async def signup_finish_page(request: AnyRequest, token: Token) -> Response[Any]:
+    """The choose-your-password form of a sign-up link."""
+    pending = await signup.pending_sign_up(redis_of(request), token)
+    if pending is None:
+        return await page(request, "accounts/link_invalid.html", status=410)
+    return await page(request, FINISH, token=token, pending=pending)
+
+
+@post(signup.FINISH_PATH, opt=PUBLIC)
+async def signup_finish_submit(request: AnyRequest) -> Response[Any]:
+    """Create the business and its admin, then log them in."""
+    values = await form_data(request)
+    token = values.get("token", "")
+    redis = redis_of(request)
+    try:
+        actor = await signup.finish_sign_up(
+            redis, token, values.get("password", ""), ip=(await visit(request)).ip
+        )
+    except B2AError as exc:
+        pending = await signup.pending_sign_up(redis, token)
+        if pending is None and exc.code == "LINK_INVALID":
+            return await page(request, "accounts/link_invalid.html", status=410)
+        return await form_error(request, FINISH, exc, token=token, pending=pending)
     await log_in_response(request, actor)
     await flash(request, "Welcome to b2a! Your business is ready.")
     return redirect(request, "/app")
@@ -230,6 +254,8 @@ HANDLERS = [
     logout,
     signup_page,
     signup_submit,
+    signup_finish_page,
+    signup_finish_submit,
     forgot_page,
     forgot_submit,
     reset_page,

@@ -133,3 +133,18 @@ def shown_link(html: str) -> str:
     found = COPY_FIELD.findall(html)
     assert len(found) == 1, f"expected one link to copy, found {found}"
     return found[0]
+
+
+async def sign_up(browser: Browser, smtp: Any, form: dict[str, str], password: str) -> Any:
+    """Sign up as a visitor does: the form, the emailed link, the password (needs ``worker``).
+
+    Returns the answer to the password form (303 to /app when the business is made).
+    """
+    sent = await browser.submit("/signup", form)
+    assert sent.status_code == 200 and "Check your email" in sent.text, sent.text
+    mails = await smtp.wait_for(form["email"])
+    finish = link_path(mails[-1].links[0])
+    token = finish.split("token=", 1)[1]
+    return await browser.submit(
+        "/signup/finish", {"token": token, "password": password}, page=finish
+    )

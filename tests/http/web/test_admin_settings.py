@@ -20,7 +20,11 @@ async def test_account_rules_are_toggled(browser, db):
     assert not policy.signup_enabled and policy.password_reset_enabled
     assert not policy.email_verification_required
     page = await browser.get(PAGE)
-    assert 'id="f-signup_enabled" name="signup_enabled" type="checkbox" value="on">' in page.text
+    assert (
+        'id="f-signup_enabled" name="signup_enabled" type="checkbox" value="on" '
+        'aria-describedby="h-signup_enabled">' in page.text
+    ), "unchecked"
+    assert "the sign-up page answers the same for every address. It is set up." in page.text
     assert "Needs a working email server (below): it is set up" in page.text
 
 

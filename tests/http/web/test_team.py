@@ -1,12 +1,15 @@
 """The team page: invitations by email, roles (never SUPER_ADMIN), removals; staff kept out."""
 
+import re
 import uuid
 
 import pytest
 
 from b2a.errors import Conflict, Forbidden, NotFound
 from b2a.lib.redis import PREFIX
+from b2a.tenants import service as tenants
 from b2a.tenants import team
+from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.tables import User
 from tests.conftest import PASSWORD
@@ -122,3 +125,67 @@ async def test_a_removed_member_is_signed_out_everywhere_at_once(
     assert removed.status_code == 303
     assert (await other_browser.get("/app")).status_code == 303
     assert not await redis.exists(f"{PREFIX}user-sessions:{cast.acme_agent.actor.user_id}")
+
+
+UUID_OR_TOKEN = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|token=[\w-]+"
+)
+
+
+async def test_inviting_an_address_with_an_account_elsewhere_looks_like_any_invitation(
+    app, browser, cast, smtp, worker
+):
+    operator = "zz-op@b2a.test"  # the team list is sorted: each newcomer comes last
+    await tenants.create_user(
+        Actor.operator("tests"), operator, password=PASSWORD, role=Role.SUPER_ADMIN
+    )
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    answers, links = [], {}
+    for email in ("zz-fresh@acme.test", operator, cast.globex_owner.email):
+        sent = await browser.submit(
+            "/app/team/invite", {"email": email, "name": "N", "role": "STAFF"}, page="/app/team"
+        )
+        links[email] = shown_link(sent.text)
+        text = UUID_OR_TOKEN.sub("X", sent.text.replace(email, "ADDRESS"))
+        answers.append((sent.status_code, text))
+        if email != cast.globex_owner.email:  # the same team page each time
+            member = (
+                await User.objects()
+                .where((User.email == email) & (User.tenant == cast.acme_owner.tenant_id))
+                .first()
+            )
+            await team.revoke_invitation(cast.acme_owner.actor, member.id)
+    assert answers[0][0] == 201 and all(answer == answers[0] for answer in answers)
+    page = await browser.get("/app/team")
+    assert page.text.count("invitation pending") == 1
+
+    mail = (await smtp.wait_for(cast.globex_owner.email))[-1]
+    assert "already has a b2a account" in mail.text and mail.links == []
+    async with make_browser(app) as client:
+        holder = Browser(client)
+        token = links[cast.globex_owner.email].split("token=")[1]
+        await holder.get(link_path(links[cast.globex_owner.email]))
+        refused = await holder.post(
+            "/accept-invite", {"token": token, "password": "taking it over"}
+        )
+        assert refused.status_code == 409 and "already has a b2a account" in refused.text
+    owner = (
+        await User.objects()
+        .where(
+            (User.email == cast.globex_owner.email) & (User.tenant == cast.globex_owner.tenant_id)
+        )
+        .first()
+    )
+    assert owner.role == Role.TENANT_ADMIN, "the account elsewhere is untouched"
+    async with make_browser(app) as client:
+        await Browser(client).log_in(cast.globex_owner.email, PASSWORD)
+
+
+async def test_an_address_already_in_the_team_is_named_as_such(browser, cast):
+    await browser.log_in(cast.acme_owner.email, PASSWORD)
+    again = await browser.submit(
+        "/app/team/invite",
+        {"email": cast.acme_agent.email, "name": "", "role": "STAFF"},
+        page="/app/team",
+    )
+    assert again.status_code == 409 and "already in your team" in again.text

@@ -188,3 +188,11 @@ async def test_a_tenant_admin_cannot_make_reset_links(browser, cast):
     )
     assert refused.status_code == 403
     assert not await AccountToken.exists()
+
+
+async def test_without_email_sign_up_waits_for_the_operator(browser, db):
+    closed = await browser.get("/signup")
+    assert closed.status_code == 403 and "Sign-up is closed" in closed.text
+    await browser.get("/login")
+    refused = await browser.post("/signup", {"business": "Noor Salon", "email": "noor@salon.test"})
+    assert refused.status_code == 403

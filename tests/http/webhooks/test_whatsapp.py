@@ -215,7 +215,10 @@ async def test_events_are_routed_to_the_tenant_of_their_phone_number_id(cloud, c
     await connect_cloud_channel(globex, same_app, box)
     other_app = CloudCredentials("PNID3", TOKEN, "WABA3", app_secret="another", verify_token="x")
     initech, _ = await tenants.create_tenant(
-        Actor.operator("tests"), "Initech", admin_email="o@initech.test", admin_password="x" * 12
+        Actor.operator("tests"),
+        "Initech",
+        admin_email="o@initech.test",
+        admin_password="a long initech passphrase",
     )
     await connect_cloud_channel(TenantScope(initech.id), other_app, box)
     # One Meta app posts every number's events to the callback URL it knows.
