@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from piccolo.columns import UUID, Timestamptz
@@ -29,15 +30,19 @@ def json_value(raw: Any) -> Any:
     return json.loads(raw) if isinstance(raw, str) else raw
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def storable(value: Any) -> Any:
     """``value`` with every NUL character removed from its strings, keys included.
 
     PostgreSQL's text cannot hold NUL (SQLite's can), and WhatsApp passes on
     whatever a customer's phone sent; without this one such message would fail
-    its event on PostgreSQL only.
+    its event on PostgreSQL only. A lone surrogate (a JSON string may hold one,
+    UTF-8 cannot) becomes U+FFFD, the replacement character.
     """
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _SURROGATE.sub("\ufffd", value.replace("\x00", ""))
     if isinstance(value, dict):
         return {storable(k): storable(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -83,17 +83,25 @@ def string(value: Any) -> str:
     return ""
 
 
+NUMBER_MAX = 10**15
+"""Larger quantities, prices, coordinates or timestamps are not ones (and would overflow)."""
+
+
 def _number(value: Any) -> int | float | None:
-    """A finite JSON number (or a numeric string, as some payloads quote them), else None."""
+    """A finite JSON number (or a numeric string, as some payloads quote them), else None.
+
+    Numbers beyond ``NUMBER_MAX`` either way are None too: no cart, pin or
+    timestamp needs them, and a product of two would overflow a float.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     if isinstance(value, int):
-        return value
+        return value if abs(value) <= NUMBER_MAX else None
     try:
         parsed = float(value)
     except ValueError:
         return None
-    if not math.isfinite(parsed):
+    if not math.isfinite(parsed) or abs(parsed) > NUMBER_MAX:
         return None
     if isinstance(value, float):
         return value
