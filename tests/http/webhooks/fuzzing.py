@@ -94,20 +94,24 @@ def mutations(draw: st.DrawFn, base: Any) -> Any:
     return value
 
 
-def fresh_ids(payload: Any) -> Any:
-    """A Cloud API payload whose message and status ids have not been seen before."""
+def fresh(payload: Any, number: str) -> Any:
+    """A Cloud API payload for ``number`` whose message and status ids were never seen."""
     tag = uuid.uuid4().hex[:12]
     for entry in payload.get("entry", []):
         for change in entry.get("changes", []):
             value = change.get("value", {})
+            if "metadata" in value:
+                value["metadata"]["phone_number_id"] = number
             for item in value.get("messages", []) + value.get("statuses", []):
                 item["id"] = f"{item['id']}.{tag}"
     return payload
 
 
-cloud_mutations = st.sampled_from(sorted(CLOUD_FIXTURES)).flatmap(
-    lambda name: mutations(fresh_ids(copy.deepcopy(CLOUD_FIXTURES[name])))
-)
+def cloud_mutations(number: str) -> st.SearchStrategy[Any]:
+    """A Cloud API fixture, sent to ``number`` under new ids, with a few values changed."""
+    return st.sampled_from(sorted(CLOUD_FIXTURES)).flatmap(
+        lambda name: mutations(fresh(copy.deepcopy(CLOUD_FIXTURES[name]), number))
+    )
 
 
 def control(number: str, wamid: str, phone: str = "923009999999") -> dict[str, Any]:

@@ -11,10 +11,15 @@ import json
 
 from litestar.testing import AsyncTestClient
 
+from b2a.inbox.channels import connect_cloud_channel
 from b2a.inbox.rules import DeliveryState
 from b2a.inbox.tables import Conversation, Customer, CustomerIdentity, InboundEvent, Message
+from b2a.lib.crypto import SecretBox
 from b2a.server.app import create_app
+from b2a.tenants.scope import TenantScope
 from b2a.whatsapp import ids
+from b2a.whatsapp.cloud_api import CloudCredentials
+from tests.fakes.graph_api import TOKEN, FakeGraphApi
 from tests.http.webhooks.test_whatsapp import (  # noqa: F401
     SECRET,
     _drain,
@@ -241,3 +246,40 @@ def test_the_id_rules():
     assert ids.meta_id("../me") == ids.meta_id("a/b") == ids.meta_id("x" * 65) == ""
     assert ids.status_word("READ") == "read" and ids.status_word("x" * 25) == "unknown"
     assert json.dumps(ids.field_name("messages")) == '"messages"'
+
+
+async def test_a_file_whatsapp_will_not_hand_over_leaves_the_message_saying_why(
+    cast, db, make_settings, tmp_path, redis
+):
+    with FakeGraphApi() as graph:
+        settings = make_settings(
+            B2A_DB_URL=db.url, B2A_HOME=str(tmp_path), B2A_WHATSAPP_GRAPH_URL=graph.base_url
+        )
+        scope = TenantScope(cast.acme_owner.tenant_id)
+        credentials = CloudCredentials("PNID1", TOKEN, "WABA", app_secret=SECRET, verify_token="v")
+        channel = await connect_cloud_channel(
+            scope, credentials, SecretBox(settings.core.encryption_key)
+        )
+
+        def image(wamid, media_id):
+            return {
+                "from": "923001234567",
+                "id": wamid,
+                "timestamp": "1700000000",
+                "type": "image",
+                "image": {"id": media_id, "mime_type": "image/jpeg", "caption": wamid},
+            }
+
+        payload = delivery([image("wamid.unknown", "404404"), image("wamid.path", "../../me")])
+        response = await _post(settings, channel, payload)
+        assert response.json() == {"accepted": 2, "skipped": 0}
+        await _drain(settings, await _event_keys(scope, "process_inbound", "msg:%"))
+    rows = await scope.select(
+        Message, Message.text, Message.error_code, Message.error_detail
+    ).where(Message.direction == "INBOUND")
+    assert {r["text"]: r["error_code"] for r in rows} == {
+        "wamid.unknown": "MEDIA_NOT_SAVED",
+        "wamid.path": "MEDIA_NOT_SAVED",
+    }
+    assert all("send it again" in r["error_detail"] for r in rows)
+    assert not [p for p in graph.state.sent if "../" in str(p)]
