@@ -146,3 +146,9 @@ def with_control(body: Any, number: str, wamid: str) -> Any:
     ):
         return {**body, "entry": [*body["entry"], control(number, wamid)]}
     return None
+
+
+def stripe_mutations(bases: list[dict[str, Any]]) -> st.SearchStrategy[Any]:
+    """Stripe events with a few values changed, most under a new ``evt_`` id (so they are kept)."""
+    changed = st.sampled_from(bases).flatmap(mutations)
+    return changed.map(lambda e: {**e, "id": f"evt_{uuid.uuid4().hex}"}) | changed
