@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from b2a.lib.jsonbody import read_json
 from b2a.whatsapp.inbound import InboundKind
 
 
@@ -237,13 +238,17 @@ def _reply(source: str, id_key: str, title_key: str) -> Callable[..., Content]:
     return parse
 
 
+ANSWERS_DEPTH = 8
+"""A Flow's answers are a flat form; deeper JSON is kept as the text it came as."""
+
+
 def _flow(body: dict[str, Any], message: dict[str, Any]) -> Content:
     """A completed WhatsApp Flow: its answers, less the token the business sent with it."""
     response = string(body.get("response_json"))
     try:
-        # NaN and Infinity are not JSON the event row could store: read them as null.
-        answers: Any = json.loads(response, parse_constant=lambda _: None) if response else {}
-    except (ValueError, RecursionError):
+        # NaN, Infinity and 1e400 are not JSON the event row could store: read as null.
+        answers: Any = read_json(response.encode(), max_depth=ANSWERS_DEPTH) if response else {}
+    except ValueError:
         answers = {"response": response}
     if not isinstance(answers, dict):
         answers = {"response": answers}

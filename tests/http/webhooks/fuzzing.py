@@ -44,6 +44,7 @@ junk = st.one_of(
     st.just("\x00"),
     st.just("wamid." + "A" * 300),
     st.just(10**30),
+    st.just('{"answer": 1e400, "deep": [[[[[[[[[[1]]]]]]]]]]}'),  # JSON inside a string
     st.just(-1),
     st.just(math.inf),
     st.just([]),

@@ -141,6 +141,16 @@ async def test_odd_timestamps_ids_and_numbers_in_a_message_are_stored_all_the_sa
         {**text("wamid.t6"), "id": 123456},  # a number for an id is read as its digits
         {
             "from": "923001234567",
+            "id": "wamid.flow",
+            "timestamp": "1700000000",
+            "type": "interactive",
+            "interactive": {
+                "type": "nfm_reply",
+                "nfm_reply": {"name": "flow", "response_json": '{"a": 1e400, "b": NaN}'},
+            },
+        },
+        {
+            "from": "923001234567",
             "id": "wamid.cart",
             "timestamp": "1700000000",
             "type": "order",
@@ -158,7 +168,16 @@ async def test_odd_timestamps_ids_and_numbers_in_a_message_are_stored_all_the_sa
     await _drain(settings, await _event_keys(scope, "process_inbound", "msg:%"))
     stored = await scope.select(Message, Message.wa_message_id).run()
     assert sorted(m["wa_message_id"] for m in stored if m["wa_message_id"]) == sorted(
-        ["wamid.t1", "wamid.t2", "wamid.t3", "wamid.t4", "wamid.t5", "123456", "wamid.cart"]
+        [
+            "wamid.t1",
+            "wamid.t2",
+            "wamid.t3",
+            "wamid.t4",
+            "wamid.t5",
+            "123456",
+            "wamid.flow",
+            "wamid.cart",
+        ]
     )
     windows = await scope.select(Conversation, Conversation.window_expires_at).run()
     assert all(w["window_expires_at"].year < 9999 for w in windows)
