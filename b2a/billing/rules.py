@@ -256,3 +256,30 @@ def suspension(
             "deleted.",
         )
     return None
+
+
+STRIPE_ID_MAX = 255
+"""Stripe's promise: the ids it generates never exceed 255 characters."""
+_STRIPE_ID = re.compile(r"[a-z]+_[A-Za-z0-9_]+")
+_EVENT_TYPE = re.compile(r"[a-z0-9_.]{1,80}")
+
+
+def stripe_id(value: object, prefix: str) -> str:
+    """A Stripe id (``evt_…``, ``cus_…``, ``sub_…``, ``cs_…``, ``price_…``), or "".
+
+    Stripe may send an id as a string or as the expanded object carrying it.
+    Anything that is not ``<prefix>_<letters, digits, _>`` of at most 255
+    characters is no id at all, so nothing else reaches a column or a request.
+    """
+    if isinstance(value, dict):
+        value = value.get("id")
+    if not isinstance(value, str) or len(value) > STRIPE_ID_MAX:
+        return ""
+    if not value.startswith(f"{prefix}_") or not _STRIPE_ID.fullmatch(value):
+        return ""
+    return value
+
+
+def stripe_event_type(value: object) -> str:
+    """An event type (``customer.subscription.updated``), or "" when it is not one."""
+    return value if isinstance(value, str) and _EVENT_TYPE.fullmatch(value) else ""

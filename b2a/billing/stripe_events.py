@@ -39,6 +39,8 @@ from b2a.billing.rules import (
     SubscriptionStatus,
     grace_end,
     is_stale,
+    stripe_event_type,
+    stripe_id,
     stripe_status,
 )
 from b2a.billing.stripe_api import as_dict, calling_stripe
@@ -47,6 +49,8 @@ from b2a.db.integrity import is_unique_violation
 from b2a.db.transaction import atomic, lock_row
 from b2a.errors import Invalid, NotFound, Unauthorized, Unavailable
 from b2a.lib import clock, queue
+from b2a.lib.jsonbody import read_json
+from b2a.lib.text import readable
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
@@ -68,6 +72,8 @@ CHECKOUT_COMPLETED = "checkout.session.completed"
 WEBHOOK_EVENTS = (CHECKOUT_COMPLETED, *sorted(SUBSCRIPTION_EVENTS), *sorted(INVOICE_EVENTS))
 """The events to select on the webhook endpoint in Stripe: every one this module applies."""
 PROCESS_TASK = "process_stripe_event"
+MAX_DEPTH = 32
+"""Stripe's events nest about eight levels; anything much deeper is not one."""
 
 
 @dataclass(frozen=True)
@@ -89,12 +95,17 @@ class Applied:
     tenant_id: UUID | None = None
 
 
-def verify_event(body: bytes, signature: str | None, secret: str) -> dict[str, Any]:
+def verify_event(body: bytes, signature: str | None, secret: str) -> dict[str, Any] | None:
     """The event in ``body`` once its signature proves Stripe sent it, recently.
+
+    A signed body that is not a Stripe event (not JSON, nested deeper than
+    ``MAX_DEPTH``, no ``evt_`` id of at most 255 characters, no type, creation
+    time or object) is None, and logged: Stripe retries anything but a 2xx for
+    days, and such a body will never become an event. What is returned is
+    storable as it is (``b2a.lib.text.readable``).
 
     Raises:
         Unauthorized: no signing secret, or a signature that is missing, wrong or too old.
-        Invalid: the signed body is not a Stripe event.
     """
     if not secret:
         raise Unauthorized("no Stripe webhook signing secret is configured on this appliance.")
@@ -108,23 +119,36 @@ def verify_event(body: bytes, signature: str | None, secret: str) -> dict[str, A
             "than 5 minutes."
         ) from None
     try:
-        event = json.loads(body)
-    except ValueError:
-        raise Invalid("the webhook body is not JSON.") from None
-    if not (
-        isinstance(event, dict)
-        and str(event.get("id", "")).startswith("evt_")
-        and isinstance(event.get("type"), str)
-        and isinstance(event.get("created"), int)
-        and isinstance(event.get("data", {}).get("object"), dict)
-    ):
-        raise Invalid("the webhook body is not a Stripe event.")
-    return event
+        event = read_json(body, max_depth=MAX_DEPTH)
+    except ValueError as exc:
+        log.warning("a signed Stripe webhook body was ignored: %s", exc)
+        return None
+    problem = _not_an_event(event)
+    if problem:
+        log.warning("a signed Stripe webhook body was ignored: %s", problem)
+        return None
+    stored: dict[str, Any] = readable(event)
+    return stored
+
+
+def _not_an_event(event: Any) -> str:
+    """Why a parsed body is not a Stripe event, or "" when it is one."""
+    if not isinstance(event, dict):
+        return "the body is not a JSON object."
+    if not stripe_id(event.get("id"), "evt"):
+        return "the event has no evt_ id of at most 255 characters."
+    if not stripe_event_type(event.get("type")):
+        return "the event has no type."
+    if _timestamp(event.get("created")) is None:
+        return "the event has no creation time."
+    if not isinstance(_obj(event.get("data")).get("object"), dict):
+        return "the event carries no object."
+    return ""
 
 
 async def record_event(event: dict[str, Any]) -> Recorded:
     """Store a verified event once by its id; a repeat is recognised, not stored again."""
-    row = StripeEvent(event_id=event["id"], type=event["type"][:80], payload=event)
+    row = StripeEvent(event_id=event["id"], type=event["type"], payload=event)
     try:
         await row.save()
     except Exception as exc:
@@ -193,22 +217,21 @@ def _payload(raw: Any) -> dict[str, Any]:
     return dict(json.loads(raw) if isinstance(raw, str) else raw)
 
 
-def _id(value: Any) -> str:
-    """An id that Stripe may give as a string or as the expanded object."""
-    if isinstance(value, dict):
-        return str(value.get("id") or "")
-    return str(value or "")
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: Stripe's shapes are not trusted."""
+    return value if isinstance(value, dict) else {}
 
 
 def _subscription_id(event: dict[str, Any]) -> str:
     """The subscription a checkout or invoice event is about ("" for none)."""
     obj = event["data"]["object"]
     if event["type"] == CHECKOUT_COMPLETED:
-        return _id(obj.get("subscription")) if obj.get("mode") == "subscription" else ""
+        wanted = obj.get("mode") == "subscription"
+        return stripe_id(obj.get("subscription"), "sub") if wanted else ""
     if event["type"] in INVOICE_EVENTS:
-        parent = (obj.get("parent") or {}).get("subscription_details") or {}
+        parent = _obj(_obj(obj.get("parent")).get("subscription_details"))
         # Before 2025-03-31.basil the invoice named its subscription at the top level.
-        return _id(parent.get("subscription") or obj.get("subscription"))
+        return stripe_id(parent.get("subscription") or obj.get("subscription"), "sub")
     return ""
 
 
@@ -245,14 +268,17 @@ async def _apply(event: dict[str, Any], fetched: dict[str, Any] | None, grace_da
         outcome, tenant_id = await _sync(fetched, as_of, grace_days)
         return Applied(event["id"], kind, outcome, tenant_id)
     if kind in INVOICE_EVENTS:
-        tenant_id = await _tenant_of(_id(obj.get("customer")), obj.get("metadata") or {})
+        tenant_id = await _tenant_of(
+            stripe_id(obj.get("customer"), "cus"), _obj(obj.get("metadata"))
+        )
         return Applied(event["id"], kind, "recorded", tenant_id)
     return Applied(event["id"], kind, "ignored")
 
 
 async def _link_customer(session: dict[str, Any]) -> None:
     """Remember the customer a checkout paid with, if checkout made a new one."""
-    customer, reference = _id(session.get("customer")), session.get("client_reference_id")
+    customer = stripe_id(session.get("customer"), "cus")
+    reference = session.get("client_reference_id")
     if not customer or await StripeCustomer.exists().where(StripeCustomer.customer_id == customer):
         return
     tenant_id = await _tenant_of("", {"tenant_id": reference})
@@ -281,13 +307,13 @@ async def _tenant_of(customer_id: str, metadata: dict[str, Any]) -> UUID | None:
 
 async def _plan_of(subscription: dict[str, Any], stored: Subscription | None) -> Plan | None:
     """The plan sold: by the items' Stripe price, else the plan id b2a put in metadata."""
-    prices = [_id(item.get("price")) for item in _items(subscription)]
+    prices = [stripe_id(item.get("price"), "price") for item in _items(subscription)]
     prices = [p for p in prices if p]
     if prices:
         plan = await Plan.objects().where(Plan.stripe_price_id.is_in(prices)).first()
         if plan is not None:
             return plan
-    for candidate in ((subscription.get("metadata") or {}).get("plan_id"), stored and stored.plan):
+    for candidate in (_obj(subscription.get("metadata")).get("plan_id"), stored and stored.plan):
         if candidate:
             try:
                 return await get_plan(str(candidate))
@@ -297,36 +323,51 @@ async def _plan_of(subscription: dict[str, Any], stored: Subscription | None) ->
 
 
 def _items(subscription: dict[str, Any]) -> list[dict[str, Any]]:
-    return list((subscription.get("items") or {}).get("data") or [])
+    data = _obj(subscription.get("items")).get("data")
+    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
+
+EARLIEST = datetime(2009, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _timestamp(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(value), UTC) if value else None
+    """A Unix time Stripe sent; None for none, or for anything that is not a plausible one."""
+    if isinstance(value, bool) or not isinstance(value, int) or not value:
+        return None
+    try:
+        at = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return at if EARLIEST <= at <= LATEST else None
 
 
 def _period(subscription: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
     """The billing period: on the items since 2025-03-31.basil, on the subscription before."""
     items = _items(subscription)
-    starts = [i["current_period_start"] for i in items if i.get("current_period_start")]
-    ends = [i["current_period_end"] for i in items if i.get("current_period_end")]
-    start = min(starts) if starts else subscription.get("current_period_start")
-    end = max(ends) if ends else subscription.get("current_period_end")
-    return _timestamp(start), _timestamp(end)
+    starts = [t for i in items if (t := _timestamp(i.get("current_period_start")))]
+    ends = [t for i in items if (t := _timestamp(i.get("current_period_end")))]
+    start = min(starts) if starts else _timestamp(subscription.get("current_period_start"))
+    end = max(ends) if ends else _timestamp(subscription.get("current_period_end"))
+    return start, end
 
 
 async def _sync(
     subscription: dict[str, Any], as_of: datetime, grace_days: int
 ) -> tuple[str, UUID | None]:
     """Bring our copy of one Stripe subscription up to ``subscription`` (see step 4)."""
-    customer = _id(subscription.get("customer"))
-    tenant_id = await _tenant_of(customer, subscription.get("metadata") or {})
+    customer = stripe_id(subscription.get("customer"), "cus")
+    subscription_id = stripe_id(subscription, "sub")
+    if not subscription_id:
+        return "ignored: no subscription id", None
+    tenant_id = await _tenant_of(customer, _obj(subscription.get("metadata")))
     if tenant_id is None:
         return "ignored: no tenant for this customer", None
     await lock_row(Tenant, tenant_id)
     scope = TenantScope(tenant_id)
     stored = (
         await scope.objects(Subscription)
-        .where(Subscription.stripe_subscription_id == subscription["id"])
+        .where(Subscription.stripe_subscription_id == subscription_id)
         .first()
     )
     previous = SubscriptionStatus(stored.status) if stored else None
@@ -354,7 +395,7 @@ async def _sync(
         row = scope.new(
             Subscription,
             provider=PaymentProvider.STRIPE,
-            stripe_subscription_id=subscription["id"],
+            stripe_subscription_id=subscription_id,
             **{column._meta.name: value for column, value in values.items()},
         )
         await row.save()
@@ -366,7 +407,7 @@ async def _sync(
             STRIPE_ACTOR,
             f"billing.subscription.{status.lower()}",
             tenant_id=tenant_id,
-            stripe_subscription_id=subscription["id"],
+            stripe_subscription_id=subscription_id,
             plan=plan.name,
         )
     return status.value, tenant_id

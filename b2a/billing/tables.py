@@ -70,8 +70,8 @@ class Subscription(TenantRecord):
     trial_end = Timestamptz(null=True, default=None)
     grace_until = Timestamptz(null=True, default=None)
     cancel_at_period_end = Boolean(default=False)
-    stripe_customer_id = Varchar(length=64, default="", index=True)
-    stripe_subscription_id = Varchar(length=64, null=True, default=None, unique=True)
+    stripe_customer_id = Varchar(length=255, default="", index=True)
+    stripe_subscription_id = Varchar(length=255, null=True, default=None, unique=True)
     coupon = ForeignKey(Coupon, on_delete=OnDelete.set_null, null=True)
     renewal_reminded_at = Timestamptz(null=True, default=None)
     stripe_event_at = Timestamptz(
@@ -83,13 +83,13 @@ class StripeCustomer(Record):
     """The Stripe customer that pays for a tenant; one per tenant, made at its first checkout."""
 
     tenant = ForeignKey(Tenant, on_delete=OnDelete.cascade, null=False, unique=True)
-    customer_id = Varchar(length=64, unique=True)
+    customer_id = Varchar(length=255, unique=True)
 
 
 class StripeEvent(Record):
     """A Stripe webhook event, recorded once by id so replays have no second effect."""
 
-    event_id = Varchar(length=80, unique=True)
+    event_id = Varchar(length=255, unique=True)
     type = Varchar(length=80)
     tenant = ForeignKey(Tenant, on_delete=OnDelete.set_null, null=True)
     payload = JSON(default={})

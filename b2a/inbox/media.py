@@ -109,6 +109,21 @@ def stage_inbound_media(
     return relative
 
 
+async def record_media_refused(scope: TenantScope, message_id: UUID, cause: str) -> None:
+    """Say on the message, in plain words, why it has no file: WhatsApp would not hand it over.
+
+    For a refusal no retry can change (an id WhatsApp does not know, a file too
+    large); the message itself stays, with its caption.
+    """
+    message = await scope.get(Message, message_id)
+    message.error_code = MEDIA_NOT_SAVED
+    message.error_detail = (
+        f"The {message.kind} could not be downloaded from WhatsApp ({cause}); "
+        "ask the customer to send it again."
+    )[:500]
+    await message.save([Message.error_code, Message.error_detail])
+
+
 async def adopt_inbound_media(
     scope: TenantScope, message_id: UUID, staged: str, media_root: Path
 ) -> str:

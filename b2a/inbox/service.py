@@ -24,9 +24,10 @@ from b2a.inbox.tables import Conversation, Customer, InboundEvent, Message
 from b2a.lib import clock
 from b2a.lib.text import readable
 from b2a.tenants.scope import TenantScope
+from b2a.whatsapp import ids
 from b2a.whatsapp.cloud_webhook import CloudStatus, CloudUpdate
 from b2a.whatsapp.failures import describe_failure
-from b2a.whatsapp.inbound import InboundMessage
+from b2a.whatsapp.inbound import InboundMessage, fitted
 
 # The worker's half lives in b2a.inbox.storing; callers reach the pipeline here.
 __all__ = [
@@ -54,7 +55,13 @@ _ACCEPT = Statement(
 async def accept_inbound(
     scope: TenantScope, channel_id: UUID, source: Transport, message: InboundMessage
 ) -> UUID | None:
-    """Persist an inbound message before acknowledging it; None when already accepted."""
+    """Persist an inbound message before acknowledging it; None when already accepted.
+
+    Every transport's message arrives here, so its ids are fitted here
+    (``b2a.whatsapp.inbound.fitted``): an over-long WhatsApp id is stored as its
+    stable digest, and a redelivery of it is still the same event.
+    """
+    message = fitted(message)
     return await _accept(
         scope, channel_id, source, _message_key(message.wa_message_id), message.to_json()
     )
@@ -70,8 +77,8 @@ async def inbound_accepted(scope: TenantScope, wa_message_id: str) -> bool:
 
 
 def _message_key(wa_message_id: str) -> str:
-    """The event key of a message, as ``_accept`` stores it (unusable characters replaced)."""
-    key: str = readable(f"msg:{wa_message_id}")
+    """The event key of a message, as ``_accept`` stores it (id fitted, characters replaced)."""
+    key: str = readable(f"msg:{ids.message_id(wa_message_id)}")
     return key
 
 
@@ -112,8 +119,8 @@ async def accept_status(
 ) -> UUID | None:
     """Persist a delivery update before acknowledging it; None when already accepted."""
     payload = {
-        "wamid": status.wamid,
-        "status": status.status,
+        "wamid": ids.message_id(status.wamid),
+        "status": ids.status_word(status.status),
         "errors": status.errors,
         "at": status.at.isoformat(),
         "ref": status.callback_data,
@@ -248,11 +255,12 @@ async def _status_target(scope: TenantScope, data: dict[str, Any]) -> Message | 
     request timed out): the status proves WhatsApp accepted it, so the message
     learns its wamid and leaves the uncertain state.
     """
-    message = await scope.objects(Message).where(Message.wa_message_id == data["wamid"]).first()
+    wamid = ids.message_id(str(data["wamid"]))
+    message = await scope.objects(Message).where(Message.wa_message_id == wamid).first()
     if message is not None or not data.get("ref"):
         return message
     try:
-        ref = UUID(data["ref"])
+        ref = UUID(str(data["ref"]))
     except ValueError:
         return None
     message = (
@@ -263,7 +271,7 @@ async def _status_target(scope: TenantScope, data: dict[str, Any]) -> Message | 
     if message is not None:
         await scope.update(
             Message,
-            {Message.wa_message_id: data["wamid"], Message.state: DeliveryState.SENT},
+            {Message.wa_message_id: wamid, Message.state: DeliveryState.SENT},
         ).where(Message.id == message.id)
         message.state = DeliveryState.SENT
     return message

@@ -39,6 +39,7 @@ from b2a.outbox.tables import ScheduledMessage
 from b2a.outbox.transports import SendingChannel
 from b2a.settings import SendingSettings
 from b2a.tenants.scope import TenantScope
+from b2a.whatsapp import ids
 from b2a.whatsapp import transport as wa
 
 # Still waiting to go: in the queue of its conversation.
@@ -222,7 +223,8 @@ async def _send(
         id=message.id,
         sent=DeliveryState.SENT,
         sending=DeliveryState.SENDING,
-        wa_message_id=sent.wa_message_id,
+        # The id WhatsApp gave, fitted as every id is: its statuses find it under the same.
+        wa_message_id=ids.message_id(sent.wa_message_id),
         at=clock.now(),
     )
     if message.scheduled:

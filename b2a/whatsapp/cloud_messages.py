@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from b2a.lib.jsonbody import read_json
 from b2a.whatsapp.inbound import InboundKind
 
 
@@ -83,17 +84,25 @@ def string(value: Any) -> str:
     return ""
 
 
+NUMBER_MAX = 10**15
+"""Larger quantities, prices, coordinates or timestamps are not ones (and would overflow)."""
+
+
 def _number(value: Any) -> int | float | None:
-    """A finite JSON number (or a numeric string, as some payloads quote them), else None."""
+    """A finite JSON number (or a numeric string, as some payloads quote them), else None.
+
+    Numbers beyond ``NUMBER_MAX`` either way are None too: no cart, pin or
+    timestamp needs them, and a product of two would overflow a float.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     if isinstance(value, int):
-        return value
+        return value if abs(value) <= NUMBER_MAX else None
     try:
         parsed = float(value)
     except ValueError:
         return None
-    if not math.isfinite(parsed):
+    if not math.isfinite(parsed) or abs(parsed) > NUMBER_MAX:
         return None
     if isinstance(value, float):
         return value
@@ -229,13 +238,17 @@ def _reply(source: str, id_key: str, title_key: str) -> Callable[..., Content]:
     return parse
 
 
+ANSWERS_DEPTH = 8
+"""A Flow's answers are a flat form; deeper JSON is kept as the text it came as."""
+
+
 def _flow(body: dict[str, Any], message: dict[str, Any]) -> Content:
     """A completed WhatsApp Flow: its answers, less the token the business sent with it."""
     response = string(body.get("response_json"))
     try:
-        # NaN and Infinity are not JSON the event row could store: read them as null.
-        answers: Any = json.loads(response, parse_constant=lambda _: None) if response else {}
-    except (ValueError, RecursionError):
+        # NaN, Infinity and 1e400 are not JSON the event row could store: read as null.
+        answers: Any = read_json(response.encode(), max_depth=ANSWERS_DEPTH) if response else {}
+    except ValueError:
         answers = {"response": response}
     if not isinstance(answers, dict):
         answers = {"response": answers}

@@ -12,12 +12,14 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from b2a.errors import Forbidden, Invalid
+from b2a.lib import clock
+from b2a.whatsapp import ids
 from b2a.whatsapp.cloud_messages import InboundMedia, items, moment, obj, read_content, string
 
 __all__ = [
@@ -25,9 +27,12 @@ __all__ = [
     "CloudMessage",
     "CloudStatus",
     "CloudUpdate",
+    "Delivery",
     "InboundMedia",
     "answer_handshake",
+    "is_delivery",
     "parse_delivery",
+    "read_delivery",
     "signature_is_valid",
 ]
 
@@ -98,8 +103,8 @@ class CloudStatus:
 
     @property
     def dedupe_key(self) -> str:
-        """Statuses repeat; one per message and state is enough."""
-        return f"{self.wamid}:{self.status}"
+        """Statuses repeat; one per message and state is enough (both fitted, so it fits)."""
+        return f"{ids.message_id(self.wamid)}:{ids.status_word(self.status)}"
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,21 @@ class CloudUpdate:
         return f"{self.field}:{hashlib.sha256(body.encode()).hexdigest()[:32]}"
 
 
+EARLIEST = datetime(2009, 1, 1, tzinfo=UTC)
+"""No WhatsApp message is older than WhatsApp: an earlier timestamp is no timestamp."""
+AHEAD = timedelta(days=1)
+"""How far ahead of our clock a timestamp may be before it is read as no timestamp."""
+
+
 def _when(raw: Any) -> datetime:
-    return moment(raw) or datetime.now(UTC)
+    """A Unix timestamp as Meta sends it; now for a missing, odd or implausible one.
+
+    A moment from before WhatsApp or far in the future would pin a conversation to the
+    top of the list and open a 24-hour window that never closes (or overflow it).
+    """
+    now = clock.now()
+    at = moment(raw)
+    return at if at is not None and EARLIEST <= at <= now + AHEAD else now
 
 
 def _senders(value: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
@@ -147,20 +165,26 @@ def _message(
     senders: tuple[dict[str, str], dict[str, str]],
     errors: list[Any],
 ) -> CloudMessage | None:
-    """One message, or None (logged) when it names no message id or no sender."""
+    """One message, or None (logged) when it names no message id or no sender.
+
+    Every id passes its rule (``b2a.whatsapp.ids``): an over-long message id is
+    kept as its digest, a ``from`` that is not a phone number is no phone number.
+    """
     names, user_ids = senders
-    wamid, sender = string(message.get("id")), string(message.get("from"))
+    raw_sender = string(message.get("from"))
+    wamid, sender = ids.message_id(string(message.get("id"))), ids.phone(raw_sender)
     # A customer WhatsApp names only by a business-scoped user id has no ``from``;
     # a changed user id names the customer by the id they had.
-    user_id = (
+    raw_user_id = (
         string(message.get("from_user_id"))
-        or user_ids.get(sender, "")
+        or user_ids.get(raw_sender, "")
         or string(obj(message.get("system")).get("previous_user_id"))
     )
+    user_id = ids.opaque_id(raw_user_id)
     if not wamid or not (sender or user_id):
         log.warning(
             "a Cloud API message of type %r without %s was skipped",
-            string(message.get("type")),
+            string(message.get("type"))[:40],
             "an id" if not wamid else "a sender",
         )
         return None
@@ -169,81 +193,143 @@ def _message(
         phone_number_id=number,
         wamid=wamid,
         wa_id=sender,
-        profile_name=names.get(sender) or names.get(user_id, ""),
+        profile_name=names.get(raw_sender) or names.get(raw_user_id, ""),
         kind=content.kind.value,
         text=content.text,
         sent_at=_when(message.get("timestamp")),
         media=content.media,
         user_id=user_id,
-        context_wamid=string(obj(message.get("context")).get("id")),
+        context_wamid=ids.message_id(string(obj(message.get("context")).get("id"))),
         data=content.data,
-        target_id=content.target_id,
+        target_id=ids.message_id(content.target_id),
         raw=message,
     )
 
 
-def _messages(number: str, value: Mapping[str, Any]) -> Iterator[CloudMessage]:
+@dataclass
+class Delivery:
+    """What one webhook delivery holds: its events, and how many parts were skipped.
+
+    A part is skipped (and logged) when it is not the shape Meta documents: an
+    entry, change or value that is not an object, a message without an id or a
+    sender, a status without a message id, a change without a field name.
+    """
+
+    events: list[CloudEvent] = field(default_factory=list)
+    skipped: int = 0
+
+    def skip(self, what: str) -> None:
+        """Count one unusable part and say which."""
+        self.skipped += 1
+        log.warning("a Cloud API webhook part was skipped: %s", what)
+
+    def listed(self, container: Mapping[str, Any], key: str) -> list[Any]:
+        """``container[key]`` as a list: missing is empty, anything but a list is skipped."""
+        value = container.get(key)
+        if key not in container or isinstance(value, list):
+            return items(value)
+        self.skip(f"{key} is not a list")
+        return []
+
+
+def _messages(number: str, value: Mapping[str, Any], delivery: Delivery) -> None:
     senders = _senders(value)
     errors = [error for error in items(value.get("errors")) if isinstance(error, dict)]
-    for message in map(obj, items(value.get("messages"))):
-        parsed = _message(number, message, senders, errors)
-        if parsed is not None:
-            yield parsed
-
-
-def _statuses(number: str, value: Mapping[str, Any]) -> Iterator[CloudStatus]:
-    """Every status as Meta names it (sent, delivered, read, played, failed, deleted, …)."""
-    for status in map(obj, items(value.get("statuses"))):
-        wamid = string(status.get("id"))
-        if not wamid:
-            log.warning("a Cloud API status without a message id was skipped")
+    for message in delivery.listed(value, "messages"):
+        if not isinstance(message, dict):
+            delivery.skip("a message that is not an object")
             continue
-        yield CloudStatus(
-            phone_number_id=number,
-            wamid=wamid,
-            status=string(status.get("status")),
-            recipient=string(status.get("recipient_id")),
-            at=_when(status.get("timestamp")),
-            errors=[error for error in items(status.get("errors")) if isinstance(error, dict)],
-            callback_data=string(status.get("biz_opaque_callback_data")),
+        parsed = _message(number, message, senders, errors)
+        if parsed is None:
+            delivery.skipped += 1  # _message said why
+        else:
+            delivery.events.append(parsed)
+
+
+def _statuses(number: str, value: Mapping[str, Any], delivery: Delivery) -> None:
+    """Every status as Meta names it (sent, delivered, read, played, failed, deleted, …)."""
+    for status in delivery.listed(value, "statuses"):
+        wamid = ids.message_id(string(obj(status).get("id")))
+        if not isinstance(status, dict) or not wamid:
+            delivery.skip("a status without a message id")
+            continue
+        delivery.events.append(
+            CloudStatus(
+                phone_number_id=number,
+                wamid=wamid,
+                status=ids.status_word(string(status.get("status"))),
+                recipient=ids.phone(string(status.get("recipient_id"))),
+                at=_when(status.get("timestamp")),
+                errors=[error for error in items(status.get("errors")) if isinstance(error, dict)],
+                callback_data=string(status.get("biz_opaque_callback_data"))[:CALLBACK_MAX],
+            )
         )
+
+
+CALLBACK_MAX = 512
+"""Meta's limit on ``biz_opaque_callback_data``; b2a puts a message id (36 characters) there."""
 
 
 CloudEvent = CloudMessage | CloudStatus | CloudUpdate
 
 
 def _update(
-    waba_id: str, number: str, change: Mapping[str, Any], entry: Mapping[str, Any]
+    waba_id: str, number: str, name: str, value: Any, entry: Mapping[str, Any]
 ) -> CloudUpdate:
-    value = change.get("value", {})
+    value = value if isinstance(value, dict) else {"value": value}
     return CloudUpdate(
-        field=str(change.get("field", "")),
+        field=name,
         waba_id=waba_id,
         phone_number_id=number,
-        value=dict(value) if isinstance(value, Mapping) else {"value": value},
+        value=value,
         at=_when(entry.get("time") or value.get("timestamp")),
     )
 
 
-def parse_delivery(payload: Mapping[str, Any]) -> list[CloudEvent]:
+def read_delivery(payload: Any) -> Delivery:
+    """Every message, status and other change in one webhook body, in order; never raises.
+
+    Whatever the body's shape (any JSON at all), what Meta documents is read and
+    everything else is skipped and counted: one odd part never costs the rest.
+    A body that is not a WhatsApp Business Account webhook at all holds nothing.
+    """
+    delivery = Delivery()
+    if not is_delivery(payload):
+        delivery.skip("the body is not a WhatsApp Business Account webhook")
+        return delivery
+    for entry in delivery.listed(payload, "entry"):
+        if not isinstance(entry, dict):
+            delivery.skip("an entry that is not an object")
+            continue
+        waba_id = ids.meta_id(string(entry.get("id")))
+        for change in delivery.listed(entry, "changes"):
+            value = obj(change).get("value")
+            name = ids.field_name(string(obj(change).get("field")))
+            if not name:
+                delivery.skip("a change without a field name")
+                continue
+            number = ids.meta_id(string(obj(obj(value).get("metadata")).get("phone_number_id")))
+            if name != "messages":
+                delivery.events.append(_update(waba_id, number, name, value, entry))
+            elif not isinstance(value, dict):
+                delivery.skip("a messages change whose value is not an object")
+            else:
+                _messages(number, value, delivery)
+                _statuses(number, value, delivery)
+    return delivery
+
+
+def is_delivery(payload: Any) -> bool:
+    """Whether a parsed body is a WhatsApp Business Account webhook at all."""
+    return isinstance(payload, dict) and payload.get("object") == "whatsapp_business_account"
+
+
+def parse_delivery(payload: Any) -> list[CloudEvent]:
     """Every message, status and other change in one webhook delivery, in order.
 
     Raises:
         Invalid: the payload is not a WhatsApp Business Account webhook.
     """
-    if payload.get("object") != "whatsapp_business_account":
+    if not is_delivery(payload):
         raise Invalid("not a WhatsApp Business Account webhook.")
-    events: list[CloudEvent] = []
-    try:
-        for entry in payload.get("entry", []):
-            for change in entry.get("changes", []):
-                value = change.get("value", {})
-                number = str(value.get("metadata", {}).get("phone_number_id", ""))
-                if change.get("field") != "messages":
-                    events.append(_update(str(entry.get("id", "")), number, change, entry))
-                    continue
-                events.extend(_messages(number, value))
-                events.extend(_statuses(number, value))
-    except (KeyError, AttributeError, TypeError) as exc:
-        raise Invalid(f"malformed webhook payload ({exc}).") from None
-    return events
+    return read_delivery(payload).events

@@ -71,11 +71,18 @@ _KNOWN: dict[str, tuple[str, bool]] = {
 }
 
 
+CODE_MAX = 16
+DETAIL_MAX = 500
+
+
 def describe_failure(code: str | int, detail: str = "") -> Failure:
     """Plain words for a WhatsApp error code; unknown codes keep WhatsApp's own detail."""
-    key = str(code)
+    # Cut to the columns that keep them (Message.error_code, error_detail): a webhook
+    # may name any code and say anything.
+    key = str(code).strip()[:CODE_MAX] or "unknown"
     if key in _KNOWN:
         plain, permanent = _KNOWN[key]
         return Failure(key, plain, permanent)
     words = f"WhatsApp refused the message (code {key})"
-    return Failure(key, f"{words}: {detail}" if detail else f"{words}.", permanent=True)
+    plain = f"{words}: {detail}" if detail else f"{words}."
+    return Failure(key, plain[:DETAIL_MAX], permanent=True)

@@ -38,10 +38,12 @@ what the transport delivered, kept with the event (retention).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from b2a.whatsapp import ids
 
 if TYPE_CHECKING:
     # Only a type: the Cloud API parser itself builds on InboundKind.
@@ -136,6 +138,52 @@ class InboundMessage:
                 "sent_at": datetime.fromisoformat(data["sent_at"]),
             }
         )
+
+
+NAME_MAX = 120
+"""``Customer.name``: a longer profile name is cut there."""
+MIME_MAX = 100
+"""``Message.media_mime``."""
+PHONE_KINDS = frozenset(("phone", "wa_id"))
+"""Identities that are a phone number; the others are opaque ids."""
+BAD_MEDIA_ID = (
+    "WhatsApp named this file with an id b2a cannot use, so it could not be fetched; "
+    "ask the customer to send it again."
+)
+
+
+def fitted(message: InboundMessage) -> InboundMessage:
+    """The message with every id and bounded field as the database holds it.
+
+    Every transport's message passes here on its way in (``accept_inbound``):
+    message ids by ``ids.message_id`` (an over-long one becomes its stable
+    digest), phone identities by ``ids.phone`` (dropped when not a number),
+    other identities by ``ids.opaque_id``, a media id by ``ids.meta_id`` (a
+    file with an unusable id is kept as "could not be fetched"), and the profile
+    name and media type cut to their columns. It is idempotent.
+    """
+    identities: list[Identity] = []
+    for identity in message.identities:
+        rule = ids.phone if identity.kind in PHONE_KINDS else ids.opaque_id
+        value = rule(identity.value)
+        if value and Identity(identity.kind, value) not in identities:
+            identities.append(Identity(identity.kind, value))
+    media_id = ids.meta_id(message.media_id)
+    media_error = message.media_error
+    if message.media_id and not media_id and not media_error:
+        media_error = BAD_MEDIA_ID
+    return replace(
+        message,
+        wa_message_id=ids.message_id(message.wa_message_id),
+        identities=identities,
+        phone=ids.phone(message.phone),
+        profile_name=message.profile_name[:NAME_MAX],
+        media_id=media_id,
+        media_mime=message.media_mime[:MIME_MAX],
+        media_error=media_error,
+        target_id=ids.message_id(message.target_id),
+        reply_to=ids.message_id(message.reply_to),
+    )
 
 
 def from_cloud(message: CloudMessage) -> InboundMessage:

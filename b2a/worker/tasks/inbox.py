@@ -14,11 +14,17 @@ from typing import Any
 from uuid import UUID
 
 from b2a.db.columns import json_value
+from b2a.errors import Invalid, TransportError
 from b2a.inbox import recovery, updates
 from b2a.inbox import service as inbox
 from b2a.inbox.annotations import Annotation
 from b2a.inbox.channels import cloud_credentials
-from b2a.inbox.media import adopt_inbound_media, forget_media, save_message_media
+from b2a.inbox.media import (
+    adopt_inbound_media,
+    forget_media,
+    record_media_refused,
+    save_message_media,
+)
 from b2a.inbox.rules import MessageKind, Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
@@ -170,5 +176,12 @@ async def _copy_cloud_media(
         return
     credentials = cloud_credentials(channel, SecretBox(settings.core.encryption_key))
     client = CloudApiClient(ctx["http"], credentials, base_url=settings.whatsapp.graph_url)
-    content, mime = await client.download_media(stored.media_id)
-    await save_message_media(scope, stored.message_id, content, mime, media_root)
+    try:
+        content, mime = await client.download_media(stored.media_id)
+        await save_message_media(scope, stored.message_id, content, mime, media_root)
+    except (TransportError, Invalid) as refused:
+        if isinstance(refused, TransportError) and not refused.permanent:
+            raise  # WhatsApp or the network may answer next time: the job retries
+        # No retry changes this answer: the message stays, saying why it has no file,
+        # and the reply step still runs.
+        await record_media_refused(scope, stored.message_id, refused.message)

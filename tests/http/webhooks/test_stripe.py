@@ -6,6 +6,9 @@ run for the secret key and the webhook secret.
 """
 
 import asyncio
+import hashlib
+import hmac
+import json
 import logging
 import time
 
@@ -174,6 +177,67 @@ async def test_a_tampered_or_unsigned_body_is_refused(client, pro):
     assert await StripeEvent.count() == 0
 
 
+def _signed_bytes(body: bytes) -> dict[str, str]:
+    at = int(time.time())
+    digest = hmac.new(WEBHOOK_SECRET.encode(), f"{at}.".encode() + body, hashlib.sha256)
+    return {"Stripe-Signature": f"t={at},v1={digest.hexdigest()}"}
+
+
+NOT_EVENTS = {
+    "array": b"[1,2]",
+    "string": b'"x"',
+    "null": b"null",
+    "not json": b"{not json",
+    "3000 deep": b"[" * 3000 + b"]" * 3000,
+    "no id": json.dumps({**event("invoice.paid", {"id": "in_1"}), "id": None}).encode(),
+    "not an evt id": json.dumps({**event("invoice.paid", {"id": "in_1"}), "id": "x"}).encode(),
+    "300-character id": json.dumps(
+        {**event("invoice.paid", {"id": "in_1"}), "id": "evt_" + "A" * 296}
+    ).encode(),
+    "data a list": json.dumps({**event("invoice.paid", {}), "data": [1]}).encode(),
+    "object a string": json.dumps({**event("invoice.paid", {}), "data": {"object": "x"}}).encode(),
+    "created a string": json.dumps({**event("invoice.paid", {}), "created": "now"}).encode(),
+    "created huge": json.dumps({**event("invoice.paid", {}), "created": 10**30}).encode(),
+    "type a number": json.dumps({**event("invoice.paid", {}), "type": 7}).encode(),
+}
+
+
+async def test_a_signed_body_that_is_no_stripe_event_is_acknowledged_and_ignored(client, pro):
+    for name, body in NOT_EVENTS.items():
+        response = await client.post(HOOK, content=body, headers=_signed_bytes(body))
+        assert response.status_code == 200, (name, response.text)
+        assert response.json() == {"received": True, "duplicate": False, "ignored": True}, name
+    # Stripe signs UTF-8 text (its library checks the text, not the bytes): other bytes
+    # cannot carry its signature, so they are refused like any unsigned body.
+    not_text = b'{"id": "evt_1\xff"}'
+    refused = await client.post(HOOK, content=not_text, headers=_signed_bytes(not_text))
+    assert refused.status_code == 401
+    assert await StripeEvent.count() == 0
+
+
+async def test_stripe_ids_up_to_255_characters_are_stored_and_odd_ones_never_crash_the_job(
+    client, pro, settings, redis
+):
+    longest = {**event("invoice.paid", {"id": "in_1"}), "id": "evt_" + "L" * 251}
+    odd = event(
+        "customer.subscription.updated",
+        {
+            "id": "sub_" + "S" * 300,
+            "customer": {"id": ["cus_x"]},
+            "metadata": "x",
+            "items": {"data": [1, {"price": 7, "current_period_end": "soon"}]},
+            "status": None,
+        },
+    )
+    invoice = event("invoice.paid", {"customer": "c" * 400, "parent": "x", "metadata": [1]})
+    for payload in (longest, odd, invoice):
+        assert (await _post(client, payload)).json()["ignored"] is False
+    async with running_worker(settings):
+        for payload in (longest, odd, invoice):
+            await _applied(payload["id"])
+    assert await StripeEvent.count() == 3 and await Subscription.count() == 0
+
+
 async def test_without_a_signing_secret_every_delivery_is_refused(client, cast):
     response = await _post(client, event("invoice.paid", {"id": "in_1"}))
     assert response.status_code == 401
@@ -198,7 +262,7 @@ async def test_concurrent_and_repeated_deliveries_store_one_event_and_apply_it_o
     async with running_worker(settings):
         await _applied(completed["id"])
         again = await _post(client, completed)
-    assert again.json() == {"received": True, "duplicate": True}
+    assert again.json() == {"received": True, "duplicate": True, "ignored": False}
     assert await Subscription.count() == 1
     tenant = await Tenant.objects().where(Tenant.id == cast.acme_owner.tenant_id).first()
     assert tenant.plan == pro.id

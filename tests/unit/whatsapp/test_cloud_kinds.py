@@ -627,7 +627,8 @@ BODIES = {
 
 @st.composite
 def messages(draw):
-    kind = draw(st.sampled_from(sorted(BODIES)) | words)
+    # An unknown type named "type" would be the same key twice: Hypothesis refuses that.
+    kind = draw(st.sampled_from(sorted(BODIES)) | words.filter(lambda word: word != "type"))
     body = BODIES.get(kind, json_value)
     return draw(
         st.fixed_dictionaries(
