@@ -142,7 +142,10 @@ async def running_app(fuzz_settings, redis):
 @pytest.fixture
 async def cloud_target(running_app, fuzz_settings):
     tenant, _ = await tenants.create_tenant(
-        Actor.operator("fuzz"), "Fuzz", admin_email="o@fuzz.test", admin_password="x" * 12
+        Actor.operator("fuzz"),
+        "Fuzz",
+        admin_email="o@fuzz.test",
+        admin_password="fuzzing the webhooks",
     )
     scope = TenantScope(tenant.id)
     credentials = CloudCredentials(NUMBER, TOKEN, "WABA", app_secret=APP_SECRET, verify_token="v")

@@ -194,6 +194,7 @@ async def test_a_reply_on_a_disconnected_number_goes_to_the_dead_letters_with_wh
             transports=Transports(settings, http, redis),
             redis=redis,
             pacing=settings.sending,
+            media_root=settings.core.media_root,
         )
     assert outcome.state == DeliveryState.DEAD and "disconnected" in outcome.reason
     stored = await scope.get(Message, message.id)

@@ -48,7 +48,12 @@ async def test_the_third_message_to_one_customer_waits_for_the_window(
             )
             outcomes.append(
                 await deliver(
-                    scope, queued.id, transports=transports, redis=redis, pacing=settings.sending
+                    scope,
+                    queued.id,
+                    transports=transports,
+                    redis=redis,
+                    pacing=settings.sending,
+                    media_root=settings.core.media_root,
                 )
             )
     assert [o.step for o in outcomes] == [Step.DONE, Step.DONE, Step.LATER]
