@@ -13,12 +13,17 @@ processes, the fake Graph API receives the sends, and signed Cloud API
 webhooks stream in at ``--rate`` per second (each from a new customer of a
 tenant with a greeting, so each message calls for exactly one send) while:
 
-(a) the worker is SIGKILLed ``--kills`` times, restarted at once each time;
 (b) Redis is stopped (it saves its data, like ``systemctl restart``), kept
     down ``--outage`` seconds, started again;
 (c) PostgreSQL is stopped (fast mode, like ``systemctl restart``), kept down,
     started again;
+(a) the worker is SIGKILLed ``--kills`` times, each time once the previous
+    one is up and working, and restarted at once;
 (d) ``b2a serve`` gets SIGTERM and is started again.
+
+Redis goes first: a webhook kept while it was down is queued by the minute
+sweep (``requeue_stranded``) once 30 s have passed, so its wait runs during
+the other faults instead of after them.
 
 Webhooks that were not acknowledged (no 2xx: the server was away or a
 dependency down) are posted again afterwards, as Meta redelivers them. Then
@@ -161,10 +166,11 @@ def _port_open(port: int) -> bool:
 @contextlib.contextmanager
 def dependencies(root: Path) -> Iterator[tuple[LocalPostgres, LocalRedis]]:
     """Our own PostgreSQL and Redis under ``root``, always stopped afterwards."""
-    os.chmod(root, 0o755)  # the postgres user reaches its directory through it
-    postgres, redis = LocalPostgres(root / "pg"), LocalRedis(root / "redis")
-    postgres.init()
+    # Not under ``root``: the postgres user must reach its directory, and pytest's are private.
+    postgres = LocalPostgres(Path(tempfile.mkdtemp(prefix="b2a-faults-pg-")))
+    redis = LocalRedis(root / "redis")
     try:
+        postgres.init()
         redis.start()
         try:
             yield postgres, redis
@@ -172,6 +178,7 @@ def dependencies(root: Path) -> Iterator[tuple[LocalPostgres, LocalRedis]]:
             redis.stop()
     finally:
         postgres.stop("immediate")
+        shutil.rmtree(postgres.root, ignore_errors=True)
 
 
 def stop_timeouts() -> dict[str, float]:
@@ -245,11 +252,7 @@ class Stream:
             if not self.unacked:
                 return
             pending, self.unacked = self.unacked, {}
-            for phone, wamid in pending.items():
-                if await self.post(phone, wamid):
-                    self.acked[phone] = wamid
-                else:
-                    self.unacked[phone] = wamid
+            await asyncio.gather(*(self._one(phone, wamid) for phone, wamid in pending.items()))
             if self.unacked:
                 await asyncio.sleep(1)
 
@@ -428,21 +431,13 @@ async def run(plan: Plan, root: Path, *, log: Any = print) -> Report:
             _, channel_id = await harness.prepare_tenant(env, stack.graph_url)
             for process in harness.PROCESSES:
                 stack.start(process)
+            log("stack up")
             probe = ReadyProbe(stack.base_url)
             probe.start()
             await _wait_ready(probe)
             async with _streaming(stack, channel_id, plan, 940_000_000_000) as stream:
                 await asyncio.sleep(plan.calm)
-                log(f"(a) SIGKILL the worker {plan.kills} times")
-                for _ in range(plan.kills):
-                    await _worker_up(stack, redis.url)
-                    await asyncio.sleep(plan.kill_every)  # with jobs in hand
-                    stack.kill("worker")
-                    stack.start("worker")
-                    report.kills += 1
-                await _worker_up(stack, redis.url)
-                await asyncio.sleep(plan.calm)
-                log("(b) restart Redis")
+                log("restart Redis")
                 report.outages.append(
                     await _outage(
                         stack,
@@ -455,7 +450,7 @@ async def run(plan: Plan, root: Path, *, log: Any = print) -> Report:
                     )
                 )
                 await asyncio.sleep(plan.calm)
-                log("(c) restart PostgreSQL")
+                log("restart PostgreSQL")
                 report.outages.append(
                     await _outage(
                         stack,
@@ -468,16 +463,25 @@ async def run(plan: Plan, root: Path, *, log: Any = print) -> Report:
                     )
                 )
                 await asyncio.sleep(plan.calm)
-                log("(d) SIGTERM and restart b2a serve")
+                log(f"SIGKILL the worker {plan.kills} times")
+                for _ in range(plan.kills):
+                    await _worker_up(stack, redis.url)
+                    await asyncio.sleep(plan.kill_every)  # with jobs in hand
+                    stack.kill("worker")
+                    stack.start("worker")
+                    report.kills += 1
+                await _worker_up(stack, redis.url)
+                await asyncio.sleep(plan.calm)
+                log("SIGTERM and restart b2a serve")
                 report.stops["serve"] = await _terminate(stack, "serve")
                 await asyncio.to_thread(stack.start, "serve")
                 await _wait_ready(probe)
                 await asyncio.sleep(plan.calm)
                 log("SIGTERM the worker and the session process under load")
-                await asyncio.sleep(plan.calm)
-                for name in ("worker", "whatsapp"):
-                    report.stops[name] = await _terminate(stack, name)
-                    stack.start(name)
+                took = await asyncio.gather(*(_terminate(stack, n) for n in ("worker", "whatsapp")))
+                report.stops.update(zip(("worker", "whatsapp"), took, strict=True))
+                stack.start("worker")
+                stack.start("whatsapp")
                 await _worker_up(stack, redis.url)
                 await asyncio.sleep(plan.calm)
             log("redelivering what was not acknowledged")
@@ -485,6 +489,7 @@ async def run(plan: Plan, root: Path, *, log: Any = print) -> Report:
             await stream.redeliver()
             stream.close()
             await probe.stop()
+            log("waiting for every message to be processed")
             outcome = await harness.settle(
                 db_url, expected=len(stream.acked), timeout=plan.settle_timeout
             )
@@ -569,6 +574,11 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    began = time.monotonic()
+
+    def log(line: str) -> None:
+        console.print(f"[dim]{time.monotonic() - began:6.1f} s  {line}[/]")
+
     plan = Plan(
         rate=args.rate,
         kills=args.kills,
@@ -578,7 +588,7 @@ def main() -> None:
     )
     root = Path(tempfile.mkdtemp(prefix="b2a-faults-"))
     try:
-        report = asyncio.run(run(plan, root, log=lambda line: console.print(f"[dim]{line}[/]")))
+        report = asyncio.run(run(plan, root, log=log))
         print_report(report)
     finally:
         if args.keep:

@@ -13,6 +13,10 @@ from saq.types import ListenCallback
 from b2a.settings import RedisSettings
 
 QUEUE_NAME = "b2a"
+# A Redis that accepts connections but never answers fails each call after this long, instead
+# of holding it forever; longer than any blocking call the queue makes (a 1 s dequeue wait).
+CONNECT_SECONDS = 5
+READ_SECONDS = 10
 # How often (across all workers) the active jobs are checked for a dead worker's leftovers.
 SWEEP_EVERY_SECONDS = 5
 # How long the sweep waits for a live worker to abort a stuck job before retrying it.
@@ -65,4 +69,7 @@ class B2AQueue(RedisQueue):
 
 def create_queue(settings: RedisSettings) -> RedisQueue:
     """The queue on the configured Redis (TCP or unix socket, which SAQ's from_url refuses)."""
-    return B2AQueue(Redis.from_url(settings.url), name=QUEUE_NAME)
+    redis = Redis.from_url(
+        settings.url, socket_connect_timeout=CONNECT_SECONDS, socket_timeout=READ_SECONDS
+    )
+    return B2AQueue(redis, name=QUEUE_NAME)
