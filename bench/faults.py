@@ -493,6 +493,7 @@ async def run(plan: Plan, root: Path, *, log: Any = print) -> Report:
             outcome = await harness.settle(
                 db_url, expected=len(stream.acked), timeout=plan.settle_timeout
             )
+            log("settled")
             sends = Counter(send["to"] for send in harness.sends(stack.graph_url))
     report.duration = time.monotonic() - began
     _count(report, stream, outcome, sends)
