@@ -329,7 +329,7 @@ class Plan:
     outage: float = 5.0
     calm: float = 3.0
     """Seconds of plain streaming between faults."""
-    settle_timeout: float = 300.0
+    settle_timeout: float = 900.0
 
 
 @dataclass

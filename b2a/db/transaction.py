@@ -71,7 +71,7 @@ class ReleasingTransaction(PostgresTransaction):
                 try:
                     await self.commit()
                 except Exception:
-                    broken = self.connection.is_closed()
+                    broken = self._lost()
                     raise
         except asyncio.CancelledError:
             broken = True  # cancelled mid-rollback or mid-commit: the connection's state is unknown
@@ -80,6 +80,13 @@ class ReleasingTransaction(PostgresTransaction):
             self.engine.current_transaction.reset(self.context)
             await self._give_back(broken=broken)
         return exception is None
+
+    def _lost(self) -> bool:
+        """Whether the connection is closed (asyncpg detaches one it lost from the pool)."""
+        try:
+            return bool(self.connection.is_closed())
+        except Exception:  # "connection has been released back to the pool"
+            return True
 
     async def _give_back(self, *, broken: bool) -> None:
         """Return the connection to the pool; a broken one is closed first, never reused."""
