@@ -426,6 +426,9 @@ async def run(plan: Plan, root: Path, *, log: Any = print) -> Report:
         db_url = await _create_database(postgres.admin_url)
         env = harness.base_env(root / "home", db_url, redis.url)
         env["B2A_LOG_LEVEL"] = "info"
+        # Heartbeats expire 3 beats after the last one: a worker whose heartbeat stopped at a
+        # Redis restart is seen at once by the next wait for it (``_worker_up``).
+        env["B2A_WORKER_HEARTBEAT_SECONDS"] = "1"
         with harness.running_stack(env, root / "logs") as stack:
             stack.start_graph()
             _, channel_id = await harness.prepare_tenant(env, stack.graph_url)
@@ -462,7 +465,7 @@ async def run(plan: Plan, root: Path, *, log: Any = print) -> Report:
                         plan.outage,
                     )
                 )
-                await asyncio.sleep(plan.calm)
+                await asyncio.sleep(max(plan.calm, 3.0))  # a heartbeat not renewed expires
                 log(f"SIGKILL the worker {plan.kills} times")
                 for _ in range(plan.kills):
                     await _worker_up(stack, redis.url)
