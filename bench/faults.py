@@ -438,6 +438,7 @@ async def run(plan: Plan, root: Path, *, log: Any = print) -> Report:
             probe = ReadyProbe(stack.base_url)
             probe.start()
             await _wait_ready(probe)
+            await _worker_up(stack, redis.url)  # a worker still starting would miss the faults
             async with _streaming(stack, channel_id, plan, 940_000_000_000) as stream:
                 await asyncio.sleep(plan.calm)
                 log("restart Redis")
