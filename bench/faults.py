@@ -429,6 +429,9 @@ async def run(plan: Plan, root: Path, *, log: Any = print) -> Report:
         # Heartbeats expire 3 beats after the last one: a worker whose heartbeat stopped at a
         # Redis restart is seen at once by the next wait for it (``_worker_up``).
         env["B2A_WORKER_HEARTBEAT_SECONDS"] = "1"
+        # A send's retries wait as in production (5 s, then 20 s): the benchmark's 1 s would
+        # spend them all inside one outage and leave the send to the 5-minute stranded sweep.
+        env.pop("B2A_SEND_RETRY_DELAY_SECONDS", None)
         with harness.running_stack(env, root / "logs") as stack:
             stack.start_graph()
             _, channel_id = await harness.prepare_tenant(env, stack.graph_url)
