@@ -187,6 +187,22 @@ class Stack:
         process.send_signal(signal.SIGKILL)
         process.wait(10)
 
+    def terminate(self, name: str, timeout: float = 90.0) -> float:
+        """SIGTERM, as systemd stops a unit; the seconds until the process exited.
+
+        A process still running after ``timeout`` is killed and ``inf`` returned.
+        """
+        process = self.processes.pop(name)
+        began = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+            return float("inf")
+        return time.monotonic() - began
+
     def stop_all(self) -> None:
         """SIGTERM everything, then SIGKILL what does not stop in time."""
         for process in self.processes.values():

@@ -53,14 +53,15 @@ def serve(
 
 def worker() -> None:
     """Run one SAQ worker: jobs, cron and the heartbeat."""
-    from b2a.worker.settings import create_worker
+    from b2a.worker.settings import create_worker, handle_stop_signals
 
     settings = load_settings()
     _require_secrets(settings)
     configure_logging(settings.core.log_level)
 
     async def main() -> None:
-        instance = create_worker(settings)  # SAQ installs its own SIGTERM/SIGINT handlers
+        instance = create_worker(settings)
+        handle_stop_signals(instance)
         await instance.queue.connect()
         try:
             await instance.start()

@@ -6,6 +6,8 @@ one process (a test session, ``b2a doctor``) choose SQLite or PostgreSQL at run 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -17,6 +19,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 from b2a.settings import DatabaseSettings
+
+log = logging.getLogger(__name__)
 
 TRANSACTION_POOLER_PORT = 6543
 
@@ -102,7 +106,26 @@ async def start_pool(engine: Engine, *, max_size: int = 10) -> None:  # type: ig
         await engine.start_connection_pool(min_size=1, max_size=max_size)
 
 
-async def close_pool(engine: Engine) -> None:  # type: ignore[type-arg]
-    """Close the PostgreSQL connection pool if one is open."""
-    if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+CLOSE_POOL_SECONDS = 5.0
+
+
+async def close_pool(engine: Engine, *, timeout: float = CLOSE_POOL_SECONDS) -> None:  # type: ignore[type-arg]
+    """Close the PostgreSQL connection pool if one is open, within ``timeout`` seconds.
+
+    asyncpg's ``Pool.close()`` waits, with no limit, until every checked-out
+    connection comes back; one that never does (its task stuck or its
+    connection lost) would keep the process from ever stopping. After
+    ``timeout`` the pool is terminated: its connections are cut, and PostgreSQL
+    rolls back whatever they had open.
+    """
+    if not isinstance(engine, PostgresEngine) or engine.pool is None:
+        return
+    pool = engine.pool
+    try:
+        await asyncio.wait_for(asyncio.shield(pool.close()), timeout)
+    except TimeoutError:
+        log.warning(
+            "database connections still in use after %.0f s at shutdown; closing them", timeout
+        )
+        pool.terminate()
+    engine.pool = None

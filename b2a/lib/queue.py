@@ -99,9 +99,31 @@ async def job_states(keys: list[str]) -> list[JobState | None]:
     if not keys:
         return []
     return [
-        None if job is None else JobState(_status(job.status), job.attempts, job.error or "")
+        None
+        if job is None or _abandoned(job)
+        else JobState(_status(job.status), job.attempts, job.error or "")
         for job in await _queue().jobs(keys)
     ]
+
+
+ABANDONED_AFTER_SECONDS = 30
+"""An ``aborting`` job not touched for this long is no longer in the queue's hands."""
+
+
+def _abandoned(job: Any) -> bool:
+    """Whether a job was left half-swept: marked ``aborting`` by a worker that died next.
+
+    SAQ's sweep takes a dead worker's job off the queue's lists, marks it
+    aborting, waits, then queues it again. A worker killed between the two
+    steps (a second SIGKILL during the sweep, seen in the fault run) leaves the
+    job aborting in no list: nothing would ever run it. A live sweep holds it
+    that way for a fraction of a second, so one this old is treated like a job
+    the queue lost.
+    """
+    if _status(job.status) != "aborting":
+        return False
+    touched_ms = int(job.touched or job.queued or 0)
+    return time.time() - touched_ms / 1000 > ABANDONED_AFTER_SECONDS
 
 
 def _status(status: Any) -> str:

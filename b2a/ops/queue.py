@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from redis.asyncio import Redis
 from saq.job import Job
+from saq.queue.base import Queue
 from saq.queue.redis import RedisQueue
+from saq.types import ListenCallback
 
 from b2a.settings import RedisSettings
 
 QUEUE_NAME = "b2a"
+# A Redis that accepts connections but never answers fails each call after this long, instead
+# of holding it forever; longer than any blocking call the queue makes (a 1 s dequeue wait).
+CONNECT_SECONDS = 5
+READ_SECONDS = 10
 # How often (across all workers) the active jobs are checked for a dead worker's leftovers.
 SWEEP_EVERY_SECONDS = 5
 # How long the sweep waits for a live worker to abort a stuck job before retrying it.
@@ -26,11 +34,31 @@ class B2AQueue(RedisQueue):
     SAQ also publishes every job's status changes (started, finished, retried)
     on Redis pub/sub for callers that wait on a job (``Queue.apply``, ``listen``).
     b2a never waits on a job, so those are two Redis round trips per job that
-    nobody reads; job state is still written to the job's key as before.
+    nobody reads; job state is still written to the job's key as before, and
+    whatever waits on a job reads it there (``listen``).
     """
 
     async def notify(self, job: Job) -> None:
         """Publish nothing (see the class docstring)."""
+
+    async def listen(
+        self,
+        job_keys: Iterable[str],
+        callback: ListenCallback,
+        timeout: float | None = 10,
+        poll_interval: float = 0.5,
+    ) -> None:
+        """Wait on jobs by reading their state, never through a pub/sub subscription.
+
+        Nothing is published (``notify``), so SAQ's subscriber would only ever
+        wait out its timeout (the sweep waits this way for a stuck job). Worse,
+        once started it reads one connection for the process's life, and after
+        a Redis restart its loop failed at once on every read ("readuntil()
+        called while another coroutine is already waiting"), logging without
+        ever yielding: the worker's event loop starved, and SIGTERM and SIGINT
+        were never handled (docs/reliability.md, "Faults").
+        """
+        await Queue.listen(self, job_keys, callback, timeout, poll_interval)
 
     async def sweep(
         self, lock: int = SWEEP_EVERY_SECONDS, abort: float = ABORT_WAIT_SECONDS
@@ -41,4 +69,7 @@ class B2AQueue(RedisQueue):
 
 def create_queue(settings: RedisSettings) -> RedisQueue:
     """The queue on the configured Redis (TCP or unix socket, which SAQ's from_url refuses)."""
-    return B2AQueue(Redis.from_url(settings.url), name=QUEUE_NAME)
+    redis = Redis.from_url(
+        settings.url, socket_connect_timeout=CONNECT_SECONDS, socket_timeout=READ_SECONDS
+    )
+    return B2AQueue(redis, name=QUEUE_NAME)

@@ -12,10 +12,19 @@ import logging
 import re
 from typing import Any
 
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    InterfaceError,
+    InternalClientError,
+    PostgresConnectionError,
+)
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from b2a.errors import (
     B2AError,
@@ -130,8 +139,33 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return _answer(request, exc.status_code, _body(code, str(exc.detail)))
 
 
+def outage(exc: BaseException) -> Unavailable | None:
+    """A lost connection to PostgreSQL or Redis as the 503 ``/ready`` gives; None otherwise.
+
+    While a dependency restarts, requests fail with its driver's connection
+    errors; they are an outage to wait out (Meta redelivers a webhook answered
+    503), not a bug to log with a traceback.
+    """
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+        return Unavailable("Redis is not reachable.", code="REDIS_UNAVAILABLE")
+    if isinstance(exc, PostgresConnectionError | CannotConnectNowError | AdminShutdownError):
+        return Unavailable("the database is not reachable.", code="DB_UNAVAILABLE")
+    if isinstance(exc, InterfaceError) and "closed" in str(exc):
+        return Unavailable("the database is not reachable.", code="DB_UNAVAILABLE")
+    if isinstance(exc, InternalClientError) and "another operation" in str(exc):
+        # A pooled connection PostgreSQL was shutting down as it was handed out.
+        return Unavailable("the database is not reachable.", code="DB_UNAVAILABLE")
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return Unavailable("a service b2a needs is not reachable.", code="UNAVAILABLE")
+    return None
+
+
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Log the full error server-side and answer without any internals."""
+    unavailable = outage(exc)
+    if unavailable is not None:
+        log.warning("%s on %s %s: %s", unavailable.code, request.method, request.url.path, exc)
+        return _answer(request, 503, _body(unavailable.code, unavailable.message))
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _answer(
         request,

@@ -10,6 +10,8 @@ import socket
 import time
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
@@ -26,11 +28,19 @@ def instance_id() -> str:
 
 
 async def beat(redis: Any, process: str, every: int) -> None:
-    """Refresh this process's heartbeat key until cancelled; it expires 3 beats after death."""
+    """Refresh this process's heartbeat key until cancelled; it expires 3 beats after death.
+
+    A beat Redis refuses (it is restarting) is skipped, not the end of the heartbeat:
+    a worker that lived through a Redis restart would otherwise look dead to
+    ``b2a doctor`` for the rest of its life.
+    """
     key = redis_lib.heartbeat_key(process, instance_id())
     try:
         while True:
-            await redis.set(key, str(int(time.time())), ex=every * 3)
+            try:
+                await redis.set(key, str(int(time.time())), ex=every * 3)
+            except (RedisError, OSError) as exc:
+                log.warning("heartbeat not written (%s); trying again in %d s", exc, every)
             await asyncio.sleep(every)
     finally:
         with contextlib.suppress(Exception):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import signal
 from typing import Any
 
 from saq import CronJob, Queue, Worker
@@ -38,16 +42,59 @@ CRON_JOBS: list[CronJob[Any]] = [
     # Hourly, so a manually paid period ends within the hour it runs out.
     CronJob(billing.billing_periods, cron="17 * * * *", timeout=600),
 ]
+log = logging.getLogger("b2a.worker")
+
 GRACE_SECONDS = 30
+"""Jobs in hand at SIGTERM get this long to finish; then they are cancelled and re-queued.
+Well inside the unit's TimeoutStopSec (45 s), with the shutdown hooks' own limits."""
 # Upkeep loops and idle dequeues notice a stop request only between sleeps; short
 # ones let an idle worker stop in seconds instead of waiting out the grace period.
 TIMERS: PartialTimersDict = {"schedule": 1, "abort": 1, "sweep": 5, "worker_info": 5}
 DEQUEUE_TIMEOUT = 1
 
 
+class B2AWorker(Worker[Any]):
+    """SAQ's worker without its own signal handlers: ``handle_stop_signals`` installs ours."""
+
+    SIGNALS: list[signal.Signals] = []
+    stop_requested = False
+
+    async def start(self) -> None:
+        """Work until stopped; a stop asked for before it started is not forgotten."""
+        if not self.stop_requested:  # start() replaces the stop event it would have set
+            await super().start()
+
+
+def handle_stop_signals(worker: Worker[Any]) -> None:
+    """SIGTERM or SIGINT asks the worker to stop; a second one ends the process at once.
+
+    The first lets the jobs in hand finish (``GRACE_SECONDS``, then they are
+    cancelled and re-queued). SAQ's own handlers only ever set the stop event,
+    so once a stop was under way nothing an operator sent could end a worker
+    whose shutdown was stuck (docs/reliability.md, "Faults"); a second signal
+    now leaves like SIGKILL does, and the sweep retries what it held.
+    """
+    loop = asyncio.get_running_loop()
+    asked: list[int] = []
+
+    def stop(signum: int) -> None:
+        if asked:
+            log.warning("second stop signal: leaving now; the jobs in hand will be retried")
+            logging.shutdown()
+            os._exit(128 + signum)
+        asked.append(signum)
+        if isinstance(worker, B2AWorker):
+            worker.stop_requested = True
+        log.info("stop requested: finishing %d jobs in hand", len(worker.job_task_contexts))
+        worker.event.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop, signum)
+
+
 def create_worker(settings: Settings, queue: Queue | None = None) -> Worker[Any]:
     """A worker with every task, cron job and hook registered."""
-    return Worker(
+    return B2AWorker(
         queue or create_queue(settings.redis),
         functions=FUNCTIONS,
         cron_jobs=CRON_JOBS,

@@ -21,6 +21,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from redis.exceptions import RedisError
 
 from b2a.errors import Unauthorized
 from b2a.inbox import recovery
@@ -115,7 +116,14 @@ async def receive_webhook(
             task = "apply_update"
         if event_id is not None:
             accepted += 1
-            await recovery.enqueue_event(task, target.tenant, event_id)
+            try:
+                await recovery.enqueue_event(task, target.tenant, event_id)
+            except RedisError as exc:
+                # Persisted, so acknowledged: the sweep (requeue_stranded) queues it once
+                # Redis is back. A 5xx would only make Meta redeliver what is already kept.
+                log.warning(
+                    "event %s kept but not queued (%s); the sweep will queue it", event_id, exc
+                )
     if skipped:
         log.warning(
             "webhook on channel %s: %d accepted, %d part(s) skipped", channel.id, accepted, skipped

@@ -222,3 +222,26 @@ async def _poison_status(scope, channel):
     )
     await event.save()
     return event.id
+
+
+async def test_an_event_whose_job_a_dying_sweep_left_aborting_is_queued_again(
+    scope, channel, settings, redis
+):
+    event_id = await inbox.accept_inbound(scope, channel, Transport.SANDBOX, _message("wamid.HALF"))
+    async with installed_queue(settings) as queue:
+        await recovery.enqueue_event("process_inbound", scope.tenant_id, event_id)
+        # A worker took the job and was killed; the next worker's sweep marked it aborting
+        # (SAQ's first step) and was killed too, before queuing it again.
+        job = await queue.dequeue()
+        job.touched = job.queued - 1000 * (job_queue.ABANDONED_AFTER_SECONDS + 1)
+        await queue.abort(job, error="swept")
+        assert (await queue.job(job.key)).status == Status.ABORTING
+        assert await queue.count("active") == 0 and await queue.count("queued") == 0
+        await queue.redis.delete(job.abort_id)  # its 5 s abort mark has expired by the next sweep
+
+        swept = await recovery.requeue_stranded(older_than=timedelta(0))
+        assert swept == SweepResult(requeued=1, dead=0)
+        assert (await queue.job(job.key)).status == Status.QUEUED
+        assert await queue.count("queued") == 1
+    event = await _event(scope, event_id)
+    assert event.attempts == 1 and event.dead_at is None
