@@ -27,6 +27,7 @@ from b2a.schema.piccolo_app import all_tables
 from b2a.settings import Settings, load_settings
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
+from b2a.tenants.passwords import configure_hashing
 from b2a.tenants.rules import Role
 from tests.services import postgres_server, redis_server, start_redis
 
@@ -115,7 +116,16 @@ def base_env(data_home: Path, redis_url: str) -> dict[str, str]:
         "B2A_REDIS_URL": redis_url,
         "B2A_SECRET_KEY": "test-secret-key-0123456789abcdef",
         "B2A_ENCRYPTION_KEY": "3q2-7wBEqf-qvUJtkNhaEAIYbT1cT7jvf3W-NY8tBUc=",
+        # argon2id at its smallest cost: a standard hash is ~100 ms of CPU, and the cast alone
+        # makes three per test. Production refuses it (tests/unit/test_settings.py).
+        "B2A_AUTH_PASSWORD_HASH_COST": "minimal",
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _password_hashing(base_env: dict[str, str]) -> None:
+    """Hash at the tests' cost in this process, as every b2a process does at start."""
+    configure_hashing(load_settings(base_env).auth)
 
 
 @pytest.fixture(scope="session")
