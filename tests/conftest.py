@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -107,6 +108,26 @@ def pg_url(make_database: Callable[[], str]) -> str:
 @pytest.fixture(scope="session")
 def data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("b2a-home")
+
+
+@pytest.fixture(scope="session")
+def _app_home_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("app-home")
+
+
+@pytest.fixture
+def app_home(_app_home_root: Path) -> Path:
+    """B2A_HOME of the app under test, emptied before each test.
+
+    The same directory in every test of a worker, so equal settings let the app
+    built for one test serve the next (tests/http/conftest.py).
+    """
+    for child in _app_home_root.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    return _app_home_root
 
 
 @pytest.fixture(scope="session")
