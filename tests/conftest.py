@@ -96,8 +96,14 @@ def make_database(pg_admin_url: str) -> Iterator[Callable[[], str]]:
         return _replace_db(pg_admin_url, name)
 
     yield make
-    for name in created:
-        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    async def drop_all() -> None:
+        # At once: one after another they took up to 27 s at the end of a loaded worker.
+        drops = (execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)') for name in created)
+        await asyncio.gather(*drops)
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, drop_all()).result()
 
 
 @pytest.fixture(scope="session")
