@@ -252,6 +252,12 @@ class AuthSettings:
         "30",
         _parse_int,
     )
+    password_hash_cost: str = setting(
+        "B2A_AUTH_PASSWORD_HASH_COST",
+        "Cost of new argon2id password hashes: standard (64 MiB, 3 passes) or minimal (tests).",
+        "standard",
+        _choice_parser("standard", "minimal"),
+    )
 
 
 @dataclass(frozen=True)
@@ -494,7 +500,16 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     settings = Settings(**groups)
     if settings.core.is_production:
         _refuse_placeholder_secrets(settings)
+        _refuse_test_costs(settings)
     return settings
+
+
+def _refuse_test_costs(settings: Settings) -> None:
+    if settings.auth.password_hash_cost != "standard":
+        raise ConfigError(
+            "B2A_AUTH_PASSWORD_HASH_COST=minimal makes passwords cheap to guess; it is for "
+            "test suites only: remove it from the production configuration."
+        )
 
 
 def _refuse_placeholder_secrets(settings: Settings) -> None:

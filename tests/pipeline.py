@@ -21,6 +21,9 @@ async def running_worker(settings: Settings) -> AsyncIterator[Any]:
     # once. SAQ passes the schedule, sweep and worker-info periods to Redis as lock TTLs, which
     # must be whole seconds.
     worker.timers.update({"schedule": 1, "abort": 0.2, "sweep": 1, "worker_info": 1})
+    # An idle dequeue notices the stop only when it times out (1 s): a short one lets each
+    # test that ran a worker end at once.
+    worker.dequeue_timeout = 0.1
     await worker.queue.connect()
     job_queue.install(worker.queue)
     task = asyncio.create_task(worker.start())

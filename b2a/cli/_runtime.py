@@ -14,6 +14,7 @@ from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.errors import Unavailable
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import Settings, settings_from_environment
+from b2a.tenants.passwords import configure_hashing
 
 T = TypeVar("T")
 
@@ -28,6 +29,7 @@ def load_settings() -> Settings:
 
 def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work`` with every table bound to the configured database."""
+    configure_hashing(settings.auth)
 
     async def main() -> T:
         engine = create_engine(settings.db)

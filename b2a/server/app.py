@@ -34,6 +34,7 @@ from b2a.server.webhooks.stripe import receive_stripe_webhook
 from b2a.server.webhooks.whatsapp import receive_webhook, verify_webhook
 from b2a.server.websession import write_cookies
 from b2a.settings import Settings
+from b2a.tenants.passwords import configure_hashing
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> Litestar:
     """Build the ASGI app; connections open at startup and close at shutdown."""
     engine = create_engine(settings.db)
     bind_engine(engine, all_tables())
+    configure_hashing(settings.auth)
 
     async def open_connections(app: Litestar) -> None:
         app.state.engine = engine

@@ -15,14 +15,13 @@ from b2a.lib import clock, ratelimit
 from b2a.system.platform import account_policy
 from b2a.tenants import lockout
 from b2a.tenants.actor import Actor
-from b2a.tenants.passwords import hash_password, verify_password
+from b2a.tenants.passwords import verify_against_nothing, verify_password
 from b2a.tenants.rules import Role, TenantStatus
 from b2a.tenants.service import find_account, normalise_email
 from b2a.tenants.tables import Tenant, User
 
 IP_WINDOW_SECONDS = 15 * 60
 WRONG = "wrong email or password."
-_dummy_hash: str | None = None
 
 
 async def check_ip_limit(redis: Any, ip: str, per_ip_limit: int, *, address: str = "") -> None:
@@ -43,11 +42,9 @@ async def check_ip_limit(redis: Any, ip: str, per_ip_limit: int, *, address: str
 
 
 async def _password_matches(user: User | None, password: str) -> bool:
-    global _dummy_hash
     if user is None:
         # Spend the same time on unknown addresses as on known ones.
-        _dummy_hash = _dummy_hash or await hash_password("not a real password")
-        await verify_password(_dummy_hash, password)
+        await verify_against_nothing(password)
         return False
     return await verify_password(user.password_hash, password)
 

@@ -80,6 +80,7 @@ def stack(make_database, redis_url, stack_email, tmp_path_factory, stack_env) ->
         **stack_email,
         # Every test logs in from 127.0.0.1; the lockout, not the IP limit, is under test here.
         "B2A_AUTH_PER_IP_LIMIT": "500",
+        "B2A_AUTH_PASSWORD_HASH_COST": "minimal",
         **stack_env,
     }
     subprocess.run(

@@ -28,4 +28,5 @@ def operator_env(home: Path, db_url: str, redis_url: str) -> dict[str, str]:
         "B2A_CONFIG": str(home / "b2a.env"),
         "B2A_DB_URL": db_url,
         "B2A_REDIS_URL": redis_url,
+        "B2A_AUTH_PASSWORD_HASH_COST": "minimal",
     }

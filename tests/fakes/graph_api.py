@@ -274,7 +274,10 @@ class FakeGraphApi:
     def __init__(self, port: int = 0) -> None:
         self.state = GraphState()
         self._server = _Server(self.state, port)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for the loop's next look (0.5 s by default, per test).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

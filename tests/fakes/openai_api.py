@@ -155,7 +155,10 @@ class FakeOpenAI:
     def __init__(self, api_key: str = API_KEY) -> None:
         self.state = OpenAIState()
         self._server = _Server(self.state, api_key)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for the loop's next look (0.5 s by default, per test).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

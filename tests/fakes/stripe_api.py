@@ -358,7 +358,10 @@ class FakeStripe:
     def __init__(self, secret_key: str = SECRET_KEY) -> None:
         self.state = StripeState()
         self._server = _Server(self.state, secret_key)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for the loop's next look (0.5 s by default, per test).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

@@ -84,6 +84,14 @@ def test_production_starts_with_real_secrets():
     assert load_settings({"B2A_ENV": "production", **SECRETS}).core.is_production
 
 
+def test_passwords_hash_at_the_standard_cost_and_production_refuses_the_tests_cost():
+    assert load_settings({}).auth.password_hash_cost == "standard"
+    with pytest.raises(ConfigError, match="B2A_AUTH_PASSWORD_HASH_COST=minimal"):
+        load_settings(
+            {"B2A_ENV": "production", **SECRETS, "B2A_AUTH_PASSWORD_HASH_COST": "minimal"}
+        )
+
+
 def test_env_files_read_like_systemd_environment_files():
     text = '# comment\n\nB2A_ENV=production\nB2A_LOG_LEVEL="debug"\nB2A_HOME = /var/lib/b2a\n'
     assert parse_env_file(text) == {

@@ -28,9 +28,9 @@ def graph():
 
 
 @pytest.fixture
-def settings(db, make_settings, tmp_path, graph):
+def settings(db, make_settings, app_home, graph):
     return make_settings(
-        B2A_DB_URL=db.url, B2A_HOME=str(tmp_path), B2A_WHATSAPP_GRAPH_URL=graph.base_url
+        B2A_DB_URL=db.url, B2A_HOME=str(app_home), B2A_WHATSAPP_GRAPH_URL=graph.base_url
     )
 
 

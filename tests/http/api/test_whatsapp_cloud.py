@@ -31,9 +31,9 @@ def graph():
 
 
 @pytest.fixture
-def settings(db, make_settings, tmp_path, graph):
+def settings(db, make_settings, app_home, graph):
     return make_settings(
-        B2A_DB_URL=db.url, B2A_HOME=str(tmp_path), B2A_WHATSAPP_GRAPH_URL=graph.base_url
+        B2A_DB_URL=db.url, B2A_HOME=str(app_home), B2A_WHATSAPP_GRAPH_URL=graph.base_url
     )
 
 
@@ -179,10 +179,10 @@ async def test_wrong_credentials_name_the_field_and_nothing_is_saved(
 
 
 async def test_meta_out_of_reach_is_a_503_and_nothing_is_saved(
-    client, cast, tokens, graph, app, make_settings, db, tmp_path
+    client, cast, tokens, graph, app, make_settings, db, app_home
 ):
     app.state.settings = make_settings(
-        B2A_DB_URL=db.url, B2A_HOME=str(tmp_path), B2A_WHATSAPP_GRAPH_URL="http://127.0.0.1:9"
+        B2A_DB_URL=db.url, B2A_HOME=str(app_home), B2A_WHATSAPP_GRAPH_URL="http://127.0.0.1:9"
     )
     response = await client.put(URL, json=form(), headers=tokens.acme_owner)
     assert response.status_code == 503 and response.json()["code"] == "META_UNAVAILABLE"
@@ -256,11 +256,11 @@ async def test_a_number_connected_elsewhere_is_refused_after_meta_vouches(client
 
 
 async def test_the_public_url_setting_shapes_the_callback_url(
-    client, tokens, app, make_settings, db, tmp_path, graph
+    client, tokens, app, make_settings, db, app_home, graph
 ):
     app.state.settings = make_settings(
         B2A_DB_URL=db.url,
-        B2A_HOME=str(tmp_path),
+        B2A_HOME=str(app_home),
         B2A_WHATSAPP_GRAPH_URL=graph.base_url,
         B2A_SERVER_PUBLIC_URL="https://chat.acme.example/",
     )

@@ -35,13 +35,13 @@ def smtp(smtp_server):
 
 
 @pytest.fixture
-def make_web_settings(db, make_settings, tmp_path, smtp):
+def make_web_settings(db, make_settings, app_home, smtp):
     """The app's settings with mail going to ``smtp``; a test module adds its own variables."""
 
     def make(**extra: str):
         return make_settings(
             B2A_DB_URL=db.url,
-            B2A_HOME=str(tmp_path),
+            B2A_HOME=str(app_home),
             B2A_SMTP_HOST="127.0.0.1",
             B2A_SMTP_PORT=str(smtp.port),
             B2A_SMTP_USERNAME=SMTP_USERNAME,

@@ -7,8 +7,8 @@ from tests.http.web.test_login import _failed_reasons
 
 
 @pytest.fixture
-def settings(db, make_settings, tmp_path):
-    return make_settings(B2A_DB_URL=db.url, B2A_HOME=str(tmp_path), B2A_AUTH_PER_IP_LIMIT="3")
+def settings(db, make_settings, app_home):
+    return make_settings(B2A_DB_URL=db.url, B2A_HOME=str(app_home), B2A_AUTH_PER_IP_LIMIT="3")
 
 
 async def test_one_ip_address_gets_a_limited_number_of_attempts(browser, cast):

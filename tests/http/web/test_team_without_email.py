@@ -21,9 +21,9 @@ ASK = "Ask your business's admin or the operator for a reset link."
 
 
 @pytest.fixture
-def settings(db, make_settings, tmp_path):
+def settings(db, make_settings, app_home):
     """A fresh install's settings: no SMTP server."""
-    return make_settings(B2A_DB_URL=db.url, B2A_HOME=str(tmp_path))
+    return make_settings(B2A_DB_URL=db.url, B2A_HOME=str(app_home))
 
 
 async def _invite(browser, email="new@acme.test"):

@@ -38,10 +38,10 @@ def fake_stripe():
 
 
 @pytest.fixture
-def settings(db, make_settings, tmp_path, fake_stripe):
+def settings(db, make_settings, app_home, fake_stripe):
     return make_settings(
         B2A_DB_URL=db.url,
-        B2A_HOME=str(tmp_path),
+        B2A_HOME=str(app_home),
         B2A_BILLING_STRIPE_API_URL=fake_stripe.base_url,
         B2A_WHATSAPP_TYPING_DELAY_MS="0",
     )
