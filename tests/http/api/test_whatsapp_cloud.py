@@ -144,7 +144,7 @@ async def test_an_admin_connects_after_meta_accepts_and_gets_the_callback_url(
     assert challenge.status_code == 200 and challenge.text == "1158201444"
     body, headers = _signed(_delivery())
     accepted = await client.post(hook, content=body, headers=headers)
-    assert accepted.status_code == 200 and accepted.json() == {"accepted": 1}
+    assert accepted.status_code == 200 and accepted.json() == {"accepted": 1, "skipped": 0}
 
 
 async def test_updating_keeps_the_verify_token_unless_a_new_one_is_given(client, tokens):
