@@ -189,12 +189,13 @@ async def store_system_text(
 
 
 async def enqueue_send(
-    tenant_id: UUID, message_id: UUID, *, delay: float = 0.0, tag: str = "first"
+    tenant_id: UUID, message_id: UUID, *, delay: float = 0.0, tag: str = "first", waited: int = 0
 ) -> bool:
     """Queue the send job of a QUEUED message (keyed, so queueing it twice sends once).
 
     Two SAQ attempts: the second runs only when a worker died mid-job, and then
-    finds the message SENDING (see ``b2a.outbox.delivery``).
+    finds the message SENDING (see ``b2a.outbox.delivery``). ``waited`` counts
+    the jobs before this one that found PostgreSQL or Redis unreachable.
     """
     return await queue.enqueue(
         "send_message",

@@ -12,19 +12,10 @@ import logging
 import re
 from typing import Any
 
-from asyncpg.exceptions import (
-    AdminShutdownError,
-    CannotConnectNowError,
-    InterfaceError,
-    InternalClientError,
-    PostgresConnectionError,
-)
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from b2a.errors import (
     B2AError,
@@ -40,6 +31,8 @@ from b2a.errors import (
     Unauthorized,
     Unavailable,
 )
+from b2a.lib import outage as outages
+from b2a.lib.outage import unreachable
 
 log = logging.getLogger(__name__)
 
@@ -144,20 +137,19 @@ def outage(exc: BaseException) -> Unavailable | None:
 
     While a dependency restarts, requests fail with its driver's connection
     errors; they are an outage to wait out (Meta redelivers a webhook answered
-    503), not a bug to log with a traceback.
+    503), not a bug to log with a traceback (``b2a.lib.outage`` tells them apart).
     """
-    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
-        return Unavailable("Redis is not reachable.", code="REDIS_UNAVAILABLE")
-    if isinstance(exc, PostgresConnectionError | CannotConnectNowError | AdminShutdownError):
-        return Unavailable("the database is not reachable.", code="DB_UNAVAILABLE")
-    if isinstance(exc, InterfaceError) and "closed" in str(exc):
-        return Unavailable("the database is not reachable.", code="DB_UNAVAILABLE")
-    if isinstance(exc, InternalClientError) and "another operation" in str(exc):
-        # A pooled connection PostgreSQL was shutting down as it was handed out.
-        return Unavailable("the database is not reachable.", code="DB_UNAVAILABLE")
-    if isinstance(exc, ConnectionError | TimeoutError):
-        return Unavailable("a service b2a needs is not reachable.", code="UNAVAILABLE")
-    return None
+    code = unreachable(exc)
+    if code is None:
+        return None
+    return Unavailable(_OUTAGE_WORDS[code], code=code)
+
+
+_OUTAGE_WORDS = {
+    outages.REDIS: "Redis is not reachable.",
+    outages.DATABASE: "the database is not reachable.",
+    outages.SOME_SERVICE: "a service b2a needs is not reachable.",
+}
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
