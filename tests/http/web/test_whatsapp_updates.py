@@ -106,7 +106,9 @@ async def post(browser, channel, payload) -> InboundEvent:
     response = await browser.client.post(
         f"/webhooks/whatsapp/{channel.id}", content=body, headers=headers
     )
-    assert response.status_code == 200 and response.json() == {"accepted": 1, "skipped": 0}, response.text
+    assert response.status_code == 200 and response.json() == {"accepted": 1, "skipped": 0}, (
+        response.text
+    )
     new = [
         row["id"] for row in await InboundEvent.select(InboundEvent.id) if row["id"] not in before
     ]
