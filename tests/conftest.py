@@ -295,3 +295,18 @@ async def cast(db: Database) -> Cast:
     )
     globex_owner = await _tenant_with_owner("Globex", "owner@globex.test")
     return Cast(acme_owner, acme_agent, globex_owner)
+
+
+# Longest modules first: pytest-xdist hands whole modules out in collection order, so a long
+# module collected last (the fault run, the browser journeys) kept one worker busy while the
+# other sat idle at the end. Short unit and HTTP modules now fill the tail instead.
+_LONG_FIRST = ("tests/reliability/", "tests/browser/", "tests/cli/", "tests/session/")
+
+
+def _start_rank(item: pytest.Item) -> int:
+    path = item.nodeid
+    return next((rank for rank, prefix in enumerate(_LONG_FIRST) if path.startswith(prefix)), 99)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_start_rank)
