@@ -57,14 +57,14 @@ def normalise_email(email: str) -> str:
     return cleaned
 
 
-def business_name(name: str) -> str:
+def business_name(name: str, *, field: str = "name") -> str:
     """A business's name, trimmed.
 
     Raises:
-        Invalid: empty, or longer than 120 characters.
+        Invalid: empty, or longer than 120 characters (naming ``field``, the form's own).
     """
     if not name.strip() or len(name.strip()) > 120:
-        raise Invalid("a business name needs 1 to 120 characters.", field="name")
+        raise Invalid("a business name needs 1 to 120 characters.", field=field)
     return name.strip()
 
 

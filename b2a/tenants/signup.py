@@ -116,7 +116,7 @@ async def request_sign_up(
     address = normalise_email(email)
     await check_ip_limit(redis, ip, settings.auth.per_ip_limit, address=address)
     await _refuse_unless_offered(settings)
-    name = business_name(business)
+    name = business_name(business, field="business")
     zone, money = business_locale(time_zone, currency)
     await queue.enqueue(
         ANSWER_JOB,

@@ -23,6 +23,9 @@ async def test_sign_up_makes_nothing_until_the_emailed_link_then_opens_the_busin
 ):
     free = Plan(name="Starter", is_free=True, ai_daily_limit=20, ai_monthly_limit=300)
     await free.save()
+    nameless = await browser.submit("/signup", {**FORM, "business": "  "})
+    assert nameless.status_code == 422 and 'id="e-business"' in nameless.text
+    assert "a business name needs 1 to 120 characters" in nameless.text
     sent = await browser.submit("/signup", FORM)
     assert sent.status_code == 200 and "Check your email" in sent.text
     mail = (await smtp.wait_for(FORM["email"]))[-1]
