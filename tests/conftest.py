@@ -297,9 +297,9 @@ async def cast(db: Database) -> Cast:
     return Cast(acme_owner, acme_agent, globex_owner)
 
 
-# Longest modules first: pytest-xdist hands whole modules out in collection order, so a long
-# module collected last (the fault run, the browser journeys) kept one worker busy while the
-# other sat idle at the end. Short unit and HTTP modules now fill the tail instead.
+# Longest modules first: pytest-xdist hands whole modules out in collection order, and the fault
+# run, collected last, once kept one worker busy for minutes while the other sat idle (a 14-minute
+# run whose last 5 minutes were that one module). Started first, it runs beside the rest.
 _LONG_FIRST = ("tests/reliability/", "tests/browser/", "tests/cli/", "tests/session/")
 
 
