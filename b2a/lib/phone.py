@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+
 from b2a.errors import Invalid
 
 _SEPARATORS = re.compile(r"[\s\-().]")
@@ -31,3 +33,21 @@ def normalise_phone(raw: str) -> str:
             field="phone",
         )
     return cleaned
+
+
+def display_phone(digits: str) -> str:
+    """A stored number (E.164 digits) as people write it: ``+92 300 1234567``.
+
+    Formatted by its country's rules (phonenumbers, Google's libphonenumber
+    metadata); a number no country claims (the sandbox's ``+99…``) is shown as
+    ``+`` and its digits, and an empty one as nothing.
+    """
+    if not digits:
+        return ""
+    try:
+        number = phonenumbers.parse(f"+{digits}")
+    except phonenumbers.NumberParseException:
+        return f"+{digits}"
+    if not phonenumbers.is_possible_number(number):
+        return f"+{digits}"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from b2a.errors import Invalid
-from b2a.lib.phone import normalise_phone
+from b2a.lib.phone import display_phone, normalise_phone
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,23 @@ def test_local_short_long_and_non_numbers_are_refused(raw):
 def test_normalising_is_idempotent(digits, prefix):
     once = normalise_phone(prefix + digits)
     assert once == digits == normalise_phone(once)
+
+
+@pytest.mark.parametrize(
+    ("digits", "shown"),
+    [
+        ("923001234567", "+92 300 1234567"),
+        ("447911123456", "+44 7911 123456"),
+        ("991234567890", "+991234567890"),
+        ("", ""),
+    ],
+)
+def test_a_stored_number_is_shown_as_its_country_writes_it(digits: str, shown: str) -> None:
+    assert display_phone(digits) == shown
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=15))
+def test_every_shown_number_keeps_its_digits_and_plus(digits: str) -> None:
+    shown = display_phone(digits)
+    assert shown.startswith("+")
+    assert "".join(ch for ch in shown if ch.isdigit()) == digits

@@ -14,6 +14,7 @@ from litestar.template import TemplateConfig
 
 from b2a import __version__
 from b2a.catalog.money import format_amount, format_price
+from b2a.lib.phone import display_phone
 
 SERVER_DIR = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = SERVER_DIR / "templates"
@@ -58,6 +59,7 @@ def environment() -> Environment:
     env.filters["money"] = format_amount
     env.filters["price"] = format_price
     env.filters["localtime"] = localtime
+    env.filters["phone"] = display_phone
     return env
 
 
