@@ -1,14 +1,7 @@
-// Inbox and sandbox: stay current without a reload. One EventSource on the tenant's live events
-// (/api/v1/events, the session cookie authenticates it); on each change the page fetches its
-// live parts again ([data-live-url]: the conversation list, the open thread, the sandbox chat)
-// and htmx swaps them in. Also: a saved reply picked from the list goes into the reply box.
-const LIVE_EVENTS = [
-  "message.created",
-  "message.updated",
-  "message.status",
-  "conversation.updated",
-  "note.created",
-];
+// Inbox and sandbox: stay current without a reload. On each live event (`b2a:live`, from
+// live.js) the page fetches its live parts again ([data-live-url]: the conversation list, the
+// open thread, the sandbox chat) and htmx swaps them in. Also: a saved reply picked from the
+// list goes into the reply box.
 const DEBOUNCE_MS = 150;
 let pending = null;
 
@@ -30,18 +23,6 @@ function changed() {
   if (pending === null) pending = setTimeout(refresh, DEBOUNCE_MS);
 }
 
-function listen() {
-  if (!document.querySelector("[data-live]") || !window.EventSource) return;
-  const source = new EventSource("/api/v1/events");
-  for (const kind of LIVE_EVENTS) source.addEventListener(kind, changed);
-  // The stream may open after the page was drawn, and reopens by itself after a drop (a
-  // restart, a proxy): fetch again each time, since events published meanwhile were missed.
-  source.addEventListener("open", () => {
-    changed();
-    document.body.dataset.live = "on";
-  });
-}
-
 document.addEventListener("change", (event) => {
   const pick = event.target.closest("select[data-canned]");
   const box = document.getElementById("f-text");
@@ -52,5 +33,8 @@ document.addEventListener("change", (event) => {
 });
 
 document.body.addEventListener("htmx:afterSettle", scrollToEnd);
+document.addEventListener("b2a:live", changed);
+// The stream may open after the page was drawn, and reopens by itself after a drop (a restart,
+// a proxy): fetch again each time.
+document.addEventListener("b2a:live-open", changed);
 scrollToEnd();
-listen();
