@@ -28,12 +28,22 @@ const TITLE = document.title.replace(/^\(\d+\) /, "");
 let counting = null;
 let audio = null;
 
+// A JSON answer from our API, or null when the server cannot be reached (the stream reconnects
+// and asks again).
+async function fetchJson(url) {
+  try {
+    const answer = await fetch(url, { credentials: "same-origin" });
+    return answer.ok ? await answer.json() : null;
+  } catch {
+    return null;
+  }
+}
+
 async function showUnread() {
   counting = null;
-  const answer = await fetch("/api/v1/conversations/unread", { credentials: "same-origin" });
-  if (!answer.ok) return;
-  const { conversations } = await answer.json();
-  document.title = conversations > 0 ? `(${conversations}) ${TITLE}` : TITLE;
+  const unread = await fetchJson("/api/v1/conversations/unread");
+  if (unread === null) return;
+  document.title = unread.conversations > 0 ? `(${unread.conversations}) ${TITLE}` : TITLE;
 }
 
 function countSoon() {
@@ -66,11 +76,8 @@ function showing(conversationId) {
 async function popUp(conversationId, title, fallback) {
   if (!window.Notification || Notification.permission !== "granted") return;
   let body = fallback;
-  const answer = await fetch(`/api/v1/conversations/${conversationId}`, {
-    credentials: "same-origin",
-  });
-  if (answer.ok) {
-    const conversation = await answer.json();
+  const conversation = await fetchJson(`/api/v1/conversations/${conversationId}`);
+  if (conversation !== null) {
     title = `${title}: ${conversation.customer.name || conversation.customer.phone}`;
     body = fallback || conversation.last_message_preview;
   }
