@@ -143,6 +143,15 @@ def _matches(scope: TenantScope, q: str) -> Combinable:
     return condition
 
 
+async def count_unread(actor: Actor) -> int:
+    """How many of the tenant's conversations have messages nobody has read (the tab title).
+
+    The partial index ``ix_conversation_unread`` holds only those conversations,
+    so counting stays quick however many the tenant has.
+    """
+    return int(await actor.scope.count(Conversation).where(Conversation.unread_count > 0))
+
+
 async def list_conversations(
     actor: Actor,
     filters: ConversationFilter,

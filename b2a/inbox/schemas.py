@@ -119,6 +119,12 @@ class ConversationPage(msgspec.Struct):
     next_cursor: str | None
 
 
+class UnreadOut(msgspec.Struct):
+    """How many conversations have unread messages."""
+
+    conversations: int
+
+
 class MessagePage(msgspec.Struct):
     """One page of messages, newest first; ``next_cursor`` reaches further back."""
 

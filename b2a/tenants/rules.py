@@ -112,3 +112,21 @@ def check_time_zone(time_zone: str) -> str:
             f"{time_zone!r} is not a time zone; use a name like Asia/Karachi.", field="time_zone"
         ) from None
     return time_zone
+
+
+# Which area a live event belongs to, by the first word of its kind (``order.updated`` →
+# orders): a member's event stream carries only the events of areas their role may open.
+# A kind not listed here goes to those who may open the settings (admins): a new kind is
+# hidden from staff until it is placed.
+EVENT_AREAS: dict[str, Area] = {
+    "message": Area.INBOX,
+    "conversation": Area.INBOX,
+    "note": Area.INBOX,
+    "order": Area.ORDERS,
+    "whatsapp": Area.SETTINGS,
+}
+
+
+def event_area(kind: str) -> Area:
+    """The area whose users may receive a live event of this kind."""
+    return EVENT_AREAS.get(kind.split(".", 1)[0], Area.SETTINGS)

@@ -73,6 +73,10 @@ class User(Record, tablename="app_user"):
     is_active = Boolean(default=True)
     email_verified_at = Timestamptz(null=True, default=None)
     last_login_at = Timestamptz(null=True, default=None)
+    # How the panel tells this user of a new customer message or a hand-over; both off until
+    # they switch them on (My account), since a sound or a pop-up nobody asked for annoys.
+    notify_sound = Boolean(default=False)
+    notify_desktop = Boolean(default=False)
 
 
 class ApiToken(Record):

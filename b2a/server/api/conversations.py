@@ -21,6 +21,7 @@ from b2a.inbox.schemas import (
     NoteOut,
     OwnerIn,
     StatusIn,
+    UnreadOut,
 )
 from b2a.server.api._common import announce
 from b2a.tenants.actor import Actor
@@ -52,6 +53,11 @@ class ConversationController(Controller):
         """Most recent activity first; pass ``next_cursor`` back as ``cursor`` for more."""
         filters = ConversationFilter(status, owner, assignee, label, unread, q)
         return await queries.list_conversations(actor, filters, cursor=cursor, limit=limit)
+
+    @get("/unread", summary="How many conversations have unread messages")
+    async def count_unread(self, actor: Actor) -> UnreadOut:
+        """The number the panel shows in the tab title: ``(3) Inbox · b2a``."""
+        return UnreadOut(conversations=await queries.count_unread(actor))
 
     @get("/{conversation_id:uuid}", summary="One conversation")
     async def get_conversation(self, actor: Actor, conversation_id: UUID) -> ConversationOut:

@@ -7,6 +7,7 @@ from here, so no handler has to remember them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -15,18 +16,33 @@ from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 from b2a.errors import B2AError, ConfigError, Unauthorized
+from b2a.lib import events
 from b2a.server.csrf import csrf_token
 from b2a.server.errors import status_for
 from b2a.server.flash import take_flashes
 from b2a.server.headers import growth_policy
 from b2a.server.web.nav import nav_for
-from b2a.server.websession import settings_of, visit
+from b2a.server.websession import redis_of, settings_of, visit
 from b2a.system.platform import Growth, growth
 from b2a.tenants.actor import Actor
 from b2a.tenants.locale import business_zone
 from b2a.tenants.notices import NoticeOut, banners
+from b2a.tenants.notifications import NotificationChoice, notification_choice
+from b2a.tenants.rules import Area
 
 AnyRequest = Request[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class LivePage:
+    """What live.js needs on every page of a member's panel (base.html puts it on <body>).
+
+    ``since`` is the tenant's newest event id as the page was drawn: the page's
+    event stream starts after it, so nothing that happens in between is lost.
+    """
+
+    since: str
+    notify: NotificationChoice
 
 
 async def page(
@@ -46,6 +62,7 @@ async def page(
         "growth": Growth(),
         "tz": await reader_zone(request),
         "whatsapp_notices": await _banners(found.actor),
+        "live": await _live(request, found.actor),
     }
     headers: dict[str, str] = {}
     if request.route_handler.opt.get("public"):
@@ -69,6 +86,14 @@ async def _banners(actor: Actor | None) -> list[NoticeOut]:
     if actor is None or actor.tenant_id is None:
         return []
     return await banners(actor.scope)
+
+
+async def _live(request: AnyRequest, actor: Actor | None) -> LivePage | None:
+    """The live events' start and the user's notifications, for members who see the inbox."""
+    if actor is None or actor.tenant_id is None or not actor.may(Area.INBOX):
+        return None
+    since = await events.last_id(redis_of(request), str(actor.tenant_id))
+    return LivePage(since=since, notify=await notification_choice(actor))
 
 
 async def reader_zone(request: AnyRequest) -> ZoneInfo:

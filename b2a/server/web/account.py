@@ -1,4 +1,4 @@
-"""My account: change my password, and my API tokens (each secret shown once).
+"""My account: change my password, my notifications, and my API tokens (each secret shown once).
 
 Super admins have tokens too: theirs open the admin API (``/api/v1/admin``).
 """
@@ -15,6 +15,7 @@ from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, form_error, page, redirect
 from b2a.server.websession import log_in_response, redis_of
 from b2a.tenants import api_tokens, recovery
+from b2a.tenants.notifications import NotificationChoice, choose_notifications, notification_choice
 from b2a.tenants.rules import Area
 
 AnyRequest = Request[Any, Any, Any]
@@ -25,7 +26,8 @@ TEMPLATE = "account/index.html"
 async def _context(request: AnyRequest, **context: Any) -> dict[str, Any]:
     actor = await current_actor(request)
     tokens = await api_tokens.list_api_tokens(actor, actor.label)
-    return {"tokens": tokens, "new_token": None, **context}
+    notify = await notification_choice(actor)
+    return {"tokens": tokens, "new_token": None, "notify": notify, **context}
 
 
 @get("/app/account", opt=ACCOUNT, name="account")
@@ -50,6 +52,16 @@ async def change_password(request: AnyRequest) -> Response[Any]:
     return redirect(request, "/app/account")
 
 
+@post("/app/account/notifications", opt=ACCOUNT)
+async def save_notifications(request: AnyRequest) -> Response[Any]:
+    """Switch my sound and desktop notification for new messages and hand-overs on or off."""
+    values = await form_data(request)
+    choice = NotificationChoice(sound="sound" in values, desktop="desktop" in values)
+    await choose_notifications(await current_actor(request), choice)
+    await flash(request, "Your notifications are saved.")
+    return redirect(request, "/app/account#notifications")
+
+
 @post("/app/account/tokens", opt=ACCOUNT)
 async def create_token(request: AnyRequest) -> Response[Any]:
     """Create a token and show its secret this once."""
@@ -70,4 +82,4 @@ async def revoke_token(request: AnyRequest, token_id: UUID) -> Response[Any]:
     return redirect(request, "/app/account")
 
 
-HANDLERS = [account_page, change_password, create_token, revoke_token]
+HANDLERS = [account_page, change_password, save_notifications, create_token, revoke_token]

@@ -25,7 +25,7 @@ from b2a.inbox.media import (
     record_media_refused,
     save_message_media,
 )
-from b2a.inbox.rules import MessageKind, Transport
+from b2a.inbox.rules import Direction, MessageKind, Owner, Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
 from b2a.lib import events
@@ -83,12 +83,19 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
             "message.created",
             conversation_id=stored.conversation_id,
             message_id=stored.message_id,
+            direction=Direction.OUTBOUND if stored.from_me else Direction.INBOUND,
         )
     await _order_from_cart(ctx, scope, stored)
     replies = await reply_step(scope, stored)
-    if hand_over_reason(stored.kind, stored.text):
+    if reason := hand_over_reason(stored.kind, stored.text):
+        # owner and reason, like the assistant's hand-over: the panel notifies of it.
         await events.publish(
-            ctx["redis"], tenant_id, "conversation.updated", conversation_id=stored.conversation_id
+            ctx["redis"],
+            tenant_id,
+            "conversation.updated",
+            conversation_id=stored.conversation_id,
+            owner=Owner.HUMAN,
+            reason=reason,
         )
     return {
         "message_id": str(stored.message_id),

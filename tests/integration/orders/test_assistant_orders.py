@@ -1,13 +1,11 @@
 """The assistant takes order requests end to end, through ``take_turn`` and the offline provider."""
 
-import json
-
 from b2a.assistant.shapes import Intent, ItemRef, ProviderReply
 from b2a.assistant.turn import Outcome, take_turn
 from b2a.catalog.tables import Service
 from b2a.inbox.rules import Author, Direction, Owner
 from b2a.inbox.tables import Conversation, Message
-from b2a.lib.events import channel_name
+from b2a.lib.events import last_id, read_after
 from b2a.orders import service as orders
 from b2a.orders.rules import OrderStatus
 from b2a.orders.tables import Order, OrderItem, OrderStatusChange
@@ -48,8 +46,7 @@ async def _orders(salon):
 
 
 async def test_a_customer_orders_gives_details_and_hears_of_the_approval(salon, redis, cast):
-    events = redis.pubsub()
-    await events.subscribe(channel_name(str(salon.scope.tenant_id)))
+    since = await last_id(redis, str(salon.scope.tenant_id))
 
     stored, ordered = await _turn(salon, redis, "2 haircuts book kar do")
 
@@ -89,10 +86,9 @@ async def test_a_customer_orders_gives_details_and_hears_of_the_approval(salon, 
     assert "approved your order request #1 (PKR 3,000)" in told
     conversation = await salon.scope.get(Conversation, stored.conversation_id)
     assert conversation.owner == Owner.AI, "the notification does not take the conversation"
-    published = [await events.get_message(timeout=1) for _ in range(4)]
-    kinds = [json.loads(m["data"])["type"] for m in published if m and m["type"] == "message"]
+    published = await read_after(redis, str(salon.scope.tenant_id), since, block_ms=1)
+    kinds = [e.kind for e in published]
     assert kinds.count("order.updated") == 2, "one per turn that changed the order"
-    await events.aclose()
 
 
 async def test_a_customer_with_every_detail_on_file_goes_straight_to_approval(salon, redis):
