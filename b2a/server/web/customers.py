@@ -175,7 +175,7 @@ async def tag_customer(request: AnyRequest, customer_id: UUID) -> Response[Any]:
     """Set the customer's tags: the ticked labels, and a new one if typed."""
     form = await request.form()
     values = await form_data(request)
-    chosen = [str(v) for v in form.getall("tag") if isinstance(v, str)]
+    chosen = [str(v) for v in form.getall("tag", []) if isinstance(v, str)]
     new = values.get("new_tag", "").strip()
     return await _update(
         request, customer_id, CustomerUpdate(tags=[*chosen, *([new] if new else [])]), values

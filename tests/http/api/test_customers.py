@@ -5,8 +5,8 @@ import json
 import zipfile
 
 from b2a.inbox.tables import Customer
-from b2a.tenants.tables import Tenant
 from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
 from tests.http.api.conftest import sandbox_channel, seed_conversation
 
 
