@@ -70,7 +70,7 @@ async def list_customers(
     """Customers newest first, found by name, email or number prefix, and by tag (a label name).
 
     A query of digits and phone punctuation matches numbers starting with its
-    digits (``+92 300``, ``92300``, or ``0300`` in the business's country).
+    digits (``+92 300``, ``0092 300``, ``92300``, or ``0300`` in the business's country).
     """
     actor.require_area(Area.CUSTOMERS)
     scope = actor.scope
@@ -102,6 +102,8 @@ async def _matching(scope: TenantScope, q: str) -> Combinable:
     if not _NUMBER_QUERY.fullmatch(q) or not any(ch.isdigit() for ch in q):
         return keyset.contains(Customer.name, q) | keyset.contains(Customer.email, q)
     digits = re.sub(r"\D", "", q)
+    if digits.startswith("00"):  # the international prefix dialled instead of +
+        digits = digits[2:]
     condition: Combinable = Customer.phone.like(f"{digits}%")
     region = await business_region(scope) if digits.startswith("0") else ""
     if region:
