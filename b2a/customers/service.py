@@ -305,11 +305,12 @@ async def update_customer(actor: Actor, customer_id: UUID, data: CustomerUpdate)
         customer.email if data.email is None else data.email,
         customer.address if data.address is None else data.address,
     )
+    tags = None if data.tags is None else checked_tags(data.tags)
     await scope.update(
         Customer, {Customer.name: name, Customer.email: email, Customer.address: address}
     ).where(Customer.id == customer.id)
-    if data.tags is not None:
-        ids = await label_ids(scope, checked_tags(data.tags))
+    if tags is not None:
+        ids = await label_ids(scope, tags)
         await scope.delete(CustomerLabel).where(CustomerLabel.customer == customer.id)
         await add_tags(scope, customer.id, ids)
     await audit.record(actor, "customer.updated", customer=str(customer.id))
