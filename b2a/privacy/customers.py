@@ -1,11 +1,11 @@
 """GDPR for one customer: export everything we hold about them, or erase it (SPEC §7).
 
-The export is a zip archive: ``customer.json`` (the customer, their WhatsApp
-identities, every conversation with its messages, notes and labels, their
+The export is a zip archive: ``customer.json`` (the customer with their tags,
+their WhatsApp identities, every conversation with its messages, notes and labels, their
 orders with items and history, scheduled messages) and ``media/`` with every
 file they sent or received.
 
-Erasure removes the person, not the business's books: identities,
+Erasure removes the person, not the business's books: identities, tags,
 conversations (with messages, notes and labels), scheduled messages, the raw
 inbound events that carried their messages, and every media file are deleted;
 orders keep their number, items and totals but lose the collected details; the
@@ -28,6 +28,7 @@ from uuid import UUID
 from piccolo.columns.combination import Combinable
 
 from b2a.audit import service as audit
+from b2a.customers.tables import CustomerLabel
 from b2a.db.columns import json_value
 from b2a.db.transaction import atomic
 from b2a.inbox.media import tenant_media_dir
@@ -100,6 +101,12 @@ async def _document(scope: TenantScope, customer: Customer) -> dict[str, Any]:
             "address": customer.address,
             "first_seen_at": customer.created_at,
             "last_seen_at": customer.last_seen_at,
+            "tags": [
+                row["name"]
+                for row in await scope.select(
+                    CustomerLabel, CustomerLabel.label.name.as_alias("name")
+                ).where(CustomerLabel.customer == customer.id)
+            ],
         },
         "whatsapp_ids": await scope.select(
             CustomerIdentity, CustomerIdentity.kind, CustomerIdentity.value
@@ -213,6 +220,7 @@ async def erase_customer(
         if conversations:
             await scope.delete(Conversation).where(Conversation.id.is_in(conversations))
         await scope.delete(CustomerIdentity).where(CustomerIdentity.customer == customer.id)
+        await scope.delete(CustomerLabel).where(CustomerLabel.customer == customer.id)
         await scope.update(Order, {Order.details: {}}).where(Order.customer == customer.id)
         await scope.update(
             Customer,

@@ -18,6 +18,7 @@ DOMAIN_TABLE_MODULES = (
     "b2a.orders.tables",
     "b2a.assistant.tables",
     "b2a.outbox.tables",
+    "b2a.customers.tables",
 )
 
 

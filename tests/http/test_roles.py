@@ -68,6 +68,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/app/replies/{reply_id:uuid}"): {"shortcut": "hours", "text": "9-5"},
     ("POST", "/app/labels/{label_id:uuid}"): {"name": "VIP", "color": "#64748b"},
     ("PATCH", "/api/v1/orders/{order_id:uuid}"): {"details": {}},
+    ("POST", "/api/v1/customers"): {"phone": "+447911123456"},
+    ("POST", "/app/customers"): {"phone": "+447911123456"},
     ("POST", "/api/v1/orders/{order_id:uuid}/reject"): {"note": "booked"},
     ("PUT", "/api/v1/admin/billing"): {
         "local": {"currency": "PKR", "methods": {"EASYPAISA": {"enabled": False}}}
@@ -75,8 +77,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/admin/billing/local"): {"currency": "PKR"},
     ("POST", "/admin/billing/stripe"): {"secret_key": "sk_test_walk00000000"},
 }
+CUSTOMERS_CSV = ("customers.csv", b"name,phone\nWalk,+923001234567\n", "text/csv")
 FILES = {
     ("POST", f"{CONVERSATION}/messages/media"): {"file": ("a.txt", b"hello", "text/plain")},
+    ("POST", "/api/v1/customers/import"): {"file": CUSTOMERS_CSV},
+    ("POST", "/app/customers/import"): {"file": CUSTOMERS_CSV},
 }
 PARAM = re.compile(r"\{(\w+):\w+\}")
 # Path parameters that name nothing a tenant owns (words, and plans every tenant may buy).

@@ -11,6 +11,7 @@ from b2a.audit import service as audit
 from b2a.billing.rules import ManualMethod, PaymentProvider, SubscriptionStatus
 from b2a.billing.tables import ManualPayment, Plan, StripeCustomer, StripeEvent, Subscription
 from b2a.catalog.tables import FaqEntry, Service
+from b2a.customers.tables import CustomerLabel
 from b2a.db.columns import json_value
 from b2a.errors import Forbidden, NotFound
 from b2a.inbox import service as inbox
@@ -76,6 +77,7 @@ async def _customer_with_history(scope, media_root, *, phone=PHONE, name="Ayesha
     label = scope.new(Label, name=f"vip-{phone}")
     await label.save()
     await scope.new(ConversationLabel, conversation=stored.conversation_id, label=label.id).save()
+    await scope.new(CustomerLabel, customer=stored.customer_id, label=label.id).save()
     service = scope.new(Service, name=f"Haircut {phone}", price_minor=150000, currency="PKR")
     await service.save()
     order = scope.new(
@@ -129,6 +131,7 @@ async def test_a_customers_export_holds_everything_about_them_and_their_files(ca
     assert document["business"] == "Acme"
     assert document["customer"]["name"] == "Ayesha Khan"
     assert document["customer"]["phone"] == PHONE
+    assert document["customer"]["tags"] == [f"vip-{PHONE}"]
     assert {"kind": "wa_id", "value": PHONE} in document["whatsapp_ids"]
     [conversation] = document["conversations"]
     assert [m["text"] for m in conversation["messages"]] == [
@@ -175,6 +178,9 @@ async def test_erasing_a_customer_removes_the_person_and_keeps_the_books(cast, d
     ) == 0  # fmt: skip
     assert await scope.count(ScheduledMessage).where(
         ScheduledMessage.customer == stored.customer_id
+    ) == 0  # fmt: skip
+    assert await scope.count(CustomerLabel).where(
+        CustomerLabel.customer == stored.customer_id
     ) == 0  # fmt: skip
     events = [r["dedupe_key"] for r in await scope.select(InboundEvent, InboundEvent.dedupe_key)]
     assert len(events) == 2 and all("923009999999" in key for key in events)

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from b2a.errors import Invalid
-from b2a.lib.phone import display_phone, normalise_phone
+from b2a.lib.phone import display_phone, normalise_phone, parse_phone, region_for_zone
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,42 @@ def test_every_shown_number_keeps_its_digits_and_plus(digits: str) -> None:
     shown = display_phone(digits)
     assert shown.startswith("+")
     assert "".join(ch for ch in shown if ch.isdigit()) == digits
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "digits"),
+    [
+        ("+92 300 1234567", "", "923001234567"),
+        ("0092-300-1234567", "", "923001234567"),
+        ("0300 1234567", "PK", "923001234567"),
+        ("(020) 7946 0958", "GB", "442079460958"),
+        ("923001234567", "", "923001234567"),  # a spreadsheet dropped the +
+        ("923001234567", "GB", "923001234567"),
+    ],
+)
+def test_typed_numbers_parse_to_e164_digits(raw, region, digits):
+    assert parse_phone(raw, region) == digits
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "words"),
+    [
+        ("0300 1234567", "", "has no country code"),
+        ("+1 555", "", "not a valid number in US"),
+        ("0300 12", "PK", "not a valid number in PK"),
+        ("call me", "PK", "not a phone number"),
+        ("+99 1234567890", "", "not a phone number"),
+    ],
+)
+def test_numbers_that_are_none_are_refused_with_why(raw, region, words):
+    with pytest.raises(Invalid) as info:
+        parse_phone(raw, region)
+    assert words in info.value.message and info.value.field == "phone"
+
+
+@pytest.mark.parametrize(
+    ("zone", "region"),
+    [("Asia/Karachi", "PK"), ("Europe/London", "GB"), ("America/Chicago", "US"), ("UTC", "")],
+)
+def test_a_time_zone_names_its_country(zone, region):
+    assert region_for_zone(zone) == region

@@ -22,7 +22,11 @@ from b2a.server.api.billing import BillingController
 from b2a.server.api.canned import CannedReplyController
 from b2a.server.api.catalog import FaqController, OrdersNeedController, ServiceController
 from b2a.server.api.conversations import ConversationController
-from b2a.server.api.customers import ContactCardController, CustomerController
+from b2a.server.api.customers import (
+    ContactCardController,
+    CustomerController,
+    CustomerDirectoryController,
+)
 from b2a.server.api.events import stream_events
 from b2a.server.api.labels import LabelController
 from b2a.server.api.messages import MessageController, download_media, list_dead_letters
@@ -56,6 +60,7 @@ def create_api_router(*public: ControllerRouterHandler) -> Router:
         route_handlers=[
             *public,
             ConversationController,
+            CustomerDirectoryController,
             CustomerController,
             ContactCardController,
             MessageController,

@@ -1,18 +1,33 @@
-"""``/api/v1/customers``: contact cards added as customers; a customer exported or erased.
+"""``/api/v1/customers``: the customer directory, CSV in and out, contact cards, GDPR.
 
-Any member adds the person on a contact card a customer shared; only tenant
-admins export or erase a customer's data (GDPR).
+Every member (tenant admins and staff) lists, searches, adds, edits and tags
+customers, imports and exports the directory as CSV, and adds the person on a
+contact card a customer shared; only tenant admins export or erase one
+person's data (GDPR).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, patch, post
 from litestar.background_tasks import BackgroundTask
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
 from litestar.response import File
 
+from b2a.customers import rules, service, transfer
+from b2a.customers.schemas import (
+    CustomerCreate,
+    CustomerOut,
+    CustomerPage,
+    CustomerUpdate,
+    ImportReport,
+)
+from b2a.db import keyset
 from b2a.inbox import contact_cards
 from b2a.inbox.contact_cards import ContactCardIn, CustomerFromCard
 from b2a.privacy import customers
@@ -21,6 +36,83 @@ from b2a.server.auth import TENANT_ADMINS
 from b2a.server.files import download_headers
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
+
+# The multipart envelope (boundary, headers) around the CSV file.
+MULTIPART_SLACK = 64 * 1024
+
+
+@dataclass
+class CustomerFile:
+    """A CSV file of customers (UTF-8, a header line naming the columns)."""
+
+    file: UploadFile
+
+
+class CustomerDirectoryController(Controller):
+    """Every member lists, searches, adds, edits and tags customers; CSV in and out."""
+
+    path = "/customers"
+    opt = {"area": Area.CUSTOMERS}
+    tags = ["customers"]
+
+    @get("/", summary="List customers (search, tag, keyset pages, newest first)")
+    async def list_customers(
+        self,
+        actor: Actor,
+        q: str = Parameter(default="", description="A name, email, or the start of a number."),
+        tag: str = Parameter(default="", description="Only customers with this tag (label name)."),
+        cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
+        limit: int = Parameter(default=keyset.DEFAULT_LIMIT, ge=1, le=keyset.MAX_LIMIT),
+    ) -> CustomerPage:
+        """A number query (digits, ``+``, spaces, dashes) matches numbers starting with it."""
+        return await service.list_customers(actor, q=q, tag=tag, cursor=cursor, limit=limit)
+
+    @post("/", summary="Add a customer by hand")
+    async def create_customer(self, actor: Actor, data: CustomerCreate) -> CustomerOut:
+        """The number is stored as E.164; 409 ``CUSTOMER_EXISTS`` when the business has it."""
+        return await service.create_customer(actor, data)
+
+    @get("/export", summary="Download customers as CSV (all, or those q and tag find)")
+    async def export_customers(self, actor: Actor, q: str = "", tag: str = "") -> Response[str]:
+        """Columns name, phone (+E.164), email, address, tags (``; ``-separated), created."""
+        text = await transfer.export_customers(actor, q=q, tag=tag)
+        return Response(
+            content=text,
+            media_type="text/csv; charset=utf-8",
+            headers=download_headers("customers.csv"),
+        )
+
+    @post(
+        "/import",
+        summary="Import customers from a CSV file (all or nothing)",
+        status_code=200,
+        request_max_body_size=rules.MAX_BYTES + MULTIPART_SLACK,
+    )
+    async def import_customers(
+        self,
+        actor: Actor,
+        data: Annotated[CustomerFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        dry_run: bool = Parameter(default=False, description="Only check the file."),
+    ) -> Response[ImportReport]:
+        """Any bad line: 422 with every problem by line, and nothing imported.
+
+        Columns are found by their header (name, phone, email, address, tags and
+        common spellings); a number the business has updates that customer.
+        """
+        report = await transfer.import_customers(actor, await data.file.read(), dry_run=dry_run)
+        return Response(report, status_code=422 if report.problems else 200)
+
+    @get("/{customer_id:uuid}", summary="One customer: details, tags, conversations, orders")
+    async def get_customer(self, actor: Actor, customer_id: UUID) -> CustomerOut:
+        """``sandbox`` is true for the sandbox page's test customers."""
+        return await service.get_customer(actor, customer_id)
+
+    @patch("/{customer_id:uuid}", summary="Edit a customer's name, email, address or tags")
+    async def update_customer(
+        self, actor: Actor, customer_id: UUID, data: CustomerUpdate
+    ) -> CustomerOut:
+        """Fields left out stay; ``tags`` replaces the set (new names become labels)."""
+        return await service.update_customer(actor, customer_id, data)
 
 
 class CustomerController(Controller):

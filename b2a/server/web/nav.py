@@ -30,6 +30,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Saved replies", "/app/replies", Area.INBOX),
     NavItem("Labels", "/app/labels", Area.INBOX),
     NavItem("Orders", "/app/orders", Area.ORDERS),
+    NavItem("Customers", "/app/customers", Area.CUSTOMERS),
     NavItem("Services", "/app/services", Area.CATALOG),
     NavItem("Templates", "/app/templates", Area.TEMPLATES),
     NavItem("Scheduled", "/app/schedules", Area.TEMPLATES),

@@ -10,8 +10,9 @@ from b2a.billing.config import set_local_payments
 from b2a.billing.plans import create_plan
 from b2a.billing.schemas import LocalPayments, PlanIn
 from b2a.catalog.tables import FaqEntry, Service
+from b2a.customers.tables import CustomerLabel
 from b2a.inbox.channels import connect_cloud_channel, find_cloud_channel
-from b2a.inbox.tables import Conversation, ConversationLabel, Message, Note
+from b2a.inbox.tables import Conversation, ConversationLabel, Customer, Message, Note
 from b2a.lib.crypto import SecretBox
 from b2a.orders.tables import Order, OrderStatusChange
 from b2a.outbox.tables import ScheduledMessage
@@ -40,6 +41,7 @@ def _bodies(globex_user, label_id):
         "/faq/{entry_id:uuid}": {"json": {"answer": "stolen"}},
         "/orders/{order_id:uuid}": {"json": {"details": {"address": "globex"}}},
         "/reject": {"json": {"note": "peeking"}},
+        "/customers/{customer_id:uuid}": {"json": {"name": "stolen", "tags": ["stolen"]}},
     }
 
 
@@ -145,6 +147,8 @@ async def _snapshot(scope):
         await scope.select(Order, Order.status, Order.details),
         await scope.count(OrderStatusChange),
         await scope.select(Notice, Notice.dismissed_at),
+        await scope.select(Customer, Customer.name, Customer.email, Customer.erased_at),
+        await scope.count(CustomerLabel),
     )
 
 
@@ -177,6 +181,8 @@ async def test_lists_never_show_another_tenants_rows(client, cast, tokens):
         "/api/v1/conversations",
         "/api/v1/dead-letters",
         "/api/v1/orders",
+        "/api/v1/customers",
+        "/api/v1/customers?q=Ayesha",
     ):
         assert (await client.get(url, headers=g)).json()["items"] == []
     for url in (

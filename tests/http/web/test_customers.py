@@ -72,3 +72,44 @@ async def test_another_businesss_customer_is_not_found(browser, cast):
     await browser.get("/app/inbox")
     assert (await browser.post(f"{path}/erase", {"confirm": "ERASE"})).status_code == 404
     assert await Conversation.exists().where(Conversation.id == conversation.id)
+
+
+async def test_staff_edit_a_customer_but_see_no_export_or_erase(browser, cast):
+    conversation = await _conversation(cast.acme_owner)
+    await browser.log_in(cast.acme_agent.email, PASSWORD)
+    url = f"/app/customers/{conversation.customer}"
+    shown = await browser.get(url)
+    assert shown.status_code == 200
+    assert f"/app/inbox/{conversation.id}" in shown.text and "sandbox" in shown.text
+    assert "/export" not in shown.text and "Erase the customer" not in shown.text
+
+    refused = await browser.post(url, {"name": "Ayesha", "email": "not-an-address"})
+    assert refused.status_code == 422 and "is not an email address" in refused.text
+    saved = await browser.post(url, {"name": "Ayesha Khan", "email": "", "address": "12 Mall Rd"})
+    assert saved.status_code == 303
+    customer = await cast.acme_owner.actor.scope.get(Customer, conversation.customer)
+    assert (customer.name, customer.address) == ("Ayesha Khan", "12 Mall Rd")
+
+
+async def test_a_customer_added_by_hand_opens_and_a_taken_number_says_so(browser, cast):
+    await browser.log_in(cast.acme_agent.email, PASSWORD)
+    await browser.get("/app/customers")
+    added = await browser.post("/app/customers", {"phone": "+92 300 1234567", "name": "Bilal"})
+    assert added.status_code == 303
+    page = await browser.get(added.headers["location"])
+    assert "Bilal" in page.text and "+92 300 1234567" in page.text
+    await browser.get("/app/customers")
+    taken = await browser.post("/app/customers", {"phone": "00923001234567"})
+    assert taken.status_code == 409 and "is a customer already" in taken.text
+
+
+async def test_another_businesss_customer_page_is_not_found(browser, cast):
+    conversation = await _conversation(cast.acme_owner)
+    await browser.log_in(cast.globex_owner.email, PASSWORD)
+    url = f"/app/customers/{conversation.customer}"
+    assert (await browser.get(url)).status_code == 404
+    await browser.get("/app/customers")
+    changed = await browser.post(url, {"name": "Taken"})
+    assert changed.status_code == 404
+    listed = await browser.get("/app/customers?q=Ayes")
+    assert "Ayesha" not in listed.text and "No customer matches" in listed.text
