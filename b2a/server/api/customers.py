@@ -1,9 +1,10 @@
 """``/api/v1/customers``: the customer directory, CSV in and out, contact cards, GDPR.
 
 Every member (tenant admins and staff) lists, searches, adds, edits and tags
-customers, imports and exports the directory as CSV, and adds the person on a
-contact card a customer shared; only tenant admins export or erase one
-person's data (GDPR).
+customers, imports the directory from CSV, and adds the person on a contact
+card a customer shared; only tenant admins download the directory as CSV
+(every customer's personal data at once, as Chatwoot and WATI keep it) and
+export or erase one person's data (GDPR).
 """
 
 from __future__ import annotations
@@ -72,7 +73,11 @@ class CustomerDirectoryController(Controller):
         """The number is stored as E.164; 409 ``CUSTOMER_EXISTS`` when the business has it."""
         return await service.create_customer(actor, data)
 
-    @get("/export", summary="Download customers as CSV (all, or those q and tag find)")
+    @get(
+        "/export",
+        summary="Download customers as CSV (all, or those q and tag find)",
+        opt=TENANT_ADMINS,
+    )
     async def export_customers(self, actor: Actor, q: str = "", tag: str = "") -> Response[str]:
         """Columns name, phone (+E.164), email, address, tags (``; ``-separated), created."""
         text = await transfer.export_customers(actor, q=q, tag=tag)

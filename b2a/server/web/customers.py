@@ -1,7 +1,7 @@
 """Customers: the directory page, a customer's page, CSV in and out, contact cards, GDPR.
 
-Every member searches, adds, edits and tags customers and imports or exports
-the directory (``b2a.customers``, the same functions as ``/api/v1/customers``).
+Every member searches, adds, edits and tags customers and imports the
+directory; only tenant admins export it (``b2a.customers``, the same functions as ``/api/v1/customers``).
 An import is checked first: the page shows every bad line with its reason and
 imports nothing until the file is clean, then offers to import what it checked.
 Any member adds the person on a contact card (``inbox.contact_cards``, as
@@ -91,7 +91,7 @@ async def create_customer(request: AnyRequest) -> Response[Any]:
     return redirect(request, f"{LIST}/{added.id}")
 
 
-@get(f"{LIST}/export", opt=CUSTOMERS)
+@get(f"{LIST}/export", opt=CUSTOMER_DATA)
 async def export_customers(request: AnyRequest, q: str = "", tag: str = "") -> Response[str]:
     """The customers the page shows (all of them without a search) as a CSV file."""
     text = await transfer.export_customers(await current_actor(request), q=q, tag=tag)

@@ -189,7 +189,9 @@ async def test_the_export_is_a_csv_the_import_reads_back(client, cast, tokens):
             json={"phone": phone, "name": name, "address": "1 Mall Rd\nLahore", "tags": tags},
             headers=tokens.acme_agent,
         )
-    exported = await client.get("/api/v1/customers/export", headers=tokens.acme_agent)
+    refused = await client.get("/api/v1/customers/export", headers=tokens.acme_agent)
+    assert refused.status_code == 403  # the whole directory's personal data: admins only
+    exported = await client.get("/api/v1/customers/export", headers=tokens.acme_owner)
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
     assert "attachment" in exported.headers["content-disposition"]
@@ -197,7 +199,7 @@ async def test_the_export_is_a_csv_the_import_reads_back(client, cast, tokens):
     assert lines[0] == "name,phone,email,address,tags,created"
     assert lines[1].startswith("'=Ali,+923001234567,,\"1 Mall Rd")
     only_vip = await client.get(
-        "/api/v1/customers/export", params={"tag": "VIP"}, headers=tokens.acme_agent
+        "/api/v1/customers/export", params={"tag": "VIP"}, headers=tokens.acme_owner
     )
     assert "Zara" not in only_vip.text and "+923001234567" in only_vip.text
 

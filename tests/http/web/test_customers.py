@@ -98,6 +98,9 @@ async def test_a_customer_added_by_hand_opens_and_a_taken_number_says_so(browser
     assert added.status_code == 303
     page = await browser.get(added.headers["location"])
     assert "Bilal" in page.text and "+92 300 1234567" in page.text
+    directory = await browser.get("/app/customers")
+    assert "/app/customers/export" not in directory.text  # the whole directory: admins only
+    assert (await browser.get("/app/customers/export")).status_code == 403
     await browser.get("/app/customers")
     taken = await browser.post("/app/customers", {"phone": "00923001234567"})
     assert taken.status_code == 409 and "is a customer already" in taken.text
