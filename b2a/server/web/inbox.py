@@ -242,7 +242,8 @@ async def _draft(actor: Actor, values: dict[str, str], upload: UploadFile | None
 async def reply(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
     """Send text, a canned reply, a template or a file; humans now own the conversation."""
     form = await request.form()
-    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    # Browsers send a textarea's line breaks as CRLF; WhatsApp and the thread want plain LF.
+    values = {k: v.replace("\r\n", "\n") for k, v in form.items() if isinstance(v, str)}
     upload = form.get("file")
     actor = await current_actor(request)
     try:
@@ -340,7 +341,7 @@ async def add_note(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
     """An internal note; the customer never sees it."""
 
     async def change(actor: Actor, values: dict[str, str]) -> None:
-        await actions.add_note(actor, conversation_id, values.get("note", ""))
+        await actions.add_note(actor, conversation_id, values.get("note", "").replace("\r\n", "\n"))
 
     return await _act(request, conversation_id, change, "The note is added.")
 
