@@ -39,14 +39,33 @@ SHOTS = (
 MAX_SHOT_BYTES = 150_000
 
 
-async def _shot(tab: Visitor, name: str) -> None:
+def _save(image: Image.Image, name: str) -> None:
     """A screenshot shrunk to a palette, so the guide stays light."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    image = Image.open(io.BytesIO(await tab.page.screenshot()))
-    image = image.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
     path = SHOTS / f"{name}.png"
-    image.save(path, optimize=True)
+    image.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(
+        path, optimize=True
+    )
     assert path.stat().st_size < MAX_SHOT_BYTES, f"{path.name} is {path.stat().st_size} B"
+
+
+async def _shot(tab: Visitor, name: str = "") -> Image.Image:
+    image = Image.open(io.BytesIO(await tab.page.screenshot()))
+    if name:
+        _save(image, name)
+    return image
+
+
+def _side_by_side(images: list[Image.Image], name: str, gap: int = 24) -> None:
+    """The phone's screens in a row, as one picture for the guide."""
+    width = sum(image.width for image in images) + gap * (len(images) + 1)
+    height = max(image.height for image in images) + 2 * gap
+    strip = Image.new("RGB", (width, height), (226, 232, 240))
+    x = gap
+    for image in images:
+        strip.paste(image, (x, gap))
+        x += image.width + gap
+    _save(strip, name)
 
 
 async def _business(visitor) -> Actor:
@@ -233,17 +252,18 @@ async def test_three_panes_on_a_desktop_and_one_at_a_time_on_a_phone(
     await expect(p.locator(".inbox-side")).to_be_visible()
     await expect(p.locator(".inbox-main")).to_be_hidden()
     assert await p.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    await _shot(phone, "user-inbox-phone-list")
+    screens = [await _shot(phone)]
     await p.locator(".conv a").first.click()
     await expect(p.locator("#messages .msg").last).to_contain_text("candle")
     await expect(p.locator(".inbox-side")).to_be_hidden()
     await expect(p.get_by_role("complementary", name="Details")).to_be_hidden()
     assert await p.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    await _shot(phone, "user-inbox-phone-thread")
+    screens.append(await _shot(phone))
     await p.get_by_role("link", name="Details").click()
     await expect(p.get_by_role("complementary", name="Details")).to_be_visible()
     await expect(p.locator(".inbox-main")).to_be_hidden()
-    await _shot(phone, "user-inbox-phone-details")
+    screens.append(await _shot(phone))
+    _side_by_side(screens, "user-inbox-phone")
     await p.get_by_role("link", name="Back to the conversation").click()
     await expect(p.locator(".inbox-main")).to_be_visible()
     await p.get_by_role("link", name="All conversations").click()

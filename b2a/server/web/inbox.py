@@ -182,10 +182,10 @@ async def thread_fragment(request: AnyRequest, conversation_id: UUID) -> Templat
 async def older_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
     """The page of the thread before ``cursor``, put above it as the agent scrolls up."""
     actor = await current_actor(request)
+    conversation = await queries.get_conversation(actor, conversation_id)
     cursor = request.query_params.get("cursor", "")
     if not cursor:
         raise Invalid("older messages need the cursor the thread handed out.", field="cursor")
-    conversation = await queries.get_conversation(actor, conversation_id)
     page = await views.thread_page(actor, conversation_id, cursor=cursor)
     names = {member.id: member.label for member in await views.members(actor)}
     return await _fragment(request, "inbox/_older.html", c=conversation, page=page, names=names)
