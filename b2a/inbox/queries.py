@@ -192,6 +192,19 @@ async def get_conversation(actor: Actor, conversation_id: UUID) -> ConversationO
     return (await _with_labels(scope, rows))[0]
 
 
+async def customer_conversations(
+    actor: Actor, customer_id: UUID, *, limit: int = 10
+) -> list[ConversationOut]:
+    """The customer's conversations, most recent activity first (the inbox's details panel)."""
+    rows = await (
+        _conversation_query(actor.scope)
+        .where(Conversation.customer == customer_id)
+        .order_by(Conversation.last_message_at, Conversation.id, ascending=False)
+        .limit(checked_limit(limit))
+    )
+    return await _with_labels(actor.scope, rows)
+
+
 async def _with_labels(scope: TenantScope, rows: list[dict[str, Any]]) -> list[ConversationOut]:
     """Rows as ``ConversationOut``, their labels fetched in one query for the whole page."""
     if not rows:

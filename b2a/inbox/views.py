@@ -1,7 +1,8 @@
 """What the inbox page shows around a conversation, gathered in one call per page.
 
 The web UI's inbox needs more than a conversation and its messages: the
-notes woven into the thread, who it can be assigned to, the labels it could
+notes woven into the thread (one keyset page of messages at a time, older
+pages loaded as the agent scrolls up), who it can be assigned to, the labels it could
 carry, canned replies and the templates that may go when the 24-hour window
 is closed, and the tenant's time zone to say until when the window is open.
 """
@@ -13,6 +14,7 @@ from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from b2a.db.keyset import decode_cursor
 from b2a.inbox import actions, canned, labels, queries
 from b2a.inbox.rules import Transport
 from b2a.inbox.schemas import CannedReplyOut, ConversationOut, LabelOut, MessageOut, NoteOut
@@ -53,11 +55,21 @@ class ThreadItem:
 
 
 @dataclass(frozen=True)
+class ThreadPage:
+    """One page of a thread, oldest first, and the cursor of the page before it (if any)."""
+
+    items: list[ThreadItem]
+    older: str | None
+
+
+@dataclass(frozen=True)
 class ThreadView:
     """One conversation as an agent works it."""
 
     conversation: ConversationOut
     items: list[ThreadItem]
+    older: str | None
+    notes: list[NoteOut]
     window: Window
     assignee: str
     names: dict[UUID, str]
@@ -93,33 +105,75 @@ def window_of(conversation: ConversationOut, zone: ZoneInfo) -> Window:
 
 
 def _woven(
-    messages: list[MessageOut], notes: list[NoteOut], authors: dict[UUID, str]
+    messages: list[MessageOut],
+    notes: list[NoteOut],
+    authors: dict[UUID, str],
+    span: tuple[datetime | None, datetime | None],
 ) -> list[ThreadItem]:
+    """Messages and the notes written within ``span`` (from, before), in the order they happened.
+
+    Each page of messages takes the notes of its own stretch of time, so that
+    loading older pages shows every note exactly once.
+    """
+    since, before = span
     items = [ThreadItem(m.created_at, message=m) for m in messages]
-    oldest = messages[0].created_at if messages else None
     for note in notes:
-        if oldest is None or note.created_at >= oldest:
+        if (since is None or note.created_at >= since) and (
+            before is None or note.created_at < before
+        ):
             author = authors.get(note.author_id, "") if note.author_id else ""
             items.append(ThreadItem(note.created_at, note=note, note_author=author))
     return sorted(items, key=lambda item: item.at)
 
 
-async def thread_view(actor: Actor, conversation_id: UUID) -> ThreadView:
-    """The conversation, its latest messages and notes oldest first, and what may be done.
+async def _page(
+    actor: Actor,
+    conversation_id: UUID,
+    cursor: str | None,
+    notes: list[NoteOut],
+    names: dict[UUID, str],
+) -> ThreadPage:
+    page = await queries.list_messages(actor, conversation_id, cursor=cursor, limit=THREAD_MESSAGES)
+    messages = list(reversed(page.items))
+    since = messages[0].created_at if messages and page.next_cursor else None
+    before = decode_cursor(cursor)[0] if cursor else None
+    return ThreadPage(_woven(messages, notes, names, (since, before)), page.next_cursor)
+
+
+async def thread_page(
+    actor: Actor, conversation_id: UUID, *, cursor: str | None = None
+) -> ThreadPage:
+    """A page of the thread: the latest, or the one before ``cursor``, with its notes.
 
     Raises:
         NotFound: no such conversation in this tenant.
+        Invalid: a cursor this server did not hand out.
+    """
+    names = {member.id: member.label for member in await members(actor)}
+    notes = await actions.list_notes(actor, conversation_id)
+    return await _page(actor, conversation_id, cursor, notes, names)
+
+
+async def thread_view(
+    actor: Actor, conversation_id: UUID, *, cursor: str | None = None
+) -> ThreadView:
+    """The conversation, a page of its messages and notes oldest first, and what may be done.
+
+    Raises:
+        NotFound: no such conversation in this tenant.
+        Invalid: a cursor this server did not hand out.
     """
     conversation = await queries.get_conversation(actor, conversation_id)
-    page = await queries.list_messages(actor, conversation_id, limit=THREAD_MESSAGES)
     team = await members(actor)
     names = {member.id: member.label for member in team}
     notes = await actions.list_notes(actor, conversation_id)
-    items = _woven(list(reversed(page.items)), notes, names)
+    page = await _page(actor, conversation_id, cursor, notes, names)
     sendable = [t for t in await templates.list_templates(actor) if t.sendable]
     return ThreadView(
         conversation=conversation,
-        items=items,
+        items=page.items,
+        older=page.older,
+        notes=notes,
         window=window_of(conversation, await _time_zone(actor)),
         assignee=names.get(conversation.assignee_id, "") if conversation.assignee_id else "",
         names=names,

@@ -182,7 +182,7 @@ async def test_a_location_and_a_contact_card_show_as_cards_and_the_card_adds_a_c
     await card.get_by_role("button", name="Add as customer").click()
     await expect(page.get_by_text("Ana Silva is now a customer")).to_be_visible()
     await expect(page.locator(".thread-head h2")).to_have_text("Ana Silva")
-    await expect(page.locator(".thread-head")).to_contain_text("15550100100")
+    await expect(page.locator(".thread-head")).to_contain_text("+1 555-010-0100")
     await visitor.shot("inbox-card-added")
     await page.go_back()
     await page.reload()

@@ -63,7 +63,7 @@ async def test_a_saved_reply_and_a_label_made_on_their_pages_work_in_the_inbox(v
 
     await page.locator("#f-add-label").select_option(label="VIP")
     await page.get_by_role("button", name="Add the label").click()
-    thread_chip = page.locator(".thread-head .badge.label")
+    thread_chip = page.locator(".inbox-details .badge.label")
     await expect(thread_chip).to_have_text("VIP")
     await expect(thread_chip).to_have_css("border-top-color", GREEN)
     await expect(page.locator(".conv .badge.label")).to_have_css("border-top-color", GREEN)

@@ -13,17 +13,14 @@ from litestar.params import Body, Parameter
 from litestar.response import File
 
 from b2a.db import keyset
-from b2a.errors import Invalid
 from b2a.inbox import actions, queries
 from b2a.inbox.schemas import DeadLetterPage, MessageOut, MessagePage, ReplyIn
 from b2a.outbox.queueing import Draft
-from b2a.server.api._common import announce, media_root
+from b2a.server.api._common import MEDIA_LIMIT, announce, media_draft, media_root
 from b2a.server.files import file_response
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
 
-# WhatsApp's own ceiling for audio and video; images are capped at 5 MB by Meta.
-MEDIA_LIMIT = 16 * 1024 * 1024
 # The multipart envelope (boundaries, headers, the caption) around the file.
 MULTIPART_SLACK = 64 * 1024
 CREATED = "message.created"
@@ -92,16 +89,11 @@ class MessageController(Controller):
         kind WhatsApp cannot send (GIF, WebP, WAV, WebM, HTML, archives, programs, an
         image over 5 MB) is ``422`` with ``field`` ``file`` saying what goes.
         """
-        content = await data.file.read()
-        if not content:
-            raise Invalid("the file is empty.", field="file")
-        if len(content) > MEDIA_LIMIT:
-            raise Invalid(f"files are limited to {MEDIA_LIMIT // 2**20} MB.", field="file")
-        draft = Draft(
-            text=data.caption,
-            media=content,
-            media_mime=data.file.content_type or "application/octet-stream",
-            filename=data.file.filename,
+        draft = media_draft(
+            await data.file.read(),
+            data.file.content_type or "application/octet-stream",
+            data.file.filename,
+            data.caption,
         )
         message = await actions.send_reply(
             actor, conversation_id, draft, media_root=media_root(state)

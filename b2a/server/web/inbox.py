@@ -1,12 +1,14 @@
-"""The team inbox: conversations, a thread, and what agents do to it (tenant admins and staff).
+"""The team inbox: a workspace of three panes (list, thread, details) for tenant admins and staff.
 
 Each form posts to its own route, which calls one function of ``inbox.actions``
 (the REST API's), tells the tenant's open inboxes (``announce``, as the API
 does) and goes back to the conversation. A refusal (the 24-hour window is
 closed, an unknown template variable…) comes back on the same page in plain
-words. ``static/js/inbox.js`` keeps the list and the open thread current from
-the server-sent events of ``/api/v1/events`` by fetching the two fragments
-below again.
+words. Every route works without JavaScript; ``static/js/inbox.js`` adds what
+a chat workspace needs on top of them: the fragments below (the list, a page of
+it, the thread, an older page of it, the details, the composer) fetched again on
+live events or as the agent scrolls, replies sent without leaving the page, and
+keyboard shortcuts.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.response import Template
 
 from b2a.errors import B2AError, Invalid
@@ -25,7 +28,8 @@ from b2a.inbox.queries import ConversationFilter
 from b2a.inbox.rules import ConversationStatus, Owner
 from b2a.orders import service as orders
 from b2a.outbox.queueing import Draft
-from b2a.server.api._common import announce, media_root
+from b2a.server.api._common import MEDIA_LIMIT, announce, media_draft, media_root
+from b2a.server.api.messages import MULTIPART_SLACK
 from b2a.server.csrf import csrf_token
 from b2a.server.flash import flash
 from b2a.server.web._pages import (
@@ -44,6 +48,8 @@ INBOX = {"area": Area.INBOX}
 PAGE = "/app/inbox"
 TEMPLATE = "inbox/index.html"
 FILTERS = ("status", "owner", "assignee", "label", "unread", "q")
+# What the reply form may carry: a file of at most 16 MB (the API's limit) and its envelope.
+REPLY_LIMIT = MEDIA_LIMIT + MULTIPART_SLACK
 UPDATED = "conversation.updated"
 
 
@@ -77,6 +83,7 @@ async def _list_context(request: AnyRequest, actor: Actor) -> dict[str, Any]:
         params, error = {}, exc.message
         listing = await queries.list_conversations(actor, ConversationFilter())
     older = urlencode({**params, "cursor": listing.next_cursor}) if listing.next_cursor else ""
+    members = await views.members(actor)
     return {
         "listing": listing,
         "filters": params,
@@ -85,28 +92,42 @@ async def _list_context(request: AnyRequest, actor: Actor) -> dict[str, Any]:
         "list_error": error,
         "statuses": list(ConversationStatus),
         "all_labels": await labels.list_labels(actor),
-        "members": await views.members(actor),
+        "members": members,
+        "member_names": {member.id: member.label for member in members},
     }
 
 
-async def _read(request: AnyRequest, actor: Actor, conversation_id: UUID) -> views.ThreadView:
+async def _read(
+    request: AnyRequest, actor: Actor, conversation_id: UUID, cursor: str | None = None
+) -> views.ThreadView:
     """The thread, marked read (announced, so the other open inboxes clear the badge too)."""
-    view = await views.thread_view(actor, conversation_id)
+    view = await views.thread_view(actor, conversation_id, cursor=cursor)
     if view.conversation.unread_count:
         await actions.mark_read(actor, conversation_id)
         await announce(request.app.state, actor, UPDATED, conversation_id=conversation_id)
     return view
 
 
+async def _details(actor: Actor, thread: views.ThreadView) -> dict[str, Any]:
+    """What the details panel shows besides the thread: the customer's orders and conversations."""
+    customer_id = thread.conversation.customer.id
+    asked = await orders.list_orders(actor, customer_id=customer_id, limit=5)
+    earlier = await queries.customer_conversations(actor, customer_id)
+    return {
+        "orders": asked.items,
+        "earlier": [c for c in earlier if c.id != thread.conversation.id],
+        "statuses": list(ConversationStatus),
+    }
+
+
 async def _inbox_page(request: AnyRequest, conversation_id: UUID | None = None) -> dict[str, Any]:
     actor = await current_actor(request)
-    thread = await _read(request, actor, conversation_id) if conversation_id else None
-    asked = (
-        (await orders.list_orders(actor, conversation_id=conversation_id, limit=5)).items
-        if conversation_id
-        else []
-    )
-    return {**await _list_context(request, actor), "thread": thread, "orders": asked}
+    context = await _list_context(request, actor)
+    if conversation_id is None:
+        return {**context, "thread": None, "orders": [], "earlier": []}
+    before = request.query_params.get("before") or None
+    thread = await _read(request, actor, conversation_id, before)
+    return {**context, **await _details(actor, thread), "thread": thread, "before": before}
 
 
 @get(PAGE, opt=INBOX, name="inbox")
@@ -141,11 +162,49 @@ async def list_fragment(request: AnyRequest) -> Template:
     return await _fragment(request, "inbox/_list.html", selected=selected, **context)
 
 
+@get(f"{PAGE}/list/more", opt=INBOX)
+async def list_more(request: AnyRequest) -> Template:
+    """The list's next page as rows, for the infinite scroll (``cursor`` as the list handed out)."""
+    context = await _list_context(request, await current_actor(request))
+    selected = request.query_params.get("selected", "")
+    return await _fragment(request, "inbox/_more.html", selected=selected, **context)
+
+
 @get(f"{PAGE}/{{conversation_id:uuid}}/thread", opt=INBOX)
 async def thread_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
-    """The thread alone (inbox.js fetches it again when one of its messages changes)."""
+    """The thread's head and latest page (inbox.js merges it into the open thread on an event)."""
     thread = await _read(request, await current_actor(request), conversation_id)
-    return await _fragment(request, "inbox/_thread.html", thread=thread)
+    query = urlencode(_params(request))
+    return await _fragment(request, "inbox/_thread.html", thread=thread, before=None, query=query)
+
+
+@get(f"{PAGE}/{{conversation_id:uuid}}/older", opt=INBOX)
+async def older_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
+    """The page of the thread before ``cursor``, put above it as the agent scrolls up."""
+    actor = await current_actor(request)
+    conversation = await queries.get_conversation(actor, conversation_id)
+    cursor = request.query_params.get("cursor", "")
+    if not cursor:
+        raise Invalid("older messages need the cursor the thread handed out.", field="cursor")
+    page = await views.thread_page(actor, conversation_id, cursor=cursor)
+    names = {member.id: member.label for member in await views.members(actor)}
+    return await _fragment(request, "inbox/_older.html", c=conversation, page=page, names=names)
+
+
+@get(f"{PAGE}/{{conversation_id:uuid}}/details", opt=INBOX)
+async def details_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
+    """The details panel alone (inbox.js fetches it again when the conversation changes)."""
+    actor = await current_actor(request)
+    thread = await views.thread_view(actor, conversation_id)
+    context = await _details(actor, thread)
+    return await _fragment(request, "inbox/_details.html", thread=thread, **context)
+
+
+@get(f"{PAGE}/{{conversation_id:uuid}}/composer", opt=INBOX)
+async def composer_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
+    """The composer alone, fetched when the 24-hour window opens or closes under the agent."""
+    thread = await views.thread_view(await current_actor(request), conversation_id)
+    return await _fragment(request, "inbox/_composer.html", thread=thread, values={})
 
 
 async def _refused(
@@ -160,12 +219,16 @@ def _back(conversation_id: UUID) -> str:
     return f"{PAGE}/{conversation_id}"
 
 
-async def _draft(actor: Actor, values: dict[str, str]) -> Draft:
-    """The reply form as a draft: a template with its ``var_*`` fields, or text.
+async def _draft(actor: Actor, values: dict[str, str], upload: UploadFile | None) -> Draft:
+    """The reply form as a draft: a template with its ``var_*`` fields, a file, or text.
 
-    Text that is exactly ``/shortcut`` is that canned reply, so the shortcut
-    works without JavaScript too.
+    A file goes with the text as its caption. Text that is exactly ``/shortcut``
+    is that canned reply, so the shortcut works without JavaScript too.
     """
+    if upload is not None and upload.filename:
+        content = await upload.read()
+        mime = upload.content_type or "application/octet-stream"
+        return media_draft(content, mime, upload.filename, values.get("text", "").strip())
     if values.get("template_id"):
         variables = {k[4:]: v for k, v in values.items() if k.startswith("var_")}
         return Draft(template_id=UUID(values["template_id"]), variables=variables)
@@ -175,13 +238,16 @@ async def _draft(actor: Actor, values: dict[str, str]) -> Draft:
     return Draft(text=text)
 
 
-@post(f"{PAGE}/{{conversation_id:uuid}}/reply", opt=INBOX)
+@post(f"{PAGE}/{{conversation_id:uuid}}/reply", opt=INBOX, request_max_body_size=REPLY_LIMIT)
 async def reply(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
-    """Send text, a canned reply or a template; humans now own the conversation."""
-    values = await form_data(request)
+    """Send text, a canned reply, a template or a file; humans now own the conversation."""
+    form = await request.form()
+    # Browsers send a textarea's line breaks as CRLF; WhatsApp and the thread want plain LF.
+    values = {k: v.replace("\r\n", "\n") for k, v in form.items() if isinstance(v, str)}
+    upload = form.get("file")
     actor = await current_actor(request)
     try:
-        draft = await _draft(actor, values)
+        draft = await _draft(actor, values, upload if isinstance(upload, UploadFile) else None)
         message = await actions.send_reply(
             actor, conversation_id, draft, media_root=media_root(request.app.state)
         )
@@ -275,7 +341,7 @@ async def add_note(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
     """An internal note; the customer never sees it."""
 
     async def change(actor: Actor, values: dict[str, str]) -> None:
-        await actions.add_note(actor, conversation_id, values.get("note", ""))
+        await actions.add_note(actor, conversation_id, values.get("note", "").replace("\r\n", "\n"))
 
     return await _act(request, conversation_id, change, "The note is added.")
 
@@ -305,6 +371,10 @@ HANDLERS = [
     list_fragment,
     conversation,
     thread_fragment,
+    list_more,
+    older_fragment,
+    details_fragment,
+    composer_fragment,
     reply,
     assign,
     set_status,

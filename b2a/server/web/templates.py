@@ -14,6 +14,7 @@ from litestar.template import TemplateConfig
 
 from b2a import __version__
 from b2a.catalog.money import format_amount, format_price
+from b2a.lib import clock
 from b2a.lib.phone import display_phone
 
 SERVER_DIR = Path(__file__).resolve().parents[1]
@@ -46,6 +47,37 @@ def localtime(
     return f"{text} {local.strftime('%Z')}" if zone or given is None else text
 
 
+def _local(context: Context, value: datetime) -> datetime:
+    given: Any = context.get("tz")
+    shown = given if isinstance(given, ZoneInfo) else ZoneInfo("UTC")
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(shown)
+
+
+@pass_context
+def shortwhen(context: Context, value: datetime | None) -> str:
+    """When, as a chat list says it: today's as the time, yesterday's by name, older as a date."""
+    if value is None:
+        return ""
+    local, today = _local(context, value), _local(context, clock.now()).date()
+    if local.date() == today:
+        return local.strftime("%H:%M")
+    if (today - local.date()).days == 1:
+        return "Yesterday"
+    return local.strftime("%d %b" if local.year == today.year else "%d %b %Y")
+
+
+@pass_context
+def day_label(context: Context, value: datetime) -> str:
+    """A thread's day separator in the reader's zone: Today, Yesterday, or the date."""
+    local, today = _local(context, value), _local(context, clock.now()).date()
+    days = (today - local.date()).days
+    if days == 0:
+        return "Today"
+    if days == 1:
+        return "Yesterday"
+    return local.strftime("%A %d %B" if local.year == today.year else "%A %d %B %Y")
+
+
 def environment() -> Environment:
     """Autoescaping everywhere; an undefined name is an error, not an empty string."""
     env = Environment(
@@ -60,6 +92,8 @@ def environment() -> Environment:
     env.filters["price"] = format_price
     env.filters["localtime"] = localtime
     env.filters["phone"] = display_phone
+    env.filters["shortwhen"] = shortwhen
+    env.filters["day_label"] = day_label
     return env
 
 

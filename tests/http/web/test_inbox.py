@@ -196,7 +196,7 @@ async def test_a_staff_member_replies_and_the_ai_falls_silent(browser, cast):
     assert (await scope.get(Conversation, conversation.id)).owner == Owner.HUMAN
     thread = await browser.get(f"/app/inbox/{conversation.id}")
     assert SCRIPT not in thread.text
-    assert re.search(r"agent@acme\.test\s*· <time", thread.text), "signed by the agent"
+    assert re.search(r"agent@acme\.test\s*</p>", thread.text), "signed by the agent"
 
     unknown = await browser.post(f"/app/inbox/{conversation.id}/reply", {"text": "/nothing"})
     assert unknown.status_code == 404 and "no saved reply /nothing" in unknown.text
