@@ -1,7 +1,8 @@
 """Customers: the directory page, a customer's page, CSV in and out, contact cards, GDPR.
 
 Every member searches, adds, edits and tags customers and imports the
-directory; only tenant admins export it (``b2a.customers``, the same functions as ``/api/v1/customers``).
+directory; only tenant admins export it (``b2a.customers``, the same functions
+as ``/api/v1/customers``).
 An import is checked first: the page shows every bad line with its reason and
 imports nothing until the file is clean, then offers to import what it checked.
 Any member adds the person on a contact card (``inbox.contact_cards``, as
