@@ -242,6 +242,10 @@ async def test_three_panes_on_a_desktop_and_one_at_a_time_on_a_phone(
         details.get_by_role("link", name="Download everything about Ayesha Khan")
     ).to_be_visible()
     await expect(details.get_by_role("button", name="Take over from the assistant")).to_be_visible()
+    customer_page = details.get_by_role("link", name="Customer's page")
+    await expect(customer_page).to_have_attribute(
+        "href", re.compile(r"^/app/customers/[0-9a-f-]{36}$")
+    )
     await _shot(desk, "user-inbox")
     assert desk.problems == []
     await desk_context.close()
