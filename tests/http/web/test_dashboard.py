@@ -7,7 +7,7 @@ from b2a.orders.tables import Order
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
 from tests.conftest import PASSWORD
-from tests.http.api.conftest import sandbox_channel, seed_conversation
+from tests.http.api.conftest import sandbox_channel, seed_conversation, whatsapp_channel
 
 
 async def test_a_new_business_is_pointed_to_onboarding_until_a_number_is_connected(browser, cast):
@@ -32,7 +32,7 @@ async def test_a_new_business_is_pointed_to_onboarding_until_a_number_is_connect
 
 async def test_the_dashboard_shows_todays_rows_the_quota_and_what_waits(browser, cast):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await sandbox_channel(scope)
+    channel = await whatsapp_channel(scope)
     for name in ("Ayesha", "Bilal", "Chand"):
         await seed_conversation(scope, channel, name=name)
     conversation = await seed_conversation(scope, channel, name="Dua", unread=0)
@@ -46,6 +46,15 @@ async def test_the_dashboard_shows_todays_rows_the_quota_and_what_waits(browser,
     await Tenant.update({Tenant.ai_daily_limit: 40, Tenant.ai_monthly_limit: 900}).where(
         Tenant.id == cast.acme_owner.tenant_id
     )
+    # A test customer the team played in the sandbox is in none of the figures.
+    tested = await seed_conversation(scope, await sandbox_channel(scope), name="Test")
+    await scope.new(
+        Order,
+        number=2,
+        conversation=tested.id,
+        customer=tested.customer,
+        status=OrderStatus.PENDING_APPROVAL,
+    ).save()
     foreign = TenantScope(cast.globex_owner.tenant_id)
     await seed_conversation(foreign, await sandbox_channel(foreign), name="Outsider")
 

@@ -1,4 +1,4 @@
-"""The sandbox page: chat as a test customer through the real pipeline (a worker in the test's loop)."""
+"""The sandbox page: chat as a test customer through the real pipeline (a worker in the loop)."""
 
 import re
 from urllib.parse import parse_qs, urlsplit
