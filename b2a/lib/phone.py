@@ -39,7 +39,7 @@ def display_phone(digits: str) -> str:
     """A stored number (E.164 digits) as people write it: ``+92 300 1234567``.
 
     Formatted by its country's rules (phonenumbers, Google's libphonenumber
-    metadata); a number no country claims (the sandbox's ``+99…``) is shown as
+    metadata); a number no country claims (such as ``+99…``) is shown as
     ``+`` and its digits, and an empty one as nothing.
     """
     if not digits:
