@@ -9,7 +9,9 @@ conversations started in the window that led to an order request.
 Sandbox chats (the team playing test customers, ``inbox.simulator``) are left
 out of every figure unless ``include_sandbox`` asks for them: their messages,
 conversations, orders and assistant turns are tests, not customers. The
-dashboard always leaves them out.
+dashboard's figures of today leave them out too; its work waiting (open and
+unread conversations, orders to approve) counts what the inbox and the orders
+list show, where a test chat and its order wait like any other (badged).
 """
 
 from __future__ import annotations
@@ -259,7 +261,8 @@ async def _orders_by_status(actor: Actor, window: Window, sandbox: bool) -> dict
 async def dashboard(actor: Actor, *, now: datetime | None = None) -> Dashboard:
     """Channel states, today's numbers, open work and pending orders (every member).
 
-    Sandbox test chats are not customers' work: none of the figures counts them.
+    Today's messages and assistant replies leave sandbox test chats out; the
+    work waiting counts them, as the inbox and the orders list show them.
     """
     actor.require(Role.TENANT_ADMIN, Role.STAFF)
     scope = actor.scope
@@ -268,10 +271,7 @@ async def dashboard(actor: Actor, *, now: datetime | None = None) -> Dashboard:
     today = Window.last(1, tenant.time_zone, now)
     used = await replies_used(tenant.id, tenant.time_zone, now=now)
     channels = await scope.select(Channel).order_by(Channel.created_at)
-    is_open = (
-        Conversation.status.is_in([ConversationStatus.OPEN, ConversationStatus.ASSIGNED])
-        & customer_conversations()
-    )
+    is_open = Conversation.status.is_in([ConversationStatus.OPEN, ConversationStatus.ASSIGNED])
     today_messages = (
         customer_messages() & (Message.created_at >= today.start) & (Message.created_at < today.end)
     )
@@ -299,7 +299,5 @@ async def dashboard(actor: Actor, *, now: datetime | None = None) -> Dashboard:
         human_owned_open=await scope.count(Conversation).where(
             is_open & (Conversation.owner == Owner.HUMAN)
         ),
-        pending_orders=await scope.count(Order).where(
-            (Order.status == OrderStatus.PENDING_APPROVAL) & customer_orders()
-        ),
+        pending_orders=await scope.count(Order).where(Order.status == OrderStatus.PENDING_APPROVAL),
     )

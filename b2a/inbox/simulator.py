@@ -35,6 +35,7 @@ from b2a.inbox.storing import customer_for
 from b2a.inbox.tables import Channel, Conversation, Customer, CustomerIdentity, Message
 from b2a.lib import clock
 from b2a.lib.phone import normalise_phone
+from b2a.lib.text import readable
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.inbound import Identity, InboundMessage
@@ -67,7 +68,8 @@ async def ensure_sandbox_channel(actor: Actor) -> ChannelOut:
 
 
 def _name(name: str) -> str:
-    cleaned = " ".join(name.split())
+    """The name as a profile name is kept: spaces folded, characters text cannot hold replaced."""
+    cleaned = " ".join(readable(name).split())
     if len(cleaned) > NAME_LENGTH:
         raise Invalid(f"a name has at most {NAME_LENGTH} characters.", field="name")
     return cleaned

@@ -46,7 +46,8 @@ async def test_the_dashboard_shows_todays_rows_the_quota_and_what_waits(browser,
     await Tenant.update({Tenant.ai_daily_limit: 40, Tenant.ai_monthly_limit: 900}).where(
         Tenant.id == cast.acme_owner.tenant_id
     )
-    # A test customer the team played in the sandbox is in none of the figures.
+    # A test customer the team played in the sandbox: not in today's traffic, but their chat
+    # and order wait in the inbox and the orders list like any other, so they count as work.
     tested = await seed_conversation(scope, await sandbox_channel(scope), name="Test")
     await scope.new(
         Order,
@@ -61,7 +62,7 @@ async def test_the_dashboard_shows_todays_rows_the_quota_and_what_waits(browser,
     await browser.log_in(cast.acme_owner.email, PASSWORD)
     page = (await browser.get("/app")).text
     assert "4 in · 0 out" in page
-    assert "3 unread conversations" in page and "1 order waits for approval" in page
+    assert "4 unread conversations" in page and "2 orders wait for approval" in page
     assert 'max="40"' in page and "of 900" in page
     assert "Outsider" not in page
 
