@@ -11,6 +11,7 @@ import uuid
 import pytest
 from playwright.async_api import expect
 
+from b2a.catalog.tables import Service
 from b2a.inbox.tables import Customer
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
@@ -38,6 +39,7 @@ async def test_named_test_customers_are_listed_and_the_first_reopens_with_its_hi
     await visitor.sign_up(business, unique_email("owner"))
     tenant = await Tenant.objects().where(Tenant.name == business).first()
     scope = TenantScope(tenant.id)
+    await scope.new(Service, name="Chocolate cake", price_minor=280000, currency="PKR").save()
     page = visitor.page
 
     await visitor.goto("/app/sandbox")
@@ -45,7 +47,7 @@ async def test_named_test_customers_are_listed_and_the_first_reopens_with_its_hi
     await visitor.goto("/app/sandbox")
     assert not await scope.exists(Customer), "looking at the page makes nobody"
 
-    await _new_test_customer(visitor, "Ayesha", "Assalam o alaikum, cake milega?")
+    await _new_test_customer(visitor, "Ayesha", "Chocolate cake kitne ka hai?")
     first_chat = page.url
     await _new_test_customer(visitor, "Bilal", "Do you deliver to Lahore?")
     people = page.locator("#sandbox-people")
@@ -65,7 +67,7 @@ async def test_named_test_customers_are_listed_and_the_first_reopens_with_its_hi
     await expect(page.locator(".bubble")).to_have_count(0)  # a blank new customer
     await people.get_by_role("link", name=re.compile("Ayesha")).click()
     await expect(page).to_have_url(first_chat)
-    await expect(page.locator(".bubble.mine").first).to_contain_text("cake milega?")
+    await expect(page.locator(".bubble.mine").first).to_contain_text("kitne ka hai?")
     await expect(page.locator(".bubble.theirs").first).to_be_visible()
     await expect(page.locator(".phone-top .badge-sandbox")).to_have_text("sandbox")
     await page.get_by_label("Message as the customer").fill("Shukriya")
