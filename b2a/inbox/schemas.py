@@ -212,7 +212,7 @@ class SimulatedMessageIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SandboxCustomerIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A new sandbox test customer; without a name they are called "Test customer N"."""
+    """A new sandbox test customer; without a name they are shown by their number."""
 
     name: str = ""
 

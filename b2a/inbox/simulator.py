@@ -98,7 +98,10 @@ async def _claim(scope: TenantScope, number: str, name: str) -> tuple[UUID, bool
 
 
 async def create_test_customer(actor: Actor, *, name: str = "") -> SandboxCustomerOut:
-    """A new test customer with the first free fiction number; named "Test customer N" if unnamed.
+    """A new test customer with the first free fiction number.
+
+    An unnamed one stays unnamed, shown by their number: a made-up name would be
+    a name the assistant knows, and it would stop asking for one.
 
     Raises:
         Invalid: the name is too long.
@@ -115,7 +118,7 @@ async def create_test_customer(actor: Actor, *, name: str = "") -> SandboxCustom
         number = str(FICTION_FIRST + n)
         if number in used:
             continue
-        customer_id, new = await _claim(scope, number, cleaned or f"Test customer {n + 1}")
+        customer_id, new = await _claim(scope, number, cleaned)
         if new:
             return await _test_customer(scope, customer_id)
     raise Conflict(

@@ -254,7 +254,7 @@ async def test_named_test_customers_are_made_listed_and_reopened_by_id(
         None,
     )
     unnamed = (await client.post("/api/v1/sandbox/customers", json={}, headers=h)).json()
-    assert (unnamed["name"], unnamed["phone"]) == ("Test customer 2", "447700900001")
+    assert (unnamed["name"], unnamed["phone"]) == ("", "447700900001")
 
     sent = await client.post(
         f"/api/v1/sandbox/customers/{ayesha['id']}/messages", json={"text": "hi"}, headers=h
@@ -271,7 +271,7 @@ async def test_named_test_customers_are_made_listed_and_reopened_by_id(
     assert chat[0]["text"] == "hi" and chat[0]["direction"] == "INBOUND"
 
     listed = (await client.get("/api/v1/sandbox/customers", headers=h)).json()
-    assert [c["name"] for c in listed] == ["Ayesha", "Test customer 2"], "the latest chat first"
+    assert [c["name"] for c in listed] == ["Ayesha", ""], "the latest chat first"
     assert listed[0]["last_message_at"] and listed[0]["conversation_id"]
     one = (await client.get(f"/api/v1/sandbox/customers/{ayesha['id']}", headers=h)).json()
     assert one["last_message_preview"] == listed[0]["last_message_preview"]
