@@ -1,6 +1,10 @@
 """The operator's numbers across every tenant: the admin dashboard and the AI usage report.
 
 Super admins only. Days here are UTC days: the platform spans time zones.
+
+Sandbox test chats are the tenants' tests, not their customers' use: the
+dashboard's traffic and the usage report's rows leave them out, and the report
+gives their turns and cost apart, since the providers charge for them all the same.
 """
 
 from __future__ import annotations
@@ -11,7 +15,14 @@ import msgspec
 from piccolo.query.functions.aggregate import Count, Sum
 
 from b2a.analytics.days import Window, per_day
-from b2a.analytics.tenant import ANSWERED, ESCALATED, PERIODS, DaySeries
+from b2a.analytics.tenant import (
+    ANSWERED,
+    ESCALATED,
+    PERIODS,
+    DaySeries,
+    customer_messages,
+    customer_turns,
+)
 from b2a.assistant.governance import replies_used
 from b2a.assistant.tables import AIUsage
 from b2a.billing.rules import ReviewStatus
@@ -88,6 +99,9 @@ class UsageReport(msgspec.Struct):
     blocked_reasons: dict[str, int]
     cost_micro_usd: int
     limits: list[LimitRow]
+    sandbox_turns: int = 0
+    """Turns in the tenants' sandbox test chats, counted in none of the above."""
+    sandbox_cost_micro_usd: int = 0
 
 
 async def platform_dashboard(actor: Actor, *, now: datetime | None = None) -> PlatformDashboard:
@@ -113,12 +127,15 @@ async def platform_dashboard(actor: Actor, *, now: datetime | None = None) -> Pl
     return PlatformDashboard(
         tenants_by_status=by_status,
         messages_today=await Message.count().where(
-            (Message.created_at >= today.start) & (Message.created_at < today.end)
+            (Message.created_at >= today.start)
+            & (Message.created_at < today.end)
+            & customer_messages()
         ),
         ai_replies_today=await AIUsage.count().where(
             (AIUsage.created_at >= today.start)
             & (AIUsage.created_at < today.end)
             & AIUsage.outcome.is_in(list(ANSWERED))
+            & customer_turns()
         ),
         revenue_this_month=await revenue_since(
             moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -151,7 +168,8 @@ async def ai_usage_report(
         raise Invalid("the AI usage report covers 7 or 30 days.", field="days")
     moment = now or clock.now()
     window = Window.last(days, "UTC", moment)
-    in_window = (AIUsage.created_at >= window.start) & (AIUsage.created_at < window.end)
+    period = (AIUsage.created_at >= window.start) & (AIUsage.created_at < window.end)
+    in_window = period & customer_turns()
     grouped = (
         await AIUsage.select(
             AIUsage.tenant.id.as_alias("tenant_id"),
@@ -192,7 +210,12 @@ async def ai_usage_report(
         .order_by(Count(), ascending=False)
         .limit(TOP_REASONS)
     )
-    series = await per_day(AIUsage.select(), AIUsage.created_at, window, by=(AIUsage.outcome,))
+    series = await per_day(
+        AIUsage.select().where(customer_turns()), AIUsage.created_at, window, by=(AIUsage.outcome,)
+    )
+    [sandbox] = await AIUsage.select(
+        Count(alias="n"), Sum(AIUsage.cost_micro_usd, alias="cost")
+    ).where(period & AIUsage.sandbox.eq(True))
     turns = {day: sum(s.get(day, 0) for s in series.values()) for day in window.days}
     escalated = {
         day: sum(s.get(day, 0) for key, s in series.items() if key[0] in ESCALATED)
@@ -209,6 +232,8 @@ async def ai_usage_report(
         blocked_reasons={str(r["blocked_reason"]): int(r["n"]) for r in reasons},
         cost_micro_usd=sum(row.cost_micro_usd for row in ordered),
         limits=await _limits({row.tenant_id for row in ordered}, moment),
+        sandbox_turns=int(sandbox["n"]),
+        sandbox_cost_micro_usd=int(sandbox["cost"] or 0),
     )
 
 

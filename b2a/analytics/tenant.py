@@ -5,17 +5,24 @@ the assistant's sent answers, "by humans" the agents' replies; an escalation
 is an assistant turn that ended with humans taking over (hand-off, blocked
 draft, or governance refusing the turn). Conversion is the share of
 conversations started in the window that led to an order request.
+
+Sandbox chats (the team playing test customers, ``inbox.simulator``) are left
+out of every figure unless ``include_sandbox`` asks for them: their messages,
+conversations, orders and assistant turns are tests, not customers. The
+dashboard's figures of today leave them out too; its work waiting (open and
+unread conversations, orders to approve) counts what the inbox and the orders
+list show, where a test chat and its order wait like any other (badged).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
-from piccolo.columns import Timestamptz
-from piccolo.query import Count
+from piccolo.columns.combination import Combinable
+from piccolo.query import Count, Select
 from piccolo.query.functions.aggregate import Count as CountOf
 from piccolo.query.functions.aggregate import Sum
 
@@ -33,6 +40,7 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.tables import Tenant
 
+Q = TypeVar("Q", Select, Count)
 PERIODS = (7, 30)
 ESCALATED = ("handoff", "blocked", "refused")
 ANSWERED = ("sent", "fallback")
@@ -59,6 +67,8 @@ class Analytics(msgspec.Struct):
     orders_by_status: dict[str, int]
     ai_cost_micro_usd: int
     ai_tokens: int
+    include_sandbox: bool = False
+    """Whether sandbox test chats are counted (left out by default)."""
 
 
 class ChannelState(msgspec.Struct):
@@ -102,12 +112,44 @@ async def _tenant(actor: Actor) -> Tenant:
     return tenant
 
 
+def customer_messages() -> Combinable:
+    """Messages of real customers' chats: not of the sandbox's test customers."""
+    return Message.conversation._.channel._.transport != Transport.SANDBOX
+
+
+def customer_conversations() -> Combinable:
+    """Real customers' conversations: not on the sandbox channel."""
+    return Conversation.channel.transport != Transport.SANDBOX
+
+
+def customer_turns() -> Combinable:
+    """Assistant turns taken for real customers (``AIUsage.sandbox``)."""
+    return AIUsage.sandbox.eq(False)
+
+
+def customer_orders() -> Combinable:
+    """Orders of real customers, made in no sandbox chat."""
+    return Order.customer._.sandbox.eq(False) & (
+        Order.conversation.is_null()
+        | (Order.conversation._.channel._.transport != Transport.SANDBOX)
+    )
+
+
+def _real(query: Q, condition: Combinable, include_sandbox: bool) -> Q:
+    """The query kept to real customers, unless sandbox chats are included."""
+    return query if include_sandbox else query.where(condition)
+
+
 def _series(name: str, counts: dict[date, int], window: Window) -> DaySeries:
     return DaySeries(name, [counts.get(day, 0) for day in window.days])
 
 
-async def analytics(actor: Actor, *, days: int = 7, now: datetime | None = None) -> Analytics:
+async def analytics(
+    actor: Actor, *, days: int = 7, now: datetime | None = None, include_sandbox: bool = False
+) -> Analytics:
     """Messages, AI vs human, escalations, conversion and AI usage over ``days`` local days.
+
+    Sandbox test chats count only with ``include_sandbox``.
 
     Raises:
         Forbidden: the actor is not a tenant admin.
@@ -120,25 +162,35 @@ async def analytics(actor: Actor, *, days: int = 7, now: datetime | None = None)
     tenant = await _tenant(actor)
     window = Window.last(days, tenant.time_zone, now or clock.now())
 
+    sandbox = include_sandbox
     messages = await per_day(
-        scope.select(Message), Message.created_at, window, by=(Message.direction, Message.author)
+        _real(scope.select(Message), customer_messages(), sandbox),
+        Message.created_at,
+        window,
+        by=(Message.direction, Message.author),
     )
     inbound = _sum(messages, lambda key: key[0] == Direction.INBOUND)
     outbound = _sum(messages, lambda key: key[0] == Direction.OUTBOUND)
     by_ai = _sum(messages, lambda key: key == (Direction.OUTBOUND, Author.AI))
     by_agents = _sum(messages, lambda key: key == (Direction.OUTBOUND, Author.AGENT))
 
-    usage = await per_day(scope.select(AIUsage), AIUsage.created_at, window, by=(AIUsage.outcome,))
+    usage = await per_day(
+        _real(scope.select(AIUsage), customer_turns(), sandbox),
+        AIUsage.created_at,
+        window,
+        by=(AIUsage.outcome,),
+    )
     answered = _sum(usage, lambda key: key[0] in ANSWERED)
     escalated = _sum(usage, lambda key: key[0] in ESCALATED)
     turns = _sum(usage, lambda key: True)
 
-    started, with_order = await _conversion(actor, window)
-    [spent] = await scope.select(
+    started, with_order = await _conversion(actor, window, sandbox)
+    spending = scope.select(
         AIUsage,
         Sum(AIUsage.cost_micro_usd, alias="cost"),
         Sum(AIUsage.prompt_tokens + AIUsage.completion_tokens, alias="tokens"),
     ).where((AIUsage.created_at >= window.start) & (AIUsage.created_at < window.end))
+    [spent] = await _real(spending, customer_turns(), sandbox)
     return Analytics(
         days=list(window.days),
         messages=[
@@ -157,9 +209,10 @@ async def analytics(actor: Actor, *, days: int = 7, now: datetime | None = None)
         conversations_started=started,
         conversations_with_order=with_order,
         conversion=round(with_order / started, 3) if started else 0.0,
-        orders_by_status=await _orders_by_status(actor, window),
+        orders_by_status=await _orders_by_status(actor, window, sandbox),
         ai_cost_micro_usd=int(spent["cost"] or 0),
         ai_tokens=int(spent["tokens"] or 0),
+        include_sandbox=sandbox,
     )
 
 
@@ -174,11 +227,15 @@ def _sum(
     return total
 
 
-async def _conversion(actor: Actor, window: Window) -> tuple[int, int]:
+async def _conversion(actor: Actor, window: Window, sandbox: bool) -> tuple[int, int]:
     """Conversations started in the window, and how many of them led to an order request."""
     scope = actor.scope
-    started = await scope.select(Conversation, Conversation.id).where(
-        (Conversation.created_at >= window.start) & (Conversation.created_at < window.end)
+    started = await _real(
+        scope.select(Conversation, Conversation.id).where(
+            (Conversation.created_at >= window.start) & (Conversation.created_at < window.end)
+        ),
+        customer_conversations(),
+        sandbox,
     )
     ids = [row["id"] for row in started]
     if not ids:
@@ -189,19 +246,24 @@ async def _conversion(actor: Actor, window: Window) -> tuple[int, int]:
     return len(ids), len({row["conversation"] for row in ordered})
 
 
-async def _orders_by_status(actor: Actor, window: Window) -> dict[str, int]:
-    rows = (
-        await actor.scope.select(Order, Order.status, CountOf(alias="n"))
+async def _orders_by_status(actor: Actor, window: Window, sandbox: bool) -> dict[str, int]:
+    query = (
+        actor.scope.select(Order, Order.status, CountOf(alias="n"))
         .where((Order.created_at >= window.start) & (Order.created_at < window.end))
         .group_by(Order.status)
     )
+    rows = await _real(query, customer_orders(), sandbox)
     counts = {str(status): 0 for status in OrderStatus}
     counts.update({str(row["status"]): int(row["n"]) for row in rows})
     return counts
 
 
 async def dashboard(actor: Actor, *, now: datetime | None = None) -> Dashboard:
-    """Channel states, today's numbers, open work and pending orders (every member)."""
+    """Channel states, today's numbers, open work and pending orders (every member).
+
+    Today's messages and assistant replies leave sandbox test chats out; the
+    work waiting counts them, as the inbox and the orders list show them.
+    """
     actor.require(Role.TENANT_ADMIN, Role.STAFF)
     scope = actor.scope
     tenant = await _tenant(actor)
@@ -210,6 +272,9 @@ async def dashboard(actor: Actor, *, now: datetime | None = None) -> Dashboard:
     used = await replies_used(tenant.id, tenant.time_zone, now=now)
     channels = await scope.select(Channel).order_by(Channel.created_at)
     is_open = Conversation.status.is_in([ConversationStatus.OPEN, ConversationStatus.ASSIGNED])
+    today_messages = (
+        customer_messages() & (Message.created_at >= today.start) & (Message.created_at < today.end)
+    )
     return Dashboard(
         channels=[
             ChannelState(
@@ -217,11 +282,11 @@ async def dashboard(actor: Actor, *, now: datetime | None = None) -> Dashboard:
             )
             for c in channels
         ],
-        messages_in_today=await _within(scope.count(Message), Message.created_at, today).where(
-            Message.direction == Direction.INBOUND
+        messages_in_today=await scope.count(Message).where(
+            today_messages & (Message.direction == Direction.INBOUND)
         ),
-        messages_out_today=await _within(scope.count(Message), Message.created_at, today).where(
-            Message.direction == Direction.OUTBOUND
+        messages_out_today=await scope.count(Message).where(
+            today_messages & (Message.direction == Direction.OUTBOUND)
         ),
         ai_replies_today=used.today,
         ai_replies_this_month=used.this_month,
@@ -236,7 +301,3 @@ async def dashboard(actor: Actor, *, now: datetime | None = None) -> Dashboard:
         ),
         pending_orders=await scope.count(Order).where(Order.status == OrderStatus.PENDING_APPROVAL),
     )
-
-
-def _within(query: Count, column: Timestamptz, window: Window) -> Count:
-    return query.where((column >= window.start) & (column < window.end))

@@ -13,6 +13,12 @@ a fallback, and a turn handed to the team. ``replies_used`` is that count; the
 dashboard, billing, the admin panel and the API all show it, so the number a
 person reads is the number the limit is checked against.
 
+A turn in a sandbox chat (the team playing a test customer) is no customer's:
+it never counts against the daily and monthly limits, so testing cannot use up
+the plan, and a plan used up still lets the team test. The switches still
+refuse it, and bursts are capped on counters of their own, so the sandbox
+cannot pause the assistant for real customers nor run the provider unbounded.
+
 The counters live in Redis and are reserved all together or not at all by one
 Lua script, so concurrent workers never exceed a limit. A day or month counter
 that Redis lost (restart, flush) is seeded again from the durable usage log
@@ -140,16 +146,24 @@ def standing_refusals(policy: Policy) -> list[Admission]:
     return refusals
 
 
-async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
-    """Reserve one assistant reply for the tenant, or say why it may not have one."""
+Counter = tuple[str, int, int, str, str]
+"""Redis key, limit, time to live in seconds, refusal code, refusal reason."""
+
+
+async def admit(redis: Any, policy: Policy, *, now: datetime, sandbox: bool = False) -> Admission:
+    """Reserve one assistant reply for the tenant, or say why it may not have one.
+
+    A sandbox turn reserves only burst counters of its own (module docstring).
+    """
     refusals = standing_refusals(policy)
     if refusals:
         return refusals[0]
+    if sandbox:
+        return await _reserve(redis, _bursts(policy, now, f"{PREFIX}ai:{policy.tenant_id}:sandbox"))
     local, midnight, first_of_month = _period_starts(policy.time_zone, now)
     next_month = (first_of_month + timedelta(days=32)).replace(day=1)
-    epoch = int(now.timestamp())
     base = f"{PREFIX}ai:{policy.tenant_id}"
-    counters = [
+    counters: list[Counter] = [
         (
             f"{base}:day:{local:%Y-%m-%d}",
             policy.daily_limit,
@@ -166,6 +180,16 @@ async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
             f"The monthly limit of {policy.monthly_limit} AI replies was reached; it resets on "
             f"the first of the month ({policy.time_zone}).",
         ),
+        *_bursts(policy, now, base),
+    ]
+    await _seed(redis, policy.tenant_id, counters[0][0], counters[0][2], since=midnight)
+    await _seed(redis, policy.tenant_id, counters[1][0], counters[1][2], since=first_of_month)
+    return await _reserve(redis, counters)
+
+
+def _bursts(policy: Policy, now: datetime, base: str) -> list[Counter]:
+    epoch = int(now.timestamp())
+    return [
         (
             f"{base}:minute:{epoch // 60}",
             policy.per_minute,
@@ -183,8 +207,10 @@ async def admit(redis: Any, policy: Policy, *, now: datetime) -> Admission:
             "the hour is over.",
         ),
     ]
-    await _seed(redis, policy.tenant_id, counters[0][0], counters[0][2], since=midnight)
-    await _seed(redis, policy.tenant_id, counters[1][0], counters[1][2], since=first_of_month)
+
+
+async def _reserve(redis: Any, counters: list[Counter]) -> Admission:
+    """Take one of every counter, or none: refused by the first one at its limit."""
     keys = [key for key, *_ in counters]
     args = [value for _, limit, ttl, *_ in counters for value in (limit, ttl)]
     refused = int(await redis.eval(_RESERVE, len(keys), *keys, *args))
@@ -212,7 +238,11 @@ async def _counted_since(tenant_id: UUID, since: datetime) -> int:
     return await (
         TenantScope(tenant_id)
         .count(AIUsage)
-        .where((AIUsage.created_at >= since) & AIUsage.outcome.is_in(list(COUNTED)))
+        .where(
+            (AIUsage.created_at >= since)
+            & AIUsage.outcome.is_in(list(COUNTED))
+            & AIUsage.sandbox.eq(False)
+        )
     )
 
 
@@ -247,6 +277,7 @@ async def record_usage(
     confidence: float | None = None,
     intent: str = "",
     blocked_reason: str = "",
+    sandbox: bool = False,
 ) -> None:
     """One row of the usage log per assistant turn, whatever its outcome."""
     await scope.new(
@@ -262,4 +293,5 @@ async def record_usage(
         intent=intent[:20],
         outcome=outcome[:12],
         blocked_reason=blocked_reason[:200],
+        sandbox=sandbox,
     ).save()

@@ -49,3 +49,6 @@ class AIUsage(TenantRecord):
     intent = Varchar(length=20, default="")
     outcome = Varchar(length=12, default="sent", help_text="sent, handoff, blocked, fallback")
     blocked_reason = Varchar(length=200, default="")
+    sandbox = Boolean(
+        default=False, help_text="a turn in a sandbox chat: outside the quota and analytics"
+    )

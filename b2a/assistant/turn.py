@@ -6,9 +6,10 @@ The order of checks is the product's promise (SPEC §5):
    owns, or a tenant that switched its assistant off (``AssistantConfig.enabled``:
    humans answer everything; the greeting and away notice left for the turn
    still go, on their own: ``lead.release``).
-2. Governance decides before any provider is asked (kill switches, limits).
-   Refused: the customer gets the tenant's fallback text and humans take over,
-   with the reason shown in the inbox.
+2. Governance decides before any provider is asked (kill switches, limits;
+   a sandbox chat's turn is outside the daily and monthly limits). Refused:
+   the customer gets the tenant's fallback text and humans take over, with
+   the reason shown in the inbox.
 3. The provider drafts; grounding and the guardrails review the draft against
    the catalogue. Blocked: the fallback text; below the tenant's threshold, or
    the customer asking for a person: the hand-off text. Either way humans take
@@ -42,8 +43,8 @@ from b2a.assistant.tables import AssistantConfig
 from b2a.audit import service as audit
 from b2a.db.columns import json_value
 from b2a.db.transaction import atomic
-from b2a.inbox.rules import Author, Owner
-from b2a.inbox.tables import Conversation, Message
+from b2a.inbox.rules import Author, Owner, Transport
+from b2a.inbox.tables import Channel, Conversation, Message
 from b2a.lib import clock, events
 from b2a.lib.crypto import SecretBox
 from b2a.orders.service import needed_fields, order_in_progress, take_order
@@ -98,6 +99,8 @@ class Decision:
     fields: dict[str, str] = field(default_factory=dict)
     """Customer details the message gave, kept on the customer."""
     intent: Intent | None = None
+    sandbox: bool = False
+    """A turn in a sandbox chat: outside the quota and the analytics (``governance``)."""
     items: tuple[ItemRef, ...] = ()
     """The catalogue services the reply names, checked by grounding (an order's lines)."""
     requested_at: datetime | None = None
@@ -138,7 +141,11 @@ async def take_turn(
     days = await opening_days(scope)
     # An away notice said first already tells when the team is back.
     back = "" if said.away else humans_back(days, tenant.time_zone, now)
-    admission = await governance.admit(redis, await governance.load_policy(tenant.id), now=now)
+    sandbox = await scope.exists(Channel).where(
+        (Channel.id == conversation.channel) & (Channel.transport == Transport.SANDBOX)
+    )
+    policy = await governance.load_policy(tenant.id)
+    admission = await governance.admit(redis, policy, now=now, sandbox=sandbox)
     if admission.allowed:
         request = await _request(
             scope,
@@ -158,6 +165,7 @@ async def take_turn(
         decision = Decision(config.fallback_text, Outcome.REFUSED, admission.reason, True)
     if decision.hand_over and back:
         decision.text = f"{decision.text.strip()} Our team is back {back}."
+    decision.sandbox = sandbox
     return await _commit(scope, conversation, message_id, decision, redis, now, said)
 
 
@@ -290,6 +298,7 @@ async def _commit(
             conversation_id=conversation.id,
             outcome=decision.outcome,
             blocked_reason=decision.reason,
+            sandbox=decision.sandbox,
             **decision.usage,
         )
     if reply_id is not None:

@@ -19,8 +19,8 @@ class TagOut(msgspec.Struct):
 class CustomerSummary(msgspec.Struct):
     """A customer as the directory lists them.
 
-    ``sandbox`` is true for the test customers of the sandbox page (their
-    conversations are on the sandbox channel): not real people.
+    ``sandbox`` is true for the test customers of the sandbox page
+    (``Customer.sandbox``): not real people.
     """
 
     id: UUID

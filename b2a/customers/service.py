@@ -33,7 +33,6 @@ from b2a.customers.tables import CustomerLabel
 from b2a.db import keyset
 from b2a.errors import Conflict, Invalid, NotFound
 from b2a.inbox.labels import DEFAULT_COLOR
-from b2a.inbox.rules import Transport
 from b2a.inbox.tables import Conversation, Customer, Label
 from b2a.lib.phone import parse_phone, region_for_zone
 from b2a.orders.tables import Order
@@ -50,6 +49,7 @@ _LISTED = (
     Customer.email,
     Customer.created_at,
     Customer.last_seen_at,
+    Customer.sandbox,
 )
 
 
@@ -116,7 +116,6 @@ async def summaries(scope: TenantScope, rows: list[dict[str, Any]]) -> list[Cust
     """Listed customer rows with their tags and whether they are sandbox test customers."""
     ids = [row["id"] for row in rows]
     tags = await tags_of(scope, ids)
-    sandbox = await _sandboxed(scope, ids)
     return [
         CustomerSummary(
             id=row["id"],
@@ -124,7 +123,7 @@ async def summaries(scope: TenantScope, rows: list[dict[str, Any]]) -> list[Cust
             phone=row["phone"],
             email=row["email"],
             tags=tags.get(row["id"], []),
-            sandbox=row["id"] in sandbox,
+            sandbox=row["sandbox"],
             created_at=row["created_at"],
             last_seen_at=row["last_seen_at"],
         )
@@ -153,16 +152,6 @@ async def tags_of(scope: TenantScope, customer_ids: list[UUID]) -> dict[UUID, li
     return found
 
 
-async def _sandboxed(scope: TenantScope, customer_ids: list[UUID]) -> set[UUID]:
-    if not customer_ids:
-        return set()
-    rows = await scope.select(Conversation, Conversation.customer).where(
-        Conversation.customer.is_in(customer_ids)
-        & (Conversation.channel.transport == Transport.SANDBOX)
-    )
-    return {row["customer"] for row in rows}
-
-
 async def get_customer(actor: Actor, customer_id: UUID) -> CustomerOut:
     """One customer with their tags, conversations and orders.
 
@@ -180,7 +169,7 @@ async def get_customer(actor: Actor, customer_id: UUID) -> CustomerOut:
         email=customer.email,
         address=customer.address,
         tags=(await tags_of(scope, [customer.id])).get(customer.id, []),
-        sandbox=any(c.transport == Transport.SANDBOX for c in conversations),
+        sandbox=customer.sandbox,
         marketing_opt_out_at=customer.marketing_opt_out_at,
         created_at=customer.created_at,
         last_seen_at=customer.last_seen_at,

@@ -217,6 +217,31 @@ class SimulatedMessageIn(msgspec.Struct, forbid_unknown_fields=True):
     name: str = ""
 
 
+class SandboxCustomerIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new sandbox test customer; without a name they are shown by their number."""
+
+    name: str = ""
+
+
+class SandboxCustomerOut(msgspec.Struct):
+    """A test customer the team plays in the sandbox, and where their chat stands."""
+
+    id: UUID
+    name: str
+    phone: str
+    """E.164 digits without ``+``, from the range reserved for fiction (+44 7700 900xxx)."""
+    created_at: datetime
+    conversation_id: UUID | None
+    last_message_at: datetime | None
+    last_message_preview: str
+
+
+class SandboxMessageIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A message a test customer sends, as if from their phone."""
+
+    text: str
+
+
 class SimulatedAccepted(msgspec.Struct):
     """The simulated message was accepted; the worker stores it and runs the reply step."""
 

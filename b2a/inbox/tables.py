@@ -59,6 +59,9 @@ class Customer(TenantRecord):
         null=True, default=None, help_text="when they asked for no marketing messages"
     )
     erased_at = Timestamptz(null=True, default=None, help_text="GDPR erasure")
+    sandbox = Boolean(
+        default=False, help_text="a test customer the team plays in the sandbox (inbox.simulator)"
+    )
 
 
 class CustomerIdentity(TenantRecord):

@@ -45,7 +45,7 @@ def display_phone(digits: str) -> str:
     """A stored number (E.164 digits) as people write it: ``+92 300 1234567``.
 
     Formatted by its country's rules (phonenumbers, Google's libphonenumber
-    metadata); a number no country claims (the sandbox's ``+99…``) is shown as
+    metadata); a number no country claims (such as ``+99…``) is shown as
     ``+`` and its digits, and an empty one as nothing.
     """
     if not digits:
@@ -56,7 +56,9 @@ def display_phone(digits: str) -> str:
         return f"+{digits}"
     if not phonenumbers.is_possible_number(number):
         return f"+{digits}"
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    # A run of national zeros can be folded away by the formatter; never show other digits.
+    return shown if re.sub(r"\D", "", shown) == digits else f"+{digits}"
 
 
 def parse_phone(raw: str, region: str = "") -> str:

@@ -78,7 +78,7 @@ async def test_import_a_csv_with_bad_lines_fix_it_search_tag_and_open_a_customer
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
     table = page.locator("table.customers")
     await expect(table.get_by_role("row")).to_have_count(2)  # the header and the sandbox customer
-    await expect(table.locator(".sandbox-badge")).to_have_text("sandbox")
+    await expect(table.locator(".badge-sandbox")).to_have_text("sandbox")
 
     await _upload(page, BAD, "Import")
     report = page.locator(".import-report")
@@ -123,7 +123,7 @@ async def test_import_a_csv_with_bad_lines_fix_it_search_tag_and_open_a_customer
 
     await visitor.goto("/app/customers")
     await table.get_by_role("link", name="Test Ayesha").click()
-    await expect(page.get_by_role("heading", level=1).locator(".sandbox-badge")).to_be_visible()
+    await expect(page.get_by_role("heading", level=1).locator(".badge-sandbox")).to_be_visible()
     await expect(page.get_by_role("link", name="Sandbox conversation")).to_have_attribute(
         "href", f"/app/inbox/{conversation.id}"
     )

@@ -222,8 +222,11 @@ async def test_analytics_draws_charts_from_seeded_rows(visitor, stack_db):
 
 
 async def _seed_traffic(scope: TenantScope) -> None:
-    """Three days of a sandbox business's conversations, as the worker stores them."""
-    channel = scope.new(Channel, transport=Transport.SANDBOX, state=ChannelState.CONNECTED)
+    """Three days of a business's customer conversations, as the worker stores them.
+
+    On a Cloud API number: the sandbox's test chats are left out of the analytics.
+    """
+    channel = scope.new(Channel, transport=Transport.CLOUD, state=ChannelState.CONNECTED)
     await channel.save()
     for days_ago, replies in ((0, 4), (2, 2), (12, 4)):
         at = clock.now() - timedelta(days=days_ago)

@@ -214,7 +214,7 @@ async def test_three_panes_on_a_desktop_and_one_at_a_time_on_a_phone(
     rows = page.locator(".conv")
     await expect(rows).to_have_count(5)
     await expect(rows.first.locator(".conv-who")).to_have_text("Ayesha Khan")
-    await expect(rows.first.locator(".channel-sandbox")).to_have_text("Sandbox")
+    await expect(rows.first.locator(".badge-sandbox")).to_have_text("Sandbox")
     await expect(page.locator(".conv-who", has_text="+92 333 1234567")).to_have_count(1)
     bilal = rows.filter(has_text="Bilal Ahmed")
     await expect(bilal.get_by_label("2 unread")).to_be_visible()

@@ -57,6 +57,7 @@ STREAMS = {"/api/v1/events"}
 CONVERSATION = "/api/v1/conversations/{conversation_id:uuid}"
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/app/team/{member_id:uuid}/role"): {"role": "STAFF"},
+    ("POST", "/api/v1/sandbox/customers/{customer_id:uuid}/messages"): {"text": "hi"},
     ("POST", "/app/team/invite"): {"email": "new@acme.test", "role": "STAFF"},
     ("POST", f"{CONVERSATION}/labels"): {"label_id": "{label_id}"},
     ("POST", f"{CONVERSATION}/notes"): {"text": "a note"},

@@ -25,7 +25,7 @@ async def _zone(tenant_id, zone):
 async def _conversation(scope, *, at=NOW, phone="923001234567"):
     channel = await scope.objects(Channel).first()
     if channel is None:
-        channel = scope.new(Channel, transport=Transport.SANDBOX)
+        channel = scope.new(Channel, transport=Transport.CLOUD)
         await channel.save()
     customer = scope.new(Customer, phone=phone)
     await customer.save()
@@ -183,7 +183,7 @@ async def test_the_dashboard_shows_today_open_work_and_pending_orders(cast, db):
         1,
     )
     assert board.pending_orders == 1
-    assert [c.transport for c in board.channels] == ["sandbox"]
+    assert [c.transport for c in board.channels] == ["cloud"]
 
 
 async def test_analytics_are_for_tenant_admins_over_7_or_30_days(cast, db):
@@ -191,3 +191,59 @@ async def test_analytics_are_for_tenant_admins_over_7_or_30_days(cast, db):
         await numbers.analytics(cast.acme_agent.actor)
     with pytest.raises(Invalid):
         await numbers.analytics(cast.acme_owner.actor, days=12)
+
+
+async def _played_in_the_sandbox(scope):
+    """A test customer's chat: two messages, an assistant turn, an order waiting."""
+    channel = scope.new(Channel, transport=Transport.SANDBOX)
+    await channel.save()
+    customer = scope.new(Customer, name="Test customer 1", phone="447700900000", sandbox=True)
+    await customer.save()
+    conversation = scope.new(Conversation, channel=channel.id, customer=customer.id)
+    conversation.created_at = NOW
+    await conversation.save()
+    await _message(scope, conversation, NOW)
+    await _message(scope, conversation, NOW, direction=Direction.OUTBOUND, author=Author.AI)
+    row = scope.new(
+        AIUsage, provider="catalog", model="", outcome="sent", sandbox=True, cost_micro_usd=90
+    )
+    row.created_at = NOW
+    await row.save()
+    order = scope.new(
+        Order,
+        number=9,
+        customer=customer.id,
+        conversation=conversation.id,
+        status=OrderStatus.PENDING_APPROVAL,
+    )
+    order.created_at = NOW
+    await order.save()
+
+
+async def test_sandbox_test_chats_are_left_out_by_default_and_counted_when_asked(cast, db):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    real = await _conversation(scope)
+    await _message(scope, real, NOW)
+    await _usage(scope, "sent", NOW)
+    await _played_in_the_sandbox(scope)
+
+    customers = await numbers.analytics(cast.acme_owner.actor, days=7, now=NOW)
+    assert customers.include_sandbox is False
+    assert customers.messages[0].values[-1] == 1 and customers.messages[1].values[-1] == 0
+    assert customers.ai_usage[0].values[-1] == 1 and customers.ai_cost_micro_usd == 0
+    assert (customers.conversations_started, customers.conversations_with_order) == (1, 0)
+    assert customers.orders_by_status["PENDING_APPROVAL"] == 0
+
+    everything = await numbers.analytics(
+        cast.acme_owner.actor, days=7, now=NOW, include_sandbox=True
+    )
+    assert everything.include_sandbox is True
+    assert everything.messages[0].values[-1] == 2 and everything.messages[1].values[-1] == 1
+    assert everything.ai_usage[0].values[-1] == 2 and everything.ai_cost_micro_usd == 90
+    assert (everything.conversations_started, everything.conversations_with_order) == (2, 1)
+    assert everything.orders_by_status["PENDING_APPROVAL"] == 1
+
+    board = await numbers.dashboard(cast.acme_agent.actor, now=NOW)
+    assert (board.messages_in_today, board.messages_out_today) == (1, 0)
+    assert board.ai_replies_today == 1
+    assert (board.open_conversations, board.pending_orders) == (2, 1), "the work waiting, as listed"

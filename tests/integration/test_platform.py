@@ -202,3 +202,22 @@ async def test_revenue_counts_approved_manual_payments_and_paid_invoices_once(ca
         "PKR": 800000,
         "USD": 2900,
     }
+
+
+async def test_the_operator_counts_no_sandbox_test_chat_as_customer_use(cast, db):
+    acme = TenantScope(cast.acme_owner.tenant_id)
+    await _usage(acme, "sent", cost=100)
+    sandbox = acme.new(
+        AIUsage, provider="openai", model="gpt-x", outcome="sent", cost_micro_usd=40, sandbox=True
+    )
+    sandbox.created_at = NOW
+    await sandbox.save()
+
+    board = await platform_dashboard(OPERATOR, now=NOW)
+    report = await ai_usage_report(OPERATOR, days=7, now=NOW)
+
+    assert board.ai_replies_today == 1
+    [row] = report.rows
+    assert (row.turns, row.cost_micro_usd, report.cost_micro_usd) == (1, 100, 100)
+    assert (report.sandbox_turns, report.sandbox_cost_micro_usd) == (1, 40)
+    assert report.per_day[0].values[-1] == 1

@@ -13,7 +13,10 @@ from b2a.tenants.rules import Area
 
 @get("/dashboard", tags=["analytics"], summary="Today at a glance", opt={"area": Area.DASHBOARD})
 async def get_dashboard(actor: Actor) -> Dashboard:
-    """Channel states, today's messages and assistant replies, open work, pending orders."""
+    """Channel states, today's messages and assistant replies, open work, pending orders.
+
+    Sandbox test chats are in none of the figures.
+    """
     return await numbers.dashboard(actor)
 
 
@@ -26,6 +29,9 @@ async def get_dashboard(actor: Actor) -> Dashboard:
 async def get_analytics(
     actor: Actor,
     days: int = Parameter(default=7, description="7 or 30 local days, today included."),
+    include_sandbox: bool = Parameter(
+        default=False, description="Count the sandbox's test chats too (left out by default)."
+    ),
 ) -> Analytics:
     """Messages per day, assistant vs team, escalations, conversion, assistant usage and cost."""
-    return await numbers.analytics(actor, days=days)
+    return await numbers.analytics(actor, days=days, include_sandbox=include_sandbox)

@@ -15,9 +15,16 @@ AnyRequest = Request[Any, Any, Any]
 
 
 @get("/app/analytics", opt={"area": Area.ANALYTICS}, name="analytics")
-async def analytics_page(request: AnyRequest, days: int = 7) -> Response[Any]:
-    """Messages, assistant vs team, escalations, assistant usage, conversion, orders, cost."""
-    found = await numbers.analytics(await current_actor(request), days=days)
+async def analytics_page(
+    request: AnyRequest, days: int = 7, include_sandbox: bool = False
+) -> Response[Any]:
+    """Messages, assistant vs team, escalations, assistant usage, conversion, orders, cost.
+
+    Sandbox test chats are left out unless ``include_sandbox`` (the page's switch).
+    """
+    found = await numbers.analytics(
+        await current_actor(request), days=days, include_sandbox=include_sandbox
+    )
     charts = [
         bar_chart("Messages per day", found.days, found.messages),
         bar_chart("Replies: assistant and team", found.days, found.handled),

@@ -1,8 +1,13 @@
-"""The sandbox: chat with the business as a customer, through the same pipeline as WhatsApp.
+"""The sandbox: chat with the business as a test customer, through the same pipeline as WhatsApp.
 
-The page plays one simulated customer, named by their number in the address
-(``?phone=``), so a reload keeps the chat and "New customer" starts another
-one. Messages go through ``inbox.simulator`` exactly as the REST API's sandbox
+The page lists the tenant's named test customers (``inbox.simulator``) to
+reopen any of them (``?customer=<id>``). Without a choice it opens a blank
+"new test customer": nothing is made until the first message is sent (or the
+customer is created without one), and then the chat moves to that customer's
+address, so a reload keeps it. ``?phone=`` still opens the chat of a number of
+one's own choosing (scripts and bookmarks from before test customers).
+
+Messages go through ``inbox.simulator`` exactly as the REST API's sandbox
 does; the business's replies (greeting, assistant, an agent in the inbox)
 appear as the worker stores them, ``static/js/inbox.js`` fetching the chat
 again on each live event.
@@ -10,15 +15,16 @@ again on each live event.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.response import Template
 
-from b2a.errors import B2AError
+from b2a.errors import B2AError, Invalid
 from b2a.inbox import simulator
+from b2a.inbox.schemas import MessageOut, SandboxCustomerOut
 from b2a.server.csrf import csrf_token
 from b2a.server.web._pages import (
     current_actor,
@@ -28,6 +34,7 @@ from b2a.server.web._pages import (
     reader_zone,
     redirect,
 )
+from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
 
 AnyRequest = Request[Any, Any, Any]
@@ -36,37 +43,98 @@ PAGE = "/app/sandbox"
 TEMPLATE = "sandbox/index.html"
 
 
-def new_customer_phone() -> str:
-    """A number no real customer has: +99 is not assigned to any country."""
-    return "+99" + "".join(secrets.choice("0123456789") for _ in range(10))
+def _customer_id(raw: str) -> UUID | None:
+    try:
+        return UUID(raw) if raw else None
+    except ValueError:
+        return None
 
 
-async def _chat(request: AnyRequest, phone: str, name: str) -> dict[str, Any]:
-    messages = await simulator.simulator_thread(await current_actor(request), phone)
-    return {"phone": phone, "name": name, "messages": messages}
+async def _chat(actor: Actor, customer_id: UUID | None, phone: str) -> dict[str, Any]:
+    """The chat open on the page: a test customer's, a number's, or none yet (a new one)."""
+    customer: SandboxCustomerOut | None = None
+    messages: list[MessageOut] = []
+    if customer_id is not None:
+        customer = await simulator.get_test_customer(actor, customer_id)
+        messages = await simulator.thread_of_test_customer(actor, customer_id)
+        phone = customer.phone
+    elif phone:
+        messages = await simulator.simulator_thread(actor, phone)
+    return {"customer": customer, "phone": phone, "messages": messages}
+
+
+async def _context(request: AnyRequest, customer_id: UUID | None, phone: str) -> dict[str, Any]:
+    actor = await current_actor(request)
+    return {
+        **await _chat(actor, customer_id, phone),
+        "customers": await simulator.list_test_customers(actor),
+    }
+
+
+async def _shown(request: AnyRequest, customer_id: UUID | None, phone: str) -> dict[str, Any]:
+    """The page to show with an error: the same chat, or a new one when that one cannot open."""
+    try:
+        return await _context(request, customer_id, phone)
+    except B2AError:
+        return await _context(request, None, "")
 
 
 @get(PAGE, opt=SANDBOX, name="sandbox")
 async def sandbox(request: AnyRequest) -> Response[Any]:
-    """The phone-like chat of one simulated customer (a new one without ``?phone=``)."""
-    phone = request.query_params.get("phone") or new_customer_phone()
-    name = request.query_params.get("name", "")
+    """The test customers, and the phone-like chat of the one chosen (or of a new one)."""
+    customer_id = _customer_id(request.query_params.get("customer", ""))
+    phone = request.query_params.get("phone", "")
     try:
-        context = await _chat(request, phone, name)
+        context = await _context(request, customer_id, phone)
     except B2AError as exc:
-        context = await _chat(request, new_customer_phone(), name)
-        return await form_error(request, TEMPLATE, exc, **context)
+        return await form_error(request, TEMPLATE, exc, **await _context(request, None, ""))
     return await page(request, TEMPLATE, **context)
 
 
 @get(f"{PAGE}/chat", opt=SANDBOX)
 async def chat(request: AnyRequest) -> Template:
     """The chat alone (inbox.js fetches it again on a live event)."""
-    context = await _chat(request, request.query_params.get("phone", ""), "")
+    context = await _chat(
+        await current_actor(request),
+        _customer_id(request.query_params.get("customer", "")),
+        request.query_params.get("phone", ""),
+    )
     return Template(
         template_name="sandbox/_chat.html",
         context={**context, "csrf": await csrf_token(request), "tz": await reader_zone(request)},
     )
+
+
+@get(f"{PAGE}/customers", opt=SANDBOX)
+async def people(request: AnyRequest) -> Template:
+    """The list of test customers alone (inbox.js fetches it again on a live event)."""
+    actor = await current_actor(request)
+    customer_id = _customer_id(request.query_params.get("customer", ""))
+    customers = await simulator.list_test_customers(actor)
+    return Template(
+        template_name="sandbox/_people.html",
+        context={
+            "customers": customers,
+            "customer": next((c for c in customers if c.id == customer_id), None),
+            "tz": await reader_zone(request),
+        },
+    )
+
+
+@post(f"{PAGE}/customers", opt={**SANDBOX, "inbound_text": True})
+async def new_customer(request: AnyRequest) -> Response[Any]:
+    """Make a test customer (the name is optional) and send their first message, if any."""
+    values = await form_data(request)
+    actor = await current_actor(request)
+    try:
+        made = await simulator.create_test_customer(actor, name=values.get("name", ""))
+    except B2AError as exc:
+        return await form_error(
+            request, TEMPLATE, exc, values=values, **await _context(request, None, "")
+        )
+    if values.get("text", "").strip():
+        await simulator.send_as_test_customer(actor, made.id, text=values["text"])
+    return redirect(request, f"{PAGE}?{urlencode({'customer': str(made.id)})}")
 
 
 @post(f"{PAGE}/send", opt={**SANDBOX, "inbound_text": True})
@@ -77,17 +145,23 @@ async def send(request: AnyRequest) -> Response[Any]:
     replaced, as WhatsApp's would be, not refused (``server/edge.py``).
     """
     values = await form_data(request)
-    phone, name = values.get("phone", ""), values.get("name", "")
+    customer_id = _customer_id(values.get("customer", ""))
+    phone = values.get("phone", "")
+    actor = await current_actor(request)
     try:
-        await simulator.simulate_customer_message(
-            await current_actor(request), phone=phone, text=values.get("text", ""), name=name
-        )
+        if customer_id is not None:
+            await simulator.send_as_test_customer(actor, customer_id, text=values.get("text", ""))
+        elif phone:
+            await simulator.simulate_customer_message(
+                actor, phone=phone, text=values.get("text", ""), name=values.get("name", "")
+            )
+        else:
+            raise Invalid("choose a test customer, or make a new one, first.", field="customer")
     except B2AError as exc:
-        shown = new_customer_phone() if exc.field == "phone" else phone
-        context = await _chat(request, shown, name)
+        context = await _shown(request, customer_id, "" if exc.field == "phone" else phone)
         return await form_error(request, TEMPLATE, exc, values=values, **context)
-    query = {"phone": phone, **({"name": name} if name else {})}
+    query = {"customer": str(customer_id)} if customer_id else {"phone": phone}
     return redirect(request, f"{PAGE}?{urlencode(query)}")
 
 
-HANDLERS = [sandbox, chat, send]
+HANDLERS = [sandbox, chat, people, new_customer, send]

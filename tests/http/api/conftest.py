@@ -51,6 +51,13 @@ async def sandbox_channel(scope: TenantScope) -> Channel:
     return channel
 
 
+async def whatsapp_channel(scope: TenantScope) -> Channel:
+    """A connected WhatsApp-Web number: real customers' chats, which the analytics count."""
+    channel = scope.new(Channel, transport=Transport.WEB, state=ChannelState.CONNECTED)
+    await channel.save()
+    return channel
+
+
 async def seed_conversation(
     scope: TenantScope,
     channel: Channel,

@@ -5,7 +5,7 @@ from saq import Status
 from b2a.assistant.tables import AssistantConfig
 from b2a.catalog.tables import Service
 from b2a.inbox.rules import Direction, Transport
-from b2a.inbox.tables import Channel, InboundEvent, Message
+from b2a.inbox.tables import Channel, Customer, CustomerIdentity, InboundEvent, Message
 from b2a.lib import queue as job_queue
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant, WorkingHours
@@ -239,3 +239,132 @@ async def test_an_order_built_over_three_messages_lists_every_item_with_the_tota
         "Manicure, quantity 1: PKR 6,500 each",
     ]
     assert last.startswith("Order request #1: PKR 53,000 in total")
+
+
+async def test_named_test_customers_are_made_listed_and_reopened_by_id(
+    client, cast, tokens, settings
+):
+    h = tokens.acme_agent
+    made = await client.post("/api/v1/sandbox/customers", json={"name": " Ayesha "}, headers=h)
+    assert made.status_code == 201, made.text
+    ayesha = made.json()
+    assert (ayesha["name"], ayesha["phone"], ayesha["conversation_id"]) == (
+        "Ayesha",
+        "447700900000",
+        None,
+    )
+    unnamed = (await client.post("/api/v1/sandbox/customers", json={}, headers=h)).json()
+    assert (unnamed["name"], unnamed["phone"]) == ("", "447700900001")
+
+    sent = await client.post(
+        f"/api/v1/sandbox/customers/{ayesha['id']}/messages", json={"text": "hi"}, headers=h
+    )
+    assert sent.status_code == 202 and sent.json()["phone"] == "447700900000"
+
+    async def answered():
+        chat = await client.get(f"/api/v1/sandbox/customers/{ayesha['id']}/messages", headers=h)
+        items = chat.json()
+        return items if any(m["direction"] == "OUTBOUND" for m in items) else None
+
+    async with running_worker(settings):
+        chat = await eventually(answered)
+    assert chat[0]["text"] == "hi" and chat[0]["direction"] == "INBOUND"
+
+    listed = (await client.get("/api/v1/sandbox/customers", headers=h)).json()
+    assert [c["name"] for c in listed] == ["Ayesha", ""], "the latest chat first"
+    assert listed[0]["last_message_at"] and listed[0]["conversation_id"]
+    one = (await client.get(f"/api/v1/sandbox/customers/{ayesha['id']}", headers=h)).json()
+    assert one["last_message_preview"] == listed[0]["last_message_preview"]
+    inbox = (await client.get("/api/v1/conversations", headers=h)).json()["items"]
+    assert [(c["customer"]["name"], c["transport"]) for c in inbox] == [("Ayesha", "sandbox")]
+
+    outsider = tokens.globex_owner
+    assert (await client.get("/api/v1/sandbox/customers", headers=outsider)).json() == []
+    for path in (
+        f"/api/v1/sandbox/customers/{ayesha['id']}",
+        f"/api/v1/sandbox/customers/{ayesha['id']}/messages",
+    ):
+        assert (await client.get(path, headers=outsider)).status_code == 404
+    stolen = await client.post(
+        f"/api/v1/sandbox/customers/{ayesha['id']}/messages", json={"text": "x"}, headers=outsider
+    )
+    assert stolen.status_code == 404
+
+
+async def test_a_real_customer_is_no_test_customer(client, cast, tokens):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    real = scope.new(Customer, name="Real", phone="923001234567")
+    await real.save()
+    h = tokens.acme_agent
+    assert (await client.get(f"/api/v1/sandbox/customers/{real.id}", headers=h)).status_code == 404
+    sent = await client.post(
+        f"/api/v1/sandbox/customers/{real.id}/messages", json={"text": "hi"}, headers=h
+    )
+    assert sent.status_code == 404 and not await scope.exists(InboundEvent)
+    long_name = await client.post("/api/v1/sandbox/customers", json={"name": "x" * 121}, headers=h)
+    assert long_name.status_code == 422 and long_name.json()["field"] == "name"
+
+
+async def test_when_all_thousand_test_numbers_are_used_the_next_is_refused_with_the_fix(
+    client, cast, tokens
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    holder = scope.new(Customer, name="Many", sandbox=True)
+    await holder.save()
+    await CustomerIdentity.insert(
+        *(
+            scope.new(
+                CustomerIdentity, customer=holder.id, kind="phone", value=str(447700900000 + n)
+            )
+            for n in range(1000)
+        )
+    )
+    refused = await client.post("/api/v1/sandbox/customers", json={}, headers=tokens.acme_agent)
+    assert refused.status_code == 409
+    assert (
+        "All 1,000 test numbers" in refused.json()["message"]
+        and "erase" in refused.json()["message"]
+    )
+
+
+async def test_sandbox_chats_use_none_of_a_tiny_quota_and_stay_out_of_the_figures(
+    client, cast, tokens, settings
+):
+    await Tenant.update({Tenant.ai_daily_limit: 1, Tenant.ai_monthly_limit: 1}).where(
+        Tenant.id == cast.acme_owner.tenant_id
+    )
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    for name in ("Haircut", "Facial", "Manicure"):
+        await scope.new(Service, name=name, price_minor=150000, currency="PKR").save()
+    h = tokens.acme_owner
+    tester = (await client.post("/api/v1/sandbox/customers", json={}, headers=h)).json()
+    chat = f"/api/v1/sandbox/customers/{tester['id']}/messages"
+
+    async with running_worker(settings):
+        for count, text in enumerate(
+            ("haircut kitne ka hai?", "facial kitne ka hai?", "manicure kitne ka hai?"), start=1
+        ):
+            await client.post(chat, json={"text": text}, headers=h)
+
+            async def answered(count=count):
+                items = (await client.get(chat, headers=h)).json()
+                sent = [m for m in items if m["author"] == "AI" and m["state"] == "SENT"]
+                return sent if len(sent) == count else None
+
+            replies = await eventually(answered)
+    fallback = "A member of our team will reply shortly"
+    assert not any(fallback in m["text"] for m in replies), "every test turn was answered"
+    conversation = (await client.get("/api/v1/conversations", headers=h)).json()["items"][0]
+    assert conversation["owner"] == "AI", "no limit handed the test chat to the team"
+
+    board = (await client.get("/api/v1/dashboard", headers=h)).json()
+    assert (board["ai_replies_today"], board["messages_in_today"]) == (0, 0)
+    account = (await client.get("/api/v1/billing/", headers=h)).json()
+    assert account["usage"]["ai_replies_today"] == 0
+    week = (await client.get("/api/v1/analytics", headers=h)).json()
+    assert sum(week["messages"][0]["values"]) == 0 and week["include_sandbox"] is False
+    everything = (
+        await client.get("/api/v1/analytics", params={"include_sandbox": "true"}, headers=h)
+    ).json()
+    assert sum(everything["messages"][0]["values"]) == 3
+    assert sum(everything["ai_usage"][0]["values"]) == 3

@@ -4,6 +4,7 @@ from uuid import uuid4
 
 import pytest
 
+from b2a.assistant import governance
 from b2a.assistant.shapes import Intent, ItemRef, ProviderReply
 from b2a.assistant.tables import AIUsage, AssistantConfig
 from b2a.assistant.turn import Outcome, take_turn
@@ -44,7 +45,7 @@ async def salon(cast, db, redis, make_settings):
     scope = TenantScope(cast.acme_owner.tenant_id)
     await scope.new(Service, name="Haircut", price_minor=150000, currency="PKR").save()
     await scope.new(Service, name="Facial", price_minor=250000, currency="PKR").save()
-    channel = scope.new(Channel, transport=Transport.SANDBOX)
+    channel = scope.new(Channel, transport=Transport.CLOUD)
     await channel.save()
     async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
         yield Salon(scope, channel.id, redis, queue)
@@ -54,12 +55,13 @@ class Salon:
     def __init__(self, scope, channel_id, redis, queue):
         self.scope, self.channel_id, self.redis, self.queue = scope, channel_id, redis, queue
 
-    async def customer_says(self, text, phone="923001234567"):
+    async def customer_says(self, text, phone="923001234567", channel_id=None):
         message = InboundMessage(
             f"wamid.{uuid4().hex}", [Identity("wa_id", phone)], phone, "Ayesha", "text", text,
             clock.now(),
         )  # fmt: skip
-        event = await inbox.accept_inbound(self.scope, self.channel_id, Transport.SANDBOX, message)
+        channel = channel_id or self.channel_id
+        event = await inbox.accept_inbound(self.scope, channel, Transport.CLOUD, message)
         return await inbox.store_inbound(self.scope, event)
 
     async def turn(self, stored, provider=None):
@@ -219,6 +221,30 @@ async def test_a_daily_limit_reached_gets_the_fallback_and_the_inbox_says_why(sa
 
     assert result.outcome == Outcome.REFUSED
     assert "daily limit of 1" in (await salon.conversation(stored)).owner_reason
+
+
+async def test_sandbox_turns_are_answered_past_the_quota_and_leave_it_to_real_customers(salon):
+    await Tenant.update({Tenant.ai_daily_limit: 1, Tenant.ai_monthly_limit: 1}).where(
+        Tenant.id == salon.scope.tenant_id
+    )
+    sandbox = salon.scope.new(Channel, transport=Transport.SANDBOX)
+    await sandbox.save()
+    for n in range(3):
+        tested = await salon.customer_says(
+            f"haircut price? ({n})", phone="447700900000", channel_id=sandbox.id
+        )
+        assert (await salon.turn(tested)).outcome == Outcome.SENT, "tests run past the quota"
+    tenant = await Tenant.objects().where(Tenant.id == salon.scope.tenant_id).first()
+    assert await governance.replies_used(tenant.id, tenant.time_zone, now=clock.now()) == (
+        governance.Used(0, 0)
+    )
+
+    real = await salon.turn(await salon.customer_says("facial price?", phone="923000000001"))
+    assert real.outcome == Outcome.SENT, "the real customers' quota is intact"
+    over = await salon.turn(await salon.customer_says("haircut?", phone="923000000002"))
+    assert over.outcome == Outcome.REFUSED
+    flags = sorted(row["sandbox"] for row in await salon.usage())
+    assert flags == [False, False, True, True, True]
 
 
 async def test_a_retried_turn_gives_a_stored_reply_without_a_job_its_send(salon):
