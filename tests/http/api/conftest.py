@@ -72,9 +72,17 @@ async def seed_conversation(
     assignee: uuid.UUID | None = None,
     window_open: bool = True,
 ) -> Conversation:
-    """A customer who wrote ``text`` at ``at``, stored as the worker would."""
+    """A customer who wrote ``text`` at ``at``, stored as the worker would.
+
+    On the sandbox channel the customer is a test customer, as the simulator makes them.
+    """
     at = at or datetime.now(UTC)
-    customer = scope.new(Customer, name=name, phone=phone or f"92300{uuid.uuid4().int % 10**7:07d}")
+    customer = scope.new(
+        Customer,
+        name=name,
+        phone=phone or f"92300{uuid.uuid4().int % 10**7:07d}",
+        sandbox=channel.transport == Transport.SANDBOX,
+    )
     await customer.save()
     conversation = scope.new(
         Conversation,
