@@ -21,6 +21,7 @@ from piccolo.query import Select
 from b2a.db.columns import json_value
 from b2a.db.keyset import DEFAULT_LIMIT, after, checked_limit, page_of
 from b2a.errors import Invalid, NotFound
+from b2a.inbox import search
 from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.rules import ConversationStatus, DeliveryState, Owner
 from b2a.inbox.schemas import (
@@ -35,7 +36,6 @@ from b2a.inbox.schemas import (
     MessagePage,
     QuotedOut,
 )
-from b2a.inbox.search import conversations_matching
 from b2a.inbox.tables import Conversation, ConversationLabel, Message
 from b2a.lib.filetypes import Served, served_file
 from b2a.tenants.actor import Actor
@@ -144,16 +144,19 @@ async def list_conversations(
     """
     scope = actor.scope
     limit = checked_limit(limit)
-    query = _filtered(_conversation_query(scope), scope, actor, filters).where(
-        Conversation.last_message_at.is_not_null()
-    )
+
+    def listed() -> Select:
+        query = _filtered(_conversation_query(scope), scope, actor, filters).where(
+            Conversation.last_message_at.is_not_null()
+        )
+        if cursor:
+            query = query.where(after(Conversation.last_message_at, Conversation.id, cursor))
+        return query
+
     if filters.q.strip():
-        query = query.where(await conversations_matching(scope, filters.q))
-    if cursor:
-        query = query.where(after(Conversation.last_message_at, Conversation.id, cursor))
-    rows = await query.order_by(
-        Conversation.last_message_at, Conversation.id, ascending=False
-    ).limit(limit + 1)
+        rows = await search.newest_matching(scope, filters.q, listed, cursor, limit + 1)
+    else:
+        rows = await search.newest(listed(), limit + 1)
     page, next_cursor = page_of(rows, limit, "last_message_at")
     return ConversationPage(await _with_labels(scope, page), next_cursor)
 

@@ -10,34 +10,41 @@ SQLite "case-insensitive" covers ASCII letters only, as its LIKE does.
 A number never looks at message text: people type a number to find a person.
 
 How it stays fast at a million messages (docs/performance.md, "Inbox at a
-million messages", has the figures and plans):
+million messages", has the figures and plans). A page is the newest matching
+conversations, found in one of three ways, cheapest first:
 
-1. Index first. The tenant's matching customers and messages are read through
-   the search indexes (PostgreSQL: pg_trgm GIN indexes that lead with the
-   tenant, so a small tenant's search never wades through a big one's rows;
+1. Walk a window. The newest ``WINDOW`` conversations (after the cursor) are
+   checked one by one, newest first: their customer, and their few messages
+   through the thread index. A query that matches often (a common word, a
+   country code) fills its page here, and a walk in order is exact however
+   far it went. The cost does not grow with the tenant.
+2. Index first. Otherwise the tenant's matching customers and messages are
+   read through the search indexes (PostgreSQL: pg_trgm GIN indexes that lead
+   with the tenant, so a small tenant never wades through a big one's rows;
    SQLite: the FTS5 trigram table ``message_search``), at most ``CAP`` rows.
-   When fewer came back, they are all there is, and the page is the newest of
-   those conversations.
-2. Walk when the query is common. ``CAP`` rows or more means the query is
-   common, so the newest conversations are likely to match: the page walks the
-   tenant's conversations newest first and checks each one's messages and
-   customer (a per-row EXISTS on the thread index), stopping at a page.
-   Queries too short for trigrams (under 3 characters) are walked too.
+   Fewer than ``CAP`` is all there is: the page is the newest of those
+   conversations.
+3. Walk on. ``CAP`` rows or more, or a query under 3 characters (too short
+   for trigrams): the walk of step 1 continues past the window to a full page.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from piccolo.columns.combination import Combinable, WhereRaw
+from piccolo.query import Select
 
+from b2a.db.keyset import after, decode_cursor, encode_cursor
 from b2a.db.sql import Statement
 from b2a.inbox.tables import Conversation, Message
 from b2a.tenants.scope import TenantScope
 
+WINDOW = 100
+"""Conversations walked before the indexes are asked (measured: bench/inbox.py)."""
 CAP = 2000
 """Rows read through an index before a query counts as common (measured: bench/inbox.py)."""
 TRIGRAM = 3
@@ -45,12 +52,13 @@ TRIGRAM = 3
 
 _NUMBER = re.compile(r"[\d\s+()\-.]+")
 
+# Step 1: one condition per statement, so that the plan PostgreSQL settles on for a prepared
+# statement (a generic plan, after a few runs) still reads the trigram index.
 _PG_NAMES = Statement(
     "SELECT id FROM customer WHERE tenant = :tenant AND name ILIKE :pattern LIMIT :cap"
 )
-_PG_NAMES_PHONES = Statement(
-    "SELECT id FROM customer WHERE tenant = :tenant"
-    " AND (name ILIKE :pattern OR phone LIKE :digits) LIMIT :cap"
+_PG_PHONES = Statement(
+    "SELECT id FROM customer WHERE tenant = :tenant AND phone LIKE :digits LIMIT :cap"
 )
 _PG_MESSAGES = Statement(
     "SELECT conversation FROM message WHERE tenant = :tenant AND text ILIKE :pattern LIMIT :cap"
@@ -58,33 +66,37 @@ _PG_MESSAGES = Statement(
 _SQLITE_NAMES = Statement(
     "SELECT id FROM customer WHERE tenant = :tenant AND name LIKE :pattern ESCAPE '\\' LIMIT :cap"
 )
-_SQLITE_NAMES_PHONES = Statement(
-    "SELECT id FROM customer WHERE tenant = :tenant"
-    " AND (name LIKE :pattern ESCAPE '\\' OR phone LIKE :digits ESCAPE '\\') LIMIT :cap"
+_SQLITE_PHONES = Statement(
+    "SELECT id FROM customer WHERE tenant = :tenant AND phone LIKE :digits LIMIT :cap"
 )
 _SQLITE_MESSAGES = Statement(
     "SELECT m.conversation FROM message_search s JOIN message m ON m.rowid = s.rowid"
     " WHERE message_search MATCH :phrase AND m.tenant = :tenant"
     " AND m.text LIKE :pattern ESCAPE '\\' LIMIT :cap"
 )
-# The walk: one conversation at a time, newest first. OFFSET 0 keeps PostgreSQL from
-# turning the EXISTS into a join that would read every match before the first row.
-_PG_WALK_MESSAGES = (
-    'EXISTS (SELECT 1 FROM message m WHERE m.conversation = "conversation"."id"'
-    " AND m.tenant = {} AND m.text ILIKE {} OFFSET 0)"
-)
-_SQLITE_WALK_MESSAGES = (
-    'EXISTS (SELECT 1 FROM message m WHERE m.conversation = "conversation"."id"'
-    " AND m.tenant = {} AND m.text LIKE {} ESCAPE '\\')"
-)
-_PG_WALK_CUSTOMER = (
-    'EXISTS (SELECT 1 FROM customer c WHERE c.id = "conversation"."customer"'
-    " AND (c.name ILIKE {} OR c.phone LIKE {}))"
-)
-_SQLITE_WALK_CUSTOMER = (
-    'EXISTS (SELECT 1 FROM customer c WHERE c.id = "conversation"."customer"'
-    " AND (c.name LIKE {} ESCAPE '\\' OR c.phone LIKE {} ESCAPE '\\'))"
-)
+# Step 2, the walk: one conversation at a time, newest first. The substring test is a plain
+# strpos/instr that no index can serve, so the plan stays "walk the inbox index, look up each
+# conversation's few messages" even as a generic plan (one that used the trigram index per
+# conversation took 8 ms a row); OFFSET 0 keeps PostgreSQL from turning an EXISTS into a join
+# or a hashed subplan that reads every match (of every tenant) before the first row.
+_WALK = {
+    "postgres": (
+        'EXISTS (SELECT 1 FROM message m WHERE m.conversation = "conversation"."id"'
+        " AND m.tenant = {} AND strpos(lower(m.text), lower({})) > 0 OFFSET 0)",
+        'EXISTS (SELECT 1 FROM customer c WHERE c.id = "conversation"."customer"'
+        " AND strpos(lower(c.name), lower({})) > 0 OFFSET 0)",
+        'EXISTS (SELECT 1 FROM customer c WHERE c.id = "conversation"."customer"'
+        " AND (strpos(lower(c.name), lower({})) > 0 OR strpos(c.phone, {}) > 0) OFFSET 0)",
+    ),
+    "sqlite": (
+        'EXISTS (SELECT 1 FROM message m WHERE m.conversation = "conversation"."id"'
+        " AND m.tenant = {} AND instr(lower(m.text), lower({})) > 0)",
+        'EXISTS (SELECT 1 FROM customer c WHERE c.id = "conversation"."customer"'
+        " AND instr(lower(c.name), lower({})) > 0)",
+        'EXISTS (SELECT 1 FROM customer c WHERE c.id = "conversation"."customer"'
+        " AND (instr(lower(c.name), lower({})) > 0 OR instr(c.phone, {}) > 0))",
+    ),
+}
 NOTHING = WhereRaw("1 = 0")
 
 
@@ -96,12 +108,12 @@ class Query:
     pattern: str
     """``%text%`` with LIKE's wildcards escaped."""
     digits: str
-    """``%digits%`` for a number; a pattern no phone matches otherwise."""
+    """The digits of a number; empty when the query is not one."""
 
     @property
     def is_number(self) -> bool:
         """Whether the query is a number: then message text is not searched."""
-        return self.digits != NO_PHONE
+        return bool(self.digits)
 
     @property
     def indexable(self) -> bool:
@@ -109,24 +121,93 @@ class Query:
         return len(self.text) >= TRIGRAM
 
 
-NO_PHONE = "-"
-"""A LIKE pattern without wildcards that no stored phone equals (phones are digits)."""
-
-
 def parse_query(text: str) -> Query:
     """The query, trimmed; a number needs 3 digits or more to search phones."""
     text = text.strip()
     digits = re.sub(r"\D", "", text)
     number = len(digits) >= TRIGRAM and _NUMBER.fullmatch(text) is not None
-    return Query(text, f"%{_escaped(text)}%", f"%{digits}%" if number else NO_PHONE)
+    return Query(text, f"%{_escaped(text)}%", digits if number else "")
 
 
 def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _engine() -> str:
+    return str(Message._meta.db.engine_type)
+
+
 def _postgres() -> bool:
-    return bool(Message._meta.db.engine_type == "postgres")
+    return _engine() == "postgres"
+
+
+async def newest(query: Select, count: int) -> list[dict[str, Any]]:
+    """The first ``count`` rows of a conversation query, most recent activity first."""
+    rows: list[dict[str, Any]] = await query.order_by(
+        Conversation.last_message_at, Conversation.id, ascending=False
+    ).limit(count)
+    return rows
+
+
+async def newest_matching(
+    scope: TenantScope,
+    text: str,
+    listed: Callable[[], Select],
+    cursor: str | None,
+    count: int,
+    *,
+    window: int = WINDOW,
+    cap: int = CAP,
+) -> list[dict[str, Any]]:
+    """The first ``count`` conversations of ``listed()`` that ``text`` finds, newest first.
+
+    ``listed`` builds the list's query (tenant, filters, cursor) afresh each
+    time it is called. ``window`` and ``cap``: see the module docstring.
+    """
+    query = parse_query(text)
+    edge = await _window_edge(scope, cursor, window)
+    walked = listed().where(_walk(scope, query))
+    if edge is None:  # the whole rest of the inbox fits in the window
+        return await newest(walked, count)
+    rows = await newest(walked.where(_not_after(edge)), count)
+    if len(rows) == count:
+        return rows
+    return await newest(listed().where(await conversations_matching(scope, text, cap=cap)), count)
+
+
+async def _window_edge(scope: TenantScope, cursor: str | None, window: int) -> str | None:
+    """The cursor of the ``window``-th conversation after ``cursor``; None if there are fewer."""
+    query = scope.select(Conversation, Conversation.last_message_at, Conversation.id).where(
+        Conversation.last_message_at.is_not_null()
+    )
+    if cursor:
+        query = query.where(after(Conversation.last_message_at, Conversation.id, cursor))
+    rows = (
+        await query.order_by(Conversation.last_message_at, Conversation.id, ascending=False)
+        .offset(window - 1)
+        .limit(1)
+    )
+    return encode_cursor(rows[0]["last_message_at"], rows[0]["id"]) if rows else None
+
+
+def _not_after(edge: str) -> Combinable:
+    """Rows up to the one at ``edge`` and any sharing its time: still a prefix of the order.
+
+    One range on the time (no OR on the id) keeps the inbox index's ordered
+    scan, which stops at a full page instead of checking the whole window.
+    """
+    at, _ = decode_cursor(edge)
+    condition: Combinable = Conversation.last_message_at >= at
+    return condition
+
+
+def _walk(scope: TenantScope, query: Query) -> Combinable:
+    """The condition checked conversation by conversation: customer, then messages."""
+    messages_walk, names_walk, numbers_walk = _WALK[_engine()]
+    if query.is_number:
+        return WhereRaw(numbers_walk, query.text, query.digits)
+    names: Combinable = WhereRaw(names_walk, query.text)
+    return names | WhereRaw(messages_walk, scope.tenant_id, query.text)
 
 
 async def conversations_matching(scope: TenantScope, text: str, *, cap: int = CAP) -> Combinable:
@@ -142,17 +223,19 @@ async def conversations_matching(scope: TenantScope, text: str, *, cap: int = CA
 
 
 async def _customer_condition(scope: TenantScope, query: Query, cap: int) -> Combinable:
+    postgres = _postgres()
     if query.indexable or query.is_number:
+        names = _PG_NAMES if postgres else _SQLITE_NAMES
+        rows = list(await scope.fetch(names, pattern=query.pattern, cap=cap))
         if query.is_number:
-            statement = _PG_NAMES_PHONES if _postgres() else _SQLITE_NAMES_PHONES
-            rows = await scope.fetch(statement, pattern=query.pattern, digits=query.digits, cap=cap)
-        else:
-            statement = _PG_NAMES if _postgres() else _SQLITE_NAMES
-            rows = await scope.fetch(statement, pattern=query.pattern, cap=cap)
+            phones = _PG_PHONES if postgres else _SQLITE_PHONES
+            rows += await scope.fetch(phones, digits=f"%{query.digits}%", cap=cap)
         if len(rows) < cap:
             return _among(Conversation.customer, [row["id"] for row in rows])
-    walk = _PG_WALK_CUSTOMER if _postgres() else _SQLITE_WALK_CUSTOMER
-    return WhereRaw(walk, query.pattern, query.digits)
+    _, names_walk, numbers_walk = _WALK[_engine()]
+    if query.is_number:
+        return WhereRaw(numbers_walk, query.text, query.digits)
+    return WhereRaw(names_walk, query.text)
 
 
 async def _message_condition(scope: TenantScope, query: Query, cap: int) -> Combinable:
@@ -166,13 +249,13 @@ async def _message_condition(scope: TenantScope, query: Query, cap: int) -> Comb
             )
         if len(rows) < cap:
             return _among(Conversation.id, [row["conversation"] for row in rows])
-    walk = _PG_WALK_MESSAGES if _postgres() else _SQLITE_WALK_MESSAGES
-    return WhereRaw(walk, scope.tenant_id, query.pattern)
+    messages_walk, _, _ = _WALK[_engine()]
+    return WhereRaw(messages_walk, scope.tenant_id, query.text)
 
 
 def _among(column: Any, ids: list[Any]) -> Combinable:
     """``column`` is one of ``ids`` (one array parameter on PostgreSQL)."""
-    unique = sorted({UUID(str(i)) for i in ids})
+    unique = list(set(ids))
     if not unique:
         return NOTHING
     if _postgres():

@@ -5,8 +5,8 @@ matches when its customer's name contains the query, its customer's number
 contains a number-query's digits, or (for any other query) one of its messages
 contains the query. Each example stores the same rows for two tenants, edits
 and deletes some messages (the SQLite triggers keep FTS5 in step), and asks
-both ways the search can go: through the index (a cap no query reaches) and
-by walking the conversations (a cap of one row).
+every way the search can go: walking all conversations, through the index
+after a window of one, and walking on when the index has more than a cap.
 """
 
 import re
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from b2a.inbox.queries import ConversationFilter, list_conversations
 from b2a.inbox.rules import Direction, Transport
-from b2a.inbox.search import conversations_matching, parse_query
+from b2a.inbox.search import newest_matching, parse_query
 from b2a.inbox.tables import Channel, Conversation, Customer, Message
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
@@ -98,14 +98,16 @@ def _expected(model, q):
     return list(reversed(found))
 
 
-async def _found(actor, q, cap):
-    condition = await conversations_matching(actor.scope, q, cap=cap)
-    rows = await (
-        actor.scope.select(Conversation, Conversation.id)
-        .where(condition)
-        .order_by(Conversation.last_message_at, ascending=False)
-    )
+async def _found(actor, q, *, window, cap):
+    def listed():
+        return actor.scope.select(Conversation, Conversation.id, Conversation.last_message_at)
+
+    rows = await newest_matching(actor.scope, q, listed, None, 100, window=window, cap=cap)
     return [row["id"] for row in rows]
+
+
+# (window, cap): walk it all; walk one, then the index; walk one, the index overflows, walk on.
+WAYS = ((10_000, 10_000), (1, 10_000), (1, 1))
 
 
 @settings(
@@ -117,8 +119,8 @@ async def test_indexed_search_finds_what_a_substring_scan_finds(db, rows, edits,
     model = await _store(ours, rows, edits)
     await _store(theirs, rows, edits)
     expected = _expected(model, q)
-    assert await _found(ours, q, cap=10_000) == expected  # through the index
-    assert await _found(ours, q, cap=1) == expected  # walking the conversations
+    for window, cap in WAYS:
+        assert await _found(ours, q, window=window, cap=cap) == expected, (window, cap)
     page = await list_conversations(ours, ConversationFilter(q=q), limit=100)
     assert [c.id for c in page.items] == (expected if q.strip() else list(reversed(model)))
 
@@ -143,14 +145,14 @@ async def test_a_number_does_not_search_message_text(db):
     model = await _store(
         actor, [("Ayesha", "923001112223", []), ("Bilal", "447700900123", ["call 92300"])], []
     )
-    assert await _found(actor, "+92 300", cap=10_000) == _expected(model, "+92 300")
+    assert await _found(actor, "+92 300", window=1, cap=10_000) == _expected(model, "+92 300")
     assert len(_expected(model, "+92 300")) == 1
 
 
 async def test_an_edited_or_deleted_message_is_found_by_what_it_says_now(db):
     actor = await _actor()
     await _store(actor, [("Ayesha", "", ["hello there"])], ["goodbye now"])
-    assert len(await _found(actor, "goodbye", cap=10_000)) == 1
-    assert await _found(actor, "hello", cap=10_000) == []
+    assert len(await _found(actor, "goodbye", window=1, cap=10_000)) == 1
+    assert await _found(actor, "hello", window=1, cap=10_000) == []
     await actor.scope.delete(Message)
-    assert await _found(actor, "goodbye", cap=10_000) == []
+    assert await _found(actor, "goodbye", window=1, cap=10_000) == []
