@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from piccolo.columns.combination import Combinable, WhereRaw
 from piccolo.query import Select
@@ -45,6 +46,8 @@ from b2a.tenants.scope import TenantScope
 
 WINDOW = 100
 """Conversations walked before the indexes are asked (measured: bench/inbox.py)."""
+NUMBER_WINDOW = 400
+"""The same for a number, whose walk looks up only the customer (no messages): cheaper."""
 CAP = 2000
 """Rows read through an index before a query counts as common (measured: bench/inbox.py)."""
 TRIGRAM = 3
@@ -165,7 +168,9 @@ async def newest_matching(
     time it is called. ``window`` and ``cap``: see the module docstring.
     """
     query = parse_query(text)
-    edge = await _window_edge(scope, cursor, window)
+    edge = await _window_edge(
+        scope, cursor, window * NUMBER_WINDOW // WINDOW if query.is_number else window
+    )
     walked = listed().where(_walk(scope, query))
     if edge is None:  # the whole rest of the inbox fits in the window
         return await newest(walked, count)
@@ -254,12 +259,20 @@ async def _message_condition(scope: TenantScope, query: Query, cap: int) -> Comb
 
 
 def _among(column: Any, ids: list[Any]) -> Combinable:
-    """``column`` is one of ``ids`` (one array parameter on PostgreSQL)."""
-    unique = list(set(ids))
+    """``column`` is one of ``ids``.
+
+    On PostgreSQL the ids are written into the statement as an array constant
+    (each one a UUID, so nothing else can get in): the planner then knows how
+    many there are and hashes them. As a parameter the plan did not know: it
+    walked all 100,000 conversations for 4 ids (351 ms), or compared each
+    walked row with each of 1,900 ids (34 ms).
+    """
+    unique = sorted({str(UUID(str(i))) for i in ids})
     if not unique:
         return NOTHING
     if _postgres():
         name = f'"conversation"."{column._meta.db_column_name}"'
-        return WhereRaw(f"{name} = ANY({{}}::uuid[])", unique)
+        constant = ",".join(f"'{i}'" for i in unique)
+        return WhereRaw(f"{name} = ANY(ARRAY[{constant}]::uuid[])")
     condition: Combinable = column.is_in(unique)
     return condition
