@@ -466,18 +466,23 @@ def _timed(client: httpx.Client, path: str, params: dict[str, str]) -> float:
 
 @dataclass
 class Figure:
-    """p50/p99 in milliseconds of one request kind, and how many it measured."""
+    """p50/p99 in milliseconds of one request kind, how many, and CPU per request.
+
+    ``cpu_ms``: CPU time of ``b2a serve`` and its PostgreSQL backends per
+    request (warm-ups included), which other load on the machine hardly moves.
+    """
 
     p50: float
     p99: float
     n: int
+    cpu_ms: float
     hits: int = 0
 
 
-def _figure(times: list[float], hits: int = 0) -> Figure:
+def _figure(times: list[float], cpu_ms: float) -> Figure:
     ordered = sorted(times)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return Figure(statistics.median(ordered), p99, len(ordered), hits)
+    return Figure(statistics.median(ordered), p99, len(ordered), cpu_ms)
 
 
 def _rotation(sets: list[dict[str, str]], samples: int) -> Iterator[dict[str, str]]:
@@ -485,10 +490,31 @@ def _rotation(sets: list[dict[str, str]], samples: int) -> Iterator[dict[str, st
         yield sets[n % len(sets)]
 
 
+def _cpu(pids: list[int]) -> float:
+    return sum(harness.cpu_seconds(pid) for pid in pids)
+
+
+def _series(
+    client: httpx.Client, path: str, sets: list[dict[str, str]], samples: int, page: bool
+) -> list[float]:
+    """Latencies of ``samples`` requests after 5 warm-ups."""
+    times = []
+    for n, params in enumerate(_rotation(sets, samples + 5)):
+        query = _page_params(params) if page else {k: v for k, v in params.items() if k != "c"}
+        took = _timed(client, path.format(c=params.get("c", "")), query)
+        if n >= 5:
+            times.append(took)
+    return times
+
+
 def measure(
-    base_url: str, t: Tenant, samples: int, only: list[str]
+    base_url: str, t: Tenant, samples: int, only: list[str], pids: list[int]
 ) -> dict[str, dict[str, Figure]]:
-    """API and page figures of every case, for one tenant."""
+    """API and page figures of every case, for one tenant.
+
+    ``pids``: ``b2a serve`` and its PostgreSQL backends, whose CPU time per
+    request is the figure a busy machine disturbs least.
+    """
     api = httpx.Client(
         base_url=base_url, headers={"Authorization": f"Bearer {t.token}"}, timeout=120
     )
@@ -499,26 +525,24 @@ def measure(
         for name, (api_path, sets, page_path) in cases(t, _deep_cursor(api, 20)).items():
             if only and name not in only:
                 continue
-            api_times, page_times = [], []
-            for n, params in enumerate(_rotation(sets, samples + 5)):
-                target = params.get("c", "")
-                api_query = {k: v for k, v in params.items() if k != "c"}
-                took = _timed(api, api_path.format(c=target), api_query)
-                shown = _timed(page, page_path.format(c=target), _page_params(params))
-                if n >= 5:  # the first few warm up
-                    api_times.append(took)
-                    page_times.append(shown)
+            figures = {}
+            for kind, client, path in (("api", api, api_path), ("page", page, page_path)):
+                began = _cpu(pids)
+                times = _series(client, path, sets, samples, kind == "page")
+                cpu_ms = (_cpu(pids) - began) * 1000 / (samples + 5)
+                figures[kind] = _figure(times, cpu_ms)
             first = sets[0]
             found = api.get(
                 api_path.format(c=first.get("c", "")),
                 params={k: v for k, v in first.items() if k != "c"},
             )
-            hits = len(found.json()["items"])
-            results[name] = {"api": _figure(api_times, hits), "page": _figure(page_times)}
+            figures["api"].hits = len(found.json()["items"])
+            results[name] = figures
             console.print(
-                f"  {t.name:6} {name:18} api p50 {results[name]['api'].p50:7.1f} p99 "
-                f"{results[name]['api'].p99:7.1f} | page p50 {results[name]['page'].p50:7.1f} "
-                f"p99 {results[name]['page'].p99:7.1f} ms  ({hits} on page 1)"
+                f"  {t.name:6} {name:18} api p50 {figures['api'].p50:7.1f} p99 "
+                f"{figures['api'].p99:7.1f} cpu {figures['api'].cpu_ms:5.1f} | page p50 "
+                f"{figures['page'].p50:7.1f} p99 {figures['page'].p99:7.1f} cpu "
+                f"{figures['page'].cpu_ms:5.1f} ms  ({figures['api'].hits} on page 1)"
             )
     return results
 
@@ -526,21 +550,25 @@ def measure(
 def report(big: Tenant, small: Tenant, results: dict[str, dict[str, dict[str, Figure]]]) -> None:
     """One row per request kind: both sizes, API and page, and the big/small ratio of p99."""
     table = Table(title=f"inbox at {big.messages:,} and {small.messages:,} messages (ms)")
-    for column in ("request", "big api p50", "big api p99", "big page p99", "small api p99",
-                   "small page p99", "ratio api", "ratio page"):  # fmt: skip
+    columns = ("big api", "big page", "small api", "small page")
+    table.add_column("request (p50 / p99 / CPU)", justify="right")
+    for column in (*columns, "p99 ratio api, page"):
         table.add_column(column, justify="right")
+
+    def cell(f: Figure) -> str:
+        return f"{f.p50:.1f} / {f.p99:.1f} / {f.cpu_ms:.1f}"
+
     for name, by_kind in results[big.name].items():
         other = results[small.name].get(name)
         if other is None:
             continue
         table.add_row(
             name,
-            f"{by_kind['api'].p50:.1f}",
-            f"{by_kind['api'].p99:.1f}",
-            f"{by_kind['page'].p99:.1f}",
-            f"{other['api'].p99:.1f}",
-            f"{other['page'].p99:.1f}",
-            f"{by_kind['api'].p99 / other['api'].p99:.2f}",
+            cell(by_kind["api"]),
+            cell(by_kind["page"]),
+            cell(other["api"]),
+            cell(other["page"]),
+            f"{by_kind['api'].p99 / other['api'].p99:.2f}, "
             f"{by_kind['page'].p99 / other['page'].p99:.2f}",
         )
     console.print(table)
@@ -649,7 +677,9 @@ async def main(args: argparse.Namespace) -> None:
             with harness.running_stack(env, home / "logs") as stack:
                 stack.start("serve")
                 for t in tenants[:2]:
-                    results[t.name] = measure(stack.base_url, t, args.samples, args.only)
+                    pids = [stack.processes["serve"].pid]
+                    pids += await harness.postgres_backends(env["B2A_DB_URL"])
+                    results[t.name] = measure(stack.base_url, t, args.samples, args.only, pids)
         finally:
             await _drop(args, env)
     big, small = tenants[0], tenants[1]

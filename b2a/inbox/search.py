@@ -15,9 +15,11 @@ conversations, found in one of three ways, cheapest first:
 
 1. Walk a window. The newest ``WINDOW`` conversations (after the cursor) are
    checked one by one, newest first: their customer, and their few messages
-   through the thread index. A query that matches often (a common word, a
-   country code) fills its page here, and a walk in order is exact however
-   far it went. The cost does not grow with the tenant.
+   through the thread index. A word that matches often fills its page here
+   (reading its matches through the index would cost as much as the scan),
+   and a walk in order is exact however far it went. The cost does not grow
+   with the tenant. A number's window is four times wider: its walk looks up
+   only the customer, and a country code (1 customer in 6) fills it.
 2. Index first. Otherwise the tenant's matching customers and messages are
    read through the search indexes (PostgreSQL: pg_trgm GIN indexes that lead
    with the tenant, so a small tenant never wades through a big one's rows;
@@ -46,8 +48,8 @@ from b2a.tenants.scope import TenantScope
 
 WINDOW = 100
 """Conversations walked before the indexes are asked (measured: bench/inbox.py)."""
-NUMBER_WINDOW = 400
-"""The same for a number, whose walk looks up only the customer (no messages): cheaper."""
+NUMBER_WINDOW = 4
+"""A number's window is this many times wider: its walk looks up only the customer."""
 CAP = 2000
 """Rows read through an index before a query counts as common (measured: bench/inbox.py)."""
 TRIGRAM = 3
@@ -55,8 +57,8 @@ TRIGRAM = 3
 
 _NUMBER = re.compile(r"[\d\s+()\-.]+")
 
-# Step 1: one condition per statement, so that the plan PostgreSQL settles on for a prepared
-# statement (a generic plan, after a few runs) still reads the trigram index.
+# The probes (step 2): one condition per statement, so that the plan PostgreSQL settles on
+# for a prepared statement (a generic plan, after a few runs) still reads the trigram index.
 _PG_NAMES = Statement(
     "SELECT id FROM customer WHERE tenant = :tenant AND name ILIKE :pattern LIMIT :cap"
 )
@@ -77,7 +79,7 @@ _SQLITE_MESSAGES = Statement(
     " WHERE message_search MATCH :phrase AND m.tenant = :tenant"
     " AND m.text LIKE :pattern ESCAPE '\\' LIMIT :cap"
 )
-# Step 2, the walk: one conversation at a time, newest first. The substring test is a plain
+# The walk (steps 1 and 3): one conversation at a time, newest first. The substring test is a plain
 # strpos/instr that no index can serve, so the plan stays "walk the inbox index, look up each
 # conversation's few messages" even as a generic plan (one that used the trigram index per
 # conversation took 8 ms a row); OFFSET 0 keeps PostgreSQL from turning an EXISTS into a join
@@ -168,16 +170,14 @@ async def newest_matching(
     time it is called. ``window`` and ``cap``: see the module docstring.
     """
     query = parse_query(text)
-    edge = await _window_edge(
-        scope, cursor, window * NUMBER_WINDOW // WINDOW if query.is_number else window
-    )
+    edge = await _window_edge(scope, cursor, window * NUMBER_WINDOW if query.is_number else window)
     walked = listed().where(_walk(scope, query))
     if edge is None:  # the whole rest of the inbox fits in the window
         return await newest(walked, count)
     rows = await newest(walked.where(_not_after(edge)), count)
     if len(rows) == count:
         return rows
-    return await newest(listed().where(await conversations_matching(scope, text, cap=cap)), count)
+    return await newest(listed().where(await _indexed(scope, query, cap)), count)
 
 
 async def _window_edge(scope: TenantScope, cursor: str | None, window: int) -> str | None:
@@ -208,19 +208,24 @@ def _not_after(edge: str) -> Combinable:
 
 def _walk(scope: TenantScope, query: Query) -> Combinable:
     """The condition checked conversation by conversation: customer, then messages."""
-    messages_walk, names_walk, numbers_walk = _WALK[_engine()]
+    if query.is_number:
+        return _customer_walk(query)
+    return _customer_walk(query) | _message_walk(scope, query)
+
+
+def _customer_walk(query: Query) -> Combinable:
+    _, names_walk, numbers_walk = _WALK[_engine()]
     if query.is_number:
         return WhereRaw(numbers_walk, query.text, query.digits)
-    names: Combinable = WhereRaw(names_walk, query.text)
-    return names | WhereRaw(messages_walk, scope.tenant_id, query.text)
+    return WhereRaw(names_walk, query.text)
 
 
-async def conversations_matching(scope: TenantScope, text: str, *, cap: int = CAP) -> Combinable:
-    """The condition on ``Conversation`` rows for the conversations that ``text`` finds.
+def _message_walk(scope: TenantScope, query: Query) -> Combinable:
+    return WhereRaw(_WALK[_engine()][0], scope.tenant_id, query.text)
 
-    ``cap``: rows read through an index before walking instead (see the module docstring).
-    """
-    query = parse_query(text)
+
+async def _indexed(scope: TenantScope, query: Query, cap: int) -> Combinable:
+    """The conversations the search indexes find, or the walk where they hold ``cap`` or more."""
     customers = await _customer_condition(scope, query, cap)
     if query.is_number:
         return customers
@@ -237,10 +242,7 @@ async def _customer_condition(scope: TenantScope, query: Query, cap: int) -> Com
             rows += await scope.fetch(phones, digits=f"%{query.digits}%", cap=cap)
         if len(rows) < cap:
             return _among(Conversation.customer, [row["id"] for row in rows])
-    _, names_walk, numbers_walk = _WALK[_engine()]
-    if query.is_number:
-        return WhereRaw(numbers_walk, query.text, query.digits)
-    return WhereRaw(names_walk, query.text)
+    return _customer_walk(query)
 
 
 async def _message_condition(scope: TenantScope, query: Query, cap: int) -> Combinable:
@@ -254,8 +256,7 @@ async def _message_condition(scope: TenantScope, query: Query, cap: int) -> Comb
             )
         if len(rows) < cap:
             return _among(Conversation.id, [row["conversation"] for row in rows])
-    messages_walk, _, _ = _WALK[_engine()]
-    return WhereRaw(messages_walk, scope.tenant_id, query.text)
+    return _message_walk(scope, query)
 
 
 def _among(column: Any, ids: list[Any]) -> Combinable:
