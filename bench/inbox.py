@@ -490,8 +490,14 @@ def _rotation(sets: list[dict[str, str]], samples: int) -> Iterator[dict[str, st
         yield sets[n % len(sets)]
 
 
-def _cpu(pids: list[int]) -> float:
-    return sum(harness.cpu_seconds(pid) for pid in pids)
+def _cpu(pids: list[int]) -> dict[int, float]:
+    return {pid: harness.cpu_seconds(pid) for pid in pids}
+
+
+def _cpu_since(before: dict[int, float]) -> float:
+    """CPU seconds used since ``before`` by the processes still running (a pool may close one)."""
+    now = _cpu(list(before))
+    return sum(now[pid] - before[pid] for pid in before if now[pid] >= before[pid])
 
 
 def _series(
@@ -529,7 +535,7 @@ def measure(
             for kind, client, path in (("api", api, api_path), ("page", page, page_path)):
                 began = _cpu(pids)
                 times = _series(client, path, sets, samples, kind == "page")
-                cpu_ms = (_cpu(pids) - began) * 1000 / (samples + 5)
+                cpu_ms = _cpu_since(began) * 1000 / (samples + 5)
                 figures[kind] = _figure(times, cpu_ms)
             first = sets[0]
             found = api.get(

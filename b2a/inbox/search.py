@@ -268,7 +268,7 @@ def _among(column: Any, ids: list[Any]) -> Combinable:
     walked all 100,000 conversations for 4 ids (351 ms), or compared each
     walked row with each of 1,900 ids (34 ms).
     """
-    unique = sorted({str(UUID(str(i))) for i in ids})
+    unique = list({_uuid_text(i) for i in ids})
     if not unique:
         return NOTHING
     if _postgres():
@@ -277,3 +277,8 @@ def _among(column: Any, ids: list[Any]) -> Combinable:
         return WhereRaw(f"{name} = ANY(ARRAY[{constant}]::uuid[])")
     condition: Combinable = column.is_in(unique)
     return condition
+
+
+def _uuid_text(value: Any) -> str:
+    """A UUID's canonical text: asyncpg's are UUIDs already (parsing 2,000 again took 4 ms)."""
+    return str(value if isinstance(value, UUID) else UUID(str(value)))
