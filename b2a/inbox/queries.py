@@ -3,26 +3,25 @@
 Pages are keyset pages (``b2a.db.keyset``): newest first by a timestamp, then
 by id, continued strictly after an opaque cursor.
 
-Search is a case-insensitive substring match on the customer's name, phone
-digits and message text. It works the same on PostgreSQL and SQLite (where
-"case-insensitive" covers ASCII letters only).
+Search (``q``) is a case-insensitive substring match on the customer's name,
+phone digits and message text, answered through indexes: ``b2a.inbox.search``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from piccolo.columns.combination import Combinable, Where
+from piccolo.columns.combination import Where
 from piccolo.query import Select
 
 from b2a.db.columns import json_value
-from b2a.db.keyset import DEFAULT_LIMIT, after, checked_limit, contains, page_of
+from b2a.db.keyset import DEFAULT_LIMIT, after, checked_limit, page_of
 from b2a.errors import Invalid, NotFound
+from b2a.inbox import search
 from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.rules import ConversationStatus, DeliveryState, Owner
 from b2a.inbox.schemas import (
@@ -115,8 +114,6 @@ def _filtered(query: Select, scope: TenantScope, actor: Actor, f: ConversationFi
         query = query.where(
             Conversation.unread_count > 0 if f.unread else Conversation.unread_count == 0
         )
-    if f.q.strip():
-        query = query.where(_matches(scope, f.q.strip()))
     return query
 
 
@@ -129,18 +126,6 @@ def _assignee_is(actor: Actor, assignee: str) -> Where:
         return Conversation.assignee == UUID(assignee)
     except ValueError:
         raise Invalid("assignee is a user id, 'me' or 'none'.", field="assignee") from None
-
-
-def _matches(scope: TenantScope, q: str) -> Combinable:
-    """The customer's name, phone digits or any message text contains ``q``."""
-    in_messages = scope.select(Message, Message.conversation).where(contains(Message.text, q))
-    condition: Combinable = contains(Conversation.customer.name, q) | Conversation.id.is_in(
-        in_messages
-    )
-    digits = re.sub(r"\D", "", q)
-    if len(digits) >= 3 and not re.search(r"[^\d\s+()\-.]", q):
-        condition = condition | Conversation.customer.phone.like(f"%{digits}%")
-    return condition
 
 
 async def count_unread(actor: Actor) -> int:
@@ -168,14 +153,19 @@ async def list_conversations(
     """
     scope = actor.scope
     limit = checked_limit(limit)
-    query = _filtered(_conversation_query(scope), scope, actor, filters).where(
-        Conversation.last_message_at.is_not_null()
-    )
-    if cursor:
-        query = query.where(after(Conversation.last_message_at, Conversation.id, cursor))
-    rows = await query.order_by(
-        Conversation.last_message_at, Conversation.id, ascending=False
-    ).limit(limit + 1)
+
+    def listed() -> Select:
+        query = _filtered(_conversation_query(scope), scope, actor, filters).where(
+            Conversation.last_message_at.is_not_null()
+        )
+        if cursor:
+            query = query.where(after(Conversation.last_message_at, Conversation.id, cursor))
+        return query
+
+    if filters.q.strip():
+        rows = await search.newest_matching(scope, filters.q, listed, cursor, limit + 1)
+    else:
+        rows = await search.newest(listed(), limit + 1)
     page, next_cursor = page_of(rows, limit, "last_message_at")
     return ConversationPage(await _with_labels(scope, page), next_cursor)
 

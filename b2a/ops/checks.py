@@ -79,16 +79,40 @@ async def check_database(settings: Settings) -> list[Check]:
         try:
             conn = await asyncpg.connect(asyncpg_dsn(url), timeout=5, statement_cache_size=0)
             version = conn.get_server_version()
+            available = await conn.fetch(
+                "SELECT name FROM pg_available_extensions WHERE name = ANY($1::text[])",
+                list(SEARCH_EXTENSIONS),
+            )
             await conn.close()
         except Exception as exc:
             detail, fix = diagnose_database_error(exc, url)
             return [Check("database", "fail", detail, fix)]
-        checks = [Check("database", "ok", f"PostgreSQL {version.major}.{version.micro}")]
+        checks = [
+            Check("database", "ok", f"PostgreSQL {version.major}.{version.micro}"),
+            _search_extensions({row["name"] for row in available}),
+        ]
         if uses_transaction_pooler(url):
             checks.append(
                 Check("pooler", "ok", "transaction-mode pooler: statement cache disabled")
             )
     return [*checks, await check_schema(settings)]
+
+
+# The inbox search's indexes (migration 2026-12-07T20:00:00, b2a/inbox/search.py).
+SEARCH_EXTENSIONS = ("pg_trgm", "btree_gin")
+
+
+def _search_extensions(available: set[str]) -> Check:
+    missing = [name for name in SEARCH_EXTENSIONS if name not in available]
+    if not missing:
+        return Check("search", "ok", "pg_trgm and btree_gin available (inbox search indexes)")
+    return Check(
+        "search",
+        "fail",
+        f"PostgreSQL lacks the {', '.join(missing)} extension(s) the inbox search indexes need",
+        "Install PostgreSQL's contrib modules (Debian/Ubuntu: part of the postgresql package; "
+        "elsewhere postgresql-contrib), then run `b2a migrate`.",
+    )
 
 
 def _open_sqlite(path: Path) -> None:

@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import uuid
 
 import pytest
 from piccolo.apps.migrations.commands.backwards import run_backwards
@@ -10,11 +11,15 @@ from piccolo.engine.postgres import PostgresEngine
 from b2a.assistant.tables import AssistantConfig
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.db.integrity import is_unique_violation
+from b2a.inbox.rules import Direction, Transport
+from b2a.inbox.search import newest_matching
+from b2a.inbox.tables import Channel, Conversation, Customer, Message
 from b2a.lib import clock
 from b2a.schema.migrate import apply_pending, migration_ids, pending_ids
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import load_settings
-from b2a.tenants.rules import NO_PASSWORD
+from b2a.tenants.actor import Actor
+from b2a.tenants.rules import NO_PASSWORD, Role
 from b2a.tenants.tables import AccountToken, Tenant, User
 
 ORDERS_NEED = "2026-12-07T13:00:00:000000"
@@ -118,3 +123,48 @@ async def test_addresses_become_unique_among_joined_accounts_and_users_keep_thei
     assert is_unique_violation(twice.value)
     await Tenant.delete().where(Tenant.id == shop.id)
     assert not await AccountToken.exists(), "foreign keys still cascade from the rebuilt table"
+
+
+SEARCH_INDEXES = "2026-12-07T20:00:00:000000"
+
+
+async def _search_objects(engine):
+    if isinstance(engine, PostgresEngine):
+        return await _index_names(engine) & {"ix_message_text_search", "ix_customer_search"}
+    rows = await engine.run_ddl(
+        "SELECT name FROM sqlite_master WHERE name LIKE 'message_search%' AND type != 'index'"
+    )
+    return {row["name"] for row in rows}
+
+
+async def test_the_search_indexes_cover_messages_stored_before_them_and_go_back(empty_engine):
+    await apply_pending()
+    with contextlib.redirect_stdout(io.StringIO()):
+        back = await run_backwards("b2a", migration_id=SEARCH_INDEXES, auto_agree=True)
+    assert back.success, back.message
+    assert await _search_objects(empty_engine) == set()
+    tenant = Tenant(name="shop", slug="shop")
+    await tenant.save()
+    owner = Actor(uuid.uuid4(), Role.TENANT_ADMIN, tenant.id)
+    channel = owner.scope.new(Channel, transport=Transport.SANDBOX)
+    await channel.save()
+    customer = owner.scope.new(Customer, name="Ayesha", phone="923001112223")
+    await customer.save()
+    conversation = owner.scope.new(
+        Conversation, channel=channel.id, customer=customer.id, last_message_at=clock.now()
+    )
+    await conversation.save()
+    await owner.scope.new(
+        Message, conversation=conversation.id, direction=Direction.INBOUND, text="Tiramisu?"
+    ).save()
+
+    await apply_pending()
+    assert await _search_objects(empty_engine)
+    found = await newest_matching(
+        owner.scope, "tiramisu", lambda: owner.scope.select(Conversation), None, 5, window=1
+    )
+    assert [row["id"] for row in found] == [conversation.id]
+    with contextlib.redirect_stdout(io.StringIO()):
+        back = await run_backwards("b2a", migration_id=SEARCH_INDEXES, auto_agree=True)
+    assert back.success, back.message
+    assert await _search_objects(empty_engine) == set()
