@@ -50,6 +50,32 @@ async def _index_names(engine):
     return {row["name"] for row in rows}
 
 
+async def _save_as_then(engine, row):
+    """Insert ``row`` into the schema as it stands, leaving out columns a later migration adds.
+
+    A test that goes back to a migration still writes through today's tables, whose
+    ``save()`` would name every column of the newest schema.
+    """
+    table = type(row)._meta.tablename
+    if isinstance(engine, PostgresEngine):
+        found = await engine.run_ddl(
+            "SELECT column_name AS name FROM information_schema.columns "
+            f"WHERE table_name = '{table}'"
+        )
+    else:
+        found = await engine.run_ddl(f"PRAGMA table_info({table})")
+    existing = {column["name"] for column in found}
+    values = {
+        column._meta.db_column_name: getattr(row, column._meta.name)
+        for column in type(row)._meta.columns
+        if column._meta.db_column_name in existing
+    }
+    names = ", ".join(f'"{name}"' for name in values)
+    marks = ", ".join("{}" for _ in values)
+    await type(row).raw(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', *values.values())
+    return row
+
+
 async def test_the_chain_builds_every_table_and_index_on_an_empty_database(empty_engine):
     assert await pending_ids() == migration_ids()
     applied = await apply_pending()
@@ -105,7 +131,7 @@ async def test_addresses_become_unique_among_joined_accounts_and_users_keep_thei
     shop = Tenant(name="shop", slug="shop")
     await shop.save()
     owner = User(tenant=shop.id, email="owner@shop.test", password_hash="$argon2id$x")
-    await owner.save()
+    await _save_as_then(empty_engine, owner)
     await AccountToken(
         user=owner.id, purpose="RESET", token_hash="h" * 64, expires_at=clock.now()
     ).save()
@@ -149,7 +175,7 @@ async def test_the_search_indexes_cover_messages_stored_before_them_and_go_back(
     channel = owner.scope.new(Channel, transport=Transport.SANDBOX)
     await channel.save()
     customer = owner.scope.new(Customer, name="Ayesha", phone="923001112223")
-    await customer.save()
+    await _save_as_then(empty_engine, customer)
     conversation = owner.scope.new(
         Conversation, channel=channel.id, customer=customer.id, last_message_at=clock.now()
     )
