@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from b2a.inbox.queries import ConversationFilter, list_conversations
 from b2a.inbox.rules import Direction, Transport
-from b2a.inbox.search import newest_matching, parse_query
+from b2a.inbox.search import FEW, newest_matching, parse_query
 from b2a.inbox.tables import Channel, Conversation, Customer, Message
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
@@ -156,3 +156,27 @@ async def test_an_edited_or_deleted_message_is_found_by_what_it_says_now(db):
     assert await _found(actor, "hello", window=1, cap=10_000) == []
     await actor.scope.delete(Message)
     assert await _found(actor, "goodbye", window=1, cap=10_000) == []
+
+
+async def test_more_matches_than_are_written_into_a_statement_are_found_in_order(db):
+    # More than FEW ids go as one parameter and the inbox is walked, newest first.
+    actor, other = await _actor(), await _actor()
+    many = FEW + 30
+    rows = [
+        (f"Qureshi {n}" if n % 3 else f"Khan {n}", "", ["salaam", "tiramisu?"] if n % 2 else [])
+        for n in range(many * 3 // 2)
+    ]
+    model = await _store(actor, rows, [])
+    await _store(other, rows, [])
+    for q in ("qureshi", "tiramisu", "qureshi 1"):
+        expected = _expected(model, q)
+        assert await _found(actor, q, window=1, cap=10_000) == expected[:100], q
+        seen, cursor = [], None
+        while True:
+            page = await list_conversations(actor, ConversationFilter(q=q), cursor=cursor, limit=25)
+            seen.extend(c.id for c in page.items)
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert seen == expected, q
+    assert len(_expected(model, "qureshi")) > FEW
