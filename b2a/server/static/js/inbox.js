@@ -28,8 +28,15 @@ function scrollToEnd(selector = "#messages, .phone-chat") {
   for (const list of document.querySelectorAll(selector)) list.scrollTop = list.scrollHeight;
 }
 
+// A fragment of the page, or null when the server cannot be reached (a restart, a dropped
+// connection): the stream's next open fetches everything again.
 async function fetched(url) {
-  const response = await fetch(url, { headers: { "HX-Request": "true" } });
+  let response;
+  try {
+    response = await fetch(url, { headers: { "HX-Request": "true" } });
+  } catch {
+    return null;
+  }
   if (!response.ok) return null;
   return new DOMParser().parseFromString(await response.text(), "text/html");
 }
