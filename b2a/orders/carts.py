@@ -96,7 +96,8 @@ def cart_quantity(raw: Any) -> int | None:
     """A quantity from 1 to 9,999, as an integer or its digits; None for anything else."""
     if isinstance(raw, bool):
         return None
-    if isinstance(raw, str) and raw.strip().isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if isinstance(raw, str) and raw.strip().isdecimal():
         raw = int(raw.strip())
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
