@@ -21,6 +21,7 @@ from b2a.inbox.schemas import ConversationOut, MessageOut, NoteOut
 from b2a.inbox.tables import Conversation, ConversationLabel, Label, Message, Note
 from b2a.outbox.queueing import Draft, Sender, queue_message
 from b2a.tenants.actor import Actor
+from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import User
 
 
@@ -209,8 +210,12 @@ async def list_notes(actor: Actor, conversation_id: UUID) -> list[NoteOut]:
     Raises:
         NotFound: the conversation is not this tenant's.
     """
-    scope = actor.scope
-    await scope.get(Conversation, conversation_id)
+    await actor.scope.get(Conversation, conversation_id)
+    return await notes_of(actor.scope, conversation_id)
+
+
+async def notes_of(scope: TenantScope, conversation_id: UUID) -> list[NoteOut]:
+    """``list_notes`` of a conversation the caller has already found in ``scope``."""
     rows = (
         await scope.objects(Note)
         .where(Note.conversation == conversation_id)

@@ -25,6 +25,7 @@ from b2a.inbox import search
 from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.rules import ConversationStatus, DeliveryState, Owner
 from b2a.inbox.schemas import (
+    ConversationBrief,
     ConversationOut,
     ConversationPage,
     CustomerOut,
@@ -177,22 +178,29 @@ async def get_conversation(actor: Actor, conversation_id: UUID) -> ConversationO
         NotFound: no such conversation in this tenant.
     """
     scope = actor.scope
-    await scope.get(Conversation, conversation_id)
     rows = await _conversation_query(scope).where(Conversation.id == conversation_id)
+    if not rows:
+        raise NotFound("Conversation not found.")
     return (await _with_labels(scope, rows))[0]
 
 
 async def customer_conversations(
     actor: Actor, customer_id: UUID, *, limit: int = 10
-) -> list[ConversationOut]:
+) -> list[ConversationBrief]:
     """The customer's conversations, most recent activity first (the inbox's details panel)."""
     rows = await (
-        _conversation_query(actor.scope)
+        actor.scope.select(
+            Conversation,
+            Conversation.id,
+            Conversation.status,
+            Conversation.last_message_at,
+            Conversation.last_message_preview,
+        )
         .where(Conversation.customer == customer_id)
         .order_by(Conversation.last_message_at, Conversation.id, ascending=False)
         .limit(checked_limit(limit))
     )
-    return await _with_labels(actor.scope, rows)
+    return [ConversationBrief(**row) for row in rows]
 
 
 async def _with_labels(scope: TenantScope, rows: list[dict[str, Any]]) -> list[ConversationOut]:
@@ -313,9 +321,21 @@ async def list_messages(
         NotFound: no such conversation in this tenant.
         Invalid: a bad cursor or limit.
     """
-    scope = actor.scope
     limit = checked_limit(limit)
-    await scope.get(Conversation, conversation_id)
+    await actor.scope.get(Conversation, conversation_id)
+    return await messages_of(actor.scope, conversation_id, cursor=cursor, limit=limit)
+
+
+async def messages_of(
+    scope: TenantScope, conversation_id: UUID, *, cursor: str | None, limit: int
+) -> MessagePage:
+    """``list_messages`` of a conversation the caller has already found in ``scope``.
+
+    The inbox page reads the conversation first, so it skips the second look-up.
+
+    Raises:
+        Invalid: a bad cursor.
+    """
     query = scope.select(Message).where(Message.conversation == conversation_id)
     page, next_cursor = await _newest_messages(query, cursor, limit)
     quoted = await _quoted(scope, conversation_id, page)

@@ -22,7 +22,7 @@ from b2a.lib import clock
 from b2a.outbox import templates
 from b2a.outbox.schemas import TemplateOut
 from b2a.tenants.actor import Actor
-from b2a.tenants.tables import Tenant, User
+from b2a.tenants.tables import User
 
 THREAD_MESSAGES = 50
 
@@ -79,6 +79,28 @@ class ThreadView:
     templates: list[TemplateOut]
 
 
+@dataclass(frozen=True)
+class Team:
+    """The tenant's members and labels, read once per page.
+
+    The list's filters, its rows' assignees and the thread's controls all show
+    them; reading them once instead of for each pane saved a query apiece.
+    """
+
+    members: list[Member]
+    labels: list[LabelOut]
+
+    @property
+    def names(self) -> dict[UUID, str]:
+        """Member id → how the page names them."""
+        return {member.id: member.label for member in self.members}
+
+
+async def team(actor: Actor) -> Team:
+    """The tenant's active members and its labels."""
+    return Team(await members(actor), await labels.list_labels(actor))
+
+
 async def members(actor: Actor) -> list[Member]:
     """The tenant's active members, by name or email (any member may assign)."""
     rows = await (
@@ -87,11 +109,6 @@ async def members(actor: Actor) -> list[Member]:
         .order_by(User.email)
     )
     return [Member(row["id"], row["name"] or row["email"]) for row in rows]
-
-
-async def _time_zone(actor: Actor) -> ZoneInfo:
-    row = await Tenant.select(Tenant.time_zone).where(Tenant.id == actor.scope.tenant_id).first()
-    return ZoneInfo(row["time_zone"] if row else "UTC")
 
 
 def window_of(conversation: ConversationOut, zone: ZoneInfo) -> Window:
@@ -133,7 +150,9 @@ async def _page(
     notes: list[NoteOut],
     names: dict[UUID, str],
 ) -> ThreadPage:
-    page = await queries.list_messages(actor, conversation_id, cursor=cursor, limit=THREAD_MESSAGES)
+    page = await queries.messages_of(
+        actor.scope, conversation_id, cursor=cursor, limit=THREAD_MESSAGES
+    )
     messages = list(reversed(page.items))
     since = messages[0].created_at if messages and page.next_cursor else None
     before = decode_cursor(cursor)[0] if cursor else None
@@ -141,32 +160,37 @@ async def _page(
 
 
 async def thread_page(
-    actor: Actor, conversation_id: UUID, *, cursor: str | None = None
+    actor: Actor, conversation: ConversationOut, names: dict[UUID, str], *, cursor: str
 ) -> ThreadPage:
-    """A page of the thread: the latest, or the one before ``cursor``, with its notes.
+    """The page of the thread before ``cursor``, with its notes (``names``: who wrote them).
 
     Raises:
-        NotFound: no such conversation in this tenant.
         Invalid: a cursor this server did not hand out.
     """
-    names = {member.id: member.label for member in await members(actor)}
-    notes = await actions.list_notes(actor, conversation_id)
-    return await _page(actor, conversation_id, cursor, notes, names)
+    notes = await actions.notes_of(actor.scope, conversation.id)
+    return await _page(actor, conversation.id, cursor, notes, names)
 
 
 async def thread_view(
-    actor: Actor, conversation_id: UUID, *, cursor: str | None = None
+    actor: Actor,
+    conversation_id: UUID,
+    team: Team,
+    zone: ZoneInfo,
+    *,
+    cursor: str | None = None,
 ) -> ThreadView:
     """The conversation, a page of its messages and notes oldest first, and what may be done.
+
+    ``team`` is the tenant's (``team(actor)``), ``zone`` the business's time zone,
+    which the page has already read for the list beside the thread.
 
     Raises:
         NotFound: no such conversation in this tenant.
         Invalid: a cursor this server did not hand out.
     """
     conversation = await queries.get_conversation(actor, conversation_id)
-    team = await members(actor)
-    names = {member.id: member.label for member in team}
-    notes = await actions.list_notes(actor, conversation_id)
+    names = team.names
+    notes = await actions.notes_of(actor.scope, conversation_id)
     page = await _page(actor, conversation_id, cursor, notes, names)
     sendable = [t for t in await templates.list_templates(actor) if t.sendable]
     return ThreadView(
@@ -174,11 +198,11 @@ async def thread_view(
         items=page.items,
         older=page.older,
         notes=notes,
-        window=window_of(conversation, await _time_zone(actor)),
+        window=window_of(conversation, zone),
         assignee=names.get(conversation.assignee_id, "") if conversation.assignee_id else "",
         names=names,
-        members=team,
-        labels=await labels.list_labels(actor),
+        members=team.members,
+        labels=team.labels,
         canned=await canned.list_canned_replies(actor),
         templates=sendable,
     )
