@@ -10,6 +10,7 @@ phone digits and message text, answered through indexes: ``b2a.inbox.search``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from piccolo.columns.combination import Where
 from piccolo.query import Select
 
 from b2a.db.columns import json_value
-from b2a.db.keyset import DEFAULT_LIMIT, after, checked_limit, page_of
+from b2a.db.keyset import DEFAULT_LIMIT, after, checked_limit, decode_cursor, page_of
+from b2a.db.sql import Statement
 from b2a.errors import Invalid, NotFound
 from b2a.inbox import search
 from b2a.inbox.media import tenant_media_dir
@@ -92,6 +94,43 @@ CONVERSATION_COLUMNS = (
     Conversation.last_message_preview,
     Conversation.unread_count,
     Conversation.window_expires_at,
+)
+
+
+# ``get_conversation`` in one round trip: the columns above, and one row per label it carries.
+# Written by hand: Piccolo built the two joined queries it took in 1 ms of CPU, every thread.
+_ONE_CONVERSATION = Statement(
+    "SELECT c.id, c.status, c.owner, c.owner_reason, c.assignee, c.channel,"
+    " ch.transport AS transport, c.customer, cu.name AS customer_name,"
+    " cu.phone AS customer_phone, cu.marketing_opt_out_at AS customer_marketing_opt_out_at,"
+    " c.last_message_at, c.last_message_preview, c.unread_count, c.window_expires_at,"
+    " cl.label AS label_id, l.name AS label_name, l.color AS label_color"
+    " FROM conversation c"
+    " LEFT JOIN channel ch ON ch.id = c.channel"
+    " LEFT JOIN customer cu ON cu.id = c.customer"
+    " LEFT JOIN conversation_label cl ON cl.conversation = c.id AND cl.tenant = :tenant"
+    " LEFT JOIN label l ON l.id = cl.label"
+    " WHERE c.tenant = :tenant AND c.id = :id"
+)
+
+
+# A page of a thread (every thread the API or the inbox opens), written by hand: Piccolo's
+# building of the select of every column cost more than the query.
+_THREAD = (
+    "SELECT id, conversation, direction, author, sent_by, kind, text, media_mime, media_size,"
+    " media_path, template, state, error_code, error_detail, attempts, created_at,"
+    " state_changed_at, data, reply_to, reaction, edited_at, history, deleted_at, held_until"
+    " FROM message WHERE tenant = :tenant AND conversation = :conversation"
+)
+_LATEST_MESSAGES = Statement(_THREAD + " ORDER BY created_at DESC, id DESC LIMIT :limit")
+_OLDER_MESSAGES = Statement(
+    _THREAD + " AND (created_at < :at OR (created_at = :at AND id < :before))"
+    " ORDER BY created_at DESC, id DESC LIMIT :limit"
+)
+_EARLIER = Statement(
+    "SELECT id, status, last_message_at, last_message_preview FROM conversation"
+    " WHERE tenant = :tenant AND customer = :customer"
+    " ORDER BY last_message_at DESC, id DESC LIMIT :limit"
 )
 
 
@@ -177,30 +216,25 @@ async def get_conversation(actor: Actor, conversation_id: UUID) -> ConversationO
     Raises:
         NotFound: no such conversation in this tenant.
     """
-    scope = actor.scope
-    rows = await _conversation_query(scope).where(Conversation.id == conversation_id)
+    rows = await actor.scope.fetch(_ONE_CONVERSATION, id=conversation_id)
     if not rows:
         raise NotFound("Conversation not found.")
-    return (await _with_labels(scope, rows))[0]
+    carried = [LabelOut(r["label_id"], r["label_name"], r["label_color"]) for r in rows]
+    labels = sorted((label for label in carried if label.id is not None), key=lambda x: x.name)
+    return _conversation_out(rows[0], labels)
 
 
 async def customer_conversations(
     actor: Actor, customer_id: UUID, *, limit: int = 10
 ) -> list[ConversationBrief]:
     """The customer's conversations, most recent activity first (the inbox's details panel)."""
-    rows = await (
-        actor.scope.select(
-            Conversation,
-            Conversation.id,
-            Conversation.status,
-            Conversation.last_message_at,
-            Conversation.last_message_preview,
+    rows = await actor.scope.fetch(_EARLIER, customer=customer_id, limit=checked_limit(limit))
+    return [
+        ConversationBrief(
+            row["id"], row["status"], row["last_message_at"], row["last_message_preview"]
         )
-        .where(Conversation.customer == customer_id)
-        .order_by(Conversation.last_message_at, Conversation.id, ascending=False)
-        .limit(checked_limit(limit))
-    )
-    return [ConversationBrief(**row) for row in rows]
+        for row in rows
+    ]
 
 
 async def _with_labels(scope: TenantScope, rows: list[dict[str, Any]]) -> list[ConversationOut]:
@@ -222,7 +256,7 @@ async def _with_labels(scope: TenantScope, rows: list[dict[str, Any]]) -> list[C
     return [_conversation_out(row, labels.get(row["id"], [])) for row in rows]
 
 
-def _conversation_out(row: dict[str, Any], labels: list[LabelOut]) -> ConversationOut:
+def _conversation_out(row: Mapping[str, Any], labels: list[LabelOut]) -> ConversationOut:
     return ConversationOut(
         id=row["id"],
         status=row["status"],
@@ -245,7 +279,7 @@ def _conversation_out(row: dict[str, Any], labels: list[LabelOut]) -> Conversati
     )
 
 
-def message_out(row: dict[str, Any], quoted: QuotedOut | None = None) -> MessageOut:
+def message_out(row: Mapping[str, Any], quoted: QuotedOut | None = None) -> MessageOut:
     """A message row (as selected with ``load_json``) in its API shape."""
     template = _loaded(row["template"], {})
     history = _loaded(row["history"], [])
@@ -285,7 +319,7 @@ def _loaded(value: Any, empty: Any) -> Any:
 
 
 async def _quoted(
-    scope: TenantScope, conversation_id: UUID, rows: list[dict[str, Any]]
+    scope: TenantScope, conversation_id: UUID, rows: list[Mapping[str, Any]]
 ) -> dict[str, QuotedOut]:
     """The messages this page quotes, by WhatsApp id, found in the same conversation only."""
     ids = sorted({row["reply_to"] for row in rows if row["reply_to"]})
@@ -336,8 +370,14 @@ async def messages_of(
     Raises:
         Invalid: a bad cursor.
     """
-    query = scope.select(Message).where(Message.conversation == conversation_id)
-    page, next_cursor = await _newest_messages(query, cursor, limit)
+    if cursor:
+        at, before = decode_cursor(cursor)
+        found = await scope.fetch(
+            _OLDER_MESSAGES, conversation=conversation_id, at=at, before=before, limit=limit + 1
+        )
+    else:
+        found = await scope.fetch(_LATEST_MESSAGES, conversation=conversation_id, limit=limit + 1)
+    page, next_cursor = page_of(found, limit, "created_at")
     quoted = await _quoted(scope, conversation_id, page)
     items = [message_out(row, quoted.get(row["reply_to"])) for row in page]
     return MessagePage(items, next_cursor)

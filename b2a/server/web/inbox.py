@@ -122,10 +122,9 @@ async def _read(
 async def _details(actor: Actor, thread: views.ThreadView) -> dict[str, Any]:
     """What the details panel shows besides the thread: the customer's orders and conversations."""
     customer_id = thread.conversation.customer.id
-    asked = await orders.list_orders(actor, customer_id=customer_id, limit=5)
     earlier = await queries.customer_conversations(actor, customer_id)
     return {
-        "orders": asked.items,
+        "orders": await orders.customer_orders(actor, customer_id, limit=5),
         "earlier": [c for c in earlier if c.id != thread.conversation.id],
         "statuses": list(ConversationStatus),
     }
