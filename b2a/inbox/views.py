@@ -1,10 +1,13 @@
-"""What the inbox page shows around a conversation, gathered in one call per page.
+"""What the inbox page shows around a conversation, each part read once per page.
 
 The web UI's inbox needs more than a conversation and its messages: the
 notes woven into the thread (one keyset page of messages at a time, older
 pages loaded as the agent scrolls up), who it can be assigned to, the labels it could
-carry, canned replies and the templates that may go when the 24-hour window
-is closed, and the tenant's time zone to say until when the window is open.
+carry (``team``, shared with the list beside it), canned replies and the
+templates that may go when the 24-hour window is closed (``composer_tools``,
+which only the composer needs), and the tenant's time zone to say until when
+the window is open (the page's own, passed in). docs/performance.md ("The
+inbox page") has what each part costs.
 """
 
 from __future__ import annotations
@@ -80,8 +83,24 @@ class ThreadView:
     names: dict[UUID, str]
     members: list[Member]
     labels: list[LabelOut]
+
+
+@dataclass(frozen=True)
+class ComposerTools:
+    """What the composer offers besides typing: saved replies, and templates that may go.
+
+    Read only by the page and the composer's fragment: the thread's fragment,
+    fetched again on every live event, leaves the composer alone.
+    """
+
     canned: list[CannedReplyOut]
     templates: list[TemplateOut]
+
+
+async def composer_tools(actor: Actor) -> ComposerTools:
+    """The tenant's saved replies and its sendable templates."""
+    sendable = [t for t in await templates.list_templates(actor) if t.sendable]
+    return ComposerTools(await canned.list_canned_replies(actor), sendable)
 
 
 @dataclass(frozen=True)
@@ -193,7 +212,6 @@ async def thread_view(
     names = team.names
     notes = await actions.notes_of(actor.scope, conversation_id)
     page = await _page(actor, conversation_id, cursor, notes, names)
-    sendable = [t for t in await templates.list_templates(actor) if t.sendable]
     return ThreadView(
         conversation=conversation,
         items=page.items,
@@ -204,6 +222,4 @@ async def thread_view(
         names=names,
         members=team.members,
         labels=team.labels,
-        canned=await canned.list_canned_replies(actor),
-        templates=sendable,
     )

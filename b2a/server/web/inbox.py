@@ -138,7 +138,9 @@ async def _inbox_page(request: AnyRequest, conversation_id: UUID | None = None) 
         return {**context, "thread": None, "orders": [], "earlier": []}
     before = request.query_params.get("before") or None
     thread = await _read(request, actor, conversation_id, team, before)
-    return {**context, **await _details(actor, thread), "thread": thread, "before": before}
+    tools = await views.composer_tools(actor)
+    details = await _details(actor, thread)
+    return {**context, **details, "thread": thread, "tools": tools, "before": before}
 
 
 @get(PAGE, opt=INBOX, name="inbox")
@@ -219,7 +221,8 @@ async def composer_fragment(request: AnyRequest, conversation_id: UUID) -> Templ
     """The composer alone, fetched when the 24-hour window opens or closes under the agent."""
     actor = await current_actor(request)
     thread = await _thread(request, actor, conversation_id, await views.team(actor))
-    return await _fragment(request, "inbox/_composer.html", thread=thread, values={})
+    tools = await views.composer_tools(actor)
+    return await _fragment(request, "inbox/_composer.html", thread=thread, tools=tools, values={})
 
 
 async def _refused(
