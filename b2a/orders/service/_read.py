@@ -186,9 +186,8 @@ async def list_orders(
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
     conversation_id: UUID | None = None,
-    customer_id: UUID | None = None,
 ) -> OrderPage:
-    """Orders newest first, one keyset page at a time; a status, conversation or customer narrows.
+    """Orders newest first, one keyset page at a time; a status or conversation narrows them.
 
     Raises:
         Invalid: a cursor this server did not hand out, or a limit outside 1-100.
@@ -199,8 +198,6 @@ async def list_orders(
         query = query.where(Order.status == status)
     if conversation_id is not None:
         query = query.where(Order.conversation == conversation_id)
-    if customer_id is not None:
-        query = query.where(Order.customer == customer_id)
     if cursor:
         query = query.where(after(Order.created_at, Order.id, cursor))
     rows = await (
