@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -69,9 +70,11 @@ def contains(column: Column, text: str) -> Where:
     return column.like(pattern)
 
 
-def page_of(rows: list[dict[str, Any]], limit: int, time_key: str) -> tuple[list[Any], str | None]:
+def page_of(
+    rows: Sequence[Mapping[str, Any]], limit: int, time_key: str
+) -> tuple[list[Any], str | None]:
     """The first ``limit`` of ``limit + 1`` fetched rows, and the next cursor if there are more."""
     if len(rows) <= limit:
-        return rows, None
+        return list(rows), None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last[time_key], last["id"])
+    return list(rows[:limit]), encode_cursor(last[time_key], last["id"])

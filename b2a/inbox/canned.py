@@ -12,6 +12,7 @@ from uuid import UUID
 
 from b2a.audit import service as audit
 from b2a.db.integrity import save_unique
+from b2a.db.sql import Statement
 from b2a.errors import Conflict, Invalid, NotFound
 from b2a.inbox.schemas import CannedReplyOut
 from b2a.inbox.tables import CannedReply
@@ -51,13 +52,18 @@ async def _save(row: CannedReply) -> None:
     await save_unique(row, Conflict(taken, code="SHORTCUT_EXISTS", field="shortcut"))
 
 
+# The composer of every thread lists them (hand-written, as Piccolo's objects cost more).
+_CANNED = Statement(
+    "SELECT id, shortcut, text FROM canned_reply WHERE tenant = :tenant AND shortcut LIKE :pattern"
+    " ORDER BY shortcut"
+)
+
+
 async def list_canned_replies(actor: Actor, *, prefix: str = "") -> list[CannedReplyOut]:
     """The tenant's canned replies by shortcut; ``prefix`` narrows them as the agent types."""
-    query = actor.scope.objects(CannedReply).order_by(CannedReply.shortcut)
-    start = prefix.strip().removeprefix("/").lower()
-    if start:
-        query = query.where(CannedReply.shortcut.like(f"{start.replace('%', '')}%"))
-    return [_out(row) for row in await query]
+    start = prefix.strip().removeprefix("/").lower().replace("%", "")
+    rows = await actor.scope.fetch(_CANNED, pattern=f"{start}%")
+    return [CannedReplyOut(row["id"], row["shortcut"], row["text"]) for row in rows]
 
 
 async def get_canned_reply(actor: Actor, reply_id: UUID) -> CannedReplyOut:

@@ -47,6 +47,15 @@ class ConversationOut(msgspec.Struct):
     labels: list[LabelOut]
 
 
+class ConversationBrief(msgspec.Struct):
+    """A conversation as the details panel links to it: when, how it stands, its last words."""
+
+    id: UUID
+    status: str
+    last_message_at: datetime | None
+    last_message_preview: str
+
+
 class EarlierText(msgspec.Struct):
     """Words an edited message showed before, and when they were written."""
 

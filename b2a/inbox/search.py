@@ -144,7 +144,8 @@ def _engine() -> str:
     return str(Message._meta.db.engine_type)
 
 
-def _postgres() -> bool:
+def on_postgres() -> bool:
+    """Whether the bound engine is PostgreSQL (its statements differ from SQLite's here)."""
     return _engine() == "postgres"
 
 
@@ -235,7 +236,7 @@ async def _indexed(scope: TenantScope, query: Query, cap: int) -> Combinable:
 
 
 async def _customer_condition(scope: TenantScope, query: Query, cap: int) -> Combinable:
-    postgres = _postgres()
+    postgres = on_postgres()
     if query.indexable or query.is_number:
         names = _PG_NAMES if postgres else _SQLITE_NAMES
         rows = list(await scope.fetch(names, pattern=query.pattern, cap=cap))
@@ -249,7 +250,7 @@ async def _customer_condition(scope: TenantScope, query: Query, cap: int) -> Com
 
 async def _message_condition(scope: TenantScope, query: Query, cap: int) -> Combinable:
     if query.indexable:
-        if _postgres():
+        if on_postgres():
             rows = await scope.fetch(_PG_MESSAGES, pattern=query.pattern, cap=cap)
         else:
             phrase = '"' + query.text.replace('"', '""') + '"'
@@ -280,7 +281,7 @@ def _among(column: Any, ids: list[Any]) -> Combinable:
     unique = list({_uuid_text(i) for i in ids})
     if not unique:
         return NOTHING
-    if _postgres():
+    if on_postgres():
         name = f'"conversation"."{column._meta.db_column_name}"'
         if len(unique) <= FEW:
             constant = ",".join(f"'{i}'" for i in unique)

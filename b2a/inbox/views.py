@@ -1,10 +1,13 @@
-"""What the inbox page shows around a conversation, gathered in one call per page.
+"""What the inbox page shows around a conversation, each part read once per page.
 
 The web UI's inbox needs more than a conversation and its messages: the
 notes woven into the thread (one keyset page of messages at a time, older
 pages loaded as the agent scrolls up), who it can be assigned to, the labels it could
-carry, canned replies and the templates that may go when the 24-hour window
-is closed, and the tenant's time zone to say until when the window is open.
+carry (``team``, shared with the list beside it), canned replies and the
+templates that may go when the 24-hour window is closed (``composer_tools``,
+which only the composer needs), and the tenant's time zone to say until when
+the window is open (the page's own, passed in). docs/performance.md ("The
+inbox page") has what each part costs.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from b2a.db.keyset import decode_cursor
+from b2a.db.sql import Statement
 from b2a.inbox import actions, canned, labels, queries
 from b2a.inbox.rules import Transport
 from b2a.inbox.schemas import CannedReplyOut, ConversationOut, LabelOut, MessageOut, NoteOut
@@ -22,9 +26,13 @@ from b2a.lib import clock
 from b2a.outbox import templates
 from b2a.outbox.schemas import TemplateOut
 from b2a.tenants.actor import Actor
-from b2a.tenants.tables import Tenant, User
 
 THREAD_MESSAGES = 50
+# Every inbox page reads the members (hand-written: Piccolo's building cost more than the query).
+_MEMBERS = Statement(
+    "SELECT id, name, email FROM app_user WHERE tenant = :tenant AND is_active = :active"
+    " ORDER BY email"
+)
 
 
 @dataclass(frozen=True)
@@ -75,23 +83,52 @@ class ThreadView:
     names: dict[UUID, str]
     members: list[Member]
     labels: list[LabelOut]
+
+
+@dataclass(frozen=True)
+class ComposerTools:
+    """What the composer offers besides typing: saved replies, and templates that may go.
+
+    Read only by the page and the composer's fragment: the thread's fragment,
+    fetched again on every live event, leaves the composer alone.
+    """
+
     canned: list[CannedReplyOut]
     templates: list[TemplateOut]
 
 
+async def composer_tools(actor: Actor) -> ComposerTools:
+    """The tenant's saved replies and its sendable templates."""
+    sendable = [t for t in await templates.list_templates(actor) if t.sendable]
+    return ComposerTools(await canned.list_canned_replies(actor), sendable)
+
+
+@dataclass(frozen=True)
+class Team:
+    """The tenant's members and labels, read once per page.
+
+    The list's filters, its rows' assignees and the thread's controls all show
+    them; reading them once instead of for each pane saved a query apiece.
+    """
+
+    members: list[Member]
+    labels: list[LabelOut]
+
+    @property
+    def names(self) -> dict[UUID, str]:
+        """Member id → how the page names them."""
+        return {member.id: member.label for member in self.members}
+
+
+async def team(actor: Actor) -> Team:
+    """The tenant's active members and its labels."""
+    return Team(await members(actor), await labels.list_labels(actor))
+
+
 async def members(actor: Actor) -> list[Member]:
     """The tenant's active members, by name or email (any member may assign)."""
-    rows = await (
-        actor.scope.select(User, User.id, User.name, User.email)
-        .where(User.is_active == True)  # noqa: E712 (Piccolo builds SQL from ==)
-        .order_by(User.email)
-    )
+    rows = await actor.scope.fetch(_MEMBERS, active=True)
     return [Member(row["id"], row["name"] or row["email"]) for row in rows]
-
-
-async def _time_zone(actor: Actor) -> ZoneInfo:
-    row = await Tenant.select(Tenant.time_zone).where(Tenant.id == actor.scope.tenant_id).first()
-    return ZoneInfo(row["time_zone"] if row else "UTC")
 
 
 def window_of(conversation: ConversationOut, zone: ZoneInfo) -> Window:
@@ -133,7 +170,9 @@ async def _page(
     notes: list[NoteOut],
     names: dict[UUID, str],
 ) -> ThreadPage:
-    page = await queries.list_messages(actor, conversation_id, cursor=cursor, limit=THREAD_MESSAGES)
+    page = await queries.messages_of(
+        actor.scope, conversation_id, cursor=cursor, limit=THREAD_MESSAGES
+    )
     messages = list(reversed(page.items))
     since = messages[0].created_at if messages and page.next_cursor else None
     before = decode_cursor(cursor)[0] if cursor else None
@@ -141,44 +180,46 @@ async def _page(
 
 
 async def thread_page(
-    actor: Actor, conversation_id: UUID, *, cursor: str | None = None
+    actor: Actor, conversation: ConversationOut, names: dict[UUID, str], *, cursor: str
 ) -> ThreadPage:
-    """A page of the thread: the latest, or the one before ``cursor``, with its notes.
+    """The page of the thread before ``cursor``, with its notes (``names``: who wrote them).
 
     Raises:
-        NotFound: no such conversation in this tenant.
         Invalid: a cursor this server did not hand out.
     """
-    names = {member.id: member.label for member in await members(actor)}
-    notes = await actions.list_notes(actor, conversation_id)
-    return await _page(actor, conversation_id, cursor, notes, names)
+    notes = await actions.notes_of(actor.scope, conversation.id)
+    return await _page(actor, conversation.id, cursor, notes, names)
 
 
 async def thread_view(
-    actor: Actor, conversation_id: UUID, *, cursor: str | None = None
+    actor: Actor,
+    conversation_id: UUID,
+    team: Team,
+    zone: ZoneInfo,
+    *,
+    cursor: str | None = None,
 ) -> ThreadView:
     """The conversation, a page of its messages and notes oldest first, and what may be done.
+
+    ``team`` is the tenant's (``team(actor)``), ``zone`` the business's time zone,
+    which the page has already read for the list beside the thread.
 
     Raises:
         NotFound: no such conversation in this tenant.
         Invalid: a cursor this server did not hand out.
     """
     conversation = await queries.get_conversation(actor, conversation_id)
-    team = await members(actor)
-    names = {member.id: member.label for member in team}
-    notes = await actions.list_notes(actor, conversation_id)
+    names = team.names
+    notes = await actions.notes_of(actor.scope, conversation_id)
     page = await _page(actor, conversation_id, cursor, notes, names)
-    sendable = [t for t in await templates.list_templates(actor) if t.sendable]
     return ThreadView(
         conversation=conversation,
         items=page.items,
         older=page.older,
         notes=notes,
-        window=window_of(conversation, await _time_zone(actor)),
+        window=window_of(conversation, zone),
         assignee=names.get(conversation.assignee_id, "") if conversation.assignee_id else "",
         names=names,
-        members=team,
-        labels=await labels.list_labels(actor),
-        canned=await canned.list_canned_replies(actor),
-        templates=sendable,
+        members=team.members,
+        labels=team.labels,
     )

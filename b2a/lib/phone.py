@@ -41,12 +41,15 @@ def normalise_phone(raw: str) -> str:
     return cleaned
 
 
+@functools.lru_cache(maxsize=8192)
 def display_phone(digits: str) -> str:
     """A stored number (E.164 digits) as people write it: ``+92 300 1234567``.
 
     Formatted by its country's rules (phonenumbers, Google's libphonenumber
     metadata); a number no country claims (such as ``+99…``) is shown as
-    ``+`` and its digits, and an empty one as nothing.
+    ``+`` and its digits, and an empty one as nothing. Cached: parsing costs
+    about 50 µs, and the inbox shows the same numbers on every list and thread
+    it draws (a pure function of the digits, so the cache is never stale).
     """
     if not digits:
         return ""

@@ -14,6 +14,8 @@ import zoneinfo
 from uuid import UUID
 
 from b2a.catalog.money import normalise_currency
+from b2a.db import sql
+from b2a.db.sql import Statement
 from b2a.errors import NotFound
 from b2a.tenants.rules import check_time_zone
 from b2a.tenants.tables import Tenant
@@ -134,9 +136,13 @@ def time_zones() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
+# Every page with times reads it (hand-written: a third of the Piccolo query's CPU).
+_TIME_ZONE = Statement("SELECT time_zone FROM tenant WHERE id = :id")
+
+
 async def business_zone(tenant_id: UUID) -> zoneinfo.ZoneInfo:
     """The time zone every time this business reads is shown in (UTC if it is gone)."""
-    row = await Tenant.select(Tenant.time_zone).where(Tenant.id == tenant_id).first()
+    row = await sql.fetchrow(_TIME_ZONE, id=tenant_id)
     return zoneinfo.ZoneInfo(str(row["time_zone"]) if row else "UTC")
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from b2a.db import sql
+from b2a.db.sql import Statement
 from b2a.errors import NotFound
 from b2a.tenants.actor import Actor
 from b2a.tenants.tables import User
@@ -22,11 +24,13 @@ class NotificationChoice:
     desktop: bool = False
 
 
+# Read on every page of the inbox's users (hand-written, as it runs that often).
+_CHOICE = Statement("SELECT notify_sound, notify_desktop FROM app_user WHERE id = :id")
+
+
 async def notification_choice(actor: Actor) -> NotificationChoice:
     """The actor's own choice; the default (both off) for the operator at the CLI."""
-    row = await (
-        User.select(User.notify_sound, User.notify_desktop).where(User.id == actor.user_id).first()
-    )
+    row = await sql.fetchrow(_CHOICE, id=actor.user_id) if actor.user_id else None
     if row is None:
         return NotificationChoice()
     return NotificationChoice(sound=row["notify_sound"], desktop=row["notify_desktop"])

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from b2a.db import sql
+from b2a.db.sql import Statement
 from b2a.lib import clock
 from b2a.lib.redis import PREFIX
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role, TenantStatus
-from b2a.tenants.tables import User
 
 ID_LENGTH = 43  # token_urlsafe(32)
 
@@ -103,22 +104,23 @@ async def close_user_sessions(redis: Any, user_id: UUID) -> int:
     return sum(int(n) for n in results[: len(keys)])
 
 
+# Read on every request of a logged-in user: written by hand, Piccolo's join cost 0.3 ms to build.
+_SESSION_USER = Statement(
+    "SELECT u.id, u.role, u.email, u.is_active, t.id AS tenant_id, t.status AS tenant_status"
+    " FROM app_user u LEFT JOIN tenant t ON t.id = u.tenant WHERE u.id = :id"
+)
+
+
 async def session_actor(session: WebSession, ip: str = "") -> Actor | None:
     """Who the session stands for now; None once the user or their tenant lost access.
 
     Read on every request, so a role change, a deactivation or a suspension
     takes effect at once.
     """
-    row = (
-        await User.select(
-            User.id, User.role, User.email, User.is_active, User.tenant.id, User.tenant.status
-        )
-        .where(User.id == session.user_id)
-        .first()
-    )
+    row = await sql.fetchrow(_SESSION_USER, id=session.user_id)
     if row is None or not row["is_active"]:
         return None
     role = Role(row["role"])
-    if role is not Role.SUPER_ADMIN and row["tenant.status"] != TenantStatus.ACTIVE:
+    if role is not Role.SUPER_ADMIN and row["tenant_status"] != TenantStatus.ACTIVE:
         return None
-    return Actor(row["id"], role, row["tenant.id"], row["email"], ip)
+    return Actor(row["id"], role, row["tenant_id"], row["email"], ip)

@@ -10,7 +10,13 @@ an address, a time, or neither).
 
 from b2a.orders.service._assistant import TakenOrder, order_in_progress, take_order
 from b2a.orders.service._needs import read_orders_need, set_orders_need
-from b2a.orders.service._read import get_order, list_orders, needed_fields, required_fields
+from b2a.orders.service._read import (
+    customer_orders,
+    get_order,
+    list_orders,
+    needed_fields,
+    required_fields,
+)
 from b2a.orders.service._requests import add_details, create_order
 from b2a.orders.service._transitions import (
     InvalidTransition,
@@ -28,6 +34,7 @@ __all__ = [
     "cancel_order",
     "complete_order",
     "create_order",
+    "customer_orders",
     "get_order",
     "list_orders",
     "needed_fields",

@@ -31,6 +31,7 @@ from b2a.tenants.notifications import NotificationChoice, notification_choice
 from b2a.tenants.rules import Area
 
 AnyRequest = Request[Any, Any, Any]
+ZONE_KEY = "b2a.zone"
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,19 @@ async def reader_zone(request: AnyRequest) -> ZoneInfo:
     """The zone this visitor reads times in: their business's, else (the operator) UTC.
 
     Every page and fragment with times passes it to the templates as ``tz``,
-    which the ``localtime`` filter reads.
+    which the ``localtime`` filter reads. Read once per request: a handler
+    that needs it too (the inbox's 24-hour window) gets the same answer.
     """
+    cached: ZoneInfo | None = request.scope.get(ZONE_KEY)  # type: ignore[assignment]
+    if cached is not None:
+        return cached
     actor = (await visit(request)).actor
     if actor is None or actor.tenant_id is None:
-        return ZoneInfo("UTC")
-    return await business_zone(actor.tenant_id)
+        zone = ZoneInfo("UTC")
+    else:
+        zone = await business_zone(actor.tenant_id)
+    request.scope[ZONE_KEY] = zone  # type: ignore[literal-required]
+    return zone
 
 
 async def form_error(request: AnyRequest, template: str, exc: B2AError, **context: Any) -> Template:

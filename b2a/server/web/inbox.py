@@ -71,7 +71,7 @@ def _params(request: AnyRequest) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k in FILTERS and v}
 
 
-async def _list_context(request: AnyRequest, actor: Actor) -> dict[str, Any]:
+async def _list_context(request: AnyRequest, actor: Actor, team: views.Team) -> dict[str, Any]:
     """The list as filtered; a filter value that is not a choice shows why, over all of it."""
     params = _params(request)
     error = None
@@ -83,7 +83,6 @@ async def _list_context(request: AnyRequest, actor: Actor) -> dict[str, Any]:
         params, error = {}, exc.message
         listing = await queries.list_conversations(actor, ConversationFilter())
     older = urlencode({**params, "cursor": listing.next_cursor}) if listing.next_cursor else ""
-    members = await views.members(actor)
     return {
         "listing": listing,
         "filters": params,
@@ -91,17 +90,29 @@ async def _list_context(request: AnyRequest, actor: Actor) -> dict[str, Any]:
         "older": older,
         "list_error": error,
         "statuses": list(ConversationStatus),
-        "all_labels": await labels.list_labels(actor),
-        "members": members,
-        "member_names": {member.id: member.label for member in members},
+        "all_labels": team.labels,
+        "members": team.members,
+        "member_names": team.names,
     }
 
 
+async def _thread(
+    request: AnyRequest, actor: Actor, conversation_id: UUID, team: views.Team
+) -> views.ThreadView:
+    zone = await reader_zone(request)
+    return await views.thread_view(actor, conversation_id, team, zone)
+
+
 async def _read(
-    request: AnyRequest, actor: Actor, conversation_id: UUID, cursor: str | None = None
+    request: AnyRequest,
+    actor: Actor,
+    conversation_id: UUID,
+    team: views.Team,
+    cursor: str | None = None,
 ) -> views.ThreadView:
     """The thread, marked read (announced, so the other open inboxes clear the badge too)."""
-    view = await views.thread_view(actor, conversation_id, cursor=cursor)
+    zone = await reader_zone(request)
+    view = await views.thread_view(actor, conversation_id, team, zone, cursor=cursor)
     if view.conversation.unread_count:
         await actions.mark_read(actor, conversation_id)
         await announce(request.app.state, actor, UPDATED, conversation_id=conversation_id)
@@ -111,10 +122,9 @@ async def _read(
 async def _details(actor: Actor, thread: views.ThreadView) -> dict[str, Any]:
     """What the details panel shows besides the thread: the customer's orders and conversations."""
     customer_id = thread.conversation.customer.id
-    asked = await orders.list_orders(actor, customer_id=customer_id, limit=5)
     earlier = await queries.customer_conversations(actor, customer_id)
     return {
-        "orders": asked.items,
+        "orders": await orders.customer_orders(actor, customer_id, limit=5),
         "earlier": [c for c in earlier if c.id != thread.conversation.id],
         "statuses": list(ConversationStatus),
     }
@@ -122,12 +132,15 @@ async def _details(actor: Actor, thread: views.ThreadView) -> dict[str, Any]:
 
 async def _inbox_page(request: AnyRequest, conversation_id: UUID | None = None) -> dict[str, Any]:
     actor = await current_actor(request)
-    context = await _list_context(request, actor)
+    team = await views.team(actor)
+    context = await _list_context(request, actor, team)
     if conversation_id is None:
         return {**context, "thread": None, "orders": [], "earlier": []}
     before = request.query_params.get("before") or None
-    thread = await _read(request, actor, conversation_id, before)
-    return {**context, **await _details(actor, thread), "thread": thread, "before": before}
+    thread = await _read(request, actor, conversation_id, team, before)
+    tools = await views.composer_tools(actor)
+    details = await _details(actor, thread)
+    return {**context, **details, "thread": thread, "tools": tools, "before": before}
 
 
 @get(PAGE, opt=INBOX, name="inbox")
@@ -157,7 +170,8 @@ async def _fragment(request: AnyRequest, template: str, **context: Any) -> Templ
 @get(f"{PAGE}/list", opt=INBOX)
 async def list_fragment(request: AnyRequest) -> Template:
     """The list alone, as filtered (inbox.js fetches it again on a live event)."""
-    context = await _list_context(request, await current_actor(request))
+    actor = await current_actor(request)
+    context = await _list_context(request, actor, await views.team(actor))
     selected = request.query_params.get("selected", "")
     return await _fragment(request, "inbox/_list.html", selected=selected, **context)
 
@@ -165,7 +179,8 @@ async def list_fragment(request: AnyRequest) -> Template:
 @get(f"{PAGE}/list/more", opt=INBOX)
 async def list_more(request: AnyRequest) -> Template:
     """The list's next page as rows, for the infinite scroll (``cursor`` as the list handed out)."""
-    context = await _list_context(request, await current_actor(request))
+    actor = await current_actor(request)
+    context = await _list_context(request, actor, await views.team(actor))
     selected = request.query_params.get("selected", "")
     return await _fragment(request, "inbox/_more.html", selected=selected, **context)
 
@@ -173,7 +188,8 @@ async def list_more(request: AnyRequest) -> Template:
 @get(f"{PAGE}/{{conversation_id:uuid}}/thread", opt=INBOX)
 async def thread_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
     """The thread's head and latest page (inbox.js merges it into the open thread on an event)."""
-    thread = await _read(request, await current_actor(request), conversation_id)
+    actor = await current_actor(request)
+    thread = await _read(request, actor, conversation_id, await views.team(actor))
     query = urlencode(_params(request))
     return await _fragment(request, "inbox/_thread.html", thread=thread, before=None, query=query)
 
@@ -186,8 +202,8 @@ async def older_fragment(request: AnyRequest, conversation_id: UUID) -> Template
     cursor = request.query_params.get("cursor", "")
     if not cursor:
         raise Invalid("older messages need the cursor the thread handed out.", field="cursor")
-    page = await views.thread_page(actor, conversation_id, cursor=cursor)
     names = {member.id: member.label for member in await views.members(actor)}
+    page = await views.thread_page(actor, conversation, names, cursor=cursor)
     return await _fragment(request, "inbox/_older.html", c=conversation, page=page, names=names)
 
 
@@ -195,7 +211,7 @@ async def older_fragment(request: AnyRequest, conversation_id: UUID) -> Template
 async def details_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
     """The details panel alone (inbox.js fetches it again when the conversation changes)."""
     actor = await current_actor(request)
-    thread = await views.thread_view(actor, conversation_id)
+    thread = await _thread(request, actor, conversation_id, await views.team(actor))
     context = await _details(actor, thread)
     return await _fragment(request, "inbox/_details.html", thread=thread, **context)
 
@@ -203,8 +219,10 @@ async def details_fragment(request: AnyRequest, conversation_id: UUID) -> Templa
 @get(f"{PAGE}/{{conversation_id:uuid}}/composer", opt=INBOX)
 async def composer_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
     """The composer alone, fetched when the 24-hour window opens or closes under the agent."""
-    thread = await views.thread_view(await current_actor(request), conversation_id)
-    return await _fragment(request, "inbox/_composer.html", thread=thread, values={})
+    actor = await current_actor(request)
+    thread = await _thread(request, actor, conversation_id, await views.team(actor))
+    tools = await views.composer_tools(actor)
+    return await _fragment(request, "inbox/_composer.html", thread=thread, tools=tools, values={})
 
 
 async def _refused(

@@ -86,6 +86,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship inside the wheel and change only with a release (a restart); checking
+        # every included file's mtime cost a stat per row and message of the inbox.
+        auto_reload=False,
     )
     env.globals.update(static=static_url, htmx=static_url(HTMX), version=__version__)
     env.filters["money"] = format_amount
