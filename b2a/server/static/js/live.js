@@ -73,13 +73,22 @@ function showing(conversationId) {
   return document.querySelector(`[data-conversation="${CSS.escape(conversationId)}"]`) !== null;
 }
 
-async function popUp(conversationId, title, fallback) {
+// The words of the message an event names, read from the conversation's latest page: the
+// conversation's own preview may already be the assistant's answer to it.
+async function messageText(conversationId, messageId) {
+  if (!messageId) return "";
+  const page = await fetchJson(`/api/v1/conversations/${conversationId}/messages?limit=20`);
+  const message = page?.items?.find((item) => item.id === messageId);
+  return message ? message.text || `(${message.kind.toLowerCase()})` : "";
+}
+
+async function popUp(conversationId, title, fallback, messageId) {
   if (!window.Notification || Notification.permission !== "granted") return;
   let body = fallback;
   const conversation = await fetchJson(`/api/v1/conversations/${conversationId}`);
   if (conversation !== null) {
     title = `${title}: ${conversation.customer.name || conversation.customer.phone}`;
-    body = fallback || conversation.last_message_preview;
+    body = fallback || (await messageText(conversationId, messageId)) || conversation.last_message_preview;
   }
   const note = new Notification(title, { body, tag: conversationId });
   note.addEventListener("click", () => {
@@ -105,7 +114,7 @@ function notify(type, data) {
   if (alert === null || !data.conversation_id || showing(data.conversation_id)) return;
   if (document.body.dataset.notifySound === "on") beep();
   if (document.body.dataset.notifyDesktop === "on") {
-    popUp(data.conversation_id, alert.title, alert.body);
+    popUp(data.conversation_id, alert.title, alert.body, data.message_id);
   }
 }
 
