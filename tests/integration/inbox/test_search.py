@@ -106,6 +106,17 @@ async def _found(actor, q, *, window, cap):
     return [row["id"] for row in rows]
 
 
+async def _every_page(actor, q, *, limit):
+    """The ids of every page of the search, following the cursors to the end."""
+    seen, cursor = [], None
+    while True:
+        page = await list_conversations(actor, ConversationFilter(q=q), cursor=cursor, limit=limit)
+        seen.extend(c.id for c in page.items)
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
+
+
 # (window, cap): walk it all; walk one, then the index; walk one, the index overflows, walk on.
 WAYS = ((10_000, 10_000), (1, 10_000), (1, 1))
 
@@ -130,14 +141,7 @@ async def test_a_search_pages_through_many_matches_with_cursors(db):
     rows = [(f"name {n}", "923001234567", [f"hello {n}", "price kya hai?"]) for n in range(30)]
     model = await _store(actor, rows, [])
     for q in ("price", "+92 300", "name 1"):
-        seen, cursor = [], None
-        while True:
-            page = await list_conversations(actor, ConversationFilter(q=q), cursor=cursor, limit=7)
-            seen.extend(c.id for c in page.items)
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
-        assert seen == _expected(model, q)
+        assert await _every_page(actor, q, limit=7) == _expected(model, q)
 
 
 async def test_a_number_does_not_search_message_text(db):
@@ -171,12 +175,5 @@ async def test_more_matches_than_are_written_into_a_statement_are_found_in_order
     for q in ("qureshi", "tiramisu", "qureshi 1"):
         expected = _expected(model, q)
         assert await _found(actor, q, window=1, cap=10_000) == expected[:100], q
-        seen, cursor = [], None
-        while True:
-            page = await list_conversations(actor, ConversationFilter(q=q), cursor=cursor, limit=25)
-            seen.extend(c.id for c in page.items)
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
-        assert seen == expected, q
+        assert await _every_page(actor, q, limit=25) == expected, q
     assert len(_expected(model, "qureshi")) > FEW
