@@ -104,13 +104,19 @@ async function followTheWindow(window) {
   setUpComposer();
 }
 
+// The details panel is fetched again unless the user is working in it: a field has the focus,
+// or one was changed since it was drawn (a label chosen, not yet added) and would be lost.
+function workingIn(details) {
+  return details.contains(document.activeElement) || details.dataset.changed === "yes";
+}
+
 async function refreshDetails() {
   const details = byId("inbox-details");
-  if (!details || details.contains(document.activeElement)) return;
+  if (!details || workingIn(details)) return;
   const doc = await fetched(details.dataset.liveUrl);
   const fresh = doc?.getElementById("inbox-details");
   // The children change, the element stays: on a phone it may be the page's :target.
-  if (fresh && !details.contains(document.activeElement)) details.replaceChildren(...fresh.childNodes);
+  if (fresh && !workingIn(details)) details.replaceChildren(...fresh.childNodes);
 }
 
 async function refreshList() {
@@ -211,6 +217,11 @@ document.addEventListener("keydown", (event) => {
   if (!box || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
   event.preventDefault();
   box.form.requestSubmit();
+});
+
+document.addEventListener("input", (event) => {
+  const details = event.target.closest("#inbox-details");
+  if (details) details.dataset.changed = "yes";
 });
 
 document.addEventListener("change", (event) => {
