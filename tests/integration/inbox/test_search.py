@@ -167,11 +167,11 @@ async def test_more_matches_than_are_written_into_a_statement_are_found_in_order
     actor, other = await _actor(), await _actor()
     many = FEW + 30
     rows = [
-        (f"Qureshi {n}" if n % 3 else f"Khan {n}", "", ["salaam", "tiramisu?"] if n % 2 else [])
+        (f"Qureshi {n}" if n % 3 else f"Khan {n}", "", ["tiramisu?"] if n % 2 else [])
         for n in range(many * 3 // 2)
     ]
     model = await _store(actor, rows, [])
-    await _store(other, rows, [])
+    await _store(other, rows[:20], [])  # another tenant with the same names
     for q in ("qureshi", "tiramisu", "qureshi 1"):
         expected = _expected(model, q)
         assert await _found(actor, q, window=1, cap=10_000) == expected[:100], q
