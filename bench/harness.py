@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,14 +163,18 @@ class Stack:
         self._spawn("graph", [sys.executable, "-m", "tests.fakes.graph_api", str(self.graph_port)])
         _wait_for(f"{self.graph_url}/_fake/sent")
 
-    def start(self, name: str, command: str = "") -> None:
-        """Start ``b2a <command>`` (by default ``b2a <name>``) as systemd would."""
+    def start(self, name: str, command: str = "", interpreter_args: Sequence[str] = ()) -> None:
+        """Start ``b2a <command>`` (by default ``b2a <name>``) as systemd would.
+
+        ``interpreter_args`` go to Python before ``-m b2a`` (e.g. ``-m cProfile -o FILE``).
+        """
         env = {
             **self.env,
             "B2A_WHATSAPP_GRAPH_URL": self.graph_url,
             "B2A_SERVER_PORT": str(self.port),
         }
-        self._spawn(name, [sys.executable, "-m", "b2a", command or name], env)
+        argv = [sys.executable, *interpreter_args, "-m", "b2a", command or name]
+        self._spawn(name, argv, env)
         if name == "serve":
             _wait_for(f"{self.base_url}/health")
 
