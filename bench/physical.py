@@ -91,7 +91,7 @@ async def run_physical(
     batch: int,
     concurrency: int,
 ) -> Physical:
-    """Store and answer ``count`` messages the cheapest way; then each part alone."""
+    """Store and answer ``count`` messages the cheapest way: each part alone, then both."""
     pool = await asyncpg.create_pool(
         asyncpg_dsn(db_url), min_size=concurrency, max_size=concurrency
     )
