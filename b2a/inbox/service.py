@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,7 @@ from b2a.inbox.rules import DeliveryState, Transport
 from b2a.inbox.storing import StoredInbound, Thread, conversation_for, store_inbound
 from b2a.inbox.tables import Conversation, Customer, InboundEvent, Message
 from b2a.lib import clock
-from b2a.lib.text import readable
+from b2a.lib.text import readable, readable_json
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp import ids
 from b2a.whatsapp.cloud_webhook import CloudStatus, CloudUpdate
@@ -92,15 +91,14 @@ async def _accept(
     everywhere in the payload (``b2a.lib.text``), never dropped, so the message,
     its sender's name and its file name are stored as they came, that excepted.
     """
-    key, payload = readable(key), readable(payload)
     row = await scope.fetchrow(
         _ACCEPT,
         id=uuid4(),
         at=clock.now(),
         channel=channel_id,
         source=source,
-        dedupe_key=key,
-        payload=json.dumps(payload),
+        dedupe_key=readable(key),
+        payload=readable_json(payload),
     )
     return row["id"] if row else None
 

@@ -1,9 +1,11 @@
 """Which characters text may hold (b2a/lib/text.py): refused at the edge, replaced inbound."""
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from b2a.lib.text import REPLACEMENT, first_unusable, is_token, readable
+from b2a.lib.text import REPLACEMENT, first_unusable, is_token, readable, readable_json
 
 CONTROLS = [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"]
 SURROGATES = [chr(c) for c in (0xD800, 0xDBFF, 0xDC00, 0xDFFF)]
@@ -39,6 +41,28 @@ def test_readable_leaves_no_unusable_character_anywhere(value):
     for text in _strings(cleaned):
         assert first_unusable(text) is None
     assert readable(cleaned) == cleaned
+
+
+# Text drawn mostly from the characters that matter here: controls, surrogates, backslashes,
+# letters JSON escapes use, quotes, emoji (a surrogate pair when escaped as ASCII).
+tricky_text = (
+    st.text(
+        st.sampled_from(
+            [*CONTROLS, *SURROGATES, "\\", "u", "b", "f", "0", "1", '"', "\t", "😀", "a"]
+        )
+    )
+    | st.text()
+)
+tricky_json = st.recursive(
+    tricky_text | st.integers() | st.none(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(tricky_text, inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(tricky_json)
+def test_readable_json_writes_what_readable_makes_of_the_payload(value):
+    assert json.loads(readable_json(value)) == readable(value)
 
 
 @given(st.text())
