@@ -74,6 +74,7 @@ async def prepare_tenant(
     from b2a.assistant.tables import AssistantConfig
     from b2a.catalog.tables import Service
     from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+    from b2a.db.statistics import refresh_statistics
     from b2a.inbox.channels import connect_cloud_channel
     from b2a.lib.crypto import SecretBox
     from b2a.schema.migrate import apply_pending
@@ -110,6 +111,7 @@ async def prepare_tenant(
             credentials,
             SecretBox(settings.core.encryption_key),
         )
+        await refresh_statistics()  # what `b2a init` and `b2a migrate` do
         return str(tenant.id), str(channel.id)
     finally:
         await close_pool(engine)

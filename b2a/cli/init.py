@@ -11,6 +11,7 @@ import typer
 
 from b2a.billing.plans import ensure_free_plan
 from b2a.cli._runtime import console, load_settings, run_with_db
+from b2a.db.statistics import refresh_statistics
 from b2a.lib.crypto import generate_key
 from b2a.schema.migrate import apply_pending, migration_ids
 from b2a.settings import config_path, parse_env_file
@@ -75,6 +76,7 @@ def init(
             f"[green]✓[/green] schema: {len(applied)} migration(s) applied, "
             f"{len(migration_ids())} in total"
         )
+        _report_statistics(await refresh_statistics())
         free = await ensure_free_plan()
         console.print(f"[green]✓[/green] free plan: {free.name}")
         if await tenants.has_super_admin():
@@ -101,7 +103,7 @@ def _ask_email() -> str:
 
 
 def migrate() -> None:
-    """Apply pending migrations and list them."""
+    """Apply pending migrations and list them; then refresh the planner's statistics."""
     settings = load_settings()
 
     async def work() -> None:
@@ -110,5 +112,11 @@ def migrate() -> None:
             console.print("[green]✓[/green] schema is up to date")
         for migration_id in applied:
             console.print(f"[green]✓[/green] applied {migration_id}")
+        _report_statistics(await refresh_statistics())
 
     run_with_db(settings, work)
+
+
+def _report_statistics(analysed: list[str]) -> None:
+    if analysed:
+        console.print(f"[green]✓[/green] planner statistics: analysed {', '.join(analysed)}")

@@ -47,7 +47,7 @@ class Annotation:
 
 
 _OUTCOME = Statement(
-    "UPDATE inbound_event SET outcome = :outcome WHERE tenant = :tenant AND id = :id"
+    "UPDATE inbound_event SET outcome = :outcome WHERE id = :id AND (tenant = :tenant) IS TRUE"
 )
 _TARGET = Statement(
     """SELECT m.id, m.conversation, m.created_at, m.kind, m.text, m.data, m.history,
@@ -59,27 +59,31 @@ _TARGET = Statement(
         SELECT customer FROM customer_identity
         WHERE tenant = :tenant AND kind = :kind AND value = :value)"""
 )
-_REACT = Statement("UPDATE message SET reaction = :reaction WHERE tenant = :tenant AND id = :id")
+_REACT = Statement(
+    "UPDATE message SET reaction = :reaction WHERE id = :id AND (tenant = :tenant) IS TRUE"
+)
 _EDIT = Statement(
     """UPDATE message SET text = :text, history = :history, edited_at = :edited_at
-    WHERE tenant = :tenant AND id = :id"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE"""
 )
-_HISTORY = Statement("UPDATE message SET history = :history WHERE tenant = :tenant AND id = :id")
+_HISTORY = Statement(
+    "UPDATE message SET history = :history WHERE id = :id AND (tenant = :tenant) IS TRUE"
+)
 _REVOKE = Statement(
-    """UPDATE message SET deleted_at = :at WHERE tenant = :tenant AND id = :id
+    """UPDATE message SET deleted_at = :at WHERE id = :id AND (tenant = :tenant) IS TRUE
     AND deleted_at IS NULL"""
 )
 _REVOKE_AND_BLANK = Statement(
     """UPDATE message SET deleted_at = :at, text = '', history = :history, data = :data,
         media_path = ''
-    WHERE tenant = :tenant AND id = :id AND deleted_at IS NULL"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE AND deleted_at IS NULL"""
 )
 # The list's line follows the message only while it is the conversation's last one.
 _PREVIEW = Statement(
     """UPDATE conversation SET last_message_preview = :preview
-    WHERE tenant = :tenant AND id = :conversation AND NOT EXISTS (
-        SELECT 1 FROM message WHERE tenant = :tenant AND conversation = :conversation
-            AND created_at > :created)"""
+    WHERE id = :conversation AND (tenant = :tenant) IS TRUE AND NOT EXISTS (
+        SELECT 1 FROM message WHERE conversation = :conversation AND created_at > :created
+            AND (tenant = :tenant) IS TRUE)"""
 )
 
 

@@ -122,7 +122,7 @@ _ONE_CONVERSATION = Statement(
     + " LEFT JOIN conversation_label cl"
     " ON cl.conversation = conversation.id AND cl.tenant = :tenant"
     " LEFT JOIN label l ON l.id = cl.label"
-    " WHERE conversation.tenant = :tenant AND conversation.id = :id"
+    " WHERE conversation.id = :id AND (conversation.tenant = :tenant) IS TRUE"
 )
 # The list without a search (its first page, filters, cursors): its statement is the columns,
 # the conditions of the filters given, and the order (one statement per set of filters).

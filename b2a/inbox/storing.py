@@ -92,13 +92,13 @@ class Thread:
 # An annotation corrects the outcome ("applied" or "orphaned") in the same transaction.
 _EVENT = Statement(
     """UPDATE inbound_event SET processed_at = :at, outcome = :outcome
-    WHERE tenant = :tenant AND id = :id RETURNING payload, channel"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE RETURNING payload, channel"""
 )
 _NEW_CUSTOMER = Statement(
     """INSERT INTO customer (id, created_at, tenant, name, phone)
     VALUES (:id, :at, :tenant, :name, :phone)"""
 )
-_DROP_CUSTOMER = Statement("DELETE FROM customer WHERE tenant = :tenant AND id = :id")
+_DROP_CUSTOMER = Statement("DELETE FROM customer WHERE id = :id AND (tenant = :tenant) IS TRUE")
 _OWNER = Statement(
     """SELECT customer FROM customer_identity
     WHERE tenant = :tenant AND kind = :kind AND value = :value"""
@@ -127,29 +127,38 @@ _TOUCH_INBOUND = Statement(
     """UPDATE conversation SET last_message_at = :at, last_message_preview = :preview,
         last_inbound_at = :at, window_expires_at = :window, unread_count = unread_count + 1,
         status = CASE WHEN status IN (:resolved, :closed) THEN :open ELSE status END
-    WHERE tenant = :tenant AND id = :id RETURNING owner, window_expires_at"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE RETURNING owner, window_expires_at"""
 )
 _TOUCH_ECHO = Statement(
     """UPDATE conversation SET last_message_at = :at, last_message_preview = :preview,
         owner = :owner, owner_reason = :reason
-    WHERE tenant = :tenant AND id = :id RETURNING owner, window_expires_at"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE RETURNING owner, window_expires_at"""
 )
 # A notice from WhatsApp: the list shows it, but nobody has to read or answer it.
 _TOUCH_SYSTEM = Statement(
     """UPDATE conversation SET last_message_at = :at, last_message_preview = :preview
-    WHERE tenant = :tenant AND id = :id RETURNING owner, window_expires_at"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE RETURNING owner, window_expires_at"""
 )
-_NEW_PHONE = Statement("UPDATE customer SET phone = :phone WHERE tenant = :tenant AND id = :id")
+_NEW_PHONE = Statement(
+    "UPDATE customer SET phone = :phone WHERE id = :id AND (tenant = :tenant) IS TRUE"
+)
 _WINDOW = Statement(
-    "SELECT owner, window_expires_at FROM conversation WHERE tenant = :tenant AND id = :id"
+    """SELECT owner, window_expires_at FROM conversation
+    WHERE id = :id AND (tenant = :tenant) IS TRUE"""
 )
 
 
 @cache
 def _find_identities(count: int) -> Statement:
-    pairs = " OR ".join(f"(kind = :kind{n} AND value = :value{n})" for n in range(count))
+    # One branch per identity, each the whole key of the unique (tenant, kind, value) index.
+    # An OR of the pairs under one tenant condition got, from tables still empty, a generic
+    # plan that walked all of the tenant's identities (11 ms at 20k customers, against 0.04).
     return Statement(
-        f"SELECT kind, value, customer FROM customer_identity WHERE tenant = :tenant AND ({pairs})"
+        " UNION ALL ".join(
+            "SELECT kind, value, customer FROM customer_identity"
+            f" WHERE tenant = :tenant AND kind = :kind{n} AND value = :value{n}"
+            for n in range(count)
+        )
     )
 
 

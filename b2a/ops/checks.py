@@ -23,6 +23,7 @@ from b2a.billing.rules import METHOD_NAMES, ManualMethod
 from b2a.billing.stripe_api import verify_stripe_key
 from b2a.db.diagnose import diagnose_database_error
 from b2a.db.engine import asyncpg_dsn, bind_engine, create_engine, uses_transaction_pooler
+from b2a.db.statistics import MIN_PAGES, autovacuum_on, tables_without_statistics
 from b2a.errors import ConfigError
 from b2a.inbox import recovery
 from b2a.lib import redis as redis_lib
@@ -129,6 +130,46 @@ async def check_schema(settings: Settings) -> Check:
     if pending:
         return Check("schema", "fail", f"{len(pending)} migration(s) pending", "Run `b2a migrate`.")
     return Check("schema", "ok", "all migrations applied")
+
+
+AUTOVACUUM_FIX = (
+    "Set autovacuum = on in postgresql.conf and reload PostgreSQL (SELECT pg_reload_conf()); "
+    "until then run `vacuumdb --analyze DBNAME` daily (cron) and after big imports."
+)
+
+
+async def check_statistics() -> list[Check]:
+    """Autovacuum runs, and no big table lacks the planner's statistics (PostgreSQL only).
+
+    Runs once the schema check passed. Without autovacuum nothing refreshes the
+    statistics as tables grow, nor clears dead rows: queries slow down over time.
+    """
+    on = await autovacuum_on()
+    if on is None:
+        return []
+    checks = [
+        Check("autovacuum", "ok", "on: PostgreSQL keeps its statistics fresh")
+        if on
+        else Check(
+            "autovacuum",
+            "warn",
+            "off: PostgreSQL never refreshes the statistics its plans come from, nor clears "
+            "dead rows, so queries slow down as the tables grow",
+            AUTOVACUUM_FIX,
+        )
+    ]
+    missing = await tables_without_statistics()
+    if missing:
+        checks.append(
+            Check(
+                "statistics",
+                "warn",
+                f"{len(missing)} table(s) of {MIN_PAGES} pages or more were never analysed "
+                f"({', '.join(missing[:5])}): their queries are planned blind",
+                "Run `b2a migrate` (it analyses them); autovacuum does it by itself when on.",
+            )
+        )
+    return checks
 
 
 async def check_redis(settings: Settings) -> list[Check]:
@@ -387,12 +428,14 @@ async def run_checks(settings: Settings) -> list[Check]:
         check_database(settings), check_redis(settings), check_public_url(settings)
     )
     stored = all(c.ok for c in database)
+    statistics = await check_statistics() if stored else []
     ai = await check_ai(settings) if stored else []
     payments = await check_payments(settings) if stored else []
     work = await check_work() if stored else []
     jobs = [await check_failed_jobs(settings)] if redis[0].ok else []
     return [
         *database,
+        *statistics,
         *redis,
         check_disk(settings),
         *([public] if public else []),

@@ -9,7 +9,8 @@ Order, so that a refusal changes nothing:
    manifest (and that nothing is missing or added);
 4. restore the database (``pg_restore`` in one transaction, or the SQLite file moved into
    place), then move the files into the data home;
-5. apply the migrations this b2a has and the archive lacks, and ANALYZE on PostgreSQL.
+5. apply the migrations this b2a has and the archive lacks, and ANALYZE the tables big
+   enough to describe (``b2a.db.statistics``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from b2a import __version__
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.db.statistics import refresh_statistics
 from b2a.errors import Conflict, Invalid, NotFound
 from b2a.ops import databases
 from b2a.ops.archive import (
@@ -235,8 +237,7 @@ async def _migrate(settings: Settings) -> list[str]:
     await start_pool(engine)
     try:
         applied = await apply_pending()
-        if not settings.db.is_sqlite:
-            await engine.run_ddl("ANALYZE")
+        await refresh_statistics()
         return applied
     finally:
         await close_pool(engine)

@@ -76,11 +76,11 @@ _NEEDS_A_PERSON: dict[str, str] = {
 }
 _HAND_OVER = Statement(
     """UPDATE conversation SET owner = :owner, owner_reason = :reason
-    WHERE tenant = :tenant AND id = :id"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE"""
 )
 _CLAIM = Statement(
     """UPDATE message SET replied_at = :at
-    WHERE tenant = :tenant AND id = :id AND replied_at IS NULL RETURNING id"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE AND replied_at IS NULL RETURNING id"""
 )
 _CONTEXT = Statement(
     """SELECT c.owner, ch.transport, t.greeting_message, t.away_message, t.time_zone,
@@ -89,16 +89,16 @@ _CONTEXT = Statement(
     JOIN tenant t ON t.id = c.tenant
     JOIN channel ch ON ch.id = c.channel
     LEFT JOIN assistant_config a ON a.tenant = c.tenant
-    WHERE c.tenant = :tenant AND c.id = :id"""
+    WHERE c.id = :id AND (c.tenant = :tenant) IS TRUE"""
 )
 _LEAD = Statement(
     """UPDATE message SET lead_greeting = :greeting, lead_away = :away
-    WHERE tenant = :tenant AND id = :id"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE"""
 )
 # Anything said in the conversation before this message: an earlier message, or ours.
 _SAID_BEFORE = Statement(
     """SELECT id FROM message
-    WHERE tenant = :tenant AND conversation = :conversation AND id <> :id
+    WHERE conversation = :conversation AND (tenant = :tenant) IS TRUE AND id <> :id
         AND (direction = :outbound OR created_at < :before)
     LIMIT 1"""
 )

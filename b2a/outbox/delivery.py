@@ -109,27 +109,28 @@ _PENDING = Statement(
     """SELECT m.id, m.conversation, m.state, m.kind, m.text, m.media_path, m.media_mime, m.template,
         m.data, ch.id AS channel_id, ch.transport, ch.credentials,
         COALESCE((SELECT i.value FROM customer_identity i
-            WHERE i.tenant = m.tenant AND i.customer = c.customer
-                AND i.kind = CASE ch.transport WHEN :cloud THEN :wa_id WHEN :web THEN :jid END
+            WHERE i.customer = c.customer AND (i.tenant = m.tenant
+                AND i.kind = CASE ch.transport WHEN :cloud THEN :wa_id WHEN :web THEN :jid END)
+                IS TRUE
             LIMIT 1), cu.phone) AS recipient,
         cu.marketing_opt_out_at IS NOT NULL AS marketing_opt_out,
         EXISTS (SELECT 1 FROM scheduled_message s
-            WHERE s.tenant = m.tenant AND s.message = m.id) AS scheduled
+            WHERE s.message = m.id AND (s.tenant = m.tenant) IS TRUE) AS scheduled
     FROM message m
     JOIN conversation c ON c.id = m.conversation
     JOIN channel ch ON ch.id = c.channel
     JOIN customer cu ON cu.id = c.customer
-    WHERE m.tenant = :tenant AND m.id = :id"""
+    WHERE m.id = :id AND (m.tenant = :tenant) IS TRUE"""
 )
 _CLAIM = Statement(
     """UPDATE message SET state = :sending, attempts = attempts + 1, state_changed_at = :at,
         held_until = NULL
-    WHERE tenant = :tenant AND id = :id AND state = :state RETURNING attempts"""
+    WHERE id = :id AND (tenant = :tenant AND state = :state) IS TRUE RETURNING attempts"""
 )
 _SENT = Statement(
     """UPDATE message SET state = :sent, wa_message_id = :wa_message_id, state_changed_at = :at,
         error_code = '', error_detail = ''
-    WHERE tenant = :tenant AND id = :id AND state = :sending"""
+    WHERE id = :id AND (tenant = :tenant AND state = :sending) IS TRUE"""
 )
 
 

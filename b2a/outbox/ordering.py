@@ -70,11 +70,11 @@ _WAITING = Statement(
 )
 _HELD = Statement(
     """UPDATE message SET held_until = :until
-    WHERE tenant = :tenant AND id = :id AND state = :queued"""
+    WHERE id = :id AND (tenant = :tenant AND state = :queued) IS TRUE"""
 )
 _WOKEN = Statement(
     """UPDATE message SET state_changed_at = :at
-    WHERE tenant = :tenant AND id = :id AND state IN (:queued, :sending)"""
+    WHERE id = :id AND (tenant = :tenant AND state IN (:queued, :sending)) IS TRUE"""
 )
 
 

@@ -79,7 +79,7 @@ _NEW_TEXT = Statement(
 )
 _TOUCH = Statement(
     """UPDATE conversation SET last_message_at = :at, last_message_preview = :preview
-    WHERE tenant = :tenant AND id = :id"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE"""
 )
 
 
