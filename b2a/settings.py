@@ -146,6 +146,13 @@ class CoreSettings:
         "info",
         _choice_parser("debug", "info", "warning", "error"),
     )
+    log_format: str = setting(
+        "B2A_LOG_FORMAT",
+        "text (one line per record) or json (one JSON object per line, with the request,"
+        " tenant and job ids).",
+        "text",
+        _choice_parser("text", "json"),
+    )
 
     @property
     def is_production(self) -> bool:

@@ -38,7 +38,7 @@ def serve(
 
     settings = load_settings()
     _require_secrets(settings)
-    configure_logging(settings.core.log_level)
+    configure_logging(settings.core.log_level, settings.core.log_format)
     uvicorn.run(
         create_app(settings),
         host=host or settings.server.host,
@@ -47,6 +47,7 @@ def serve(
         # uvicorn takes the client address and https from these proxies' X-Forwarded-* headers.
         forwarded_allow_ips=settings.server.trusted_proxies,
         log_level=settings.core.log_level,
+        log_config=None,  # uvicorn's records go through the root logger, in B2A_LOG_FORMAT
         access_log=False,
     )
 
@@ -57,7 +58,7 @@ def worker() -> None:
 
     settings = load_settings()
     _require_secrets(settings)
-    configure_logging(settings.core.log_level)
+    configure_logging(settings.core.log_level, settings.core.log_format)
 
     async def main() -> None:
         instance = create_worker(settings)
@@ -78,7 +79,7 @@ def whatsapp() -> None:
 
     settings = load_settings()
     _require_secrets(settings)
-    configure_logging(settings.core.log_level)
+    configure_logging(settings.core.log_level, settings.core.log_format)
     asyncio.run(run_session_process(settings))
 
 

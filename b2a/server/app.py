@@ -28,6 +28,7 @@ from b2a.server.head import answer_head
 from b2a.server.headers import add_security_headers
 from b2a.server.health import health, ready
 from b2a.server.openapi import declare_errors
+from b2a.server.requestid import with_request_id
 from b2a.server.web import create_web_router
 from b2a.server.web.templates import STATIC_DIR, template_config
 from b2a.server.webhooks.stripe import receive_stripe_webhook
@@ -124,5 +125,5 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     declare_errors(app.openapi_schema)  # the document is built once, here, and served as is
-    app.asgi_handler = answer_head(app.asgi_handler)
+    app.asgi_handler = with_request_id(answer_head(app.asgi_handler))
     return app

@@ -20,6 +20,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from b2a.errors import Forbidden, Unauthorized
+from b2a.lib.log import tenant_id
 from b2a.server.csrf import check_csrf_header
 from b2a.server.websession import SESSION_COOKIE, client_ip, visit
 from b2a.tenants.actor import Actor
@@ -46,6 +47,8 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
     if token:
         actor = await verify_api_token(token)
         if actor is not None:
+            if actor.tenant_id is not None:
+                tenant_id.set(str(actor.tenant_id))
             return replace(actor, ip=client_ip(connection))
     elif connection.cookies.get(SESSION_COOKIE):
         found = await visit(connection)

@@ -18,6 +18,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.types import Message, Scope
 
+from b2a.lib.log import tenant_id
 from b2a.server.headers import is_https
 from b2a.settings import Settings
 from b2a.tenants.actor import Actor
@@ -84,6 +85,8 @@ async def visit(connection: ASGIConnection[Any, Any, Any, Any]) -> Visit:
             await close_session(redis, session)  # the user was removed or lost access
             session = None
     found = Visit(session, actor, ip)
+    if actor is not None and actor.tenant_id is not None:
+        tenant_id.set(str(actor.tenant_id))
     if session_id and session is None:
         found.cookies_out[SESSION_COOKIE] = None  # stop sending a dead id
     connection.scope[STATE_KEY] = found  # type: ignore[literal-required]

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from b2a.lib import log as log_context
 from b2a.whatsapp import web_relay as relay
 
 log = logging.getLogger("b2a.whatsapp")
@@ -73,11 +74,12 @@ class Bridge:
             return True
         data = json.loads(raw)
         work = handler.on_command(data) if kind == "command" else handler.on_send(data)
-        self._spawn(work, f"tenant {tenant_id}: {kind}")
+        self._spawn(work, tenant_id, f"tenant {tenant_id}: {kind}")
         return True
 
-    def _spawn(self, work: Awaitable[None], what: str) -> None:
+    def _spawn(self, work: Awaitable[None], tenant: str, what: str) -> None:
         async def guarded() -> None:
+            log_context.tenant_id.set(tenant)  # the task's own context: its log lines only
             try:
                 await work
             except Exception:

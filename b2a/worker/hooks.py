@@ -13,6 +13,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.lib import log as log_context
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
 from b2a.lib.http import create_client
@@ -82,8 +83,13 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 async def before_process(ctx: dict[str, Any]) -> None:
-    """Remember when the job started."""
+    """Remember when the job started; the job's and its tenant's ids go on its log lines."""
     ctx["started_at"] = time.perf_counter()
+    job = ctx.get("job")
+    if job is not None:
+        # Set for every job, so nothing of the previous job's is left on this one's lines.
+        log_context.job_id.set(job.key)
+        log_context.tenant_id.set(str((job.kwargs or {}).get("tenant_id", "")))
 
 
 async def after_process(ctx: dict[str, Any]) -> None:

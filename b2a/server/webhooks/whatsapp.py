@@ -36,6 +36,7 @@ from b2a.inbox.channels import (
 from b2a.inbox.rules import Transport
 from b2a.lib.crypto import SecretBox
 from b2a.lib.jsonbody import read_json
+from b2a.lib.log import tenant_id
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_webhook import (
     CloudMessage,
@@ -103,6 +104,7 @@ async def receive_webhook(
             skipped += 1
             continue
         scope = TenantScope(target.tenant)
+        tenant_id.set(str(target.tenant))
         if isinstance(event, CloudMessage):
             event_id = await inbox.accept_inbound(
                 scope, target.id, Transport.CLOUD, from_cloud(event)
