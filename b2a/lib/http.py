@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 
 from b2a import __version__
-from b2a.lib.aiohttp_transport import AiohttpTransport
 
 USER_AGENT = f"b2a/{__version__}"
 
@@ -23,6 +22,10 @@ def create_client(
 
     Proxies named in the environment (``HTTPS_PROXY``, ``NO_PROXY``) still apply.
     """
+    # Imported on the first client: aiohttp adds 8.6 MiB to a process, and `b2a serve`
+    # calls out rarely (credential checks, billing) where the worker sends all the time.
+    from b2a.lib.aiohttp_transport import AiohttpTransport
+
     transport = AiohttpTransport(
         max_connections=max_connections,
         keepalive_seconds=KEEPALIVE_SECONDS,
