@@ -4,7 +4,8 @@ Run by hand (never by the test suite), from the project root:
 
     .venv/bin/python -m bench.http_client                    # every option, 3 runs
     .venv/bin/python -m bench.http_client --count 4000 --concurrency 50
-    .venv/bin/python -m bench.http_client --pool 5,10,20,50  # size the pool
+    .venv/bin/python -m bench.http_client --latency 0.1 --concurrency 250 \
+        --pool 50,100,200 --options cloud+aiohttp-transport  # size the pool
     .venv/bin/python -m bench.http_client --profile cloud+httpx-defaults
 
 The fake Graph API (``tests/fakes/graph_api.py``) runs in its own process, as in
@@ -14,6 +15,9 @@ uvloop as the worker does. Reported per option: requests/s and the client's CPU
 per request (``time.process_time`` of this process, so the fake's work is not
 counted), the median of the runs with their range; the runs of all options are
 interleaved so a change in the machine's load touches each option alike.
+``--latency`` delays each answer like Meta's round trip. The fake speaks
+HTTP/1.1 only, so ``cloud+httpx-h2c`` sends to a minimal HTTP/2 stand-in
+(``_H2Graph``) started in its own process.
 See docs/performance.md ("Outbound HTTP client") for the figures and
 docs/decisions.md for the choice they led to.
 """
@@ -22,18 +26,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
+import json
 import os
 import pstats
+import socket
 import statistics
+import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import h2.config
+import h2.connection
+import h2.events
 import httpx
 from rich.console import Console
 from rich.table import Table
@@ -59,6 +71,8 @@ class Option:
     name: str
     how: str
     open: Callable[[str, int], Awaitable[tuple[Send, Callable[[], Awaitable[None]]]]]
+    server: str = "graph"
+    """``graph``: the fake Graph API (HTTP/1.1); ``h2``: the HTTP/2 stand-in below."""
     runs: list[tuple[float, float]] = field(default_factory=list)
     """(requests/s, client CPU ms per request) of each run."""
 
@@ -126,7 +140,6 @@ async def _raw(graph_url: str, pool: int) -> tuple[Send, Callable[[], Awaitable[
         "Authorization": f"Bearer {harness.GRAPH_TOKEN}",
         "Content-Type": "application/json",
     }
-    import json
 
     async def send(n: int) -> None:
         status = await poster.post(path, json.dumps(_body(n)).encode(), headers)
@@ -152,6 +165,13 @@ def _tuned(pool: int) -> httpx.AsyncClient:
 def _http2(pool: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         http2=True, limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+    )
+
+
+def _h2c(pool: int) -> httpx.AsyncClient:
+    """HTTP/2 with prior knowledge over plain TCP: every send multiplexed on one connection."""
+    return httpx.AsyncClient(
+        http1=False, http2=True, timeout=httpx.Timeout(15.0, connect=5.0), trust_env=False
     )
 
 
@@ -191,6 +211,12 @@ OPTIONS = {
             _cloud(_http2),
         ),
         Option(
+            "cloud+httpx-h2c",
+            "CloudApiClient on httpx http2 (prior knowledge) to the h2 stand-in",
+            _cloud(_h2c),
+            server="h2",
+        ),
+        Option(
             "cloud+aiohttp-transport",
             "CloudApiClient on httpx over AiohttpTransport",
             _cloud(_aiohttp_transport),
@@ -219,11 +245,11 @@ async def _measure(send: Send, count: int, concurrency: int) -> tuple[float, flo
     return count / wall, cpu / count * 1000
 
 
-async def _compare(args: argparse.Namespace, graph_url: str) -> list[Option]:
+async def _compare(args: argparse.Namespace, urls: dict[str, str]) -> list[Option]:
     chosen = [OPTIONS[name] for name in args.options.split(",")]
     opened = []
     for option in chosen:
-        send, close = await option.open(graph_url, args.connections)
+        send, close = await option.open(urls[option.server], args.connections)
         await _drive(send, args.warm, args.concurrency)
         opened.append((option, send, close))
     for _ in range(args.runs):
@@ -234,14 +260,14 @@ async def _compare(args: argparse.Namespace, graph_url: str) -> list[Option]:
     return chosen
 
 
-async def _pool_sweep(args: argparse.Namespace, graph_url: str) -> list[Option]:
+async def _pool_sweep(args: argparse.Namespace, urls: dict[str, str]) -> list[Option]:
     """The chosen client at each pool size, the same offered concurrency."""
     sizes = [int(s) for s in args.pool.split(",")]
     base = OPTIONS[args.options.split(",")[0]]
-    swept = [Option(f"{base.name} pool={size}", base.how, base.open) for size in sizes]
+    swept = [Option(f"{base.name} pool={size}", base.how, base.open, base.server) for size in sizes]
     opened = []
     for size, option in zip(sizes, swept, strict=True):
-        send, close = await option.open(graph_url, size)
+        send, close = await option.open(urls[option.server], size)
         await _drive(send, args.warm, args.concurrency)
         opened.append((option, send, close))
     for _ in range(args.runs):
@@ -252,8 +278,9 @@ async def _pool_sweep(args: argparse.Namespace, graph_url: str) -> list[Option]:
     return swept
 
 
-async def _profile(args: argparse.Namespace, graph_url: str) -> None:
-    send, close = await OPTIONS[args.profile].open(graph_url, args.connections)
+async def _profile(args: argparse.Namespace, urls: dict[str, str]) -> None:
+    option = OPTIONS[args.profile]
+    send, close = await option.open(urls[option.server], args.connections)
     await _drive(send, args.warm, args.concurrency)
     profile = cProfile.Profile()
     profile.enable()
@@ -285,6 +312,69 @@ def _report(options: list[Option], args: argparse.Namespace, load: tuple[float, 
     console.print(table)
 
 
+class _H2Graph(asyncio.Protocol):
+    """A stand-in answering every HTTP/2 request as the fake answers a send (prior knowledge).
+
+    The fake Graph API is ``http.server``, HTTP/1.1 only; this is the least an
+    HTTP/2 server can do, so the client's CPU is what the measurement shows.
+    """
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        self.h2.initiate_connection()
+        transport.write(self.h2.data_to_send())
+
+    def data_received(self, data: bytes) -> None:
+        for event in self.h2.receive_data(data):
+            if isinstance(event, h2.events.DataReceived):
+                self.h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, h2.events.StreamEnded):
+                loop = asyncio.get_running_loop()
+                loop.call_later(self.latency, self._answer, event.stream_id)
+        self.transport.write(self.h2.data_to_send())
+
+    def _answer(self, stream_id: int) -> None:
+        body = json.dumps(
+            {"messaging_product": "whatsapp", "messages": [{"id": f"wamid.{uuid.uuid4().hex}"}]}
+        ).encode()
+        headers = [(":status", "200"), ("content-type", "application/json")]
+        self.h2.send_headers(stream_id, [*headers, ("content-length", str(len(body)))])
+        self.h2.send_data(stream_id, body, end_stream=True)
+        self.transport.write(self.h2.data_to_send())
+
+
+async def _serve_h2(port: int, latency: float) -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: _H2Graph(latency), "127.0.0.1", port)
+    await server.serve_forever()
+
+
+def _start_h2(stack: harness.Stack, latency: float) -> str:
+    port = harness.free_port()
+    stack._spawn(
+        "h2",
+        [
+            sys.executable,
+            "-m",
+            "bench.http_client",
+            "--serve-h2",
+            str(port),
+            "--latency",
+            str(latency),
+        ],
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return f"http://127.0.0.1:{port}"
+        time.sleep(0.1)
+    raise RuntimeError("the HTTP/2 stand-in did not start; see its log")
+
+
 def main() -> None:
     """Start the fake Graph API, send through each option, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -297,18 +387,23 @@ def main() -> None:
     parser.add_argument("--pool", default="", help="sizes to sweep for the first option")
     parser.add_argument("--profile", default="", help="cProfile one option instead")
     parser.add_argument("--latency", type=float, default=0.0, help="the fake's delay, seconds")
+    parser.add_argument("--serve-h2", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_h2:  # the stand-in's own process
+        run(_serve_h2(args.serve_h2, args.latency))
+        return
     with (
         tempfile.TemporaryDirectory() as home,
         harness.running_stack(dict(os.environ), Path(home)) as stack,
     ):
         stack.start_graph(args.latency)
+        urls = {"graph": stack.graph_url, "h2": _start_h2(stack, args.latency)}
         load = os.getloadavg()
         if args.profile:
-            run(_profile(args, stack.graph_url))
+            run(_profile(args, urls))
             return
         measure = _pool_sweep if args.pool else _compare
-        options = run(measure(args, stack.graph_url))
+        options = run(measure(args, urls))
         _report(options, args, load)
 
 
