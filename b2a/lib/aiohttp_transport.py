@@ -83,7 +83,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             stream=httpx.ByteStream(content),
             request=request,
             extensions={
-                "http_version": b"HTTP/1.1",
+                "http_version": _version(answer.version),
                 "reason_phrase": (answer.reason or "").encode(),
             },
         )
@@ -101,8 +101,17 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             self._session = None
 
 
+def _version(version: aiohttp.HttpVersion | None) -> bytes:
+    """The answer's protocol as httpx names it (``response.http_version``)."""
+    return f"HTTP/{version.major}.{version.minor}".encode() if version else b"HTTP/1.1"
+
+
 def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
-    """The request's httpx timeouts for aiohttp: a free connection, connecting, reading."""
+    """The request's httpx timeouts for aiohttp: a free connection, connecting, reading.
+
+    aiohttp has no write timeout; a request body is small, and a peer that stops
+    reading is caught by the read timeout that follows.
+    """
     limits = request.extensions.get("timeout", {})
     pool, connect = limits.get("pool"), limits.get("connect")
     return aiohttp.ClientTimeout(
