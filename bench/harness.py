@@ -160,9 +160,13 @@ class Stack:
     def graph_url(self) -> str:
         return f"http://127.0.0.1:{self.graph_port}"
 
-    def start_graph(self) -> None:
-        """The fake Graph API, in its own process so it never competes for our GIL."""
-        self._spawn("graph", [sys.executable, "-m", "tests.fakes.graph_api", str(self.graph_port)])
+    def start_graph(self, latency: float = 0.0) -> None:
+        """The fake Graph API, in its own process so it never competes for our GIL.
+
+        ``latency`` seconds delay each answer (Meta's round trip; ``bench/http_client.py``).
+        """
+        cmd = [sys.executable, "-m", "tests.fakes.graph_api", str(self.graph_port), str(latency)]
+        self._spawn("graph", cmd)
         _wait_for(f"{self.graph_url}/_fake/sent")
 
     def start(self, name: str, command: str = "", interpreter_args: Sequence[str] = ()) -> None:

@@ -293,10 +293,14 @@ class FakeGraphApi:
 
 
 def main() -> None:
-    """``python -m tests.fakes.graph_api PORT``: serve until killed (for the benchmark)."""
+    """``python -m tests.fakes.graph_api PORT [LATENCY]``: serve until killed (for benchmarks).
+
+    ``LATENCY`` (seconds, default 0) delays every answer, as Meta's round trip does.
+    """
     import sys
 
     with FakeGraphApi(int(sys.argv[1])) as fake:
+        fake.state.latency = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
         print(fake.base_url, flush=True)
         threading.Event().wait()
 
