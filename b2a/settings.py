@@ -295,6 +295,13 @@ class WorkerSettings:
     concurrency: int = setting(
         "B2A_WORKER_CONCURRENCY", "Jobs one worker process runs at once.", "20", _parse_int
     )
+    batch_wait_ms: int = setting(
+        "B2A_WORKER_BATCH_WAIT_MS",
+        "How long the worker gathers accepted messages to store them together (at most one"
+        " per job slot).",
+        "5",
+        _parse_int,
+    )
     heartbeat_seconds: int = setting(
         "B2A_WORKER_HEARTBEAT_SECONDS",
         "How often worker and session processes report they are alive.",

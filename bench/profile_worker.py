@@ -68,6 +68,8 @@ async def main(args: argparse.Namespace) -> None:
     )
     if args.no_profile:
         return
+    if args.save:
+        profiler.dump_stats(args.save)
     stats = pstats.Stats(profiler)
     shares: dict[str, float] = defaultdict(float)
     for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
@@ -84,6 +86,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--no-profile", action="store_true", help="measure CPU per message without cProfile"
     )
+    parser.add_argument("--save", metavar="FILE", help="also write the profile (pstats) to FILE")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
     return parser.parse_args()

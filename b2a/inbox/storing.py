@@ -187,16 +187,21 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound | A
         if event is None:
             raise NotFound("InboundEvent not found.")
         message = InboundMessage.from_json(dict(json_value(event["payload"])))
-        if message.kind in ANNOTATIONS:
-            return await annotate(scope, event_id, message)
-        customer_id, new_customer = await customer_for(scope, message)
-        if message.kind == MessageKind.SYSTEM:
-            await _follow_new_number(scope, customer_id, message)
-        thread = await conversation_for(
-            scope, event["channel"], customer_id, new_customer=new_customer
-        )
-        message_id, received_at, duplicate = await _store_message(scope, thread.id, message)
-        touched = await _touch(scope, thread.id, message, duplicate)
+        return await store_read(scope, event_id, event["channel"], message)
+
+
+async def store_read(
+    scope: TenantScope, event_id: UUID, channel_id: UUID, message: InboundMessage
+) -> StoredInbound | Annotation:
+    """Store an event already read and marked processed, inside the caller's transaction."""
+    if message.kind in ANNOTATIONS:
+        return await annotate(scope, event_id, message)
+    customer_id, new_customer = await customer_for(scope, message)
+    if message.kind == MessageKind.SYSTEM:
+        await _follow_new_number(scope, customer_id, message)
+    thread = await conversation_for(scope, channel_id, customer_id, new_customer=new_customer)
+    message_id, received_at, duplicate = await _store_message(scope, thread.id, message)
+    touched = await _touch(scope, thread.id, message, duplicate)
     return StoredInbound(
         conversation_id=thread.id,
         message_id=message_id,
@@ -204,13 +209,13 @@ async def store_inbound(scope: TenantScope, event_id: UUID) -> StoredInbound | A
         new_conversation=thread.created,
         owner=touched["owner"],
         duplicate=duplicate,
-        channel_id=event["channel"],
+        channel_id=channel_id,
         media_id=message.media_id,
         media_file=message.media_file,
         from_me=message.from_me,
         window_expires_at=touched["window_expires_at"],
         received_at=received_at,
-        kind=_stored_kind(message.kind),
+        kind=stored_kind(message.kind),
         text=message.text,
     )
 
@@ -321,23 +326,8 @@ async def _store_message(
 ) -> tuple[UUID, datetime, bool]:
     """Insert the message; its id, when it was written, and whether it was there already."""
     at = clock.now()
-    data = {**message.data, "filename": message.filename} if message.filename else message.data
     row = await scope.fetchrow(
-        _NEW_MESSAGE,
-        id=uuid4(),
-        at=at,
-        conversation=conversation_id,
-        direction=Direction.OUTBOUND if message.from_me else Direction.INBOUND,
-        author=_author(message),
-        kind=_stored_kind(message.kind),
-        text=message.text,
-        data=json.dumps(data),
-        reply_to=message.reply_to[:128],
-        media_mime=message.media_mime,
-        wa_message_id=message.wa_message_id,
-        state=DeliveryState.SENT if message.from_me else DeliveryState.RECEIVED,
-        error_code=MEDIA_NOT_SAVED if message.media_error else "",
-        error_detail=message.media_error[:500],
+        _NEW_MESSAGE, id=uuid4(), at=at, conversation=conversation_id, **message_columns(message)
     )
     if row is not None:
         return row["id"], at, False
@@ -347,7 +337,25 @@ async def _store_message(
     return stored["id"], stored["created_at"], True
 
 
-def _stored_kind(kind: str) -> MessageKind:
+def message_columns(message: InboundMessage) -> dict[str, object]:
+    """The message row's columns that come from the message itself."""
+    data = {**message.data, "filename": message.filename} if message.filename else message.data
+    return {
+        "direction": Direction.OUTBOUND if message.from_me else Direction.INBOUND,
+        "author": _author(message),
+        "kind": stored_kind(message.kind),
+        "text": message.text,
+        "data": json.dumps(data),
+        "reply_to": message.reply_to[:128],
+        "media_mime": message.media_mime,
+        "wa_message_id": message.wa_message_id,
+        "state": DeliveryState.SENT if message.from_me else DeliveryState.RECEIVED,
+        "error_code": MEDIA_NOT_SAVED if message.media_error else "",
+        "error_detail": message.media_error[:500],
+    }
+
+
+def stored_kind(kind: str) -> MessageKind:
     """The kind as given; one this version does not know is kept as unsupported, not refused."""
     try:
         return MessageKind(kind)

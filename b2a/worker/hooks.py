@@ -19,6 +19,7 @@ from b2a.lib import redis as redis_lib
 from b2a.lib.http import create_client
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import Settings
+from b2a.worker.tasks.inbox import inbound_batcher
 
 log = logging.getLogger("b2a.worker")
 
@@ -58,6 +59,7 @@ def make_startup(settings: Settings) -> Any:
         job_queue.install(ctx["worker"].queue)
         redis = redis_lib.connect(settings.redis)
         ctx.update(settings=settings, engine=engine, redis=redis, http=create_client())
+        ctx["inbound"] = inbound_batcher(settings.worker)
         ctx["heartbeat"] = asyncio.create_task(
             beat(redis, "worker", settings.worker.heartbeat_seconds)
         )
@@ -73,6 +75,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
+    if "inbound" in ctx:
+        await ctx["inbound"].close()
     if "redis" in ctx:
         await ctx["redis"].aclose()
     if "http" in ctx:

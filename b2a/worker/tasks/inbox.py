@@ -3,10 +3,17 @@
 Each event task runs inside ``_bounded``: a failure is written on the event and
 retried by the queue with backoff until its attempts run out, then the event is
 dead (``b2a.inbox.recovery``) and its job ends without a further retry.
+
+Every event keeps its own job, but the worker stores the events its jobs hold
+at once together: ``process_inbound`` hands its event to the process's
+``Batcher`` (``ctx["inbound"]``), which stores up to a job slot's worth in one
+transaction (``b2a.inbox.batch``). When a batch fails, each job stores its own
+event alone (``store_inbound``): only a poison event fails its attempt.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from pathlib import Path
@@ -18,6 +25,7 @@ from b2a.errors import Invalid, TransportError
 from b2a.inbox import recovery, updates
 from b2a.inbox import service as inbox
 from b2a.inbox.annotations import Annotation
+from b2a.inbox.batch import store_batch
 from b2a.inbox.channels import cloud_credentials
 from b2a.inbox.media import (
     adopt_inbound_media,
@@ -29,15 +37,40 @@ from b2a.inbox.rules import Direction, MessageKind, Owner, Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
 from b2a.lib import events
+from b2a.lib.batcher import Batcher, BatchFailed
 from b2a.lib.crypto import SecretBox
 from b2a.orders.carts import order_from_cart
 from b2a.outbox.auto_replies import hand_over_reason, reply_step
 from b2a.outbox.queueing import enqueue_send
-from b2a.settings import Settings
+from b2a.settings import Settings, WorkerSettings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudApiClient
 
 EventTask = Callable[..., Awaitable[dict[str, Any]]]
+Stored = StoredInbound | Annotation
+
+
+def inbound_batcher(settings: WorkerSettings) -> Batcher[tuple[UUID, UUID], Stored]:
+    """The worker's coalescer of ``process_inbound`` events: one per job slot at most.
+
+    A batch leaves ``batch_wait_ms`` after its first event, or sooner when full.
+    """
+    return Batcher(_store_together, size=settings.concurrency, wait=settings.batch_wait_ms / 1000)
+
+
+async def _store_together(events: list[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], Stored]:
+    stored = await store_batch(events)
+    return {(tenant_id, event_id): stored[event_id] for tenant_id, event_id in events}
+
+
+async def _store(ctx: dict[str, Any], scope: TenantScope, event_id: UUID) -> Stored:
+    """The event stored with the others being processed now, or alone if their batch failed."""
+    batcher = ctx.get("inbound")
+    if batcher is not None:
+        with contextlib.suppress(BatchFailed):
+            stored: Stored = await batcher.submit((scope.tenant_id, event_id))
+            return stored
+    return await inbox.store_inbound(scope, event_id)
 
 
 def _bounded(task: EventTask) -> EventTask:
@@ -71,7 +104,7 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
     open thread is told to refresh, and nothing automatic follows.
     """
     scope = TenantScope(UUID(tenant_id))
-    stored = await inbox.store_inbound(scope, UUID(event_id))
+    stored = await _store(ctx, scope, UUID(event_id))
     if isinstance(stored, Annotation):
         return await _annotated(ctx, tenant_id, stored)
     if (stored.media_id or stored.media_file) and not await _has_media(scope, stored.message_id):
