@@ -23,7 +23,7 @@ readily as the primary key and then walked all of a tenant's rows for every look
 (7.8 ms at 20k messages instead of 0.1 ms). With the tenant out of reach only the
 primary key serves it, whatever the table's size or statistics. Other lookups do
 the same for every condition but the ones their index is for
-(docs/decisions.md, "Plans from the first message"; tests/integration/db/test_plans.py).
+(docs/decisions.md, "Plans from the first message"; tests/integration/test_plans.py).
 """
 
 from __future__ import annotations
@@ -74,6 +74,11 @@ class Statement:
             missing = sorted(self.parameters - params.keys())
             unknown = sorted(params.keys() - self.parameters)
             raise TypeError(f"{self!r}: missing parameters {missing}, unknown {unknown}")
+
+
+def on_postgres() -> bool:
+    """Whether the bound engine is PostgreSQL (a statement only it accepts may be chosen)."""
+    return isinstance(piccolo_conf.DB, PostgresEngine)
 
 
 async def fetch(statement: Statement, **params: Any) -> list[Row]:

@@ -34,7 +34,7 @@ from functools import cache
 from uuid import UUID, uuid4
 
 from b2a.db.columns import json_value
-from b2a.db.sql import Row, Statement
+from b2a.db.sql import Row, Statement, on_postgres
 from b2a.db.transaction import atomic
 from b2a.errors import Conflict, NotFound
 from b2a.inbox.annotations import Annotation
@@ -87,19 +87,43 @@ def _listed(name: str, count: int) -> str:
 
 
 @cache
-def _read_events(count: int) -> Statement:
+def _read_events(count: int, postgres: bool) -> Statement:
+    """The events marked processed and read back.
+
+    On PostgreSQL one single-row UPDATE per event, each in its own CTE: a list
+    of ids (``id IN (…)``) had a generic plan made while the table was small, a
+    sequential scan kept as the table grew (tests/integration/test_plans.py),
+    where a lookup of one id always takes the primary key. SQLite plans each
+    run afresh and cannot UPDATE in a CTE.
+    """
+    set_clause = "UPDATE inbound_event SET processed_at = :at, outcome = :outcome"
+    if postgres:
+        return _one_by_one(
+            count,
+            f"{set_clause} WHERE id = :id{{n}} AND (tenant = :tenant) IS TRUE"
+            " RETURNING id, payload, channel",
+        )
     return Statement(
-        "UPDATE inbound_event SET processed_at = :at, outcome = :outcome"
-        f" WHERE tenant = :tenant AND id IN ({_listed('id', count)})"
+        f"{set_clause} WHERE id IN ({_listed('id', count)}) AND (tenant = :tenant) IS TRUE"
         " RETURNING id, payload, channel"
     )
 
 
+def _one_by_one(count: int, update: str) -> Statement:
+    """``update`` (with ``{n}`` for each row's parameters) once per row, in one statement."""
+    steps = ", ".join(f"u{n} AS ({update.replace('{n}', str(n))})" for n in range(count))
+    rows = " UNION ALL ".join(f"SELECT * FROM u{n}" for n in range(count))
+    return Statement(f"WITH {steps} {rows}")
+
+
 @cache
 def _find_identities(count: int) -> Statement:
-    pairs = " OR ".join(f"(kind = :kind{n} AND value = :value{n})" for n in range(count))
     return Statement(
-        f"SELECT kind, value, customer FROM customer_identity WHERE tenant = :tenant AND ({pairs})"
+        " UNION ALL ".join(
+            "SELECT kind, value, customer FROM customer_identity"
+            f" WHERE tenant = :tenant AND kind = :kind{n} AND value = :value{n}"
+            for n in range(count)
+        )
     )
 
 
@@ -122,12 +146,12 @@ def _new_identities(count: int) -> Statement:
 
 @cache
 def _find_threads(count: int) -> Statement:
-    pairs = " OR ".join(
-        f"(channel = :channel{n} AND customer = :customer{n})" for n in range(count)
-    )
     return Statement(
-        "SELECT id, owner, channel, customer FROM conversation"
-        f" WHERE tenant = :tenant AND ({pairs})"
+        " UNION ALL ".join(
+            "SELECT id, owner, channel, customer FROM conversation"
+            f" WHERE tenant = :tenant AND channel = :channel{n} AND customer = :customer{n}"
+            for n in range(count)
+        )
     )
 
 
@@ -166,22 +190,36 @@ def _case(column: str, count: int, value: str = "") -> str:
 
 
 @cache
-def _touch(count: int) -> Statement:
+def _touch(count: int, postgres: bool) -> Statement:
+    """Each conversation's last message, preview, unread count and window; reopened.
+
+    On PostgreSQL one single-row UPDATE per conversation (see ``_read_events``).
+    """
+    reopen = "status = CASE WHEN status IN (:resolved, :closed) THEN :open ELSE status END"
+    returning = " RETURNING id, owner, window_expires_at"
+    if postgres:
+        return _one_by_one(
+            count,
+            "UPDATE conversation SET last_message_at = :last_message_at{n},"
+            " last_inbound_at = :last_message_at{n},"
+            " last_message_preview = :last_message_preview{n},"
+            " window_expires_at = :window_expires_at{n}, unread_count = unread_count + :unread{n},"
+            f" {reopen} WHERE id = :id{{n}} AND (tenant = :tenant) IS TRUE{returning}",
+        )
     unread = " ".join(f"WHEN :id{n} THEN :unread{n}" for n in range(count))
     return Statement(
         f"UPDATE conversation SET last_message_at = {_case('last_message_at', count)},"
         f" last_inbound_at = {_case('last_inbound_at', count, 'last_message_at')},"
         f" last_message_preview = {_case('last_message_preview', count)},"
         f" window_expires_at = {_case('window_expires_at', count)},"
-        f" unread_count = unread_count + CASE id {unread} ELSE 0 END,"
-        " status = CASE WHEN status IN (:resolved, :closed) THEN :open ELSE status END"
-        f" WHERE tenant = :tenant AND id IN ({_listed('id', count)})"
-        " RETURNING id, owner, window_expires_at"
+        f" unread_count = unread_count + CASE id {unread} ELSE 0 END, {reopen}"
+        f" WHERE id IN ({_listed('id', count)}) AND (tenant = :tenant) IS TRUE{returning}"
     )
 
 
 _WINDOW = Statement(
-    "SELECT id, owner, window_expires_at FROM conversation WHERE tenant = :tenant AND id = :id"
+    "SELECT id, owner, window_expires_at FROM conversation"
+    " WHERE id = :id AND (tenant = :tenant) IS TRUE"
 )
 
 
@@ -231,7 +269,7 @@ async def _read(scope: TenantScope, event_ids: list[UUID]) -> list[_Event]:
     """The events in the order given, marked processed."""
     params = {f"id{n}": event_id for n, event_id in enumerate(event_ids)}
     rows = await scope.fetch(
-        _read_events(len(event_ids)), at=clock.now(), outcome="stored", **params
+        _read_events(len(event_ids), on_postgres()), at=clock.now(), outcome="stored", **params
     )
     found = {row["id"]: row for row in rows}
     if len(found) != len(event_ids):
@@ -468,7 +506,7 @@ async def _update_threads(scope: TenantScope, touches: dict[UUID, _Touch]) -> di
         params[f"window_expires_at{n}"] = touch.at + SERVICE_WINDOW
         params[f"unread{n}"] = touch.count
     rows = await scope.fetch(
-        _touch(len(touches)),
+        _touch(len(touches), on_postgres()),
         resolved=ConversationStatus.RESOLVED,
         closed=ConversationStatus.CLOSED,
         open=ConversationStatus.OPEN,

@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 
 from b2a.db.sql import Statement
-from b2a.inbox import annotations, storing
+from b2a.inbox import annotations, batch, storing
 from b2a.outbox import auto_replies, delivery, ordering, queueing
 from tests.cli.helpers import b2a, operator_env
 
@@ -36,6 +36,12 @@ HOT: dict[str, tuple[Statement, set[str]]] = {
     "storing: window": (storing._WINDOW, CONVERSATION),
     "storing: drop customer": (storing._DROP_CUSTOMER, {"customer_pkey"}),
     "storing: new phone": (storing._NEW_PHONE, {"customer_pkey"}),
+    "batch: events": (batch._read_events(3, True), {"inbound_event_pkey"}),
+    "batch: known identities": (batch._find_identities(3), {"ix_customer_identity_unique"}),
+    "batch: find threads": (batch._find_threads(3), {"ix_conversation_thread_unique"}),
+    "batch: stored messages": (batch._stored_messages(3), {"ix_message_wamid_unique"}),
+    "batch: touch": (batch._touch(3, True), CONVERSATION),
+    "batch: window": (batch._WINDOW, CONVERSATION),
     "annotations: react": (annotations._REACT, MESSAGE),
     "annotations: edit": (annotations._EDIT, MESSAGE),
     "annotations: revoke": (annotations._REVOKE, MESSAGE),
