@@ -46,6 +46,17 @@ async def test_a_client_writes_to_the_master_the_sentinels_name(topology):
     assert master.get("b2a:test:where") == b"here"
 
 
+async def test_the_urls_database_number_and_password_are_the_masters(topology):
+    url = f"redis://:{sentinels.DATA_PASSWORD}@ignored-host:1/5"
+    client = redis_lib.connect(_settings(topology, B2A_REDIS_URL=url).redis)
+    try:
+        await client.set("b2a:test:db", "five")
+    finally:
+        await client.aclose()
+    master = topology.data_url(topology.master_port()).removesuffix("/0")
+    assert sync_redis.Redis.from_url(f"{master}/5").get("b2a:test:db") == b"five"
+
+
 async def test_the_queue_is_on_the_master_too(topology):
     queue = create_queue(_settings(topology).redis)
     await queue.connect()
