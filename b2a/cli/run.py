@@ -1,7 +1,8 @@
 """``b2a serve | worker | whatsapp | up``: the long-running processes.
 
 systemd calls the first three; ``up`` runs all three as children for a laptop or a
-demo, with a private Redis when none answers.
+demo, with a private Redis when none answers (never behind Sentinels: that would split
+the data).
 """
 
 from __future__ import annotations

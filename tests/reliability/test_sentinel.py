@@ -78,9 +78,11 @@ async def test_a_master_failover_loses_nothing_acknowledged_and_needs_no_restart
             assert stack.pids() == pids, "no process was restarted"
             assert all(p.poll() is None for p in stack.processes.values()), "all still running"
 
+    stranded = (tmp_path / "logs" / "serve.log").read_text().count("kept but not queued")
     print(
-        f"failover: /ready 503 after {to_503:.2f} s, 200 again after {to_200:.2f} s;"
-        f" {drive.rejected} webhooks refused, {len(drive.wamids)} acknowledged"
+        f"failover: /ready 503 {to_503:.2f} s and 200 again {to_503 + to_200:.2f} s after the kill;"
+        f" {drive.rejected} webhooks refused, {len(drive.wamids)} acknowledged,"
+        f" {stranded} of them queued by the sweep"
     )
     assert new_master != old_master
     assert to_503 < 5 and to_200 < 15, (to_503, to_200)
