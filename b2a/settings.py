@@ -82,6 +82,23 @@ def _choice_parser(*choices: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _parse_addresses(name: str, raw: str) -> tuple[tuple[str, int], ...]:
+    """``host:port,host:port`` (``[::1]:port`` for IPv6; the port defaults to Sentinel's 26379)."""
+    addresses = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        parts = urlsplit(f"//{item}")
+        try:
+            port = parts.port or 26379
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} has no valid port; write host:port.") from None
+        if not parts.hostname or parts.path or parts.username:
+            raise ConfigError(f"{name}: {item!r} is not host:port; separate addresses by commas.")
+        addresses.append((parts.hostname, port))
+    return tuple(addresses)
+
+
 def _parse_str(name: str, raw: str) -> str:
     return raw.strip()
 
@@ -209,6 +226,24 @@ class RedisSettings:
         "redis://host:port/db or unix:///path/redis.sock; `b2a up` starts its own if unreachable.",
         "redis://127.0.0.1:6379/0",
         _url_parser("redis", "rediss", "unix"),
+        secret=True,
+    )
+    sentinels: tuple[tuple[str, int], ...] = setting(
+        "B2A_REDIS_SENTINELS",
+        "Comma-separated host:port of Redis Sentinels; when set they name the master, and"
+        " B2A_REDIS_URL gives only its password and db.",
+        "",
+        _parse_addresses,
+    )
+    sentinel_master: str = setting(
+        "B2A_REDIS_SENTINEL_MASTER",
+        "The name the Sentinels monitor the master under (`sentinel monitor NAME …`).",
+        "mymaster",
+    )
+    sentinel_password: str = setting(
+        "B2A_REDIS_SENTINEL_PASSWORD",
+        "Password of the Sentinels themselves (their requirepass); empty when they have none.",
+        "",
         secret=True,
     )
 
@@ -512,10 +547,22 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     home = str(_parse_path("B2A_HOME", environ.get("B2A_HOME") or home_spec["default"]))
     groups = {name: _group(cls, environ, home) for name, cls in _GROUP_CLASSES.items()}
     settings = Settings(**groups)
+    _check_sentinels(settings.redis)
     if settings.core.is_production:
         _refuse_placeholder_secrets(settings)
         _refuse_test_costs(settings)
     return settings
+
+
+def _check_sentinels(redis: RedisSettings) -> None:
+    if not redis.sentinels:
+        return
+    if redis.url.startswith("unix:"):
+        raise ConfigError(
+            "B2A_REDIS_SENTINELS is set but B2A_REDIS_URL is a unix socket: the Sentinels name"
+            " a master by address, so write B2A_REDIS_URL=redis://:PASSWORD@MASTER-NAME/0"
+            " (its host is ignored, its password and db are used)."
+        )
 
 
 def _refuse_test_costs(settings: Settings) -> None:

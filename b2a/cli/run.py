@@ -1,12 +1,14 @@
 """``b2a serve | worker | whatsapp | up``: the long-running processes.
 
 systemd calls the first three; ``up`` runs all three as children for a laptop or a
-demo, with a private Redis when none answers.
+demo, with a private Redis when none answers (never behind Sentinels: that would split
+the data).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import signal
@@ -22,7 +24,7 @@ from b2a.cli._runtime import console, err_console, load_settings
 from b2a.errors import ConfigError
 from b2a.lib import aio
 from b2a.lib.log import configure_logging
-from b2a.settings import Settings, settings_from_environment
+from b2a.settings import RedisSettings, Settings, settings_from_environment
 
 STOP_TIMEOUT = 45
 
@@ -88,16 +90,25 @@ def _require_secrets(settings: Settings) -> None:
         raise ConfigError("B2A_SECRET_KEY and B2A_ENCRYPTION_KEY are not set: run `b2a init`.")
 
 
-def _redis_answers(url: str) -> bool:
-    import redis
+def _redis_answers(settings: RedisSettings) -> bool:
+    from b2a.lib import redis as redis_lib
+
+    async def ping() -> bool:
+        client = redis_lib.connect(settings, timeout=1)
+        try:
+            return bool(await client.ping())
+        finally:
+            await client.aclose()
 
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+        return asyncio.run(ping())
     except Exception:
         return False
 
 
-def _start_private_redis(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_private_redis(
+    home: Path, configured: RedisSettings
+) -> tuple[subprocess.Popen[bytes], str]:
     binary = shutil.which("redis-server")
     if not binary:
         raise ConfigError("no Redis answers and redis-server is not installed: run ./setup.sh.")
@@ -125,7 +136,7 @@ def _start_private_redis(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     )
     url = f"unix://{sock}"
     deadline = time.monotonic() + 10
-    while not _redis_answers(url):
+    while not _redis_answers(dataclasses.replace(configured, url=url)):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             raise ConfigError(f"the private redis-server did not start in {home}.")
@@ -159,8 +170,9 @@ def up(
             "or stop what uses it."
         )
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
-    if not _redis_answers(settings.redis.url):
-        redis_proc, url = _start_private_redis(home)
+    # Behind Sentinels a private Redis would split the data: wait for the master instead.
+    if not settings.redis.sentinels and not _redis_answers(settings.redis):
+        redis_proc, url = _start_private_redis(home, settings.redis)
         children.append(("redis", redis_proc))
         env["B2A_REDIS_URL"] = url
         console.print(f"started a private Redis at {url}")

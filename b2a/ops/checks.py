@@ -6,7 +6,6 @@ import asyncio
 import shutil
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,27 +29,14 @@ from b2a.lib import redis as redis_lib
 from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
 from b2a.ops.queue import create_queue
+from b2a.ops.sentinels import check_sentinels
+from b2a.ops.verdict import Check
 from b2a.outbox.sweep import count_stuck_sends
 from b2a.schema.migrate import pending_ids
 from b2a.schema.piccolo_app import all_tables
 from b2a.settings import Settings, unknown_variables
 
 GIB = 1024**3
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the doctor's report."""
-
-    name: str
-    level: str  # ok, warn or fail
-    detail: str
-    fix: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """Whether this check lets the appliance run (warnings do)."""
-        return self.level != "fail"
 
 
 async def check_database(settings: Settings) -> list[Check]:
@@ -173,9 +159,17 @@ async def check_statistics() -> list[Check]:
 
 
 async def check_redis(settings: Settings) -> list[Check]:
-    """Reachable, and configured never to evict (an evicted job is a lost message)."""
+    """Reachable, and configured never to evict (an evicted job is a lost message).
+
+    Behind Sentinels, first what they say: the master, how many answer, its replicas.
+    """
+    topology = await check_sentinels(settings.redis) if settings.redis.sentinels else []
+    return [*topology, *await _check_redis_server(settings)]
+
+
+async def _check_redis_server(settings: Settings) -> list[Check]:
     client = redis_lib.connect(settings.redis, timeout=3)
-    where = redis_lib.describe(settings.redis.url)
+    where = redis_lib.describe(settings.redis)
     try:
         try:
             await client.ping()
@@ -432,7 +426,8 @@ async def run_checks(settings: Settings) -> list[Check]:
     ai = await check_ai(settings) if stored else []
     payments = await check_payments(settings) if stored else []
     work = await check_work() if stored else []
-    jobs = [await check_failed_jobs(settings)] if redis[0].ok else []
+    reachable = any(c.name == "redis" and c.ok for c in redis)
+    jobs = [await check_failed_jobs(settings)] if reachable else []
     return [
         *database,
         *statistics,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from redis.asyncio import Redis
 from saq.job import Job
 from saq.queue.base import Queue
 from saq.queue.redis import RedisQueue
 from saq.types import ListenCallback
 
+from b2a.lib.redis import connect
 from b2a.settings import RedisSettings
 
 QUEUE_NAME = "b2a"
@@ -68,8 +68,10 @@ class B2AQueue(RedisQueue):
 
 
 def create_queue(settings: RedisSettings) -> RedisQueue:
-    """The queue on the configured Redis (TCP or unix socket, which SAQ's from_url refuses)."""
-    redis = Redis.from_url(
-        settings.url, socket_connect_timeout=CONNECT_SECONDS, socket_timeout=READ_SECONDS
-    )
+    """The queue on the configured Redis, built by ``b2a.lib.redis.connect``.
+
+    That is a TCP address, a unix socket (which SAQ's ``from_url`` refuses) or
+    the master the Sentinels name.
+    """
+    redis = connect(settings, timeout=CONNECT_SECONDS, read_timeout=READ_SECONDS, decode=False)
     return B2AQueue(redis, name=QUEUE_NAME)

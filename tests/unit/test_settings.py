@@ -118,3 +118,36 @@ def test_the_data_directory_holds_the_development_config(tmp_path):
     if Path("/etc/b2a/b2a.env").exists():
         pytest.skip("a production config exists on this machine")
     assert settings_from_environment(environ).core.log_level == "warning"
+
+
+def test_without_sentinels_redis_is_the_url_alone():
+    settings = load_settings({"B2A_REDIS_URL": "redis://127.0.0.1:6390/3"})
+    assert settings.redis.sentinels == ()
+    assert settings.redis.sentinel_master == "mymaster"
+
+
+def test_sentinel_addresses_parse_with_default_port_and_ipv6():
+    raw = " 10.0.0.1:26380, sentinel-b ,[::1]:26381,"
+    settings = load_settings({"B2A_REDIS_SENTINELS": raw})
+    assert settings.redis.sentinels == (("10.0.0.1", 26380), ("sentinel-b", 26379), ("::1", 26381))
+
+
+@pytest.mark.parametrize("raw", ["10.0.0.1:port", "10.0.0.1:99999", "user@host:1", "host:1/x"])
+def test_a_bad_sentinel_address_names_the_variable(raw):
+    with pytest.raises(ConfigError, match="B2A_REDIS_SENTINELS"):
+        load_settings({"B2A_REDIS_SENTINELS": raw})
+
+
+def test_sentinels_refuse_a_unix_socket_url_and_say_what_to_write():
+    environ = {"B2A_REDIS_SENTINELS": "127.0.0.1:26379", "B2A_REDIS_URL": "unix:///run/r.sock"}
+    with pytest.raises(ConfigError, match=r"B2A_REDIS_URL=redis://:PASSWORD@MASTER-NAME/0"):
+        load_settings(environ)
+
+
+def test_the_sentinel_password_is_a_secret_that_may_come_from_a_file(tmp_path):
+    (tmp_path / "pw").write_text("s3cret\n")
+    environ = {
+        "B2A_REDIS_SENTINELS": "h:1",
+        "B2A_REDIS_SENTINEL_PASSWORD_FILE": str(tmp_path / "pw"),
+    }
+    assert load_settings(environ).redis.sentinel_password == "s3cret"
