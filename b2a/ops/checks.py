@@ -23,6 +23,7 @@ from b2a.billing.rules import METHOD_NAMES, ManualMethod
 from b2a.billing.stripe_api import verify_stripe_key
 from b2a.db.diagnose import diagnose_database_error
 from b2a.db.engine import asyncpg_dsn, bind_engine, create_engine, uses_transaction_pooler
+from b2a.db.pooler import Pooling, detect_pooling
 from b2a.db.statistics import MIN_PAGES, autovacuum_on, tables_without_statistics
 from b2a.errors import ConfigError
 from b2a.inbox import recovery
@@ -92,11 +93,48 @@ async def check_database(settings: Settings) -> list[Check]:
             Check("database", "ok", f"PostgreSQL {version.major}.{version.micro}"),
             _search_extensions({row["name"] for row in available}),
         ]
-        if uses_transaction_pooler(url):
-            checks.append(
-                Check("pooler", "ok", "transaction-mode pooler: statement cache disabled")
-            )
+        checks.append(await check_pooler(settings))
     return [*checks, await check_schema(settings)]
+
+
+NEEDS_DIRECT = (
+    "`b2a backup` and `b2a restore` need PostgreSQL itself (pg_dump's session settings would "
+    "stay behind on a pooled connection): give them its own address in B2A_DB_URL; so would a "
+    "job queue on PostgreSQL (b2a's is on Redis)"
+)
+
+
+async def check_pooler(settings: Settings) -> Check:
+    """Which pooler mode, if any, serves the database, and what that means for b2a."""
+    try:
+        mode = await detect_pooling(asyncpg_dsn(settings.db.url), timeout=5)
+    except Exception as exc:
+        return Check("pooler", "warn", f"could not tell ({exc})", "Run `b2a doctor` again.")
+    cache_off = not settings.db.statement_cache or uses_transaction_pooler(settings.db.url)
+    cache = "prepared-statement cache " + ("off" if cache_off else "on")
+    if mode is Pooling.TRANSACTION:
+        return Check(
+            "pooler",
+            "ok",
+            "transaction mode: every b2a process turns its prepared-statement cache off by "
+            f"itself; serving, jobs and `b2a migrate` work through it. {NEEDS_DIRECT}.",
+        )
+    if mode is Pooling.STATEMENT:
+        return Check(
+            "pooler",
+            "fail",
+            "statement mode: the pooler refuses transactions, and b2a needs them for every message",
+            "Set pool_mode = transaction (or session) for this database in pgbouncer.ini, "
+            "then reload PgBouncer.",
+        )
+    if mode is Pooling.SESSION:
+        return Check(
+            "pooler",
+            "ok",
+            f"session mode: each connection keeps its own server connection ({cache}); its pool "
+            "must hold every process's B2A_DB_POOL_MAX, or connections wait for one another",
+        )
+    return Check("pooler", "ok", f"none: b2a connects to PostgreSQL itself ({cache})")
 
 
 # The inbox search's indexes (migration 2026-12-07T20:00:00, b2a/inbox/search.py).
