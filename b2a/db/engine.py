@@ -107,12 +107,17 @@ async def start_pool(engine: Engine, *, max_size: int = 10) -> None:  # type: ig
     prepared-statement cache off, whatever its port or URL.
     """
     if isinstance(engine, PostgresEngine):
-        await _match_pooler(engine)
+        await match_pooler(engine)
         await engine.start_connection_pool(min_size=1, max_size=max_size)
 
 
-async def _match_pooler(engine: PostgresEngine) -> None:
-    """Turn the statement cache off behind a transaction-mode pooler (b2a/db/pooler.py)."""
+async def match_pooler(engine: PostgresEngine) -> None:
+    """Turn the statement cache off behind a transaction-mode pooler (b2a/db/pooler.py).
+
+    ``start_pool`` does it; an engine used without a pool (a connection per
+    query) needs it too: each new connection numbers its statements from 1
+    again, and the server connection it borrows may still hold that name.
+    """
     if engine.config.get("statement_cache_size") == 0:
         return
     if await detect_pooling(engine.config["dsn"]) is Pooling.TRANSACTION:
