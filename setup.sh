@@ -113,7 +113,9 @@ setup_dev() {
 
 setup_test() {
   # chromium: the browser tests drive Debian's build through Playwright (never `playwright install`).
-  apt_install redis-server redis-tools postgresql postgresql-client systemd nginx ca-certificates chromium
+  # pgbouncer: tests/reliability/test_pgbouncer.py starts its own on a free port (the package's
+  # service, where systemd starts it, listens on 6432 with no database and is never used).
+  apt_install redis-server redis-tools postgresql postgresql-client systemd nginx ca-certificates chromium pgbouncer
   make_venv "$HERE/.venv" "[test]"
   start_redis
   start_postgres || say "PostgreSQL did not start; the tests will start a private cluster"

@@ -201,15 +201,28 @@ class DatabaseSettings:
     )
     statement_cache: bool = setting(
         "B2A_DB_STATEMENT_CACHE",
-        "Prepared-statement cache; forced off behind a transaction-mode pooler (port 6543).",
+        "Prepared-statement cache; turned off by itself behind a transaction-mode pooler.",
         "true",
         _parse_bool,
+    )
+    direct_url: str = setting(
+        "B2A_DB_DIRECT_URL",
+        "PostgreSQL's own address for `b2a backup` and `b2a restore` when B2A_DB_URL goes"
+        " through a transaction-mode pooler; empty: B2A_DB_URL.",
+        "",
+        _url_parser("postgres", "postgresql"),
+        secret=True,
     )
 
     @property
     def is_sqlite(self) -> bool:
         """Whether the embedded SQLite engine is in use."""
         return self.url.startswith("sqlite:")
+
+    @property
+    def dump_url(self) -> str:
+        """Where pg_dump and pg_restore connect: PostgreSQL itself, never a transaction pooler."""
+        return self.direct_url or self.url
 
     @property
     def sqlite_path(self) -> Path:

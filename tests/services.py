@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def free_port() -> int:
@@ -148,3 +149,53 @@ def start_redis(port: int | None = None) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@contextlib.contextmanager
+def start_pgbouncer(
+    server_url: str, *, pool_mode: str = "transaction", pool_size: int = 5
+) -> Iterator[str]:
+    """A private PgBouncer (Debian's package) in front of ``server_url``'s PostgreSQL.
+
+    Yields its URL with the same database name; any other name also passes through.
+    ``pool_size`` server connections per database and user are shared by up to 500
+    clients, so a small pool multiplexes for real. Runs as the postgres user when
+    we are root (PgBouncer refuses root), from a temp dir it can write.
+    """
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not os.path.exists(binary):
+        raise RuntimeError("pgbouncer not found: run ./setup.sh --test to install it")
+    server = urlsplit(server_url)
+    tmp = Path(tempfile.mkdtemp(prefix="b2a-pgbouncer-"))
+    os.chmod(tmp, 0o777)
+    port = free_port()
+    user = server.username or "postgres"
+    password = f" password={server.password}" if server.password else ""
+    (tmp / "users.txt").write_text(f'"{user}" ""\n')
+    config = tmp / "pgbouncer.ini"
+    config.write_text(
+        "[databases]\n"
+        f"* = host={server.hostname} port={server.port or 5432} user={user}{password}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {tmp / 'users.txt'}\n"
+        f"pool_mode = {pool_mode}\ndefault_pool_size = {pool_size}\nmax_client_conn = 500\n"
+        f"logfile = {tmp / 'pgbouncer.log'}\n"
+    )
+    for path in tmp.iterdir():
+        os.chmod(path, 0o644)
+    proc = subprocess.Popen(
+        _as_postgres([binary, str(config)]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 10
+    while not _port_open(port):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError(f"pgbouncer did not start; see {tmp / 'pgbouncer.log'}")
+        time.sleep(0.05)
+    try:
+        yield server._replace(netloc=f"{user}@127.0.0.1:{port}").geturl()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)

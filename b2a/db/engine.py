@@ -18,6 +18,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
+from b2a.db.pooler import Pooling, detect_pooling
 from b2a.settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,11 @@ TRANSACTION_POOLER_PORT = 6543
 
 
 def uses_transaction_pooler(url: str) -> bool:
-    """Whether the URL points at a transaction-mode pooler (Supavisor/PgBouncer on 6543).
+    """Whether the URL says it is a transaction-mode pooler (6543, ``pgbouncer=true``).
 
     Such poolers hand each transaction to a different server connection, so
-    prepared statements cached on one are missing on the next.
+    prepared statements cached on one are missing on the next. Any other
+    pooler is found when the pool starts (``start_pool``, b2a/db/pooler.py).
     """
     parts = urlsplit(url)
     return parts.port == TRANSACTION_POOLER_PORT or "pgbouncer=true" in parts.query
@@ -101,9 +103,26 @@ async def start_pool(engine: Engine, *, max_size: int = 10) -> None:  # type: ig
     One connection opens now, so a wrong URL fails at startup; the rest open when
     the load needs them, up to ``max_size``. asyncpg's default would open ten at
     once in every process, idle ones included, and refuse a ``max_size`` below ten.
+    Before that, a transaction-mode pooler in front of PostgreSQL turns the
+    prepared-statement cache off, whatever its port or URL.
     """
     if isinstance(engine, PostgresEngine):
+        await match_pooler(engine)
         await engine.start_connection_pool(min_size=1, max_size=max_size)
+
+
+async def match_pooler(engine: PostgresEngine) -> None:
+    """Turn the statement cache off behind a transaction-mode pooler (b2a/db/pooler.py).
+
+    ``start_pool`` does it; an engine used without a pool (a connection per
+    query) needs it too: each new connection numbers its statements from 1
+    again, and the server connection it borrows may still hold that name.
+    """
+    if engine.config.get("statement_cache_size") == 0:
+        return
+    if await detect_pooling(engine.config["dsn"]) is Pooling.TRANSACTION:
+        engine.config["statement_cache_size"] = 0
+        log.info("a transaction-mode pooler serves the database: prepared-statement cache off")
 
 
 CLOSE_POOL_SECONDS = 5.0

@@ -94,10 +94,10 @@ async def _dump_database(settings: Settings, work: Path) -> Dumped:
         applied = databases.sqlite_copy(settings.db.sqlite_path, path)
         _require_schema(applied)
         return Dumped(SQLITE_FILE, path, "sqlite", applied)
-    major, version, applied, _ = await databases.pg_facts(settings.db.url)
+    major, version, applied, _ = await databases.pg_facts(settings.db.dump_url)
     _require_schema(applied)
     path = work / PG_DUMP
-    tool = databases.pg_dump(settings.db.url, path, major)
+    tool = databases.pg_dump(settings.db.dump_url, path, major)
     return Dumped(PG_DUMP, path, "postgresql", applied, server=version, tool=tool)
 
 

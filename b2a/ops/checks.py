@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import httpx
 from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.postgres import PostgresEngine
 
 from b2a.assistant.ai_settings import load_ai_settings
 from b2a.assistant.openai_compat import list_models
@@ -21,7 +22,14 @@ from b2a.billing.config import local_payments, stripe_keys
 from b2a.billing.rules import METHOD_NAMES, ManualMethod
 from b2a.billing.stripe_api import verify_stripe_key
 from b2a.db.diagnose import diagnose_database_error
-from b2a.db.engine import asyncpg_dsn, bind_engine, create_engine, uses_transaction_pooler
+from b2a.db.engine import (
+    asyncpg_dsn,
+    bind_engine,
+    create_engine,
+    match_pooler,
+    uses_transaction_pooler,
+)
+from b2a.db.pooler import Pooling, detect_pooling
 from b2a.db.statistics import MIN_PAGES, autovacuum_on, tables_without_statistics
 from b2a.errors import ConfigError
 from b2a.inbox import recovery
@@ -78,11 +86,69 @@ async def check_database(settings: Settings) -> list[Check]:
             Check("database", "ok", f"PostgreSQL {version.major}.{version.micro}"),
             _search_extensions({row["name"] for row in available}),
         ]
-        if uses_transaction_pooler(url):
-            checks.append(
-                Check("pooler", "ok", "transaction-mode pooler: statement cache disabled")
-            )
+        checks.append(await check_pooler(settings))
     return [*checks, await check_schema(settings)]
+
+
+POOLED_WORK = (
+    "transaction mode: every b2a process turns its prepared-statement cache off by itself; "
+    "serving, jobs and `b2a migrate` work through it"
+)
+DIRECT_FIX = (
+    "Set B2A_DB_DIRECT_URL to PostgreSQL's own address (its host and port, same database): "
+    "`b2a restore` refuses to run through the pooler, and `b2a backup` uses it too."
+)
+
+
+async def check_pooler(settings: Settings) -> Check:
+    """Which pooler mode, if any, serves the database, and what that means for b2a.
+
+    Behind a transaction-mode pooler, pg_restore (and a job queue on
+    PostgreSQL, which b2a does not use: its queue is on Redis) need PostgreSQL
+    itself, given in B2A_DB_DIRECT_URL.
+    """
+    try:
+        mode = await detect_pooling(asyncpg_dsn(settings.db.url), timeout=5)
+    except Exception as exc:
+        return Check("pooler", "warn", f"could not tell ({exc})", "Run `b2a doctor` again.")
+    if mode is Pooling.TRANSACTION:
+        return await _behind_transaction_pooler(settings)
+    if mode is Pooling.STATEMENT:
+        return Check(
+            "pooler",
+            "fail",
+            "statement mode: the pooler refuses transactions, and b2a needs them for every message",
+            "Set pool_mode = transaction (or session) for this database in pgbouncer.ini, "
+            "then reload PgBouncer.",
+        )
+    cache_off = not settings.db.statement_cache or uses_transaction_pooler(settings.db.url)
+    cache = "prepared-statement cache " + ("off" if cache_off else "on")
+    if mode is Pooling.SESSION:
+        return Check(
+            "pooler",
+            "ok",
+            f"session mode: each connection keeps its own server connection ({cache}); its pool "
+            "must hold every process's B2A_DB_POOL_MAX, or connections wait for one another",
+        )
+    return Check("pooler", "ok", f"none: b2a connects to PostgreSQL itself ({cache})")
+
+
+async def _behind_transaction_pooler(settings: Settings) -> Check:
+    """Fine for b2a's processes; backups and restores need B2A_DB_DIRECT_URL."""
+    if not settings.db.direct_url:
+        return Check("pooler", "warn", f"{POOLED_WORK}; B2A_DB_DIRECT_URL is not set", DIRECT_FIX)
+    try:
+        direct = await detect_pooling(asyncpg_dsn(settings.db.direct_url), timeout=5)
+    except Exception as exc:
+        return Check("pooler", "warn", f"{POOLED_WORK}; B2A_DB_DIRECT_URL: {exc}", DIRECT_FIX)
+    if direct in (Pooling.TRANSACTION, Pooling.STATEMENT):
+        detail = f"{POOLED_WORK}; B2A_DB_DIRECT_URL also goes through a {direct}-mode pooler"
+        return Check("pooler", "warn", detail, DIRECT_FIX)
+    return Check(
+        "pooler",
+        "ok",
+        f"{POOLED_WORK}; `b2a backup` and `b2a restore` use B2A_DB_DIRECT_URL",
+    )
 
 
 # The inbox search's indexes (migration 2026-12-07T20:00:00, b2a/inbox/search.py).
@@ -109,6 +175,8 @@ def _open_sqlite(path: Path) -> None:
 async def check_schema(settings: Settings) -> Check:
     """Schema present and every shipped migration applied."""
     engine = create_engine(settings.db)
+    if isinstance(engine, PostgresEngine):
+        await match_pooler(engine)
     bind_engine(engine, all_tables())
     if not await Migration.table_exists().run():
         return Check("schema", "fail", "no b2a schema in this database", "Run `b2a init`.")

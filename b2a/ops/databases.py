@@ -87,7 +87,8 @@ async def pg_facts(url: str) -> tuple[int, str, list[str], int]:
         Unavailable: the server cannot be reached.
     """
     try:
-        conn = await asyncpg.connect(asyncpg_dsn(url))
+        # No statement cache: a few one-off queries, and they also pass a transaction pooler.
+        conn = await asyncpg.connect(asyncpg_dsn(url), statement_cache_size=0)
     except (OSError, asyncpg.PostgresError) as exc:
         raise Unavailable(f"cannot reach PostgreSQL: {exc}", code="DB_UNAVAILABLE") from None
     try:

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from b2a import __version__
-from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.db.engine import asyncpg_dsn, bind_engine, close_pool, create_engine, start_pool
+from b2a.db.pooler import Pooling, detect_pooling
 from b2a.db.statistics import refresh_statistics
-from b2a.errors import Conflict, Invalid, NotFound
+from b2a.errors import ConfigError, Conflict, Invalid, NotFound
 from b2a.ops import databases
 from b2a.ops.archive import (
     DATA_DIRS,
@@ -66,13 +67,15 @@ async def restore_backup(settings: Settings, archive: Path) -> RestoreResult:
         Invalid: it is not a b2a backup, is damaged, or holds the other kind of database.
         Conflict: its schema is newer than this b2a knows, or the database or data home
             already hold data.
-        ConfigError: pg_restore is missing or too old.
+        ConfigError: pg_restore is missing or too old, or the database is reached through a
+            transaction-mode pooler.
     """
     home = settings.core.home
     with _opened(archive) as tar:
         manifest = _read_manifest(tar)
         _refuse_unknown_schema(manifest)
         _refuse_other_kind(manifest, settings)
+        await _refuse_pooler(settings)
         await _refuse_non_empty(settings)
         home.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=home, prefix=".b2a-restore-") as work:
@@ -144,13 +147,35 @@ def _refuse_other_kind(manifest: Manifest, settings: Settings) -> None:
         )
 
 
+async def _refuse_pooler(settings: Settings) -> None:
+    """Refuse to run pg_restore through a transaction-mode pooler.
+
+    pg_restore empties its session's search_path; through such a pooler that
+    setting stays on a pooled server connection, and b2a's next query there
+    fails with "relation … does not exist" (tests/reliability/test_pgbouncer.py).
+
+    Raises:
+        ConfigError: the database is reached through a transaction- or statement-mode pooler.
+    """
+    if settings.db.is_sqlite:
+        return
+    mode = await detect_pooling(asyncpg_dsn(settings.db.dump_url))
+    if mode in (Pooling.TRANSACTION, Pooling.STATEMENT):
+        name = "B2A_DB_DIRECT_URL" if settings.db.direct_url else "B2A_DB_URL"
+        raise ConfigError(
+            f"{name} reaches PostgreSQL through a {mode}-mode pooler, which would keep "
+            "pg_restore's session settings for b2a's next queries: set B2A_DB_DIRECT_URL to "
+            "PostgreSQL's own address (its host and port, same database) and run the restore again."
+        )
+
+
 async def _refuse_non_empty(settings: Settings) -> None:
     if settings.db.is_sqlite:
         path = settings.db.sqlite_path
         tables = databases.sqlite_tables(path)
         fix = f"move {path} away, or set B2A_DB_URL to a new file"
     else:
-        _, _, _, tables = await databases.pg_facts(settings.db.url)
+        _, _, _, tables = await databases.pg_facts(settings.db.dump_url)
         fix = (
             "create an empty one (sudo -u postgres createdb -O b2a NAME) and point B2A_DB_URL "
             "at it, or drop and re-create this one if nothing in it is needed"
@@ -206,7 +231,7 @@ def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> tup
 
 def _restore_database(settings: Settings, manifest: Manifest, work: Path) -> None:
     if manifest.database == "postgresql":
-        databases.pg_restore(settings.db.url, work / PG_DUMP, manifest.dump_tool)
+        databases.pg_restore(settings.db.dump_url, work / PG_DUMP, manifest.dump_tool)
         return
     path = settings.db.sqlite_path
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,7 @@ async def test_a_healthy_appliance_passes(healthy, redis):
     assert all(c["level"] != "fail" for c in checks.values())
     assert checks["schema"]["detail"] == "all migrations applied"
     assert checks["search"]["level"] == "ok", checks["search"]
+    assert checks["pooler"]["detail"].startswith("none: b2a connects to PostgreSQL itself")
     assert checks["variables"]["level"] == "ok"
     assert checks["payments"]["level"] == "warn" and "/admin/billing" in checks["payments"]["fix"]
 

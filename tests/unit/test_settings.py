@@ -35,6 +35,16 @@ def test_true_and_false_spellings_parse(raw):
     assert load_settings({"B2A_DB_STATEMENT_CACHE": raw}).db.statement_cache is expected
 
 
+def test_backups_use_the_direct_address_when_there_is_one():
+    pooled = "postgresql://b2a@127.0.0.1:6432/b2a"
+    direct = "postgresql://b2a@127.0.0.1:5432/b2a"
+    assert load_settings({"B2A_DB_URL": pooled}).db.dump_url == pooled
+    settings = load_settings({"B2A_DB_URL": pooled, "B2A_DB_DIRECT_URL": direct})
+    assert settings.db.dump_url == direct and settings.db.url == pooled
+    with pytest.raises(ConfigError, match="B2A_DB_DIRECT_URL"):
+        load_settings({"B2A_DB_DIRECT_URL": "sqlite:///x.sqlite3"})
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
