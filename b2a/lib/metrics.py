@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,10 +40,10 @@ def configure(directory: Path) -> None:
     """Share this process's metrics through ``directory`` (call before any metric is used).
 
     Raises:
-        RuntimeError: a metric was already used in memory; its counts could not be shared.
+        RuntimeError: the library was imported already and chose in-memory metrics.
     """
-    if get.cache_info().currsize and os.environ.get(ENV) != str(directory):
-        raise RuntimeError("metrics were used before b2a.lib.metrics.configure was called")
+    if "prometheus_client.values" in sys.modules and os.environ.get(ENV) != str(directory):
+        raise RuntimeError("prometheus_client was imported before b2a.lib.metrics.configure")
     metrics_files.prepare(directory)
     os.environ[ENV] = str(directory)
 
@@ -185,6 +186,15 @@ def provider_replied(provider: str, seconds: float, fell_back: bool) -> None:
 def breaker_opened(provider: str) -> None:
     """Count a provider's breaker opening."""
     get().breaker_opened.labels(label(provider)).inc()
+
+
+def gauge(
+    name: str, documentation: str, value: float | None = None, labels: list[str] | None = None
+) -> Any:
+    """A gauge read at scrape time (a metric family, not kept by any process)."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    return GaugeMetricFamily(name, documentation, value=value, labels=labels)
 
 
 def exposition(extra: list[Any]) -> tuple[bytes, str]:

@@ -14,16 +14,17 @@ import logging
 import time
 from collections import Counter as Tally
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piccolo.query.functions.aggregate import Count
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.metrics_core import Metric
 
 from b2a.inbox.rules import DeliveryState, Transport
 from b2a.inbox.tables import Channel, Message
-from b2a.lib.metrics import label
+from b2a.lib.metrics import gauge, label
 from b2a.lib.redis import PREFIX, lease_key
+
+if TYPE_CHECKING:
+    from prometheus_client.metrics_core import Metric
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,7 @@ READ_TIMEOUT = 2.0
 
 async def live_metrics(queue: Any, redis: Any) -> list[Metric]:
     """Every scrape-time gauge; a source that fails is marked, not fatal."""
-    ok = GaugeMetricFamily(
-        "b2a_live_read_ok", "1 when the scrape read this source.", labels=["source"]
-    )
+    ok = gauge("b2a_live_read_ok", "1 when the scrape read this source.", labels=["source"])
     families: list[Metric] = [ok]
     for source, read in (
         ("queue", _queue(queue)),
@@ -61,7 +60,7 @@ async def _queue(queue: Any) -> list[Metric]:
         pipe.lrange(queue.namespace("active"), 0, QUEUE_SCAN - 1)
         pipe.zcount(queue.namespace("incomplete"), f"({time.time()}", "+inf")
         total, queued, active, scheduled = await pipe.execute()
-    jobs = GaugeMetricFamily("b2a_queue_jobs", "Jobs by kind and state.", labels=["kind", "state"])
+    jobs = gauge("b2a_queue_jobs", "Jobs by kind and state.", labels=["kind", "state"])
     first: dict[str, str] = {}
     for state, ids in (("queued", queued), ("active", active)):
         tally = Tally(_kind(queue, i) for i in ids)
@@ -71,8 +70,8 @@ async def _queue(queue: Any) -> list[Metric]:
         first.setdefault(_kind(queue, job_id), job_id.decode())
     return [
         jobs,
-        GaugeMetricFamily("b2a_queue_depth", "Jobs queued and due, all kinds.", value=total),
-        GaugeMetricFamily(
+        gauge("b2a_queue_depth", "Jobs queued and due, all kinds.", value=total),
+        gauge(
             "b2a_queue_scheduled_jobs", "Jobs held for later (retries, pacing).", value=scheduled
         ),
         await _ages(queue, first),
@@ -85,7 +84,7 @@ def _kind(queue: Any, job_id: bytes) -> str:
 
 
 async def _ages(queue: Any, first: dict[str, str]) -> Metric:
-    ages = GaugeMetricFamily(
+    ages = gauge(
         "b2a_queue_oldest_job_age_seconds",
         "Age of the queued job at the head of each kind.",
         labels=["kind"],
@@ -106,15 +105,13 @@ async def _database() -> list[Metric]:
         .where(Channel.transport == Transport.WEB)
         .group_by(Channel.state)
     )
-    sessions = GaugeMetricFamily(
+    sessions = gauge(
         "b2a_whatsapp_web_channels", "WhatsApp-Web channels by state.", labels=["state"]
     )
     for row in rows:
         sessions.add_metric([label(row["state"])], row["n"])
     return [
-        GaugeMetricFamily(
-            "b2a_dead_letter_messages", "Messages in the dead letters now.", value=dead
-        ),
+        gauge("b2a_dead_letter_messages", "Messages in the dead letters now.", value=dead),
         sessions,
     ]
 
@@ -123,7 +120,7 @@ async def _redis(redis: Any) -> list[Metric]:
     leases = 0
     async for _ in redis.scan_iter(match=lease_key("whatsapp", "*"), count=1000):
         leases += 1
-    breakers = GaugeMetricFamily(
+    breakers = gauge(
         "b2a_ai_breaker_open", "1 while a provider's circuit breaker is open.", labels=["provider"]
     )
     prefix = f"{PREFIX}ai:breaker:"
@@ -133,7 +130,7 @@ async def _redis(redis: Any) -> list[Metric]:
         name = key.decode()[len(prefix) :] if isinstance(key, bytes) else key[len(prefix) :]
         breakers.add_metric([label(name)], 1 if open_until > now else 0)
     return [
-        GaugeMetricFamily(
+        gauge(
             "b2a_whatsapp_web_leases",
             "WhatsApp-Web sessions held by a session process.",
             value=leases,
