@@ -8,6 +8,7 @@ forwarded one (``B2A_SERVER_TRUSTED_PROXIES``), so the public is not loopback.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import time
@@ -45,7 +46,9 @@ async def read_metrics(request: Request[Any, Any, Any], state: State) -> Respons
         raise Forbidden(
             "metrics are readable from this host only, or with B2A_METRICS_TOKEN as a bearer token."
         )
-    body, media_type = metrics.exposition(await live_metrics(state.queue, state.redis))
+    live = await live_metrics(state.queue, state.redis)
+    # Reading and summing the processes' files takes milliseconds: off the event loop.
+    body, media_type = await asyncio.to_thread(metrics.exposition, live)
     return Response(body, media_type=media_type)
 
 
