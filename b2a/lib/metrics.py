@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,31}|\d{1,6}")
 _ID_LIKE = re.compile(r"\d{7}|[0-9a-fA-F]{8}")
-"""Seven digits (a phone number's) or eight hex digits (a UUID's): never a label."""
+"""Seven digits (a phone number's) or eight hex digits (a UUID's): never a label.
+
+Label words are lower_snake or UPPER_SNAKE; a long one of mixed case is a
+WhatsApp id's base64 and is not one either."""
 
 FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 SLOW = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
@@ -44,8 +47,8 @@ def configure(directory: Path) -> None:
     """
     if "prometheus_client.values" in sys.modules and os.environ.get(ENV) != str(directory):
         raise RuntimeError("prometheus_client was imported before b2a.lib.metrics.configure")
+    os.environ[ENV] = str(directory)  # before prepare, whose folding imports the library
     metrics_files.prepare(directory)
-    os.environ[ENV] = str(directory)
 
 
 def shared_directory() -> Path | None:
@@ -57,7 +60,8 @@ def shared_directory() -> Path | None:
 def label(value: object) -> str:
     """A label value from a small set: the word itself, else ``other`` (never an id's text)."""
     text = str(value or "none")
-    return text if _WORD.fullmatch(text) and not _ID_LIKE.search(text) else "other"
+    base64ish = len(text) > 12 and text.lower() != text and text.upper() != text
+    return "other" if base64ish or _ID_LIKE.search(text) or not _WORD.fullmatch(text) else text
 
 
 @dataclass(frozen=True)
