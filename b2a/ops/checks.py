@@ -248,7 +248,7 @@ def check_metrics(settings: Settings) -> Check:
     access = "loopback, or any address with the bearer token" if token else "loopback only"
     directory = settings.metrics.directory
     processes = len({p.stem.rpartition("_")[2] for p in directory.glob("*_[0-9]*.db")})
-    detail = f"{endpoint} ({access}); shared in {directory}, {processes} process(es) so far"
+    detail = f"{endpoint} ({access}); shared in {directory} (files of {processes} process(es))"
     if directory.exists() and not os.access(directory, os.W_OK):
         return Check("metrics", "fail", detail, f"Let the b2a user write to {directory}.")
     if token and len(token) < METRICS_TOKEN_LENGTH:
