@@ -476,6 +476,23 @@ class BillingSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    """Prometheus metrics: who may read ``/metrics`` and where this host's processes share them."""
+
+    token: str = setting(
+        "B2A_METRICS_TOKEN",
+        "Bearer token that lets any address read /metrics; empty: loopback clients only.",
+        secret=True,
+    )
+    directory: Path = setting(
+        "B2A_METRICS_DIR",
+        "Directory where this host's b2a processes share their metrics (one per host).",
+        "{home}/metrics",
+        _parse_path,
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the appliance is configured with, grouped by concern."""
 
@@ -490,6 +507,7 @@ class Settings:
     whatsapp: WhatsAppSettings
     retention: RetentionSettings
     billing: BillingSettings
+    metrics: MetricsSettings
 
 
 _GROUP_CLASSES: dict[str, type] = {
@@ -504,6 +522,7 @@ _GROUP_CLASSES: dict[str, type] = {
     "whatsapp": WhatsAppSettings,
     "retention": RetentionSettings,
     "billing": BillingSettings,
+    "metrics": MetricsSettings,
 }
 
 
@@ -587,7 +606,7 @@ def _refuse_test_costs(settings: Settings) -> None:
 
 
 def _refuse_placeholder_secrets(settings: Settings) -> None:
-    for name in ("core", "db", "redis"):
+    for name in ("core", "db", "redis", "metrics"):
         group = getattr(settings, name)
         for f in dataclasses.fields(group):
             if not f.metadata["secret"]:

@@ -82,3 +82,34 @@ def test_backup_runs_nightly_and_keeps_two_weeks():
     service = (DEPLOY / "systemd" / "b2a-backup.service").read_text()
     assert "ExecStart=/opt/b2a/venv/bin/b2a backup --keep 14" in service
     assert "ReadWritePaths=/var/lib/b2a" in service and "UMask=0077" in service
+
+
+def _declared_metric_names():
+    """Every series name b2a exposes: the processes' metrics and the scrape-time gauges."""
+    import re
+
+    from b2a.lib import metrics
+
+    names = set()
+    for metric in vars(metrics.get()).values():
+        base = metric._name
+        if metric._type == "counter":
+            names.add(f"{base}_total")
+        else:
+            names.update(f"{base}_{suffix}" for suffix in ("bucket", "count", "sum"))
+    live = (DEPLOY.parent / "b2a" / "ops" / "metrics.py").read_text()
+    names.update(re.findall(r'gauge\(\s*"(b2a_\w+)"', live))
+    return names
+
+
+def test_the_grafana_dashboard_charts_only_metrics_b2a_exposes():
+    import json
+    import re
+
+    dashboard = json.loads((DEPLOY / "grafana" / "b2a.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    used = {name for expr in exprs for name in re.findall(r"\bb2a_\w+", expr)}
+    declared = _declared_metric_names()
+    assert len(exprs) >= 16 and used, "a panel per figure of docs/operations.md"
+    assert used - declared == set()
+    assert {"b2a_queue_jobs", "b2a_sends_total", "b2a_assistant_turns_total"} <= used

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from b2a.assistant.shapes import AssistantRequest, Provider, ProviderDown, ProviderReply
-from b2a.lib import clock
+from b2a.lib import clock, metrics
 from b2a.lib.redis import PREFIX
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ class Breaker:
         args = (now, self.threshold, self.cooldown, ttl)
         opened = bool(int(await self.redis.eval(_FAIL, 1, self.key, *args)))
         if opened:
+            metrics.breaker_opened(self.name)
             log.warning("AI provider %s: breaker open for %gs", self.name, self.cooldown)
         return opened
 

@@ -45,7 +45,7 @@ from b2a.db.columns import json_value
 from b2a.db.transaction import atomic
 from b2a.inbox.rules import Author, Owner, Transport
 from b2a.inbox.tables import Channel, Conversation, Message
-from b2a.lib import clock, events
+from b2a.lib import clock, events, metrics
 from b2a.lib.crypto import SecretBox
 from b2a.orders.service import needed_fields, order_in_progress, take_order
 from b2a.outbox.queueing import (
@@ -228,6 +228,9 @@ async def _decide(
     """Draft, review against the catalogue, and choose: send, hand off, or block."""
     started = time.perf_counter()
     reply = await provider.reply(request)
+    metrics.provider_replied(
+        reply.provider, time.perf_counter() - started, bool(reply.fallback_reason)
+    )
     verdict = review(
         reply,
         request.catalog,
@@ -315,6 +318,7 @@ async def _commit(
             owner=Owner.HUMAN,
             reason=decision.reason,
         )
+    metrics.assistant_turn(decision.outcome, decision.intent)
     return TurnResult(decision.outcome, reply_id, decision.reason)
 
 

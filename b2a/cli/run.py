@@ -22,7 +22,7 @@ import typer
 
 from b2a.cli._runtime import console, err_console, load_settings
 from b2a.errors import ConfigError
-from b2a.lib import aio
+from b2a.lib import aio, metrics
 from b2a.lib.log import configure_logging
 from b2a.settings import RedisSettings, Settings, settings_from_environment
 
@@ -41,6 +41,7 @@ def serve(
     settings = load_settings()
     _require_secrets(settings)
     configure_logging(settings.core.log_level, settings.core.log_format)
+    metrics.configure(settings.metrics.directory)
     uvicorn.run(
         create_app(settings),
         host=host or settings.server.host,
@@ -61,6 +62,7 @@ def worker() -> None:
     settings = load_settings()
     _require_secrets(settings)
     configure_logging(settings.core.log_level, settings.core.log_format)
+    metrics.configure(settings.metrics.directory)
 
     async def main() -> None:
         instance = create_worker(settings)
@@ -82,6 +84,7 @@ def whatsapp() -> None:
     settings = load_settings()
     _require_secrets(settings)
     configure_logging(settings.core.log_level, settings.core.log_format)
+    metrics.configure(settings.metrics.directory)
     asyncio.run(run_session_process(settings))
 
 

@@ -20,7 +20,7 @@ from b2a.db.sql import Statement
 from b2a.inbox.rules import DeliveryState, Transport
 from b2a.inbox.storing import StoredInbound, Thread, conversation_for, store_inbound
 from b2a.inbox.tables import Conversation, Customer, InboundEvent, Message
-from b2a.lib import clock
+from b2a.lib import clock, metrics
 from b2a.lib.text import readable, readable_json
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp import ids
@@ -100,6 +100,7 @@ async def _accept(
         dedupe_key=readable(key),
         payload=readable_json(payload),
     )
+    metrics.event_stored(source, key, row is not None)
     return row["id"] if row else None
 
 

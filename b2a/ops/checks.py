@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
 from collections.abc import Mapping
@@ -299,6 +300,29 @@ async def check_heartbeats(client: redis_lib.Redis) -> list[Check]:
     return checks
 
 
+METRICS_TOKEN_LENGTH = 24
+
+
+def check_metrics(settings: Settings) -> Check:
+    """Where Prometheus scrapes, who may, and the directory this host's processes share."""
+    endpoint = f"http://{settings.server.host}:{settings.server.port}/metrics"
+    token = settings.metrics.token
+    access = "loopback, or any address with the bearer token" if token else "loopback only"
+    directory = settings.metrics.directory
+    processes = len({p.stem.rpartition("_")[2] for p in directory.glob("*_[0-9]*.db")})
+    detail = f"{endpoint} ({access}); shared in {directory} (files of {processes} process(es))"
+    if directory.exists() and not os.access(directory, os.W_OK):
+        return Check("metrics", "fail", detail, f"Let the b2a user write to {directory}.")
+    if token and len(token) < METRICS_TOKEN_LENGTH:
+        return Check(
+            "metrics",
+            "warn",
+            detail,
+            f"Use a B2A_METRICS_TOKEN of at least {METRICS_TOKEN_LENGTH} random characters.",
+        )
+    return Check("metrics", "ok", detail)
+
+
 def check_disk(settings: Settings) -> Check:
     """Free space where media and the database live."""
     path = settings.core.home
@@ -501,6 +525,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         *statistics,
         *redis,
         check_disk(settings),
+        check_metrics(settings),
         *([public] if public else []),
         *ai,
         *payments,

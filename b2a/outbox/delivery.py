@@ -32,7 +32,7 @@ from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.preferences import is_marketing
 from b2a.inbox.rules import DeliveryState, IdentityKind, MessageKind, Transport
 from b2a.inbox.tables import Message
-from b2a.lib import clock, ratelimit
+from b2a.lib import clock, metrics, ratelimit
 from b2a.outbox import ordering
 from b2a.outbox.rules import ScheduleStatus, departures
 from b2a.outbox.tables import ScheduledMessage
@@ -218,7 +218,9 @@ async def _send(
     try:
         sent = await transport.send(_outbound(message))
     except TransportError as error:
+        metrics.send_done(message.channel.transport, error.code)
         return await _failed(scope, message, error, attempts, pacing, transport.resend_is_safe)
+    metrics.send_done(message.channel.transport, "ok")
     await scope.execute(
         _SENT,
         id=message.id,
@@ -392,6 +394,7 @@ async def _failed(
 
 async def _bury(scope: TenantScope, message: Pending, code: str, reason: str) -> None:
     """Move a SENDING message to the dead letters with the reason agents will read."""
+    metrics.dead_letter(code)
     await scope.update(
         Message,
         {

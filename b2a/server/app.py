@@ -27,6 +27,7 @@ from b2a.server.errors import EXCEPTION_HANDLERS
 from b2a.server.head import answer_head
 from b2a.server.headers import add_security_headers
 from b2a.server.health import health, ready
+from b2a.server.metrics import read_metrics, timed
 from b2a.server.openapi import declare_errors
 from b2a.server.requestid import with_request_id
 from b2a.server.web import create_web_router
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> Litestar:
             favicon,
             health,
             ready,
+            read_metrics,
             api,
             verify_webhook,
             receive_webhook,
@@ -125,5 +127,5 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     declare_errors(app.openapi_schema)  # the document is built once, here, and served as is
-    app.asgi_handler = with_request_id(answer_head(app.asgi_handler))
+    app.asgi_handler = with_request_id(answer_head(timed(app.asgi_handler)))
     return app

@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.lib import log as log_context
+from b2a.lib import metrics
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
 from b2a.lib.http import create_client
@@ -102,6 +103,10 @@ async def after_process(ctx: dict[str, Any]) -> None:
     if job is None:
         return
     took = (time.perf_counter() - ctx.get("started_at", time.perf_counter())) * 1000
+    waited = (job.started - job.queued) / 1000 if job.started and job.queued else None
+    metrics.job_done(
+        job.function, str(getattr(job.status, "value", job.status)), took / 1000, waited
+    )
     level = logging.WARNING if job.error else logging.INFO
     log.log(
         level,

@@ -56,6 +56,16 @@ async def test_a_healthy_appliance_passes(healthy, redis):
     assert checks["payments"]["level"] == "warn" and "/admin/billing" in checks["payments"]["fix"]
 
 
+def test_doctor_says_where_metrics_are_read_and_who_may(healthy, tmp_path):
+    _, checks = _doctor(healthy)
+    assert checks["metrics"]["level"] == "ok"
+    assert "/metrics (loopback only)" in checks["metrics"]["detail"]
+    assert str(tmp_path) in checks["metrics"]["detail"]
+    _, checks = _doctor({**healthy, "B2A_METRICS_TOKEN": "short"})
+    assert checks["metrics"]["level"] == "warn" and "bearer token" in checks["metrics"]["detail"]
+    assert "B2A_METRICS_TOKEN" in checks["metrics"]["fix"]
+
+
 def test_a_misspelt_variable_is_a_warning_naming_it(healthy, redis_url):
     _, checks = _doctor({**healthy, "B2A_SERVR_PORT": "9000"})
     assert checks["variables"]["level"] == "warn"

@@ -49,7 +49,9 @@ from tests.http.web.conftest import (
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes outside the web UI's gate and the API's guard, each with its own check
 # and its own tests (static files, probes, signed webhooks, the OpenAPI document).
-OUTSIDE = re.compile(r"^/(static|health|ready|webhooks)(/|$)|^/api(/openapi\.json|/\{path:str\})?$")
+OUTSIDE = re.compile(
+    r"^/(static|health|ready|metrics|webhooks)(/|$)|^/api(/openapi\.json|/\{path:str\})?$"
+)
 # Streams never end; their gate is walked for refusals only.
 STREAMS = {"/api/v1/events"}
 # A valid body for the routes that judge what is asked before whose row it is

@@ -20,6 +20,8 @@ from litestar.datastructures import State
 
 from b2a.billing.config import stripe_keys
 from b2a.billing.stripe_events import queue_processing, record_event, verify_event
+from b2a.errors import Unauthorized
+from b2a.lib import metrics
 from b2a.lib.crypto import SecretBox
 
 
@@ -29,7 +31,12 @@ async def receive_stripe_webhook(request: Request[Any, Any, Any], state: State) 
     body = await request.body()
     keys = await stripe_keys(SecretBox(state.settings.core.encryption_key))
     secret = keys.webhook_secret if keys else ""
-    event = verify_event(body, request.headers.get("stripe-signature"), secret)
+    try:
+        event = verify_event(body, request.headers.get("stripe-signature"), secret)
+    except Unauthorized:
+        metrics.webhook_refused("stripe", "bad_signature")
+        raise
+    metrics.get().webhooks_received.labels("stripe").inc()
     if event is None:
         return {"received": True, "duplicate": False, "ignored": True}
     recorded = await record_event(event)

@@ -21,9 +21,10 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.exceptions import HTTPException
 from redis.exceptions import RedisError
 
-from b2a.errors import Unauthorized
+from b2a.errors import NotFound, Unauthorized
 from b2a.inbox import recovery
 from b2a.inbox import service as inbox
 from b2a.inbox.channels import (
@@ -34,6 +35,7 @@ from b2a.inbox.channels import (
     find_cloud_channel,
 )
 from b2a.inbox.rules import Transport
+from b2a.lib import metrics
 from b2a.lib.crypto import SecretBox
 from b2a.lib.jsonbody import read_json
 from b2a.lib.log import tenant_id
@@ -73,6 +75,25 @@ async def receive_webhook(
     channel_id: str, request: Request[Any, Any, Any], state: State
 ) -> dict[str, int]:
     """Check the signature, persist each message and status, enqueue their processing."""
+    try:
+        return await _receive(channel_id, request, state)
+    except (NotFound, Unauthorized, HTTPException) as exc:
+        metrics.webhook_refused("whatsapp", _refusal(exc))
+        raise
+
+
+def _refusal(exc: Exception) -> str:
+    """The reason a delivery was refused, as the metric's label."""
+    if isinstance(exc, NotFound):
+        return "unknown_channel"
+    if isinstance(exc, Unauthorized):
+        return "bad_signature"
+    return "too_large" if getattr(exc, "status_code", 0) == 413 else "refused"
+
+
+async def _receive(
+    channel_id: str, request: Request[Any, Any, Any], state: State
+) -> dict[str, int]:
     body = await request.body()
     channel = await find_cloud_channel(channel_id)
     credentials = cloud_credentials(channel, _box(state))
@@ -80,6 +101,7 @@ async def receive_webhook(
         credentials.app_secret, body, request.headers.get("x-hub-signature-256")
     ):
         raise Unauthorized("the webhook signature does not match this channel's app secret.")
+    metrics.get().webhooks_received.labels("whatsapp").inc()
     try:
         payload = read_json(body, max_depth=MAX_DEPTH)
     except ValueError as exc:
