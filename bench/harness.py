@@ -36,6 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 APP_SECRET = "bench-app-secret"
 GRAPH_TOKEN = "test-token"  # what tests/fakes/graph_api.py accepts
+NUMBER = "PNID-BENCH"  # the Cloud API number of the first tenant
 GREETING = "Assalam o alaikum! Thanks for writing to Acme."
 PROCESSES = ("serve", "worker", "whatsapp")
 
@@ -64,12 +65,13 @@ def base_env(home: Path, db_url: str, redis_url: str) -> dict[str, str]:
 
 
 async def prepare_tenant(
-    env: dict[str, str], graph_url: str, *, assistant: bool = False
+    env: dict[str, str], graph_url: str, *, assistant: bool = False, number: str = NUMBER
 ) -> tuple[str, str]:
     """Migrate, create a tenant with a greeting and a Cloud API number; their ids.
 
     With ``assistant``, the tenant sells two services and its offline assistant
     answers; without, the assistant is switched off and only the greeting goes.
+    Each tenant of a run needs its own ``number`` (webhooks name it).
     """
     from b2a.assistant.tables import AssistantConfig
     from b2a.catalog.tables import Service
@@ -103,7 +105,7 @@ async def prepare_tenant(
             for name, price in (("Haircut", 150000), ("Facial", 250000)):
                 await scope.new(Service, name=name, price_minor=price, currency="PKR").save()
         credentials = CloudCredentials(
-            "PNID-BENCH", GRAPH_TOKEN, "WABA", app_secret=APP_SECRET, verify_token="vt"
+            number, GRAPH_TOKEN, "WABA", app_secret=APP_SECRET, verify_token="vt"
         )
         channel = await connect_cloud_channel(
             scope,
@@ -115,11 +117,13 @@ async def prepare_tenant(
         await close_pool(engine)
 
 
-def webhook(phone: str, wamid: str, at: float) -> tuple[bytes, dict[str, str]]:
-    """A signed Cloud API delivery of one text message, exactly as Meta sends it."""
+def webhook(
+    phone: str, wamid: str, at: float, number: str = NUMBER
+) -> tuple[bytes, dict[str, str]]:
+    """A signed Cloud API delivery of one text message to ``number``, exactly as Meta sends it."""
     value = {
         "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550001111", "phone_number_id": "PNID-BENCH"},
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": number},
         "contacts": [{"profile": {"name": f"Customer {phone[-4:]}"}, "wa_id": phone}],
         "messages": [
             {
@@ -330,8 +334,9 @@ async def drive(
     first_phone: int = 920_000_000_000,
     connections: int = 64,
     on_progress: Any = None,
+    number: str = NUMBER,
 ) -> Drive:
-    """Post ``count`` webhooks at ``rate`` per second, each from a new customer.
+    """Post ``count`` webhooks at ``rate`` per second to ``number``, each from a new customer.
 
     ``on_progress(n)`` is called after each accepted webhook (the reliability
     test kills the worker from there).
@@ -344,7 +349,7 @@ async def drive(
         phone = str(first_phone + n)
         wamid = f"wamid.bench.{phone}"
         posted = time.time()
-        body, headers = webhook(phone, wamid, posted)
+        body, headers = webhook(phone, wamid, posted, number)
         try:
             status = await asyncio.wait_for(poster.post(path, body, headers), 30)
         except (OSError, ValueError, IndexError, asyncio.IncompleteReadError, TimeoutError):
