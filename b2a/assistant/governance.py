@@ -105,15 +105,38 @@ async def load_policy(tenant_id: UUID) -> Policy:
     tenant = await Tenant.objects().where(Tenant.id == tenant_id).first()
     if tenant is None:
         raise NotFound("This business does not exist.")
-    return Policy(
-        tenant_id=tenant.id,
+    return await policy_from(
+        tenant.id,
         time_zone=tenant.time_zone,
-        active=tenant.status == TenantStatus.ACTIVE,
+        status=tenant.status,
         ai_enabled=tenant.ai_enabled,
-        ai_enabled_globally=await switches.ai_enabled_globally(),
         daily_limit=tenant.ai_daily_limit,
         monthly_limit=tenant.ai_monthly_limit,
-        billing=await billing_suspension(tenant.id),
+    )
+
+
+async def policy_from(
+    tenant_id: UUID,
+    *,
+    time_zone: str,
+    status: str,
+    ai_enabled: bool,
+    daily_limit: int,
+    monthly_limit: int,
+) -> Policy:
+    """``load_policy`` from the tenant's values the caller has just read (an assistant turn).
+
+    The platform's switch and the billing state are read now.
+    """
+    return Policy(
+        tenant_id=tenant_id,
+        time_zone=time_zone,
+        active=status == TenantStatus.ACTIVE,
+        ai_enabled=ai_enabled,
+        ai_enabled_globally=await switches.ai_enabled_globally(),
+        daily_limit=daily_limit,
+        monthly_limit=monthly_limit,
+        billing=await billing_suspension(tenant_id),
     )
 
 
