@@ -24,7 +24,7 @@ from b2a.tenants.scope import TenantScope
 
 _FACTS = Statement(
     """SELECT m.text, m.created_at, m.assisted_at, m.lead_greeting, m.lead_away,
-        c.owner, c.customer, c.channel, ch.transport,
+        c.owner, c.customer, c.channel, c.window_expires_at, ch.transport,
         t.name AS tenant_name, t.time_zone, t.orders_need, t.status, t.ai_enabled,
         t.ai_daily_limit, t.ai_monthly_limit, t.ai_tier, t.ai_model,
         a.id AS config_id, a.enabled, a.threshold, a.fallback_text, a.handoff_text,
@@ -85,6 +85,8 @@ class TurnFacts:
     owner: str
     customer: UUID
     channel: UUID
+    window_expires_at: datetime | None
+    """The conversation's 24-hour window as the turn began (it only moves later meanwhile)."""
     transport: str
     tenant_name: str
     time_zone: str
@@ -122,6 +124,7 @@ async def read_facts(scope: TenantScope, conversation_id: UUID, message_id: UUID
         owner=row["owner"],
         customer=row["customer"],
         channel=row["channel"],
+        window_expires_at=row["window_expires_at"],
         transport=row["transport"],
         tenant_name=row["tenant_name"],
         time_zone=row["time_zone"],

@@ -30,17 +30,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from b2a.assistant.tables import AIUsage
 from b2a.billing.enforcement import Suspension, billing_suspension
+from b2a.db.sql import Statement
 from b2a.errors import NotFound
+from b2a.lib import clock
 from b2a.lib.redis import PREFIX
 from b2a.system import switches
 from b2a.tenants.rules import TenantStatus
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
+
+_NEW_USAGE = Statement(
+    """INSERT INTO ai_usage (id, created_at, tenant, conversation, provider, model,
+        prompt_tokens, completion_tokens, cost_micro_usd, latency_ms, confidence, intent,
+        outcome, blocked_reason, sandbox)
+    VALUES (:id, :at, :tenant, :conversation, :provider, :model, :prompt_tokens,
+        :completion_tokens, :cost_micro_usd, :latency_ms, :confidence, :intent, :outcome,
+        :blocked_reason, :sandbox)"""
+)
 
 BURST_PER_MINUTE = 20
 BURST_PER_HOUR = 100
@@ -303,8 +314,10 @@ async def record_usage(
     sandbox: bool = False,
 ) -> None:
     """One row of the usage log per assistant turn, whatever its outcome."""
-    await scope.new(
-        AIUsage,
+    await scope.execute(
+        _NEW_USAGE,
+        id=uuid4(),
+        at=clock.now(),
         conversation=conversation_id,
         provider=provider[:40],
         model=model[:120],
@@ -317,4 +330,4 @@ async def record_usage(
         outcome=outcome[:12],
         blocked_reason=blocked_reason[:200],
         sandbox=sandbox,
-    ).save()
+    )

@@ -41,19 +41,17 @@ from b2a.assistant.facts import TurnConfig, TurnFacts, read_facts
 from b2a.assistant.grounding import review
 from b2a.assistant.shapes import AssistantRequest, Intent, ItemRef, Provider, ProviderReply
 from b2a.audit import service as audit
+from b2a.db.sql import Statement
 from b2a.db.transaction import atomic
 from b2a.inbox.rules import Author, Owner, Transport
-from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock, events
 from b2a.lib.crypto import SecretBox
 from b2a.orders.service import needed_fields, order_in_progress, take_order
 from b2a.outbox.queueing import (
-    Draft,
-    Sender,
     WindowClosed,
     enqueue_send,
     resume_unsent,
-    store_outbound,
+    store_system_text,
 )
 from b2a.tenants.actor import Actor
 from b2a.tenants.hours import Day, describe, humans_back, opening_days
@@ -62,7 +60,13 @@ from b2a.tenants.scope import TenantScope
 
 log = logging.getLogger(__name__)
 
-ASSISTANT = Sender(Author.AI)
+_CONFIDENCE = Statement(
+    "UPDATE message SET ai_confidence = :confidence WHERE tenant = :tenant AND id = :id"
+)
+_HAND_OVER = Statement(
+    """UPDATE conversation SET owner = :owner, owner_reason = :reason
+    WHERE tenant = :tenant AND id = :id"""
+)
 
 
 class Outcome:
@@ -275,7 +279,7 @@ async def _commit(
             await context.remember_fields(scope, facts.customer, decision.fields)
         order_id = await _take_order(scope, conversation_id, decision)
         decision.text = said.compose(decision.text)
-        reply_id = await _store_reply(scope, conversation_id, decision)
+        reply_id = await _store_reply(scope, facts, decision)
         if decision.hand_over:
             await _hand_over(scope, conversation_id, decision)
         await governance.record_usage(
@@ -327,27 +331,29 @@ async def _take_order(scope: TenantScope, conversation_id: UUID, decision: Decis
     return taken.order_id
 
 
-async def _store_reply(
-    scope: TenantScope, conversation_id: UUID, decision: Decision
-) -> UUID | None:
+async def _store_reply(scope: TenantScope, facts: TurnFacts, decision: Decision) -> UUID | None:
     try:
-        message = await store_outbound(scope, conversation_id, Draft(text=decision.text), ASSISTANT)
+        reply_id = await store_system_text(
+            scope,
+            facts.conversation,
+            decision.text,
+            transport=facts.transport,
+            window_expires_at=facts.window_expires_at,
+            author=Author.AI,
+        )
     except WindowClosed:
-        log.info("conversation %s: window closed, assistant reply dropped", conversation_id)
+        log.info("conversation %s: window closed, assistant reply dropped", facts.conversation)
         return None
     if decision.confidence is not None:
-        await scope.update(Message, {Message.ai_confidence: decision.confidence}).where(
-            Message.id == message.id
-        )
-    return message.id
+        await scope.execute(_CONFIDENCE, id=reply_id, confidence=decision.confidence)
+    return reply_id
 
 
 async def _hand_over(scope: TenantScope, conversation_id: UUID, decision: Decision) -> None:
     """Humans own the conversation from now on; the inbox shows why."""
-    await scope.update(
-        Conversation,
-        {Conversation.owner: Owner.HUMAN, Conversation.owner_reason: decision.reason[:200]},
-    ).where(Conversation.id == conversation_id)
+    await scope.execute(
+        _HAND_OVER, id=conversation_id, owner=Owner.HUMAN, reason=decision.reason[:200]
+    )
     await audit.record(
         Actor(None, Role.STAFF, scope.tenant_id, label="assistant"),
         "assistant.handoff",
