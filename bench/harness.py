@@ -380,6 +380,54 @@ async def drive(
     return result
 
 
+@dataclass(frozen=True)
+class Business:
+    """A prepared tenant of the run: its id, its channel and the Cloud API number webhooks name."""
+
+    tenant_id: str
+    channel_id: str
+    number: str
+
+
+async def prepare_businesses(
+    env: dict[str, str], graph_url: str, count: int, *, assistant: bool = False
+) -> list[Business]:
+    """``count`` tenants as ``prepare_tenant`` makes them, each with its own number."""
+    numbers = [NUMBER, *(f"{NUMBER}-{n}" for n in range(2, count + 1))]
+    made = []
+    for number in numbers:
+        tenant_id, channel_id = await prepare_tenant(
+            env, graph_url, assistant=assistant, number=number
+        )
+        made.append(Business(tenant_id, channel_id, number))
+    return made
+
+
+async def drive_spread(
+    base_url: str, businesses: Sequence[Business], *, rate: float, count: int, first_phone: int
+) -> Drive:
+    """``drive`` over several tenants at once, ``rate`` and ``count`` shared evenly among them."""
+    parts = await asyncio.gather(
+        *(
+            drive(
+                base_url,
+                business.channel_id,
+                rate=rate / len(businesses),
+                count=len(range(n, count, len(businesses))),
+                first_phone=first_phone + n * 1_000_000,
+                number=business.number,
+            )
+            for n, business in enumerate(businesses)
+        )
+    )
+    merged = Drive(started=min(p.started for p in parts), finished=max(p.finished for p in parts))
+    for part in parts:
+        merged.posted_at.update(part.posted_at)
+        merged.wamids.update(part.wamids)
+        merged.rejected += part.rejected
+    return merged
+
+
 def sends(graph_url: str) -> list[dict[str, Any]]:
     """Every message the fake Graph API accepted: recipient, what it said, arrival time."""
     response = httpx.get(f"{graph_url}/_fake/sent", timeout=30)

@@ -123,28 +123,16 @@ async def main(args: argparse.Namespace) -> None:
             tenants = args.tenants or (
                 math.ceil(args.messages / BURST_PER_MINUTE) if args.assistant else 1
             )
-            numbers = [harness.NUMBER, *(f"{harness.NUMBER}-{n}" for n in range(2, tenants + 1))]
-            channels = [
-                (
-                    await harness.prepare_tenant(
-                        env, stack.graph_url, assistant=args.assistant, number=number
-                    )
-                )[1]
-                for number in numbers
-            ]
+            businesses = await harness.prepare_businesses(
+                env, stack.graph_url, tenants, assistant=args.assistant
+            )
             stack.start("serve")
-            await asyncio.gather(
-                *(
-                    harness.drive(
-                        stack.base_url,
-                        channel_id,
-                        rate=500 / tenants,
-                        count=len(range(n, args.messages, tenants)),
-                        first_phone=920_000_000_000 + n * 1_000_000,
-                        number=number,
-                    )
-                    for n, (channel_id, number) in enumerate(zip(channels, numbers, strict=True))
-                )
+            await harness.drive_spread(
+                stack.base_url,
+                businesses,
+                rate=500,
+                count=args.messages,
+                first_phone=920_000_000_000,
             )
             env["B2A_WHATSAPP_GRAPH_URL"] = stack.graph_url
             with counting_statements() if args.statements else _nothing() as counts:
