@@ -36,6 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 APP_SECRET = "bench-app-secret"
 GRAPH_TOKEN = "test-token"  # what tests/fakes/graph_api.py accepts
+NUMBER = "PNID-BENCH"  # the Cloud API number of the first tenant
 GREETING = "Assalam o alaikum! Thanks for writing to Acme."
 PROCESSES = ("serve", "worker", "whatsapp")
 
@@ -64,12 +65,13 @@ def base_env(home: Path, db_url: str, redis_url: str) -> dict[str, str]:
 
 
 async def prepare_tenant(
-    env: dict[str, str], graph_url: str, *, assistant: bool = False
+    env: dict[str, str], graph_url: str, *, assistant: bool = False, number: str = NUMBER
 ) -> tuple[str, str]:
     """Migrate, create a tenant with a greeting and a Cloud API number; their ids.
 
     With ``assistant``, the tenant sells two services and its offline assistant
     answers; without, the assistant is switched off and only the greeting goes.
+    Each tenant of a run needs its own ``number`` (webhooks name it).
     """
     from b2a.assistant.tables import AssistantConfig
     from b2a.catalog.tables import Service
@@ -104,7 +106,7 @@ async def prepare_tenant(
             for name, price in (("Haircut", 150000), ("Facial", 250000)):
                 await scope.new(Service, name=name, price_minor=price, currency="PKR").save()
         credentials = CloudCredentials(
-            "PNID-BENCH", GRAPH_TOKEN, "WABA", app_secret=APP_SECRET, verify_token="vt"
+            number, GRAPH_TOKEN, "WABA", app_secret=APP_SECRET, verify_token="vt"
         )
         channel = await connect_cloud_channel(
             scope,
@@ -117,11 +119,13 @@ async def prepare_tenant(
         await close_pool(engine)
 
 
-def webhook(phone: str, wamid: str, at: float) -> tuple[bytes, dict[str, str]]:
-    """A signed Cloud API delivery of one text message, exactly as Meta sends it."""
+def webhook(
+    phone: str, wamid: str, at: float, number: str = NUMBER
+) -> tuple[bytes, dict[str, str]]:
+    """A signed Cloud API delivery of one text message to ``number``, exactly as Meta sends it."""
     value = {
         "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550001111", "phone_number_id": "PNID-BENCH"},
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": number},
         "contacts": [{"profile": {"name": f"Customer {phone[-4:]}"}, "wa_id": phone}],
         "messages": [
             {
@@ -336,8 +340,9 @@ async def drive(
     first_phone: int = 920_000_000_000,
     connections: int = 64,
     on_progress: Any = None,
+    number: str = NUMBER,
 ) -> Drive:
-    """Post ``count`` webhooks at ``rate`` per second, each from a new customer.
+    """Post ``count`` webhooks at ``rate`` per second to ``number``, each from a new customer.
 
     ``on_progress(n)`` is called after each accepted webhook (the reliability
     test kills the worker from there).
@@ -350,7 +355,7 @@ async def drive(
         phone = str(first_phone + n)
         wamid = f"wamid.bench.{phone}"
         posted = time.time()
-        body, headers = webhook(phone, wamid, posted)
+        body, headers = webhook(phone, wamid, posted, number)
         try:
             status = await asyncio.wait_for(poster.post(path, body, headers), 30)
         except (OSError, ValueError, IndexError, asyncio.IncompleteReadError, TimeoutError):
@@ -379,6 +384,54 @@ async def drive(
         poster.close()
     result.finished = time.time()
     return result
+
+
+@dataclass(frozen=True)
+class Business:
+    """A prepared tenant of the run: its id, its channel and the Cloud API number webhooks name."""
+
+    tenant_id: str
+    channel_id: str
+    number: str
+
+
+async def prepare_businesses(
+    env: dict[str, str], graph_url: str, count: int, *, assistant: bool = False
+) -> list[Business]:
+    """``count`` tenants as ``prepare_tenant`` makes them, each with its own number."""
+    numbers = [NUMBER, *(f"{NUMBER}-{n}" for n in range(2, count + 1))]
+    made = []
+    for number in numbers:
+        tenant_id, channel_id = await prepare_tenant(
+            env, graph_url, assistant=assistant, number=number
+        )
+        made.append(Business(tenant_id, channel_id, number))
+    return made
+
+
+async def drive_spread(
+    base_url: str, businesses: Sequence[Business], *, rate: float, count: int, first_phone: int
+) -> Drive:
+    """``drive`` over several tenants at once, ``rate`` and ``count`` shared evenly among them."""
+    parts = await asyncio.gather(
+        *(
+            drive(
+                base_url,
+                business.channel_id,
+                rate=rate / len(businesses),
+                count=len(range(n, count, len(businesses))),
+                first_phone=first_phone + n * 1_000_000,
+                number=business.number,
+            )
+            for n, business in enumerate(businesses)
+        )
+    )
+    merged = Drive(started=min(p.started for p in parts), finished=max(p.finished for p in parts))
+    for part in parts:
+        merged.posted_at.update(part.posted_at)
+        merged.wamids.update(part.wamids)
+        merged.rejected += part.rejected
+    return merged
 
 
 def sends(graph_url: str) -> list[dict[str, Any]]:

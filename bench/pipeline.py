@@ -8,16 +8,17 @@ Run by hand (never by the test suite), from the project root:
     .venv/bin/python -m bench.pipeline --assistant  # first 50 msg/s with the assistant answering
     .venv/bin/python -m bench.pipeline --json run.json   # every figure, for machines too
 
-It creates a throwaway PostgreSQL database and uses one Redis database (flushed),
-starts the fake Graph API and the three b2a processes, and drives webhooks from
-new customers of a tenant with a greeting, so each message is answered by one
-send. Reported: the stack at rest (RSS, PostgreSQL connections), then per
-phase sustained messages/s, webhook-to-send latency percentiles, lost and
-duplicated counts, CPU per message of every process and peak RSS; then two
-baselines: the physical limit (``bench/physical.py``: one multi-row insert per
-batch and one POST per reply) and the same database and Redis work with the
-drivers alone (``bench/baseline.py``). See docs/performance.md for the numbers
-measured on the reference machine.
+It creates a throwaway PostgreSQL database and uses one Redis database (flushed), starts
+the fake Graph API and the three b2a processes, and drives webhooks from new customers
+of a tenant with a greeting, so each message is answered by one send. The assistant's
+phase (``--assistant``) spreads its messages over enough tenants that none passes the
+assistant's burst limit of 20 turns a minute, so every turn answers instead of being
+refused. Reported: the stack at rest (RSS, PostgreSQL connections), then per phase
+sustained messages/s, webhook-to-send latency percentiles, lost and duplicated counts,
+CPU per message of every process and peak RSS; then two baselines: the physical limit
+(``bench/physical.py``: one multi-row insert per batch and one POST per reply) and the
+same database and Redis work with the drivers alone (``bench/baseline.py``). See
+docs/performance.md for the numbers measured on the reference machine.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -40,6 +42,7 @@ import asyncpg
 from rich.console import Console
 from rich.table import Table
 
+from b2a.assistant.governance import BURST_PER_MINUTE
 from b2a.db.engine import asyncpg_dsn
 from bench import harness
 from bench.baseline import run_baseline
@@ -111,7 +114,7 @@ async def _commits(db_url: str) -> int:
 async def run_phase(
     stack: harness.Stack,
     db_url: str,
-    channel_id: str,
+    businesses: list[harness.Business],
     *,
     name: str,
     rate: float,
@@ -119,7 +122,7 @@ async def run_phase(
     first_phone: int,
     assistant: bool = False,
 ) -> Phase:
-    """Drive ``rate`` msg/s for ``seconds``, wait for every answer, measure."""
+    """Drive ``rate`` msg/s for ``seconds`` spread over ``businesses``, wait for every answer."""
     count = int(rate * seconds)
     load_before = os.getloadavg()[0]
     outbound_before = (await harness.stored(db_url)).outbound
@@ -131,8 +134,8 @@ async def run_phase(
     driver_before = time.process_time()
     redis_before = await harness.redis_cpu_seconds(stack.env["B2A_REDIS_URL"])
     with harness.RssSampler(stack.pids()) as rss:
-        drive = await harness.drive(
-            stack.base_url, channel_id, rate=rate, count=count, first_phone=first_phone
+        drive = await harness.drive_spread(
+            stack.base_url, businesses, rate=rate, count=count, first_phone=first_phone
         )
         # With the assistant, the answer comes from its own job after the event is processed.
         outcome = await harness.settle(
@@ -233,17 +236,22 @@ def _plans(args: argparse.Namespace) -> list[_Plan]:
 
 
 async def _phases(
-    stack: harness.Stack, db_url: str, tenant_id: str, channel_id: str, args: argparse.Namespace
+    stack: harness.Stack,
+    db_url: str,
+    businesses: list[harness.Business],
+    args: argparse.Namespace,
 ) -> list[Phase]:
+    """Each plan's phase; the assistant's over every tenant, the others over the first."""
     phases = []
     for plan in _plans(args):
+        driven = businesses if plan.assistant else businesses[:1]
         if plan.assistant:
-            await _switch_assistant(db_url, tenant_id, on=True)
+            await _switch_all(db_url, driven, on=True)
         phases.append(
             await run_phase(
                 stack,
                 db_url,
-                channel_id,
+                driven,
                 name=plan.name,
                 rate=plan.rate,
                 seconds=args.seconds,
@@ -252,18 +260,38 @@ async def _phases(
             )
         )
         if plan.assistant:
-            await _switch_assistant(db_url, tenant_id, on=False)
+            await _switch_all(db_url, driven, on=False)
     return phases
 
 
-async def _start(stack: harness.Stack, db_url: str, args: argparse.Namespace) -> tuple[str, str]:
-    """The fake, the tenant and the b2a processes, warmed up; the tenant and channel ids."""
-    stack.start_graph()
-    tenant_id, channel_id = await harness.prepare_tenant(
-        stack.env, stack.graph_url, assistant=args.assistant
+async def _switch_all(db_url: str, businesses: list[harness.Business], *, on: bool) -> None:
+    for business in businesses:
+        await _switch_assistant(db_url, business.tenant_id, on=on)
+
+
+def _assistant_tenants(args: argparse.Namespace) -> int:
+    """Tenants the assistant phase is spread over: by default enough that none is refused.
+
+    One tenant's assistant takes at most ``BURST_PER_MINUTE`` turns a minute; a
+    phase on one tenant would measure refusals and hand-offs after its first 20.
+    """
+    if not args.assistant:
+        return 1
+    return args.assistant_tenants or math.ceil(
+        args.assistant_rate * args.seconds / BURST_PER_MINUTE
     )
-    if args.assistant:  # its services stay; it answers only in its own phase
-        await _switch_assistant(db_url, tenant_id, on=False)
+
+
+async def _start(
+    stack: harness.Stack, db_url: str, args: argparse.Namespace
+) -> list[harness.Business]:
+    """The fake, the tenants and the b2a processes, warmed up on the first tenant."""
+    stack.start_graph()
+    businesses = await harness.prepare_businesses(
+        stack.env, stack.graph_url, _assistant_tenants(args), assistant=args.assistant
+    )
+    if args.assistant:  # their services stay; they answer only in the assistant's own phase
+        await _switch_all(db_url, businesses, on=False)
     for process in harness.PROCESSES:
         stack.start(process)
     for n in range(2, args.workers + 1):
@@ -272,13 +300,13 @@ async def _start(stack: harness.Stack, db_url: str, args: argparse.Namespace) ->
     await run_phase(
         stack,
         db_url,
-        channel_id,
+        businesses[:1],
         name="warm-up",
         rate=100,
         seconds=2,
         first_phone=910_000_000_000,
     )
-    return tenant_id, channel_id
+    return businesses
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -294,9 +322,10 @@ async def main(args: argparse.Namespace) -> None:
         env["B2A_WORKER_CONCURRENCY"] = str(args.concurrency)
         concurrency = args.concurrency * args.workers
         with harness.running_stack(env, home / "logs") as stack:
-            tenant_id, channel_id = await _start(stack, db_url, args)
+            businesses = await _start(stack, db_url, args)
+            tenant_id, channel_id = businesses[0].tenant_id, businesses[0].channel_id
             rest = await at_rest(stack, db_url)
-            phases = await _phases(stack, db_url, tenant_id, channel_id, args)
+            phases = await _phases(stack, db_url, businesses, args)
             record["load_average"]["after"] = os.getloadavg()
             _report(rest, phases)
             record.update(_stack_figures(rest, phases))
@@ -488,6 +517,12 @@ def parse_args() -> argparse.Namespace:
         help="first a phase with the tenant's assistant answering each message",
     )
     parser.add_argument("--assistant-rate", type=float, default=50, help="its rate, msg/s")
+    parser.add_argument(
+        "--assistant-tenants",
+        type=int,
+        default=0,
+        help="tenants its messages are spread over (default: enough for its burst limit)",
+    )
     parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
     parser.add_argument("--concurrency", type=int, default=20, help="jobs at once per worker")
     parser.add_argument("--workers", type=int, default=1, help="`b2a worker` processes")

@@ -8,13 +8,15 @@ them, the newest kept.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
 from uuid import UUID
 
 from b2a.assistant.shapes import CatalogItem, CatalogView, FaqItem, Turn
-from b2a.catalog.tables import FaqEntry, Service
 from b2a.db.columns import json_value
+from b2a.db.sql import Statement
 from b2a.inbox.rules import Direction, MessageKind
-from b2a.inbox.tables import Customer, Message
+from b2a.inbox.tables import Customer
 from b2a.tenants.scope import TenantScope
 
 HISTORY_MESSAGES = 10
@@ -22,14 +24,40 @@ HISTORY_CHARS = 2000
 CUSTOMER_FIELDS = ("name", "phone", "email", "address")
 
 
+class Said(Protocol):
+    """A stored message, as far as history needs it (a ``Message`` or a turn's facts)."""
+
+    @property
+    def id(self) -> UUID:
+        """The message's id."""
+
+    @property
+    def created_at(self) -> datetime:
+        """When it was stored."""
+
+
+_SERVICES = Statement(
+    """SELECT id, name, price_minor, currency, description, synonyms, duration_minutes
+    FROM service WHERE tenant = :tenant AND is_active = :active ORDER BY display_order"""
+)
+_FAQ = Statement(
+    """SELECT id, question, answer, synonyms FROM faq_entry
+    WHERE tenant = :tenant AND is_active = :active"""
+)
+# The newest first; the caller keeps them within both bounds and puts them in order.
+_HISTORY = Statement(
+    """SELECT direction, text FROM message
+    WHERE tenant = :tenant AND conversation = :conversation AND id <> :id
+        AND created_at <= :at AND text <> '' AND deleted_at IS NULL AND kind <> :system
+    ORDER BY created_at DESC
+    LIMIT :limit"""
+)
+
+
 async def catalog_view(scope: TenantScope, business_name: str) -> CatalogView:
     """The tenant's active services (in display order) and FAQ: all the assistant may sell."""
-    services = (
-        await scope.select(Service)
-        .where(Service.is_active.eq(True))
-        .order_by(Service.display_order)
-    )
-    faq = await scope.select(FaqEntry).where(FaqEntry.is_active.eq(True))
+    services = await scope.fetch(_SERVICES, active=True)
+    faq = await scope.fetch(_FAQ, active=True)
     return CatalogView(
         business_name=business_name,
         services=tuple(
@@ -56,24 +84,19 @@ async def catalog_view(scope: TenantScope, business_name: str) -> CatalogView:
     )
 
 
-async def history(scope: TenantScope, conversation_id: UUID, before: Message) -> tuple[Turn, ...]:
+async def history(scope: TenantScope, conversation_id: UUID, before: Said) -> tuple[Turn, ...]:
     """The messages before ``before``, oldest first, within both bounds.
 
     What the customer deleted and WhatsApp's own notices are not part of the
     conversation the assistant answers, even when the team may still read them.
     """
-    rows = (
-        await scope.select(Message, Message.direction, Message.text)
-        .where(
-            (Message.conversation == conversation_id)
-            & (Message.id != before.id)
-            & (Message.created_at <= before.created_at)
-            & (Message.text != "")
-            & Message.deleted_at.is_null()
-            & (Message.kind != MessageKind.SYSTEM)
-        )
-        .order_by(Message.created_at, ascending=False)
-        .limit(HISTORY_MESSAGES)
+    rows = await scope.fetch(
+        _HISTORY,
+        conversation=conversation_id,
+        id=before.id,
+        at=before.created_at,
+        system=MessageKind.SYSTEM,
+        limit=HISTORY_MESSAGES,
     )
     turns: list[Turn] = []
     budget = HISTORY_CHARS

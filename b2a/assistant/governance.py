@@ -30,17 +30,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from b2a.assistant.tables import AIUsage
 from b2a.billing.enforcement import Suspension, billing_suspension
+from b2a.db.sql import Statement
 from b2a.errors import NotFound
+from b2a.lib import clock
 from b2a.lib.redis import PREFIX
 from b2a.system import switches
 from b2a.tenants.rules import TenantStatus
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
+
+_NEW_USAGE = Statement(
+    """INSERT INTO ai_usage (id, created_at, tenant, conversation, provider, model,
+        prompt_tokens, completion_tokens, cost_micro_usd, latency_ms, confidence, intent,
+        outcome, blocked_reason, sandbox)
+    VALUES (:id, :at, :tenant, :conversation, :provider, :model, :prompt_tokens,
+        :completion_tokens, :cost_micro_usd, :latency_ms, :confidence, :intent, :outcome,
+        :blocked_reason, :sandbox)"""
+)
 
 BURST_PER_MINUTE = 20
 BURST_PER_HOUR = 100
@@ -105,15 +116,38 @@ async def load_policy(tenant_id: UUID) -> Policy:
     tenant = await Tenant.objects().where(Tenant.id == tenant_id).first()
     if tenant is None:
         raise NotFound("This business does not exist.")
-    return Policy(
-        tenant_id=tenant.id,
+    return await policy_from(
+        tenant.id,
         time_zone=tenant.time_zone,
-        active=tenant.status == TenantStatus.ACTIVE,
+        status=tenant.status,
         ai_enabled=tenant.ai_enabled,
-        ai_enabled_globally=await switches.ai_enabled_globally(),
         daily_limit=tenant.ai_daily_limit,
         monthly_limit=tenant.ai_monthly_limit,
-        billing=await billing_suspension(tenant.id),
+    )
+
+
+async def policy_from(
+    tenant_id: UUID,
+    *,
+    time_zone: str,
+    status: str,
+    ai_enabled: bool,
+    daily_limit: int,
+    monthly_limit: int,
+) -> Policy:
+    """``load_policy`` from the tenant's values the caller has just read (an assistant turn).
+
+    The platform's switch and the billing state are read now.
+    """
+    return Policy(
+        tenant_id=tenant_id,
+        time_zone=time_zone,
+        active=status == TenantStatus.ACTIVE,
+        ai_enabled=ai_enabled,
+        ai_enabled_globally=await switches.ai_enabled_globally(),
+        daily_limit=daily_limit,
+        monthly_limit=monthly_limit,
+        billing=await billing_suspension(tenant_id),
     )
 
 
@@ -280,8 +314,10 @@ async def record_usage(
     sandbox: bool = False,
 ) -> None:
     """One row of the usage log per assistant turn, whatever its outcome."""
-    await scope.new(
-        AIUsage,
+    await scope.execute(
+        _NEW_USAGE,
+        id=uuid4(),
+        at=clock.now(),
         conversation=conversation_id,
         provider=provider[:40],
         model=model[:120],
@@ -294,4 +330,4 @@ async def record_usage(
         outcome=outcome[:12],
         blocked_reason=blocked_reason[:200],
         sandbox=sandbox,
-    ).save()
+    )

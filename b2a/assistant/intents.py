@@ -194,12 +194,17 @@ class _Table:
 
 def _hits(table: _Table, words: list[str]) -> tuple[set[Intent], set[Intent], bool]:
     readings = [_readings(table.vocabulary, w) for w in words]
+    # A phrase whose first word the message cannot be is not looked for: of the
+    # ~230 keyword phrases, a message rules out nearly all by that alone.
+    present = {word for reading in readings for word in reading}
     fuzzy = False
     hits: list[set[Intent]] = []
     for phrases in (table.strong, table.weak):
         found = set()
         for intent, options in phrases.items():
             for phrase in options:
+                if phrase[0] not in present:
+                    continue
                 where = _find(phrase, readings)
                 if where is not None:
                     found.add(intent)

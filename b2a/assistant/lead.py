@@ -22,11 +22,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
+from b2a.db.sql import Statement
 from b2a.db.transaction import atomic
 from b2a.inbox.rules import Author
-from b2a.inbox.tables import Message
 from b2a.lib import clock
 from b2a.outbox.queueing import Draft, Sender, WindowClosed, enqueue_send, store_outbound
 from b2a.tenants.scope import TenantScope
@@ -34,6 +35,30 @@ from b2a.tenants.scope import TenantScope
 log = logging.getLogger(__name__)
 
 SYSTEM = Sender(Author.SYSTEM)
+_CLAIM = Statement(
+    """UPDATE message SET assisted_at = :at
+    WHERE tenant = :tenant AND id = :id AND assisted_at IS NULL RETURNING id"""
+)
+
+
+class Stored(Protocol):
+    """A stored customer message (a ``Message`` row, or a turn's ``facts.TurnFacts``)."""
+
+    @property
+    def id(self) -> UUID:
+        """The message's id."""
+
+    @property
+    def conversation(self) -> Any:
+        """Its conversation's id."""
+
+    @property
+    def lead_greeting(self) -> str | None:
+        """The greeting the reply step left for the turn."""
+
+    @property
+    def lead_away(self) -> str | None:
+        """The away notice the reply step left for the turn."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +69,7 @@ class Lead:
     away: str = ""
 
     @classmethod
-    def of(cls, message: Message) -> Lead:
+    def of(cls, message: Stored) -> Lead:
         """The lead stored on a customer message (empty when the reply step left none)."""
         return cls(message.lead_greeting or "", message.lead_away or "")
 
@@ -58,15 +83,10 @@ class Lead:
 
 async def claim(scope: TenantScope, message_id: UUID, now: datetime) -> bool:
     """Take the message's one assistant turn (``assisted_at``); False when it was taken."""
-    rows = (
-        await scope.update(Message, {Message.assisted_at: now})
-        .where((Message.id == message_id) & Message.assisted_at.is_null())
-        .returning(Message.id)
-    )
-    return bool(rows)
+    return bool(await scope.fetch(_CLAIM, id=message_id, at=now))
 
 
-async def release(scope: TenantScope, message: Message) -> UUID | None:
+async def release(scope: TenantScope, message: Stored) -> UUID | None:
     """Send the lead on its own when no turn will answer the message; the queued message's id.
 
     A no-op for a message without a lead or one whose turn was already taken.

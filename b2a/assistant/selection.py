@@ -23,7 +23,6 @@ from b2a.errors import NotFound
 from b2a.lib.crypto import SecretBox
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
-from b2a.tenants.tables import Tenant
 
 
 def choose(settings: AISettings, tier: str, custom_model: str) -> tuple[ProviderConfig, str] | None:
@@ -37,10 +36,13 @@ def choose(settings: AISettings, tier: str, custom_model: str) -> tuple[Provider
 
 
 async def provider_for(
-    tenant: Tenant, box: SecretBox, redis: Any, client: httpx.AsyncClient
+    tier: str, custom_model: str, box: SecretBox, redis: Any, client: httpx.AsyncClient
 ) -> Provider:
-    """The provider that drafts this tenant's next reply, per the super admin's settings now."""
-    chosen = choose(await load_ai_settings(box), tenant.ai_tier, tenant.ai_model)
+    """The provider that drafts the next reply of a tenant on ``tier`` that chose ``custom_model``.
+
+    Per the super admin's settings now.
+    """
+    chosen = choose(await load_ai_settings(box), tier, custom_model)
     if chosen is None:
         return CatalogAssistant()
     config, model = chosen

@@ -53,6 +53,8 @@ structure subject subjects teach sell kind kinds type types option options range
 
 def fold(text: str) -> str:
     """Lower case without accents; apostrophes closed up so "what's" is one word."""
+    if text.isascii():  # nothing to decompose: most messages
+        return text.lower().replace("'", "")
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return plain.lower().replace("'", "").replace("\u2019", "")

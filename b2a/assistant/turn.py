@@ -37,34 +37,36 @@ import httpx
 from b2a.assistant import context, governance, lead, selection
 from b2a.assistant.catalog_provider import CatalogAssistant
 from b2a.assistant.config import config_row
+from b2a.assistant.facts import TurnConfig, TurnFacts, read_facts
 from b2a.assistant.grounding import review
 from b2a.assistant.shapes import AssistantRequest, Intent, ItemRef, Provider, ProviderReply
-from b2a.assistant.tables import AssistantConfig
 from b2a.audit import service as audit
-from b2a.db.columns import json_value
+from b2a.db.sql import Statement
 from b2a.db.transaction import atomic
 from b2a.inbox.rules import Author, Owner, Transport
-from b2a.inbox.tables import Channel, Conversation, Message
 from b2a.lib import clock, events, metrics
 from b2a.lib.crypto import SecretBox
 from b2a.orders.service import needed_fields, order_in_progress, take_order
 from b2a.outbox.queueing import (
-    Draft,
-    Sender,
     WindowClosed,
     enqueue_send,
     resume_unsent,
-    store_outbound,
+    store_system_text,
 )
 from b2a.tenants.actor import Actor
 from b2a.tenants.hours import Day, describe, humans_back, opening_days
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
-from b2a.tenants.tables import Tenant
 
 log = logging.getLogger(__name__)
 
-ASSISTANT = Sender(Author.AI)
+_CONFIDENCE = Statement(
+    "UPDATE message SET ai_confidence = :confidence WHERE tenant = :tenant AND id = :id"
+)
+_HAND_OVER = Statement(
+    """UPDATE conversation SET owner = :owner, owner_reason = :reason
+    WHERE tenant = :tenant AND id = :id"""
+)
 
 
 class Outcome:
@@ -125,52 +127,45 @@ async def take_turn(
     without them the offline catalog assistant answers.
     """
     now = now or clock.now()
-    message = await scope.get(Message, message_id)
-    if message.assisted_at is not None:
+    facts = await read_facts(scope, conversation_id, message_id)
+    if facts.assisted_at is not None:
         # A retried job: the turn committed; its reply may still lack a send job.
         await resume_unsent(scope, conversation_id)
         return None
-    conversation = await scope.get(Conversation, conversation_id)
-    tenant = await Tenant.objects().where(Tenant.id == scope.tenant_id).first()
-    config = await config_row(scope)
-    if conversation.owner == Owner.HUMAN or tenant is None or not config.enabled:
+    config = facts.config or TurnConfig.of(await config_row(scope))
+    if facts.owner == Owner.HUMAN or not config.enabled:
         # No answer after all: the greeting and away notice left for it still go.
-        await lead.release(scope, message)
+        await lead.release(scope, facts)
         return None
-    said = lead.Lead.of(message)
+    said = lead.Lead.of(facts)
     days = await opening_days(scope)
     # An away notice said first already tells when the team is back.
-    back = "" if said.away else humans_back(days, tenant.time_zone, now)
-    sandbox = await scope.exists(Channel).where(
-        (Channel.id == conversation.channel) & (Channel.transport == Transport.SANDBOX)
+    back = "" if said.away else humans_back(days, facts.time_zone, now)
+    sandbox = facts.transport == Transport.SANDBOX
+    policy = await governance.policy_from(
+        scope.tenant_id,
+        time_zone=facts.time_zone,
+        status=facts.status,
+        ai_enabled=facts.ai_enabled,
+        daily_limit=facts.ai_daily_limit,
+        monthly_limit=facts.ai_monthly_limit,
     )
-    policy = await governance.load_policy(tenant.id)
     admission = await governance.admit(redis, policy, now=now, sandbox=sandbox)
     if admission.allowed:
-        request = await _request(
-            scope,
-            tenant,
-            config,
-            conversation,
-            message,
-            days,
-            back,
-            now,
-            greeted=bool(said.greeting),
-        )
+        request = await _request(scope, facts, config, days, back, now, greeted=bool(said.greeting))
         decision = await _decide(
-            request, config, await _provider(tenant, provider, box, http, redis)
+            request, config, await _provider(facts, provider, box, http, redis)
         )
     else:
         decision = Decision(config.fallback_text, Outcome.REFUSED, admission.reason, True)
     if decision.hand_over and back:
         decision.text = f"{decision.text.strip()} Our team is back {back}."
     decision.sandbox = sandbox
-    return await _commit(scope, conversation, message_id, decision, redis, now, said)
+    return await _commit(scope, facts, decision, redis, now, said)
 
 
 async def _provider(
-    tenant: Tenant,
+    facts: TurnFacts,
     provider: Provider | None,
     box: SecretBox | None,
     http: httpx.AsyncClient | None,
@@ -180,15 +175,13 @@ async def _provider(
         return provider
     if box is None or http is None:
         return CatalogAssistant()
-    return await selection.provider_for(tenant, box, redis, http)
+    return await selection.provider_for(facts.ai_tier, facts.ai_model, box, redis, http)
 
 
 async def _request(
     scope: TenantScope,
-    tenant: Tenant,
-    config: AssistantConfig,
-    conversation: Conversation,
-    message: Message,
+    facts: TurnFacts,
+    config: TurnConfig,
     days: list[Day],
     back: str,
     now: datetime,
@@ -198,33 +191,28 @@ async def _request(
     """Everything the provider sees: catalogue, bounded history, customer, hours, open order.
 
     Times are the business's: its zone, its weekly hours and the moment of the message.
-    What an order needs comes from the settings and tenant rows the turn read already.
+    What an order needs comes from the settings and tenant values the turn read already.
     """
-    required = needed_fields(json_value(config.required_order_fields) or (), tenant.orders_need)
+    required = needed_fields(config.required_order_fields, facts.orders_need)
     return AssistantRequest(
-        catalog=await context.catalog_view(scope, tenant.name),
-        message=message.text,
-        history=await context.history(scope, conversation.id, message),
-        known_fields=await context.known_fields(scope, conversation.customer),
+        catalog=await context.catalog_view(scope, facts.tenant_name),
+        message=facts.text,
+        history=await context.history(scope, facts.conversation, facts),
+        known_fields=facts.known_fields,
         required_fields=required,
-        keywords={
-            str(intent): tuple(str(w) for w in words)
-            for intent, words in (json_value(config.intent_keywords) or {}).items()
-        },
+        keywords=config.intent_keywords,
         hours=describe(days),
         humans_back=back,
         now=now,
-        time_zone=tenant.time_zone,
+        time_zone=facts.time_zone,
         opening=tuple(days),
-        orders_need=tenant.orders_need,
-        order=await order_in_progress(scope, conversation.id, required),
+        orders_need=facts.orders_need,
+        order=await order_in_progress(scope, facts.conversation, required),
         greeted=greeted,
     )
 
 
-async def _decide(
-    request: AssistantRequest, config: AssistantConfig, provider: Provider
-) -> Decision:
+async def _decide(request: AssistantRequest, config: TurnConfig, provider: Provider) -> Decision:
     """Draft, review against the catalogue, and choose: send, hand off, or block."""
     started = time.perf_counter()
     reply = await provider.reply(request)
@@ -235,7 +223,7 @@ async def _decide(
         reply,
         request.catalog,
         threshold=config.threshold,
-        prohibited=tuple(str(p) for p in json_value(config.prohibited_phrases) or ()),
+        prohibited=config.prohibited_phrases,
     )
     usage = _usage(reply, round((time.perf_counter() - started) * 1000), verdict.confidence)
     if reply.intent is Intent.HUMAN:
@@ -276,8 +264,7 @@ def _usage(reply: ProviderReply, latency_ms: int, confidence: float) -> dict[str
 
 async def _commit(
     scope: TenantScope,
-    conversation: Conversation,
-    message_id: UUID,
+    facts: TurnFacts,
     decision: Decision,
     redis: Any,
     now: datetime,
@@ -287,18 +274,20 @@ async def _commit(
 
     The reply says the reply step's greeting and away notice first (``lead``).
     """
+    conversation_id = facts.conversation
     async with atomic():
-        if not await lead.claim(scope, message_id, now):
+        if not await lead.claim(scope, facts.id, now):
             return None
-        await context.remember_fields(scope, conversation.customer, decision.fields)
-        order_id = await _take_order(scope, conversation.id, decision)
+        if decision.fields:
+            await context.remember_fields(scope, facts.customer, decision.fields)
+        order_id = await _take_order(scope, conversation_id, decision)
         decision.text = said.compose(decision.text)
-        reply_id = await _store_reply(scope, conversation.id, decision)
+        reply_id = await _store_reply(scope, facts, decision)
         if decision.hand_over:
-            await _hand_over(scope, conversation.id, decision)
+            await _hand_over(scope, conversation_id, decision)
         await governance.record_usage(
             scope,
-            conversation_id=conversation.id,
+            conversation_id=conversation_id,
             outcome=decision.outcome,
             blocked_reason=decision.reason,
             sandbox=decision.sandbox,
@@ -309,12 +298,12 @@ async def _commit(
     if order_id is not None:
         await events.publish(redis, str(scope.tenant_id), "order.updated", order_id=order_id)
     if decision.hand_over:
-        log.info("conversation %s handed to humans: %s", conversation.id, decision.reason)
+        log.info("conversation %s handed to humans: %s", conversation_id, decision.reason)
         await events.publish(
             redis,
             str(scope.tenant_id),
             "conversation.updated",
-            conversation_id=conversation.id,
+            conversation_id=conversation_id,
             owner=Owner.HUMAN,
             reason=decision.reason,
         )
@@ -346,27 +335,29 @@ async def _take_order(scope: TenantScope, conversation_id: UUID, decision: Decis
     return taken.order_id
 
 
-async def _store_reply(
-    scope: TenantScope, conversation_id: UUID, decision: Decision
-) -> UUID | None:
+async def _store_reply(scope: TenantScope, facts: TurnFacts, decision: Decision) -> UUID | None:
     try:
-        message = await store_outbound(scope, conversation_id, Draft(text=decision.text), ASSISTANT)
+        reply_id = await store_system_text(
+            scope,
+            facts.conversation,
+            decision.text,
+            transport=facts.transport,
+            window_expires_at=facts.window_expires_at,
+            author=Author.AI,
+        )
     except WindowClosed:
-        log.info("conversation %s: window closed, assistant reply dropped", conversation_id)
+        log.info("conversation %s: window closed, assistant reply dropped", facts.conversation)
         return None
     if decision.confidence is not None:
-        await scope.update(Message, {Message.ai_confidence: decision.confidence}).where(
-            Message.id == message.id
-        )
-    return message.id
+        await scope.execute(_CONFIDENCE, id=reply_id, confidence=decision.confidence)
+    return reply_id
 
 
 async def _hand_over(scope: TenantScope, conversation_id: UUID, decision: Decision) -> None:
     """Humans own the conversation from now on; the inbox shows why."""
-    await scope.update(
-        Conversation,
-        {Conversation.owner: Owner.HUMAN, Conversation.owner_reason: decision.reason[:200]},
-    ).where(Conversation.id == conversation_id)
+    await scope.execute(
+        _HAND_OVER, id=conversation_id, owner=Owner.HUMAN, reason=decision.reason[:200]
+    )
     await audit.record(
         Actor(None, Role.STAFF, scope.tenant_id, label="assistant"),
         "assistant.handoff",

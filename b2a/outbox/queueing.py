@@ -158,11 +158,13 @@ async def store_system_text(
     *,
     transport: str,
     window_expires_at: datetime | None,
+    author: Author = Author.SYSTEM,
 ) -> UUID:
     """``store_outbound`` of a system text (greeting, away message), without its send job.
 
     For the reply step, which has just read the conversation's window and its
-    channel's transport while storing the customer's message: two statements
+    channel's transport while storing the customer's message, and the assistant's
+    turn (``author`` AI), which read them with the message: two statements
     instead of reading both again. Returns the QUEUED message's id.
 
     Raises:
@@ -179,7 +181,7 @@ async def store_system_text(
         at=at,
         conversation=conversation_id,
         direction=Direction.OUTBOUND,
-        author=Author.SYSTEM,
+        author=author,
         kind=content["kind"],
         text=content["text"],
         state=DeliveryState.QUEUED,

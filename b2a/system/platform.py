@@ -14,6 +14,7 @@ import msgspec
 from piccolo.columns import Column
 
 from b2a.audit import service as audit
+from b2a.db import sql
 from b2a.db.columns import json_value
 from b2a.db.integrity import is_unique_violation
 from b2a.errors import Invalid
@@ -30,6 +31,8 @@ GROWTH = "growth"
 GA_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
 PIXEL_ID = re.compile(r"^[0-9]{5,20}$")
 SECURITIES = ("starttls", "tls", "none")
+# Read by every assistant turn (the AI settings): hand-written, not built by Piccolo.
+_VALUE = sql.Statement("SELECT value FROM system_setting WHERE key = :key")
 
 
 class AccountPolicy(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,7 +87,7 @@ class Growth(msgspec.Struct, frozen=True, kw_only=True):
 
 async def read_setting(key: str) -> dict[str, Any]:
     """The stored value of one concern (empty when never set)."""
-    row = await SystemSetting.select(SystemSetting.value).where(SystemSetting.key == key).first()
+    row = await sql.fetchrow(_VALUE, key=key)
     value = json_value(row["value"]) if row else None
     return value if isinstance(value, dict) else {}
 

@@ -6,17 +6,20 @@ Stored as the ``switches`` system setting; a missing row means everything is on.
 from __future__ import annotations
 
 from b2a.audit import service as audit
+from b2a.db import sql
 from b2a.db.columns import json_value
 from b2a.lib import clock
 from b2a.system.tables import SystemSetting
 from b2a.tenants.actor import Actor
 
 KEY = "switches"
+# Read by every assistant turn: hand-written, not built by Piccolo.
+_VALUE = sql.Statement("SELECT value FROM system_setting WHERE key = :key")
 
 
 async def _current() -> dict[str, bool]:
-    row = await SystemSetting.objects().where(SystemSetting.key == KEY).first()
-    value = json_value(row.value) if row is not None else {}
+    row = await sql.fetchrow(_VALUE, key=KEY)
+    value = json_value(row["value"]) if row is not None else {}
     return {str(k): bool(v) for k, v in (value or {}).items()}
 
 

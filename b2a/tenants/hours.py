@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from b2a.db.sql import Statement
 from b2a.tenants.scope import TenantScope
-from b2a.tenants.tables import WorkingHours
+
+# Read by every assistant turn and every reply step: hand-written, not built by Piccolo.
+_DAYS = Statement("SELECT weekday, opens, closes, closed FROM working_hours WHERE tenant = :tenant")
 
 
 @dataclass(frozen=True)
@@ -169,13 +172,7 @@ def _parse(raw: str) -> time:
 
 async def opening_days(scope: TenantScope) -> list[Day]:
     """The tenant's configured weekdays."""
-    rows = await scope.select(
-        WorkingHours,
-        WorkingHours.weekday,
-        WorkingHours.opens,
-        WorkingHours.closes,
-        WorkingHours.closed,
-    )
+    rows = await scope.fetch(_DAYS)
     return [
         Day(row["weekday"], _parse(row["opens"]), _parse(row["closes"]), bool(row["closed"]))
         for row in rows

@@ -18,6 +18,7 @@ from uuid import UUID
 from b2a.assistant.shapes import Intent, ItemRef, OrderInProgress, OrderLine
 from b2a.catalog.money import format_price
 from b2a.db.columns import json_value
+from b2a.db.sql import Statement
 from b2a.db.transaction import lock_row
 from b2a.errors import Invalid, NotFound
 from b2a.inbox.tables import Conversation
@@ -35,6 +36,14 @@ from b2a.tenants.tables import Tenant
 log = logging.getLogger(__name__)
 
 UNABLE = "Our team will look at this request and reply here."
+# Every assistant turn asks (``order_in_progress``): hand-written, not built by Piccolo.
+_IN_PROGRESS = Statement(
+    """SELECT id, number, status, details, total_minor, currency, requested_at
+    FROM customer_order
+    WHERE tenant = :tenant AND conversation = :conversation AND status IN (:draft, :pending)
+    ORDER BY created_at DESC
+    LIMIT 1"""
+)
 
 
 @dataclass(frozen=True)
@@ -138,31 +147,29 @@ async def order_in_progress(
     which the caller has read already); one waiting for approval can only be
     talked about. Later orders are the team's business, not the assistant's.
     """
-    order = (
-        await scope.objects(Order)
-        .where(
-            (Order.conversation == conversation_id)
-            & Order.status.is_in([OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL])
-        )
-        .order_by(Order.created_at, ascending=False)
-        .first()
+    order = await scope.fetchrow(
+        _IN_PROGRESS,
+        conversation=conversation_id,
+        draft=OrderStatus.DRAFT,
+        pending=OrderStatus.PENDING_APPROVAL,
     )
     if order is None:
         return None
-    lines = (await read_lines(scope, order.id)).values()
-    details = {str(k): str(v) for k, v in (json_value(order.details) or {}).items()}
-    draft = order.status == OrderStatus.DRAFT
+    lines = (await read_lines(scope, order["id"])).values()
+    details = {str(k): str(v) for k, v in (json_value(order["details"]) or {}).items()}
+    requested_at = order["requested_at"]
+    draft = order["status"] == OrderStatus.DRAFT
     return OrderInProgress(
-        number=order.number,
-        status=order.status,
+        number=order["number"],
+        status=order["status"],
         lines=tuple(
             OrderLine(line.service_id, line.name, line.quantity, line.unit_price_minor)
             for line in lines
         ),
-        total_minor=order.total_minor,
-        currency=order.currency,
-        requested_at=order.requested_at,
-        missing=tuple(missing_fields(required, details, has_time=order.requested_at is not None))
+        total_minor=order["total_minor"],
+        currency=order["currency"],
+        requested_at=requested_at,
+        missing=tuple(missing_fields(required, details, has_time=requested_at is not None))
         if draft
         else (),
     )
