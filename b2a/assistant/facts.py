@@ -31,12 +31,12 @@ _FACTS = Statement(
         a.prohibited_phrases, a.intent_keywords, a.required_order_fields,
         cu.name, cu.phone, cu.email, cu.address
     FROM message m
-    JOIN conversation c ON c.tenant = m.tenant AND c.id = m.conversation
-    JOIN channel ch ON ch.tenant = c.tenant AND ch.id = c.channel
+    JOIN conversation c ON c.id = m.conversation AND (c.tenant = m.tenant) IS TRUE
+    JOIN channel ch ON ch.id = c.channel AND (ch.tenant = c.tenant) IS TRUE
     JOIN tenant t ON t.id = m.tenant
-    JOIN customer cu ON cu.tenant = c.tenant AND cu.id = c.customer
+    JOIN customer cu ON cu.id = c.customer AND (cu.tenant = c.tenant) IS TRUE
     LEFT JOIN assistant_config a ON a.tenant = m.tenant
-    WHERE m.tenant = :tenant AND m.id = :message AND m.conversation = :conversation"""
+    WHERE m.id = :message AND (m.tenant = :tenant AND m.conversation = :conversation) IS TRUE"""
 )
 
 

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 SYSTEM = Sender(Author.SYSTEM)
 _CLAIM = Statement(
     """UPDATE message SET assisted_at = :at
-    WHERE tenant = :tenant AND id = :id AND assisted_at IS NULL RETURNING id"""
+    WHERE id = :id AND (tenant = :tenant AND assisted_at IS NULL) IS TRUE RETURNING id"""
 )
 
 

@@ -61,11 +61,11 @@ from b2a.tenants.scope import TenantScope
 log = logging.getLogger(__name__)
 
 _CONFIDENCE = Statement(
-    "UPDATE message SET ai_confidence = :confidence WHERE tenant = :tenant AND id = :id"
+    "UPDATE message SET ai_confidence = :confidence WHERE id = :id AND (tenant = :tenant) IS TRUE"
 )
 _HAND_OVER = Statement(
     """UPDATE conversation SET owner = :owner, owner_reason = :reason
-    WHERE tenant = :tenant AND id = :id"""
+    WHERE id = :id AND (tenant = :tenant) IS TRUE"""
 )
 
 

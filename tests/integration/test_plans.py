@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from b2a.assistant import facts, lead, turn
 from b2a.db.sql import Statement
 from b2a.inbox import annotations, batch, storing
 from b2a.outbox import auto_replies, delivery, ordering, queueing
@@ -42,6 +43,15 @@ HOT: dict[str, tuple[Statement, set[str]]] = {
     "batch: stored messages": (batch._stored_messages(3), {"ix_message_wamid_unique"}),
     "batch: touch": (batch._touch(3, True), CONVERSATION),
     "batch: window": (batch._WINDOW, CONVERSATION),
+    "assistant: facts": (
+        facts._FACTS,
+        MESSAGE
+        | CONVERSATION
+        | {"channel_pkey", "tenant_pkey", "customer_pkey", "ix_assistant_config_tenant_unique"},
+    ),
+    "assistant: claim": (lead._CLAIM, MESSAGE),
+    "assistant: confidence": (turn._CONFIDENCE, MESSAGE),
+    "assistant: hand over": (turn._HAND_OVER, CONVERSATION),
     "annotations: react": (annotations._REACT, MESSAGE),
     "annotations: edit": (annotations._EDIT, MESSAGE),
     "annotations: revoke": (annotations._REVOKE, MESSAGE),
