@@ -12,7 +12,7 @@ from rich.console import Console
 from b2a.db.diagnose import diagnose_database_error
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.errors import Unavailable
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.settings import Settings, settings_from_environment
 from b2a.tenants.passwords import configure_hashing
 
