@@ -44,10 +44,28 @@ EXIT_CODES: dict[type[B2AError], int] = {
 }
 
 
+# What the systemd units run, each given alone: started without Typer's parsing.
+UNITS = {
+    "serve": lambda: run.serve(host="", port=None),
+    "worker": run.worker,
+    "whatsapp": run.whatsapp,
+}
+
+
 def main() -> None:
-    """Entry point of the console script and ``python -m b2a``."""
+    """Entry point of the console script and ``python -m b2a``.
+
+    ``b2a serve``, ``b2a worker`` and ``b2a whatsapp`` with no options call their
+    command directly: Typer's parsing builds pydantic validators (about 7 MiB) that
+    a long-running process would keep for nothing (docs/decisions.md, "Each process
+    imports what it uses"). With any option, or ``--help``, Typer parses as usual.
+    """
+    unit = UNITS.get(sys.argv[1]) if len(sys.argv) == 2 else None
     try:
-        app()
+        if unit:
+            unit()
+        else:
+            app()
     except B2AError as exc:
         err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
         code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 1)
