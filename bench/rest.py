@@ -70,11 +70,22 @@ async def main(args: argparse.Namespace) -> None:
             console.print(
                 f"at rest: {rss} (total {rest.rss_total_mib:.1f} MiB, target ≤ {IDLE_TARGET_MIB})"
             )
+            for name, pid in stack.pids().items():
+                console.print(f"  {name}: {_rss_parts(pid)}")
             if args.modules:
                 for name in harness.PROCESSES:
                     _report_modules(name, stack.logs / f"{name}.log")
             if args.keep_logs:
                 shutil.copytree(stack.logs, args.keep_logs, dirs_exist_ok=True)
+
+
+def _rss_parts(pid: int) -> str:
+    """Heap and stacks (anonymous) apart from mapped files (code, shared libraries)."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    parts = {key: int(fields[key].split()[0]) / 1024 for key in ("RssAnon", "RssFile", "RssShmem")}
+    return ", ".join(f"{key} {mib:.1f} MiB" for key, mib in parts.items())
 
 
 def _report_modules(name: str, log: Path) -> None:
