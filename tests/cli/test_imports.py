@@ -52,6 +52,11 @@ def test_the_worker_and_the_session_process_load_no_web_stack(tmp_path, command)
     assert not modules & (NO_PROCESS_HOLDS | WEB_ONLY)
 
 
+def test_the_session_process_loads_no_http_client(tmp_path):
+    # It reads Cloud API credentials' shape but never calls out (the worker sends).
+    assert "httpx" not in loaded_by(tmp_path, "whatsapp")
+
+
 def test_the_web_server_loads_no_billing_migration_or_session_library(tmp_path):
     modules = loaded_by(tmp_path, "serve")
     assert "b2a.server.app" in modules
