@@ -53,13 +53,13 @@ async def main(args: argparse.Namespace) -> None:
         interpreter_args = ("-X", "importtime") if args.modules else ()
         with harness.running_stack(env, home / "logs") as stack:
             stack.start_graph()
-            _, channel_id = await harness.prepare_tenant(stack.env, stack.graph_url)
+            businesses = await harness.prepare_businesses(stack.env, stack.graph_url, 1)
             for process in harness.PROCESSES:
                 stack.start(process, interpreter_args=interpreter_args)
             await run_phase(
                 stack,
                 db_url,
-                channel_id,
+                businesses,
                 name="warm-up",
                 rate=100,
                 seconds=2,
