@@ -70,7 +70,7 @@ async def seed_tenant(env: dict[str, str]) -> Seeded:
     from b2a.inbox.rules import ChannelState, Direction, Transport
     from b2a.inbox.tables import CannedReply, Channel, Conversation, Customer, Label, Message
     from b2a.schema.migrate import apply_pending
-    from b2a.schema.piccolo_app import all_tables
+    from b2a.schema.tables import all_tables
     from b2a.settings import load_settings
     from b2a.tenants import service as tenants
     from b2a.tenants.actor import Actor

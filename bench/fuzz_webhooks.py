@@ -133,7 +133,7 @@ async def prepare_stripe(env: dict[str, str]) -> None:
     from b2a.billing import config, plans
     from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
     from b2a.lib.crypto import SecretBox
-    from b2a.schema.piccolo_app import all_tables
+    from b2a.schema.tables import all_tables
     from b2a.settings import load_settings
     from b2a.tenants.actor import Actor
     from tests.integration.billing.conftest import pro_plan

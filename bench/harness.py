@@ -80,7 +80,7 @@ async def prepare_tenant(
     from b2a.inbox.channels import connect_cloud_channel
     from b2a.lib.crypto import SecretBox
     from b2a.schema.migrate import apply_pending
-    from b2a.schema.piccolo_app import all_tables
+    from b2a.schema.tables import all_tables
     from b2a.settings import load_settings
     from b2a.tenants import service as tenants
     from b2a.tenants.actor import Actor

@@ -361,7 +361,7 @@ async def seed(env: dict[str, str], db_url: str, tenants: list[Tenant]) -> dict[
     """Migrate, create the tenants, COPY their rows, build the search indexes, ANALYZE."""
     from b2a.db.engine import asyncpg_dsn, bind_engine, close_pool, create_engine, start_pool
     from b2a.schema.migrate import apply_pending
-    from b2a.schema.piccolo_app import all_tables
+    from b2a.schema.tables import all_tables
     from b2a.settings import load_settings
     from b2a.tenants.passwords import configure_hashing
 
@@ -644,7 +644,7 @@ async def _seeded(
 async def _migrate_and_analyze(env: dict[str, str], db_url: str) -> None:
     from b2a.db.engine import asyncpg_dsn, bind_engine, close_pool, create_engine, start_pool
     from b2a.schema.migrate import apply_pending
-    from b2a.schema.piccolo_app import all_tables
+    from b2a.schema.tables import all_tables
     from b2a.settings import load_settings
 
     engine = create_engine(load_settings(env).db)

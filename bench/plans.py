@@ -284,7 +284,7 @@ async def make_template(pg: str) -> str:
     """A database with b2a's schema, applied by b2a's own migrations."""
     from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
     from b2a.schema.migrate import apply_pending
-    from b2a.schema.piccolo_app import all_tables
+    from b2a.schema.tables import all_tables
     from b2a.settings import load_settings
 
     name = f"b2a_bench_plans_{time.time_ns()}"

@@ -47,7 +47,7 @@ async def _run(args: argparse.Namespace, mode: str) -> None:
     from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
     from b2a.inbox import service as inbox
     from b2a.inbox.batch import store_batch
-    from b2a.schema.piccolo_app import all_tables
+    from b2a.schema.tables import all_tables
     from b2a.settings import load_settings
     from b2a.tenants.scope import TenantScope
 

@@ -25,7 +25,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.schema.migrate import apply_pending
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.settings import Settings, load_settings
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor

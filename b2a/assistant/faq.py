@@ -53,8 +53,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
 from b2a.assistant import text as t
 from b2a.assistant.fields import extract_fields
 from b2a.assistant.shapes import CatalogView, FaqItem
@@ -354,6 +352,10 @@ def _read(index: _Index, message: str) -> dict[str, float]:
 def _reading(index: _Index, token: str) -> tuple[str, float]:
     if token.startswith("@") or token in index.weights or len(token) < 5:
         return token, 1.0
+    # Imported at the first unknown word: the web server imports this module for the
+    # admin pages and would otherwise hold the library (3 MiB) idle.
+    from rapidfuzz import fuzz, process
+
     near = process.extractOne(
         token, index.vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=TYPO_RATIO
     )

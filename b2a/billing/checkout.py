@@ -10,12 +10,8 @@ subscription is paid (``stripe_events``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-import stripe
-from stripe.params import CustomerCreateParams
-from stripe.params.checkout import SessionCreateParams
 
 from b2a.audit import service as audit
 from b2a.billing.coupons import usable_coupon
@@ -30,6 +26,11 @@ from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant, User
+
+if TYPE_CHECKING:
+    import stripe
+    from stripe.params import CustomerCreateParams
+    from stripe.params.checkout import SessionCreateParams
 
 BILLING_PAGE = "/app/billing"
 

@@ -7,17 +7,18 @@ tests point it at a local fake. ``calling_stripe`` turns the library's errors
 into ours, with words for the operator and never the key. Objects come back as
 plain dicts (``as_dict``), so webhook payloads and fetched objects are read the
 same way.
+
+The library (about 30 MiB resident with its ``requests`` dependency) is imported
+only when a Stripe call is made: most appliances never take a card payment, and
+the worker and server should not carry it idle (docs/decisions.md, "Each process
+imports what it uses").
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
-from typing import Any, NoReturn
-
-import httpx
-import stripe
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from b2a.billing.config import StripeKeys, stripe_keys
 from b2a.billing.schemas import StripeKeyCheck
@@ -25,69 +26,26 @@ from b2a.errors import Invalid, Unavailable
 from b2a.lib.crypto import SecretBox
 from b2a.tenants.actor import Actor
 
-# Retries of one call on a network failure or 409/429/5xx (Stripe adds an idempotency key).
-NETWORK_RETRIES = 2
-
-
-class _HttpxTransport(stripe.HTTPClient):
-    """Stripe's HTTP client interface on top of an httpx client someone else owns."""
-
-    name = "b2a-httpx"
-
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        super().__init__()
-        self._http = http
-
-    async def request_async(
-        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
-    ) -> tuple[bytes, int, Mapping[str, str]]:
-        """One request; a network failure is the library's retryable connection error."""
-        try:
-            response = await self._http.request(
-                method, url, headers=dict(headers), content=post_data or None
-            )
-        except httpx.HTTPError as exc:
-            raise stripe.APIConnectionError(
-                f"Stripe could not be reached ({type(exc).__name__}).", should_retry=True
-            ) from exc
-        return response.content, response.status_code, response.headers
-
-    def sleep_async(self, secs: float) -> Any:
-        """The pause between retries."""
-        return asyncio.sleep(secs)
-
-    async def close_async(self) -> None:
-        """Nothing to close: the httpx client belongs to the caller."""
-
-    def request(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """b2a calls Stripe only asynchronously."""
-        raise RuntimeError("b2a calls Stripe through the async methods only")
-
-    def request_stream(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """b2a streams nothing from Stripe."""
-        raise RuntimeError("b2a calls Stripe through the async methods only")
-
-    def close(self) -> None:
-        """Nothing to close."""
+if TYPE_CHECKING:
+    import httpx
+    import stripe
 
 
 def stripe_client(
     keys: StripeKeys, *, api_url: str, http: httpx.AsyncClient
 ) -> stripe.StripeClient:
     """A Stripe client for these keys at ``api_url``, sending through ``http``."""
-    return stripe.StripeClient(
-        keys.secret_key,
-        base_addresses={"api": api_url},
-        http_client=_HttpxTransport(http),
-        max_network_retries=NETWORK_RETRIES,
-    )
+    from b2a.billing._stripe_transport import new_stripe_client
+
+    return new_stripe_client(keys.secret_key, api_url=api_url, http=http)
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
     """A Stripe object (or an already plain payload) as nested plain dicts and lists."""
-    if isinstance(obj, stripe.StripeObject):
-        return dict(obj.to_dict())
-    return dict(obj)
+    # A StripeObject is a dict with ``to_dict``; asking for the method spares a plain
+    # payload the import of the library.
+    to_dict = getattr(obj, "to_dict", None)
+    return dict(to_dict() if to_dict else obj)
 
 
 @contextlib.asynccontextmanager
@@ -98,6 +56,8 @@ async def calling_stripe(what: str) -> AsyncIterator[None]:
         Unavailable: Stripe was unreachable, refused the key, or failed (retry later).
         Invalid: Stripe refused the request itself (a wrong price or coupon id).
     """
+    import stripe
+
     try:
         yield
     except stripe.AuthenticationError:
@@ -126,6 +86,8 @@ async def verify_stripe_key(
 
     ``GET /v1/account`` changes nothing and answers any secret key, test or live.
     """
+    import stripe
+
     client = stripe_client(keys, api_url=api_url, http=http)
     try:
         account = as_dict(await client.v1.accounts.retrieve_current_async())
@@ -145,6 +107,8 @@ async def verify_stripe_key(
 
 def _refusal(exc: stripe.StripeError) -> str:
     """What a failed key check means and what to do, never the key itself."""
+    import stripe
+
     if isinstance(exc, stripe.AuthenticationError):
         return (
             "Stripe refused this secret key: it is mistyped, revoked or rolled. Copy it again "

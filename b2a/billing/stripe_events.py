@@ -25,10 +25,8 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
-
-import stripe
 
 from b2a.audit import service as audit
 from b2a.billing.periods import end_manual_periods, fall_back_to_free
@@ -54,6 +52,9 @@ from b2a.lib.text import readable
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
+
+if TYPE_CHECKING:
+    import stripe
 
 log = logging.getLogger("b2a.billing")
 TOLERANCE_SECONDS = 300
@@ -109,6 +110,8 @@ def verify_event(body: bytes, signature: str | None, secret: str) -> dict[str, A
     """
     if not secret:
         raise Unauthorized("no Stripe webhook signing secret is configured on this appliance.")
+    import stripe  # only here: the library is imported at the first Stripe call (stripe_api)
+
     try:
         stripe.WebhookSignature.verify_header(
             body.decode("utf-8", "replace"), signature or "", secret, TOLERANCE_SECONDS

@@ -2,38 +2,27 @@
 
 Each group lives in its own module and is mounted here. Domain errors become one
 red line with the fix and a non-zero exit code, never a traceback.
+
+The Typer app is built on first use (``b2a.cli.app``): ``b2a serve``, ``b2a worker``
+and ``b2a whatsapp`` given alone, as the systemd units run them, start from
+``units.py`` without Typer, rich or pydantic (Typer's parsing builds pydantic
+validators), which a long-running process would hold for nothing (docs/decisions.md,
+"Each process imports what it uses").
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from b2a.cli import backup, cleanup, doctor, init, run, tenants, tokens, users
-from b2a.cli._runtime import err_console
 from b2a.errors import B2AError, ConfigError, Conflict, Invalid, NotFound, Unavailable
 
-app = typer.Typer(
-    name="b2a",
-    help="Run WhatsApp customer conversations for small businesses.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command("init")(init.init)
-app.command("migrate")(init.migrate)
-app.command("doctor")(doctor.doctor)
-app.command("cleanup")(cleanup.cleanup)
-app.command("backup")(backup.backup)
-app.command("restore")(backup.restore)
-app.command("serve")(run.serve)
-app.command("worker")(run.worker)
-app.command("whatsapp")(run.whatsapp)
-app.command("up")(run.up)
-app.add_typer(tenants.app, name="tenant")
-app.add_typer(users.app, name="user")
-app.add_typer(tokens.app, name="token")
+if TYPE_CHECKING:
+    import typer
+
+    app: typer.Typer
+
+UNITS = ("serve", "worker", "whatsapp")
 
 EXIT_CODES: dict[type[B2AError], int] = {
     ConfigError: 78,
@@ -44,11 +33,55 @@ EXIT_CODES: dict[type[B2AError], int] = {
 }
 
 
+def _build_app() -> typer.Typer:
+    import typer
+
+    from b2a.cli import backup, cleanup, doctor, init, run, tenants, tokens, units, users
+
+    root = typer.Typer(
+        name="b2a",
+        help="Run WhatsApp customer conversations for small businesses.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    root.command("init")(init.init)
+    root.command("migrate")(init.migrate)
+    root.command("doctor")(doctor.doctor)
+    root.command("cleanup")(cleanup.cleanup)
+    root.command("backup")(backup.backup)
+    root.command("restore")(backup.restore)
+    root.command("serve")(run.serve)
+    root.command("worker")(units.worker)
+    root.command("whatsapp")(units.whatsapp)
+    root.command("up")(run.up)
+    root.add_typer(tenants.app, name="tenant")
+    root.add_typer(users.app, name="user")
+    root.add_typer(tokens.app, name="token")
+    return root
+
+
+def __getattr__(name: str) -> Any:
+    if name != "app":
+        raise AttributeError(name)
+    built = globals()["app"] = _build_app()
+    return built
+
+
 def main() -> None:
     """Entry point of the console script and ``python -m b2a``."""
     try:
-        app()
+        if len(sys.argv) == 2 and sys.argv[1] in UNITS:
+            from b2a.cli import units
+
+            getattr(units, sys.argv[1])()
+        else:
+            from b2a.cli import app
+
+            app()
     except B2AError as exc:
+        from b2a.cli._runtime import err_console
+
         err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
         code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 1)
         sys.exit(code)

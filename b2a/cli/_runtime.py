@@ -1,4 +1,10 @@
-"""What every CLI command needs: settings, a bound database, one-line errors."""
+"""What every CLI command needs: settings, a bound database, one-line errors.
+
+Every ``b2a`` process, ``serve``, ``worker`` and ``whatsapp`` included, starts by
+importing the CLI, so its modules import at the top only what ``--help`` needs and
+the rest inside the command that uses it (docs/decisions.md, "Each process imports
+what it uses").
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from asyncpg import PostgresError
 from rich.console import Console
 
-from b2a.db.diagnose import diagnose_database_error
-from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.errors import Unavailable
-from b2a.schema.piccolo_app import all_tables
 from b2a.settings import Settings, settings_from_environment
-from b2a.tenants.passwords import configure_hashing
 
 T = TypeVar("T")
 
@@ -29,6 +30,13 @@ def load_settings() -> Settings:
 
 def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work`` with every table bound to the configured database."""
+    from asyncpg import PostgresError
+
+    from b2a.db.diagnose import diagnose_database_error
+    from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+    from b2a.schema.tables import all_tables
+    from b2a.tenants.passwords import configure_hashing
+
     configure_hashing(settings.auth)
 
     async def main() -> T:

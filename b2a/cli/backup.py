@@ -8,9 +8,6 @@ from pathlib import Path
 import typer
 
 from b2a.cli._runtime import console, err_console, load_settings
-from b2a.ops.archive import KEY_NOTE
-from b2a.ops.backup import default_target, make_backup
-from b2a.ops.restore import restore_backup
 
 
 def backup(
@@ -22,6 +19,9 @@ def backup(
     ),
 ) -> None:
     """Write one archive: the database, media, payment screenshots and a manifest."""
+    from b2a.ops.archive import KEY_NOTE
+    from b2a.ops.backup import default_target, make_backup
+
     settings = load_settings()
     target = to or default_target(settings)
     with console.status("backing up…"):
@@ -41,6 +41,8 @@ def restore(
     archive: Path = typer.Argument(..., help="An archive written by `b2a backup`."),
 ) -> None:
     """Restore an archive into an empty database and data home, then migrate."""
+    from b2a.ops.restore import restore_backup
+
     settings = load_settings()
     with console.status("checking and restoring…"):
         result = asyncio.run(restore_backup(settings, archive))

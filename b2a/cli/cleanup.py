@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-
 from b2a.cli._runtime import console, load_settings, run_with_db
-from b2a.system.retention import run_retention
 
 
 def cleanup() -> None:
     """Remove (and archive where promised) data past its retention period."""
+    from rich.table import Table
+
+    from b2a.system.retention import run_retention
+
     settings = load_settings()
     with console.status("applying retention…"):
         removed = run_with_db(settings, lambda: run_retention(settings))

@@ -8,11 +8,9 @@ import os
 from dataclasses import asdict
 
 import typer
-from rich.table import Table
 
 from b2a.cli._runtime import console, load_settings
 from b2a.errors import ConfigError
-from b2a.ops.checks import Check, check_variables, run_checks
 from b2a.settings import merged_environment
 
 MARKS = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
@@ -25,6 +23,10 @@ def doctor(
 
     Exits 1 on any failure.
     """
+    from rich.table import Table
+
+    from b2a.ops.checks import Check, check_variables, run_checks
+
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import typer
 
-from b2a.billing.plans import ensure_free_plan
 from b2a.cli._runtime import console, load_settings, run_with_db
-from b2a.db.statistics import refresh_statistics
-from b2a.lib.crypto import generate_key
-from b2a.schema.migrate import apply_pending, migration_ids
 from b2a.settings import config_path, parse_env_file
-from b2a.tenants import service as tenants
-from b2a.tenants.actor import Actor
-from b2a.tenants.rules import Role
+
+
+def _encryption_key() -> str:
+    from b2a.lib.crypto import generate_key
+
+    return generate_key()
+
 
 GENERATED_SECRETS = {
     "B2A_SECRET_KEY": lambda: secrets.token_urlsafe(48),
-    "B2A_ENCRYPTION_KEY": generate_key,
+    "B2A_ENCRYPTION_KEY": _encryption_key,
 }
 
 
@@ -60,6 +60,13 @@ def init(
     ),
 ) -> None:
     """Create the config, apply migrations and the first super admin; safe to run again."""
+    from b2a.billing.plans import ensure_free_plan
+    from b2a.db.statistics import refresh_statistics
+    from b2a.schema.migrate import apply_pending, migration_ids
+    from b2a.tenants import service as tenants
+    from b2a.tenants.actor import Actor
+    from b2a.tenants.rules import Role
+
     path = config_path(os.environ)
     added = write_config(path, dict(os.environ))
     if added:
@@ -104,6 +111,9 @@ def _ask_email() -> str:
 
 def migrate() -> None:
     """Apply pending migrations and list them; then refresh the planner's statistics."""
+    from b2a.db.statistics import refresh_statistics
+    from b2a.schema.migrate import apply_pending
+
     settings = load_settings()
 
     async def work() -> None:

@@ -1,8 +1,8 @@
 """``b2a serve | worker | whatsapp | up``: the long-running processes.
 
-systemd calls the first three; ``up`` runs all three as children for a laptop or a
-demo, with a private Redis when none answers (never behind Sentinels: that would split
-the data).
+systemd calls the first three (their bodies are in ``units.py``, free of Typer);
+``up`` runs all three as children for a laptop or a demo, with a private Redis when
+none answers (never behind Sentinels: that would split the data).
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from pathlib import Path
 
 import typer
 
-from b2a.cli._runtime import console, err_console, load_settings
+from b2a.cli import units
+from b2a.cli._runtime import console, err_console
 from b2a.errors import ConfigError
-from b2a.lib import aio, metrics
-from b2a.lib.log import configure_logging
-from b2a.settings import RedisSettings, Settings, settings_from_environment
+from b2a.settings import RedisSettings, settings_from_environment
 
 STOP_TIMEOUT = 45
 
@@ -34,63 +33,7 @@ def serve(
     port: int | None = typer.Option(None, "--port", help="Port (default B2A_SERVER_PORT)."),
 ) -> None:
     """Run the web server: API, web UI, webhooks, health."""
-    import uvicorn
-
-    from b2a.server.app import create_app
-
-    settings = load_settings()
-    _require_secrets(settings)
-    configure_logging(settings.core.log_level, settings.core.log_format)
-    metrics.configure(settings.metrics.directory)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.server.host,
-        port=port or settings.server.port,
-        proxy_headers=True,
-        # uvicorn takes the client address and https from these proxies' X-Forwarded-* headers.
-        forwarded_allow_ips=settings.server.trusted_proxies,
-        log_level=settings.core.log_level,
-        log_config=None,  # uvicorn's records go through the root logger, in B2A_LOG_FORMAT
-        access_log=False,
-    )
-
-
-def worker() -> None:
-    """Run one SAQ worker: jobs, cron and the heartbeat."""
-    from b2a.worker.settings import create_worker, handle_stop_signals
-
-    settings = load_settings()
-    _require_secrets(settings)
-    configure_logging(settings.core.log_level, settings.core.log_format)
-    metrics.configure(settings.metrics.directory)
-
-    async def main() -> None:
-        instance = create_worker(settings)
-        handle_stop_signals(instance)
-        await instance.queue.connect()
-        try:
-            await instance.start()
-        finally:
-            await instance.stop()
-            await instance.queue.disconnect()
-
-    aio.run(main())
-
-
-def whatsapp() -> None:
-    """Run the WhatsApp session process for the tenants it can lease."""
-    from b2a.session.process import run_session_process
-
-    settings = load_settings()
-    _require_secrets(settings)
-    configure_logging(settings.core.log_level, settings.core.log_format)
-    metrics.configure(settings.metrics.directory)
-    asyncio.run(run_session_process(settings))
-
-
-def _require_secrets(settings: Settings) -> None:
-    if not settings.core.secret_key or not settings.core.encryption_key:
-        raise ConfigError("B2A_SECRET_KEY and B2A_ENCRYPTION_KEY are not set: run `b2a init`.")
+    units.serve(host, port)
 
 
 def _redis_answers(settings: RedisSettings) -> bool:
@@ -164,7 +107,7 @@ def up(
     if port:
         env["B2A_SERVER_PORT"] = str(port)
     settings = settings_from_environment(env)
-    _require_secrets(settings)
+    units.require_secrets(settings)
     home = settings.core.home
     home.mkdir(parents=True, exist_ok=True)
     if not _port_free(settings.server.host, settings.server.port):

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from b2a.cli._runtime import console, load_settings, run_with_db
-from b2a.privacy.tenants import erase_tenant
-from b2a.tenants import service as tenants
-from b2a.tenants.actor import Actor
 from b2a.tenants.rules import TenantStatus
 
+if TYPE_CHECKING:
+    from b2a.tenants.actor import Actor
+
 app = typer.Typer(help="Manage the businesses hosted here.", no_args_is_help=True)
-OPERATOR = Actor.operator("cli")
+
+
+def _operator() -> Actor:
+    from b2a.tenants.actor import Actor
+
+    return Actor.operator("cli")
 
 
 @app.command("create")
@@ -31,10 +36,11 @@ def create(
     ),
 ) -> None:
     """Create a tenant and its first admin, and print how they log in."""
+    from b2a.tenants import service as tenants
 
     async def work() -> None:
         tenant, login = await tenants.create_tenant(
-            OPERATOR,
+            _operator(),
             name,
             admin_email=admin_email,
             admin_password=admin_password or None,
@@ -56,6 +62,10 @@ def list_(
     include_deleted: bool = typer.Option(False, "--all", help="Include soft-deleted tenants."),
 ) -> None:
     """List tenants with their status and number of users."""
+    from rich.table import Table
+
+    from b2a.tenants import service as tenants
+
     rows = run_with_db(
         load_settings(), lambda: tenants.list_tenants(include_deleted=include_deleted)
     )
@@ -69,9 +79,11 @@ def list_(
 
 
 def _set_status(ref: str, status: TenantStatus) -> None:
+    from b2a.tenants import service as tenants
+
     async def work() -> None:
         tenant = await tenants.find_tenant(ref)
-        await tenants.set_tenant_status(OPERATOR, tenant.id, status)
+        await tenants.set_tenant_status(_operator(), tenant.id, status)
         console.print(f"[green]✓[/green] {tenant.slug} is now {status.value}")
 
     run_with_db(load_settings(), work)
@@ -99,6 +111,9 @@ def delete(
     if not hard:
         _set_status(ref, TenantStatus.DELETED)
         return
+    from b2a.privacy.tenants import erase_tenant
+    from b2a.tenants import service as tenants
+
     settings = load_settings()
 
     async def work() -> None:
@@ -108,7 +123,7 @@ def delete(
                 f"Erase {tenant.name} ({tenant.slug}) and all its data? This cannot be undone",
                 abort=True,
             )
-        await erase_tenant(OPERATOR, tenant.id, media_root=settings.core.media_root)
+        await erase_tenant(_operator(), tenant.id, media_root=settings.core.media_root)
         console.print(f"[green]✓[/green] {tenant.slug} erased")
 
     run_with_db(settings, work)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.table import Table
 
 from b2a.cli._runtime import console, load_settings, run_with_db
-from b2a.tenants import api_tokens
-from b2a.tenants.actor import Actor
+
+if TYPE_CHECKING:
+    from b2a.tenants.actor import Actor
 
 app = typer.Typer(help="Manage REST API tokens.", no_args_is_help=True)
-OPERATOR = Actor.operator("cli")
+
+
+def _operator() -> Actor:
+    from b2a.tenants.actor import Actor
+
+    return Actor.operator("cli")
 
 
 @app.command("create")
@@ -19,8 +26,10 @@ def create(
     name: str = typer.Option(..., "--name", help="What the token is for, e.g. 'crm sync'."),
 ) -> None:
     """Create an API token; prints it once (only its hash is kept)."""
+    from b2a.tenants import api_tokens
+
     new = run_with_db(
-        load_settings(), lambda: api_tokens.create_api_token(OPERATOR, email, name=name)
+        load_settings(), lambda: api_tokens.create_api_token(_operator(), email, name=name)
     )
     console.print(f"[green]✓[/green] token {new.name!r} created for {email} (id {new.id})")
     console.print(f"  token (shown once): {new.token}", soft_wrap=True)
@@ -32,7 +41,11 @@ def list_(
     email: str = typer.Option(..., "--email", help="Whose tokens to list."),
 ) -> None:
     """List a user's tokens: name, prefix, last use, revocation."""
-    rows = run_with_db(load_settings(), lambda: api_tokens.list_api_tokens(OPERATOR, email))
+    from rich.table import Table
+
+    from b2a.tenants import api_tokens
+
+    rows = run_with_db(load_settings(), lambda: api_tokens.list_api_tokens(_operator(), email))
     table = Table("id", "name", "prefix", "created", "last used", "revoked")
     for r in rows:
         table.add_row(
@@ -51,5 +64,7 @@ def revoke(
     token: str = typer.Argument(..., help="The token's id or its prefix (as `list` shows)."),
 ) -> None:
     """Revoke a token at once; requests using it are refused from now on."""
-    row = run_with_db(load_settings(), lambda: api_tokens.revoke_api_token(OPERATOR, token))
+    from b2a.tenants import api_tokens
+
+    row = run_with_db(load_settings(), lambda: api_tokens.revoke_api_token(_operator(), token))
     console.print(f"[green]✓[/green] token {row.name!r} of {row.email} revoked")

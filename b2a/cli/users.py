@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from b2a.cli._runtime import console, load_settings, run_with_db
-from b2a.lib import redis as redis_lib
-from b2a.settings import Settings
-from b2a.tenants import recovery
-from b2a.tenants import service as tenants
-from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Role
 
+if TYPE_CHECKING:
+    from b2a.settings import Settings
+    from b2a.tenants.actor import Actor
+
 app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
-OPERATOR = Actor.operator("cli")
+
+
+def _operator() -> Actor:
+    from b2a.tenants.actor import Actor
+
+    return Actor.operator("cli")
 
 
 @app.command("create")
@@ -29,11 +35,12 @@ def create(
     """Create a user; prints a generated password once."""
     if role is not Role.SUPER_ADMIN and not tenant:
         raise typer.BadParameter("--tenant is required for this role", param_hint="--tenant")
+    from b2a.tenants import service as tenants
 
     async def work() -> None:
-        actor = OPERATOR
+        actor = _operator()
         if role is not Role.SUPER_ADMIN:
-            actor = OPERATOR.within((await tenants.find_tenant(tenant)).id)
+            actor = actor.within((await tenants.find_tenant(tenant)).id)
         login = await tenants.create_user(
             actor, email, password=password or None, role=role, name=name
         )
@@ -57,6 +64,9 @@ def reset_password(
     ),
 ) -> None:
     """Set a new password for a user (their web sessions end), or print a reset link."""
+    from b2a.lib import redis as redis_lib
+    from b2a.tenants import service as tenants
+
     settings = load_settings()
     if link:
         run_with_db(settings, lambda: _print_reset_link(settings, email))
@@ -66,7 +76,7 @@ def reset_password(
         redis = redis_lib.connect(settings.redis)
         try:
             login = await tenants.reset_password(
-                OPERATOR, email, redis=redis, password=password or None
+                _operator(), email, redis=redis, password=password or None
             )
         finally:
             await redis.aclose()
@@ -78,9 +88,11 @@ def reset_password(
 
 
 async def _print_reset_link(settings: Settings, email: str) -> None:
+    from b2a.tenants import recovery
+
     server = settings.server
     base_url = server.public_url or f"http://{server.host}:{server.port}"
-    made = await recovery.create_reset_link(OPERATOR, base_url, email)
+    made = await recovery.create_reset_link(_operator(), base_url, email)
     console.print(
         f"[green]✓[/green] reset link for {email.strip()} (works once, for {made.valid_for}):"
     )

@@ -42,7 +42,7 @@ from b2a.ops.sentinels import check_sentinels
 from b2a.ops.verdict import Check
 from b2a.outbox.sweep import count_stuck_sends
 from b2a.schema.migrate import pending_ids
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.settings import Settings, unknown_variables
 
 GIB = 1024**3

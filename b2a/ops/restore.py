@@ -43,7 +43,7 @@ from b2a.ops.archive import (
     safe_member,
 )
 from b2a.schema.migrate import apply_pending, migration_ids
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.settings import Settings
 
 _DAMAGED = "the archive is damaged or was changed after it was made; nothing was restored"

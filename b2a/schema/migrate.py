@@ -7,7 +7,6 @@ import io
 import os
 from pathlib import Path
 
-from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
 from piccolo.apps.migrations.tables import Migration
 
 from b2a.errors import B2AError
@@ -54,6 +53,9 @@ async def apply_pending() -> list[str]:
     pending = await pending_ids()
     if not pending:
         return []
+    # Imported here: Piccolo's migration machinery pulls in black (docs/decisions.md).
+    from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
+
     os.environ.setdefault("PICCOLO_CONF", "b2a.db.piccolo_conf")
     with contextlib.redirect_stdout(io.StringIO()) as narration:
         result = await ForwardsMigrationManager(app_name=APP_NAME).run()

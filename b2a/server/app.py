@@ -20,7 +20,7 @@ from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
 from b2a.ops.queue import create_queue
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.server.api import SECURITY_COMPONENTS, create_api_router
 from b2a.server.edge import HostileInput
 from b2a.server.errors import EXCEPTION_HANDLERS

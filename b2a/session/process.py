@@ -16,7 +16,7 @@ from b2a.inbox.tables import Channel
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
 from b2a.ops.queue import create_queue
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.session.bridge import Bridge
 from b2a.session.main import (
     RunnerFactory,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from b2a.errors import TransportError
 from b2a.whatsapp.failures import describe_failure
 from b2a.whatsapp.transport import Outbound, Sent
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v21.0"
@@ -98,6 +99,10 @@ class CloudApiClient:
         return {"Authorization": f"Bearer {self._creds.access_token}"}
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        # Here, not at the top: the session process reads the credentials' shape from this
+        # module and never calls the Cloud API, so it need not hold httpx (docs/decisions.md).
+        import httpx
+
         try:
             response = await self._http.request(method, url, headers=self._auth, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

@@ -18,7 +18,7 @@ from b2a.lib import metrics
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
 from b2a.lib.http import create_client
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.settings import Settings
 from b2a.worker.tasks.inbox import inbound_batcher
 

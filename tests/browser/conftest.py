@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.settings import load_settings
 from bench import harness
 from tests.fakes.smtp import PASSWORD as SMTP_PASSWORD

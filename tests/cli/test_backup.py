@@ -226,7 +226,7 @@ async def test_an_older_backup_is_migrated_after_the_restore_and_a_key_mismatch_
         "import asyncio\n"
         "from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager\n"
         "from b2a.db.engine import bind_engine, create_engine\n"
-        "from b2a.schema.piccolo_app import all_tables\n"
+        "from b2a.schema.tables import all_tables\n"
         "from b2a.settings import settings_from_environment\n"
         "bind_engine(create_engine(settings_from_environment().db), all_tables())\n"
         f"asyncio.run(ForwardsMigrationManager(app_name='b2a', migration_id='{older}').run())\n"

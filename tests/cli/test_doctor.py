@@ -15,7 +15,7 @@ from b2a.lib import queue as job_queue
 from b2a.lib.crypto import SecretBox
 from b2a.lib.redis import heartbeat_key
 from b2a.ops.checks import check_ai, check_failed_jobs, check_payments, check_work
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.settings import load_settings, merged_environment
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor

@@ -16,7 +16,7 @@ from b2a.inbox.search import newest_matching
 from b2a.inbox.tables import Channel, Conversation, Customer, Message
 from b2a.lib import clock
 from b2a.schema.migrate import apply_pending, migration_ids, pending_ids
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.settings import load_settings
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import NO_PASSWORD, Role

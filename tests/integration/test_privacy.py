@@ -35,7 +35,7 @@ from b2a.orders.tables import Order, OrderItem, OrderStatusChange
 from b2a.outbox.tables import MessageTemplate, ScheduledMessage
 from b2a.privacy.customers import erase_customer, export_customer
 from b2a.privacy.tenants import erase_tenant
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.system.tables import SystemSetting
 from b2a.tenants.actor import Actor
 from b2a.tenants.api_tokens import create_api_token

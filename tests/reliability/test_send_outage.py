@@ -23,7 +23,7 @@ from b2a.lib.crypto import SecretBox
 from b2a.lib.outage import unreachable
 from b2a.outbox.queueing import Draft, Sender, enqueue_send, store_outbound
 from b2a.schema.migrate import apply_pending
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope

@@ -14,7 +14,7 @@ import sys
 
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.lib import redis as redis_lib
-from b2a.schema.piccolo_app import all_tables
+from b2a.schema.tables import all_tables
 from b2a.session.bridge import Bridge
 from b2a.session.main import SessionProcess
 from b2a.session.process import wanted_tenants, web_runners

@@ -11,11 +11,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import msgspec
-import stripe
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
@@ -41,6 +40,9 @@ from b2a.server.api._common import media_root
 from b2a.server.files import file_response
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area
+
+if TYPE_CHECKING:
+    import stripe
 
 # The multipart envelope (boundaries, headers, the text fields) around the screenshot.
 MULTIPART_SLACK = 64 * 1024

@@ -1,0 +1,78 @@
+"""``b2a serve | worker | whatsapp``: the bodies of the processes systemd runs.
+
+Kept free of Typer and rich: ``b2a.cli.main`` calls these directly when the
+command is given alone (as the units in ``deploy/systemd/`` give it), so a
+long-running process holds neither (docs/decisions.md, "Each process imports what
+it uses"). ``b2a.cli.run`` mounts them as Typer commands with their options.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from b2a.errors import ConfigError
+from b2a.lib import aio, metrics
+from b2a.lib.log import configure_logging
+from b2a.settings import Settings, settings_from_environment
+
+
+def serve(host: str = "", port: int | None = None) -> None:
+    """Run the web server: API, web UI, webhooks, health."""
+    import uvicorn
+
+    from b2a.server.app import create_app
+
+    settings = settings_from_environment()
+    require_secrets(settings)
+    configure_logging(settings.core.log_level, settings.core.log_format)
+    metrics.configure(settings.metrics.directory)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        proxy_headers=True,
+        # uvicorn takes the client address and https from these proxies' X-Forwarded-* headers.
+        forwarded_allow_ips=settings.server.trusted_proxies,
+        log_level=settings.core.log_level,
+        log_config=None,  # uvicorn's records go through the root logger, in B2A_LOG_FORMAT
+        access_log=False,
+    )
+
+
+def worker() -> None:
+    """Run one SAQ worker: jobs, cron and the heartbeat."""
+    from b2a.worker.settings import create_worker, handle_stop_signals
+
+    settings = settings_from_environment()
+    require_secrets(settings)
+    configure_logging(settings.core.log_level, settings.core.log_format)
+    metrics.configure(settings.metrics.directory)
+
+    async def main() -> None:
+        instance = create_worker(settings)
+        handle_stop_signals(instance)
+        await instance.queue.connect()
+        try:
+            await instance.start()
+        finally:
+            await instance.stop()
+            await instance.queue.disconnect()
+
+    aio.run(main())
+
+
+def whatsapp() -> None:
+    """Run the WhatsApp session process for the tenants it can lease."""
+    from b2a.session.process import run_session_process
+
+    settings = settings_from_environment()
+    require_secrets(settings)
+    configure_logging(settings.core.log_level, settings.core.log_format)
+    metrics.configure(settings.metrics.directory)
+    asyncio.run(run_session_process(settings))
+
+
+def require_secrets(settings: Settings) -> None:
+    """Refuse to start without the keys ``b2a init`` writes."""
+    if not settings.core.secret_key or not settings.core.encryption_key:
+        raise ConfigError("B2A_SECRET_KEY and B2A_ENCRYPTION_KEY are not set: run `b2a init`.")
