@@ -112,7 +112,8 @@ async def test_two_of_each_process_store_and_answer_once_and_hold_each_session_o
     print(
         f"many hosts: server 1 acknowledged {len(drives[0].wamids)} webhooks before it died,"
         f" server 2 {len(drives[1].wamids)}; host 2 held host 1's sessions {takeover:.1f} s"
-        f" after the kill (lease {LEASE_SECONDS} s); {leases.looks} lease checks"
+        f" after the kill (lease {LEASE_SECONDS} s); {leases.looks} lease checks;"
+        f" dead letters {outcome.dead}"
     )
     assert len(drives[0].wamids) >= KILL_AFTER and len(drives[1].wamids) == PER_SERVER
     assert outcome.unprocessed_events == 0 and outcome.unsettled_sends == 0, outcome
