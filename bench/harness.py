@@ -173,18 +173,30 @@ class Stack:
         self._spawn("graph", cmd)
         _wait_for(f"{self.graph_url}/_fake/sent")
 
-    def start(self, name: str, command: str = "", interpreter_args: Sequence[str] = ()) -> None:
+    def start(
+        self,
+        name: str,
+        command: str = "",
+        interpreter_args: Sequence[str] = (),
+        *,
+        module: str = "b2a",
+        env: dict[str, str] | None = None,
+    ) -> None:
         """Start ``b2a <command>`` (by default ``b2a <name>``) as systemd would.
 
-        ``interpreter_args`` go to Python before ``-m b2a`` (e.g. ``-m cProfile -o FILE``).
+        ``interpreter_args`` go to Python before ``-m b2a`` (e.g. ``-m cProfile -o FILE``);
+        ``module`` runs another entry point with the same arguments (the many-hosts test's
+        session process with WhatsApp faked, ``tests/fakes/whatsapp_host.py``); ``env``
+        adds to the stack's environment for this process alone.
         """
-        env = {
+        environment = {
             **self.env,
             "B2A_WHATSAPP_GRAPH_URL": self.graph_url,
             "B2A_SERVER_PORT": str(self.port),
+            **(env or {}),
         }
-        argv = [sys.executable, *interpreter_args, "-m", "b2a", command or name]
-        self._spawn(name, argv, env)
+        argv = [sys.executable, *interpreter_args, "-m", module, command or name]
+        self._spawn(name, argv, environment)
         if name == "serve":
             _wait_for(f"{self.base_url}/health")
 

@@ -5,6 +5,7 @@ Run by hand (never by the test suite), from the project root:
     .venv/bin/python -m bench.pipeline              # 1,000 msg/s target, 500 msg/s latency run
     .venv/bin/python -m bench.pipeline --seconds 5  # a quick look
     .venv/bin/python -m bench.pipeline --workers 2  # two `b2a worker` processes
+    .venv/bin/python -m bench.pipeline --workers 1,2  # then the throughput phase with two
     .venv/bin/python -m bench.pipeline --assistant  # first 50 msg/s with the assistant answering
     .venv/bin/python -m bench.pipeline --json run.json   # every figure, for machines too
 
@@ -235,6 +236,21 @@ def _plans(args: argparse.Namespace) -> list[_Plan]:
     return [plan for plan in plans if plan.rate > 0]
 
 
+def _worker_counts(text: str) -> list[int]:
+    """``--workers``: one count, or ascending counts such as ``1,2`` measured in one run."""
+    counts = [int(part) for part in text.split(",")]
+    if not counts or counts[0] < 1 or counts != sorted(set(counts)):
+        raise argparse.ArgumentTypeError("give worker counts from 1 up, ascending: 2 or 1,2")
+    return counts
+
+
+def _named(name: str, workers: int, args: argparse.Namespace) -> str:
+    """The phase's name, with its worker count when the run compares counts."""
+    if len(args.workers) == 1:
+        return name
+    return f"{name}, {workers} worker{'s' if workers > 1 else ''}"
+
+
 async def _phases(
     stack: harness.Stack,
     db_url: str,
@@ -243,6 +259,7 @@ async def _phases(
 ) -> list[Phase]:
     """Each plan's phase; the assistant's over every tenant, the others over the first."""
     phases = []
+    first = args.workers[0]
     for plan in _plans(args):
         driven = businesses if plan.assistant else businesses[:1]
         if plan.assistant:
@@ -252,7 +269,7 @@ async def _phases(
                 stack,
                 db_url,
                 driven,
-                name=plan.name,
+                name=_named(plan.name, first, args),
                 rate=plan.rate,
                 seconds=args.seconds,
                 first_phone=plan.first_phone,
@@ -261,7 +278,28 @@ async def _phases(
         )
         if plan.assistant:
             await _switch_all(db_url, driven, on=False)
+    # More workers join the same stack, and the throughput phase runs again with them.
+    for workers in args.workers[1:] if args.rate > 0 else []:
+        _start_workers(stack, first, workers)
+        first = workers
+        phases.append(
+            await run_phase(
+                stack,
+                db_url,
+                businesses[:1],
+                name=_named("throughput", workers, args),
+                rate=args.rate,
+                seconds=args.seconds,
+                first_phone=950_000_000_000 + workers * 100_000_000,
+            )
+        )
     return phases
+
+
+def _start_workers(stack: harness.Stack, running: int, wanted: int) -> None:
+    """Workers ``running + 1`` to ``wanted``; the first is ``worker``, the others ``worker-N``."""
+    for n in range(running + 1, wanted + 1):
+        stack.start(f"worker-{n}", "worker")
 
 
 async def _switch_all(db_url: str, businesses: list[harness.Business], *, on: bool) -> None:
@@ -294,8 +332,7 @@ async def _start(
         await _switch_all(db_url, businesses, on=False)
     for process in harness.PROCESSES:
         stack.start(process)
-    for n in range(2, args.workers + 1):
-        stack.start(f"worker-{n}", "worker")
+    _start_workers(stack, 1, args.workers[0])
     console.print(f"[dim]warming up; logs in {stack.logs}[/]")
     await run_phase(
         stack,
@@ -320,7 +357,7 @@ async def main(args: argparse.Namespace) -> None:
     async with harness.scratch(args.pg_admin_url, args.redis_url, "b2a_bench") as (db_url, home):
         env = harness.base_env(home, db_url, args.redis_url)
         env["B2A_WORKER_CONCURRENCY"] = str(args.concurrency)
-        concurrency = args.concurrency * args.workers
+        concurrency = args.concurrency * args.workers[-1]
         with harness.running_stack(env, home / "logs") as stack:
             businesses = await _start(stack, db_url, args)
             tenant_id, channel_id = businesses[0].tenant_id, businesses[0].channel_id
@@ -525,7 +562,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
     parser.add_argument("--concurrency", type=int, default=20, help="jobs at once per worker")
-    parser.add_argument("--workers", type=int, default=1, help="`b2a worker` processes")
+    parser.add_argument(
+        "--workers",
+        type=_worker_counts,
+        default=[1],
+        help="`b2a worker` processes; ascending counts (1,2) rerun the throughput phase with each",
+    )
     parser.add_argument("--baseline-messages", type=int, default=5000)
     parser.add_argument(
         "--physical-messages", type=int, default=2000, help="messages of each physical-limit run"
