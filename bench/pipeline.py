@@ -282,6 +282,16 @@ async def _phases(
     for workers in args.workers[1:] if args.rate > 0 else []:
         _start_workers(stack, first, workers)
         first = workers
+        # Its imports and pools are not the phase's: warmed up like the first worker.
+        await run_phase(
+            stack,
+            db_url,
+            businesses[:1],
+            name="warm-up",
+            rate=100,
+            seconds=2,
+            first_phone=940_000_000_000 + workers * 100_000_000,
+        )
         phases.append(
             await run_phase(
                 stack,
