@@ -45,6 +45,7 @@ from b2a.outbox.queueing import enqueue_send
 from b2a.settings import Settings, WorkerSettings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudApiClient
+from b2a.worker.tasks.outbox import send_now
 
 EventTask = Callable[..., Awaitable[dict[str, Any]]]
 Stored = StoredInbound | Annotation
@@ -97,7 +98,12 @@ def _bounded(task: EventTask) -> EventTask:
 
 @_bounded
 async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
-    """Store an accepted inbound message, publish it, then run the reply step once.
+    """Store an accepted inbound message, publish it, run the reply step once, send its reply.
+
+    The reply step's replies are sent from this job, without a send job each
+    (``send_now``): a job is queued only for a wait (pacing, a retry). Only the
+    first is sent here: the others of its conversation wait behind it and are
+    woken when it leaves (``b2a.outbox.ordering``).
 
     A customer's cart (kind ``order``) becomes an order request before the reply
     step. A reaction, edit or deletion only changes the message it names: the
@@ -130,6 +136,9 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
             owner=Owner.HUMAN,
             reason=reason,
         )
+    if replies:
+        # Sent now, concurrently with the batch's other jobs; the rest follow the first.
+        await send_now(ctx, tenant_id, str(replies[0]))
     return {
         "message_id": str(stored.message_id),
         "duplicate": stored.duplicate,
