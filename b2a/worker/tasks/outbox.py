@@ -7,7 +7,7 @@ import time
 from typing import Any
 from uuid import UUID
 
-from b2a.lib import clock, events
+from b2a.lib import clock
 from b2a.lib.outage import unreachable
 from b2a.outbox import schedule
 from b2a.outbox.delivery import Outcome, Step, deliver
@@ -16,6 +16,7 @@ from b2a.outbox.sweep import stranded_after, stranded_sends
 from b2a.outbox.transports import Transports
 from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
+from b2a.worker.live import announce
 
 log = logging.getLogger("b2a.worker")
 
@@ -111,8 +112,8 @@ async def _follow(
             delay=outcome.delay,
             tag=f"{outcome.step.lower()}-{time.time_ns()}",
         )
-    await events.publish(
-        ctx["redis"],
+    await announce(
+        ctx,
         tenant_id,
         "message.status",
         message_id=message_id,
