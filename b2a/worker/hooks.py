@@ -13,9 +13,8 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
-from b2a.lib import events
+from b2a.lib import events, metrics
 from b2a.lib import log as log_context
-from b2a.lib import metrics
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
 from b2a.lib.http import create_client
