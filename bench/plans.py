@@ -71,7 +71,7 @@ HOT = (
     ),
     Hot(
         "storing: known identities",
-        storing._find_identities(2),
+        storing.known_identities(2),
         lambda n: {
             "tenant": TENANT,
             "kind0": "phone",

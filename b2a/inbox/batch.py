@@ -43,6 +43,7 @@ from b2a.inbox.rules import ConversationStatus, MessageKind
 from b2a.inbox.storing import (
     SERVICE_WINDOW,
     StoredInbound,
+    known_identities,
     message_columns,
     store_read,
     stored_kind,
@@ -114,17 +115,6 @@ def _one_by_one(count: int, update: str) -> Statement:
     steps = ", ".join(f"u{n} AS ({update.replace('{n}', str(n))})" for n in range(count))
     rows = " UNION ALL ".join(f"SELECT * FROM u{n}" for n in range(count))
     return Statement(f"WITH {steps} {rows}")
-
-
-@cache
-def _find_identities(count: int) -> Statement:
-    return Statement(
-        " UNION ALL ".join(
-            "SELECT kind, value, customer FROM customer_identity"
-            f" WHERE tenant = :tenant AND kind = :kind{n} AND value = :value{n}"
-            for n in range(count)
-        )
-    )
 
 
 @cache
@@ -352,7 +342,7 @@ async def _known(scope: TenantScope, identities: list[Identity]) -> dict[Identit
     params: dict[str, str] = {}
     for n, identity in enumerate(identities):
         params[f"kind{n}"], params[f"value{n}"] = identity.kind, identity.value
-    rows = await scope.fetch(_find_identities(len(identities)), **params)
+    rows = await scope.fetch(known_identities(len(identities)), **params)
     return {Identity(row["kind"], row["value"]): row["customer"] for row in rows}
 
 

@@ -149,7 +149,8 @@ _WINDOW = Statement(
 
 
 @cache
-def _find_identities(count: int) -> Statement:
+def known_identities(count: int) -> Statement:
+    """Which of ``count`` identities (``:kindN``, ``:valueN``) are known, and whose they are."""
     # One branch per identity, each the whole key of the unique (tenant, kind, value) index.
     # An OR of the pairs under one tenant condition got, from tables still empty, a generic
     # plan that walked all of the tenant's identities (11 ms at 20k customers, against 0.04).
@@ -266,7 +267,7 @@ async def _known(scope: TenantScope, identities: list[Identity]) -> dict[Identit
     params: dict[str, str] = {}
     for n, identity in enumerate(identities):
         params[f"kind{n}"], params[f"value{n}"] = identity.kind, identity.value
-    rows = await scope.fetch(_find_identities(len(identities)), **params)
+    rows = await scope.fetch(known_identities(len(identities)), **params)
     return {Identity(row["kind"], row["value"]): row["customer"] for row in rows}
 
 

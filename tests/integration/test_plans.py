@@ -28,7 +28,7 @@ MESSAGE = {"message_pkey"}
 HOT: dict[str, tuple[Statement, set[str]]] = {
     "storing: event": (storing._EVENT, {"inbound_event_pkey"}),
     "storing: identity owner": (storing._OWNER, {"ix_customer_identity_unique"}),
-    "storing: known identities": (storing._find_identities(3), {"ix_customer_identity_unique"}),
+    "storing: known identities": (storing.known_identities(3), {"ix_customer_identity_unique"}),
     "storing: find thread": (storing._FIND_THREAD, {"ix_conversation_thread_unique"}),
     "storing: stored message": (storing._STORED_MESSAGE, {"ix_message_wamid_unique"}),
     "storing: touch inbound": (storing._TOUCH_INBOUND, CONVERSATION),
@@ -38,7 +38,6 @@ HOT: dict[str, tuple[Statement, set[str]]] = {
     "storing: drop customer": (storing._DROP_CUSTOMER, {"customer_pkey"}),
     "storing: new phone": (storing._NEW_PHONE, {"customer_pkey"}),
     "batch: events": (batch._read_events(3, True), {"inbound_event_pkey"}),
-    "batch: known identities": (batch._find_identities(3), {"ix_customer_identity_unique"}),
     "batch: find threads": (batch._find_threads(3), {"ix_conversation_thread_unique"}),
     "batch: stored messages": (batch._stored_messages(3), {"ix_message_wamid_unique"}),
     "batch: touch": (batch._touch(3, True), CONVERSATION),
