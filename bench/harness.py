@@ -13,6 +13,7 @@ keeps the assistant off, so it measures the pipeline: one send per message.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import hashlib
@@ -614,3 +615,17 @@ async def scratch(
         await redis.aclose()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+def add_service_options(parser: argparse.ArgumentParser) -> None:
+    """``--pg-admin-url`` and ``--redis-url``: where a benchmark makes its throwaway stack."""
+    parser.add_argument(
+        "--pg-admin-url",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="a server where the benchmark may create and drop a database",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/10",
+        help="a Redis database the benchmark flushes before and after",
+    )

@@ -585,16 +585,7 @@ def parse_args() -> argparse.Namespace:
         "--physical-batch", type=int, default=100, help="messages per physical-limit insert"
     )
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
-    parser.add_argument(
-        "--pg-admin-url",
-        default="postgresql://postgres@127.0.0.1:5432/postgres",
-        help="a server where the benchmark may create and drop a database",
-    )
-    parser.add_argument(
-        "--redis-url",
-        default="redis://127.0.0.1:6379/10",
-        help="a Redis database the benchmark flushes before and after",
-    )
+    harness.add_service_options(parser)
     return parser.parse_args()
 
 

@@ -64,7 +64,7 @@ def readable_json(value: Any) -> str:
     Nearly every payload holds no unusable character, so it is written once and
     the text is looked at; only a payload that may hold one is rebuilt by
     ``readable`` and written again. Rebuilding every payload's dicts and lists
-    was a tenth of ``b2a serve``'s work per webhook (``bench.profile_serve``).
+    was 3 % of ``b2a serve``'s time per webhook under cProfile (``bench.profile_serve``).
     """
     text = json.dumps(value, ensure_ascii=False)
     if _UNUSABLE_IN_JSON.search(text) is None:
