@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -500,56 +501,96 @@ def _cpu_since(before: dict[int, float]) -> float:
     return sum(now[pid] - before[pid] for pid in before if now[pid] >= before[pid])
 
 
-def _series(
-    client: httpx.Client, path: str, sets: list[dict[str, str]], samples: int, page: bool
-) -> list[float]:
-    """Latencies of ``samples`` requests after 5 warm-ups."""
-    times = []
-    for n, params in enumerate(_rotation(sets, samples + 5)):
-        query = _page_params(params) if page else {k: v for k, v in params.items() if k != "c"}
-        took = _timed(client, path.format(c=params.get("c", "")), query)
-        if n >= 5:
-            times.append(took)
-    return times
+BLOCK = 10
+"""Requests in a row for one tenant before the other's turn (see ``measure``)."""
+
+
+@dataclass
+class _Run:
+    """One tenant's side of a case: its clients, parameter sets and what was measured so far."""
+
+    tenant: Tenant
+    api: httpx.Client
+    page: httpx.Client
+    cases: dict[str, tuple[str, list[dict[str, str]], str]]
+    times: list[float] = field(default_factory=list)
+    cpu_s: float = 0.0
+
+
+def _request(run: _Run, name: str, kind: str, params: dict[str, str]) -> float:
+    api_path, _, page_path = run.cases[name]
+    if kind == "page":
+        return _timed(run.page, page_path.format(c=params.get("c", "")), _page_params(params))
+    query = {k: v for k, v in params.items() if k != "c"}
+    return _timed(run.api, api_path.format(c=params.get("c", "")), query)
+
+
+def _interleaved(runs: list[_Run], name: str, kind: str, samples: int, pids: list[int]) -> None:
+    """``samples`` requests per tenant after 5 warm-ups, the tenants taking turns in blocks.
+
+    Taking turns every ``BLOCK`` requests puts both sizes under the same
+    weather: a neighbour's burst lands on both, so the ratio of the two p99s
+    measures the data, not the minute each tenant happened to be measured in.
+    """
+    for run in runs:
+        run.times, run.cpu_s = [], 0.0
+        sets = run.cases[name][1]
+        for params in _rotation(sets, 5):
+            _request(run, name, kind, params)
+    rotations = {id(run): _rotation(run.cases[name][1], samples) for run in runs}
+    for _ in range(0, samples, BLOCK):
+        for run in runs:
+            began = _cpu(pids)
+            for params in itertools.islice(rotations[id(run)], BLOCK):
+                run.times.append(_request(run, name, kind, params))
+            run.cpu_s += _cpu_since(began)
 
 
 def measure(
-    base_url: str, t: Tenant, samples: int, only: list[str], pids: list[int]
-) -> dict[str, dict[str, Figure]]:
-    """API and page figures of every case, for one tenant.
+    base_url: str, tenants: list[Tenant], samples: int, only: list[str], pids: list[int]
+) -> dict[str, dict[str, dict[str, Figure]]]:
+    """API and page figures of every case, per tenant, the tenants measured in turns.
 
     ``pids``: ``b2a serve`` and its PostgreSQL backends, whose CPU time per
     request is the figure a busy machine disturbs least.
     """
-    api = httpx.Client(
-        base_url=base_url, headers={"Authorization": f"Bearer {t.token}"}, timeout=120
-    )
-    page = httpx.Client(base_url=base_url, headers={"Accept": "text/html"}, timeout=120)
-    results: dict[str, dict[str, Figure]] = {}
-    with api, page:
+    runs = []
+    for t in tenants:
+        api = httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {t.token}"}, timeout=120
+        )
+        page = httpx.Client(base_url=base_url, headers={"Accept": "text/html"}, timeout=120)
         _log_in(page, t.email)
-        for name, (api_path, sets, page_path) in cases(t, _deep_cursor(api, 20)).items():
+        runs.append(_Run(t, api, page, cases(t, _deep_cursor(api, 20))))
+    results: dict[str, dict[str, dict[str, Figure]]] = {t.name: {} for t in tenants}
+    try:
+        for name in runs[0].cases:
             if only and name not in only:
                 continue
-            figures = {}
-            for kind, client, path in (("api", api, api_path), ("page", page, page_path)):
-                began = _cpu(pids)
-                times = _series(client, path, sets, samples, kind == "page")
-                cpu_ms = _cpu_since(began) * 1000 / (samples + 5)
-                figures[kind] = _figure(times, cpu_ms)
-            first = sets[0]
-            found = api.get(
-                api_path.format(c=first.get("c", "")),
-                params={k: v for k, v in first.items() if k != "c"},
-            )
-            figures["api"].hits = len(found.json()["items"])
-            results[name] = figures
-            console.print(
-                f"  {t.name:6} {name:18} api p50 {figures['api'].p50:7.1f} p99 "
-                f"{figures['api'].p99:7.1f} cpu {figures['api'].cpu_ms:5.1f} | page p50 "
-                f"{figures['page'].p50:7.1f} p99 {figures['page'].p99:7.1f} cpu "
-                f"{figures['page'].cpu_ms:5.1f} ms  ({figures['api'].hits} on page 1)"
-            )
+            for kind in ("api", "page"):
+                _interleaved(runs, name, kind, samples, pids)
+                for run in runs:
+                    cpu_ms = run.cpu_s * 1000 / len(run.times)
+                    results[run.tenant.name].setdefault(name, {})[kind] = _figure(run.times, cpu_ms)
+            for run in runs:
+                figures = results[run.tenant.name][name]
+                api_path, sets, _ = run.cases[name]
+                first = sets[0]
+                found = run.api.get(
+                    api_path.format(c=first.get("c", "")),
+                    params={k: v for k, v in first.items() if k != "c"},
+                )
+                figures["api"].hits = len(found.json()["items"])
+                console.print(
+                    f"  {run.tenant.name:6} {name:18} api p50 {figures['api'].p50:7.1f} p99 "
+                    f"{figures['api'].p99:7.1f} cpu {figures['api'].cpu_ms:5.1f} | page p50 "
+                    f"{figures['page'].p50:7.1f} p99 {figures['page'].p99:7.1f} cpu "
+                    f"{figures['page'].cpu_ms:5.1f} ms  ({figures['api'].hits} on page 1)"
+                )
+    finally:
+        for run in runs:
+            run.api.close()
+            run.page.close()
     return results
 
 
@@ -682,10 +723,9 @@ async def main(args: argparse.Namespace) -> None:
             await _flush(args.redis_url)
             with harness.running_stack(env, home / "logs") as stack:
                 stack.start("serve")
-                for t in tenants[:2]:
-                    pids = [stack.processes["serve"].pid]
-                    pids += await harness.postgres_backends(env["B2A_DB_URL"])
-                    results[t.name] = measure(stack.base_url, t, args.samples, args.only, pids)
+                pids = [stack.processes["serve"].pid]
+                pids += await harness.postgres_backends(env["B2A_DB_URL"])
+                results = measure(stack.base_url, tenants[:2], args.samples, args.only, pids)
         finally:
             await _drop(args, env)
     big, small = tenants[0], tenants[1]
