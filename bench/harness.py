@@ -479,6 +479,88 @@ async def postgres_backends(db_url: str) -> list[int]:
     return [row["pid"] for row in rows]
 
 
+@dataclass
+class Connections:
+    """One process's PostgreSQL connections over a phase (by ``application_name``)."""
+
+    peak_open: int = 0
+    peak_busy: int = 0
+    busy_samples: int = 0
+    samples: int = 0
+
+    @property
+    def mean_busy(self) -> float:
+        """Connections running a statement or inside a transaction, on average."""
+        return self.busy_samples / max(self.samples, 1)
+
+
+class ConnectionSampler:
+    """The stack's PostgreSQL connections every ``every`` seconds: how many each process holds
+    and how many are busy at once (what a pool really needs), and their backends' CPU.
+
+    A backend that opens during the phase (a pool growing) is counted from its birth, and
+    one that closes keeps the CPU it was last seen with; reading the backends once at the
+    start missed both.
+    """
+
+    def __init__(self, db_url: str, every: float = 0.02) -> None:
+        self.db_url = db_url
+        self.every = every
+        self.by_process: dict[str, Connections] = {}
+        self._cpu_at_start: dict[int, float] = {}
+        self._cpu_last: dict[int, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> ConnectionSampler:
+        import asyncpg
+
+        from b2a.db.engine import asyncpg_dsn
+
+        self._connection = await asyncpg.connect(asyncpg_dsn(self.db_url))
+        for pid, _, _ in await self._sample():
+            self._cpu_at_start[pid] = self._cpu_last[pid]
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        await self._sample()
+        await self._connection.close()
+
+    async def _sample(self) -> list[tuple[int, str, str]]:
+        rows = await self._connection.fetch(
+            "SELECT pid, application_name, state FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        found = [(r["pid"], r["application_name"] or "?", r["state"] or "") for r in rows]
+        for pid, _, _ in found:  # a backend gone by now reads 0: it keeps its last figure
+            self._cpu_last[pid] = max(cpu_seconds(pid), self._cpu_last.get(pid, 0.0))
+        return found
+
+    async def _run(self) -> None:
+        while True:
+            found = await self._sample()
+            opened: dict[str, int] = {}
+            busy: dict[str, int] = {}
+            for _, name, state in found:
+                opened[name] = opened.get(name, 0) + 1
+                busy[name] = busy.get(name, 0) + (state != "idle")
+            for name in set(opened) | set(self.by_process):
+                seen = self.by_process.setdefault(name, Connections())
+                seen.samples += 1
+                seen.peak_open = max(seen.peak_open, opened.get(name, 0))
+                seen.peak_busy = max(seen.peak_busy, busy.get(name, 0))
+                seen.busy_samples += busy.get(name, 0)
+            await asyncio.sleep(self.every)
+
+    def cpu_seconds(self) -> float:
+        """CPU the backends used during the phase, those that came and went included."""
+        return sum(last - self._cpu_at_start.get(pid, 0.0) for pid, last in self._cpu_last.items())
+
+
 async def redis_cpu_seconds(redis_url: str) -> float:
     """CPU the Redis server has used so far (the whole server: other users count too)."""
     from redis.asyncio import Redis

@@ -34,7 +34,7 @@ import subprocess
 import time
 import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,8 @@ class Phase:
     """CPU per message of each process (and PostgreSQL's backends) during the phase."""
     peak_rss_mib: dict[str, float]
     """Peak resident memory of each b2a process during the phase."""
+    connections: dict[str, dict[str, int]] = field(default_factory=dict)
+    """PostgreSQL connections by ``application_name``: peak open, peak busy, busy samples."""
 
     @property
     def cpu_total_ms(self) -> float:
@@ -94,6 +96,8 @@ class AtRest:
 
     rss_mib: dict[str, float]
     postgres_connections: int
+    connections_by_process: dict[str, int] = field(default_factory=dict)
+    """Open connections by ``application_name`` (``b2a-serve``, ``b2a-worker``, …)."""
 
     @property
     def rss_total_mib(self) -> float:
@@ -129,24 +133,24 @@ async def run_phase(
     outbound_before = (await harness.stored(db_url)).outbound
     commits_before = await _commits(db_url)
     pids = stack.all_pids()
-    for n, pid in enumerate(await harness.postgres_backends(db_url)):
-        pids[f"pg{n}"] = pid
     cpu_before = {name: harness.cpu_seconds(pid) for name, pid in pids.items()}
     driver_before = time.process_time()
     redis_before = await harness.redis_cpu_seconds(stack.env["B2A_REDIS_URL"])
     with harness.RssSampler(stack.pids()) as rss:
-        drive = await harness.drive_spread(
-            stack.base_url, businesses, rate=rate, count=count, first_phone=first_phone
-        )
-        # With the assistant, the answer comes from its own job after the event is processed.
-        outcome = await harness.settle(
-            db_url,
-            expected=count,
-            timeout=max(120.0, seconds * 10),
-            replies=outbound_before + len(drive.posted_at) if assistant else None,
-        )
+        async with harness.ConnectionSampler(db_url) as connections:
+            drive = await harness.drive_spread(
+                stack.base_url, businesses, rate=rate, count=count, first_phone=first_phone
+            )
+            # With the assistant, the answer comes from its own job after the event is processed.
+            outcome = await harness.settle(
+                db_url,
+                expected=count,
+                timeout=max(120.0, seconds * 10),
+                replies=outbound_before + len(drive.posted_at) if assistant else None,
+            )
     commits = await _commits(db_url) - commits_before
     cpu = _cpu_per_message(pids, cpu_before, count)
+    cpu["postgres"] = connections.cpu_seconds() * 1000 / max(count, 1)
     cpu["driver"] = (time.process_time() - driver_before) * 1000 / max(count, 1)
     redis_used = await harness.redis_cpu_seconds(stack.env["B2A_REDIS_URL"]) - redis_before
     cpu["redis"] = redis_used * 1000 / max(count, 1)
@@ -182,19 +186,18 @@ async def run_phase(
         transactions_per_message=commits / max(count, 1),
         cpu_ms=cpu,
         peak_rss_mib=rss.peak_mib(),
+        connections={name: asdict(c) for name, c in sorted(connections.by_process.items())},
     )
 
 
 def _cpu_per_message(
     pids: dict[str, int], before: dict[str, float], count: int
 ) -> dict[str, float]:
-    """Milliseconds of CPU per message by process; PostgreSQL's backends summed as one."""
-    spent: dict[str, float] = {}
-    for name, pid in pids.items():
-        group = "postgres" if name.startswith("pg") else name
-        used = harness.cpu_seconds(pid) - before[name]
-        spent[group] = spent.get(group, 0.0) + used * 1000 / max(count, 1)
-    return spent
+    """Milliseconds of CPU per message by process."""
+    return {
+        name: (harness.cpu_seconds(pid) - before[name]) * 1000 / max(count, 1)
+        for name, pid in pids.items()
+    }
 
 
 async def at_rest(stack: harness.Stack, db_url: str, settle_seconds: float = 2.0) -> AtRest:
@@ -202,7 +205,17 @@ async def at_rest(stack: harness.Stack, db_url: str, settle_seconds: float = 2.0
     await asyncio.sleep(settle_seconds)
     with harness.RssSampler(stack.pids()) as rss:
         await asyncio.sleep(1.0)
-    return AtRest(rss.peak_mib(), len(await harness.postgres_backends(db_url)))
+    connection = await asyncpg.connect(asyncpg_dsn(db_url))
+    try:
+        rows = await connection.fetch(
+            "SELECT application_name AS name, count(*) AS n FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " GROUP BY application_name ORDER BY application_name"
+        )
+    finally:
+        await connection.close()
+    by_process = {row["name"] or "?": row["n"] for row in rows}
+    return AtRest(rss.peak_mib(), sum(by_process.values()), by_process)
 
 
 async def _switch_assistant(db_url: str, tenant_id: str, *, on: bool) -> None:
@@ -480,6 +493,7 @@ def _report(rest: AtRest, phases: list[Phase]) -> None:
     console.print(
         f"at rest: {_mib(rest.rss_mib)} (total {rest.rss_total_mib:.0f} MiB,"
         f" target ≤ {IDLE_TARGET_MIB}); {rest.postgres_connections} PostgreSQL connections"
+        f" ({', '.join(f'{name} {n}' for name, n in rest.connections_by_process.items())})"
     )
     table = Table(title="b2a pipeline: webhook → stored → reply sent")
     for column in (
@@ -522,6 +536,15 @@ def _report(rest: AtRest, phases: list[Phase]) -> None:
             f"CPU per message, {p.name}: "
             + ", ".join(f"{name} {ms:.2f} ms" for name, ms in p.cpu_ms.items())
             + f" (total {p.cpu_total_ms:.2f} ms)"
+        )
+    for p in phases:
+        console.print(
+            f"PostgreSQL connections, {p.name} (open at most / busy at most / busy on average): "
+            + ", ".join(
+                f"{name} {c['peak_open']}/{c['peak_busy']}/"
+                f"{c['busy_samples'] / max(c['samples'], 1):.1f}"
+                for name, c in p.connections.items()
+            )
         )
     peaks = _peaks(phases)
     console.print(

@@ -24,6 +24,8 @@ from b2a.settings import DatabaseSettings
 log = logging.getLogger(__name__)
 
 TRANSACTION_POOLER_PORT = 6543
+APPLICATION_PREFIX = "b2a-"
+"""How b2a's connections start their ``application_name``: ``b2a-serve``, ``b2a-worker``, …"""
 
 
 def uses_transaction_pooler(url: str) -> bool:
@@ -53,8 +55,13 @@ class StatelessConnection(asyncpg.Connection):  # type: ignore[misc]
         return ""
 
 
-def create_engine(db: DatabaseSettings) -> Engine:  # type: ignore[type-arg]
-    """Build the engine the settings describe (not yet connected)."""
+def create_engine(db: DatabaseSettings, role: str = "cli") -> Engine:  # type: ignore[type-arg]
+    """Build the engine the settings describe (not yet connected).
+
+    ``role`` names the process to PostgreSQL (``application_name`` ``b2a-<role>``), so
+    ``pg_stat_activity``, ``b2a doctor`` and the pipeline benchmark can tell which
+    process holds which connections.
+    """
     if db.is_sqlite:
         path = db.sqlite_path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,6 +70,7 @@ def create_engine(db: DatabaseSettings) -> Engine:  # type: ignore[type-arg]
     config: dict[str, object] = {
         "dsn": asyncpg_dsn(db.url),
         "connection_class": StatelessConnection,
+        "server_settings": {"application_name": f"{APPLICATION_PREFIX}{role}"},
     }
     if not db.statement_cache or uses_transaction_pooler(db.url):
         config["statement_cache_size"] = 0

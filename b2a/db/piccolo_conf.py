@@ -23,6 +23,6 @@ def __getattr__(name: str) -> Any:
     from b2a.db.engine import create_engine
     from b2a.settings import settings_from_environment
 
-    engine = create_engine(settings_from_environment().db)
+    engine = create_engine(settings_from_environment().db, "migrate")
     globals()["DB"] = engine
     return engine

@@ -175,7 +175,7 @@ def _open_sqlite(path: Path) -> None:
 
 async def check_schema(settings: Settings) -> Check:
     """Schema present and every shipped migration applied."""
-    engine = create_engine(settings.db)
+    engine = create_engine(settings.db, "doctor")
     if isinstance(engine, PostgresEngine):
         await match_pooler(engine)
     bind_engine(engine, all_tables())

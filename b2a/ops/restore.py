@@ -257,7 +257,7 @@ def _move_files(staged: Path, home: Path) -> int:
 
 async def _migrate(settings: Settings) -> list[str]:
     """Bring the restored schema up to this b2a's, then give the planner fresh statistics."""
-    engine = create_engine(settings.db)
+    engine = create_engine(settings.db, "restore")
     bind_engine(engine, all_tables())
     await start_pool(engine)
     try:

@@ -65,7 +65,7 @@ def favicon() -> File:
 
 def create_app(settings: Settings) -> Litestar:
     """Build the ASGI app; connections open at startup and close at shutdown."""
-    engine = create_engine(settings.db)
+    engine = create_engine(settings.db, "serve")
     bind_engine(engine, all_tables())
     configure_hashing(settings.auth)
 

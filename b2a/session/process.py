@@ -78,7 +78,7 @@ async def run_session_process(
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=max(8, 3 * settings.whatsapp.max_sessions))
     )
-    engine = create_engine(settings.db)
+    engine = create_engine(settings.db, "whatsapp")
     bind_engine(engine, all_tables())
     await start_pool(engine, max_size=settings.db.pool_max)
     redis = redis_lib.connect(settings.redis)

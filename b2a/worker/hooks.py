@@ -54,7 +54,7 @@ def make_startup(settings: Settings) -> Any:
     """The startup hook: connections, the queue for enqueuing, the heartbeat."""
 
     async def startup(ctx: dict[str, Any]) -> None:
-        engine = create_engine(settings.db)
+        engine = create_engine(settings.db, "worker")
         bind_engine(engine, all_tables())
         await start_pool(engine, max_size=settings.db.pool_max)
         job_queue.install(ctx["worker"].queue)
