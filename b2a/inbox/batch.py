@@ -27,7 +27,7 @@ Any error rolls the whole batch back; the caller then stores each event alone
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -87,6 +87,13 @@ def _listed(name: str, count: int) -> str:
     return ", ".join(f":{name}{n}" for n in range(count))
 
 
+def _numbered(columns: Mapping[str, Sequence[object]]) -> dict[str, object]:
+    """Each column's values as numbered parameters: ``:name0``, ``:name1`` and so on."""
+    return {
+        f"{name}{n}": value for name, values in columns.items() for n, value in enumerate(values)
+    }
+
+
 @cache
 def _read_events(count: int, postgres: bool) -> Statement:
     """The events marked processed and read back.
@@ -117,21 +124,88 @@ def _one_by_one(count: int, update: str) -> Statement:
     return Statement(f"WITH {steps} {rows}")
 
 
-@cache
-def _new_customers(count: int) -> Statement:
-    return Statement(
-        "INSERT INTO customer (id, created_at, tenant, name, phone) VALUES "
-        + _values(count, "(:id{n}, :at, :tenant, :name{n}, :phone{n})")
-    )
+Column = tuple[str, str]
+"""An inserted column and where its value comes from: a ``:parameter`` shared by every row,
+or the PostgreSQL type of a value each row has its own of."""
+
+_CUSTOMER: tuple[Column, ...] = (
+    ("id", "uuid"),
+    ("created_at", ":at"),
+    ("tenant", ":tenant"),
+    ("name", "text"),
+    ("phone", "text"),
+)
+_IDENTITY: tuple[Column, ...] = (
+    ("id", "uuid"),
+    ("created_at", ":at"),
+    ("tenant", ":tenant"),
+    ("customer", "uuid"),
+    ("kind", "text"),
+    ("value", "text"),
+)
+_THREAD: tuple[Column, ...] = (
+    ("id", "uuid"),
+    ("created_at", ":at"),
+    ("tenant", ":tenant"),
+    ("channel", "uuid"),
+    ("customer", "uuid"),
+)
+_MESSAGE: tuple[Column, ...] = (
+    ("id", "uuid"),
+    ("created_at", "timestamptz"),
+    ("tenant", ":tenant"),
+    ("conversation", "uuid"),
+    *((c, "json" if c == "data" else "text") for c in _MESSAGE_COLUMNS),
+)
 
 
 @cache
-def _new_identities(count: int) -> Statement:
-    return Statement(
-        "INSERT INTO customer_identity (id, created_at, tenant, customer, kind, value) VALUES "
-        + _values(count, "(:id{n}, :at, :tenant, :customer{n}, :kind{n}, :value{n})")
-        + " ON CONFLICT (tenant, kind, value) DO NOTHING RETURNING kind, value"
+def _insert(table: str, row: tuple[Column, ...], tail: str, count: int) -> Statement:
+    """An INSERT of ``count`` rows, or on PostgreSQL (``count`` 0) of any number of them.
+
+    PostgreSQL takes the rows as one array per column (``unnest``): one text,
+    prepared once per connection, whatever the batch's size; nothing is looked
+    up, so no plan can go wrong. SQLite has no arrays: a VALUES list
+    (``:column0``, ``:column1``…) sized to the batch.
+    """
+    columns = ", ".join(column for column, _ in row)
+    if count:
+        values = ", ".join(
+            "(" + ", ".join(s if s.startswith(":") else f":{c}{n}" for c, s in row) + ")"
+            for n in range(count)
+        )
+        return Statement(f"INSERT INTO {table} ({columns}) VALUES {values} {tail}")
+    own = [(column, source) for column, source in row if not source.startswith(":")]
+    arrays = ", ".join(f":{c}_rows::{'text' if s == 'json' else s}[]" for c, s in own)
+    picked = ", ".join(
+        s if s.startswith(":") else f"u.{c}::json" if s == "json" else f"u.{c}" for c, s in row
     )
+    named = ", ".join(column for column, _ in own)
+    return Statement(
+        f"INSERT INTO {table} ({columns}) SELECT {picked}"
+        f" FROM unnest({arrays}) AS u({named}) {tail}"
+    )
+
+
+async def _insert_rows(
+    scope: TenantScope,
+    table: str,
+    row: tuple[Column, ...],
+    values: list[dict[str, object]],
+    tail: str = "",
+    **shared: object,
+) -> list[Row]:
+    """Insert ``values`` (each row's own columns by name); what ``tail``'s RETURNING gives."""
+    postgres = on_postgres()
+    params: dict[str, object] = dict(shared)
+    if postgres:
+        for column in values[0]:
+            params[f"{column}_rows"] = [v[column] for v in values]
+    else:
+        for n, v in enumerate(values):
+            params.update({f"{column}{n}": value for column, value in v.items()})
+    statement = _insert(table, row, tail, 0 if postgres else len(values))
+    return await scope.fetch(statement, **params)
 
 
 @cache
@@ -142,26 +216,6 @@ def _find_threads(count: int) -> Statement:
             f" WHERE tenant = :tenant AND channel = :channel{n} AND customer = :customer{n}"
             for n in range(count)
         )
-    )
-
-
-@cache
-def _new_threads(count: int) -> Statement:
-    return Statement(
-        "INSERT INTO conversation (id, created_at, tenant, channel, customer) VALUES "
-        + _values(count, "(:id{n}, :at, :tenant, :channel{n}, :customer{n})")
-        + " ON CONFLICT (tenant, channel, customer) DO NOTHING RETURNING id, channel, customer"
-    )
-
-
-@cache
-def _new_messages(count: int) -> Statement:
-    columns = ", ".join(_MESSAGE_COLUMNS)
-    row = ", ".join(f":{c}{{n}}" for c in _MESSAGE_COLUMNS)
-    return Statement(
-        f"INSERT INTO message (id, created_at, tenant, conversation, {columns}) VALUES "
-        + _values(count, f"(:id{{n}}, :at{{n}}, :tenant, :conversation{{n}}, {row})")
-        + " ON CONFLICT (tenant, wa_message_id) DO NOTHING RETURNING id, wa_message_id"
     )
 
 
@@ -257,9 +311,11 @@ def _plain(message: InboundMessage) -> bool:
 
 async def _read(scope: TenantScope, event_ids: list[UUID]) -> list[_Event]:
     """The events in the order given, marked processed."""
-    params = {f"id{n}": event_id for n, event_id in enumerate(event_ids)}
     rows = await scope.fetch(
-        _read_events(len(event_ids), on_postgres()), at=clock.now(), outcome="stored", **params
+        _read_events(len(event_ids), on_postgres()),
+        at=clock.now(),
+        outcome="stored",
+        **_numbered({"id": event_ids}),
     )
     found = {row["id"]: row for row in rows}
     if len(found) != len(event_ids):
@@ -339,9 +395,9 @@ async def _customers(
 async def _known(scope: TenantScope, identities: list[Identity]) -> dict[Identity, UUID]:
     if not identities:
         return {}
-    params: dict[str, str] = {}
-    for n, identity in enumerate(identities):
-        params[f"kind{n}"], params[f"value{n}"] = identity.kind, identity.value
+    params = _numbered(
+        {"kind": [i.kind for i in identities], "value": [i.value for i in identities]}
+    )
     rows = await scope.fetch(known_identities(len(identities)), **params)
     return {Identity(row["kind"], row["value"]): row["customer"] for row in rows}
 
@@ -349,11 +405,11 @@ async def _known(scope: TenantScope, identities: list[Identity]) -> dict[Identit
 async def _insert_customers(scope: TenantScope, new: dict[UUID, InboundMessage]) -> None:
     if not new:
         return
-    params: dict[str, object] = {}
-    for n, (customer, message) in enumerate(new.items()):
-        params[f"id{n}"], params[f"name{n}"] = customer, message.profile_name
-        params[f"phone{n}"] = message.phone
-    await scope.execute(_new_customers(len(new)), at=clock.now(), **params)
+    rows = [
+        {"id": customer, "name": message.profile_name, "phone": message.phone}
+        for customer, message in new.items()
+    ]
+    await _insert_rows(scope, "customer", _CUSTOMER, rows, at=clock.now())
 
 
 async def _insert_identities(
@@ -363,11 +419,18 @@ async def _insert_identities(
     if not adding:
         return
     ordered = sorted(adding.items(), key=lambda pair: (pair[0].kind, pair[0].value))
-    params: dict[str, object] = {}
-    for n, (identity, customer) in enumerate(ordered):
-        params[f"id{n}"], params[f"customer{n}"] = uuid4(), customer
-        params[f"kind{n}"], params[f"value{n}"] = identity.kind, identity.value
-    rows = await scope.fetch(_new_identities(len(ordered)), at=clock.now(), **params)
+    values: list[dict[str, object]] = [
+        {"id": uuid4(), "customer": customer, "kind": identity.kind, "value": identity.value}
+        for identity, customer in ordered
+    ]
+    rows = await _insert_rows(
+        scope,
+        "customer_identity",
+        _IDENTITY,
+        values,
+        "ON CONFLICT (tenant, kind, value) DO NOTHING RETURNING kind, value",
+        at=clock.now(),
+    )
     added = {Identity(row["kind"], row["value"]) for row in rows}
     if any(i not in added and c in new_customers for i, c in ordered):
         raise Contended("another message took a new customer's identity first")
@@ -381,9 +444,7 @@ async def _threads(
     threads: dict[tuple[UUID, UUID], tuple[UUID, bool]] = {}
     known = [pair for pair in pairs if pair[1] not in new]
     if known:
-        params: dict[str, UUID] = {}
-        for n, (channel, customer) in enumerate(known):
-            params[f"channel{n}"], params[f"customer{n}"] = channel, customer
+        params = _numbered({"channel": [p[0] for p in known], "customer": [p[1] for p in known]})
         for row in await scope.fetch(_find_threads(len(known)), **params):
             threads[(row["channel"], row["customer"])] = (row["id"], False)
     missing = sorted((p for p in pairs if p not in threads), key=lambda p: (str(p[0]), str(p[1])))
@@ -395,10 +456,17 @@ async def _threads(
 async def _insert_threads(
     scope: TenantScope, pairs: list[tuple[UUID, UUID]]
 ) -> dict[tuple[UUID, UUID], tuple[UUID, bool]]:
-    params: dict[str, UUID] = {}
-    for n, (channel, customer) in enumerate(pairs):
-        params[f"id{n}"], params[f"channel{n}"], params[f"customer{n}"] = uuid4(), channel, customer
-    rows = await scope.fetch(_new_threads(len(pairs)), at=clock.now(), **params)
+    values: list[dict[str, object]] = [
+        {"id": uuid4(), "channel": channel, "customer": customer} for channel, customer in pairs
+    ]
+    rows = await _insert_rows(
+        scope,
+        "conversation",
+        _THREAD,
+        values,
+        "ON CONFLICT (tenant, channel, customer) DO NOTHING RETURNING id, channel, customer",
+        at=clock.now(),
+    )
     if len(rows) != len(pairs):
         raise Contended("another message created one of the batch's conversations first")
     return {(row["channel"], row["customer"]): (row["id"], True) for row in rows}
@@ -419,15 +487,26 @@ async def _messages(
     for event in events:
         first.setdefault(event.message.wa_message_id, event)
     at = clock.now()
-    params: dict[str, object] = {}
+    values: list[dict[str, object]] = []
     written: dict[str, tuple[UUID, datetime]] = {}
     for n, event in enumerate(first.values()):
-        written[event.message.wa_message_id] = (uuid4(), at + timedelta(microseconds=n))
-        params[f"id{n}"], params[f"at{n}"] = written[event.message.wa_message_id]
-        params[f"conversation{n}"] = conversation[event.id]
-        for column, value in message_columns(event.message).items():
-            params[f"{column}{n}"] = value
-    rows = await scope.fetch(_new_messages(len(first)), **params)
+        message_id, created_at = uuid4(), at + timedelta(microseconds=n)
+        written[event.message.wa_message_id] = (message_id, created_at)
+        values.append(
+            {
+                "id": message_id,
+                "created_at": created_at,
+                "conversation": conversation[event.id],
+                **message_columns(event.message),
+            }
+        )
+    rows = await _insert_rows(
+        scope,
+        "message",
+        _MESSAGE,
+        values,
+        "ON CONFLICT (tenant, wa_message_id) DO NOTHING RETURNING id, wa_message_id",
+    )
     inserted = {row["wa_message_id"] for row in rows}
     before = await _stored_before(scope, [w for w in first if w not in inserted])
     results: dict[UUID, tuple[UUID, datetime, bool]] = {}
@@ -444,8 +523,7 @@ async def _stored_before(scope: TenantScope, wamids: list[str]) -> dict[str, tup
     """The messages an earlier job stored under these WhatsApp ids: id and when written."""
     if not wamids:
         return {}
-    params = {f"wamid{n}": wamid for n, wamid in enumerate(wamids)}
-    rows = await scope.fetch(_stored_messages(len(wamids)), **params)
+    rows = await scope.fetch(_stored_messages(len(wamids)), **_numbered({"wamid": wamids}))
     found = {row["wa_message_id"]: (row["id"], row["created_at"]) for row in rows}
     if len(found) != len(wamids):
         raise NotFound("a message refused as a duplicate is not stored.")
@@ -489,18 +567,20 @@ async def _touch_all(
 
 
 async def _update_threads(scope: TenantScope, touches: dict[UUID, _Touch]) -> dict[UUID, Row]:
-    params: dict[str, object] = {}
-    for n, (thread, touch) in enumerate(sorted(touches.items(), key=lambda t: str(t[0]))):
-        params[f"id{n}"], params[f"last_message_at{n}"] = thread, touch.at
-        params[f"last_message_preview{n}"] = touch.preview
-        params[f"window_expires_at{n}"] = touch.at + SERVICE_WINDOW
-        params[f"unread{n}"] = touch.count
+    ordered = sorted(touches.items(), key=lambda t: str(t[0]))
+    columns: dict[str, Sequence[object]] = {
+        "id": [thread for thread, _ in ordered],
+        "last_message_at": [touch.at for _, touch in ordered],
+        "last_message_preview": [touch.preview for _, touch in ordered],
+        "window_expires_at": [touch.at + SERVICE_WINDOW for _, touch in ordered],
+        "unread": [touch.count for _, touch in ordered],
+    }
     rows = await scope.fetch(
-        _touch(len(touches), on_postgres()),
+        _touch(len(ordered), on_postgres()),
         resolved=ConversationStatus.RESOLVED,
         closed=ConversationStatus.CLOSED,
         open=ConversationStatus.OPEN,
-        **params,
+        **_numbered(columns),
     )
     if len(rows) != len(touches):
         raise NotFound("Conversation not found.")
