@@ -55,6 +55,7 @@ def worker() -> None:
         finally:
             await instance.stop()
             await instance.queue.disconnect()
+            tracing.flush()
 
     aio.run(main())
 

@@ -100,6 +100,10 @@ class OtelBackend:
         context = trace.get_current_span().get_span_context()
         return context if context.is_valid else None
 
+    def flush(self) -> None:
+        """Export what is buffered now (waits at most 10 s)."""
+        self.provider.force_flush(10_000)
+
     def shutdown(self) -> None:
         """Export what is buffered and stop the exporter."""
         self.provider.shutdown()

@@ -58,6 +58,9 @@ class Backend(Protocol):
     def link(self) -> Any:
         """The current span's context, to link a later span to it; None outside any span."""
 
+    def flush(self) -> None:
+        """Send what is buffered now."""
+
     def shutdown(self) -> None:
         """Send what is buffered and stop."""
 
@@ -106,6 +109,12 @@ def install(backend: Backend | None) -> None:
     if _backend is not None and _backend is not backend:
         _backend.shutdown()
     _backend = backend
+
+
+def flush() -> None:
+    """Send the spans still buffered (a process about to stop; a signal may end it abruptly)."""
+    if _backend is not None:
+        _backend.flush()
 
 
 def enabled() -> bool:

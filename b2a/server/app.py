@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -83,6 +84,8 @@ def create_app(settings: Settings) -> Litestar:
             log.warning("database pool not started (%s); queries will open connections", exc)
 
     async def close_connections(app: Litestar) -> None:
+        # uvicorn ends the process by re-raising SIGTERM after this: no exit hook runs.
+        await asyncio.to_thread(tracing.flush)
         await close_pool(engine)
         with contextlib.suppress(RedisError):  # shutting down while Redis is away
             await app.state.queue.disconnect()
