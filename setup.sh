@@ -115,8 +115,9 @@ setup_test() {
   # chromium: the browser tests drive Debian's build through Playwright (never `playwright install`).
   # pgbouncer: tests/reliability/test_pgbouncer.py starts its own on a free port (the package's
   # service, where systemd starts it, listens on 6432 with no database and is never used).
+  # [otel]: tests/reliability/test_tracing_run.py traces a real run (B2A_TRACING is off by default).
   apt_install redis-server redis-tools postgresql postgresql-client systemd nginx ca-certificates chromium pgbouncer
-  make_venv "$HERE/.venv" "[test]"
+  make_venv "$HERE/.venv" "[test,otel]"
   start_redis
   start_postgres || say "PostgreSQL did not start; the tests will start a private cluster"
   say "ready: run the tests with  $HERE/.venv/bin/python -m pytest"

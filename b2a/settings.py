@@ -493,6 +493,26 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True)
+class TracingSettings:
+    """OpenTelemetry tracing (the ``b2a[otel]`` extra): off, on stdout, or to a collector."""
+
+    mode: str = setting(
+        "B2A_TRACING",
+        "off, console (spans as JSON lines on stdout, for local use) or otlp (to a collector"
+        " over OTLP/HTTP); console and otlp need pip install 'b2a[otel]'.",
+        "off",
+        _choice_parser("off", "console", "otlp"),
+    )
+    endpoint: str = setting(
+        "B2A_TRACING_ENDPOINT",
+        "The collector's OTLP/HTTP base URL (spans go to its /v1/traces); empty: the standard"
+        " OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318.",
+        "",
+        _url_parser("http", "https"),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the appliance is configured with, grouped by concern."""
 
@@ -508,6 +528,7 @@ class Settings:
     retention: RetentionSettings
     billing: BillingSettings
     metrics: MetricsSettings
+    tracing: TracingSettings
 
 
 _GROUP_CLASSES: dict[str, type] = {
@@ -523,6 +544,7 @@ _GROUP_CLASSES: dict[str, type] = {
     "retention": RetentionSettings,
     "billing": BillingSettings,
     "metrics": MetricsSettings,
+    "tracing": TracingSettings,
 }
 
 

@@ -44,7 +44,7 @@ from b2a.audit import service as audit
 from b2a.db.sql import Statement
 from b2a.db.transaction import atomic
 from b2a.inbox.rules import Author, Owner, Transport
-from b2a.lib import clock, events, metrics
+from b2a.lib import clock, events, metrics, tracing
 from b2a.lib.crypto import SecretBox
 from b2a.orders.service import needed_fields, order_in_progress, take_order
 from b2a.outbox.queueing import (
@@ -215,7 +215,17 @@ async def _request(
 async def _decide(request: AssistantRequest, config: TurnConfig, provider: Provider) -> Decision:
     """Draft, review against the catalogue, and choose: send, hand off, or block."""
     started = time.perf_counter()
-    reply = await provider.reply(request)
+    with tracing.span("assistant.provider", kind="client") as span:
+        reply = await provider.reply(request)
+        # The provider's name and model, never the prompt or the draft.
+        span.set(
+            {
+                "b2a.ai.provider": reply.provider,
+                "b2a.ai.model": reply.model or None,
+                "b2a.ai.fallback": bool(reply.fallback_reason),
+                "b2a.ai.intent": reply.intent.value,
+            }
+        )
     metrics.provider_replied(
         reply.provider, time.perf_counter() - started, bool(reply.fallback_reason)
     )

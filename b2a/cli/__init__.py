@@ -80,9 +80,12 @@ def main() -> None:
 
             app()
     except B2AError as exc:
+        from rich.markup import escape
+
         from b2a.cli._runtime import err_console
 
-        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        # Escaped: a message may hold brackets (pip install 'b2a[otel]') that are not markup.
+        err_console.print(f"[red]error:[/red] {escape(exc.message)}", highlight=False)
         code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 1)
         sys.exit(code)
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from b2a.errors import ConfigError
-from b2a.lib import aio, metrics
+from b2a.lib import aio, metrics, tracing
 from b2a.lib.log import configure_logging
 from b2a.settings import Settings, settings_from_environment
 
@@ -24,8 +24,7 @@ def serve(host: str = "", port: int | None = None) -> None:
 
     settings = settings_from_environment()
     require_secrets(settings)
-    configure_logging(settings.core.log_level, settings.core.log_format)
-    metrics.configure(settings.metrics.directory)
+    observe(settings, "b2a-serve")
     uvicorn.run(
         create_app(settings),
         host=host or settings.server.host,
@@ -45,8 +44,7 @@ def worker() -> None:
 
     settings = settings_from_environment()
     require_secrets(settings)
-    configure_logging(settings.core.log_level, settings.core.log_format)
-    metrics.configure(settings.metrics.directory)
+    observe(settings, "b2a-worker")
 
     async def main() -> None:
         instance = create_worker(settings)
@@ -57,6 +55,7 @@ def worker() -> None:
         finally:
             await instance.stop()
             await instance.queue.disconnect()
+            tracing.flush()
 
     aio.run(main())
 
@@ -67,9 +66,15 @@ def whatsapp() -> None:
 
     settings = settings_from_environment()
     require_secrets(settings)
+    observe(settings, "b2a-whatsapp")
+    asyncio.run(run_session_process(settings))
+
+
+def observe(settings: Settings, service: str) -> None:
+    """Logging, metrics and tracing as configured, for the process named ``service``."""
     configure_logging(settings.core.log_level, settings.core.log_format)
     metrics.configure(settings.metrics.directory)
-    asyncio.run(run_session_process(settings))
+    tracing.configure(settings.tracing.mode, settings.tracing.endpoint, service)
 
 
 def require_secrets(settings: Settings) -> None:

@@ -9,6 +9,10 @@ function, and each caller gets its own result back.
 
 A batch that raises gives every caller ``BatchFailed``; the caller then does
 its item alone, so one bad item fails only its own job.
+
+With tracing on, a batch is its own span (``name``), the root of a trace of
+its own, linked to the span of every caller it answers: it belongs to many
+traces at once, and a span has one parent (``docs/decisions.md``, "Tracing").
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Mapping
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from b2a.lib import tracing
 
 Item = TypeVar("Item", bound=Hashable)
 Result = TypeVar("Result")
@@ -36,11 +42,14 @@ class Batcher(Generic[Item, Result]):
         *,
         size: int,
         wait: float,
+        name: str = "batch",
     ) -> None:
         self._run = run
         self.size = max(1, size)
         self.wait = wait
+        self.name = name
         self._pending: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._links: list[Any] = []
         self._timer: asyncio.TimerHandle | None = None
         self._running: set[asyncio.Task[None]] = set()
 
@@ -52,6 +61,7 @@ class Batcher(Generic[Item, Result]):
         """
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
+        self._links.append(tracing.link())
         if len(self._pending) >= self.size:
             self._flush()
         elif self._timer is None:
@@ -69,14 +79,20 @@ class Batcher(Generic[Item, Result]):
             self._timer.cancel()
             self._timer = None
         batch, self._pending = self._pending, []
+        links, self._links = self._links, []
         if batch:
-            task = asyncio.create_task(self._answer(batch))
+            task = asyncio.create_task(self._answer(batch, links))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
-    async def _answer(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+    async def _answer(
+        self, batch: list[tuple[Item, asyncio.Future[Result]]], links: list[Any]
+    ) -> None:
         try:
-            results = await self._run(list(dict.fromkeys(item for item, _ in batch)))
+            with tracing.span(
+                self.name, parent={}, links=links, attributes={"b2a.batch.size": len(batch)}
+            ):
+                results = await self._run(list(dict.fromkeys(item for item, _ in batch)))
         except BaseException as error:  # cancelled too: no caller may wait forever
             log.warning("a batch of %d failed, each item goes alone: %r", len(batch), error)
             for _, future in batch:

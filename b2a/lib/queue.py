@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from b2a.lib import tracing
+
 # A job in one of these states will still run (or is running): whatever it is for is
 # not stranded. SAQ's other states (complete, failed, aborted) are final.
 LIVE_STATUSES = frozenset({"new", "queued", "active", "aborting"})
@@ -74,7 +76,8 @@ async def enqueue(
     ``retries`` counts total attempts (SAQ's meaning), not extra ones; ``delay``
     holds the job back that many seconds. A failed attempt is retried after
     ``retry_delay`` seconds, doubling each time up to ``retry_backoff`` seconds
-    when that is set.
+    when that is set. With tracing on, the job carries the current span as
+    ``traceparent`` in its ``meta`` (the worker's job span continues the trace).
     """
     scheduled = math.ceil(time.time() + delay) if delay > 0 else 0
     job = await _queue().enqueue(
@@ -86,6 +89,7 @@ async def enqueue(
         retry_delay=retry_delay,
         retry_backoff=retry_backoff or False,
         kwargs=kwargs,
+        meta=tracing.carrier(),
     )
     return job is not None
 

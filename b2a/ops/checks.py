@@ -323,6 +323,39 @@ def check_metrics(settings: Settings) -> Check:
     return Check("metrics", "ok", detail)
 
 
+def check_tracing(settings: Settings) -> Check:
+    """Whether spans are traced, where they go, and whether the ``b2a[otel]`` extra is there."""
+    from importlib.util import find_spec
+
+    tracing = settings.tracing
+    installed = find_spec("opentelemetry.sdk") is not None
+    extra = "the b2a[otel] extra is installed" if installed else "the b2a[otel] extra is absent"
+    if tracing.mode == "off":
+        return Check("tracing", "ok", f"off ({extra})")
+    where = (
+        "JSON lines on each process's stdout"
+        if tracing.mode == "console"
+        else f"OTLP/HTTP to {_otlp_endpoint(tracing.endpoint)}/v1/traces"
+    )
+    detail = f"{tracing.mode}: {where} ({extra})"
+    if not installed:
+        return Check(
+            "tracing",
+            "fail",
+            detail,
+            "Run pip install 'b2a[otel]' in b2a's virtualenv, or set B2A_TRACING=off.",
+        )
+    return Check("tracing", "ok", detail)
+
+
+def _otlp_endpoint(configured: str) -> str:
+    """Where the OTLP exporter will post: the setting, else OpenTelemetry's own variables."""
+    if configured:
+        return configured.rstrip("/")
+    standard = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318")
+    return standard.rstrip("/")
+
+
 def check_disk(settings: Settings) -> Check:
     """Free space where media and the database live."""
     path = settings.core.home
@@ -526,6 +559,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         *redis,
         check_disk(settings),
         check_metrics(settings),
+        check_tracing(settings),
         *([public] if public else []),
         *ai,
         *payments,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -19,6 +20,7 @@ from b2a import __version__
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
+from b2a.lib import tracing
 from b2a.ops.queue import create_queue
 from b2a.schema.tables import all_tables
 from b2a.server.api import SECURITY_COMPONENTS, create_api_router
@@ -30,6 +32,7 @@ from b2a.server.health import health, ready
 from b2a.server.metrics import read_metrics, timed
 from b2a.server.openapi import declare_errors
 from b2a.server.requestid import with_request_id
+from b2a.server.tracing import traced
 from b2a.server.web import create_web_router
 from b2a.server.web.templates import STATIC_DIR, template_config
 from b2a.server.webhooks.stripe import receive_stripe_webhook
@@ -81,6 +84,8 @@ def create_app(settings: Settings) -> Litestar:
             log.warning("database pool not started (%s); queries will open connections", exc)
 
     async def close_connections(app: Litestar) -> None:
+        # uvicorn ends the process by re-raising SIGTERM after this: no exit hook runs.
+        await asyncio.to_thread(tracing.flush)
         await close_pool(engine)
         with contextlib.suppress(RedisError):  # shutting down while Redis is away
             await app.state.queue.disconnect()
@@ -127,5 +132,6 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     declare_errors(app.openapi_schema)  # the document is built once, here, and served as is
-    app.asgi_handler = with_request_id(answer_head(timed(app.asgi_handler)))
+    handler = answer_head(timed(app.asgi_handler))
+    app.asgi_handler = with_request_id(traced(handler) if tracing.enabled() else handler)
     return app

@@ -46,7 +46,7 @@ from b2a.inbox import recovery, web_session
 from b2a.inbox import service as inbox
 from b2a.inbox.media import MAX_BYTES, stage_inbound_media
 from b2a.inbox.rules import CONNECT_SECONDS, ChannelMove, ChannelState, Transport
-from b2a.lib import events
+from b2a.lib import events, tracing
 from b2a.session.bridge import Bridge
 from b2a.session.web_client import ClientFactory, SendFailed, WebClient
 from b2a.session.web_kinds import media_part, unwrapped
@@ -442,6 +442,14 @@ class WebSessionRunner:
     # Inbound.
 
     async def _on_message(self, event: Any) -> None:
+        # A trace of its own per message, as a webhook delivery is (b2a.lib.tracing).
+        attributes = {"b2a.tenant_id": self.tenant_id}
+        with tracing.span(
+            "whatsapp_web.message", kind="consumer", parent={}, attributes=attributes
+        ):
+            await self._accept_message(event)
+
+    async def _accept_message(self, event: Any) -> None:
         assert self._channel_id is not None
         message = to_inbound(event, allow_groups=await web_session.allows_group_chats(self.scope))
         if message is None or message.wa_message_id in self._own_ids:

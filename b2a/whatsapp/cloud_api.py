@@ -12,8 +12,10 @@ import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from b2a.errors import TransportError
+from b2a.lib import tracing
 from b2a.whatsapp.failures import describe_failure
 from b2a.whatsapp.transport import Outbound, Sent
 
@@ -98,13 +100,37 @@ class CloudApiClient:
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._creds.access_token}"}
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def _request(
+        self, method: str, url: str, operation: str, **kwargs: Any
+    ) -> httpx.Response:
+        """One Graph API call (``operation`` names it), a client span when tracing is on.
+
+        The span names the operation and the host, never the URL: a media
+        download link carries Meta's signature in its query.
+        """
+        with tracing.span(
+            f"{method} {operation}",
+            kind="client",
+            attributes={
+                "http.request.method": method,
+                "server.address": urlsplit(url).hostname,
+                "b2a.whatsapp.operation": operation,
+            },
+        ) as span:
+            response = await self._call(method, url, **kwargs)
+            span.set({"http.response.status_code": response.status_code})
+            if response.status_code >= 400:
+                span.fail(f"HTTP {response.status_code}")
+                raise _error_of(response)
+            return response
+
+    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         # Here, not at the top: the session process reads the credentials' shape from this
         # module and never calls the Cloud API, so it need not hold httpx (docs/decisions.md).
         import httpx
 
         try:
-            response = await self._http.request(method, url, headers=self._auth, **kwargs)
+            return await self._http.request(method, url, headers=self._auth, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise TransportError(
                 f"cannot reach WhatsApp ({type(exc).__name__}); it will be retried.",
@@ -116,9 +142,6 @@ class CloudApiClient:
                 permanent=False,
                 maybe_sent=True,
             ) from None
-        if response.status_code >= 400:
-            raise _error_of(response)
-        return response
 
     async def send(self, message: Outbound) -> Sent:
         """Send text, media or a template; returns the ``wamid``."""
@@ -158,7 +181,7 @@ class CloudApiClient:
             body["type"] = "text"
             body["text"] = {"body": message.text, "preview_url": False}
         response = await self._request(
-            "POST", f"{self._root}/{self._creds.phone_number_id}/messages", json=body
+            "POST", f"{self._root}/{self._creds.phone_number_id}/messages", "messages", json=body
         )
         return Sent(wa_message_id=str(response.json()["messages"][0]["id"]))
 
@@ -168,6 +191,7 @@ class CloudApiClient:
         response = await self._request(
             "POST",
             f"{self._root}/{self._creds.phone_number_id}/media",
+            "media.upload",
             data={"messaging_product": "whatsapp", "type": mime},
             files={"file": (path.name, path.read_bytes(), mime)},
         )
@@ -175,8 +199,8 @@ class CloudApiClient:
 
     async def download_media(self, media_id: str) -> tuple[bytes, str]:
         """The bytes and MIME type of inbound media (its URL expires within minutes)."""
-        info = (await self._request("GET", f"{self._root}/{media_id}")).json()
-        content = await self._request("GET", str(info["url"]))
+        info = (await self._request("GET", f"{self._root}/{media_id}", "media.info")).json()
+        content = await self._request("GET", str(info["url"]), "media.download")
         return content.content, str(info.get("mime_type", content.headers.get("content-type", "")))
 
     async def list_templates(self) -> list[MetaTemplate]:
@@ -185,7 +209,7 @@ class CloudApiClient:
         params: dict[str, Any] | None = {"limit": 100}
         templates: list[MetaTemplate] = []
         while url:
-            page = (await self._request("GET", url, params=params)).json()
+            page = (await self._request("GET", url, "templates", params=params)).json()
             templates.extend(_template(item) for item in page.get("data", []))
             url, params = page.get("paging", {}).get("next"), None
         return templates
@@ -195,6 +219,7 @@ class CloudApiClient:
         response = await self._request(
             "GET",
             f"{self._root}/{self._creds.phone_number_id}",
+            "phone_number",
             params={"fields": "display_phone_number,verified_name"},
         )
         return _phone_number(response.json())
@@ -205,7 +230,7 @@ class CloudApiClient:
         params: dict[str, Any] | None = {"fields": "display_phone_number,verified_name"}
         numbers: list[PhoneNumber] = []
         while url:
-            page = (await self._request("GET", url, params=params)).json()
+            page = (await self._request("GET", url, "phone_numbers", params=params)).json()
             numbers.extend(_phone_number(item) for item in page.get("data", []))
             url, params = page.get("paging", {}).get("next"), None
         return numbers

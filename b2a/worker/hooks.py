@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
 from b2a.lib import log as log_context
-from b2a.lib import metrics
+from b2a.lib import metrics, tracing
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
 from b2a.lib.http import create_client
@@ -88,13 +88,49 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 async def before_process(ctx: dict[str, Any]) -> None:
-    """Remember when the job started; the job's and its tenant's ids go on its log lines."""
+    """Remember when the job started; the job's and its tenant's ids go on its log lines.
+
+    With tracing on, the job's span opens here, under the span that queued it
+    (its ``traceparent`` in ``job.meta``), and stays current while the task
+    runs: SAQ starts the task after this hook, in a copy of this context.
+    """
     ctx["started_at"] = time.perf_counter()
     job = ctx.get("job")
     if job is not None:
         # Set for every job, so nothing of the previous job's is left on this one's lines.
+        tenant = str((job.kwargs or {}).get("tenant_id", ""))
         log_context.job_id.set(job.key)
-        log_context.tenant_id.set(str((job.kwargs or {}).get("tenant_id", "")))
+        log_context.tenant_id.set(tenant)
+        if tracing.enabled():
+            ctx["trace"] = _open_job_span(job, tenant)
+
+
+def _open_job_span(job: Any, tenant: str) -> tuple[contextlib.ExitStack, tracing.Span]:
+    stack = contextlib.ExitStack()
+    span = stack.enter_context(
+        tracing.span(
+            job.function,
+            kind="consumer",
+            parent=dict(job.meta or {}),
+            attributes={
+                "b2a.job.kind": job.function,
+                "b2a.job.key": job.key,
+                "b2a.job.attempt": job.attempts,
+                "b2a.tenant_id": tenant or None,
+            },
+        )
+    )
+    return stack, span
+
+
+def _close_job_span(ctx: dict[str, Any], job: Any, status: str) -> None:
+    """End the job's span with its status and, when its summary gives one, its outcome."""
+    stack, span = ctx.pop("trace")
+    outcome = job.result.get("outcome") if isinstance(job.result, dict) else None
+    span.set({"b2a.job.status": status, "b2a.outcome": str(outcome) if outcome else None})
+    if job.error:
+        span.fail(job.error.strip().splitlines()[-1][:200])
+    stack.close()
 
 
 async def after_process(ctx: dict[str, Any]) -> None:
@@ -104,9 +140,10 @@ async def after_process(ctx: dict[str, Any]) -> None:
         return
     took = (time.perf_counter() - ctx.get("started_at", time.perf_counter())) * 1000
     waited = (job.started - job.queued) / 1000 if job.started and job.queued else None
-    metrics.job_done(
-        job.function, str(getattr(job.status, "value", job.status)), took / 1000, waited
-    )
+    status = str(getattr(job.status, "value", job.status))
+    metrics.job_done(job.function, status, took / 1000, waited)
+    if "trace" in ctx:
+        _close_job_span(ctx, job, status)
     level = logging.WARNING if job.error else logging.INFO
     log.log(
         level,

@@ -66,6 +66,18 @@ def test_doctor_says_where_metrics_are_read_and_who_may(healthy, tmp_path):
     assert "B2A_METRICS_TOKEN" in checks["metrics"]["fix"]
 
 
+def test_doctor_says_whether_spans_are_traced_and_where_they_go(healthy):
+    _, checks = _doctor(healthy)
+    assert checks["tracing"]["level"] == "ok"
+    assert checks["tracing"]["detail"] == "off (the b2a[otel] extra is installed)"
+    _, checks = _doctor(
+        {**healthy, "B2A_TRACING": "otlp", "B2A_TRACING_ENDPOINT": "http://t:4318/"}
+    )
+    assert checks["tracing"]["detail"].startswith("otlp: OTLP/HTTP to http://t:4318/v1/traces")
+    _, checks = _doctor({**healthy, "B2A_TRACING": "console"})
+    assert checks["tracing"]["detail"].startswith("console: JSON lines on each process's stdout")
+
+
 def test_a_misspelt_variable_is_a_warning_naming_it(healthy, redis_url):
     _, checks = _doctor({**healthy, "B2A_SERVR_PORT": "9000"})
     assert checks["variables"]["level"] == "warn"

@@ -23,11 +23,30 @@ sys.argv = ["b2a", *sys.argv[1:]]
 runpy.run_module("b2a", run_name="__main__")
 """
 # Never idle in a running process: Stripe's library (imported at the first Stripe call),
-# Piccolo's migration tools with black, the WhatsApp-Web library, the FAQ typo matcher, and
-# Typer (the units start from b2a/cli/units.py).
-NO_PROCESS_HOLDS = {"stripe", "black", "piccolo.conf.apps", "neonize", "rapidfuzz", "typer"}
+# Piccolo's migration tools with black, the WhatsApp-Web library, the FAQ typo matcher,
+# Typer (the units start from b2a/cli/units.py), and OpenTelemetry's tracing (B2A_TRACING is
+# off). redis-py itself imports OpenTelemetry's metrics SDK whenever the b2a[otel] extra is
+# installed (docs/decisions.md, "Tracing"), so only the tracing side is b2a's to keep out.
+NO_PROCESS_HOLDS = {
+    "stripe",
+    "black",
+    "piccolo.conf.apps",
+    "neonize",
+    "rapidfuzz",
+    "typer",
+    "b2a.lib.otel",
+    "opentelemetry.sdk.trace",
+}
 # The web stack, and pydantic (which Litestar's plugins and Typer's parsing import).
 WEB_ONLY = {"litestar", "jinja2", "uvicorn", "pydantic"}
+
+
+def _without_extra(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``b2a ARGS`` as if the ``b2a[otel]`` extra were not installed."""
+    blocked = "import sys; sys.modules['opentelemetry'] = None\n" + PROBE
+    return subprocess.run(
+        [sys.executable, "-c", blocked, *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def loaded_by(tmp_path: Path, *args: str) -> set[str]:
@@ -70,3 +89,20 @@ def test_the_cli_help_loads_no_database_or_web_library(tmp_path):
     modules = loaded_by(tmp_path, "--help")
     database_and_queue = {"piccolo", "asyncpg", "redis", "saq"}
     assert not modules & ((NO_PROCESS_HOLDS - {"typer"}) | WEB_ONLY | database_and_queue)
+
+
+@pytest.mark.parametrize("command", ["serve", "worker", "whatsapp"])
+def test_tracing_on_without_the_extra_stops_the_process_with_the_command_that_installs_it(
+    tmp_path, command
+):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("B2A_")}
+    env |= {
+        "B2A_HOME": str(tmp_path),
+        "B2A_CONFIG": str(tmp_path / "b2a.env"),
+        "B2A_SECRET_KEY": "s" * 32,
+        "B2A_ENCRYPTION_KEY": "3q2-7wBEqf-qvUJtkNhaEAIYbT1cT7jvf3W-NY8tBUc=",
+        "B2A_TRACING": "otlp",
+    }
+    done = _without_extra([command], env)
+    assert done.returncode == 78, done.stderr
+    assert "pip install 'b2a[otel]'" in " ".join(done.stderr.split()), done.stderr

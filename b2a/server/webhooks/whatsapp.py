@@ -35,7 +35,7 @@ from b2a.inbox.channels import (
     find_cloud_channel,
 )
 from b2a.inbox.rules import Transport
-from b2a.lib import metrics
+from b2a.lib import metrics, tracing
 from b2a.lib.crypto import SecretBox
 from b2a.lib.jsonbody import read_json
 from b2a.lib.log import tenant_id
@@ -125,8 +125,19 @@ async def _receive(
             )
             skipped += 1
             continue
-        scope = TenantScope(target.tenant)
         tenant_id.set(str(target.tenant))
+        accepted += await _accept(target, event)
+    if skipped:
+        log.warning(
+            "webhook on channel %s: %d accepted, %d part(s) skipped", channel.id, accepted, skipped
+        )
+    return {"accepted": accepted, "skipped": skipped}
+
+
+async def _accept(target: CloudChannel, event: CloudMessage | CloudStatus | CloudUpdate) -> int:
+    """Persist one event for its channel and queue its processing; 1 if it is new, else 0."""
+    scope = TenantScope(target.tenant)
+    with tracing.span("inbox.accept", attributes={"b2a.tenant_id": str(target.tenant)}) as span:
         if isinstance(event, CloudMessage):
             event_id = await inbox.accept_inbound(
                 scope, target.id, Transport.CLOUD, from_cloud(event)
@@ -138,21 +149,16 @@ async def _receive(
         else:
             event_id = await inbox.accept_update(scope, target.id, Transport.CLOUD, event)
             task = "apply_update"
-        if event_id is not None:
-            accepted += 1
-            try:
-                await recovery.enqueue_event(task, target.tenant, event_id)
-            except RedisError as exc:
-                # Persisted, so acknowledged: the sweep (requeue_stranded) queues it once
-                # Redis is back. A 5xx would only make Meta redeliver what is already kept.
-                log.warning(
-                    "event %s kept but not queued (%s); the sweep will queue it", event_id, exc
-                )
-    if skipped:
-        log.warning(
-            "webhook on channel %s: %d accepted, %d part(s) skipped", channel.id, accepted, skipped
-        )
-    return {"accepted": accepted, "skipped": skipped}
+        span.set({"b2a.job.kind": task, "b2a.event_id": str(event_id) if event_id else None})
+        if event_id is None:
+            return 0
+        try:
+            await recovery.enqueue_event(task, target.tenant, event_id)
+        except RedisError as exc:
+            # Persisted, so acknowledged: the sweep (requeue_stranded) queues it once
+            # Redis is back. A 5xx would only make Meta redeliver what is already kept.
+            log.warning("event %s kept but not queued (%s); the sweep will queue it", event_id, exc)
+        return 1
 
 
 async def _route(

@@ -36,7 +36,7 @@ from b2a.inbox.media import (
 from b2a.inbox.rules import Direction, MessageKind, Owner, Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
-from b2a.lib import events
+from b2a.lib import events, tracing
 from b2a.lib.batcher import Batcher, BatchFailed
 from b2a.lib.crypto import SecretBox
 from b2a.orders.carts import order_from_cart
@@ -55,7 +55,12 @@ def inbound_batcher(settings: WorkerSettings) -> Batcher[tuple[UUID, UUID], Stor
 
     A batch leaves ``batch_wait_ms`` after its first event, or sooner when full.
     """
-    return Batcher(_store_together, size=settings.concurrency, wait=settings.batch_wait_ms / 1000)
+    return Batcher(
+        _store_together,
+        size=settings.concurrency,
+        wait=settings.batch_wait_ms / 1000,
+        name="inbox.store_batch",
+    )
 
 
 async def _store_together(events: list[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], Stored]:
@@ -65,11 +70,28 @@ async def _store_together(events: list[tuple[UUID, UUID]]) -> dict[tuple[UUID, U
 
 async def _store(ctx: dict[str, Any], scope: TenantScope, event_id: UUID) -> Stored:
     """The event stored with the others being processed now, or alone if their batch failed."""
+    with tracing.span("inbox.store", attributes={"b2a.event_id": str(event_id)}) as span:
+        stored = await _store_batched(ctx, scope, event_id, span)
+        message_id = stored.message_id
+        span.set(
+            {
+                "b2a.message_id": str(message_id) if message_id else None,
+                "b2a.duplicate": getattr(stored, "duplicate", None),
+            }
+        )
+        return stored
+
+
+async def _store_batched(
+    ctx: dict[str, Any], scope: TenantScope, event_id: UUID, span: tracing.Span
+) -> Stored:
     batcher = ctx.get("inbound")
     if batcher is not None:
         with contextlib.suppress(BatchFailed):
             stored: Stored = await batcher.submit((scope.tenant_id, event_id))
+            span.set({"b2a.batched": True})
             return stored
+    span.set({"b2a.batched": False})
     return await inbox.store_inbound(scope, event_id)
 
 
