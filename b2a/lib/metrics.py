@@ -107,14 +107,14 @@ def get() -> Metrics:
         ),
         job_duration=Histogram(
             "b2a_job_duration_seconds",
-            "Job run time by job and final status.",
-            ["job", "status"],
+            "Job run time by task (the job's function) and final status.",
+            ["task", "status"],
             buckets=SLOW,
         ),
         job_wait=Histogram(
             "b2a_job_wait_seconds",
-            "Time a job waited in the queue before starting.",
-            ["job"],
+            "Time a job waited in the queue before starting, by task.",
+            ["task"],
             buckets=SLOW,
         ),
         sends=Counter(
@@ -159,11 +159,15 @@ def event_stored(transport: str, key: str, stored: bool) -> None:
     counter.labels(label(transport), label(key.partition(":")[0])).inc()
 
 
-def job_done(job: str, status: str, seconds: float, waited: float | None) -> None:
-    """Record one finished job attempt: its duration, status and queue wait."""
-    get().job_duration.labels(label(job), label(status)).observe(seconds)
+def job_done(task: str, status: str, seconds: float, waited: float | None) -> None:
+    """Record one finished job attempt: its duration, status and queue wait.
+
+    The label is ``task``, not ``job``: Prometheus gives every scraped series a
+    ``job`` label of its own (the scrape job's name) and would rename ours.
+    """
+    get().job_duration.labels(label(task), label(status)).observe(seconds)
     if waited is not None:
-        get().job_wait.labels(label(job)).observe(max(waited, 0.0))
+        get().job_wait.labels(label(task)).observe(max(waited, 0.0))
 
 
 def send_done(transport: str, code: str) -> None:
