@@ -37,6 +37,9 @@ WhatsApp id's base64 and is not one either."""
 
 FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 SLOW = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+JOBS = (*FAST, 30.0, 60.0, 120.0)
+"""Jobs take milliseconds when well and minutes when not: with SLOW's first bucket at 50 ms,
+a p95 of jobs that took 10 ms read 47.5 ms on Prometheus's graph (docs/img/prometheus.png)."""
 
 
 def configure(directory: Path) -> None:
@@ -109,13 +112,13 @@ def get() -> Metrics:
             "b2a_job_duration_seconds",
             "Job run time by task (the job's function) and final status.",
             ["task", "status"],
-            buckets=SLOW,
+            buckets=JOBS,
         ),
         job_wait=Histogram(
             "b2a_job_wait_seconds",
             "Time a job waited in the queue before starting, by task.",
             ["task"],
-            buckets=SLOW,
+            buckets=JOBS,
         ),
         sends=Counter(
             "b2a_sends",
