@@ -34,15 +34,22 @@ as_root() {
 }
 
 APT_UPDATED=0
-apt_install() {
-  local missing=()
-  for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+apt_install() {  # apt_install [--apt-get-option ...] PACKAGE...: install those missing
+  local missing=() options=()
+  for arg in "$@"; do
+    case "$arg" in
+      --*) options+=("$arg") ;;
+      *) installed "$arg" || missing+=("$arg") ;;
+    esac
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
   say "installing ${missing[*]}"
   if [ "$APT_UPDATED" -eq 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${options[@]}" "${missing[@]}" >/dev/null
 }
 
 find_python() {  # find_python [system]: with "system", only interpreters every user can run
@@ -111,12 +118,29 @@ setup_dev() {
   say "ready: start it with  $HERE/.venv/bin/b2a up"
 }
 
+install_test_prometheus() {
+  # tests/reliability/test_dashboard.py starts its own prometheus on a free port with its own
+  # config and storage in a temporary directory. The package's service (port 9090, scraping only
+  # itself) is not wanted: it is disabled and stopped on the run that installs it, so a service an
+  # operator enables later is left alone. Without recommends: no node exporter on port 9100.
+  installed prometheus && return 0
+  apt_install --no-install-recommends prometheus
+  if [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  else
+    as_root systemctl disable prometheus >/dev/null 2>&1 || true
+    as_root update-rc.d prometheus disable >/dev/null 2>&1 || true
+    as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+  fi
+}
+
 setup_test() {
   # chromium: the browser tests drive Debian's build through Playwright (never `playwright install`).
   # pgbouncer: tests/reliability/test_pgbouncer.py starts its own on a free port (the package's
   # service, where systemd starts it, listens on 6432 with no database and is never used).
   # [otel]: tests/reliability/test_tracing_run.py traces a real run (B2A_TRACING is off by default).
   apt_install redis-server redis-tools postgresql postgresql-client systemd nginx ca-certificates chromium pgbouncer
+  install_test_prometheus
   make_venv "$HERE/.venv" "[test,otel]"
   start_redis
   start_postgres || say "PostgreSQL did not start; the tests will start a private cluster"

@@ -113,3 +113,18 @@ def test_the_grafana_dashboard_charts_only_metrics_b2a_exposes():
     assert len(exprs) >= 16 and used, "a panel per figure of docs/operations.md"
     assert used - declared == set()
     assert {"b2a_queue_jobs", "b2a_sends_total", "b2a_assistant_turns_total"} <= used
+
+
+def test_the_dashboard_takes_the_max_of_live_gauges_across_hosts():
+    """Every host's ``/metrics`` reports the same live gauges: a sum would count them per host."""
+    import json
+    import re
+
+    live = (DEPLOY.parent / "b2a" / "ops" / "metrics.py").read_text()
+    gauges = set(re.findall(r'gauge\(\s*"(b2a_\w+)"', live))
+    dashboard = json.loads((DEPLOY / "grafana" / "b2a.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    charted = [(e, n) for e in exprs for n in gauges & set(re.findall(r"\bb2a_\w+", e))]
+    assert len(charted) >= 8
+    for expr, name in charted:
+        assert re.search(rf"\b(max|min)(\s+by\s*\([^)]*\))?\s*\(\s*{name}\b", expr), expr
