@@ -24,6 +24,7 @@ def doctor(
     Exits 1 on any failure.
     """
     from rich.table import Table
+    from rich.text import Text
 
     from b2a.ops.checks import Check, check_variables, run_checks
 
@@ -43,7 +44,8 @@ def doctor(
     else:
         table = Table("", "check", "result", "fix")
         for c in checks:
-            table.add_row(MARKS[c.level], c.name, c.detail, c.fix)
+            # Text, not markup: a result may hold brackets ("b2a[otel]", "[::1]:5432").
+            table.add_row(MARKS[c.level], Text(c.name), Text(c.detail), Text(c.fix))
         console.print(table)
     if failed:
         raise typer.Exit(1)

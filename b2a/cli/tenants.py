@@ -63,6 +63,7 @@ def list_(
 ) -> None:
     """List tenants with their status and number of users."""
     from rich.table import Table
+    from rich.text import Text
 
     from b2a.tenants import service as tenants
 
@@ -74,7 +75,7 @@ def list_(
         return
     table = Table("slug", "name", "status", "users", "created", "id")
     for r in rows:
-        table.add_row(r.slug, r.name, r.status, str(r.users), r.created_at, str(r.id))
+        table.add_row(r.slug, Text(r.name), r.status, str(r.users), r.created_at, str(r.id))
     console.print(table)
 
 

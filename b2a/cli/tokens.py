@@ -42,6 +42,7 @@ def list_(
 ) -> None:
     """List a user's tokens: name, prefix, last use, revocation."""
     from rich.table import Table
+    from rich.text import Text
 
     from b2a.tenants import api_tokens
 
@@ -50,7 +51,7 @@ def list_(
     for r in rows:
         table.add_row(
             str(r.id),
-            r.name,
+            Text(r.name),
             r.prefix,
             f"{r.created_at:%Y-%m-%d %H:%M}",
             f"{r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "never",

@@ -78,6 +78,11 @@ def test_doctor_says_whether_spans_are_traced_and_where_they_go(healthy):
     assert checks["tracing"]["detail"].startswith("console: JSON lines on each process's stdout")
 
 
+def test_the_table_shows_brackets_as_written(healthy):
+    table = b2a({**healthy, "COLUMNS": "250"}, "doctor").stdout
+    assert "off (the b2a[otel] extra is installed)" in table
+
+
 def test_a_misspelt_variable_is_a_warning_naming_it(healthy, redis_url):
     _, checks = _doctor({**healthy, "B2A_SERVR_PORT": "9000"})
     assert checks["variables"]["level"] == "warn"

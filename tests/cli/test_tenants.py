@@ -110,3 +110,10 @@ def test_a_tenant_is_created_with_its_time_zone_and_currency(appliance):
         "--time-zone", "Mars/Olympus",
     )  # fmt: skip
     assert lost.returncode != 0 and "use a name like Asia/Karachi" in lost.stderr
+
+
+def test_the_table_shows_a_name_with_brackets_as_typed(appliance):
+    created = b2a(appliance, "tenant", "create", "Bakes [Lahore]", "--admin-email", "b@bakes.test")
+    assert created.returncode == 0, created.stderr
+    listed = b2a({**appliance, "COLUMNS": "200"}, "tenant", "list")
+    assert "Bakes [Lahore]" in listed.stdout
