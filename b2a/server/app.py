@@ -113,7 +113,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         on_startup=[open_connections],
         on_shutdown=[close_connections],
-        middleware=[HostileInput],
+        middleware=[HostileInput()],
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_security_headers, write_cookies],
         template_config=template_config(),

@@ -30,9 +30,9 @@ from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import SerializationException
-from litestar.middleware import AbstractMiddleware
+from litestar.middleware import ASGIMiddleware
 from litestar.params import BodyKwarg
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from b2a.errors import BadRequest, Invalid, PayloadTooLarge
 from b2a.lib.text import first_unusable
@@ -41,7 +41,7 @@ MAX_JSON_BYTES = 1_000_000
 """The largest JSON body any route takes (a template or the opening hours are a few KB)."""
 MAX_JSON_DEPTH = 32
 """How deeply a JSON body may nest; the deepest route's own shape nests 5 levels."""
-UNCHECKED = ["^/webhooks/", "^/static/"]
+UNCHECKED = ("^/webhooks/", "^/static/")
 """Paths this edge leaves alone: WhatsApp's and Stripe's deliveries, and files."""
 
 FORMS = (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART)
@@ -125,13 +125,13 @@ async def _check_form(request: Request[Any, Any, Any]) -> None:
             _check(name, value)
 
 
-class HostileInput(AbstractMiddleware):
+class HostileInput(ASGIMiddleware):
     """Refuses unusable characters, malformed or deep JSON, before anything else reads them."""
 
-    scopes = {ScopeType.HTTP}
-    exclude = UNCHECKED
+    scopes = (ScopeType.HTTP,)
+    exclude_path_pattern = UNCHECKED
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Check the query, the path parameters and the body; then pass the request on."""
         request: Request[Any, Any, Any] = Request(scope, receive, send)
         query = scope.get("query_string", b"").decode("latin-1")
@@ -147,4 +147,4 @@ class HostileInput(AbstractMiddleware):
             await _check_json(request, text=text)
         elif kind == "form" and text:
             await _check_form(request)
-        await self.app(scope, receive, send)
+        await next_app(scope, receive, send)

@@ -52,6 +52,26 @@ async def read_metrics(request: Request[Any, Any, Any], state: State) -> Respons
     return Response(body, media_type=media_type)
 
 
+class StatusNoted:
+    """An ASGI ``send`` that notes the response's status on its way out.
+
+    For the wrappers that report on a request after it (latency by status
+    class, the trace's span); 500 until the app has started a response.
+    """
+
+    __slots__ = ("_send", "status")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        """Pass the message on, keeping the status of the response it starts."""
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
+
+
 def timed(app: ASGIApp) -> ASGIApp:
     """Wrap ``app`` so each HTTP request's latency is recorded under its route template."""
 
@@ -60,22 +80,15 @@ def timed(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        noted = StatusNoted(send)
         try:
-            await app(scope, receive, send_noting_status)
+            await app(scope, receive, noted)
         finally:
             # Litestar puts the matched route's template in the scope: never the raw path.
             route = scope.get("path_template") or "unmatched"  # type: ignore[typeddict-item]
             asked = scope.get("method", "")
             method = asked if asked in METHODS else "other"
-            metrics.get().http_seconds.labels(route, method, f"{status // 100}xx").observe(
+            metrics.get().http_seconds.labels(route, method, f"{noted.status // 100}xx").observe(
                 time.perf_counter() - started
             )
 

@@ -10,11 +10,11 @@ ids: never a query string, a header's value or a body.
 
 from __future__ import annotations
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from b2a.lib import tracing
 from b2a.lib.log import request_id, tenant_id
-from b2a.server.metrics import METHODS
+from b2a.server.metrics import METHODS, StatusNoted
 
 TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
 
@@ -33,17 +33,10 @@ def traced(app: ASGIApp) -> ASGIApp:
             for name, value in scope.get("headers", ())
             if name in TRACE_HEADERS
         }
-        status = 500
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        noted = StatusNoted(send)
         with tracing.span(method, kind="server", parent=incoming) as span:
             try:
-                await app(scope, receive, send_noting_status)
+                await app(scope, receive, noted)
             finally:
                 route = scope.get("path_template") or "unmatched"  # type: ignore[typeddict-item]
                 span.rename(f"{method} {route}")
@@ -51,12 +44,12 @@ def traced(app: ASGIApp) -> ASGIApp:
                     {
                         "http.request.method": method,
                         "http.route": route,
-                        "http.response.status_code": status,
+                        "http.response.status_code": noted.status,
                         "b2a.request_id": request_id.get() or None,
                         "b2a.tenant_id": tenant_id.get() or None,
                     }
                 )
-                if status >= 500:
-                    span.fail(f"HTTP {status}")
+                if noted.status >= 500:
+                    span.fail(f"HTTP {noted.status}")
 
     return tracing_request

@@ -20,11 +20,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from b2a.errors import Invalid
@@ -94,9 +94,10 @@ async def stream_events(
     since: str | None = Parameter(
         default=None, description="Send the events after this id first (a page's live-since)."
     ),
-    last_event_id: str | None = Parameter(
-        header="Last-Event-ID", default=None, description="Sent by EventSource on reconnect."
-    ),
+    last_event_id: Annotated[
+        str | None,
+        HeaderParameter(name="Last-Event-ID", description="Sent by EventSource on reconnect."),
+    ] = None,
 ) -> ServerSentEvent:
     """A ``text/event-stream`` of the tenant's live events, each with its ``id``.
 

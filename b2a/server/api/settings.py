@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, patch, post, put
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from b2a.assistant import config
 from b2a.assistant.config import AssistantSettings, AssistantSettingsIn
@@ -40,7 +40,7 @@ class SettingsController(Controller):
 
     @get("/currency", summary="What changing the currency re-prices")
     async def repricing_plan(
-        self, actor: Actor, to: Annotated[str, Parameter(query="to")]
+        self, actor: Actor, to: Annotated[str, QueryParameter(name="to")]
     ) -> RepricingPlan:
         """Every service with its price today (and the price kept, if already in ``to``)."""
         return await currency.repricing_plan(actor, to)

@@ -7,7 +7,7 @@ import json
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from b2a.catalog.money import CURRENCIES
 from b2a.errors import B2AError, Unavailable
@@ -21,8 +21,8 @@ from b2a.tenants.rules import TokenPurpose
 
 AnyRequest = Request[Any, Any, Any]
 PUBLIC = {"public": True}
-Next = Annotated[str | None, Parameter(query="next", required=False)]
-Token = Annotated[str, Parameter(query="token", default="")]
+Next = Annotated[str | None, QueryParameter(name="next", required=False)]
+Token = Annotated[str, QueryParameter(name="token")]
 FINISH = "accounts/signup_finish.html"
 
 
@@ -124,7 +124,7 @@ async def signup_submit(request: AnyRequest) -> Response[Any]:
 
 
 @get(signup.FINISH_PATH, opt=PUBLIC, name="signup_finish")
-async def signup_finish_page(request: AnyRequest, token: Token) -> Response[Any]:
+async def signup_finish_page(request: AnyRequest, token: Token = "") -> Response[Any]:
     """The choose-your-password form of a sign-up link."""
     pending = await signup.pending_sign_up(redis_of(request), token)
     if pending is None:
@@ -184,7 +184,7 @@ async def _link_form(request: AnyRequest, purpose: TokenPurpose, token: str) -> 
 
 
 @get("/reset-password", opt=PUBLIC, name="reset_password")
-async def reset_page(request: AnyRequest, token: Token) -> Response[Any]:
+async def reset_page(request: AnyRequest, token: Token = "") -> Response[Any]:
     """The new-password form of a reset link."""
     return await _link_form(request, TokenPurpose.RESET, token)
 
@@ -208,7 +208,7 @@ async def reset_submit(request: AnyRequest) -> Response[Any]:
 
 
 @get("/accept-invite", opt=PUBLIC, name="accept_invite")
-async def invite_page(request: AnyRequest, token: Token) -> Response[Any]:
+async def invite_page(request: AnyRequest, token: Token = "") -> Response[Any]:
     """The set-your-password form of an invitation."""
     return await _link_form(request, TokenPurpose.INVITE, token)
 
@@ -237,7 +237,7 @@ async def invite_submit(request: AnyRequest) -> Response[Any]:
 
 
 @get("/verify-email", opt=PUBLIC, name="verify_email")
-async def verify_email(request: AnyRequest, token: Token) -> Response[Any]:
+async def verify_email(request: AnyRequest, token: Token = "") -> Response[Any]:
     """Confirm an address from its link."""
     try:
         await recovery.confirm_email(token, ip=(await visit(request)).ip)
