@@ -1,0 +1,101 @@
+"""The reply step's replies leave from the inbound job: a send job only for a wait."""
+
+import pytest
+
+from b2a.assistant.tables import AssistantConfig
+from b2a.inbox import recovery
+from b2a.inbox import service as inbox
+from b2a.inbox.rules import DeliveryState, Direction, Transport
+from b2a.inbox.tables import Channel, Message
+from b2a.lib import clock, ratelimit
+from b2a.lib import queue as job_queue
+from b2a.tenants.scope import TenantScope
+from b2a.tenants.tables import Tenant
+from b2a.whatsapp.inbound import Identity, InboundMessage
+from tests.pipeline import eventually, installed_queue, running_worker
+
+PHONES = ("923001111111", "923002222222", "923003333333")
+
+
+@pytest.fixture
+def settings(make_settings, db, tmp_path):
+    # One message per customer a day: a customer's second message waits for its slot.
+    return make_settings(
+        B2A_DB_URL=db.url,
+        B2A_HOME=str(tmp_path),
+        B2A_SEND_PER_CUSTOMER="1",
+        B2A_SEND_CUSTOMER_WINDOW_SECONDS="86400",
+    )
+
+
+async def _tenant(scope):
+    await scope.new(AssistantConfig, enabled=False).save()
+    await Tenant.update({Tenant.greeting_message: "Welcome to Acme!"}).where(
+        Tenant.id == scope.tenant_id
+    )
+    channel = scope.new(Channel, transport=Transport.SANDBOX)
+    await channel.save()
+    return channel.id
+
+
+async def _accept(scope, channel_id, wamid, phone):
+    message = InboundMessage(
+        wamid, [Identity("phone", phone)], phone, "Ayesha", "text", "hi", clock.now()
+    )
+    event_id = await inbox.accept_inbound(scope, channel_id, Transport.SANDBOX, message)
+    await job_queue.enqueue(
+        "process_inbound",
+        key=recovery.job_key("process_inbound", event_id),
+        retries=recovery.EVENT_ATTEMPTS,
+        tenant_id=str(scope.tenant_id),
+        event_id=str(event_id),
+    )
+
+
+async def _greetings(scope):
+    return await scope.select(Message, Message.id, Message.state, Message.held_until).where(
+        Message.direction == Direction.OUTBOUND
+    )
+
+
+async def _job_keys(redis, message_id):
+    return [str(key) async for key in redis.scan_iter(f"saq:job:*send:{message_id}:*")]
+
+
+async def test_greetings_go_from_their_inbound_jobs_without_a_send_job(cast, settings, redis):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel_id = await _tenant(scope)
+    async with installed_queue(settings):
+        for n, phone in enumerate(PHONES):
+            await _accept(scope, channel_id, f"wamid.{n}", phone)
+    async with running_worker(settings):
+
+        async def all_sent():
+            rows = await _greetings(scope)
+            return len(rows) == len(PHONES) and {r["state"] for r in rows} == {"SENT"}
+
+        await eventually(all_sent, timeout=30)
+    for row in await _greetings(scope):
+        assert await _job_keys(redis, row["id"]) == [], "sent by the inbound job itself"
+
+
+async def test_a_greeting_the_limit_holds_gets_a_send_job_for_when_its_slot_frees(
+    cast, settings, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel_id = await _tenant(scope)
+    # The customer's one message of the day went already.
+    key = ratelimit.limit_key("customer", str(scope.tenant_id), PHONES[0])
+    assert await ratelimit.reserve_all(redis, [ratelimit.Limit(key, 1, 86400)]) == 0
+    async with installed_queue(settings):
+        await _accept(scope, channel_id, "wamid.held", PHONES[0])
+    async with running_worker(settings):
+
+        async def held():
+            rows = await _greetings(scope)
+            return rows and rows[0]["held_until"] is not None and rows
+
+        [greeting] = await eventually(held, timeout=30)
+        later = await eventually(lambda: _job_keys(redis, greeting["id"]), timeout=10)
+    assert greeting["state"] == DeliveryState.QUEUED
+    assert len(later) == 1 and ":later-" in later[0], later
