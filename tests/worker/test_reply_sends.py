@@ -1,18 +1,31 @@
 """The reply step's replies leave from the inbound job: a send job only for a wait."""
 
+import contextlib
+from urllib.parse import urlsplit
+
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from b2a.assistant.tables import AssistantConfig
 from b2a.inbox import recovery
 from b2a.inbox import service as inbox
+from b2a.inbox.channels import connect_cloud_channel
 from b2a.inbox.rules import DeliveryState, Direction, Transport
 from b2a.inbox.tables import Channel, Message
 from b2a.lib import clock, ratelimit
 from b2a.lib import queue as job_queue
+from b2a.lib import redis as redis_lib
+from b2a.lib.crypto import SecretBox
+from b2a.lib.http import create_client
 from b2a.tenants.scope import TenantScope
 from b2a.tenants.tables import Tenant
+from b2a.whatsapp.cloud_api import CloudCredentials
 from b2a.whatsapp.inbound import Identity, InboundMessage
+from b2a.worker.tasks.inbox import process_inbound
+from b2a.worker.tasks.outbox import send_message
+from tests.fakes.graph_api import TOKEN, FakeGraphApi
 from tests.pipeline import eventually, installed_queue, running_worker
+from tests.tcp_cut import CutProxy
 
 PHONES = ("923001111111", "923002222222", "923003333333")
 
@@ -38,10 +51,14 @@ async def _tenant(scope):
     return channel.id
 
 
-async def _accept(scope, channel_id, wamid, phone):
-    message = InboundMessage(
+def _hello(wamid, phone):
+    return InboundMessage(
         wamid, [Identity("phone", phone)], phone, "Ayesha", "text", "hi", clock.now()
     )
+
+
+async def _accept(scope, channel_id, wamid, phone):
+    message = _hello(wamid, phone)
     event_id = await inbox.accept_inbound(scope, channel_id, Transport.SANDBOX, message)
     await job_queue.enqueue(
         "process_inbound",
@@ -99,3 +116,56 @@ async def test_a_greeting_the_limit_holds_gets_a_send_job_for_when_its_slot_free
         later = await eventually(lambda: _job_keys(redis, greeting["id"]), timeout=10)
     assert greeting["state"] == DeliveryState.QUEUED
     assert len(later) == 1 and ":later-" in later[0], later
+
+
+@contextlib.asynccontextmanager
+async def _job_context(settings):
+    """What the worker gives its jobs: settings, Redis and the HTTP client (no batchers)."""
+    redis, http = redis_lib.connect(settings.redis), create_client()
+    try:
+        yield {"settings": settings, "redis": redis, "http": http}
+    finally:
+        await redis.aclose()
+        await http.aclose()
+
+
+async def test_a_reply_whose_retry_cannot_be_queued_fails_its_job_and_the_retry_sends_it_once(
+    cast, make_settings, db, redis_url, redis, tmp_path
+):
+    """Redis goes away just as the failed send's retry job is queued (as in a failover)."""
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    await _tenant(scope)
+    target = urlsplit(redis_url)
+    with FakeGraphApi() as graph:
+        async with CutProxy(target.port, cut_on=b":retry-") as proxy:
+            settings = make_settings(
+                B2A_DB_URL=db.url,
+                B2A_HOME=str(tmp_path),
+                B2A_REDIS_URL=f"redis://127.0.0.1:{proxy.port}{target.path}",
+                B2A_WHATSAPP_GRAPH_URL=graph.base_url,
+            )
+            credentials = CloudCredentials("PNID1", TOKEN, "WABA", app_secret="s", verify_token="v")
+            channel = await connect_cloud_channel(
+                scope, credentials, SecretBox(settings.core.encryption_key)
+            )
+            graph.state.fail_next(131000, status=500)  # a transient failure: retried later
+            hello = _hello("wamid.cut", PHONES[0])
+            event_id = await inbox.accept_inbound(scope, channel.id, Transport.CLOUD, hello)
+            job = {"tenant_id": str(scope.tenant_id), "event_id": str(event_id)}
+            async with _job_context(settings) as ctx, installed_queue(settings):
+                with pytest.raises(RedisConnectionError):
+                    await process_inbound(ctx, **job)
+                assert proxy.was_cut
+                [greeting] = await _greetings(scope)
+                message = await scope.get(Message, greeting["id"])
+                assert (message.state, message.attempts) == (DeliveryState.QUEUED, 1)
+                assert await _job_keys(redis, greeting["id"]) == [], "its retry job is not queued"
+
+                await proxy.restore()
+                await process_inbound(ctx, **job)  # the queue's retry of the failed job
+                [key] = await _job_keys(redis, greeting["id"])
+                assert key.endswith(":first"), key
+                await send_message(ctx, tenant_id=job["tenant_id"], message_id=str(greeting["id"]))
+    sent = await scope.get(Message, greeting["id"])
+    assert (sent.state, sent.attempts) == (DeliveryState.SENT, 2)
+    assert [s["to"] for s in graph.state.sent] == [PHONES[0]], "sent once"

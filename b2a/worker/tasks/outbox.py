@@ -56,9 +56,14 @@ async def send_now(ctx: dict[str, Any], tenant_id: str, message_id: str) -> dict
     The reply step's replies go this way: a send job is queued only to come back
     later (pacing, a transient failure's retry, an outage) or when the send
     raised (its first job then finds the message QUEUED, or SENDING if the error
-    came after the claim, and ``deliver`` decides). A worker killed mid-send
-    leaves the message SENDING: the storing job's retry queues that job
-    (``resume_unsent``), and the stranded-send sweep is the last resort.
+    came after the claim, and ``deliver`` decides).
+
+    When that job cannot be queued (Redis unreachable, as in a failover) the
+    error is raised, not logged: the storing job fails and the queue retries it,
+    and the retry finds the reply unsent and gives it its job
+    (``resume_unsent``), so an acknowledged message never waits for the
+    stranded-send sweep. A worker killed mid-send leaves the message SENDING,
+    and the storing job's retry queues its job the same way.
     """
     try:
         outcome = await _deliver(ctx, tenant_id, message_id)
