@@ -84,7 +84,7 @@ async def send_now(ctx: dict[str, Any], tenant_id: str, message_id: str) -> dict
 
 
 async def _send_once(ctx: dict[str, Any], tenant_id: str, message_id: str) -> dict[str, Any]:
-    """One try of ``send_now``: it raises only when a job it needs could not be queued."""
+    """One try of ``send_now``: it raises when a job it needs or its live event cannot go."""
     try:
         outcome = await _deliver(ctx, tenant_id, message_id)
     except Exception as exc:
