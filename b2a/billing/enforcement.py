@@ -1,10 +1,12 @@
 """Whether a tenant's billing lets it use AI and send messages right now.
 
 One question, asked by the assistant's governance before a reply and by the
-send job before a message goes: is the tenant's current subscription unpaid
-(UNPAID), or PAST_DUE beyond its grace period? Then both stop, with the stable
-code ``PAYMENT_OVERDUE`` and a reason in plain words; nothing is deleted, and
-both resume as soon as a payment moves the subscription back to ACTIVE.
+send before a message goes (``b2a.outbox.delivery`` applies the same rule to
+the subscription it reads with the message, in the same statement): is the
+tenant's current subscription unpaid (UNPAID), or PAST_DUE beyond its grace
+period? Then both stop, with the stable code ``PAYMENT_OVERDUE`` and a reason in
+plain words; nothing is deleted, and both resume as soon as a payment moves the
+subscription back to ACTIVE.
 A tenant on the free plan, in a trial or paid up is never stopped here (limits
 of its plan are the governance's business).
 """

@@ -41,12 +41,7 @@ from b2a.inbox.rules import Author, Direction, MessageKind, Owner
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Message
 from b2a.lib import clock
-from b2a.outbox.queueing import (
-    WindowClosed,
-    enqueue_send,
-    resume_unsent,
-    store_system_text,
-)
+from b2a.outbox.queueing import WindowClosed, resume_unsent, store_system_text
 from b2a.tenants.actor import Actor
 from b2a.tenants.hours import is_open, opening_days
 from b2a.tenants.rules import Role
@@ -105,13 +100,17 @@ _SAID_BEFORE = Statement(
 
 
 async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
-    """Queue the automatic replies this message calls for; the ids of the queued messages.
+    """Store the automatic replies this message calls for; the ids of the queued messages.
 
+    The caller sends them (the worker straight from the inbound job, without a
+    send job each: ``b2a.worker.tasks.outbox.send_now``); only the first needs
+    it, the others of the conversation follow when it leaves (``ordering``).
     The claim and the replies commit together, so a crash leaves either no trace
-    (the retried job replies) or the replies stored. Their send jobs and the
+    (the retried job replies) or the replies stored. Their sends and the
     assistant's turn follow the commit; a job retried after a crash in between
-    finds the message claimed and queues both again (keyed, and each claims its
-    own row, so nothing goes twice); the stranded-send sweep is the last resort.
+    finds the message claimed and gives the replies a send job instead
+    (``resume_unsent``: keyed, and each send claims its own row, so nothing goes
+    twice); the stranded-send sweep is the last resort.
     """
     if stored.from_me or stored.kind in SILENT:
         return []
@@ -132,8 +131,6 @@ async def reply_step(scope: TenantScope, stored: StoredInbound) -> list[UUID]:
         await resume_unsent(scope, stored.conversation_id)
         if not turn and context is not None:
             await release(scope, await scope.get(Message, stored.message_id))
-    for message_id in queued:
-        await enqueue_send(scope.tenant_id, message_id)
     if turn:
         await on_customer_message(scope, stored.conversation_id, stored.message_id)
     return queued

@@ -11,7 +11,8 @@ the reason. A job that finds its message still SENDING was interrupted mid-send
 (the worker died): it resends only through a transport that drops duplicates
 itself; otherwise the message goes to the dead letters rather than risk reaching
 the customer twice. A Cloud API status webhook echoing our id later corrects it.
-A tenant whose billing is suspended (``b2a.billing.enforcement``) sends nothing:
+A tenant whose billing is suspended (``b2a.billing.rules.suspension``, on the
+subscription read with the message) sends nothing:
 its messages go to the dead letters with the reason.
 """
 
@@ -19,12 +20,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
-from b2a.billing.enforcement import billing_suspension
+from b2a.billing.rules import LIVE, SubscriptionStatus, Suspension, suspension
 from b2a.db.columns import json_value
 from b2a.db.sql import Statement
 from b2a.errors import NotFound, TransportError
@@ -102,12 +104,23 @@ class Pending:
     channel: SendingChannel
     marketing_opt_out: bool = False
     """The customer asked for no marketing messages (``b2a.inbox.preferences``)."""
+    billing_hold: Suspension | None = None
+    """Why the tenant's subscription stops its sending now (``b2a.billing.rules``), if it does."""
 
 
+# The tenant's current subscription (``billing.periods.current_subscription``): its newest live
+# one, joined (a column of a scalar subquery would lose its type on SQLite) by the tenant's index.
+_LIVE = ", ".join(f"'{status}'" for status in sorted(LIVE))
+_SUBSCRIPTION = f"""LEFT JOIN subscription sub ON sub.tenant = :tenant AND sub.status IN ({_LIVE})
+        AND NOT EXISTS (SELECT 1 FROM subscription n
+            WHERE n.tenant = :tenant AND n.status IN ({_LIVE})
+                AND (n.created_at > sub.created_at
+                    OR (n.created_at = sub.created_at AND n.id > sub.id)))"""
 # The recipient: Cloud sends to the wa_id, web to the JID; both fall back to the phone number.
+# The subscription is read here too: billing may stop the send (``billing.rules.suspension``).
 _PENDING = Statement(
-    """SELECT m.id, m.conversation, m.state, m.kind, m.text, m.media_path, m.media_mime, m.template,
-        m.data, ch.id AS channel_id, ch.transport, ch.credentials,
+    f"""SELECT m.id, m.conversation, m.state, m.kind, m.text, m.media_path, m.media_mime,
+        m.template, m.data, ch.id AS channel_id, ch.transport, ch.credentials,
         COALESCE((SELECT i.value FROM customer_identity i
             WHERE i.customer = c.customer AND (i.tenant = m.tenant
                 AND i.kind = CASE ch.transport WHEN :cloud THEN :wa_id WHEN :web THEN :jid END)
@@ -115,11 +128,13 @@ _PENDING = Statement(
             LIMIT 1), cu.phone) AS recipient,
         cu.marketing_opt_out_at IS NOT NULL AS marketing_opt_out,
         EXISTS (SELECT 1 FROM scheduled_message s
-            WHERE s.message = m.id AND (s.tenant = m.tenant) IS TRUE) AS scheduled
+            WHERE s.message = m.id AND (s.tenant = m.tenant) IS TRUE) AS scheduled,
+        sub.status AS subscription_status, sub.grace_until
     FROM message m
     JOIN conversation c ON c.id = m.conversation
     JOIN channel ch ON ch.id = c.channel
     JOIN customer cu ON cu.id = c.customer
+    {_SUBSCRIPTION}
     WHERE m.id = :id AND (m.tenant = :tenant) IS TRUE"""
 )
 _CLAIM = Statement(
@@ -208,7 +223,7 @@ async def _send(
     attempts = await _claim(scope, message)
     if attempts is None:
         return Outcome(Step.DONE, (await scope.get(Message, message.id)).state)
-    hold = await billing_suspension(scope.tenant_id)
+    hold = message.billing_hold
     if hold is not None:
         await _bury(scope, message, hold.code, hold.reason)
         return Outcome(Step.DONE, DeliveryState.DEAD, reason=hold.reason, left=True)
@@ -270,7 +285,13 @@ async def _pending(scope: TenantScope, message_id: UUID, media_root: Path) -> Pe
             row["channel_id"], scope.tenant_id, row["transport"], row["credentials"]
         ),
         marketing_opt_out=bool(row["marketing_opt_out"]),
+        billing_hold=_billing_hold(row["subscription_status"], row["grace_until"]),
     )
+
+
+def _billing_hold(status: str | None, grace_until: datetime | None) -> Suspension | None:
+    """What ``billing_suspension`` says, from the subscription read with the message."""
+    return suspension(SubscriptionStatus(status) if status else None, grace_until, clock.now())
 
 
 async def _pace(

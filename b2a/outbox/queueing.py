@@ -211,19 +211,23 @@ async def enqueue_send(
 
 
 async def resume_unsent(scope: TenantScope, conversation_id: UUID) -> int:
-    """Queue the first send job of the conversation's replies that never had one; how many.
+    """Queue a send job for the conversation's replies a failed job left without one; how many.
 
-    For a reply step retried after a crash between its commit and its enqueue:
-    the replies it stored wait QUEUED with no attempt made. ``enqueue_send``
-    keys the first job by the message, so a reply whose job does exist (waiting,
-    running, or finished within SAQ's retention) is not queued again; one found
-    QUEUED by two jobs is still claimed by only one (``delivery``).
+    For a job retried after it stored its replies but their sends did not go:
+    the worker died or the job failed before it sent them (QUEUED, no attempt),
+    during a send (SENDING: the reply step sends its replies without a job of
+    their own), or after a failed attempt whose retry job could not be queued
+    (QUEUED with attempts: Redis was unreachable, so the job raised to be
+    retried). ``enqueue_send`` keys the first job by the message and SAQ drops
+    a key that is still waiting or running, so a reply whose first job is live
+    is not queued twice; one found by two jobs is still sent by only one (the
+    claim), and a SENDING one is sent again only where that is safe
+    (``delivery``).
     """
     rows = await scope.select(Message, Message.id).where(
         (Message.conversation == conversation_id)
         & (Message.direction == Direction.OUTBOUND)
-        & (Message.state == DeliveryState.QUEUED)
-        & (Message.attempts == 0)
+        & Message.state.is_in([DeliveryState.QUEUED, DeliveryState.SENDING])
     )
     queued = 0
     for row in rows:

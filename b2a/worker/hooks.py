@@ -13,8 +13,8 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from b2a.db.engine import bind_engine, close_pool, create_engine, start_pool
+from b2a.lib import events, metrics, tracing
 from b2a.lib import log as log_context
-from b2a.lib import metrics, tracing
 from b2a.lib import queue as job_queue
 from b2a.lib import redis as redis_lib
 from b2a.lib.http import create_client
@@ -61,6 +61,7 @@ def make_startup(settings: Settings) -> Any:
         redis = redis_lib.connect(settings.redis)
         ctx.update(settings=settings, engine=engine, redis=redis, http=create_client())
         ctx["inbound"] = inbound_batcher(settings.worker)
+        ctx["events"] = events.Publisher(redis)
         ctx["heartbeat"] = asyncio.create_task(
             beat(redis, "worker", settings.worker.heartbeat_seconds)
         )
@@ -78,6 +79,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
             await heartbeat
     if "inbound" in ctx:
         await ctx["inbound"].close()
+    if "events" in ctx:
+        await ctx["events"].close()
     if "redis" in ctx:
         await ctx["redis"].aclose()
     if "http" in ctx:

@@ -73,6 +73,7 @@ HOT: dict[str, tuple[Statement, set[str]]] = {
             "customer_pkey",
             "customer_identity_customer",
             "ix_scheduled_message_message",
+            "subscription_tenant",
         },
     ),
     "send: claim": (delivery._CLAIM, MESSAGE),

@@ -36,7 +36,7 @@ from b2a.inbox.media import (
 from b2a.inbox.rules import Direction, MessageKind, Owner, Transport
 from b2a.inbox.service import StoredInbound
 from b2a.inbox.tables import Channel, Message
-from b2a.lib import events, tracing
+from b2a.lib import tracing
 from b2a.lib.batcher import Batcher, BatchFailed
 from b2a.lib.crypto import SecretBox
 from b2a.orders.carts import order_from_cart
@@ -45,6 +45,8 @@ from b2a.outbox.queueing import enqueue_send
 from b2a.settings import Settings, WorkerSettings
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudApiClient
+from b2a.worker.live import announce
+from b2a.worker.tasks.outbox import send_now
 
 EventTask = Callable[..., Awaitable[dict[str, Any]]]
 Stored = StoredInbound | Annotation
@@ -119,7 +121,12 @@ def _bounded(task: EventTask) -> EventTask:
 
 @_bounded
 async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str) -> dict[str, Any]:
-    """Store an accepted inbound message, publish it, then run the reply step once.
+    """Store an accepted inbound message, publish it, run the reply step once, send its reply.
+
+    The reply step's replies are sent from this job, without a send job each
+    (``send_now``): a job is queued only for a wait (pacing, a retry). Only the
+    first is sent here: the others of its conversation wait behind it and are
+    woken when it leaves (``b2a.outbox.ordering``).
 
     A customer's cart (kind ``order``) becomes an order request before the reply
     step. A reaction, edit or deletion only changes the message it names: the
@@ -132,8 +139,8 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
     if (stored.media_id or stored.media_file) and not await _has_media(scope, stored.message_id):
         await _keep_media(ctx, scope, stored)
     if not stored.duplicate:
-        await events.publish(
-            ctx["redis"],
+        await announce(
+            ctx,
             tenant_id,
             "message.created",
             conversation_id=stored.conversation_id,
@@ -144,14 +151,17 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
     replies = await reply_step(scope, stored)
     if reason := hand_over_reason(stored.kind, stored.text):
         # owner and reason, like the assistant's hand-over: the panel notifies of it.
-        await events.publish(
-            ctx["redis"],
+        await announce(
+            ctx,
             tenant_id,
             "conversation.updated",
             conversation_id=stored.conversation_id,
             owner=Owner.HUMAN,
             reason=reason,
         )
+    if replies:
+        # Sent now, concurrently with the batch's other jobs; the rest follow the first.
+        await send_now(ctx, tenant_id, str(replies[0]))
     return {
         "message_id": str(stored.message_id),
         "duplicate": stored.duplicate,
@@ -164,8 +174,8 @@ async def _annotated(ctx: dict[str, Any], tenant_id: str, done: Annotation) -> d
         settings: Settings = ctx["settings"]
         await forget_media(settings.core.media_root, UUID(tenant_id), done.forgotten_file)
     if done.message_id is not None:
-        await events.publish(
-            ctx["redis"],
+        await announce(
+            ctx,
             tenant_id,
             "message.updated",
             conversation_id=done.conversation_id,
@@ -179,9 +189,7 @@ async def apply_status(ctx: dict[str, Any], *, tenant_id: str, event_id: str) ->
     """Apply a delivery update and publish the new state."""
     applied = await inbox.apply_status(TenantScope(UUID(tenant_id)), UUID(event_id))
     if applied.message_id is not None:
-        await events.publish(
-            ctx["redis"], tenant_id, "message.status", message_id=applied.message_id
-        )
+        await announce(ctx, tenant_id, "message.status", message_id=applied.message_id)
     message_id = str(applied.message_id) if applied.message_id else None
     return {"message_id": message_id, "outcome": applied.outcome}
 
@@ -209,9 +217,7 @@ async def _order_from_cart(ctx: dict[str, Any], scope: TenantScope, stored: Stor
     made = await order_from_cart(scope, stored.conversation_id, stored.message_id, cart)
     if made.told is not None:
         await enqueue_send(scope.tenant_id, made.told)
-    await events.publish(
-        ctx["redis"], str(scope.tenant_id), "order.updated", order_id=made.order_id
-    )
+    await announce(ctx, str(scope.tenant_id), "order.updated", order_id=made.order_id)
 
 
 async def _has_media(scope: TenantScope, message_id: UUID) -> bool:

@@ -1,27 +1,31 @@
-"""Jobs that send messages: one ``send_message`` per outbound message, and two minute crons."""
+"""Sending: ``send_message`` jobs, the reply step's sends without a job, two minute crons."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 from uuid import UUID
 
-from b2a.lib import clock, events
-from b2a.lib.outage import unreachable
+from b2a.lib import clock
+from b2a.lib.outage import REDIS, unreachable
 from b2a.outbox import schedule
-from b2a.outbox.delivery import Step, deliver
+from b2a.outbox.delivery import Outcome, Step, deliver
 from b2a.outbox.queueing import enqueue_send
 from b2a.outbox.sweep import stranded_after, stranded_sends
 from b2a.outbox.transports import Transports
 from b2a.settings import Settings
 from b2a.tenants.scope import TenantScope
+from b2a.worker.live import announce
 
 log = logging.getLogger("b2a.worker")
 
 # While PostgreSQL or Redis is unreachable a send waits 1 s, then 2, 4, … at most 30 s.
 FIRST_WAIT = 1.0
 LONGEST_WAIT = 30.0
+REDIS_BACK_WITHIN = 10.0
+"""How long ``send_now`` keeps trying while Redis is unreachable before its job fails."""
 
 
 async def send_message(
@@ -39,40 +43,102 @@ async def send_message(
     found SENDING by the next job. With Redis down the new job cannot be queued;
     this one then fails as any job does, and the stranded-send sweep takes it back.
     """
-    settings: Settings = ctx["settings"]
     try:
-        outcome = await deliver(
-            TenantScope(UUID(tenant_id)),
-            UUID(message_id),
-            transports=Transports(settings, ctx["http"], ctx["redis"]),
-            redis=ctx["redis"],
-            pacing=settings.sending,
-            media_root=settings.core.media_root,
-        )
+        outcome = await _deliver(ctx, tenant_id, message_id)
     except Exception as exc:
         code = unreachable(exc)
         if code is None:
             raise
-        wait = min(FIRST_WAIT * 2**waited, LONGEST_WAIT)
-        log.warning("send %s waits %.0f s: %s (%s)", message_id, wait, code, exc)
-        await enqueue_send(
-            UUID(tenant_id),
-            UUID(message_id),
-            delay=wait,
-            tag=f"wait-{time.time_ns()}",
-            waited=waited + 1,
-        )
-        return {"step": "WAIT", "state": "", "delay": wait, "reason": code}
+        return await _wait_out(tenant_id, message_id, waited, code, exc)
+    return await _follow(ctx, tenant_id, message_id, outcome)
+
+
+async def send_now(ctx: dict[str, Any], tenant_id: str, message_id: str) -> dict[str, Any]:
+    """Send a message from the job that stored it, with no send job unless it must wait.
+
+    The reply step's replies go this way: a send job is queued only to come back
+    later (pacing, a transient failure's retry, an outage) or when the send
+    raised (its first job then finds the message QUEUED, or SENDING if the error
+    came after the claim, and ``deliver`` decides).
+
+    While Redis is unreachable (a Sentinel failover takes a few seconds) neither
+    the send nor that job can go: the job tries the whole send again each second
+    for ``REDIS_BACK_WITHIN`` seconds rather than hand the reply to the queue's
+    retry of the job, which a failover can lose with the job's own record. After
+    that the error is raised, never only logged: the storing job fails and the
+    queue retries it, and the retry finds the reply unsent and gives it its job
+    (``resume_unsent``). A worker killed mid-send leaves the message SENDING,
+    and the storing job's retry queues its job the same way.
+    """
+    deadline = time.monotonic() + REDIS_BACK_WITHIN
+    while True:
+        try:
+            return await _send_once(ctx, tenant_id, message_id)
+        except Exception as exc:
+            if unreachable(exc) != REDIS or time.monotonic() > deadline:
+                raise
+            log.warning(
+                "send %s: Redis unreachable, again in %.0f s (%s)", message_id, FIRST_WAIT, exc
+            )
+            await asyncio.sleep(FIRST_WAIT)
+
+
+async def _send_once(ctx: dict[str, Any], tenant_id: str, message_id: str) -> dict[str, Any]:
+    """One try of ``send_now``: it raises when a job it needs or its live event cannot go."""
+    try:
+        outcome = await _deliver(ctx, tenant_id, message_id)
+    except Exception as exc:
+        code = unreachable(exc)
+        if code is not None:
+            return await _wait_out(tenant_id, message_id, 0, code, exc)
+        log.exception("send %s failed; its send job takes it over", message_id)
+        await enqueue_send(UUID(tenant_id), UUID(message_id))
+        return {"step": Step.RETRY, "state": "", "delay": 0.0, "reason": type(exc).__name__}
+    return await _follow(ctx, tenant_id, message_id, outcome)
+
+
+async def _deliver(ctx: dict[str, Any], tenant_id: str, message_id: str) -> Outcome:
+    settings: Settings = ctx["settings"]
+    return await deliver(
+        TenantScope(UUID(tenant_id)),
+        UUID(message_id),
+        transports=Transports(settings, ctx["http"], ctx["redis"]),
+        redis=ctx["redis"],
+        pacing=settings.sending,
+        media_root=settings.core.media_root,
+    )
+
+
+async def _wait_out(
+    tenant_id: str, message_id: str, waited: int, code: str, exc: Exception
+) -> dict[str, Any]:
+    """PostgreSQL or Redis is unreachable: a new job tries again later, spending no attempt."""
+    wait = min(FIRST_WAIT * 2**waited, LONGEST_WAIT)
+    log.warning("send %s waits %.0f s: %s (%s)", message_id, wait, code, exc)
+    await enqueue_send(
+        UUID(tenant_id),
+        UUID(message_id),
+        delay=wait,
+        tag=f"wait-{time.time_ns()}",
+        waited=waited + 1,
+    )
+    return {"step": "WAIT", "state": "", "delay": wait, "reason": code}
+
+
+async def _follow(
+    ctx: dict[str, Any], tenant_id: str, message_id: str, outcome: Outcome
+) -> dict[str, Any]:
+    """Come back when pacing or a retry says so, and tell the tenant's pages the new state."""
     if outcome.step in (Step.LATER, Step.RETRY):
-        # A fresh key: this job still holds the message's current one.
+        # A fresh key: this job (or the send's first job) may still hold the current one.
         await enqueue_send(
             UUID(tenant_id),
             UUID(message_id),
             delay=outcome.delay,
             tag=f"{outcome.step.lower()}-{time.time_ns()}",
         )
-    await events.publish(
-        ctx["redis"],
+    await announce(
+        ctx,
         tenant_id,
         "message.status",
         message_id=message_id,

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from b2a.assistant.tables import AssistantConfig
 from b2a.inbox import service as inbox
-from b2a.inbox.rules import Author, Direction, Owner, Transport
+from b2a.inbox.rules import Author, DeliveryState, Direction, Owner, Transport
 from b2a.inbox.tables import Channel, Conversation, Message
 from b2a.lib import clock
 from b2a.outbox.auto_replies import reply_step
@@ -137,10 +137,27 @@ async def test_a_step_retried_after_its_commit_queues_the_lost_send_and_turn_aga
     async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
         stored = await _receive(scope, channel, "w1")
         [greeting] = await reply_step(scope, stored)
-        await redis.flushdb()  # the worker died after the commit, before queueing the jobs
+        assert await queue.job(f"send:{greeting}:first") is None, "its caller sends it"
+        await redis.flushdb()  # the worker died after the commit, before queueing the turn
         assert await reply_step(scope, stored) == []
         assert await queue.job(f"send:{greeting}:first") is not None
     assert await _automatic_texts(scope) == ["Welcome to Acme!"]
+
+
+async def test_a_step_retried_after_its_send_was_cut_off_gives_that_send_a_job(
+    cast, make_settings, db, redis
+):
+    scope = TenantScope(cast.acme_owner.tenant_id)
+    channel = await _setup(scope, greeting="Welcome to Acme!")
+    async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
+        stored = await _receive(scope, channel, "w1")
+        [greeting] = await reply_step(scope, stored)
+        # The worker died mid-send: the job had claimed the reply (SENDING).
+        await scope.update(
+            Message, {Message.state: DeliveryState.SENDING, Message.attempts: 1}
+        ).where(Message.id == greeting)
+        assert await reply_step(scope, stored) == []
+        assert await queue.job(f"send:{greeting}:first") is not None, "it decides: resend or not"
 
 
 async def test_a_step_retried_after_its_commit_queues_the_lost_turn_again_with_its_lead(
