@@ -24,6 +24,11 @@ greeting and away message are not stored on their own but left on the customer's
 message (``lead_greeting``, ``lead_away``) in the claiming transaction; the turn
 says them first in its one reply, or ``assistant.lead.release`` sends them when no
 turn answers after all (``b2a.assistant.lead``).
+
+The worker runs the transactions of the steps its jobs reach together as one
+(``reply_batch``): per tenant a few statements whatever the number of messages,
+each message decided as if its step ran after the one before. ``reply_step`` is
+that code for one message, and each job's fallback when its batch fails.
 """
 
 from __future__ import annotations
