@@ -2,9 +2,10 @@
 
 The proxy forwards loopback connections to the server. Told to cut on some bytes,
 it drops every connection the moment a client sends them (the request is not
-forwarded) and refuses new connections until ``restore``: to the client that is
-a server gone mid-request, as in a Redis failover, at the one request the test
-is about, with nothing of our code replaced.
+forwarded) and refuses new connections until ``restore`` (or, given
+``back_after``, for that many seconds): to the client that is a server gone
+mid-request, as in a Redis failover, at the one request the test is about, with
+nothing of our code replaced.
 """
 
 from __future__ import annotations
@@ -18,24 +19,32 @@ from tests.services import free_port
 class CutProxy:
     """Forwards 127.0.0.1:``port`` to ``target_port``; see the module docstring."""
 
-    def __init__(self, target_port: int, *, cut_on: bytes) -> None:
+    def __init__(self, target_port: int, *, cut_on: bytes, back_after: float | None = None) -> None:
         self.port = free_port()
         self.cut_on = cut_on
+        self.back_after = back_after
         self.was_cut = False
         self._target_port = target_port
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._coming_back: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> CutProxy:
         await self.restore()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._coming_back is not None:
+            await self._coming_back
         self._drop()
 
     async def restore(self) -> None:
         """Accept and forward connections again (after a cut)."""
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+
+    async def _restore_later(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self.restore()
 
     def _drop(self) -> None:
         """Refuse new connections and close every open one."""
@@ -62,6 +71,10 @@ class CutProxy:
                 if watch and not self.was_cut and self.cut_on in data:
                     self.was_cut = True
                     self._drop()
+                    if self.back_after is not None:
+                        self._coming_back = asyncio.create_task(
+                            self._restore_later(self.back_after)
+                        )
                     return
                 writer.write(data)
                 await writer.drain()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 from uuid import UUID
 
 from b2a.lib import clock
-from b2a.lib.outage import unreachable
+from b2a.lib.outage import REDIS, unreachable
 from b2a.outbox import schedule
 from b2a.outbox.delivery import Outcome, Step, deliver
 from b2a.outbox.queueing import enqueue_send
@@ -23,6 +24,8 @@ log = logging.getLogger("b2a.worker")
 # While PostgreSQL or Redis is unreachable a send waits 1 s, then 2, 4, … at most 30 s.
 FIRST_WAIT = 1.0
 LONGEST_WAIT = 30.0
+REDIS_BACK_WITHIN = 10.0
+"""How long ``send_now`` keeps trying while Redis is unreachable before its job fails."""
 
 
 async def send_message(
@@ -58,13 +61,30 @@ async def send_now(ctx: dict[str, Any], tenant_id: str, message_id: str) -> dict
     raised (its first job then finds the message QUEUED, or SENDING if the error
     came after the claim, and ``deliver`` decides).
 
-    When that job cannot be queued (Redis unreachable, as in a failover) the
-    error is raised, not logged: the storing job fails and the queue retries it,
-    and the retry finds the reply unsent and gives it its job
-    (``resume_unsent``), so an acknowledged message never waits for the
-    stranded-send sweep. A worker killed mid-send leaves the message SENDING,
+    While Redis is unreachable (a Sentinel failover takes a few seconds) neither
+    the send nor that job can go: the job tries the whole send again each second
+    for ``REDIS_BACK_WITHIN`` seconds rather than hand the reply to the queue's
+    retry of the job, which a failover can lose with the job's own record. After
+    that the error is raised, never only logged: the storing job fails and the
+    queue retries it, and the retry finds the reply unsent and gives it its job
+    (``resume_unsent``). A worker killed mid-send leaves the message SENDING,
     and the storing job's retry queues its job the same way.
     """
+    deadline = time.monotonic() + REDIS_BACK_WITHIN
+    while True:
+        try:
+            return await _send_once(ctx, tenant_id, message_id)
+        except Exception as exc:
+            if unreachable(exc) != REDIS or time.monotonic() > deadline:
+                raise
+            log.warning(
+                "send %s: Redis unreachable, again in %.0f s (%s)", message_id, FIRST_WAIT, exc
+            )
+            await asyncio.sleep(FIRST_WAIT)
+
+
+async def _send_once(ctx: dict[str, Any], tenant_id: str, message_id: str) -> dict[str, Any]:
+    """One try of ``send_now``: it raises when a job it needs or its live event cannot go."""
     try:
         outcome = await _deliver(ctx, tenant_id, message_id)
     except Exception as exc:
