@@ -71,8 +71,8 @@ async def test_a_poison_reply_step_fails_alone_and_its_batch_is_answered(
         async with running_worker(settings):
             await eventually(lambda: _dead(acme, poison), timeout=60)
             await eventually(lambda: _greeted(globex, 3))
-    # The poison shared a reply batch with good messages (a loaded machine may split them).
-    assert re.search(r"a batch of [2-4] failed", caplog.text), caplog.text
+    # The poison shared a reply batch with good messages (its retries may join later ones).
+    assert re.search(r"a batch of ([2-9]|\d\d+) failed", caplog.text), caplog.text
     dead = await acme.get(InboundEvent, poison)
     assert dead.attempts == EVENT_ATTEMPTS and "Mars/Olympus_Mons" in dead.last_error
     assert await acme.count(Message).where(Message.replied_at.is_not_null()) == 0
