@@ -92,24 +92,24 @@ HOT = (
     ),
     Hot(
         "reply: claim message",
-        auto_replies._CLAIM,
-        lambda n: {"tenant": TENANT, "id": _id(4, 2 * n), "at": _at(n)},
+        auto_replies._claims(1, True),
+        lambda n: {"tenant": TENANT, "id0": _id(4, 2 * n), "at": _at(n)},
     ),
     Hot(
         "reply: said before",
-        auto_replies._SAID_BEFORE,
+        auto_replies._said_before(1),
         lambda n: {
             "tenant": TENANT,
-            "conversation": _id(3, n),
-            "id": _id(4, 2 * n),
+            "conversation0": _id(3, n),
+            "id0": _id(4, 2 * n),
             "outbound": "OUTBOUND",
-            "before": datetime(2000, 1, 1, tzinfo=UTC),
+            "before0": datetime(2000, 1, 1, tzinfo=UTC),
         },
     ),
     Hot(
         "reply: context",
-        auto_replies._CONTEXT,
-        lambda n: {"tenant": TENANT, "id": _id(3, n)},
+        auto_replies._contexts(1),
+        lambda n: {"tenant": TENANT, "id0": _id(3, n)},
     ),
     Hot(
         "send: pending message",

@@ -76,6 +76,40 @@ class Statement:
             raise TypeError(f"{self!r}: missing parameters {missing}, unknown {unknown}")
 
 
+def each_row(count: int, row: str, separator: str = ", ") -> str:
+    """``row`` (with ``{n}`` where each row's parameters differ) repeated ``count`` times.
+
+    For the statements of a batch: a multi-row ``VALUES`` list, or with
+    ``separator=" UNION ALL "`` one lookup per row in one statement.
+    """
+    return separator.join(row.replace("{n}", str(n)) for n in range(count))
+
+
+def listed(name: str, count: int) -> str:
+    """``:name0, :name1, …``: an ``IN`` list of ``count`` parameters."""
+    return ", ".join(f":{name}{n}" for n in range(count))
+
+
+def case_by_id(column: str, count: int, value: str = "") -> str:
+    """Each row's own ``value`` by its id; ``ELSE`` the column, which gives PostgreSQL the type."""
+    whens = " ".join(f"WHEN :id{n} THEN :{value or column}{n}" for n in range(count))
+    return f"CASE id {whens} ELSE {column} END"
+
+
+def one_by_one(count: int, update: str) -> Statement:
+    """``update … RETURNING`` (``{n}`` for each row's parameters) once per row, in one statement.
+
+    PostgreSQL only (SQLite cannot UPDATE in a CTE): each row's own single-row
+    UPDATE in a CTE. A list of ids (``id IN (…)``) had a generic plan made while
+    the table was small, a sequential scan kept as the table grew
+    (tests/integration/test_plans.py), where a lookup of one id always takes the
+    primary key.
+    """
+    steps = ", ".join(f"u{n} AS ({update.replace('{n}', str(n))})" for n in range(count))
+    rows = " UNION ALL ".join(f"SELECT * FROM u{n}" for n in range(count))
+    return Statement(f"WITH {steps} {rows}")
+
+
 def on_postgres() -> bool:
     """Whether the bound engine is PostgreSQL (a statement only it accepts may be chosen)."""
     return isinstance(piccolo_conf.DB, PostgresEngine)

@@ -34,7 +34,14 @@ from functools import cache
 from uuid import UUID, uuid4
 
 from b2a.db.columns import json_value
-from b2a.db.sql import Row, Statement, on_postgres
+from b2a.db.sql import (
+    Row,
+    Statement,
+    case_by_id,
+    listed,
+    on_postgres,
+    one_by_one,
+)
 from b2a.db.transaction import atomic
 from b2a.errors import Conflict, NotFound
 from b2a.inbox.annotations import Annotation
@@ -78,15 +85,6 @@ class _Event:
     message: InboundMessage
 
 
-def _values(count: int, row: str) -> str:
-    """``row`` (with ``{n}`` where each row's parameters differ) repeated ``count`` times."""
-    return ", ".join(row.replace("{n}", str(n)) for n in range(count))
-
-
-def _listed(name: str, count: int) -> str:
-    return ", ".join(f":{name}{n}" for n in range(count))
-
-
 def _numbered(columns: Mapping[str, Sequence[object]]) -> dict[str, object]:
     """Each column's values as numbered parameters: ``:name0``, ``:name1`` and so on."""
     return {
@@ -106,22 +104,15 @@ def _read_events(count: int, postgres: bool) -> Statement:
     """
     set_clause = "UPDATE inbound_event SET processed_at = :at, outcome = :outcome"
     if postgres:
-        return _one_by_one(
+        return one_by_one(
             count,
             f"{set_clause} WHERE id = :id{{n}} AND (tenant = :tenant) IS TRUE"
             " RETURNING id, payload, channel",
         )
     return Statement(
-        f"{set_clause} WHERE id IN ({_listed('id', count)}) AND (tenant = :tenant) IS TRUE"
+        f"{set_clause} WHERE id IN ({listed('id', count)}) AND (tenant = :tenant) IS TRUE"
         " RETURNING id, payload, channel"
     )
-
-
-def _one_by_one(count: int, update: str) -> Statement:
-    """``update`` (with ``{n}`` for each row's parameters) once per row, in one statement."""
-    steps = ", ".join(f"u{n} AS ({update.replace('{n}', str(n))})" for n in range(count))
-    rows = " UNION ALL ".join(f"SELECT * FROM u{n}" for n in range(count))
-    return Statement(f"WITH {steps} {rows}")
 
 
 Column = tuple[str, str]
@@ -223,14 +214,8 @@ def _find_threads(count: int) -> Statement:
 def _stored_messages(count: int) -> Statement:
     return Statement(
         "SELECT id, created_at, wa_message_id FROM message"
-        f" WHERE tenant = :tenant AND wa_message_id IN ({_listed('wamid', count)})"
+        f" WHERE tenant = :tenant AND wa_message_id IN ({listed('wamid', count)})"
     )
-
-
-def _case(column: str, count: int, value: str = "") -> str:
-    """Each conversation's own ``value``; ``ELSE`` the column, which gives PostgreSQL the type."""
-    whens = " ".join(f"WHEN :id{n} THEN :{value or column}{n}" for n in range(count))
-    return f"CASE id {whens} ELSE {column} END"
 
 
 @cache
@@ -242,7 +227,7 @@ def _touch(count: int, postgres: bool) -> Statement:
     reopen = "status = CASE WHEN status IN (:resolved, :closed) THEN :open ELSE status END"
     returning = " RETURNING id, owner, window_expires_at"
     if postgres:
-        return _one_by_one(
+        return one_by_one(
             count,
             "UPDATE conversation SET last_message_at = :last_message_at{n},"
             " last_inbound_at = :last_message_at{n},"
@@ -252,12 +237,12 @@ def _touch(count: int, postgres: bool) -> Statement:
         )
     unread = " ".join(f"WHEN :id{n} THEN :unread{n}" for n in range(count))
     return Statement(
-        f"UPDATE conversation SET last_message_at = {_case('last_message_at', count)},"
-        f" last_inbound_at = {_case('last_inbound_at', count, 'last_message_at')},"
-        f" last_message_preview = {_case('last_message_preview', count)},"
-        f" window_expires_at = {_case('window_expires_at', count)},"
+        f"UPDATE conversation SET last_message_at = {case_by_id('last_message_at', count)},"
+        f" last_inbound_at = {case_by_id('last_inbound_at', count, 'last_message_at')},"
+        f" last_message_preview = {case_by_id('last_message_preview', count)},"
+        f" window_expires_at = {case_by_id('window_expires_at', count)},"
         f" unread_count = unread_count + CASE id {unread} ELSE 0 END, {reopen}"
-        f" WHERE id IN ({_listed('id', count)}) AND (tenant = :tenant) IS TRUE{returning}"
+        f" WHERE id IN ({listed('id', count)}) AND (tenant = :tenant) IS TRUE{returning}"
     )
 
 

@@ -8,13 +8,15 @@ shows each message's delivery state from the start.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-from b2a.db.sql import Statement
+from b2a.db.sql import Statement, case_by_id, each_row, listed, on_postgres, one_by_one
 from b2a.errors import Conflict, Invalid
 from b2a.inbox.media import save_message_media
 from b2a.inbox.preferences import refuse_marketing
@@ -71,16 +73,33 @@ class WindowClosed(Conflict):
     code = "WINDOW_CLOSED"
 
 
-_NEW_TEXT = Statement(
-    """INSERT INTO message (id, created_at, tenant, conversation, direction, author, kind, text,
-        state, state_changed_at)
-    VALUES (:id, :at, :tenant, :conversation, :direction, :author, :kind, :text,
-        :state, :at)"""
-)
-_TOUCH = Statement(
-    """UPDATE conversation SET last_message_at = :at, last_message_preview = :preview
-    WHERE id = :id AND (tenant = :tenant) IS TRUE"""
-)
+@cache
+def _new_texts(count: int) -> Statement:
+    return Statement(
+        "INSERT INTO message (id, created_at, tenant, conversation, direction, author, kind, text,"
+        " state, state_changed_at) VALUES "
+        + each_row(
+            count,
+            "(:id{n}, :at{n}, :tenant, :conversation{n}, :direction, :author, :kind, :text{n},"
+            " :state, :at{n})",
+        )
+    )
+
+
+@cache
+def _touch_texts(count: int, postgres: bool) -> Statement:
+    """Each conversation's last message and preview; on PostgreSQL one UPDATE a row."""
+    if postgres:
+        return one_by_one(
+            count,
+            "UPDATE conversation SET last_message_at = :at{n}, last_message_preview = :preview{n}"
+            " WHERE id = :id{n} AND (tenant = :tenant) IS TRUE RETURNING id",
+        )
+    return Statement(
+        f"UPDATE conversation SET last_message_at = {case_by_id('last_message_at', count, 'at')},"
+        f" last_message_preview = {case_by_id('last_message_preview', count, 'preview')}"
+        f" WHERE id IN ({listed('id', count)}) AND (tenant = :tenant) IS TRUE"
+    )
 
 
 async def queue_message(
@@ -171,23 +190,63 @@ async def store_system_text(
         Invalid: the text is empty or too long.
         WindowClosed: a Cloud API conversation outside the 24-hour window.
     """
-    content = _text_content(text)
+    _text_content(text)  # an empty text is refused before a closed window
     if transport == Transport.CLOUD:
         await _require_window(scope, window_expires_at)
-    message_id, at = uuid4(), clock.now()
+    [message_id] = await store_system_texts(scope, [(conversation_id, text)], author=author)
+    return message_id
+
+
+async def store_system_texts(
+    scope: TenantScope,
+    texts: Sequence[tuple[UUID, str]],
+    *,
+    author: Author = Author.SYSTEM,
+) -> list[UUID]:
+    """``store_system_text`` of many (conversation, text) at once: two statements; their ids.
+
+    The caller has checked each conversation's window (``window_closed``). The
+    rows are written a microsecond apart in the order given, so a conversation's
+    messages keep their order, and each conversation is touched once, with its
+    last one.
+
+    Raises:
+        Invalid: a text is empty or too long.
+    """
+    if not texts:
+        return []
+    at = clock.now()
+    params: dict[str, Any] = {}
+    ids: list[UUID] = []
+    last: dict[UUID, tuple[datetime, str]] = {}
+    for n, (conversation_id, raw) in enumerate(texts):
+        text = _text_content(raw)["text"]
+        ids.append(uuid4())
+        written = at + timedelta(microseconds=n)
+        params[f"id{n}"], params[f"at{n}"] = ids[-1], written
+        params[f"conversation{n}"], params[f"text{n}"] = conversation_id, text
+        last[conversation_id] = (written, text[:200])
     await scope.execute(
-        _NEW_TEXT,
-        id=message_id,
-        at=at,
-        conversation=conversation_id,
+        _new_texts(len(texts)),
         direction=Direction.OUTBOUND,
         author=author,
-        kind=content["kind"],
-        text=content["text"],
+        kind=MessageKind.TEXT,
         state=DeliveryState.QUEUED,
+        **params,
     )
-    await scope.execute(_TOUCH, id=conversation_id, at=at, preview=content["text"][:200])
-    return message_id
+    touch: dict[str, Any] = {}
+    # In the ids' order, like every batch: two transactions lock shared rows in the same order.
+    for n, (conversation_id, (written, preview)) in enumerate(
+        sorted(last.items(), key=lambda item: str(item[0]))
+    ):
+        touch[f"id{n}"], touch[f"at{n}"], touch[f"preview{n}"] = conversation_id, written, preview
+    await scope.execute(_touch_texts(len(last), on_postgres()), **touch)
+    return ids
+
+
+def window_closed(transport: str, expires: datetime | None) -> bool:
+    """Whether WhatsApp refuses a free-form text now: a Cloud API window closed or never opened."""
+    return transport == Transport.CLOUD and (expires is None or expires <= clock.now())
 
 
 async def enqueue_send(

@@ -20,7 +20,7 @@ from b2a.lib import redis as redis_lib
 from b2a.lib.http import create_client
 from b2a.schema.tables import all_tables
 from b2a.settings import Settings
-from b2a.worker.tasks.inbox import inbound_batcher
+from b2a.worker.tasks.inbox import inbound_batcher, reply_batcher
 
 log = logging.getLogger("b2a.worker")
 
@@ -61,6 +61,7 @@ def make_startup(settings: Settings) -> Any:
         redis = redis_lib.connect(settings.redis)
         ctx.update(settings=settings, engine=engine, redis=redis, http=create_client())
         ctx["inbound"] = inbound_batcher(settings.worker)
+        ctx["replies"] = reply_batcher(settings.worker)
         ctx["events"] = events.Publisher(redis)
         ctx["heartbeat"] = asyncio.create_task(
             beat(redis, "worker", settings.worker.heartbeat_seconds)
@@ -77,8 +78,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
-    if "inbound" in ctx:
-        await ctx["inbound"].close()
+    for batcher in ("inbound", "replies"):
+        if batcher in ctx:
+            await ctx[batcher].close()
     if "events" in ctx:
         await ctx["events"].close()
     if "redis" in ctx:

@@ -56,14 +56,15 @@ HOT: dict[str, tuple[Statement, set[str]]] = {
     "annotations: revoke": (annotations._REVOKE, MESSAGE),
     "annotations: preview": (annotations._PREVIEW, CONVERSATION | {"ix_message_thread"}),
     "reply: hand over": (auto_replies._HAND_OVER, CONVERSATION),
-    "reply: claim": (auto_replies._CLAIM, MESSAGE),
-    "reply: lead": (auto_replies._LEAD, MESSAGE),
-    "reply: said before": (auto_replies._SAID_BEFORE, {"ix_message_thread"}),
+    "reply: claim": (auto_replies._claims(3, True), MESSAGE),
+    "reply: lead": (auto_replies._leads(3, True), MESSAGE),
+    "reply: said before": (auto_replies._said_before(3), {"ix_message_thread"}),
+    "reply: told away": (auto_replies._told_away(3), {"ix_message_thread"}),
     "reply: context": (
-        auto_replies._CONTEXT,
+        auto_replies._contexts(3),
         CONVERSATION | {"tenant_pkey", "channel_pkey", "ix_assistant_config_tenant_unique"},
     ),
-    "queue: touch": (queueing._TOUCH, CONVERSATION),
+    "queue: touch": (queueing._touch_texts(3, True), CONVERSATION),
     "send: pending": (
         delivery._PENDING,
         MESSAGE

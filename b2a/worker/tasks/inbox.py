@@ -8,7 +8,10 @@ Every event keeps its own job, but the worker stores the events its jobs hold
 at once together: ``process_inbound`` hands its event to the process's
 ``Batcher`` (``ctx["inbound"]``), which stores up to a job slot's worth in one
 transaction (``b2a.inbox.batch``). When a batch fails, each job stores its own
-event alone (``store_inbound``): only a poison event fails its attempt.
+event alone (``store_inbound``): only a poison event fails its attempt. The
+reply step's transaction is shared the same way (``ctx["replies"]``,
+``auto_replies.reply_batch``), with ``reply_step`` alone as its fallback; what
+follows the commit (the turn, the sends) stays each job's own.
 """
 
 from __future__ import annotations
@@ -40,7 +43,14 @@ from b2a.lib import tracing
 from b2a.lib.batcher import Batcher, BatchFailed
 from b2a.lib.crypto import SecretBox
 from b2a.orders.carts import order_from_cart
-from b2a.outbox.auto_replies import hand_over_reason, reply_step
+from b2a.outbox.auto_replies import (
+    StepDone,
+    finish_reply_step,
+    hand_over_reason,
+    reply_batch,
+    reply_step,
+    takes_reply_step,
+)
 from b2a.outbox.queueing import enqueue_send
 from b2a.settings import Settings, WorkerSettings
 from b2a.tenants.scope import TenantScope
@@ -70,6 +80,15 @@ async def _store_together(events: list[tuple[UUID, UUID]]) -> dict[tuple[UUID, U
     return {(tenant_id, event_id): stored[event_id] for tenant_id, event_id in events}
 
 
+def reply_batcher(settings: WorkerSettings) -> Batcher[tuple[UUID, StoredInbound], StepDone]:
+    """The worker's coalescer of reply steps: the jobs' steps in one transaction (``reply_batch``).
+
+    Like ``inbound_batcher``: a batch leaves ``batch_wait_ms`` after its first
+    message, or sooner when full.
+    """
+    return Batcher(reply_batch, size=settings.concurrency, wait=settings.batch_wait_ms / 1000)
+
+
 async def _store(ctx: dict[str, Any], scope: TenantScope, event_id: UUID) -> Stored:
     """The event stored with the others being processed now, or alone if their batch failed."""
     with tracing.span("inbox.store", attributes={"b2a.event_id": str(event_id)}) as span:
@@ -95,6 +114,18 @@ async def _store_batched(
             return stored
     span.set({"b2a.batched": False})
     return await inbox.store_inbound(scope, event_id)
+
+
+async def _reply(ctx: dict[str, Any], scope: TenantScope, stored: StoredInbound) -> list[UUID]:
+    """The reply step, its transaction shared with the others running now, or alone if it failed."""
+    batcher = ctx.get("replies")
+    if batcher is None or not takes_reply_step(stored):
+        return await reply_step(scope, stored)
+    try:
+        done: StepDone = await batcher.submit((scope.tenant_id, stored))
+    except BatchFailed:
+        return await reply_step(scope, stored)
+    return await finish_reply_step(scope, stored, done)
 
 
 def _bounded(task: EventTask) -> EventTask:
@@ -148,7 +179,7 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
             direction=Direction.OUTBOUND if stored.from_me else Direction.INBOUND,
         )
     await _order_from_cart(ctx, scope, stored)
-    replies = await reply_step(scope, stored)
+    replies = await _reply(ctx, scope, stored)
     if reason := hand_over_reason(stored.kind, stored.text):
         # owner and reason, like the assistant's hand-over: the panel notifies of it.
         await announce(
