@@ -62,6 +62,8 @@ def base_env(home: Path, db_url: str, redis_url: str) -> dict[str, str]:
         # One number in the benchmark carries all the load; Meta's default cap would pace it.
         "B2A_SEND_PER_NUMBER_PER_SECOND": "0",
         "B2A_SEND_RETRY_DELAY_SECONDS": "1",
+        # A killed worker's jobs are retried 3 beats after its last touch (sweep once a beat).
+        "B2A_WORKER_HEARTBEAT_SECONDS": "1",
     }
 
 
@@ -578,7 +580,7 @@ async def settle(
     """Wait until every accepted event is processed and no send is still pending.
 
     ``replies``: also wait until that many outbound messages exist (a killed
-    assistant turn is retried only once its job's timeout has passed).
+    assistant turn is retried only once its job's heartbeat has stopped).
     """
     deadline = time.monotonic() + timeout
     while True:
