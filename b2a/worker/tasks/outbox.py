@@ -48,6 +48,8 @@ async def send_message(
             redis=ctx["redis"],
             pacing=settings.sending,
             media_root=settings.core.media_root,
+            holder=ctx["job"].key,
+            retry=ctx["job"].attempts > 1,
         )
     except Exception as exc:
         code = unreachable(exc)
