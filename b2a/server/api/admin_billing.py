@@ -12,13 +12,14 @@ from typing import Any
 
 from litestar import Controller, Request, get, post, put
 from litestar.datastructures import State
+from litestar.params import JSONBody
 
 from b2a.billing import config
 from b2a.billing.schemas import BillingSettingsIn, BillingSettingsOut, StripeKeyCheck
 from b2a.billing.stripe_api import check_stored_key
 from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep
 from b2a.tenants.rules import Area
 
 
@@ -40,7 +41,7 @@ class AdminBillingController(Controller):
 
     @get(summary="Payment settings, Stripe's keys masked, and the webhook URL")
     async def get_billing(
-        self, actor: Actor, state: State, request: Request[Any, Any, Any]
+        self, actor: ActorDep, state: State, request: Request[Any, Any, Any]
     ) -> BillingSettingsOut:
         """``webhook_url`` is the endpoint to paste into Stripe (Developers → Webhooks)."""
         return await config.billing_settings(
@@ -49,7 +50,11 @@ class AdminBillingController(Controller):
 
     @put(summary="Change Stripe's keys and the manual payment methods")
     async def put_billing(
-        self, actor: Actor, state: State, request: Request[Any, Any, Any], data: BillingSettingsIn
+        self,
+        actor: ActorDep,
+        state: State,
+        request: Request[Any, Any, Any],
+        data: JSONBody[BillingSettingsIn],
     ) -> BillingSettingsOut:
         """Blank or masked keys keep the stored ones; an omitted ``local`` keeps the methods."""
         return await config.save_billing_settings(
@@ -57,7 +62,7 @@ class AdminBillingController(Controller):
         )
 
     @post("/stripe/test", status_code=200, summary="Test the stored Stripe key against Stripe")
-    async def test_stripe(self, actor: Actor, state: State) -> StripeKeyCheck:
+    async def test_stripe(self, actor: ActorDep, state: State) -> StripeKeyCheck:
         """``ok`` says whether Stripe accepted the key; ``message`` says what to do if not."""
         async with create_client() as http:
             return await check_stored_key(

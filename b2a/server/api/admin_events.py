@@ -5,10 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, get, post
+from litestar.params import FromPath
 
 from b2a.inbox import recovery
 from b2a.inbox.recovery import DeadEvent
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep
 from b2a.tenants.rules import Area
 
 
@@ -20,7 +21,7 @@ class AdminEventController(Controller):
     opt = {"area": Area.ADMIN}
 
     @get(summary="Events given up on after their attempts, newest first")
-    async def list_dead(self, actor: Actor) -> list[DeadEvent]:
+    async def list_dead(self, actor: ActorDep) -> list[DeadEvent]:
         """Tenant, kind, when, attempts, the last error and what the event was about."""
         return await recovery.list_dead_events(actor)
 
@@ -29,11 +30,11 @@ class AdminEventController(Controller):
         summary="Give a dead event its attempts again and queue it",
         status_code=204,
     )
-    async def retry(self, actor: Actor, event_id: UUID) -> None:
+    async def retry(self, actor: ActorDep, event_id: FromPath[UUID]) -> None:
         """409 when the event is no longer dead (retried or discarded already). Audited."""
         await recovery.retry_event(actor, event_id)
 
     @post("/{event_id:uuid}/discard", summary="Give up on a dead event for good", status_code=204)
-    async def discard(self, actor: Actor, event_id: UUID) -> None:
+    async def discard(self, actor: ActorDep, event_id: FromPath[UUID]) -> None:
         """It stays stored, marked processed with outcome "discarded". Audited."""
         await recovery.discard_event(actor, event_id)

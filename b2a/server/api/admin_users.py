@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
+from litestar.params import JSONBody
 
+from b2a.server.params import ActorDep
 from b2a.server.web._pages import link_base
 from b2a.tenants import recovery
-from b2a.tenants.actor import Actor
 from b2a.tenants.links import IssuedLink
 from b2a.tenants.rules import Area
 from b2a.tenants.schemas import ResetLinkIn
@@ -23,7 +24,7 @@ class AdminUserController(Controller):
 
     @post("/reset-link", summary="Make a one-time password reset link for a user")
     async def reset_link(
-        self, actor: Actor, request: Request[Any, Any, Any], data: ResetLinkIn
+        self, actor: ActorDep, request: Request[Any, Any, Any], data: JSONBody[ResetLinkIn]
     ) -> IssuedLink:
         """Works for a day, once, with or without email; older reset links stop. Audited."""
         return await recovery.create_reset_link(actor, link_base(request), data.email)

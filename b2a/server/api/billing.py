@@ -17,8 +17,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State, UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.response import File
 
 from b2a.billing import account, checkout, manual, plans, receipts
@@ -38,7 +37,7 @@ from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
 from b2a.server.api._common import media_root
 from b2a.server.files import file_response
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep
 from b2a.tenants.rules import Area
 
 if TYPE_CHECKING:
@@ -93,30 +92,34 @@ class BillingController(Controller):
     tags = ["billing"]
 
     @get("/", summary="Plan, subscription, AI usage and warnings")
-    async def overview(self, actor: Actor, state: State) -> BillingOverview:
+    async def overview(self, actor: ActorDep, state: State) -> BillingOverview:
         """``suspended`` is true while an overdue payment pauses AI replies and sending."""
         return await account.billing_overview(
             actor, reminder_days=state.settings.billing.reminder_days
         )
 
     @get("/plans", summary="The plans on sale, in pricing-page order")
-    async def list_plans(self, actor: Actor) -> list[PlanOut]:
+    async def list_plans(self, actor: ActorDep) -> list[PlanOut]:
         """Amounts are minor units (cents, paisa) of ``currency``; local prices are manual-only."""
         return await plans.pricing(actor)
 
     @get("/quote", summary="What a plan costs after a coupon, by card and by manual payment")
     async def quote(
         self,
-        actor: Actor,
-        plan_id: UUID,
-        coupon_code: str = Parameter(default="", description="A coupon code, if any."),
+        actor: ActorDep,
+        plan_id: FromQuery[UUID],
+        coupon_code: Annotated[str, QueryParameter(description="A coupon code, if any.")] = "",
     ) -> Quote:
         """``local`` is the manual-payment amount in the appliance's local currency."""
         return await manual.quote(actor, plan_id, coupon_code=coupon_code)
 
     @post("/checkout", status_code=200, summary="Open Stripe Checkout for a plan")
     async def start_checkout(
-        self, actor: Actor, state: State, request: Request[Any, Any, Any], data: CheckoutIn
+        self,
+        actor: ActorDep,
+        state: State,
+        request: Request[Any, Any, Any],
+        data: JSONBody[CheckoutIn],
     ) -> CheckoutOut:
         """Send the browser to ``url``; the plan applies once Stripe reports the payment."""
         async with stripe_for(state) as client:
@@ -130,7 +133,7 @@ class BillingController(Controller):
 
     @post("/portal", status_code=200, summary="Open Stripe's customer portal")
     async def open_portal(
-        self, actor: Actor, state: State, request: Request[Any, Any, Any]
+        self, actor: ActorDep, state: State, request: Request[Any, Any, Any]
     ) -> PortalOut:
         """Cards, invoices, plan changes and cancelling, on Stripe's pages."""
         async with stripe_for(state) as client:
@@ -139,7 +142,7 @@ class BillingController(Controller):
             )
 
     @get("/payments", summary="Stripe invoices and manual payments, newest first")
-    async def payment_history(self, actor: Actor) -> list[PaymentRecord]:
+    async def payment_history(self, actor: ActorDep) -> list[PaymentRecord]:
         """Invoices link to Stripe's hosted copy in ``url``."""
         return await account.payment_history(actor)
 
@@ -150,9 +153,9 @@ class BillingController(Controller):
     )
     async def submit_manual_payment(
         self,
-        actor: Actor,
+        actor: ActorDep,
         state: State,
-        data: Annotated[ManualPaymentForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: MultipartBody[ManualPaymentForm],
     ) -> ManualPaymentOut:
         """The amount is computed from the plan and coupon; the screenshot is PNG/JPEG/WebP/PDF."""
         submitted = manual.ManualPaymentIn(
@@ -169,19 +172,25 @@ class BillingController(Controller):
     @get("/manual-payments", summary="The tenant's manual payments and their review")
     async def list_manual_payments(
         self,
-        actor: Actor,
-        status: Annotated[ReviewStatus | None, Parameter(description="Only this status.")] = None,
+        actor: ActorDep,
+        status: Annotated[
+            ReviewStatus | None, QueryParameter(description="Only this status.")
+        ] = None,
     ) -> list[ManualPaymentOut]:
         """Newest first; a rejected payment carries the reviewer's note."""
         return await manual.list_manual_payments(actor, status=status)
 
     @get("/manual-payments/{payment_id:uuid}", summary="One manual payment")
-    async def get_manual_payment(self, actor: Actor, payment_id: UUID) -> ManualPaymentOut:
+    async def get_manual_payment(
+        self, actor: ActorDep, payment_id: FromPath[UUID]
+    ) -> ManualPaymentOut:
         """Another tenant's payment answers 404."""
         return await manual.get_manual_payment(actor, payment_id)
 
     @get("/manual-payments/{payment_id:uuid}/screenshot", summary="A payment's screenshot")
-    async def download_screenshot(self, actor: Actor, state: State, payment_id: UUID) -> File:
+    async def download_screenshot(
+        self, actor: ActorDep, state: State, payment_id: FromPath[UUID]
+    ) -> File:
         """Served only to the tenant's admins (and super admins in the admin panel)."""
         return file_response(
             await manual.receipt_file(actor, payment_id, media_root=media_root(state))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import UploadFile
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from b2a.catalog import service as catalog
 from b2a.catalog import transfer
@@ -25,10 +25,12 @@ from b2a.errors import Invalid
 from b2a.orders import service as orders
 from b2a.orders.schemas import OrdersNeedIn, OrdersNeedOut
 from b2a.server.auth import TENANT_ADMINS
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep
 from b2a.tenants.rules import Area
 
-ACTIVE = Parameter(default=None, description="true: active only; false: inactive only.")
+Active = Annotated[
+    bool | None, QueryParameter(description="true: active only; false: inactive only.")
+]
 MULTIPART_SLACK = 64_000
 """Room for the multipart envelope around an import file of the largest size."""
 
@@ -56,17 +58,17 @@ class ServiceController(Controller):
     tags = ["catalogue"]
 
     @get("/", summary="List services")
-    async def list_services(self, actor: Actor, active: bool | None = ACTIVE) -> list[ServiceOut]:
+    async def list_services(self, actor: ActorDep, active: Active = None) -> list[ServiceOut]:
         """In display order."""
         return await catalog.list_services(actor, active=active)
 
     @get("/{service_id:uuid}", summary="One service")
-    async def get_service(self, actor: Actor, service_id: UUID) -> ServiceOut:
+    async def get_service(self, actor: ActorDep, service_id: FromPath[UUID]) -> ServiceOut:
         """Its price exact (``price``, ``price_minor``) and as customers read it."""
         return await catalog.get_service(actor, service_id)
 
     @post("/", summary="Add a service (tenant admins)", opt=TENANT_ADMINS)
-    async def create_service(self, actor: Actor, data: ServiceIn) -> ServiceOut:
+    async def create_service(self, actor: ActorDep, data: JSONBody[ServiceIn]) -> ServiceOut:
         """The price is a decimal string in the business's currency; another currency is 422."""
         return await catalog.create_service(actor, data)
 
@@ -76,7 +78,7 @@ class ServiceController(Controller):
         opt=TENANT_ADMINS,
     )
     async def update_service(
-        self, actor: Actor, service_id: UUID, data: ServiceUpdate
+        self, actor: ActorDep, service_id: FromPath[UUID], data: JSONBody[ServiceUpdate]
     ) -> ServiceOut:
         """Fields left out stay; ``{"is_active": false}`` takes it off the catalogue."""
         return await catalog.update_service(actor, service_id, data)
@@ -89,7 +91,7 @@ class ServiceController(Controller):
         request_max_body_size=transfer.MAX_BYTES + MULTIPART_SLACK,
     )
     async def import_services(
-        self, actor: Actor, request: Request[Any, Any, Any]
+        self, actor: ActorDep, request: Request[Any, Any, Any]
     ) -> ServiceImportOut:
         """A ``text/csv`` body or a multipart ``file``: header row, then one service per row.
 
@@ -101,7 +103,7 @@ class ServiceController(Controller):
         return await transfer.import_services(actor, await uploaded_csv(request))
 
     @get("/export", summary="Download the services as CSV", media_type="text/csv")
-    async def export_services(self, actor: Actor) -> Response[str]:
+    async def export_services(self, actor: ActorDep) -> Response[str]:
         """Every service, offered or not, in the columns the import reads."""
         return Response(
             await transfer.export_services(actor),
@@ -112,7 +114,9 @@ class ServiceController(Controller):
     @post(
         "/reorder", status_code=200, summary="Reorder services (tenant admins)", opt=TENANT_ADMINS
     )
-    async def reorder_services(self, actor: Actor, data: ReorderIn) -> list[ServiceOut]:
+    async def reorder_services(
+        self, actor: ActorDep, data: JSONBody[ReorderIn]
+    ) -> list[ServiceOut]:
         """The listed ids first, in this order; the rest after them."""
         return await catalog.reorder_services(actor, data.ids)
 
@@ -125,17 +129,17 @@ class FaqController(Controller):
     tags = ["catalogue"]
 
     @get("/", summary="List FAQ entries")
-    async def list_faq(self, actor: Actor, active: bool | None = ACTIVE) -> list[FaqOut]:
+    async def list_faq(self, actor: ActorDep, active: Active = None) -> list[FaqOut]:
         """In display order."""
         return await catalog.list_faq(actor, active=active)
 
     @get("/{entry_id:uuid}", summary="One FAQ entry")
-    async def get_faq_entry(self, actor: Actor, entry_id: UUID) -> FaqOut:
+    async def get_faq_entry(self, actor: ActorDep, entry_id: FromPath[UUID]) -> FaqOut:
         """Question, answer, whether the assistant uses it."""
         return await catalog.get_faq_entry(actor, entry_id)
 
     @post("/", summary="Add an FAQ entry (tenant admins)", opt=TENANT_ADMINS)
-    async def create_faq_entry(self, actor: Actor, data: FaqIn) -> FaqOut:
+    async def create_faq_entry(self, actor: ActorDep, data: JSONBody[FaqIn]) -> FaqOut:
         """The assistant answers with it from the next message."""
         return await catalog.create_faq_entry(actor, data)
 
@@ -144,7 +148,9 @@ class FaqController(Controller):
         summary="Change or deactivate an FAQ entry (tenant admins)",
         opt=TENANT_ADMINS,
     )
-    async def update_faq_entry(self, actor: Actor, entry_id: UUID, data: FaqUpdate) -> FaqOut:
+    async def update_faq_entry(
+        self, actor: ActorDep, entry_id: FromPath[UUID], data: JSONBody[FaqUpdate]
+    ) -> FaqOut:
         """Fields left out stay; ``{"is_active": false}`` takes it from the assistant."""
         return await catalog.update_faq_entry(actor, entry_id, data)
 
@@ -154,7 +160,7 @@ class FaqController(Controller):
         summary="Reorder FAQ entries (tenant admins)",
         opt=TENANT_ADMINS,
     )
-    async def reorder_faq(self, actor: Actor, data: ReorderIn) -> list[FaqOut]:
+    async def reorder_faq(self, actor: ActorDep, data: JSONBody[ReorderIn]) -> list[FaqOut]:
         """The listed ids first, in this order; the rest after them."""
         return await catalog.reorder_faq(actor, data.ids)
 
@@ -167,11 +173,11 @@ class OrdersNeedController(Controller):
     tags = ["catalogue"]
 
     @get("/", summary="What order requests need")
-    async def read_orders_need(self, actor: Actor) -> OrdersNeedOut:
+    async def read_orders_need(self, actor: ActorDep) -> OrdersNeedOut:
         """``address`` (deliveries), ``time`` (appointments) or ``none``."""
         return await orders.read_orders_need(actor)
 
     @put("/", summary="Choose what order requests need (tenant admins)", opt=TENANT_ADMINS)
-    async def set_orders_need(self, actor: Actor, data: OrdersNeedIn) -> OrdersNeedOut:
+    async def set_orders_need(self, actor: ActorDep, data: JSONBody[OrdersNeedIn]) -> OrdersNeedOut:
         """The next customer message obeys; the change is in the audit log."""
         return await orders.set_orders_need(actor, data.orders_need)

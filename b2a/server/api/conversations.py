@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from b2a.db import keyset
 from b2a.inbox import actions, queries
@@ -24,7 +25,7 @@ from b2a.inbox.schemas import (
     UnreadOut,
 )
 from b2a.server.api._common import announce
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep, Cursor, Limit
 from b2a.tenants.rules import Area
 
 UPDATED = "conversation.updated"
@@ -40,33 +41,39 @@ class ConversationController(Controller):
     @get("/", summary="List conversations (keyset pages, filters, search)")
     async def list_conversations(
         self,
-        actor: Actor,
-        status: ConversationStatus | None = None,
-        owner: Owner | None = None,
-        assignee: str = Parameter(default="", description="A user id, 'me' or 'none'."),
-        label: UUID | None = None,
-        unread: bool | None = None,
-        q: str = Parameter(default="", description="Customer name, phone or message text."),
-        cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
-        limit: int = Parameter(default=keyset.DEFAULT_LIMIT, ge=1, le=keyset.MAX_LIMIT),
+        actor: ActorDep,
+        status: FromQuery[ConversationStatus | None] = None,
+        owner: FromQuery[Owner | None] = None,
+        assignee: Annotated[str, QueryParameter(description="A user id, 'me' or 'none'.")] = "",
+        label: FromQuery[UUID | None] = None,
+        unread: FromQuery[bool | None] = None,
+        q: Annotated[str, QueryParameter(description="Customer name, phone or message text.")] = "",
+        cursor: Cursor = None,
+        limit: Limit = keyset.DEFAULT_LIMIT,
     ) -> ConversationPage:
         """Most recent activity first; pass ``next_cursor`` back as ``cursor`` for more."""
         filters = ConversationFilter(status, owner, assignee, label, unread, q)
         return await queries.list_conversations(actor, filters, cursor=cursor, limit=limit)
 
     @get("/unread", summary="How many conversations have unread messages")
-    async def count_unread(self, actor: Actor) -> UnreadOut:
+    async def count_unread(self, actor: ActorDep) -> UnreadOut:
         """The number the panel shows in the tab title: ``(3) Inbox · b2a``."""
         return UnreadOut(conversations=await queries.count_unread(actor))
 
     @get("/{conversation_id:uuid}", summary="One conversation")
-    async def get_conversation(self, actor: Actor, conversation_id: UUID) -> ConversationOut:
+    async def get_conversation(
+        self, actor: ActorDep, conversation_id: FromPath[UUID]
+    ) -> ConversationOut:
         """Status, owner, assignee, customer, window and labels."""
         return await queries.get_conversation(actor, conversation_id)
 
     @post("/{conversation_id:uuid}/assign", status_code=200, summary="Assign or unassign")
     async def assign(
-        self, actor: Actor, state: State, conversation_id: UUID, data: AssignIn
+        self,
+        actor: ActorDep,
+        state: State,
+        conversation_id: FromPath[UUID],
+        data: JSONBody[AssignIn],
     ) -> ConversationOut:
         """Assign to a member of this tenant (another tenant's user is 404); null unassigns."""
         out = await actions.assign_conversation(actor, conversation_id, data.user_id)
@@ -75,7 +82,11 @@ class ConversationController(Controller):
 
     @post("/{conversation_id:uuid}/status", status_code=200, summary="Change the status")
     async def set_status(
-        self, actor: Actor, state: State, conversation_id: UUID, data: StatusIn
+        self,
+        actor: ActorDep,
+        state: State,
+        conversation_id: FromPath[UUID],
+        data: JSONBody[StatusIn],
     ) -> ConversationOut:
         """OPEN, ASSIGNED, RESOLVED or CLOSED; OPEN and ASSIGNED follow the assignee."""
         out = await actions.set_status(actor, conversation_id, data.status)
@@ -84,7 +95,11 @@ class ConversationController(Controller):
 
     @post("/{conversation_id:uuid}/take-over", status_code=200, summary="Humans take over")
     async def take_over(
-        self, actor: Actor, state: State, conversation_id: UUID, data: OwnerIn | None = None
+        self,
+        actor: ActorDep,
+        state: State,
+        conversation_id: FromPath[UUID],
+        data: JSONBody[OwnerIn | None] = None,
     ) -> ConversationOut:
         """The assistant stays silent until the conversation is handed back."""
         reason = data.reason if data else ""
@@ -93,14 +108,18 @@ class ConversationController(Controller):
         return out
 
     @post("/{conversation_id:uuid}/hand-back", status_code=200, summary="Hand back to the AI")
-    async def hand_back(self, actor: Actor, state: State, conversation_id: UUID) -> ConversationOut:
+    async def hand_back(
+        self, actor: ActorDep, state: State, conversation_id: FromPath[UUID]
+    ) -> ConversationOut:
         """The assistant answers the customer's next message."""
         out = await actions.hand_back(actor, conversation_id)
         await announce(state, actor, UPDATED, conversation_id=conversation_id)
         return out
 
     @post("/{conversation_id:uuid}/read", status_code=200, summary="Mark as read")
-    async def mark_read(self, actor: Actor, state: State, conversation_id: UUID) -> ConversationOut:
+    async def mark_read(
+        self, actor: ActorDep, state: State, conversation_id: FromPath[UUID]
+    ) -> ConversationOut:
         """Clear the unread count."""
         out = await actions.mark_read(actor, conversation_id)
         await announce(state, actor, UPDATED, conversation_id=conversation_id)
@@ -108,7 +127,11 @@ class ConversationController(Controller):
 
     @post("/{conversation_id:uuid}/labels", status_code=200, summary="Add a label")
     async def add_label(
-        self, actor: Actor, state: State, conversation_id: UUID, data: LabelRef
+        self,
+        actor: ActorDep,
+        state: State,
+        conversation_id: FromPath[UUID],
+        data: JSONBody[LabelRef],
     ) -> ConversationOut:
         """Adding a label twice is a no-op."""
         out = await actions.add_label(actor, conversation_id, data.label_id)
@@ -119,7 +142,11 @@ class ConversationController(Controller):
         "/{conversation_id:uuid}/labels/{label_id:uuid}", status_code=200, summary="Remove a label"
     )
     async def remove_label(
-        self, actor: Actor, state: State, conversation_id: UUID, label_id: UUID
+        self,
+        actor: ActorDep,
+        state: State,
+        conversation_id: FromPath[UUID],
+        label_id: FromPath[UUID],
     ) -> ConversationOut:
         """404 when the conversation does not carry the label."""
         out = await actions.remove_label(actor, conversation_id, label_id)
@@ -127,13 +154,13 @@ class ConversationController(Controller):
         return out
 
     @get("/{conversation_id:uuid}/notes", summary="Internal notes")
-    async def list_notes(self, actor: Actor, conversation_id: UUID) -> list[NoteOut]:
+    async def list_notes(self, actor: ActorDep, conversation_id: FromPath[UUID]) -> list[NoteOut]:
         """Oldest first; customers never see them."""
         return await actions.list_notes(actor, conversation_id)
 
     @post("/{conversation_id:uuid}/notes", summary="Add an internal note")
     async def add_note(
-        self, actor: Actor, state: State, conversation_id: UUID, data: NoteIn
+        self, actor: ActorDep, state: State, conversation_id: FromPath[UUID], data: JSONBody[NoteIn]
     ) -> NoteOut:
         """Signed by the caller."""
         note = await actions.add_note(actor, conversation_id, data.text)

@@ -16,8 +16,7 @@ from uuid import UUID
 from litestar import Controller, Response, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State, UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.response import File
 
 from b2a.customers import rules, service, transfer
@@ -35,7 +34,7 @@ from b2a.privacy import customers
 from b2a.server.api._common import announce, media_root
 from b2a.server.auth import TENANT_ADMINS
 from b2a.server.files import download_headers
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep, Cursor, Limit
 from b2a.tenants.rules import Area
 
 # The multipart envelope (boundary, headers) around the CSV file.
@@ -59,17 +58,21 @@ class CustomerDirectoryController(Controller):
     @get("/", summary="List customers (search, tag, keyset pages, newest first)")
     async def list_customers(
         self,
-        actor: Actor,
-        q: str = Parameter(default="", description="A name, email, or the start of a number."),
-        tag: str = Parameter(default="", description="Only customers with this tag (label name)."),
-        cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
-        limit: int = Parameter(default=keyset.DEFAULT_LIMIT, ge=1, le=keyset.MAX_LIMIT),
+        actor: ActorDep,
+        q: Annotated[
+            str, QueryParameter(description="A name, email, or the start of a number.")
+        ] = "",
+        tag: Annotated[
+            str, QueryParameter(description="Only customers with this tag (label name).")
+        ] = "",
+        cursor: Cursor = None,
+        limit: Limit = keyset.DEFAULT_LIMIT,
     ) -> CustomerPage:
         """A number query (digits, ``+``, spaces, dashes) matches numbers starting with it."""
         return await service.list_customers(actor, q=q, tag=tag, cursor=cursor, limit=limit)
 
     @post("/", summary="Add a customer by hand")
-    async def create_customer(self, actor: Actor, data: CustomerCreate) -> CustomerOut:
+    async def create_customer(self, actor: ActorDep, data: JSONBody[CustomerCreate]) -> CustomerOut:
         """The number is stored as E.164; 409 ``CUSTOMER_EXISTS`` when the business has it."""
         return await service.create_customer(actor, data)
 
@@ -78,7 +81,9 @@ class CustomerDirectoryController(Controller):
         summary="Download customers as CSV (all, or those q and tag find)",
         opt=TENANT_ADMINS,
     )
-    async def export_customers(self, actor: Actor, q: str = "", tag: str = "") -> Response[str]:
+    async def export_customers(
+        self, actor: ActorDep, q: FromQuery[str] = "", tag: FromQuery[str] = ""
+    ) -> Response[str]:
         """Columns name, phone (+E.164), email, address, tags (``; ``-separated), created."""
         text = await transfer.export_customers(actor, q=q, tag=tag)
         return Response(
@@ -95,9 +100,9 @@ class CustomerDirectoryController(Controller):
     )
     async def import_customers(
         self,
-        actor: Actor,
-        data: Annotated[CustomerFile, Body(media_type=RequestEncodingType.MULTI_PART)],
-        dry_run: bool = Parameter(default=False, description="Only check the file."),
+        actor: ActorDep,
+        data: MultipartBody[CustomerFile],
+        dry_run: Annotated[bool, QueryParameter(description="Only check the file.")] = False,
     ) -> Response[ImportReport]:
         """Any bad line: 422 with every problem by line, and nothing imported.
 
@@ -108,13 +113,13 @@ class CustomerDirectoryController(Controller):
         return Response(report, status_code=422 if report.problems else 200)
 
     @get("/{customer_id:uuid}", summary="One customer: details, tags, conversations, orders")
-    async def get_customer(self, actor: Actor, customer_id: UUID) -> CustomerOut:
+    async def get_customer(self, actor: ActorDep, customer_id: FromPath[UUID]) -> CustomerOut:
         """``sandbox`` is true for the sandbox page's test customers."""
         return await service.get_customer(actor, customer_id)
 
     @patch("/{customer_id:uuid}", summary="Edit a customer's name, email, address or tags")
     async def update_customer(
-        self, actor: Actor, customer_id: UUID, data: CustomerUpdate
+        self, actor: ActorDep, customer_id: FromPath[UUID], data: JSONBody[CustomerUpdate]
     ) -> CustomerOut:
         """Fields left out stay; ``tags`` replaces the set (new names become labels)."""
         return await service.update_customer(actor, customer_id, data)
@@ -128,7 +133,9 @@ class CustomerController(Controller):
     tags = ["customers"]
 
     @get("/export", summary="Download everything about a customer (zip)")
-    async def export_customer(self, actor: Actor, state: State, customer_id: UUID) -> File:
+    async def export_customer(
+        self, actor: ActorDep, state: State, customer_id: FromPath[UUID]
+    ) -> File:
         """customer.json (details, ids, conversations, notes, orders, schedules) and media/."""
         path = await customers.export_customer(actor, customer_id, media_root=media_root(state))
         name = f"customer-{customer_id}.zip"
@@ -141,7 +148,9 @@ class CustomerController(Controller):
         )
 
     @post("/erase", summary="Erase a customer", status_code=200)
-    async def erase_customer(self, actor: Actor, state: State, customer_id: UUID) -> dict[str, int]:
+    async def erase_customer(
+        self, actor: ActorDep, state: State, customer_id: FromPath[UUID]
+    ) -> dict[str, int]:
         """Conversations, messages, files and WhatsApp ids go; orders stay without the details."""
         removed = await customers.erase_customer(actor, customer_id, media_root=media_root(state))
         return {"files_removed": removed}
@@ -156,7 +165,7 @@ class ContactCardController(Controller):
 
     @post("/", summary="Add the person on a shared contact card as a customer", status_code=200)
     async def add_from_card(
-        self, actor: Actor, state: State, data: ContactCardIn
+        self, actor: ActorDep, state: State, data: JSONBody[ContactCardIn]
     ) -> CustomerFromCard:
         """Creates the customer with a conversation on the card's channel, or finds them.
 

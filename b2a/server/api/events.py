@@ -24,11 +24,12 @@ from typing import Annotated, Any
 
 from litestar import get
 from litestar.datastructures import State
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from b2a.errors import Invalid
 from b2a.lib import events
+from b2a.server.params import ActorDep
 from b2a.tenants.actor import Actor
 from b2a.tenants.rules import Area, event_area
 
@@ -89,11 +90,12 @@ def _start(last_event_id: str | None, since: str | None) -> str | None:
     opt={"area": Area.INBOX},
 )
 async def stream_events(
-    actor: Actor,
+    actor: ActorDep,
     state: State,
-    since: str | None = Parameter(
-        default=None, description="Send the events after this id first (a page's live-since)."
-    ),
+    since: Annotated[
+        str | None,
+        QueryParameter(description="Send the events after this id first (a page's live-since)."),
+    ] = None,
     last_event_id: Annotated[
         str | None,
         HeaderParameter(name="Last-Event-ID", description="Sent by EventSource on reconnect."),

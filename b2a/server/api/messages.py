@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.datastructures import State, UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import FromPath, JSONBody, MultipartBody
 from litestar.response import File
 
 from b2a.db import keyset
@@ -18,7 +16,7 @@ from b2a.inbox.schemas import DeadLetterPage, MessageOut, MessagePage, ReplyIn
 from b2a.outbox.queueing import Draft
 from b2a.server.api._common import MEDIA_LIMIT, announce, media_draft, media_root
 from b2a.server.files import file_response
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep, Cursor, Limit
 from b2a.tenants.rules import Area
 
 # The multipart envelope (boundaries, headers, the caption) around the file.
@@ -44,17 +42,21 @@ class MessageController(Controller):
     @get("/", summary="Read a conversation's messages (keyset pages, newest first)")
     async def list_messages(
         self,
-        actor: Actor,
-        conversation_id: UUID,
-        cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
-        limit: int = Parameter(default=keyset.DEFAULT_LIMIT, ge=1, le=keyset.MAX_LIMIT),
+        actor: ActorDep,
+        conversation_id: FromPath[UUID],
+        cursor: Cursor = None,
+        limit: Limit = keyset.DEFAULT_LIMIT,
     ) -> MessagePage:
         """Each outbound message carries its delivery state and any failure reason."""
         return await queries.list_messages(actor, conversation_id, cursor=cursor, limit=limit)
 
     @post("/", summary="Reply with text or a template")
     async def reply(
-        self, actor: Actor, state: State, conversation_id: UUID, data: ReplyIn
+        self,
+        actor: ActorDep,
+        state: State,
+        conversation_id: FromPath[UUID],
+        data: JSONBody[ReplyIn],
     ) -> MessageOut:
         """Queued at once and sent by the worker; humans now own the conversation.
 
@@ -77,10 +79,10 @@ class MessageController(Controller):
     )
     async def reply_with_media(
         self,
-        actor: Actor,
+        actor: ActorDep,
         state: State,
-        conversation_id: UUID,
-        data: Annotated[MediaReply, Body(media_type=RequestEncodingType.MULTI_PART)],
+        conversation_id: FromPath[UUID],
+        data: MultipartBody[MediaReply],
     ) -> MessageOut:
         """A multipart upload of at most 16 MB; larger bodies are ``413 PAYLOAD_TOO_LARGE``.
 
@@ -110,7 +112,7 @@ class MessageController(Controller):
     summary="Download a message's file",
     opt={"area": Area.INBOX},
 )
-async def download_media(actor: Actor, state: State, message_id: UUID) -> File:
+async def download_media(actor: ActorDep, state: State, message_id: FromPath[UUID]) -> File:
     """Served only to users of the tenant that owns the message.
 
     Only a JPEG, PNG, GIF or WebP image, a PDF, or audio or video of a kind browsers play
@@ -128,9 +130,9 @@ async def download_media(actor: Actor, state: State, message_id: UUID) -> File:
     opt={"area": Area.INBOX},
 )
 async def list_dead_letters(
-    actor: Actor,
-    cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
-    limit: int = Parameter(default=keyset.DEFAULT_LIMIT, ge=1, le=keyset.MAX_LIMIT),
+    actor: ActorDep,
+    cursor: Cursor = None,
+    limit: Limit = keyset.DEFAULT_LIMIT,
 ) -> DeadLetterPage:
     """DEAD (retries exhausted) and FAILED (refused by WhatsApp) messages, with the reason."""
     return await queries.list_dead_letters(actor, cursor=cursor, limit=limit)

@@ -10,11 +10,11 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from b2a.server.auth import TENANT_ADMINS
+from b2a.server.params import ActorDep
 from b2a.tenants import notices
-from b2a.tenants.actor import Actor
 from b2a.tenants.notices import NoticeOut, OpenNotice
 from b2a.tenants.rules import Area
 
@@ -29,9 +29,9 @@ class NoticeController(Controller):
     @get("/", summary="List notices")
     async def list_notices(
         self,
-        actor: Actor,
+        actor: ActorDep,
         include_dismissed: Annotated[
-            bool, Parameter(description="Also the dismissed ones.")
+            bool, QueryParameter(description="Also the dismissed ones.")
         ] = False,
     ) -> list[NoticeOut]:
         """Open notices, newest first; ``level`` is info, warning or danger."""
@@ -43,7 +43,7 @@ class NoticeController(Controller):
         summary="Dismiss a notice (tenant admins)",
         opt=TENANT_ADMINS,
     )
-    async def dismiss_notice(self, actor: Actor, notice_id: UUID) -> NoticeOut:
+    async def dismiss_notice(self, actor: ActorDep, notice_id: FromPath[UUID]) -> NoticeOut:
         """Hides its banner for the whole team; a later word about the same thing shows again."""
         return await notices.dismiss_notice(actor, notice_id)
 
@@ -58,8 +58,8 @@ class AdminNoticeController(Controller):
     @get("/", summary="Open notices of every tenant")
     async def open_notices(
         self,
-        actor: Actor,
-        tenant_id: Annotated[UUID | None, Parameter(description="Only this tenant's.")] = None,
+        actor: ActorDep,
+        tenant_id: Annotated[UUID | None, QueryParameter(description="Only this tenant's.")] = None,
     ) -> list[OpenNotice]:
         """The gravest first, then the newest."""
         return await notices.open_notices(actor, tenant_id=tenant_id)

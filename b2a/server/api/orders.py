@@ -6,14 +6,14 @@ from uuid import UUID
 
 from litestar import Controller, get, patch, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from b2a.db import keyset
 from b2a.orders import service as orders
 from b2a.orders.rules import OrderStatus
 from b2a.orders.schemas import OrderCreate, OrderDetailsIn, OrderNoteIn, OrderOut, OrderPage
 from b2a.server.api._common import announce
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep, Cursor, Limit
 from b2a.tenants.rules import Area
 
 UPDATED = "order.updated"
@@ -29,21 +29,23 @@ class OrderController(Controller):
     @get("/", summary="List orders (keyset pages, newest first)")
     async def list_orders(
         self,
-        actor: Actor,
-        status: OrderStatus | None = None,
-        cursor: str | None = Parameter(default=None, description="next_cursor of the last page."),
-        limit: int = Parameter(default=keyset.DEFAULT_LIMIT, ge=1, le=keyset.MAX_LIMIT),
+        actor: ActorDep,
+        status: FromQuery[OrderStatus | None] = None,
+        cursor: Cursor = None,
+        limit: Limit = keyset.DEFAULT_LIMIT,
     ) -> OrderPage:
         """Pass ``next_cursor`` back as ``cursor`` for more."""
         return await orders.list_orders(actor, status=status, cursor=cursor, limit=limit)
 
     @get("/{order_id:uuid}", summary="One order: items, total, details, history")
-    async def get_order(self, actor: Actor, order_id: UUID) -> OrderOut:
+    async def get_order(self, actor: ActorDep, order_id: FromPath[UUID]) -> OrderOut:
         """``missing_fields`` lists what a DRAFT still waits for."""
         return await orders.get_order(actor, order_id)
 
     @post("/", summary="Make an order request for a conversation's customer")
-    async def create_order(self, actor: Actor, state: State, data: OrderCreate) -> OrderOut:
+    async def create_order(
+        self, actor: ActorDep, state: State, data: JSONBody[OrderCreate]
+    ) -> OrderOut:
         """Priced from the catalogue now; PENDING_APPROVAL when every required detail is known."""
         out = await orders.create_order(actor, data)
         await announce(state, actor, UPDATED, order_id=out.id, status=out.status)
@@ -51,7 +53,11 @@ class OrderController(Controller):
 
     @patch("/{order_id:uuid}", summary="Add details or the requested time to a DRAFT")
     async def add_details(
-        self, actor: Actor, state: State, order_id: UUID, data: OrderDetailsIn
+        self,
+        actor: ActorDep,
+        state: State,
+        order_id: FromPath[UUID],
+        data: JSONBody[OrderDetailsIn],
     ) -> OrderOut:
         """Complete, it moves to PENDING_APPROVAL; 409 ORDER_LOCKED once it is not a DRAFT.
 
@@ -65,7 +71,11 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/approve", status_code=200, summary="Approve")
     async def approve(
-        self, actor: Actor, state: State, order_id: UUID, data: OrderNoteIn | None = None
+        self,
+        actor: ActorDep,
+        state: State,
+        order_id: FromPath[UUID],
+        data: JSONBody[OrderNoteIn | None] = None,
     ) -> OrderOut:
         """The customer is told; ``notice`` says why when they could not be."""
         out = await orders.approve_order(actor, order_id, note=data.note if data else "")
@@ -74,7 +84,7 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/reject", status_code=200, summary="Reject (a note is required)")
     async def reject(
-        self, actor: Actor, state: State, order_id: UUID, data: OrderNoteIn
+        self, actor: ActorDep, state: State, order_id: FromPath[UUID], data: JSONBody[OrderNoteIn]
     ) -> OrderOut:
         """The note stays internal; the customer is told the request was declined."""
         out = await orders.reject_order(actor, order_id, note=data.note)
@@ -83,7 +93,11 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/complete", status_code=200, summary="Mark an approved order done")
     async def complete(
-        self, actor: Actor, state: State, order_id: UUID, data: OrderNoteIn | None = None
+        self,
+        actor: ActorDep,
+        state: State,
+        order_id: FromPath[UUID],
+        data: JSONBody[OrderNoteIn | None] = None,
     ) -> OrderOut:
         """Nothing is sent to the customer."""
         out = await orders.complete_order(actor, order_id, note=data.note if data else "")
@@ -92,7 +106,11 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/cancel", status_code=200, summary="Cancel a DRAFT or approved order")
     async def cancel(
-        self, actor: Actor, state: State, order_id: UUID, data: OrderNoteIn | None = None
+        self,
+        actor: ActorDep,
+        state: State,
+        order_id: FromPath[UUID],
+        data: JSONBody[OrderNoteIn | None] = None,
     ) -> OrderOut:
         """The customer is told."""
         out = await orders.cancel_order(actor, order_id, note=data.note if data else "")

@@ -8,11 +8,11 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, delete, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from b2a.outbox import schedule
 from b2a.outbox.rules import ScheduleStatus
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep
 from b2a.tenants.rules import Area
 
 
@@ -36,14 +36,18 @@ class ScheduleController(Controller):
     @get("/", summary="List scheduled messages")
     async def list_schedules(
         self,
-        actor: Actor,
-        status: Annotated[ScheduleStatus | None, Parameter(description="Only this status.")] = None,
+        actor: ActorDep,
+        status: Annotated[
+            ScheduleStatus | None, QueryParameter(description="Only this status.")
+        ] = None,
     ) -> list[schedule.ScheduleView]:
         """Soonest first; SENT and FAILED ones stay listed for 30 days."""
         return await schedule.list_scheduled(actor.scope, status=status)
 
     @post("/", summary="Schedule a message")
-    async def create_schedule(self, actor: Actor, data: ScheduleIn) -> schedule.ScheduleView:
+    async def create_schedule(
+        self, actor: ActorDep, data: JSONBody[ScheduleIn]
+    ) -> schedule.ScheduleView:
         """Checked now: a time in the past or a template variable missing is a 422."""
         request = schedule.ScheduleRequest(
             customer_id=data.customer_id,
@@ -56,6 +60,6 @@ class ScheduleController(Controller):
         return schedule.view(row)
 
     @delete("/{schedule_id:uuid}", summary="Cancel a scheduled message")
-    async def cancel_schedule(self, actor: Actor, schedule_id: UUID) -> None:
+    async def cancel_schedule(self, actor: ActorDep, schedule_id: FromPath[UUID]) -> None:
         """409 once it is sending, sent, failed or cancelled."""
         await schedule.cancel_scheduled(actor.scope, schedule_id)

@@ -12,12 +12,13 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, delete, get, put
 from litestar.datastructures import State
+from litestar.params import JSONBody
 
 from b2a.inbox import cloud_setup
 from b2a.inbox.cloud_setup import CloudConnection
 from b2a.lib.crypto import SecretBox
 from b2a.lib.http import create_client
-from b2a.tenants.actor import Actor
+from b2a.server.params import ActorDep
 from b2a.tenants.rules import Area
 from b2a.whatsapp.cloud_api import CloudCredentials
 
@@ -50,7 +51,7 @@ class WhatsAppCloudController(Controller):
 
     @get("/", summary="Cloud API connection, callback URL and verify token")
     async def connection(
-        self, actor: Actor, state: State, request: Request[Any, Any, Any]
+        self, actor: ActorDep, state: State, request: Request[Any, Any, Any]
     ) -> CloudConnection:
         """The access token shows only its last four characters; the app secret never."""
         return await cloud_setup.cloud_connection(
@@ -59,7 +60,11 @@ class WhatsAppCloudController(Controller):
 
     @put("/", summary="Connect after Meta accepts the credentials")
     async def connect(
-        self, actor: Actor, state: State, request: Request[Any, Any, Any], data: CloudConnectIn
+        self,
+        actor: ActorDep,
+        state: State,
+        request: Request[Any, Any, Any],
+        data: JSONBody[CloudConnectIn],
     ) -> CloudConnection:
         """422 names the field Meta refused; 409 while WhatsApp-Web holds the number."""
         credentials = CloudCredentials(
@@ -81,7 +86,7 @@ class WhatsAppCloudController(Controller):
 
     @delete("/", status_code=200, summary="Disconnect; conversations and messages stay")
     async def disconnect(
-        self, actor: Actor, state: State, request: Request[Any, Any, Any]
+        self, actor: ActorDep, state: State, request: Request[Any, Any, Any]
     ) -> CloudConnection:
         """The stored token and app secret are forgotten; webhooks for the number stop."""
         return await cloud_setup.disconnect_cloud(

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from b2a.errors import B2AError
 from b2a.server.flash import flash
@@ -75,7 +76,7 @@ async def create_token(request: AnyRequest) -> Response[Any]:
 
 
 @post("/app/account/tokens/{token_id:uuid}/revoke", opt=ACCOUNT)
-async def revoke_token(request: AnyRequest, token_id: UUID) -> Response[Any]:
+async def revoke_token(request: AnyRequest, token_id: FromPath[UUID]) -> Response[Any]:
     """Revoke one of my tokens; it fails on its next use."""
     summary = await api_tokens.revoke_own_api_token(await current_actor(request), token_id)
     await flash(request, f"Token {summary.name} is revoked.")

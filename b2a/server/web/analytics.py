@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.params import FromQuery
 
 from b2a.analytics import tenant as numbers
 from b2a.server.web._pages import current_actor, page
@@ -16,7 +17,7 @@ AnyRequest = Request[Any, Any, Any]
 
 @get("/app/analytics", opt={"area": Area.ANALYTICS}, name="analytics")
 async def analytics_page(
-    request: AnyRequest, days: int = 7, include_sandbox: bool = False
+    request: AnyRequest, days: FromQuery[int] = 7, include_sandbox: FromQuery[bool] = False
 ) -> Response[Any]:
     """Messages, assistant vs team, escalations, assistant usage, conversion, orders, cost.
 

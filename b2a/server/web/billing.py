@@ -15,6 +15,7 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.params import FromPath
 from litestar.response import File
 
 from b2a.billing import account, checkout, coupons, manual, plans, receipts
@@ -90,7 +91,7 @@ async def _pay_context(
 
 
 @get(f"{PAGE}/plans/{{plan_id:uuid}}", opt=BILLING, name="billing-pay")
-async def pay_page(request: AnyRequest, plan_id: UUID) -> Response[Any]:
+async def pay_page(request: AnyRequest, plan_id: FromPath[UUID]) -> Response[Any]:
     """One plan: its price after a coupon, by card or by manual payment."""
     coupon_code = request.query_params.get("coupon_code", "").strip()
     context, refused = await _pay_context(request, plan_id, coupon_code)
@@ -100,7 +101,7 @@ async def pay_page(request: AnyRequest, plan_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/plans/{{plan_id:uuid}}/checkout", opt=BILLING)
-async def start_checkout(request: AnyRequest, plan_id: UUID) -> Response[Any]:
+async def start_checkout(request: AnyRequest, plan_id: FromPath[UUID]) -> Response[Any]:
     """Open Stripe Checkout for the plan and send the browser there."""
     coupon_code = (await form_data(request)).get("coupon_code", "")
     try:
@@ -137,7 +138,7 @@ async def open_portal(request: AnyRequest) -> Response[Any]:
     opt=BILLING,
     request_max_body_size=receipts.MAX_BYTES + MULTIPART_SLACK,
 )
-async def submit_manual_payment(request: AnyRequest, plan_id: UUID) -> Response[Any]:
+async def submit_manual_payment(request: AnyRequest, plan_id: FromPath[UUID]) -> Response[Any]:
     """Record a manual payment with its screenshot; a super admin reviews it."""
     form = await request.form()
     values = await form_data(request)
@@ -167,7 +168,7 @@ async def submit_manual_payment(request: AnyRequest, plan_id: UUID) -> Response[
 
 
 @get(f"{PAGE}/manual-payments/{{payment_id:uuid}}/screenshot", opt=BILLING)
-async def screenshot(request: AnyRequest, payment_id: UUID) -> File:
+async def screenshot(request: AnyRequest, payment_id: FromPath[UUID]) -> File:
     """A payment's screenshot, for the business's admins only."""
     served = await manual.receipt_file(
         await current_actor(request), payment_id, media_root=media_root(request.app.state)

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from b2a.catalog import service as catalog
 from b2a.catalog import transfer
@@ -124,7 +125,7 @@ async def add_service(request: AnyRequest) -> Response[Any]:
 
 
 @get(f"{PAGE}/{{service_id:uuid}}", opt=READ)
-async def service_page(request: AnyRequest, service_id: UUID) -> Response[Any]:
+async def service_page(request: AnyRequest, service_id: FromPath[UUID]) -> Response[Any]:
     """One service's edit form."""
     actor = await current_actor(request)
     found = await catalog.get_service(actor, service_id)
@@ -148,7 +149,7 @@ async def service_page(request: AnyRequest, service_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{service_id:uuid}}", opt=WRITE)
-async def save_service(request: AnyRequest, service_id: UUID) -> Response[Any]:
+async def save_service(request: AnyRequest, service_id: FromPath[UUID]) -> Response[Any]:
     """Name, description, price, synonyms, content ID and whether the assistant offers it."""
     actor = await current_actor(request)
     shown = _service_values(await form_data(request))
@@ -177,7 +178,7 @@ async def save_service(request: AnyRequest, service_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{service_id:uuid}}/active", opt=WRITE)
-async def set_active(request: AnyRequest, service_id: UUID) -> Response[Any]:
+async def set_active(request: AnyRequest, service_id: FromPath[UUID]) -> Response[Any]:
     """Take a service off the catalogue (``active=off``) or put it back."""
     active = (await form_data(request)).get("active") == "on"
     saved = await catalog.update_service(
@@ -240,7 +241,7 @@ async def add_faq(request: AnyRequest) -> Response[Any]:
 
 
 @get("/app/faq/{entry_id:uuid}", opt=READ)
-async def faq_page(request: AnyRequest, entry_id: UUID) -> Response[Any]:
+async def faq_page(request: AnyRequest, entry_id: FromPath[UUID]) -> Response[Any]:
     """One FAQ entry's edit form."""
     actor = await current_actor(request)
     found = await catalog.get_faq_entry(actor, entry_id)
@@ -255,7 +256,7 @@ async def faq_page(request: AnyRequest, entry_id: UUID) -> Response[Any]:
 
 
 @post("/app/faq/{entry_id:uuid}", opt=WRITE)
-async def save_faq(request: AnyRequest, entry_id: UUID) -> Response[Any]:
+async def save_faq(request: AnyRequest, entry_id: FromPath[UUID]) -> Response[Any]:
     """The question, its answer, other ways customers ask it, whether the assistant uses it."""
     actor = await current_actor(request)
     shown = _faq_values(await form_data(request))
@@ -276,7 +277,7 @@ async def save_faq(request: AnyRequest, entry_id: UUID) -> Response[Any]:
 
 
 @post("/app/faq/{entry_id:uuid}/delete", opt=WRITE)
-async def delete_faq(request: AnyRequest, entry_id: UUID) -> Response[Any]:
+async def delete_faq(request: AnyRequest, entry_id: FromPath[UUID]) -> Response[Any]:
     """Remove an FAQ entry for good."""
     await catalog.delete_faq_entry(await current_actor(request), entry_id)
     await flash(request, "The FAQ entry is deleted.")

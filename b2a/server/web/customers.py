@@ -22,6 +22,7 @@ from uuid import UUID
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery
 from litestar.response import File
 
 from b2a.customers import rules, service, transfer
@@ -93,7 +94,9 @@ async def create_customer(request: AnyRequest) -> Response[Any]:
 
 
 @get(f"{LIST}/export", opt=CUSTOMER_DATA)
-async def export_customers(request: AnyRequest, q: str = "", tag: str = "") -> Response[str]:
+async def export_customers(
+    request: AnyRequest, q: FromQuery[str] = "", tag: FromQuery[str] = ""
+) -> Response[str]:
     """The customers the page shows (all of them without a search) as a CSV file."""
     text = await transfer.export_customers(await current_actor(request), q=q, tag=tag)
     return Response(
@@ -154,13 +157,13 @@ async def _customer_context(request: AnyRequest, customer_id: UUID, **extra: Any
 
 
 @get(PAGE, opt=CUSTOMERS)
-async def customer_page(request: AnyRequest, customer_id: UUID) -> Response[Any]:
+async def customer_page(request: AnyRequest, customer_id: FromPath[UUID]) -> Response[Any]:
     """One customer: details to edit, tags, their conversations and orders."""
     return await page(request, CUSTOMER_TEMPLATE, **await _customer_context(request, customer_id))
 
 
 @post(PAGE, opt=CUSTOMERS)
-async def update_customer(request: AnyRequest, customer_id: UUID) -> Response[Any]:
+async def update_customer(request: AnyRequest, customer_id: FromPath[UUID]) -> Response[Any]:
     """Save the name, email and address."""
     values = await form_data(request)
     change = CustomerUpdate(
@@ -172,7 +175,7 @@ async def update_customer(request: AnyRequest, customer_id: UUID) -> Response[An
 
 
 @post(f"{PAGE}/tags", opt=CUSTOMERS)
-async def tag_customer(request: AnyRequest, customer_id: UUID) -> Response[Any]:
+async def tag_customer(request: AnyRequest, customer_id: FromPath[UUID]) -> Response[Any]:
     """Set the customer's tags: the ticked labels, and a new one if typed."""
     form = await request.form()
     values = await form_data(request)
@@ -196,7 +199,7 @@ async def _update(
 
 
 @get(f"{PAGE}/export", opt=CUSTOMER_DATA)
-async def export_customer(request: AnyRequest, customer_id: UUID) -> File:
+async def export_customer(request: AnyRequest, customer_id: FromPath[UUID]) -> File:
     """A zip of everything stored about the customer: customer.json and their media."""
     path = await customers.export_customer(
         await current_actor(request), customer_id, media_root=settings_of(request).core.media_root
@@ -212,7 +215,7 @@ async def export_customer(request: AnyRequest, customer_id: UUID) -> File:
 
 
 @post(f"{PAGE}/erase", opt=CUSTOMER_DATA)
-async def erase_customer(request: AnyRequest, customer_id: UUID) -> Response[Any]:
+async def erase_customer(request: AnyRequest, customer_id: FromPath[UUID]) -> Response[Any]:
     """Erase the customer once the admin typed ERASE; then the inbox or the customers page."""
     actor = await current_actor(request)
     await actor.scope.get(Customer, customer_id)  # another business's customer: 404 either way
@@ -232,7 +235,7 @@ async def erase_customer(request: AnyRequest, customer_id: UUID) -> Response[Any
 
 
 @post("/app/inbox/messages/{message_id:uuid}/add-contact", opt={"area": Area.CUSTOMERS})
-async def add_from_card(request: AnyRequest, message_id: UUID) -> Response[Any]:
+async def add_from_card(request: AnyRequest, message_id: FromPath[UUID]) -> Response[Any]:
     """The card's person as a customer (or the one already known): their conversation opens.
 
     Another business's message is a 404 like any other; a card WhatsApp cannot

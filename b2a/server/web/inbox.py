@@ -20,6 +20,7 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.params import FromPath
 from litestar.response import Template
 
 from b2a.errors import B2AError, Invalid
@@ -150,7 +151,7 @@ async def inbox(request: AnyRequest) -> Response[Any]:
 
 
 @get(f"{PAGE}/{{conversation_id:uuid}}", opt=INBOX, name="inbox-conversation")
-async def conversation(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
+async def conversation(request: AnyRequest, conversation_id: FromPath[UUID]) -> Response[Any]:
     """The list beside one conversation's thread (on a phone, the thread alone)."""
     return await page(request, TEMPLATE, **await _inbox_page(request, conversation_id))
 
@@ -186,7 +187,7 @@ async def list_more(request: AnyRequest) -> Template:
 
 
 @get(f"{PAGE}/{{conversation_id:uuid}}/thread", opt=INBOX)
-async def thread_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
+async def thread_fragment(request: AnyRequest, conversation_id: FromPath[UUID]) -> Template:
     """The thread's head and latest page (inbox.js merges it into the open thread on an event)."""
     actor = await current_actor(request)
     thread = await _read(request, actor, conversation_id, await views.team(actor))
@@ -195,7 +196,7 @@ async def thread_fragment(request: AnyRequest, conversation_id: UUID) -> Templat
 
 
 @get(f"{PAGE}/{{conversation_id:uuid}}/older", opt=INBOX)
-async def older_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
+async def older_fragment(request: AnyRequest, conversation_id: FromPath[UUID]) -> Template:
     """The page of the thread before ``cursor``, put above it as the agent scrolls up."""
     actor = await current_actor(request)
     conversation = await queries.get_conversation(actor, conversation_id)
@@ -208,7 +209,7 @@ async def older_fragment(request: AnyRequest, conversation_id: UUID) -> Template
 
 
 @get(f"{PAGE}/{{conversation_id:uuid}}/details", opt=INBOX)
-async def details_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
+async def details_fragment(request: AnyRequest, conversation_id: FromPath[UUID]) -> Template:
     """The details panel alone (inbox.js fetches it again when the conversation changes)."""
     actor = await current_actor(request)
     thread = await _thread(request, actor, conversation_id, await views.team(actor))
@@ -217,7 +218,7 @@ async def details_fragment(request: AnyRequest, conversation_id: UUID) -> Templa
 
 
 @get(f"{PAGE}/{{conversation_id:uuid}}/composer", opt=INBOX)
-async def composer_fragment(request: AnyRequest, conversation_id: UUID) -> Template:
+async def composer_fragment(request: AnyRequest, conversation_id: FromPath[UUID]) -> Template:
     """The composer alone, fetched when the 24-hour window opens or closes under the agent."""
     actor = await current_actor(request)
     thread = await _thread(request, actor, conversation_id, await views.team(actor))
@@ -257,7 +258,7 @@ async def _draft(actor: Actor, values: dict[str, str], upload: UploadFile | None
 
 
 @post(f"{PAGE}/{{conversation_id:uuid}}/reply", opt=INBOX, request_max_body_size=REPLY_LIMIT)
-async def reply(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
+async def reply(request: AnyRequest, conversation_id: FromPath[UUID]) -> Response[Any]:
     """Send text, a canned reply, a template or a file; humans now own the conversation."""
     form = await request.form()
     # Browsers send a textarea's line breaks as CRLF; WhatsApp and the thread want plain LF.
@@ -305,7 +306,7 @@ async def _act(
 
 
 @post(f"{PAGE}/{{conversation_id:uuid}}/assign", opt=INBOX)
-async def assign(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
+async def assign(request: AnyRequest, conversation_id: FromPath[UUID]) -> Response[Any]:
     """Assign to a member, to me, or to nobody."""
 
     async def change(actor: Actor, values: dict[str, str]) -> None:
@@ -317,7 +318,7 @@ async def assign(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{conversation_id:uuid}}/status", opt=INBOX)
-async def set_status(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
+async def set_status(request: AnyRequest, conversation_id: FromPath[UUID]) -> Response[Any]:
     """Open, assigned, resolved or closed."""
 
     async def change(actor: Actor, values: dict[str, str]) -> None:
@@ -328,7 +329,7 @@ async def set_status(request: AnyRequest, conversation_id: UUID) -> Response[Any
 
 
 @post(f"{PAGE}/{{conversation_id:uuid}}/labels", opt=INBOX)
-async def add_label(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
+async def add_label(request: AnyRequest, conversation_id: FromPath[UUID]) -> Response[Any]:
     """Put a label on the conversation: one of the tenant's, or a new one by name."""
 
     async def change(actor: Actor, values: dict[str, str]) -> None:
@@ -345,7 +346,9 @@ async def add_label(request: AnyRequest, conversation_id: UUID) -> Response[Any]
 
 
 @post(f"{PAGE}/{{conversation_id:uuid}}/labels/{{label_id:uuid}}/remove", opt=INBOX)
-async def remove_label(request: AnyRequest, conversation_id: UUID, label_id: UUID) -> Response[Any]:
+async def remove_label(
+    request: AnyRequest, conversation_id: FromPath[UUID], label_id: FromPath[UUID]
+) -> Response[Any]:
     """Take a label off the conversation."""
 
     async def change(actor: Actor, _values: dict[str, str]) -> None:
@@ -355,7 +358,7 @@ async def remove_label(request: AnyRequest, conversation_id: UUID, label_id: UUI
 
 
 @post(f"{PAGE}/{{conversation_id:uuid}}/note", opt=INBOX)
-async def add_note(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
+async def add_note(request: AnyRequest, conversation_id: FromPath[UUID]) -> Response[Any]:
     """An internal note; the customer never sees it."""
 
     async def change(actor: Actor, values: dict[str, str]) -> None:
@@ -365,7 +368,7 @@ async def add_note(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{conversation_id:uuid}}/take-over", opt=INBOX)
-async def take_over(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
+async def take_over(request: AnyRequest, conversation_id: FromPath[UUID]) -> Response[Any]:
     """Humans answer from now on; the assistant stays silent."""
 
     async def change(actor: Actor, values: dict[str, str]) -> None:
@@ -375,7 +378,7 @@ async def take_over(request: AnyRequest, conversation_id: UUID) -> Response[Any]
 
 
 @post(f"{PAGE}/{{conversation_id:uuid}}/hand-back", opt=INBOX)
-async def hand_back(request: AnyRequest, conversation_id: UUID) -> Response[Any]:
+async def hand_back(request: AnyRequest, conversation_id: FromPath[UUID]) -> Response[Any]:
     """The assistant answers the customer's next message."""
 
     async def change(actor: Actor, _values: dict[str, str]) -> None:

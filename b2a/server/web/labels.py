@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from b2a.errors import B2AError
 from b2a.inbox import labels
@@ -65,7 +66,7 @@ async def add_label(request: AnyRequest) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{label_id:uuid}}", opt=WRITE)
-async def save_label(request: AnyRequest, label_id: UUID) -> Response[Any]:
+async def save_label(request: AnyRequest, label_id: FromPath[UUID]) -> Response[Any]:
     """A label's new name and colour; every conversation carrying it shows them."""
     typed = _typed(await form_data(request))
     try:
@@ -81,7 +82,7 @@ async def save_label(request: AnyRequest, label_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{label_id:uuid}}/delete", opt=WRITE)
-async def delete_label(request: AnyRequest, label_id: UUID) -> Response[Any]:
+async def delete_label(request: AnyRequest, label_id: FromPath[UUID]) -> Response[Any]:
     """Delete a label and take it off every conversation."""
     await labels.delete_label(await current_actor(request), label_id)
     await flash(request, "The label is deleted and taken off its conversations.")

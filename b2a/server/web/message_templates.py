@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
 
 from b2a.errors import B2AError, Invalid
 from b2a.inbox.rules import Transport
@@ -121,7 +122,7 @@ async def _one(request: AnyRequest, template_id: UUID, **extra: Any) -> dict[str
 
 @get(f"{PAGE}/{{template_id:uuid}}", opt=READ)
 async def template_page(
-    request: AnyRequest, template_id: UUID, sample: str | None = None
+    request: AnyRequest, template_id: FromPath[UUID], sample: FromQuery[str | None] = None
 ) -> Response[Any]:
     """One template: its edit form and a preview with sample values (``?sample=``)."""
     context = await _one(request, template_id)
@@ -135,7 +136,7 @@ async def template_page(
 
 
 @post(f"{PAGE}/{{template_id:uuid}}", opt=WRITE)
-async def save_template(request: AnyRequest, template_id: UUID) -> Response[Any]:
+async def save_template(request: AnyRequest, template_id: FromPath[UUID]) -> Response[Any]:
     """A local template's name, body and language."""
     values = await form_data(request)
     shown = {name: values.get(name, "") for name in FIELDS}
@@ -155,7 +156,7 @@ async def save_template(request: AnyRequest, template_id: UUID) -> Response[Any]
 
 
 @post(f"{PAGE}/{{template_id:uuid}}/delete", opt=WRITE)
-async def delete_template(request: AnyRequest, template_id: UUID) -> Response[Any]:
+async def delete_template(request: AnyRequest, template_id: FromPath[UUID]) -> Response[Any]:
     """Delete a local template no pending scheduled message needs."""
     try:
         await templates.delete_template(await current_actor(request), template_id)

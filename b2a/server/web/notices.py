@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, post
+from litestar.params import FromPath
 
 from b2a.server.flash import flash
 from b2a.server.web._pages import current_actor, form_data, redirect, safe_next
@@ -20,7 +21,7 @@ DISMISS = {"area": Area.DASHBOARD, "roles": (Role.TENANT_ADMIN,)}
 
 
 @post("/app/notices/{notice_id:uuid}/dismiss", opt=DISMISS)
-async def dismiss_notice(request: AnyRequest, notice_id: UUID) -> Response[Any]:
+async def dismiss_notice(request: AnyRequest, notice_id: FromPath[UUID]) -> Response[Any]:
     """Hide the banner for the whole team, then back to the page it was on."""
     await notices.dismiss_notice(await current_actor(request), notice_id)
     await flash(request, "The notice is dismissed; a new word from WhatsApp shows a new one.")

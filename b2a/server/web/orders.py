@@ -15,6 +15,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
 
 from b2a.errors import B2AError, Invalid
 from b2a.orders import service as orders
@@ -74,7 +75,7 @@ def actions_for(status: str) -> list[tuple[str, str]]:
 
 @get(PAGE, opt=ORDERS, name="orders")
 async def orders_page(
-    request: AnyRequest, status: str | None = None, cursor: str | None = None
+    request: AnyRequest, status: FromQuery[str | None] = None, cursor: FromQuery[str | None] = None
 ) -> Response[Any]:
     """Order requests, pending approval first, optionally of one status."""
     actor = await current_actor(request)
@@ -95,13 +96,15 @@ async def _order_context(request: AnyRequest, order_id: UUID, **extra: Any) -> d
 
 
 @get(f"{PAGE}/{{order_id:uuid}}", opt=ORDERS)
-async def order_page(request: AnyRequest, order_id: UUID) -> Response[Any]:
+async def order_page(request: AnyRequest, order_id: FromPath[UUID]) -> Response[Any]:
     """One order: lines, total, details, history, and the moves left."""
     return await page(request, ORDER_TEMPLATE, **await _order_context(request, order_id))
 
 
 @post(f"{PAGE}/{{order_id:uuid}}/{{action:str}}", opt=ORDERS)
-async def decide(request: AnyRequest, order_id: UUID, action: str) -> Response[Any]:
+async def decide(
+    request: AnyRequest, order_id: FromPath[UUID], action: FromPath[str]
+) -> Response[Any]:
     """Approve, reject (a note is required), complete or cancel; the customer is told.
 
     ``time`` sets the time a DRAFT is asked for (typed in the business's zone).

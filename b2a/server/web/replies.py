@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from b2a.errors import B2AError
 from b2a.inbox import canned
@@ -74,13 +75,13 @@ async def _one(request: AnyRequest, reply_id: UUID, **overrides: Any) -> dict[st
 
 
 @get(f"{PAGE}/{{reply_id:uuid}}", opt=READ)
-async def reply_page(request: AnyRequest, reply_id: UUID) -> Response[Any]:
+async def reply_page(request: AnyRequest, reply_id: FromPath[UUID]) -> Response[Any]:
     """One saved reply: its text, and (for admins) its edit and delete forms."""
     return await page(request, ONE, **await _one(request, reply_id))
 
 
 @post(f"{PAGE}/{{reply_id:uuid}}", opt=WRITE)
-async def save_reply(request: AnyRequest, reply_id: UUID) -> Response[Any]:
+async def save_reply(request: AnyRequest, reply_id: FromPath[UUID]) -> Response[Any]:
     """A new shortcut or text for a saved reply."""
     typed = _typed(await form_data(request))
     try:
@@ -97,7 +98,7 @@ async def save_reply(request: AnyRequest, reply_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{reply_id:uuid}}/delete", opt=WRITE)
-async def delete_reply(request: AnyRequest, reply_id: UUID) -> Response[Any]:
+async def delete_reply(request: AnyRequest, reply_id: FromPath[UUID]) -> Response[Any]:
     """Delete a saved reply; its shortcut stops working for everyone."""
     await canned.delete_canned_reply(await current_actor(request), reply_id)
     await flash(request, "The saved reply is deleted.")

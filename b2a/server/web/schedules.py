@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
 
 from b2a.errors import B2AError, Conflict, Invalid
 from b2a.outbox import schedule, templates
@@ -74,7 +75,9 @@ async def _context(request: AnyRequest, status: str | None, **overrides: Any) ->
 
 
 @get(PAGE, opt=SCHEDULES, name="schedules")
-async def schedules_page(request: AnyRequest, status: str | None = None) -> Response[Any]:
+async def schedules_page(
+    request: AnyRequest, status: FromQuery[str | None] = None
+) -> Response[Any]:
     """Scheduled messages soonest first (optionally of one status) and the form for a new one."""
     return await page(request, TEMPLATE, **await _context(request, status))
 
@@ -98,7 +101,7 @@ async def add_schedule(request: AnyRequest) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{schedule_id:uuid}}/cancel", opt=SCHEDULES)
-async def cancel_schedule(request: AnyRequest, schedule_id: UUID) -> Response[Any]:
+async def cancel_schedule(request: AnyRequest, schedule_id: FromPath[UUID]) -> Response[Any]:
     """Cancel a PENDING schedule that has not started sending."""
     actor = await current_actor(request)
     try:

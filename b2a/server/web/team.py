@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from b2a.errors import B2AError
@@ -87,7 +88,7 @@ async def _show_link(
 
 
 @post("/app/team/{member_id:uuid}/role", opt=TEAM)
-async def change_role(request: AnyRequest, member_id: UUID) -> Response[Any]:
+async def change_role(request: AnyRequest, member_id: FromPath[UUID]) -> Response[Any]:
     """Make a member TENANT_ADMIN or STAFF (htmx swaps just their row)."""
     values = await form_data(request)
     actor = await current_actor(request)
@@ -108,7 +109,7 @@ async def change_role(request: AnyRequest, member_id: UUID) -> Response[Any]:
 
 
 @post("/app/team/{member_id:uuid}/invitation", opt=TEAM)
-async def renew(request: AnyRequest, member_id: UUID) -> Response[Any]:
+async def renew(request: AnyRequest, member_id: FromPath[UUID]) -> Response[Any]:
     """A new invitation link for a pending member, shown once; the old link stops working."""
     try:
         invitation = await team.renew_invitation(
@@ -122,7 +123,7 @@ async def renew(request: AnyRequest, member_id: UUID) -> Response[Any]:
 
 
 @post("/app/team/{member_id:uuid}/revoke", opt=TEAM)
-async def revoke(request: AnyRequest, member_id: UUID) -> Response[Any]:
+async def revoke(request: AnyRequest, member_id: FromPath[UUID]) -> Response[Any]:
     """Withdraw a pending invitation; its link stops working."""
     try:
         member = await team.revoke_invitation(await current_actor(request), member_id)
@@ -133,7 +134,7 @@ async def revoke(request: AnyRequest, member_id: UUID) -> Response[Any]:
 
 
 @post("/app/team/{member_id:uuid}/remove", opt=TEAM)
-async def remove(request: AnyRequest, member_id: UUID) -> Response[Any]:
+async def remove(request: AnyRequest, member_id: FromPath[UUID]) -> Response[Any]:
     """Delete a member's account; they are signed out everywhere at once."""
     try:
         await team.remove_member(await current_actor(request), redis_of(request), member_id)

@@ -22,6 +22,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath
 from redis.exceptions import RedisError
 
 from b2a.errors import NotFound, Unauthorized
@@ -61,7 +62,7 @@ def _box(state: State) -> SecretBox:
 
 @get("/webhooks/whatsapp/{channel_id:str}", tags=["webhooks"])
 async def verify_webhook(
-    channel_id: str, request: Request[Any, Any, Any], state: State
+    channel_id: FromPath[str], request: Request[Any, Any, Any], state: State
 ) -> Response[str]:
     """Meta's verification handshake: echo ``hub.challenge`` for the right token."""
     channel = await find_cloud_channel(channel_id)
@@ -72,7 +73,7 @@ async def verify_webhook(
 
 @post("/webhooks/whatsapp/{channel_id:str}", status_code=200, tags=["webhooks"])
 async def receive_webhook(
-    channel_id: str, request: Request[Any, Any, Any], state: State
+    channel_id: FromPath[str], request: Request[Any, Any, Any], state: State
 ) -> dict[str, int]:
     """Check the signature, persist each message and status, enqueue their processing."""
     try:

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Response, get, post
+from litestar.params import FromPath
 
 from b2a.billing import coupons
 from b2a.billing.rules import CouponKind
@@ -107,7 +108,7 @@ async def _coupon(request: AnyRequest, coupon_id: UUID) -> CouponOut:
 
 
 @get(f"{PAGE}/{{coupon_id:uuid}}", opt=ADMIN, name="admin-coupon")
-async def coupon_page(request: AnyRequest, coupon_id: UUID) -> Response[Any]:
+async def coupon_page(request: AnyRequest, coupon_id: FromPath[UUID]) -> Response[Any]:
     """One coupon's edit form."""
     coupon = await _coupon(request, coupon_id)
     return await page(
@@ -116,7 +117,7 @@ async def coupon_page(request: AnyRequest, coupon_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{coupon_id:uuid}}", opt=ADMIN)
-async def update_coupon(request: AnyRequest, coupon_id: UUID) -> Response[Any]:
+async def update_coupon(request: AnyRequest, coupon_id: FromPath[UUID]) -> Response[Any]:
     """Change a coupon's terms, expiry, Stripe twin or banner."""
     values = await form_data(request)
     try:
@@ -132,7 +133,7 @@ async def update_coupon(request: AnyRequest, coupon_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{coupon_id:uuid}}/active", opt=ADMIN)
-async def set_active(request: AnyRequest, coupon_id: UUID) -> Response[Any]:
+async def set_active(request: AnyRequest, coupon_id: FromPath[UUID]) -> Response[Any]:
     """Withdraw a coupon (its banner goes too), or bring it back."""
     active = (await form_data(request)).get("active") == "true"
     coupon = await coupons.set_coupon_active(await current_actor(request), coupon_id, active)

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Response, get, post
+from litestar.params import FromPath
 
 from b2a.errors import B2AError
 from b2a.inbox import recovery
@@ -27,7 +28,7 @@ async def events_page(request: AnyRequest) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{event_id:uuid}}/retry", opt=ADMIN)
-async def retry(request: AnyRequest, event_id: UUID) -> Response[Any]:
+async def retry(request: AnyRequest, event_id: FromPath[UUID]) -> Response[Any]:
     """Give the event its attempts again and queue it."""
     try:
         await recovery.retry_event(await current_actor(request), event_id)
@@ -39,7 +40,7 @@ async def retry(request: AnyRequest, event_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{event_id:uuid}}/discard", opt=ADMIN)
-async def discard(request: AnyRequest, event_id: UUID) -> Response[Any]:
+async def discard(request: AnyRequest, event_id: FromPath[UUID]) -> Response[Any]:
     """Give up on the event for good (it stays stored, marked discarded)."""
     try:
         await recovery.discard_event(await current_actor(request), event_id)

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Response, get, post
+from litestar.params import FromPath
 from litestar.response import File
 
 from b2a.billing import manual
@@ -55,7 +56,7 @@ async def payments_page(request: AnyRequest) -> Response[Any]:
 
 
 @get(f"{PAGE}/{{payment_id:uuid}}/screenshot", opt=ADMIN)
-async def screenshot(request: AnyRequest, payment_id: UUID) -> File:
+async def screenshot(request: AnyRequest, payment_id: FromPath[UUID]) -> File:
     """The screenshot the tenant sent with the payment."""
     served = await manual.receipt_file(
         await current_actor(request), payment_id, media_root=media_root(request.app.state)
@@ -64,7 +65,7 @@ async def screenshot(request: AnyRequest, payment_id: UUID) -> File:
 
 
 @post(f"{PAGE}/{{payment_id:uuid}}/approve", opt=ADMIN)
-async def approve(request: AnyRequest, payment_id: UUID) -> Response[Any]:
+async def approve(request: AnyRequest, payment_id: FromPath[UUID]) -> Response[Any]:
     """Accept the payment: the tenant's plan and its period start now."""
     note = (await form_data(request)).get("note", "")
     actor = await current_actor(request)
@@ -84,7 +85,7 @@ async def approve(request: AnyRequest, payment_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{payment_id:uuid}}/reject", opt=ADMIN)
-async def reject(request: AnyRequest, payment_id: UUID) -> Response[Any]:
+async def reject(request: AnyRequest, payment_id: FromPath[UUID]) -> Response[Any]:
     """Turn the payment down with a note the tenant reads."""
     values = await form_data(request)
     try:

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Response, get, post
+from litestar.params import FromPath
 
 from b2a.billing import plans
 from b2a.billing.config import local_payments
@@ -121,7 +122,7 @@ async def create_plan(request: AnyRequest) -> Response[Any]:
 
 
 @get(f"{PAGE}/{{plan_id:uuid}}", opt=ADMIN, name="admin-plan")
-async def plan_page(request: AnyRequest, plan_id: UUID) -> Response[Any]:
+async def plan_page(request: AnyRequest, plan_id: FromPath[UUID]) -> Response[Any]:
     """One plan's edit form."""
     await current_actor(request)
     plan = plans.plan_out(await plans.get_plan(plan_id))
@@ -130,7 +131,7 @@ async def plan_page(request: AnyRequest, plan_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{plan_id:uuid}}", opt=ADMIN)
-async def update_plan(request: AnyRequest, plan_id: UUID) -> Response[Any]:
+async def update_plan(request: AnyRequest, plan_id: FromPath[UUID]) -> Response[Any]:
     """Save a plan's fields; tenants already on it keep their limits until they pay again."""
     values = await form_data(request)
     actor = await current_actor(request)
@@ -145,7 +146,7 @@ async def update_plan(request: AnyRequest, plan_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{plan_id:uuid}}/active", opt=ADMIN)
-async def set_active(request: AnyRequest, plan_id: UUID) -> Response[Any]:
+async def set_active(request: AnyRequest, plan_id: FromPath[UUID]) -> Response[Any]:
     """Stop selling a plan, or sell it again."""
     active = (await form_data(request)).get("active") == "true"
     try:
@@ -157,7 +158,7 @@ async def set_active(request: AnyRequest, plan_id: UUID) -> Response[Any]:
 
 
 @post(f"{PAGE}/{{plan_id:uuid}}/move", opt=ADMIN)
-async def move_plan(request: AnyRequest, plan_id: UUID) -> Response[Any]:
+async def move_plan(request: AnyRequest, plan_id: FromPath[UUID]) -> Response[Any]:
     """Move a plan one place up or down the pricing page."""
     actor = await current_actor(request)
     step = -1 if (await form_data(request)).get("direction") == "up" else 1

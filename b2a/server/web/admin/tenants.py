@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Response, get, post
+from litestar.params import FromPath
 
 from b2a.billing.account import billing_overview
 from b2a.catalog.money import CURRENCIES
@@ -104,13 +105,13 @@ async def _detail_context(request: AnyRequest, tenant_id: UUID) -> dict[str, Any
 
 
 @get(f"{PAGE}/{{tenant_id:uuid}}", opt=ADMIN, name="admin-tenant")
-async def tenant_page(request: AnyRequest, tenant_id: UUID) -> Response[Any]:
+async def tenant_page(request: AnyRequest, tenant_id: FromPath[UUID]) -> Response[Any]:
     """One tenant: status, switches, limits, tier and model, its numbers, plan and usage."""
     return await page(request, DETAIL, **await _detail_context(request, tenant_id))
 
 
 @post(f"{PAGE}/{{tenant_id:uuid}}/status", opt=ADMIN)
-async def change_status(request: AnyRequest, tenant_id: UUID) -> Response[Any]:
+async def change_status(request: AnyRequest, tenant_id: FromPath[UUID]) -> Response[Any]:
     """Suspend, activate or soft-delete."""
     wanted = (await form_data(request)).get("status", "")
     if wanted not in TenantStatus.__members__:
@@ -137,7 +138,7 @@ def _controls(values: dict[str, str]) -> TenantControls:
 
 
 @post(f"{PAGE}/{{tenant_id:uuid}}/controls", opt=ADMIN)
-async def change_controls(request: AnyRequest, tenant_id: UUID) -> Response[Any]:
+async def change_controls(request: AnyRequest, tenant_id: FromPath[UUID]) -> Response[Any]:
     """The AI and WhatsApp switches, the limits, the tier and a custom model."""
     values = await form_data(request)
     try:
@@ -150,7 +151,7 @@ async def change_controls(request: AnyRequest, tenant_id: UUID) -> Response[Any]
 
 
 @post(f"{PAGE}/{{tenant_id:uuid}}/erase", opt=ADMIN)
-async def erase(request: AnyRequest, tenant_id: UUID) -> Response[Any]:
+async def erase(request: AnyRequest, tenant_id: FromPath[UUID]) -> Response[Any]:
     """Erase every row and file of the tenant, once its name is typed exactly."""
     actor = await current_actor(request)
     values = await form_data(request)
@@ -174,7 +175,7 @@ class _ResetLink:
 
 
 @post(f"{PAGE}/{{tenant_id:uuid}}/reset-link", opt=ADMIN)
-async def create_reset_link(request: AnyRequest, tenant_id: UUID) -> Response[Any]:
+async def create_reset_link(request: AnyRequest, tenant_id: FromPath[UUID]) -> Response[Any]:
     """A one-time reset link for one of the tenant's users, shown once to copy and send."""
     email = (await form_data(request)).get("email", "")
     link = await recovery.create_reset_link(await current_actor(request), link_base(request), email)

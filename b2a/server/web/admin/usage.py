@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get
+from litestar.params import FromQuery
 
 from b2a.analytics.platform import ai_usage_report
 from b2a.analytics.tenant import PERIODS
@@ -14,7 +15,7 @@ from b2a.server.web.charts import bar_chart
 
 
 @get("/admin/usage", opt=ADMIN, name="admin-usage")
-async def usage_page(request: AnyRequest, days: int = 7) -> Response[Any]:
+async def usage_page(request: AnyRequest, days: FromQuery[int] = 7) -> Response[Any]:
     """Who used the assistant, with which model, at what cost, and why turns were refused."""
     report = await ai_usage_report(await current_actor(request), days=days)
     return await page(
