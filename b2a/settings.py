@@ -352,9 +352,8 @@ class WorkerSettings:
     )
     heartbeat_seconds: int = setting(
         "B2A_WORKER_HEARTBEAT_SECONDS",
-        "How often worker and session processes report they are alive and the worker touches"
-        " each running job; a job untouched for 3 beats lost its worker and is retried.",
-        "5",
+        "How often worker and session processes report they are alive.",
+        "10",
         _parse_int,
     )
 

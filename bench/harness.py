@@ -62,9 +62,6 @@ def base_env(home: Path, db_url: str, redis_url: str) -> dict[str, str]:
         # One number in the benchmark carries all the load; Meta's default cap would pace it.
         "B2A_SEND_PER_NUMBER_PER_SECOND": "0",
         "B2A_SEND_RETRY_DELAY_SECONDS": "1",
-        # A killed worker's jobs are retried 3 beats after its last touch (sweep once a beat);
-        # 2 s, not 1: at load average 15 one worker's loop stalled 3 s and lost a live job.
-        "B2A_WORKER_HEARTBEAT_SECONDS": "2",
     }
 
 
@@ -663,7 +660,7 @@ async def settle(
     """Wait until every accepted event is processed and no send is still pending.
 
     ``replies``: also wait until that many outbound messages exist (a killed
-    assistant turn is retried only once its job's heartbeat has stopped).
+    assistant turn is retried only once its job's timeout has passed).
     """
     deadline = time.monotonic() + timeout
     while True:

@@ -38,7 +38,7 @@ async def running_worker(settings: Settings) -> AsyncIterator[Any]:
 @contextlib.asynccontextmanager
 async def installed_queue(settings: Settings) -> AsyncIterator[Any]:
     """The queue installed for enqueueing, with no worker consuming it."""
-    queue = create_queue(settings)
+    queue = create_queue(settings.redis)
     await queue.connect()
     job_queue.install(queue)
     try:

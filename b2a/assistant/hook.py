@@ -16,7 +16,7 @@ from b2a.lib import queue
 from b2a.tenants.scope import TenantScope
 
 # A provider's timeouts, retries and fallback fit well inside this; a worker
-# killed mid-turn has its job retried once its heartbeat stops (``b2a.ops.queue``).
+# killed mid-turn has its job retried once this has passed.
 TURN_TIMEOUT_SECONDS = 90
 
 

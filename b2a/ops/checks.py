@@ -518,7 +518,7 @@ async def check_work() -> list[Check]:
 
 async def check_failed_jobs(settings: Settings) -> Check:
     """Jobs the running workers gave up on since they started (SAQ's own counters)."""
-    queue = create_queue(settings)
+    queue = create_queue(settings.redis)
     try:
         await queue.connect()
         info = await queue.info()

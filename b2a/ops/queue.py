@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from saq.job import Job
 from saq.queue.base import Queue
@@ -11,27 +10,21 @@ from saq.queue.redis import RedisQueue
 from saq.types import ListenCallback
 
 from b2a.lib.redis import connect
-from b2a.settings import Settings
+from b2a.settings import RedisSettings
 
 QUEUE_NAME = "b2a"
 # A Redis that accepts connections but never answers fails each call after this long, instead
 # of holding it forever; longer than any blocking call the queue makes (a 1 s dequeue wait).
 CONNECT_SECONDS = 5
 READ_SECONDS = 10
+# How often (across all workers) the active jobs are checked for a dead worker's leftovers.
+SWEEP_EVERY_SECONDS = 5
 # How long the sweep waits for a live worker to abort a stuck job before retrying it.
 ABORT_WAIT_SECONDS = 0.1
-STUCK_AFTER_BEATS = 3
-"""A running job whose worker has not touched it for this many heartbeats counts as stuck."""
 
 
 class B2AQueue(RedisQueue):
     """SAQ's Redis queue, sweeping a killed worker's jobs back within seconds, publishing nothing.
-
-    Every job it queues carries a heartbeat of ``STUCK_AFTER_BEATS`` beats of
-    ``B2A_WORKER_HEARTBEAT_SECONDS``: the worker touches each job it runs once a
-    beat (``b2a.worker.settings``), so a job untouched that long lost its worker
-    (SIGKILL, out of memory, host gone) and SAQ's sweep retries it then, instead
-    of once its timeout (60 s and more) has passed. The workers sweep once a beat.
 
     SAQ sweeps at most once a minute and waits 5 s per stuck job for its worker
     to abort it, one job after another: after a worker is killed with twenty
@@ -44,16 +37,6 @@ class B2AQueue(RedisQueue):
     nobody reads; job state is still written to the job's key as before, and
     whatever waits on a job reads it there (``listen``).
     """
-
-    def __init__(self, redis: Any, *, name: str, beat_seconds: int) -> None:
-        super().__init__(redis, name=name)
-        self.beat_seconds = beat_seconds
-
-    async def enqueue(self, job_or_func: str | Job, **kwargs: Any) -> Job | None:
-        """Queue a job as SAQ does, with the heartbeat (see the class docstring) unless given."""
-        if isinstance(job_or_func, str):
-            kwargs.setdefault("heartbeat", self.beat_seconds * STUCK_AFTER_BEATS)
-        return await super().enqueue(job_or_func, **kwargs)
 
     async def notify(self, job: Job) -> None:
         """Publish nothing (see the class docstring)."""
@@ -77,22 +60,18 @@ class B2AQueue(RedisQueue):
         """
         await Queue.listen(self, job_keys, callback, timeout, poll_interval)
 
-    async def sweep(self, lock: int = 0, abort: float = ABORT_WAIT_SECONDS) -> list[str]:
-        """Retry the stuck jobs of dead workers, at most once per ``lock`` s (default: a beat).
-
-        The worker passes its sweep period as ``lock``: however many workers
-        run, the active jobs are read once per period.
-        """
-        return await super().sweep(lock=lock or self.beat_seconds, abort=abort)
+    async def sweep(
+        self, lock: int = SWEEP_EVERY_SECONDS, abort: float = ABORT_WAIT_SECONDS
+    ) -> list[str]:
+        """Retry the stuck jobs of dead workers (see the class docstring)."""
+        return await super().sweep(lock=lock, abort=abort)
 
 
-def create_queue(settings: Settings) -> B2AQueue:
+def create_queue(settings: RedisSettings) -> RedisQueue:
     """The queue on the configured Redis, built by ``b2a.lib.redis.connect``.
 
     That is a TCP address, a unix socket (which SAQ's ``from_url`` refuses) or
     the master the Sentinels name.
     """
-    redis = connect(
-        settings.redis, timeout=CONNECT_SECONDS, read_timeout=READ_SECONDS, decode=False
-    )
-    return B2AQueue(redis, name=QUEUE_NAME, beat_seconds=settings.worker.heartbeat_seconds)
+    redis = connect(settings, timeout=CONNECT_SECONDS, read_timeout=READ_SECONDS, decode=False)
+    return B2AQueue(redis, name=QUEUE_NAME)

@@ -157,20 +157,12 @@ async def deliver(
     redis: Any,
     pacing: SendingSettings,
     media_root: Path,
-    holder: str = "",
-    retry: bool = False,
 ) -> Outcome:
-    """Send the message if it is its conversation's next to go; see the module docstring.
-
-    ``holder``: the send job's key; ``retry``: this is not its first attempt, so
-    it takes back the conversation's turn a killed attempt held
-    (``b2a.outbox.ordering.turn``).
-    """
+    """Send the message if it is its conversation's next to go; see the module docstring."""
     message = await _pending(scope, message_id, media_root)
     if message.state not in WAITING:
         return Outcome(Step.DONE, message.state)
-    conversation = message.conversation
-    async with ordering.turn(redis, scope.tenant_id, conversation, holder, retry) as mine:
+    async with ordering.turn(redis, scope.tenant_id, message.conversation) as mine:
         if not mine:
             return Outcome(Step.LATER, message.state, delay=ordering.BUSY_RETRY)
         outcome = await _take_turn(scope, message, transports, redis, pacing)

@@ -10,11 +10,8 @@ leaves the queue (sent, or dead), the job that moved it wakes the new head
 (``wake_next``), so nothing polls while it waits. A held head keeps its place
 and reserves again when its wait is over; nothing behind it can take that slot.
 
-Crashes: the turn names the send job holding it, so when a worker dies holding
-it, the job's retry (the queue retries a dead worker's jobs within seconds)
-takes it back at once and finds the message as the dead attempt left it
-(``SENDING``: interrupted, never sent twice); a turn nobody comes back for
-expires after ``TURN_SECONDS``. A head whose wake-up was lost (a crash between leaving and
+Crashes: a worker that dies holding the turn leaves it to expire after
+``TURN_SECONDS``; a head whose wake-up was lost (a crash between leaving and
 waking) is found by the stranded-send sweep, which looks only at heads
 (``b2a.outbox.sweep``). A wake-up touches the new head's ``state_changed_at``
 so the sweep does not also send it a job.
@@ -45,14 +42,6 @@ BUSY_RETRY = 1.0
 ESTIMATED = 50
 SAME_ESTIMATE = timedelta(seconds=1)
 
-# Take the turn when it is free, or held by the same holder and taking it back is asked for.
-_TAKE = """
-local held = redis.call('GET', KEYS[1])
-if held == false or (ARGV[3] == '1' and held == ARGV[1]) then
-    return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-end
-return false
-"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
     return redis.call('DEL', KEYS[1])
@@ -105,20 +94,11 @@ async def waiting(scope: TenantScope, conversation_id: UUID, limit: int) -> list
 
 
 @contextlib.asynccontextmanager
-async def turn(
-    redis: Any, tenant_id: UUID, conversation_id: UUID, holder: str = "", take_back: bool = False
-) -> AsyncIterator[bool]:
-    """Take the conversation's turn if it is free; yields whether it was taken.
-
-    ``holder`` names the send job (its key, the same for each of its attempts).
-    With ``take_back`` (a retry: the queue retries an attempt only once it
-    ended or its worker stopped touching it) a turn held under that name is
-    taken over: it was left by the job's own earlier attempt.
-    """
+async def turn(redis: Any, tenant_id: UUID, conversation_id: UUID) -> AsyncIterator[bool]:
+    """Take the conversation's turn if no other job holds it; yields whether it was taken."""
     key = f"{PREFIX}sending:{tenant_id}:{conversation_id}"
-    token = holder or uuid4().hex
-    args = [token, TURN_SECONDS, "1" if take_back else "0"]
-    mine = bool(await redis.register_script(_TAKE)(keys=[key], args=args))
+    token = uuid4().hex
+    mine = bool(await redis.set(key, token, nx=True, ex=TURN_SECONDS))
     try:
         yield mine
     finally:

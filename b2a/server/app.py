@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> Litestar:
     async def open_connections(app: Litestar) -> None:
         app.state.engine = engine
         app.state.redis = redis_lib.connect(settings.redis)
-        app.state.queue = create_queue(settings)
+        app.state.queue = create_queue(settings.redis)
         job_queue.install(app.state.queue)
         try:
             await start_pool(engine, max_size=settings.db.pool_max)

@@ -82,7 +82,7 @@ async def run_session_process(
     bind_engine(engine, all_tables())
     await start_pool(engine, max_size=settings.db.pool_max)
     redis = redis_lib.connect(settings.redis)
-    jobs = create_queue(settings)
+    jobs = create_queue(settings.redis)
     await jobs.connect()
     job_queue.install(jobs)
     bridge = Bridge(redis)

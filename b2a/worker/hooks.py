@@ -1,15 +1,13 @@
-"""Worker lifecycle: database binding, heartbeats (the process's, each job's), job log lines."""
+"""Worker lifecycle: database binding, heartbeat, and a log line per job."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -50,42 +48,6 @@ async def beat(redis: Any, process: str, every: int) -> None:
     finally:
         with contextlib.suppress(Exception):
             await redis.delete(key)
-
-
-async def touch(job: Any, every: int) -> None:
-    """Touch ``job``'s record once a beat until cancelled: its worker is alive and running it.
-
-    A job untouched for its ``heartbeat`` (a few beats, ``b2a.ops.queue``) is taken
-    back by the sweep. A touch Redis refuses is skipped, like a process beat.
-    """
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await job.update()
-        except (RedisError, OSError) as exc:
-            log.warning("job %s not touched (%s); trying again in %d s", job.key, exc, every)
-
-
-Task = Callable[..., Awaitable[Any]]
-
-
-def touching(task: Task, every: int) -> Task:
-    """``task`` touching its job once a beat while it runs (``touch``).
-
-    The touches stop before the task returns, so none can land after SAQ has
-    written the job's end (and rewrite a finished job as running).
-    """
-
-    @functools.wraps(task)
-    async def run(ctx: dict[str, Any], **kwargs: Any) -> Any:
-        toucher = asyncio.create_task(touch(ctx["job"], every))
-        try:
-            return await task(ctx, **kwargs)
-        finally:
-            toucher.cancel()
-            await asyncio.wait([toucher])
-
-    return run
 
 
 def make_startup(settings: Settings) -> Any:

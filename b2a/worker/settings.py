@@ -47,35 +47,17 @@ log = logging.getLogger("b2a.worker")
 GRACE_SECONDS = 30
 """Jobs in hand at SIGTERM get this long to finish; then they are cancelled and re-queued.
 Well inside the unit's TimeoutStopSec (45 s), with the shutdown hooks' own limits."""
+# Upkeep loops and idle dequeues notice a stop request only between sleeps; short
+# ones let an idle worker stop in seconds instead of waiting out the grace period.
+TIMERS: PartialTimersDict = {"schedule": 1, "abort": 1, "sweep": 5, "worker_info": 5}
 DEQUEUE_TIMEOUT = 1
 
 
-def timers(beat_seconds: int) -> PartialTimersDict:
-    """The worker's upkeep periods; the sweep runs once a heartbeat (``b2a.ops.queue``).
-
-    Upkeep loops and idle dequeues notice a stop request only between sleeps; short
-    ones let an idle worker stop in seconds instead of waiting out the grace period.
-    """
-    return {"schedule": 1, "abort": 1, "sweep": beat_seconds, "worker_info": 5}
-
-
 class B2AWorker(Worker[Any]):
-    """SAQ's worker touching each job once a beat, without its own signal handlers.
-
-    SAQ's worker never touches a running job: a job's ``heartbeat`` (set by
-    ``b2a.ops.queue``) would see every job that runs longer as stuck. So each
-    task runs inside ``hooks.touching``. ``handle_stop_signals`` installs the
-    signal handlers.
-    """
+    """SAQ's worker without its own signal handlers: ``handle_stop_signals`` installs ours."""
 
     SIGNALS: list[signal.Signals] = []
     stop_requested = False
-
-    def __init__(self, queue: Queue, *, beat_seconds: int, **kwargs: Any) -> None:
-        super().__init__(queue, **kwargs)
-        self.functions = {
-            name: hooks.touching(task, beat_seconds) for name, task in self.functions.items()
-        }
 
     async def start(self) -> None:
         """Work until stopped; a stop asked for before it started is not forgotten."""
@@ -112,10 +94,8 @@ def handle_stop_signals(worker: Worker[Any]) -> None:
 
 def create_worker(settings: Settings, queue: Queue | None = None) -> Worker[Any]:
     """A worker with every task, cron job and hook registered."""
-    beat = settings.worker.heartbeat_seconds
     return B2AWorker(
-        queue or create_queue(settings),
-        beat_seconds=beat,
+        queue or create_queue(settings.redis),
         functions=FUNCTIONS,
         cron_jobs=CRON_JOBS,
         concurrency=settings.worker.concurrency,
@@ -124,6 +104,6 @@ def create_worker(settings: Settings, queue: Queue | None = None) -> Worker[Any]
         before_process=hooks.before_process,
         after_process=hooks.after_process,
         shutdown_grace_period_s=GRACE_SECONDS,
-        timers=timers(beat),
+        timers=TIMERS,
         dequeue_timeout=DEQUEUE_TIMEOUT,
     )

@@ -58,7 +58,7 @@ async def test_the_urls_database_number_and_password_are_the_masters(topology):
 
 
 async def test_the_queue_is_on_the_master_too(topology):
-    queue = create_queue(_settings(topology))
+    queue = create_queue(_settings(topology).redis)
     await queue.connect()
     try:
         assert (await queue.info())["queued"] == 0

@@ -18,9 +18,8 @@ from bench import faults
 
 pytestmark = pytest.mark.slow  # its own PostgreSQL and Redis, and every b2a process
 
-# Each kill comes 6 s after the previous worker is up, once its sweep (every beat, 1 s here) has
-# taken back the killed worker's jobs (3 beats after their last touch): a kill in the middle of a
-# sweep leaves a send's job half-swept,
+# Each kill comes 6 s after the previous worker is up, once its sweep (every 5 s) has taken
+# back the killed worker's jobs: a kill in the middle of a sweep leaves a send's job half-swept,
 # and the stranded-send sweep takes such a send back only after 5 minutes (the full run,
 # bench/faults.py, kills every 2 s and waits for that).
 PLAN = faults.Plan(rate=100, kills=2, kill_every=6.0, outage=1.5, calm=0.5, settle_timeout=600)

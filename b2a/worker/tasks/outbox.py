@@ -98,13 +98,7 @@ async def _send_once(ctx: dict[str, Any], tenant_id: str, message_id: str) -> di
 
 
 async def _deliver(ctx: dict[str, Any], tenant_id: str, message_id: str) -> Outcome:
-    """One send, holding the conversation's turn in the name of the job that runs it.
-
-    The job (a send job, or the inbound job of ``send_now``) holds the turn by
-    its key, so its own retry takes back a turn its killed attempt held.
-    """
     settings: Settings = ctx["settings"]
-    job = ctx.get("job")
     return await deliver(
         TenantScope(UUID(tenant_id)),
         UUID(message_id),
@@ -112,8 +106,6 @@ async def _deliver(ctx: dict[str, Any], tenant_id: str, message_id: str) -> Outc
         redis=ctx["redis"],
         pacing=settings.sending,
         media_root=settings.core.media_root,
-        holder=job.key if job is not None else "",
-        retry=job is not None and job.attempts > 1,
     )
 
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from saq import Status
-from saq.utils import now
 
 from b2a.inbox import recovery
 from b2a.inbox import service as inbox
@@ -114,31 +113,6 @@ async def test_a_poison_event_is_dead_after_its_attempts_with_its_error(
 
 async def _dead(scope, event_id):
     return (await _event(scope, event_id)).dead_at is not None
-
-
-async def test_a_killed_workers_job_is_queued_again_once_when_its_heartbeat_stops(
-    scope, channel, settings, redis
-):
-    event_id = await inbox.accept_inbound(scope, channel, Transport.SANDBOX, _message("wamid.K"))
-    async with installed_queue(settings) as queue:
-        await recovery.enqueue_event("process_inbound", scope.tenant_id, event_id)
-        job = await queue.dequeue()
-        job.attempts = 1
-        await job.update(status=Status.ACTIVE, started=now())
-        assert await queue.sweep() == [], "a job touched within its heartbeat has a live worker"
-        # Its worker was killed 3 beats ago (a worker touches its jobs once a beat), long
-        # before the job's 60 s timeout.
-        beat_ms = settings.worker.heartbeat_seconds * 1000
-        assert job.heartbeat == 3 * settings.worker.heartbeat_seconds < job.timeout
-        job.touched = job.started = now() - 3 * beat_ms - 1000
-        await redis.set(job.id, queue.serialize(job))
-        await redis.delete(queue.namespace("sweep"))  # the lock of the sweep just run
-        assert await queue.sweep() == [job.id]
-        await redis.delete(queue.namespace("sweep"))
-        assert await queue.sweep() == [], "taken back once, no longer among the active jobs"
-        again = await queue.job(job.key)
-        assert again.status == Status.QUEUED and again.attempts == 1 and again.error == "swept"
-        assert await job_queue.job_states([job.key]) == [job_queue.JobState("queued", 1, "swept")]
 
 
 async def test_a_job_whose_worker_died_on_every_attempt_makes_its_event_dead(

@@ -9,8 +9,6 @@ import contextlib
 from datetime import timedelta
 
 import pytest
-from saq import Status
-from saq.utils import now
 
 from b2a.inbox.channels import connect_cloud_channel
 from b2a.inbox.rules import Author, DeliveryState, IdentityKind
@@ -23,7 +21,7 @@ from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
 from b2a.worker.tasks.outbox import requeue_stranded_sends
 from tests.fakes.graph_api import TOKEN
-from tests.pipeline import eventually, installed_queue, running_worker
+from tests.pipeline import eventually, running_worker
 
 SYSTEM = Sender(Author.SYSTEM)
 
@@ -212,33 +210,3 @@ async def test_the_sweep_wakes_a_stalled_queue_at_its_head(cast, settings, graph
         assert await requeue_stranded_sends({"settings": settings}) == {"requeued": 1}
         await eventually(lambda: _all_left(scope, ids), timeout=60)
     assert _bodies(graph) == ["s0", "s1", "s2"]
-
-
-async def test_a_send_killed_holding_the_turn_is_taken_back_by_its_retry_at_once(
-    cast, settings, graph, redis
-):
-    """A worker died mid-send (SIGKILL) holding the conversation's turn, which lasts 90 s: the
-    job's retry, which the queue runs once the job's heartbeat stopped, takes it back at once."""
-    scope = TenantScope(cast.acme_owner.tenant_id)
-    conversation = await _conversation(scope, await _channel(scope, settings), "923008888888")
-    killed = (await store_outbound(scope, conversation.id, Draft(text="k0"), SYSTEM)).id
-    behind = (await store_outbound(scope, conversation.id, Draft(text="k1"), SYSTEM)).id
-    async with installed_queue(settings) as queue:
-        assert await enqueue_send(scope.tenant_id, killed)
-        # The killed attempt: it took the job, claimed the message and the turn, then died
-        # (its last touch three beats ago).
-        job = await queue.dequeue()
-        job.attempts = 1
-        await job.update(status=Status.ACTIVE)
-        job.started = job.touched = now() - 4 * settings.worker.heartbeat_seconds * 1000
-        await redis.set(job.id, queue.serialize(job))
-    await scope.update(Message, {Message.state: DeliveryState.SENDING}).where(Message.id == killed)
-    turn = f"b2a:sending:{scope.tenant_id}:{conversation.id}"
-    await redis.set(turn, job.key, ex=90)
-    async with running_worker(settings):  # its sweep retries the job
-        assert await enqueue_send(scope.tenant_id, behind)
-        await eventually(lambda: _all_left(scope, [killed, behind]), timeout=20)
-    first = await scope.get(Message, killed)
-    assert first.state == DeliveryState.DEAD and first.error_code == "INTERRUPTED"
-    assert _bodies(graph) == ["k1"], "the interrupted one is never sent again"
-    assert not await redis.exists(turn)
