@@ -9,12 +9,12 @@ from datetime import timedelta
 from b2a.assistant.tables import AssistantConfig
 from b2a.inbox import service as inbox
 from b2a.inbox.rules import Author, DeliveryState, Direction, Owner, Transport
-from b2a.inbox.tables import Channel, Conversation, Message
+from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock
 from b2a.outbox.auto_replies import reply_step
 from b2a.tenants.scope import TenantScope
-from b2a.tenants.tables import Tenant, WorkingHours
 from b2a.whatsapp.inbound import Identity, InboundMessage
+from tests.integration.outbox.replies import replying_tenant
 from tests.pipeline import installed_queue
 
 PHONE = "923001234567"
@@ -31,20 +31,6 @@ def _message(wamid, *, from_me=False):
         clock.now(),
         from_me=from_me,
     )
-
-
-async def _setup(scope, *, greeting="", away="", closed_all_week=False, assistant=False):
-    if not assistant:
-        await scope.new(AssistantConfig, enabled=False).save()
-    await Tenant.update({Tenant.greeting_message: greeting, Tenant.away_message: away}).where(
-        Tenant.id == scope.tenant_id
-    )
-    if closed_all_week:
-        for weekday in range(7):
-            await scope.new(WorkingHours, weekday=weekday, closed=True).save()
-    channel = scope.new(Channel, transport=Transport.SANDBOX)
-    await channel.save()
-    return channel.id
 
 
 async def _receive(scope, channel_id, wamid, **kwargs):
@@ -65,7 +51,7 @@ async def test_a_new_conversation_is_greeted_once_however_often_the_step_runs(
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, greeting="Welcome to Acme!")
+    channel = await replying_tenant(scope, greeting="Welcome to Acme!")
     async with installed_queue(make_settings(B2A_DB_URL=db.url)):
         first = await _receive(scope, channel, "w1")
         assert len(await reply_step(scope, first)) == 1
@@ -79,7 +65,7 @@ async def test_outside_opening_hours_the_away_message_goes_once_per_twelve_hours
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, away="We are closed; back at 9.", closed_all_week=True)
+    channel = await replying_tenant(scope, away="We are closed; back at 9.", closed_all_week=True)
     async with installed_queue(make_settings(B2A_DB_URL=db.url)):
         for wamid in ("w1", "w2", "w3"):
             await reply_step(scope, await _receive(scope, channel, wamid))
@@ -93,7 +79,7 @@ async def test_outside_opening_hours_the_away_message_goes_once_per_twelve_hours
 
 async def test_open_hours_send_no_away_message(cast, make_settings, db, redis):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, away="We are closed.")
+    channel = await replying_tenant(scope, away="We are closed.")
     async with installed_queue(make_settings(B2A_DB_URL=db.url)):
         await reply_step(scope, await _receive(scope, channel, "w1"))
     assert await _automatic_texts(scope) == []
@@ -103,7 +89,7 @@ async def test_human_owned_conversations_and_phone_echoes_get_nothing_automatic(
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, greeting="Hi!", away="Closed.", closed_all_week=True)
+    channel = await replying_tenant(scope, greeting="Hi!", away="Closed.", closed_all_week=True)
     async with installed_queue(make_settings(B2A_DB_URL=db.url)):
         echo = await _receive(scope, channel, "w0", from_me=True)
         assert await reply_step(scope, echo) == []
@@ -118,7 +104,7 @@ async def test_the_assistant_gets_a_turn_unless_the_tenant_switched_it_off(
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, assistant=True)
+    channel = await replying_tenant(scope, assistant=True)
     async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
         first = await _receive(scope, channel, "w1")
         await reply_step(scope, first)
@@ -133,7 +119,7 @@ async def test_a_step_retried_after_its_commit_queues_the_lost_send_and_turn_aga
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, greeting="Welcome to Acme!")
+    channel = await replying_tenant(scope, greeting="Welcome to Acme!")
     async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
         stored = await _receive(scope, channel, "w1")
         [greeting] = await reply_step(scope, stored)
@@ -148,7 +134,7 @@ async def test_a_step_retried_after_its_send_was_cut_off_gives_that_send_a_job(
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, greeting="Welcome to Acme!")
+    channel = await replying_tenant(scope, greeting="Welcome to Acme!")
     async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
         stored = await _receive(scope, channel, "w1")
         [greeting] = await reply_step(scope, stored)
@@ -164,7 +150,7 @@ async def test_a_step_retried_after_its_commit_queues_the_lost_turn_again_with_i
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, greeting="Welcome to Acme!", assistant=True)
+    channel = await replying_tenant(scope, greeting="Welcome to Acme!", assistant=True)
     async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
         stored = await _receive(scope, channel, "w1")
         assert await reply_step(scope, stored) == []
@@ -184,7 +170,7 @@ async def test_with_a_turn_to_come_greeting_and_away_wait_on_the_message_as_its_
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(
+    channel = await replying_tenant(
         scope, greeting="Welcome!", away="We are closed.", closed_all_week=True, assistant=True
     )
     async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
@@ -202,7 +188,7 @@ async def test_a_step_retried_after_the_assistant_was_switched_off_sends_the_lea
     cast, make_settings, db, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, greeting="Welcome!", assistant=True)
+    channel = await replying_tenant(scope, greeting="Welcome!", assistant=True)
     async with installed_queue(make_settings(B2A_DB_URL=db.url)) as queue:
         stored = await _receive(scope, channel, "w1")
         await reply_step(scope, stored)

@@ -5,16 +5,16 @@ from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
 
-from b2a.assistant.tables import AssistantConfig
 from b2a.inbox import service as inbox
 from b2a.inbox.batch import store_batch
 from b2a.inbox.rules import Author, Direction, Owner, Transport
-from b2a.inbox.tables import Channel, Conversation, Message
+from b2a.inbox.tables import Conversation, Message
 from b2a.lib import clock
 from b2a.outbox.auto_replies import finish_reply_step, reply_batch, reply_step
 from b2a.tenants.scope import TenantScope
-from b2a.tenants.tables import Tenant, WorkingHours
+from b2a.tenants.tables import Tenant
 from b2a.whatsapp.inbound import Identity, InboundMessage
+from tests.integration.outbox.replies import replying_tenant
 from tests.pipeline import installed_queue
 
 
@@ -22,20 +22,6 @@ def _message(wamid, phone, *, kind="text", text="salam"):
     return InboundMessage(
         wamid, [Identity("wa_id", phone)], phone, "Ayesha", kind, text, clock.now()
     )
-
-
-async def _setup(scope, *, greeting="", away="", closed_all_week=False, assistant=False):
-    if not assistant:
-        await scope.new(AssistantConfig, enabled=False).save()
-    await Tenant.update({Tenant.greeting_message: greeting, Tenant.away_message: away}).where(
-        Tenant.id == scope.tenant_id
-    )
-    if closed_all_week:
-        for weekday in range(7):
-            await scope.new(WorkingHours, weekday=weekday, closed=True).save()
-    channel = scope.new(Channel, transport=Transport.SANDBOX)
-    await channel.save()
-    return channel.id
 
 
 async def _stored(scope, channel, *messages):
@@ -62,8 +48,8 @@ async def test_a_batch_of_tenants_and_conversations_greets_each_new_conversation
 ):
     acme = TenantScope(cast.acme_owner.tenant_id)
     globex = TenantScope(cast.globex_owner.tenant_id)
-    acme_channel = await _setup(acme, greeting="Welcome to Acme!")
-    globex_channel = await _setup(globex, greeting="Globex says hi.")
+    acme_channel = await replying_tenant(acme, greeting="Welcome to Acme!")
+    globex_channel = await replying_tenant(globex, greeting="Globex says hi.")
     # Two messages of one new conversation and one of another, stored in one batch.
     a1, a2, b1 = await _stored(
         acme,
@@ -106,7 +92,7 @@ async def test_two_messages_of_a_conversation_in_a_batch_get_the_away_message_on
     cast, settings, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, greeting="Hi!", away="Closed.", closed_all_week=True)
+    channel = await replying_tenant(scope, greeting="Hi!", away="Closed.", closed_all_week=True)
     first, second = await _stored(
         scope, channel, _message("w1", "923001111111"), _message("w2", "923001111111")
     )
@@ -127,7 +113,7 @@ async def test_with_a_turn_to_come_the_batch_leaves_the_lead_on_the_first_messag
     cast, settings, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(
+    channel = await replying_tenant(
         scope, greeting="Welcome!", away="We are closed.", closed_all_week=True, assistant=True
     )
     first, second = await _stored(
@@ -151,7 +137,7 @@ async def test_a_message_after_a_hand_over_in_its_batch_gets_nothing_automatic(
     cast, settings, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, away="Closed.", closed_all_week=True, assistant=True)
+    channel = await replying_tenant(scope, away="Closed.", closed_all_week=True, assistant=True)
     location, text = await _stored(
         scope,
         channel,
@@ -176,7 +162,7 @@ async def test_a_retried_job_in_a_batch_finds_its_message_claimed_and_resumes_it
     cast, settings, redis
 ):
     scope = TenantScope(cast.acme_owner.tenant_id)
-    channel = await _setup(scope, greeting="Welcome to Acme!")
+    channel = await replying_tenant(scope, greeting="Welcome to Acme!")
     [retried] = await _stored(scope, channel, _message("w1", "923001111111"))
     async with installed_queue(settings) as queue:
         [greeting] = await reply_step(scope, retried)
@@ -200,9 +186,9 @@ async def test_a_poison_message_fails_its_batch_and_the_others_then_go_alone(cas
     acme = TenantScope(cast.acme_owner.tenant_id)
     globex = TenantScope(cast.globex_owner.tenant_id)
     # Acme's step cannot tell whether it is open: its time zone is not one this server knows.
-    acme_channel = await _setup(acme, away="Closed.", closed_all_week=True)
+    acme_channel = await replying_tenant(acme, away="Closed.", closed_all_week=True)
     await Tenant.update({Tenant.time_zone: "Mars/Olympus_Mons"}).where(Tenant.id == acme.tenant_id)
-    globex_channel = await _setup(globex, greeting="Globex says hi.")
+    globex_channel = await replying_tenant(globex, greeting="Globex says hi.")
     [poison] = await _stored(acme, acme_channel, _message("w1", "923001111111"))
     [good] = await _stored(globex, globex_channel, _message("w1", "923001111111"))
     async with installed_queue(settings):
