@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -79,8 +80,8 @@ class Statement:
 def each_row(count: int, row: str, separator: str = ", ") -> str:
     """``row`` (with ``{n}`` where each row's parameters differ) repeated ``count`` times.
 
-    For the statements of a batch: a multi-row ``VALUES`` list, or with
-    ``separator=" UNION ALL "`` one lookup per row in one statement.
+    For the statements of a batch: with ``separator=" UNION ALL "`` one lookup
+    per row in one statement (rows to insert go through ``insert_rows``).
     """
     return separator.join(row.replace("{n}", str(n)) for n in range(count))
 
@@ -108,6 +109,63 @@ def one_by_one(count: int, update: str) -> Statement:
     steps = ", ".join(f"u{n} AS ({update.replace('{n}', str(n))})" for n in range(count))
     rows = " UNION ALL ".join(f"SELECT * FROM u{n}" for n in range(count))
     return Statement(f"WITH {steps} {rows}")
+
+
+Column = tuple[str, str]
+"""An inserted column and where its value comes from: a ``:parameter`` shared by every row,
+or the PostgreSQL type of a value each row has its own of."""
+
+
+@cache
+def _insert(table: str, row: tuple[Column, ...], tail: str, count: int) -> Statement:
+    """An INSERT of ``count`` rows, or on PostgreSQL (``count`` 0) of any number of them.
+
+    PostgreSQL takes the rows as one array per column (``unnest``): one text,
+    prepared once per connection, whatever the batch's size; nothing is looked
+    up, so no plan can go wrong (storing: 0.33 → 0.23 ms client and 0.71 →
+    0.55 ms PostgreSQL CPU a message against a VALUES list per size,
+    docs/performance.md). SQLite has no arrays: a VALUES list sized to the rows.
+    """
+    columns = ", ".join(column for column, _ in row)
+    if count:
+        values = ", ".join(
+            "(" + ", ".join(s if s.startswith(":") else f":{c}{n}" for c, s in row) + ")"
+            for n in range(count)
+        )
+        return Statement(f"INSERT INTO {table} ({columns}) VALUES {values} {tail}")
+    own = [(column, source) for column, source in row if not source.startswith(":")]
+    arrays = ", ".join(f":{c}_rows::{'text' if s == 'json' else s}[]" for c, s in own)
+    picked = ", ".join(
+        s if s.startswith(":") else f"u.{c}::json" if s == "json" else f"u.{c}" for c, s in row
+    )
+    named = ", ".join(column for column, _ in own)
+    return Statement(
+        f"INSERT INTO {table} ({columns}) SELECT {picked}"
+        f" FROM unnest({arrays}) AS u({named}) {tail}"
+    )
+
+
+def insert_rows(
+    table: str,
+    row: tuple[Column, ...],
+    values: list[dict[str, Any]],
+    tail: str = "",
+    **shared: Any,
+) -> tuple[Statement, dict[str, Any]]:
+    """The statement inserting ``values`` (each row's own columns by name), and its parameters.
+
+    ``row`` names every column in order (``Column``); ``shared`` gives the
+    ``:parameters`` they share; ``tail`` follows (``ON CONFLICT``, ``RETURNING``).
+    """
+    postgres = on_postgres()
+    params: dict[str, Any] = dict(shared)
+    if postgres:
+        for column in values[0]:
+            params[f"{column}_rows"] = [v[column] for v in values]
+    else:
+        for n, v in enumerate(values):
+            params.update({f"{column}{n}": value for column, value in v.items()})
+    return _insert(table, row, tail, 0 if postgres else len(values)), params
 
 
 def on_postgres() -> bool:

@@ -35,9 +35,11 @@ from uuid import UUID, uuid4
 
 from b2a.db.columns import json_value
 from b2a.db.sql import (
+    Column,
     Row,
     Statement,
     case_by_id,
+    insert_rows,
     listed,
     on_postgres,
     one_by_one,
@@ -115,10 +117,6 @@ def _read_events(count: int, postgres: bool) -> Statement:
     )
 
 
-Column = tuple[str, str]
-"""An inserted column and where its value comes from: a ``:parameter`` shared by every row,
-or the PostgreSQL type of a value each row has its own of."""
-
 _CUSTOMER: tuple[Column, ...] = (
     ("id", "uuid"),
     ("created_at", ":at"),
@@ -148,55 +146,6 @@ _MESSAGE: tuple[Column, ...] = (
     ("conversation", "uuid"),
     *((c, "json" if c == "data" else "text") for c in _MESSAGE_COLUMNS),
 )
-
-
-@cache
-def _insert(table: str, row: tuple[Column, ...], tail: str, count: int) -> Statement:
-    """An INSERT of ``count`` rows, or on PostgreSQL (``count`` 0) of any number of them.
-
-    PostgreSQL takes the rows as one array per column (``unnest``): one text,
-    prepared once per connection, whatever the batch's size; nothing is looked
-    up, so no plan can go wrong. SQLite has no arrays: a VALUES list
-    (``:column0``, ``:column1``…) sized to the batch.
-    """
-    columns = ", ".join(column for column, _ in row)
-    if count:
-        values = ", ".join(
-            "(" + ", ".join(s if s.startswith(":") else f":{c}{n}" for c, s in row) + ")"
-            for n in range(count)
-        )
-        return Statement(f"INSERT INTO {table} ({columns}) VALUES {values} {tail}")
-    own = [(column, source) for column, source in row if not source.startswith(":")]
-    arrays = ", ".join(f":{c}_rows::{'text' if s == 'json' else s}[]" for c, s in own)
-    picked = ", ".join(
-        s if s.startswith(":") else f"u.{c}::json" if s == "json" else f"u.{c}" for c, s in row
-    )
-    named = ", ".join(column for column, _ in own)
-    return Statement(
-        f"INSERT INTO {table} ({columns}) SELECT {picked}"
-        f" FROM unnest({arrays}) AS u({named}) {tail}"
-    )
-
-
-async def _insert_rows(
-    scope: TenantScope,
-    table: str,
-    row: tuple[Column, ...],
-    values: list[dict[str, object]],
-    tail: str = "",
-    **shared: object,
-) -> list[Row]:
-    """Insert ``values`` (each row's own columns by name); what ``tail``'s RETURNING gives."""
-    postgres = on_postgres()
-    params: dict[str, object] = dict(shared)
-    if postgres:
-        for column in values[0]:
-            params[f"{column}_rows"] = [v[column] for v in values]
-    else:
-        for n, v in enumerate(values):
-            params.update({f"{column}{n}": value for column, value in v.items()})
-    statement = _insert(table, row, tail, 0 if postgres else len(values))
-    return await scope.fetch(statement, **params)
 
 
 @cache
@@ -394,7 +343,8 @@ async def _insert_customers(scope: TenantScope, new: dict[UUID, InboundMessage])
         {"id": customer, "name": message.profile_name, "phone": message.phone}
         for customer, message in new.items()
     ]
-    await _insert_rows(scope, "customer", _CUSTOMER, rows, at=clock.now())
+    statement, params = insert_rows("customer", _CUSTOMER, rows, at=clock.now())
+    await scope.execute(statement, **params)
 
 
 async def _insert_identities(
@@ -408,14 +358,14 @@ async def _insert_identities(
         {"id": uuid4(), "customer": customer, "kind": identity.kind, "value": identity.value}
         for identity, customer in ordered
     ]
-    rows = await _insert_rows(
-        scope,
+    statement, params = insert_rows(
         "customer_identity",
         _IDENTITY,
         values,
         "ON CONFLICT (tenant, kind, value) DO NOTHING RETURNING kind, value",
         at=clock.now(),
     )
+    rows = await scope.fetch(statement, **params)
     added = {Identity(row["kind"], row["value"]) for row in rows}
     if any(i not in added and c in new_customers for i, c in ordered):
         raise Contended("another message took a new customer's identity first")
@@ -444,14 +394,14 @@ async def _insert_threads(
     values: list[dict[str, object]] = [
         {"id": uuid4(), "channel": channel, "customer": customer} for channel, customer in pairs
     ]
-    rows = await _insert_rows(
-        scope,
+    statement, params = insert_rows(
         "conversation",
         _THREAD,
         values,
         "ON CONFLICT (tenant, channel, customer) DO NOTHING RETURNING id, channel, customer",
         at=clock.now(),
     )
+    rows = await scope.fetch(statement, **params)
     if len(rows) != len(pairs):
         raise Contended("another message created one of the batch's conversations first")
     return {(row["channel"], row["customer"]): (row["id"], True) for row in rows}
@@ -485,13 +435,13 @@ async def _messages(
                 **message_columns(event.message),
             }
         )
-    rows = await _insert_rows(
-        scope,
+    statement, params = insert_rows(
         "message",
         _MESSAGE,
         values,
         "ON CONFLICT (tenant, wa_message_id) DO NOTHING RETURNING id, wa_message_id",
     )
+    rows = await scope.fetch(statement, **params)
     inserted = {row["wa_message_id"] for row in rows}
     before = await _stored_before(scope, [w for w in first if w not in inserted])
     results: dict[UUID, tuple[UUID, datetime, bool]] = {}

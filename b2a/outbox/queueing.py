@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-from b2a.db.sql import Statement, case_by_id, each_row, listed, on_postgres, one_by_one
+from b2a.db.sql import (
+    Column,
+    Statement,
+    case_by_id,
+    insert_rows,
+    listed,
+    on_postgres,
+    one_by_one,
+)
 from b2a.errors import Conflict, Invalid
 from b2a.inbox.media import save_message_media
 from b2a.inbox.preferences import refuse_marketing
@@ -73,17 +81,18 @@ class WindowClosed(Conflict):
     code = "WINDOW_CLOSED"
 
 
-@cache
-def _new_texts(count: int) -> Statement:
-    return Statement(
-        "INSERT INTO message (id, created_at, tenant, conversation, direction, author, kind, text,"
-        " state, state_changed_at) VALUES "
-        + each_row(
-            count,
-            "(:id{n}, :at{n}, :tenant, :conversation{n}, :direction, :author, :kind, :text{n},"
-            " :state, :at{n})",
-        )
-    )
+_SYSTEM_TEXT: tuple[Column, ...] = (
+    ("id", "uuid"),
+    ("created_at", "timestamptz"),
+    ("tenant", ":tenant"),
+    ("conversation", "uuid"),
+    ("direction", ":direction"),
+    ("author", ":author"),
+    ("kind", ":kind"),
+    ("text", "text"),
+    ("state", ":state"),
+    ("state_changed_at", "timestamptz"),
+)
 
 
 @cache
@@ -216,24 +225,32 @@ async def store_system_texts(
     if not texts:
         return []
     at = clock.now()
-    params: dict[str, Any] = {}
-    ids: list[UUID] = []
+    rows: list[dict[str, Any]] = []
     last: dict[UUID, tuple[datetime, str]] = {}
     for n, (conversation_id, raw) in enumerate(texts):
         text = _text_content(raw)["text"]
-        ids.append(uuid4())
         written = at + timedelta(microseconds=n)
-        params[f"id{n}"], params[f"at{n}"] = ids[-1], written
-        params[f"conversation{n}"], params[f"text{n}"] = conversation_id, text
+        rows.append(
+            {
+                "id": uuid4(),
+                "created_at": written,
+                "conversation": conversation_id,
+                "text": text,
+                "state_changed_at": written,
+            }
+        )
         last[conversation_id] = (written, text[:200])
-    await scope.execute(
-        _new_texts(len(texts)),
+    statement, params = insert_rows(
+        "message",
+        _SYSTEM_TEXT,
+        rows,
         direction=Direction.OUTBOUND,
         author=author,
         kind=MessageKind.TEXT,
         state=DeliveryState.QUEUED,
-        **params,
     )
+    await scope.execute(statement, **params)
+    ids: list[UUID] = [row["id"] for row in rows]
     touch: dict[str, Any] = {}
     # In the ids' order, like every batch: two transactions lock shared rows in the same order.
     for n, (conversation_id, (written, preview)) in enumerate(
