@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
-from saq.job import Job
+from saq.job import Job, Status
 from saq.queue.base import Queue
 from saq.queue.redis import RedisQueue
 from saq.types import ListenCallback
@@ -21,6 +22,21 @@ READ_SECONDS = 10
 SWEEP_EVERY_SECONDS = 5
 # How long the sweep waits for a live worker to abort a stuck job before retrying it.
 ABORT_WAIT_SECONDS = 0.1
+# The active list with each job, read by one worker per sweep period (the lock's TTL); false
+# for the others.
+_ACTIVE_JOBS_ONCE_A_PERIOD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+    return false
+end
+redis.call('SETEX', KEYS[1], ARGV[1], 1)
+local id_jobs = {}
+for i, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    id_jobs[i] = {v, redis.call('GET', v)}
+end
+return id_jobs
+"""
+
+logger = logging.getLogger(__name__)
 
 
 class B2AQueue(RedisQueue):
@@ -63,8 +79,74 @@ class B2AQueue(RedisQueue):
     async def sweep(
         self, lock: int = SWEEP_EVERY_SECONDS, abort: float = ABORT_WAIT_SECONDS
     ) -> list[str]:
-        """Retry the stuck jobs of dead workers (see the class docstring)."""
-        return await super().sweep(lock=lock, abort=abort)
+        """Retry the stuck jobs of dead workers, never a job a live worker is picking up.
+
+        A worker takes a job in two steps: it moves the id onto the active list,
+        then marks the job active. SAQ's own sweep retries any job on that list
+        not marked active, so a sweep landing between the two steps retried (and
+        later ran twice) a job a live worker held: a loaded machine saw it every
+        few minutes (SAQ issue #277). Here such a job is only a suspect the first
+        time; it is retried when the next sweep still finds it unmarked at the
+        same attempt, which a live worker never leaves it for a whole period.
+        """
+        held = await self._active_jobs(lock)
+        if held is None:
+            return []
+        suspects_key = self.namespace("sweep_suspects")
+        earlier = {
+            job_id: int(attempts)
+            for job_id, attempts in (await self.redis.hgetall(suspects_key)).items()
+        }
+        suspects: dict[str | bytes, int] = {}
+        swept: list[str] = []
+        for job_id, job_bytes in held:
+            job = self.deserialize(job_bytes)
+            if job is None:
+                swept.append(job_id.decode())
+                await self._forget(job_id)
+            elif job.status == Status.QUEUED and earlier.get(job_id) != job.attempts:
+                suspects[job_id] = job.attempts
+            elif job.status != Status.ACTIVE or job.stuck:
+                swept.append(job_id.decode())
+                await self._retry_swept(job, abort)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(suspects_key)
+            if suspects:
+                pipe.hset(suspects_key, mapping=suspects)  # type: ignore[arg-type]
+                pipe.expire(suspects_key, lock * 3)
+            await pipe.execute()
+        return swept
+
+    async def _active_jobs(self, lock: int) -> list[tuple[bytes, bytes | None]] | None:
+        """The active list's ids and jobs; None if another worker swept in the last ``lock`` s."""
+        script = self.redis.register_script(_ACTIVE_JOBS_ONCE_A_PERIOD)
+        held = await script(
+            keys=[self.namespace("sweep"), self._active], args=[lock], client=self.redis
+        )
+        if held is None:
+            return None
+        return [(job_id, job_bytes) for job_id, job_bytes in held]
+
+    async def _forget(self, job_id: bytes) -> None:
+        """Drop an id whose job expired from the active and incomplete sets."""
+        logger.info("Sweeping missing job %s", job_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lrem(self._active, 0, job_id.decode())
+            pipe.zrem(self._incomplete, job_id)
+            await pipe.execute()
+
+    async def _retry_swept(self, job: Job, abort: float) -> None:
+        """Abort the job's old run if a worker still has it, then retry it (or end it)."""
+        logger.info("Sweeping job %s", job.info(logger.isEnabledFor(logging.DEBUG)))
+        await self.abort(job, error=self.swept_error_message)
+        try:
+            await job.refresh(abort)
+        except TimeoutError:
+            logger.info("Could not abort job %s", job.id)
+        if job.retryable:
+            await self.retry(job, error=self.swept_error_message)
+        else:
+            await self.finish(job, Status.ABORTED, error=self.swept_error_message)
 
 
 def create_queue(settings: RedisSettings) -> RedisQueue:

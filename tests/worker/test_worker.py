@@ -1,11 +1,12 @@
 import asyncio
 
 from saq import Status
+from saq.utils import now
 
 from b2a.lib import queue as job_queue
 from b2a.lib.redis import heartbeat_pattern
 from b2a.worker.settings import CRON_JOBS, FUNCTIONS
-from tests.pipeline import running_worker
+from tests.pipeline import installed_queue, running_worker
 
 
 def test_every_task_and_cron_job_is_registered_in_one_place():
@@ -59,3 +60,26 @@ async def test_job_status_changes_are_stored_but_not_published(pg, make_settings
             published.append(message["data"])
     await pubsub.aclose()
     assert published == [], "nobody waits on a job: its status changes cost no pub/sub traffic"
+
+
+async def test_a_job_being_picked_up_is_swept_only_if_still_unmarked_a_sweep_later(
+    make_settings, redis
+):
+    """SAQ issue #277: its sweep retried a job a live worker had just taken off the queue."""
+    async with installed_queue(make_settings()) as queue:
+        await queue.enqueue("cleanup", key="being-picked-up")
+        await queue.enqueue("cleanup", key="abandoned")
+        # A worker's first step: the ids are on the active list, the jobs not yet marked.
+        picked = await queue.dequeue()
+        abandoned = await queue.dequeue()
+        assert await queue.sweep(lock=1) == []
+        assert await queue.sweep(lock=1) == [], "another worker within the period sweeps nothing"
+        # The worker's second step for one of them; the other's worker died in between.
+        picked.started = now()
+        picked.attempts += 1
+        await picked.update(status=Status.ACTIVE)
+        await asyncio.sleep(1.1)
+        assert await queue.sweep(lock=1) == [abandoned.id]
+        assert (await queue.job("being-picked-up")).status == Status.ACTIVE
+        retried = await queue.job("abandoned")
+        assert (retried.status, retried.error) == (Status.QUEUED, "swept")
