@@ -14,6 +14,10 @@ the customer twice. A Cloud API status webhook echoing our id later corrects it.
 A tenant whose billing is suspended (``b2a.billing.rules.suspension``, on the
 subscription read with the message) sends nothing:
 its messages go to the dead letters with the reason.
+
+``deliver_batch`` does the same for the sends a worker's jobs make at once, with
+a few statements for the whole batch; ``deliver`` is what every send job runs,
+and each message's fallback when its batch fails.
 """
 
 from __future__ import annotations
