@@ -687,18 +687,16 @@ async def _send_heads(
             soon.append(head)
             sends.append(_send_soon(scope, head, wait, redis, pacing))
     claimed = await _claim_batch(scope, [h.message for h in now])
-    going: list[_Head] = []
+    # From the claim on, what goes wrong with one message is its own answer, not the batch's.
     for head in now:
         attempts = claimed.get(head.message.id)
-        if attempts is None:  # another job claimed it first
-            state = (await scope.get(Message, head.message.id)).state
-            outcomes[head.message.id] = Outcome(Step.DONE, state)
+        if attempts is None:
+            sends.append(_taken(scope, head.message.id))
         else:
-            going.append(head)
             sends.append(_transmit(scope, head.message, head.transport, attempts, pacing))
     answers = await asyncio.gather(*sends, return_exceptions=True)
     sent: dict[UUID, tuple[str, int]] = {}
-    for head, answer in zip([*soon, *going], answers, strict=True):
+    for head, answer in zip([*soon, *now], answers, strict=True):
         if isinstance(answer, str):
             sent[head.message.id] = (answer, claimed[head.message.id])
             outcomes[head.message.id] = Outcome(Step.DONE, DeliveryState.SENT, left=True)
@@ -707,7 +705,7 @@ async def _send_heads(
         else:  # cancelled: no caller may wait forever, nor the batch go on
             raise answer
     await _record_sent(scope, sent)
-    for head in going:
+    for head in now:
         if head.message.id in sent and head.message.scheduled:
             await _finish_schedule(scope, head.message.id, ScheduleStatus.SENT, "")
     return outcomes
@@ -729,6 +727,11 @@ async def _resumable(
         else:
             ready.append(head)
     return outcomes, ready
+
+
+async def _taken(scope: TenantScope, message_id: UUID) -> Outcome:
+    """Another job claimed the message first: its state now."""
+    return Outcome(Step.DONE, (await scope.get(Message, message_id)).state)
 
 
 async def _send_soon(
