@@ -14,21 +14,27 @@ the customer twice. A Cloud API status webhook echoing our id later corrects it.
 A tenant whose billing is suspended (``b2a.billing.rules.suspension``, on the
 subscription read with the message) sends nothing:
 its messages go to the dead letters with the reason.
+
+``deliver_batch`` does the same for the sends a worker's jobs make at once, with
+a few statements for the whole batch; ``deliver`` is what every send job runs,
+and each message's fallback when its batch fails.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
 from b2a.billing.rules import LIVE, SubscriptionStatus, Suspension, suspension
 from b2a.db.columns import json_value
-from b2a.db.sql import Statement
+from b2a.db.sql import Row, Statement, case_by_id, each_row, listed, on_postgres
 from b2a.errors import NotFound, TransportError
 from b2a.inbox.media import tenant_media_dir
 from b2a.inbox.preferences import is_marketing
@@ -118,8 +124,7 @@ _SUBSCRIPTION = f"""LEFT JOIN subscription sub ON sub.tenant = :tenant AND sub.s
                     OR (n.created_at = sub.created_at AND n.id > sub.id)))"""
 # The recipient: Cloud sends to the wa_id, web to the JID; both fall back to the phone number.
 # The subscription is read here too: billing may stop the send (``billing.rules.suspension``).
-_PENDING = Statement(
-    f"""SELECT m.id, m.conversation, m.state, m.kind, m.text, m.media_path, m.media_mime,
+_PENDING_SQL = f"""SELECT m.id, m.conversation, m.state, m.kind, m.text, m.media_path, m.media_mime,
         m.template, m.data, ch.id AS channel_id, ch.transport, ch.credentials,
         COALESCE((SELECT i.value FROM customer_identity i
             WHERE i.customer = c.customer AND (i.tenant = m.tenant
@@ -136,7 +141,7 @@ _PENDING = Statement(
     JOIN customer cu ON cu.id = c.customer
     {_SUBSCRIPTION}
     WHERE m.id = :id AND (m.tenant = :tenant) IS TRUE"""
-)
+_PENDING = Statement(_PENDING_SQL)
 _CLAIM = Statement(
     """UPDATE message SET state = :sending, attempts = attempts + 1, state_changed_at = :at,
         held_until = NULL
@@ -189,13 +194,25 @@ async def _take_turn(
         return Outcome(Step.DONE, DeliveryState.DEAD, reason=INTERRUPTED, left=True)
     wait = await _pace(redis, scope, message.channel, message.recipient, pacing)
     if wait:
-        await _estimate(scope, redis, message.recipient, queue, wait, pacing)
-        # Touched, so the stranded-send sweep knows a job still looks after it.
-        await scope.update(Message, {Message.state_changed_at: clock.now()}).where(
-            (Message.id == message.id) & (Message.state == message.state)
-        )
-        return Outcome(Step.LATER, message.state, delay=wait)
+        return await _later(scope, redis, message, queue, wait, pacing)
     return await _send(scope, message, transport, pacing)
+
+
+async def _later(
+    scope: TenantScope,
+    redis: Any,
+    message: Pending,
+    queue: list[ordering.Waiting],
+    wait: float,
+    pacing: SendingSettings,
+) -> Outcome:
+    """The limits hold the head ``wait`` seconds: estimates for its queue, and come back then."""
+    await _estimate(scope, redis, message.recipient, queue, wait, pacing)
+    # Touched, so the stranded-send sweep knows a job still looks after it.
+    await scope.update(Message, {Message.state_changed_at: clock.now()}).where(
+        (Message.id == message.id) & (Message.state == message.state)
+    )
+    return Outcome(Step.LATER, message.state, delay=wait)
 
 
 async def _behind(
@@ -223,6 +240,34 @@ async def _send(
     attempts = await _claim(scope, message)
     if attempts is None:
         return Outcome(Step.DONE, (await scope.get(Message, message.id)).state)
+    sent = await _transmit(scope, message, transport, attempts, pacing)
+    if isinstance(sent, Outcome):
+        return sent
+    await scope.execute(
+        _SENT,
+        id=message.id,
+        sent=DeliveryState.SENT,
+        sending=DeliveryState.SENDING,
+        wa_message_id=sent,
+        at=clock.now(),
+    )
+    if message.scheduled:
+        await _finish_schedule(scope, message.id, ScheduleStatus.SENT, "")
+    return Outcome(Step.DONE, DeliveryState.SENT, left=True)
+
+
+async def _transmit(
+    scope: TenantScope,
+    message: Pending,
+    transport: wa.Transport,
+    attempts: int,
+    pacing: SendingSettings,
+) -> Outcome | str:
+    """A claimed message, checked and handed to the transport: WhatsApp's id, or the outcome.
+
+    The caller records the id (``_SENT``); a hold, an opt-out or a failure is
+    recorded here.
+    """
     hold = message.billing_hold
     if hold is not None:
         await _bury(scope, message, hold.code, hold.reason)
@@ -236,18 +281,8 @@ async def _send(
         metrics.send_done(message.channel.transport, error.code)
         return await _failed(scope, message, error, attempts, pacing, transport.resend_is_safe)
     metrics.send_done(message.channel.transport, "ok")
-    await scope.execute(
-        _SENT,
-        id=message.id,
-        sent=DeliveryState.SENT,
-        sending=DeliveryState.SENDING,
-        # The id WhatsApp gave, fitted as every id is: its statuses find it under the same.
-        wa_message_id=ids.message_id(sent.wa_message_id),
-        at=clock.now(),
-    )
-    if message.scheduled:
-        await _finish_schedule(scope, message.id, ScheduleStatus.SENT, "")
-    return Outcome(Step.DONE, DeliveryState.SENT, left=True)
+    # The id WhatsApp gave, fitted as every id is: its statuses find it under the same.
+    return ids.message_id(sent.wa_message_id)
 
 
 async def _pending(scope: TenantScope, message_id: UUID, media_root: Path) -> Pending:
@@ -256,16 +291,21 @@ async def _pending(scope: TenantScope, message_id: UUID, media_root: Path) -> Pe
     Raises:
         NotFound: no such message for this tenant.
     """
-    row = await scope.fetchrow(
-        _PENDING,
-        id=message_id,
-        cloud=Transport.CLOUD,
-        wa_id=IdentityKind.WA_ID,
-        web=Transport.WEB,
-        jid=IdentityKind.JID,
-    )
+    row = await scope.fetchrow(_PENDING, id=message_id, **_RECIPIENT_KINDS)
     if row is None:
         raise NotFound("Message not found.")
+    return _read_pending(scope, row, media_root)
+
+
+_RECIPIENT_KINDS = {
+    "cloud": Transport.CLOUD,
+    "wa_id": IdentityKind.WA_ID,
+    "web": Transport.WEB,
+    "jid": IdentityKind.JID,
+}
+
+
+def _read_pending(scope: TenantScope, row: Row, media_root: Path) -> Pending:
     return Pending(
         id=row["id"],
         conversation=row["conversation"],
@@ -306,15 +346,23 @@ async def _pace(
     Both slots are taken together or not at all, so a message the number's
     throughput holds keeps no slot of the customer's limit it cannot use.
     """
-    limits = [_customer_limit(scope, recipient, pacing)]
-    if channel.transport == Transport.CLOUD:
-        number = ratelimit.limit_key("number", str(channel.id))
-        limits.append(ratelimit.Limit(number, pacing.per_number_per_second, 1))
+    limits = _limits(scope, channel, recipient, pacing)
     while True:
         wait = await ratelimit.reserve_all(redis, limits)
         if wait == 0 or wait > SLEEP_AT_MOST:
             return wait
         await asyncio.sleep(wait)
+
+
+def _limits(
+    scope: TenantScope, channel: SendingChannel, recipient: str, pacing: SendingSettings
+) -> list[ratelimit.Limit]:
+    """The limits a send takes a slot of: the customer's, and on the Cloud API the number's."""
+    limits = [_customer_limit(scope, recipient, pacing)]
+    if channel.transport == Transport.CLOUD:
+        number = ratelimit.limit_key("number", str(channel.id))
+        limits.append(ratelimit.Limit(number, pacing.per_number_per_second, 1))
+    return limits
 
 
 def _customer_limit(scope: TenantScope, recipient: str, pacing: SendingSettings) -> ratelimit.Limit:
@@ -445,3 +493,304 @@ async def _finish_schedule(
         (ScheduledMessage.message == message_id)
         & (ScheduledMessage.status == ScheduleStatus.PENDING)
     )
+
+
+# The batch's statements (``deliver_batch``). On PostgreSQL one text whatever the batch's size,
+# each row's values in one array per column (as ``db.sql.insert_rows``). The lookups are
+# LATERAL subqueries, one primary-key probe a row. The UPDATEs join the rows through a LIMIT
+# of the rows' count: a generic plan made while the tables were empty then expects one row,
+# not unnest's default ten, and probes the primary key rather than scanning ``message``
+# (tests/integration/test_plans.py); the row's own condition inside ``IS TRUE`` keeps the
+# checks in the join, off the scan's estimate. SQLite has no arrays: a text per size.
+_PENDING_EACH = Statement(
+    f"""SELECT p.* FROM unnest(:ids::uuid[]) AS q(id)
+    CROSS JOIN LATERAL ({_PENDING_SQL.replace("m.id = :id", "m.id = q.id")} LIMIT 1) p"""
+)
+_CLAIM_EACH = Statement(
+    """UPDATE message m SET state = :sending, attempts = m.attempts + 1, state_changed_at = :at,
+        held_until = NULL
+    FROM (SELECT * FROM unnest(:id_rows::uuid[], :state_rows::text[]) LIMIT :count) AS u(id, state)
+    WHERE m.id = u.id AND (m.tenant = :tenant AND m.state = u.state) IS TRUE
+    RETURNING m.id, m.attempts"""
+)
+_SENT_EACH = Statement(
+    """UPDATE message m SET state = :sent, wa_message_id = u.wamid, state_changed_at = :at,
+        error_code = '', error_detail = ''
+    FROM (SELECT * FROM unnest(:id_rows::uuid[], :wamid_rows::text[], :attempts_rows::int[])
+        LIMIT :count) AS u(id, wamid, attempts)
+    WHERE m.id = u.id AND (m.tenant = :tenant AND m.state = :sending AND m.attempts = u.attempts)
+        IS TRUE"""
+)
+
+
+@cache
+def _pending_each(count: int) -> Statement:
+    return Statement(
+        each_row(
+            count,
+            f"SELECT * FROM ({_PENDING_SQL.replace('m.id = :id', 'm.id = :id{n}')})",
+            " UNION ALL ",
+        )
+    )
+
+
+@cache
+def _claim_each(count: int) -> Statement:
+    return Statement(
+        f"""UPDATE message SET state = :sending, attempts = attempts + 1, state_changed_at = :at,
+            held_until = NULL
+        WHERE id IN ({listed("id", count)})
+            AND (tenant = :tenant AND state = {case_by_id("state", count)}) IS TRUE
+        RETURNING id, attempts"""
+    )
+
+
+@cache
+def _sent_each(count: int) -> Statement:
+    return Statement(
+        f"""UPDATE message SET state = :sent, wa_message_id = {case_by_id("wa_message_id", count)},
+            state_changed_at = :at, error_code = '', error_detail = ''
+        WHERE id IN ({listed("id", count)})
+            AND (tenant = :tenant AND state = :sending
+                AND attempts = {case_by_id("attempts", count)}) IS TRUE"""
+    )
+
+
+Delivered = Outcome | Exception
+"""A batch's answer for one message: its outcome, or the error its send raised (re-raise it)."""
+
+
+@dataclass(frozen=True)
+class _Head:
+    """A batch's message that heads its conversation's queue, with its transport."""
+
+    message: Pending
+    queue: list[ordering.Waiting]
+    transport: wa.Transport
+
+
+async def deliver_batch(
+    items: list[tuple[UUID, UUID]],
+    *,
+    transports: TransportSource,
+    redis: Any,
+    pacing: SendingSettings,
+    media_root: Path,
+) -> dict[tuple[UUID, UUID], Delivered]:
+    """``deliver`` for many (tenant, message) sends at once: a few statements whatever their number.
+
+    Per tenant: one read of the messages, the conversations' turns in one Redis
+    call, one read of their queues, the pacing of every head in one call, one
+    claim, the sends concurrently, one UPDATE for those WhatsApp took. Everything
+    ``deliver`` guarantees holds: only a conversation's head is sent, holding its
+    turn (a second message of it in the batch is behind, woken when the head
+    leaves); a claimed message goes at most once; holds, opt-outs, waits and
+    failures are handled as ``deliver`` does, one message at a time (they are
+    rare). An error of one message's send is that message's answer; an error of
+    the batch's own statements raises: each caller then delivers alone.
+    """
+    by_tenant: dict[UUID, list[UUID]] = {}
+    for tenant_id, message_id in items:
+        by_tenant.setdefault(tenant_id, []).append(message_id)
+    done = await asyncio.gather(
+        *(
+            _deliver_tenant(TenantScope(tenant_id), ids_, transports, redis, pacing, media_root)
+            for tenant_id, ids_ in by_tenant.items()
+        )
+    )
+    return {
+        (tenant_id, message_id): outcome
+        for tenant_id, outcomes in zip(by_tenant, done, strict=True)
+        for message_id, outcome in outcomes.items()
+    }
+
+
+async def _deliver_tenant(
+    scope: TenantScope,
+    message_ids: list[UUID],
+    transports: TransportSource,
+    redis: Any,
+    pacing: SendingSettings,
+    media_root: Path,
+) -> dict[UUID, Delivered]:
+    outcomes: dict[UUID, Delivered] = {}
+    pending = await _pending_batch(scope, message_ids, media_root)
+    waiting: list[Pending] = []
+    for message_id in message_ids:
+        message = pending.get(message_id)
+        if message is None:
+            outcomes[message_id] = NotFound("Message not found.")
+        elif message.state not in WAITING:
+            outcomes[message_id] = Outcome(Step.DONE, message.state)
+        else:
+            waiting.append(message)
+    if not waiting:
+        return outcomes
+    conversations = list(dict.fromkeys(m.conversation for m in waiting))
+    turns = await ordering.take_turns(redis, scope.tenant_id, conversations)
+    try:
+        mine = [c for c in conversations if turns[c]]
+        queues = await ordering.waiting_each(scope, mine, ordering.ESTIMATED)
+        heads: list[_Head] = []
+        for message in waiting:
+            queue = queues.get(message.conversation)
+            if queue is None:
+                outcomes[message.id] = Outcome(Step.LATER, message.state, delay=ordering.BUSY_RETRY)
+            elif queue and queue[0].id == message.id:
+                head = replace(message, state=queue[0].state)
+                transport = await transports.for_channel(head.channel)
+                heads.append(_Head(head, queue, transport))
+            else:
+                outcomes[message.id] = await _behind(scope, redis, message, queue, pacing)
+        outcomes.update(await _send_heads(scope, heads, redis, pacing))
+    finally:
+        await ordering.release_turns(redis, scope.tenant_id, turns)
+    for message in waiting:
+        outcome = outcomes[message.id]
+        # Only a queue with another message behind its head has one to wake.
+        if isinstance(outcome, Outcome) and outcome.left and len(queues[message.conversation]) > 1:
+            await ordering.wake_next(scope, message.conversation)
+    return outcomes
+
+
+async def _pending_batch(
+    scope: TenantScope, message_ids: list[UUID], media_root: Path
+) -> dict[UUID, Pending]:
+    """``_pending`` for every message, in one statement; a message not found is left out."""
+    if on_postgres():
+        rows = await scope.fetch(_PENDING_EACH, ids=message_ids, **_RECIPIENT_KINDS)
+    else:
+        params = {f"id{n}": message_id for n, message_id in enumerate(message_ids)}
+        rows = await scope.fetch(_pending_each(len(message_ids)), **params, **_RECIPIENT_KINDS)
+    return {row["id"]: _read_pending(scope, row, media_root) for row in rows}
+
+
+async def _send_heads(
+    scope: TenantScope, heads: list[_Head], redis: Any, pacing: SendingSettings
+) -> dict[UUID, Delivered]:
+    """The heads paced in one Redis call, claimed in one UPDATE, sent together, recorded in one."""
+    outcomes, ready = await _resumable(scope, heads)
+    waits = await ratelimit.reserve_each(
+        redis, [_limits(scope, h.message.channel, h.message.recipient, pacing) for h in ready]
+    )
+    now: list[_Head] = []
+    soon: list[_Head] = []
+    sends: list[Awaitable[Outcome | str]] = []
+    for head, wait in zip(ready, waits, strict=True):
+        if not wait:
+            now.append(head)
+        elif wait > SLEEP_AT_MOST:
+            outcomes[head.message.id] = await _later(
+                scope, redis, head.message, head.queue, wait, pacing
+            )
+        else:  # a short wait is slept off, as ``deliver`` does, and that send goes alone
+            soon.append(head)
+            sends.append(_send_soon(scope, head, wait, redis, pacing))
+    claimed = await _claim_batch(scope, [h.message for h in now])
+    # From the claim on, what goes wrong with one message is its own answer, not the batch's.
+    for head in now:
+        attempts = claimed.get(head.message.id)
+        if attempts is None:
+            sends.append(_taken(scope, head.message.id))
+        else:
+            sends.append(_transmit(scope, head.message, head.transport, attempts, pacing))
+    answers = await asyncio.gather(*sends, return_exceptions=True)
+    sent: dict[UUID, tuple[str, int]] = {}
+    for head, answer in zip([*soon, *now], answers, strict=True):
+        if isinstance(answer, str):
+            sent[head.message.id] = (answer, claimed[head.message.id])
+            outcomes[head.message.id] = Outcome(Step.DONE, DeliveryState.SENT, left=True)
+        elif isinstance(answer, Outcome | Exception):
+            outcomes[head.message.id] = answer
+        else:  # cancelled: no caller may wait forever, nor the batch go on
+            raise answer
+    await _record_sent(scope, sent)
+    for head in now:
+        if head.message.id in sent and head.message.scheduled:
+            await _finish_schedule(scope, head.message.id, ScheduleStatus.SENT, "")
+    return outcomes
+
+
+async def _resumable(
+    scope: TenantScope, heads: list[_Head]
+) -> tuple[dict[UUID, Delivered], list[_Head]]:
+    """A head found SENDING (its worker died mid-send) is buried unless resending is safe."""
+    outcomes: dict[UUID, Delivered] = {}
+    ready: list[_Head] = []
+    for head in heads:
+        message = head.message
+        if message.state == DeliveryState.SENDING and not head.transport.resend_is_safe:
+            await _bury(scope, message, "INTERRUPTED", INTERRUPTED)
+            outcomes[message.id] = Outcome(
+                Step.DONE, DeliveryState.DEAD, reason=INTERRUPTED, left=True
+            )
+        else:
+            ready.append(head)
+    return outcomes, ready
+
+
+async def _taken(scope: TenantScope, message_id: UUID) -> Outcome:
+    """Another job claimed the message first: its state now."""
+    return Outcome(Step.DONE, (await scope.get(Message, message_id)).state)
+
+
+async def _send_soon(
+    scope: TenantScope, head: _Head, wait: float, redis: Any, pacing: SendingSettings
+) -> Outcome:
+    """A head the limits hold under a second: slept off, then paced and sent alone."""
+    await asyncio.sleep(wait)
+    message = head.message
+    wait = await _pace(redis, scope, message.channel, message.recipient, pacing)
+    if wait:
+        return await _later(scope, redis, message, head.queue, wait, pacing)
+    return await _send(scope, message, head.transport, pacing)
+
+
+async def _claim_batch(scope: TenantScope, messages: list[Pending]) -> dict[UUID, int]:
+    """``_claim`` for every message in one UPDATE: the attempt number of each one claimed."""
+    if not messages:
+        return {}
+    # In the ids' order, like every batch: two transactions lock shared rows in the same order.
+    ordered = sorted(messages, key=lambda m: str(m.id))
+    common = {"sending": DeliveryState.SENDING, "at": clock.now()}
+    if on_postgres():
+        rows = await scope.fetch(
+            _CLAIM_EACH,
+            id_rows=[m.id for m in ordered],
+            state_rows=[m.state for m in ordered],
+            count=len(ordered),
+            **common,
+        )
+    else:
+        params: dict[str, Any] = {}
+        for n, m in enumerate(ordered):
+            params[f"id{n}"], params[f"state{n}"] = m.id, m.state
+        rows = await scope.fetch(_claim_each(len(ordered)), **params, **common)
+    return {row["id"]: int(row["attempts"]) for row in rows}
+
+
+async def _record_sent(scope: TenantScope, sent: dict[UUID, tuple[str, int]]) -> None:
+    """``_SENT`` for every message WhatsApp took (its id, and the attempt that sent it)."""
+    if not sent:
+        return
+    ordered = sorted(sent, key=str)
+    common = {
+        "sent": DeliveryState.SENT,
+        "sending": DeliveryState.SENDING,
+        "at": clock.now(),
+    }
+    if on_postgres():
+        await scope.execute(
+            _SENT_EACH,
+            id_rows=ordered,
+            wamid_rows=[sent[m][0] for m in ordered],
+            attempts_rows=[sent[m][1] for m in ordered],
+            count=len(ordered),
+            **common,
+        )
+        return
+    params: dict[str, Any] = {}
+    for n, message_id in enumerate(ordered):
+        params[f"id{n}"] = message_id
+        params[f"wa_message_id{n}"], params[f"attempts{n}"] = sent[message_id]
+    await scope.execute(_sent_each(len(ordered)), **params, **common)

@@ -21,6 +21,7 @@ from b2a.lib.http import create_client
 from b2a.schema.tables import all_tables
 from b2a.settings import Settings
 from b2a.worker.tasks.inbox import inbound_batcher, reply_batcher
+from b2a.worker.tasks.outbox import send_batcher
 
 log = logging.getLogger("b2a.worker")
 
@@ -62,6 +63,7 @@ def make_startup(settings: Settings) -> Any:
         ctx.update(settings=settings, engine=engine, redis=redis, http=create_client())
         ctx["inbound"] = inbound_batcher(settings.worker)
         ctx["replies"] = reply_batcher(settings.worker)
+        ctx["sends"] = send_batcher(settings, ctx["http"], redis)
         ctx["events"] = events.Publisher(redis)
         ctx["heartbeat"] = asyncio.create_task(
             beat(redis, "worker", settings.worker.heartbeat_seconds)
@@ -78,7 +80,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
-    for batcher in ("inbound", "replies"):
+    for batcher in ("inbound", "replies", "sends"):
         if batcher in ctx:
             await ctx[batcher].close()
     if "events" in ctx:

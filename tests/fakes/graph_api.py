@@ -31,6 +31,8 @@ class GraphState:
     sent: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[dict[str, Any]] = field(default_factory=list)
     failures: deque[tuple[int, int]] = field(default_factory=deque)
+    failing: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Recipients whose every send fails: (HTTP status, Graph code) by ``to``."""
     latency: float = 0.0
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     templates: list[dict[str, Any]] = field(default_factory=list)
@@ -59,6 +61,10 @@ class GraphState:
         """Answer the next ``times`` sends with this Graph error."""
         for _ in range(times):
             self.failures.append((status, graph_code))
+
+    def fail_for(self, recipient: str, graph_code: int, status: int = 400) -> None:
+        """Answer every send to this recipient with this Graph error."""
+        self.failing[recipient] = (status, graph_code)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -137,8 +143,10 @@ class _Handler(BaseHTTPRequestHandler):
         if parts[-1] != "messages":
             self._reply(404, {"error": {"message": "Unknown path", "code": 100}})
             return
+        payload = json.loads(body)
         with state.lock:
             failure = state.failures.popleft() if state.failures else None
+            failure = failure or state.failing.get(str(payload.get("to")))
         if failure:
             status, code = failure
             self._reply(
@@ -157,7 +165,6 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
             return
-        payload = json.loads(body)
         wamid = f"wamid.{uuid.uuid4().hex}"
         with state.lock:
             state.sent.append(

@@ -78,6 +78,21 @@ HOT: dict[str, tuple[Statement, set[str]]] = {
         },
     ),
     "send: claim": (delivery._CLAIM, MESSAGE),
+    "send batch: pending": (
+        delivery._PENDING_EACH,
+        MESSAGE
+        | CONVERSATION
+        | {
+            "channel_pkey",
+            "customer_pkey",
+            "customer_identity_customer",
+            "ix_scheduled_message_message",
+            "subscription_tenant",
+        },
+    ),
+    "send batch: claim": (delivery._CLAIM_EACH, MESSAGE),
+    "send batch: sent": (delivery._SENT_EACH, MESSAGE),
+    "send batch: waiting": (ordering._WAITING_EACH, {"ix_message_send_queue"}),
     "send: sent": (delivery._SENT, MESSAGE),
     "send: waiting": (ordering._WAITING, {"ix_message_send_queue"}),
     "send: held": (ordering._HELD, MESSAGE),

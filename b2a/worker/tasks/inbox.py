@@ -11,7 +11,8 @@ transaction (``b2a.inbox.batch``). When a batch fails, each job stores its own
 event alone (``store_inbound``): only a poison event fails its attempt. The
 reply step's transaction is shared the same way (``ctx["replies"]``,
 ``auto_replies.reply_batch``), with ``reply_step`` alone as its fallback; what
-follows the commit (the turn, the sends) stays each job's own.
+follows the commit (the turn) stays each job's own, and the sends meet again in
+a third coalescer (``ctx["sends"]``, ``b2a.worker.tasks.outbox.send_now``).
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ async def process_inbound(ctx: dict[str, Any], *, tenant_id: str, event_id: str)
             reason=reason,
         )
     if replies:
-        # Sent now, concurrently with the batch's other jobs; the rest follow the first.
+        # Sent now, in one batch with the other jobs' sends; the rest follow the first.
         await send_now(ctx, tenant_id, str(replies[0]))
     return {
         "message_id": str(stored.message_id),

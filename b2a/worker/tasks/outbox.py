@@ -1,4 +1,9 @@
-"""Sending: ``send_message`` jobs, the reply step's sends without a job, two minute crons."""
+"""Sending: ``send_message`` jobs, the reply step's sends without a job, two minute crons.
+
+The reply step's sends (``send_now``) that the worker's jobs make at once go
+out together through the process's ``Batcher`` (``ctx["sends"]``,
+``delivery.deliver_batch``); when a batch fails, each job sends its own alone.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,13 @@ import time
 from typing import Any
 from uuid import UUID
 
+import httpx
+
 from b2a.lib import clock
+from b2a.lib.batcher import Batcher, BatchFailed
 from b2a.lib.outage import REDIS, unreachable
 from b2a.outbox import schedule
-from b2a.outbox.delivery import Outcome, Step, deliver
+from b2a.outbox.delivery import Delivered, Outcome, Step, deliver, deliver_batch
 from b2a.outbox.queueing import enqueue_send
 from b2a.outbox.sweep import stranded_after, stranded_sends
 from b2a.outbox.transports import Transports
@@ -86,7 +94,7 @@ async def send_now(ctx: dict[str, Any], tenant_id: str, message_id: str) -> dict
 async def _send_once(ctx: dict[str, Any], tenant_id: str, message_id: str) -> dict[str, Any]:
     """One try of ``send_now``: it raises when a job it needs or its live event cannot go."""
     try:
-        outcome = await _deliver(ctx, tenant_id, message_id)
+        outcome = await _deliver_batched(ctx, tenant_id, message_id)
     except Exception as exc:
         code = unreachable(exc)
         if code is not None:
@@ -95,6 +103,49 @@ async def _send_once(ctx: dict[str, Any], tenant_id: str, message_id: str) -> di
         await enqueue_send(UUID(tenant_id), UUID(message_id))
         return {"step": Step.RETRY, "state": "", "delay": 0.0, "reason": type(exc).__name__}
     return await _follow(ctx, tenant_id, message_id, outcome)
+
+
+def send_batcher(
+    settings: Settings, http: httpx.AsyncClient, redis: Any
+) -> Batcher[tuple[UUID, UUID], Delivered]:
+    """The worker's coalescer of ``send_now`` sends: the sends its jobs make at once together.
+
+    Like the storing and reply step coalescers: a batch leaves
+    ``batch_wait_ms`` after its first send, or sooner when full
+    (``delivery.deliver_batch``).
+    """
+    transports = Transports(settings, http, redis)
+
+    async def run(items: list[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], Delivered]:
+        return await deliver_batch(
+            items,
+            transports=transports,
+            redis=redis,
+            pacing=settings.sending,
+            media_root=settings.core.media_root,
+        )
+
+    return Batcher(
+        run,
+        size=settings.worker.concurrency,
+        wait=settings.worker.batch_wait_ms / 1000,
+        name="outbox.send_batch",
+    )
+
+
+async def _deliver_batched(ctx: dict[str, Any], tenant_id: str, message_id: str) -> Outcome:
+    """The send, in a batch with the others being sent now, or alone if their batch failed."""
+    batcher = ctx.get("sends")
+    if batcher is not None:
+        try:
+            delivered: Delivered = await batcher.submit((UUID(tenant_id), UUID(message_id)))
+        except BatchFailed:
+            pass
+        else:
+            if isinstance(delivered, Exception):  # this message's own error, as alone
+                raise delivered
+            return delivered
+    return await _deliver(ctx, tenant_id, message_id)
 
 
 async def _deliver(ctx: dict[str, Any], tenant_id: str, message_id: str) -> Outcome:
