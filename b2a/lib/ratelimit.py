@@ -18,31 +18,10 @@ from typing import Any
 
 from b2a.lib.redis import PREFIX
 
-# KEYS: one per limit; ARGV: now, member, then a (window, limit) pair per key.
-_RESERVE_ALL = """
-local now, member = tonumber(ARGV[1]), ARGV[2]
-local wait = 0
-for i, key in ipairs(KEYS) do
-    local window, limit = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-    if redis.call('ZCARD', key) >= limit then
-        local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-        wait = math.max(wait, tonumber(oldest[2]) + window - now)
-    end
-end
-if wait > 0 then
-    return tostring(wait)
-end
-for i, key in ipairs(KEYS) do
-    redis.call('ZADD', key, now, member)
-    redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[1 + 2 * i]) * 1000))
-end
-return '0'
-"""
-
-# ``_RESERVE_ALL`` for several groups of limits in turn, in one call: KEYS are every group's keys
-# in order; ARGV: now, then per group its member and key count, then a (window, limit) pair per
-# key. A later group sees the slots an earlier one took (two messages of one number).
+# Groups of limits in turn, in one call; a group takes a slot of each of its limits or of none.
+# KEYS are every group's keys in order; ARGV: now, then per group its member and key count, then
+# a (window, limit) pair per key. A later group sees the slots an earlier one took (two messages
+# of one number).
 _RESERVE_EACH = """
 local now = tonumber(ARGV[1])
 local waits, k, a = {}, 0, 2
@@ -94,15 +73,8 @@ async def reserve(redis: Any, key: str, *, limit: int, window: float) -> float:
 
 async def reserve_all(redis: Any, limits: list[Limit]) -> float:
     """Take a slot of every limit, or of none: 0, or the seconds until all have one free."""
-    active = [limit for limit in limits if limit.limit > 0]
-    if not active:
-        return 0.0
-    script = redis.register_script(_RESERVE_ALL)
-    args: list[str] = [f"{time.time():.6f}", uuid.uuid4().hex]
-    for limit in active:
-        args += [str(limit.window), str(limit.limit)]
-    wait = await script(keys=[limit.key for limit in active], args=args)
-    return max(0.0, float(wait))
+    (wait,) = await reserve_each(redis, [limits])
+    return wait
 
 
 async def reserve_each(redis: Any, groups: list[list[Limit]]) -> list[float]:
