@@ -19,7 +19,6 @@ from b2a.inbox.channels import connect_cloud_channel
 from b2a.inbox.rules import Author, DeliveryState, Direction, IdentityKind, Transport
 from b2a.inbox.tables import Channel, Conversation, Customer, CustomerIdentity, Message
 from b2a.lib import clock, ratelimit
-from b2a.lib import queue as job_queue
 from b2a.lib.crypto import SecretBox
 from b2a.outbox import delivery
 from b2a.outbox.queueing import Draft, Sender, store_outbound
@@ -82,13 +81,7 @@ async def _accept(scope, channel_id, wamid, phone):
     identities = [Identity("wa_id", phone), Identity("phone", phone)]
     hello = InboundMessage(wamid, identities, phone, "Ayesha", "text", "hi", clock.now())
     event_id = await inbox.accept_inbound(scope, channel_id, Transport.CLOUD, hello)
-    await job_queue.enqueue(
-        "process_inbound",
-        key=recovery.job_key("process_inbound", event_id),
-        retries=recovery.EVENT_ATTEMPTS,
-        tenant_id=str(scope.tenant_id),
-        event_id=str(event_id),
-    )
+    await recovery.enqueue_event("process_inbound", scope.tenant_id, event_id)
 
 
 async def _conversation(scope, channel_id, phone):
