@@ -32,6 +32,7 @@ from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.passwords import configure_hashing
 from b2a.tenants.rules import Role
+from tests.fakes.graph_api import FakeGraphApi
 from tests.services import postgres_server, redis_server, start_redis
 
 
@@ -328,3 +329,10 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=_start_rank)
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraphApi]:
+    """The fake Graph API on a free port; a module may override it to seed numbers or media."""
+    with FakeGraphApi() as fake:
+        yield fake

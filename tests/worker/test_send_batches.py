@@ -28,18 +28,12 @@ from b2a.whatsapp.cloud_api import CloudCredentials
 from b2a.whatsapp.inbound import Identity, InboundMessage
 from b2a.worker.tasks.outbox import send_now
 from bench.profile_worker import counting_statements
-from tests.fakes.graph_api import TOKEN, FakeGraphApi
+from tests.fakes.graph_api import TOKEN
 from tests.pipeline import eventually, installed_queue, running_worker
 from tests.tracing import recording
 
 PHONES = ("923001111111", "923002222222", "923003333333", "923004444444")
 SYSTEM = Sender(Author.SYSTEM)
-
-
-@pytest.fixture
-def graph():
-    with FakeGraphApi() as fake:
-        yield fake
 
 
 @pytest.fixture

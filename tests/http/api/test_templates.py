@@ -7,7 +7,7 @@ from b2a.lib.crypto import SecretBox
 from b2a.outbox.tables import MessageTemplate
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
-from tests.fakes.graph_api import TOKEN, FakeGraphApi
+from tests.fakes.graph_api import TOKEN
 
 
 def meta(name, status, body, template_id):
@@ -19,12 +19,6 @@ def meta(name, status, body, template_id):
         "id": template_id,
         "components": [{"type": "HEADER", "text": "x"}, {"type": "BODY", "text": body}],
     }
-
-
-@pytest.fixture
-def graph():
-    with FakeGraphApi() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from b2a.tenants import service as tenants
 from b2a.tenants.actor import Actor
 from b2a.tenants.scope import TenantScope
 from b2a.whatsapp.cloud_api import CloudCredentials
-from tests.fakes.graph_api import TOKEN, FakeGraphApi
+from tests.fakes.graph_api import TOKEN
 from tests.fakes.stripe_api import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, event
 from tests.http.webhooks.fuzzing import (
     cloud_mutations,
@@ -100,12 +100,6 @@ def _stripe_signature(body: bytes) -> dict[str, str]:
     at = int(time.time())
     digest = hmac.new(WEBHOOK_SECRET.encode(), f"{at}.".encode() + body, hashlib.sha256)
     return {"Stripe-Signature": f"t={at},v1={digest.hexdigest()}"}
-
-
-@pytest.fixture
-def graph():
-    with FakeGraphApi() as fake:
-        yield fake
 
 
 @pytest.fixture

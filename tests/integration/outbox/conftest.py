@@ -1,14 +1,6 @@
-"""The far end of every outbound test: the fake Graph API, and settings pointing at it."""
+"""Settings pointing every outbound test at the fake Graph API (``graph``, tests/conftest.py)."""
 
 import pytest
-
-from tests.fakes.graph_api import FakeGraphApi
-
-
-@pytest.fixture
-def graph():
-    with FakeGraphApi() as fake:
-        yield fake
 
 
 @pytest.fixture

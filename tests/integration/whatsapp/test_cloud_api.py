@@ -6,13 +6,7 @@ from b2a.errors import TransportError
 from b2a.lib.http import create_client
 from b2a.whatsapp.cloud_api import CloudApiClient, CloudCredentials
 from b2a.whatsapp.transport import Outbound, TemplateSend
-from tests.fakes.graph_api import TOKEN, FakeGraphApi
-
-
-@pytest.fixture
-def graph():
-    with FakeGraphApi() as fake:
-        yield fake
+from tests.fakes.graph_api import TOKEN
 
 
 @pytest.fixture
