@@ -62,7 +62,7 @@ _NUMBER = re.compile(r"[\d\s+()\-.]+")
 # for a prepared statement (a generic plan, after a few runs) still reads the trigram index.
 # Each answers in one row: how many rows it read (up to the cap) and their ids joined by
 # commas, so that 2,000 ids cross the connection as one string each way instead of 2,000
-# values decoded, checked and encoded again (3 ms of the server's CPU per search).
+# values decoded, checked and encoded again (about 2 ms of the server's CPU per search).
 _PG_PROBE = (
     "SELECT count(*) AS found, coalesce(array_to_string(array_agg({column}), ','), '') AS ids"
     " FROM ({rows} LIMIT :cap) probe"

@@ -25,6 +25,19 @@ from tests.cli.helpers import b2a, operator_env
 
 CONVERSATION = {"conversation_pkey"}
 MESSAGE = {"message_pkey"}
+# A send's read: the message, its conversation, channel, customer and their identity, the
+# schedule it may come from and the tenant's subscription.
+PENDING = (
+    MESSAGE
+    | CONVERSATION
+    | {
+        "channel_pkey",
+        "customer_pkey",
+        "customer_identity_customer",
+        "ix_scheduled_message_message",
+        "subscription_tenant",
+    }
+)
 HOT: dict[str, tuple[Statement, set[str]]] = {
     "storing: event": (storing._EVENT, {"inbound_event_pkey"}),
     "storing: identity owner": (storing._OWNER, {"ix_customer_identity_unique"}),
@@ -65,31 +78,9 @@ HOT: dict[str, tuple[Statement, set[str]]] = {
         CONVERSATION | {"tenant_pkey", "channel_pkey", "ix_assistant_config_tenant_unique"},
     ),
     "queue: touch": (queueing._touch_texts(3, True), CONVERSATION),
-    "send: pending": (
-        delivery._PENDING,
-        MESSAGE
-        | CONVERSATION
-        | {
-            "channel_pkey",
-            "customer_pkey",
-            "customer_identity_customer",
-            "ix_scheduled_message_message",
-            "subscription_tenant",
-        },
-    ),
+    "send: pending": (delivery._PENDING, PENDING),
     "send: claim": (delivery._CLAIM, MESSAGE),
-    "send batch: pending": (
-        delivery._PENDING_EACH,
-        MESSAGE
-        | CONVERSATION
-        | {
-            "channel_pkey",
-            "customer_pkey",
-            "customer_identity_customer",
-            "ix_scheduled_message_message",
-            "subscription_tenant",
-        },
-    ),
+    "send batch: pending": (delivery._PENDING_EACH, PENDING),
     "send batch: claim": (delivery._CLAIM_EACH, MESSAGE),
     "send batch: sent": (delivery._SENT_EACH, MESSAGE),
     "send batch: waiting": (ordering._WAITING_EACH, {"ix_message_send_queue"}),
